@@ -1,0 +1,13 @@
+"""segkit: customer segmentation from transaction logs.
+
+RFM scores and segments, buy-till-you-die CLV models, rule-based tags,
+lifecycle states and demographic/psychographic scorers, all on DataFrames.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from segkit.errors import SegkitError
+
+__all__ = ["SegkitError", "__version__"]
