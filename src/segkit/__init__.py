@@ -9,5 +9,13 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from segkit.errors import SegkitError
+from segkit.features import CleaningReport, calibration_holdout, clean_transactions, summarize
 
-__all__ = ["SegkitError", "__version__"]
+__all__ = [
+    "CleaningReport",
+    "SegkitError",
+    "__version__",
+    "calibration_holdout",
+    "clean_transactions",
+    "summarize",
+]

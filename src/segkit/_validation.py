@@ -40,8 +40,7 @@ def as_pandas(data: Any, what: str = "data") -> pd.DataFrame:
     if pyarrow is not None and isinstance(data, pyarrow.Table):
         return data.to_pandas()  # type: ignore[no-any-return]
     raise SchemaError(
-        f"{what} must be a pandas DataFrame (or a Polars/PyArrow table); "
-        f"got {type(data).__name__}"
+        f"{what} must be a pandas DataFrame (or a Polars/PyArrow table); got {type(data).__name__}"
     )
 
 
@@ -55,9 +54,7 @@ def require_frame(data: Any, what: str = "data") -> pd.DataFrame:
         )
     duplicated = df.columns[df.columns.duplicated()].unique()
     if len(duplicated):
-        raise SchemaError(
-            f"{what} has duplicated column names: {[str(c) for c in duplicated]}"
-        )
+        raise SchemaError(f"{what} has duplicated column names: {[str(c) for c in duplicated]}")
     return df
 
 
@@ -70,8 +67,8 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], what: str = "data"
 
 def show_values(values: Sequence[Any] | pd.Index | pd.Series, limit: int = 5) -> str:
     """Format a few offending values for an error message."""
-    items = list(values[:limit]) if not isinstance(values, pd.Series) else list(
-        values.iloc[:limit]
+    items = (
+        list(values[:limit]) if not isinstance(values, pd.Series) else list(values.iloc[:limit])
     )
     text = ", ".join(repr(v) for v in items)
     if len(values) > limit:
@@ -96,8 +93,10 @@ def numeric_column(
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype) or not (
         pd.api.types.is_numeric_dtype(dtype)
-        or isinstance(dtype, pd.CategoricalDtype)
-        and pd.api.types.is_numeric_dtype(dtype.categories.dtype)
+        or (
+            isinstance(dtype, pd.CategoricalDtype)
+            and pd.api.types.is_numeric_dtype(dtype.categories.dtype)
+        )
     ):
         hint = ""
         if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
@@ -142,3 +141,15 @@ def check_choice(name: str, value: Any, choices: Iterable[Any], owner: str) -> N
             f"the {name!r} parameter of {owner} must be one of "
             f"{', '.join(repr(o) for o in options)}; got {value!r}"
         )
+
+
+def check_int(name: str, value: Any, owner: str, low: int, high: int | None = None) -> int:
+    """Raise :class:`ParameterError` unless ``value`` is an int in ``[low, high]``."""
+    ok = isinstance(value, int | np.integer) and not isinstance(value, bool)
+    if ok and value >= low and (high is None or value <= high):
+        return int(value)
+    upper = "inf)" if high is None else f"{high}]"
+    raise ParameterError(
+        f"the {name!r} parameter of {owner} must be an int in the range [{low}, {upper}; "
+        f"got {value!r}"
+    )

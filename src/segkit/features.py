@@ -1,0 +1,706 @@
+"""Customer features from a transaction log.
+
+:func:`summarize` reduces a transaction log to one row per customer as of an
+explicit date; :func:`calibration_holdout` splits history into a calibration
+and a holdout period for validating CLV models; :func:`clean_transactions`
+repairs or drops bad rows and reports every change.
+
+Conventions
+-----------
+* A *purchase* is a row with a non-negative amount. Rows with a negative
+  amount (returns, refunds) count towards ``revenue`` but are not purchases:
+  they do not change ``orders``, ``x``, ``t_x`` or the purchase dates.
+* Purchases on the same calendar day count as one transaction for the
+  buy-till-you-die statistics ``x``, ``t_x`` and ``T``, as in the papers
+  (Fader, Hardie & Lee 2005). Timezone-aware timestamps are read on the wall
+  clock of their own timezone.
+* Only rows with ``timestamp <= as_of`` are used. Pass ``as_of`` with a time
+  (``"1997-09-30 23:59:59"``) to include a whole last day of intraday data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from segkit._validation import numeric_column, require_columns, require_frame, show_values
+from segkit.errors import ParameterError, SchemaError
+
+__all__ = [
+    "CleaningReport",
+    "TransactionColumns",
+    "calibration_holdout",
+    "clean_transactions",
+    "summarize",
+]
+
+_DAY_NS = 86_400 * 10**9
+_UNITS = {"D": 1.0, "W": 7.0}
+_FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+_IntArray = np.ndarray[Any, np.dtype[np.int64]]
+
+
+# --------------------------------------------------------------------------- #
+# Reading the columns
+# --------------------------------------------------------------------------- #
+@attrs.frozen
+class TransactionColumns:
+    """A transaction log read into arrays, one entry per row.
+
+    Attributes
+    ----------
+    codes : ndarray of int64
+        Position of each row's customer in ``customers``.
+    customers : pandas.Index
+        The distinct customer ids, sorted.
+    instant : ndarray of int64
+        Nanoseconds since the epoch (UTC for timezone-aware input).
+    wall : ndarray of int64
+        Nanoseconds on the wall clock (equals ``instant`` for naive input).
+    amount : ndarray of float64
+    order : ndarray of int64 or None
+        Codes of the order ids, when an order column was given.
+    tz : timezone or None
+        The timezone of the timestamp column.
+    """
+
+    codes: _IntArray
+    customers: pd.Index
+    instant: _IntArray
+    wall: _IntArray
+    amount: _FloatArray
+    order: _IntArray | None
+    tz: Any
+
+    @classmethod
+    def read(
+        cls,
+        transactions: Any,
+        *,
+        customer: str,
+        timestamp: str,
+        amount: str,
+        order: str | None = None,
+    ) -> TransactionColumns:
+        """Validate and read the named columns of a transaction log."""
+        df = require_frame(transactions, "transactions")
+        names = [customer, timestamp, amount] + ([order] if order is not None else [])
+        require_columns(df, names, "transactions")
+        if len(set(names)) < len(names):
+            raise ParameterError(f"customer, timestamp, amount and order must differ; got {names}")
+        codes, customers = _customer_codes(df[customer], customer)
+        instant, wall, tz = _timestamps(df, timestamp)
+        values = numeric_column(df, amount, "transactions")
+        order_codes = None
+        if order is not None:
+            order_codes, _ = pd.factorize(df[order], use_na_sentinel=True)
+            if (order_codes < 0).any():
+                raise SchemaError(
+                    f"column {order!r} has missing order ids at index "
+                    f"{show_values(df.index[order_codes < 0])}"
+                )
+            order_codes = order_codes.astype(np.int64, copy=False)
+        return cls(codes, customers, instant, wall, values, order_codes, tz)
+
+    def as_of(self, as_of: Any) -> tuple[int, pd.Timestamp]:
+        """Resolve ``as_of`` to wall-clock nanoseconds (default: the latest row)."""
+        if as_of is None:
+            if self.wall.size == 0:
+                raise SchemaError("the transactions are empty")
+            wall = int(self.wall.max())
+            stamp = pd.Timestamp(wall, unit="ns")
+            return wall, stamp if self.tz is None else stamp.tz_localize(self.tz)
+        try:
+            stamp = pd.Timestamp(as_of)
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(f"as_of must be a date or timestamp; got {as_of!r}") from exc
+        if stamp is pd.NaT:
+            raise ParameterError("as_of must be a date or timestamp; got NaT")
+        if stamp.tzinfo is not None and self.tz is None:
+            raise ParameterError(
+                f"as_of {stamp} is timezone-aware but the timestamps are naive; pass a naive as_of"
+            )
+        if self.tz is not None:
+            stamp = (
+                stamp.tz_localize(self.tz) if stamp.tzinfo is None else stamp.tz_convert(self.tz)
+            )
+            wall = stamp.tz_localize(None)
+        else:
+            wall = stamp
+        return int(wall.as_unit("ns").value), stamp
+
+    def subset(self, keep: np.ndarray[Any, np.dtype[np.bool_]]) -> TransactionColumns:
+        """Rows where ``keep`` is true (no copy when every row is kept)."""
+        if keep.all():
+            return self
+        return attrs.evolve(
+            self,
+            codes=self.codes[keep],
+            instant=self.instant[keep],
+            wall=self.wall[keep],
+            amount=self.amount[keep],
+            order=None if self.order is None else self.order[keep],
+        )
+
+    def stamps(self, ns: _IntArray) -> pd.DatetimeIndex:
+        """Turn instants back into timestamps in the input's timezone."""
+        out = pd.DatetimeIndex(ns.astype("datetime64[ns]"))
+        return out if self.tz is None else out.tz_localize("UTC").tz_convert(self.tz)
+
+
+def _customer_codes(series: pd.Series, column: str) -> tuple[_IntArray, pd.Index]:
+    values = series.to_numpy() if not isinstance(series.dtype, pd.CategoricalDtype) else None
+    if (
+        values is not None
+        and values.dtype.kind in "iu"
+        and values.size
+        and values.min() >= 0
+        and values.max() < 4 * values.size + 1024
+    ):
+        # Small non-negative integer ids index a bincount directly.
+        ids = values.astype(np.int64, copy=False)
+        present = np.flatnonzero(np.bincount(ids))
+        position = np.zeros(int(ids.max()) + 1, dtype=np.int64)
+        position[present] = np.arange(present.size)
+        return position[ids], pd.Index(present.astype(values.dtype), name=column)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    if (codes < 0).any():
+        where = series.index[codes < 0]
+        raise SchemaError(
+            f"column {column!r} has {int((codes < 0).sum())} missing customer id(s) at index "
+            f"{show_values(where)}; drop them first (segkit.clean_transactions does this)"
+        )
+    if isinstance(uniques, pd.Categorical | pd.CategoricalIndex):
+        uniques = pd.Index(np.asarray(uniques))
+    uniques = pd.Index(uniques)
+    try:
+        order = uniques.argsort()
+    except TypeError as exc:
+        kinds = sorted({type(v).__name__ for v in uniques[:1000]})
+        raise SchemaError(
+            f"column {column!r} mixes customer ids of types {kinds}; make them one type, "
+            f"e.g. df[{column!r}].astype(str)"
+        ) from exc
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    sorted_ids = uniques[order]
+    sorted_ids.name = column
+    return rank[codes], sorted_ids
+
+
+def _timestamps(df: pd.DataFrame, column: str) -> tuple[_IntArray, _IntArray, Any]:
+    series = df[column]
+    dtype = series.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        parsed = series
+    elif pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        raise SchemaError(
+            f"column {column!r} holds numbers ({dtype}), not timestamps; convert it first, "
+            f"e.g. pd.to_datetime(df[{column!r}], format='%Y%m%d') for 19970101-style dates "
+            f"or pd.to_datetime(df[{column!r}], unit='s') for epoch seconds"
+        )
+    else:
+        parsed = _parse_timestamps(series, column)
+    if isinstance(parsed.dtype, pd.ArrowDtype):
+        parsed = parsed.astype(
+            pd.DatetimeTZDtype("ns", parsed.dtype.pyarrow_dtype.tz)
+            if parsed.dtype.pyarrow_dtype.tz
+            else "datetime64[ns]"
+        )
+    missing = parsed.isna().to_numpy()
+    if missing.any():
+        raise SchemaError(
+            f"column {column!r} has {int(missing.sum())} missing timestamp(s) (NaT) at index "
+            f"{show_values(df.index[missing])}; drop them first (segkit.clean_transactions "
+            "does this)"
+        )
+    tz = getattr(parsed.dtype, "tz", None)
+    try:
+        if tz is None:
+            instant = parsed.to_numpy(dtype="datetime64[ns]").view(np.int64)
+            wall = instant
+        else:
+            instant = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+            instant = instant.to_numpy(dtype="datetime64[ns]").view(np.int64)
+            wall = parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    except (OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
+        raise SchemaError(
+            f"column {column!r} has timestamps outside 1677-09-22..2262-04-11: {exc}"
+        ) from exc
+    return instant, wall, tz
+
+
+def _parse_timestamps(series: pd.Series, column: str) -> pd.Series:
+    try:
+        parsed = pd.to_datetime(series, errors="coerce", format="ISO8601")
+    except (ValueError, TypeError) as exc:
+        text = str(exc)
+        if "zone" in text.lower() or "offset" in text.lower() or "tz" in text.lower():
+            raise SchemaError(
+                f"column {column!r} mixes timezone-aware and naive timestamps (or several "
+                f"offsets); parse it yourself, e.g. pd.to_datetime(df[{column!r}], utc=True)"
+            ) from exc
+        raise SchemaError(f"column {column!r} could not be read as timestamps: {text}") from exc
+    failed = parsed.isna().to_numpy() & series.notna().to_numpy()
+    if failed.any():
+        # ISO 8601 failed for some rows: try one inferred format before giving up.
+        try:
+            retry = pd.to_datetime(series, errors="coerce", format="mixed")
+        except (ValueError, TypeError):
+            retry = None
+        if retry is not None and not (retry.isna().to_numpy() & series.notna().to_numpy()).any():
+            return retry
+        raise SchemaError(
+            f"column {column!r} has {int(failed.sum())} value(s) that are not timestamps, at "
+            f"index {show_values(series.index[failed])}: {show_values(series[failed])}; "
+            "fix or drop them (segkit.clean_transactions drops them and reports which)"
+        )
+    return parsed
+
+
+def _unit_days(unit: str) -> float:
+    if unit not in _UNITS:
+        raise ParameterError(f"unit must be one of 'D' (days) or 'W' (weeks); got {unit!r}")
+    return _UNITS[unit]
+
+
+def _check_windows(windows: Iterable[Any]) -> tuple[int, ...]:
+    out = []
+    for w in windows:
+        if isinstance(w, bool) or not isinstance(w, int | np.integer) or w <= 0:
+            raise ParameterError(f"windows must be positive whole numbers of days; got {w!r}")
+        out.append(int(w))
+    if len(set(out)) < len(out):
+        raise ParameterError(f"windows has duplicates: {out}")
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- #
+# The reduction
+# --------------------------------------------------------------------------- #
+def _pair_key(codes: _IntArray, inner: _IntArray, width: int, n: int) -> np.ndarray[Any, Any]:
+    """``codes * width + inner`` in the narrowest unsigned type that holds it."""
+    if n * width < 2**32:
+        key = codes.astype(np.uint32)
+        key *= np.uint32(width)
+        key += inner.astype(np.uint32)
+        return key
+    key64 = codes * width
+    key64 += inner
+    return key64
+
+
+def _per_customer(
+    cols: TransactionColumns, as_of_wall: int, unit_days: float, windows: Sequence[int]
+) -> dict[str, Any]:
+    """Reduce rows (already cut at ``as_of``) to per-customer arrays."""
+    n = len(cols.customers)
+    codes, amount = cols.codes, cols.amount
+    purchase = amount >= 0
+    all_purchases = bool(purchase.all())
+    p_codes = codes if all_purchases else codes[purchase]
+    p_wall = cols.wall if all_purchases else cols.wall[purchase]
+    p_instant = cols.instant if all_purchases else cols.instant[purchase]
+    p_amount = amount if all_purchases else amount[purchase]
+
+    big = np.iinfo(np.int64).max
+    first = np.full(n, big, dtype=np.int64)
+    last = np.full(n, -big, dtype=np.int64)
+    np.minimum.at(first, p_codes, p_instant)
+    np.maximum.at(last, p_codes, p_instant)
+    first_wall = np.full(n, big, dtype=np.int64)
+    last_wall = np.full(n, -big, dtype=np.int64)
+    np.minimum.at(first_wall, p_codes, p_wall)
+    np.maximum.at(last_wall, p_codes, p_wall)
+
+    day = p_wall // _DAY_NS
+    first_day = first_wall // _DAY_NS
+    last_day = last_wall // _DAY_NS
+    # Distinct (customer, day) pairs: sort one combined key.
+    has = np.bincount(p_codes, minlength=n) > 0
+    lo = int(day.min()) if day.size else 0
+    span = int(day.max()) - lo + 1 if day.size else 1
+    key = _pair_key(p_codes, day - lo, span, n)
+    key.sort()
+    distinct = np.empty(key.size, dtype=bool)
+    distinct[:1] = True
+    np.not_equal(key[1:], key[:-1], out=distinct[1:])
+    days_bought = np.bincount(key[distinct] // span, minlength=n)
+    del key, distinct
+
+    repeat_row = day != first_day[p_codes]
+    repeat_spend = np.bincount(p_codes[repeat_row], weights=p_amount[repeat_row], minlength=n)
+    x = np.maximum(days_bought - 1, 0)
+    if cols.order is None:
+        orders = np.bincount(p_codes, minlength=n)
+    else:
+        p_order = cols.order if all_purchases else cols.order[purchase]
+        width = int(p_order.max()) + 1 if p_order.size else 1
+        pair = _pair_key(p_codes, p_order, width, n)
+        pair.sort()
+        new = np.empty(pair.size, dtype=bool)
+        new[:1] = True
+        np.not_equal(pair[1:], pair[:-1], out=new[1:])
+        orders = np.bincount(pair[new] // width, minlength=n)
+    revenue = np.bincount(codes, weights=amount, minlength=n)
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: dict[str, Any] = {
+            "_has": has,
+            "_first": first,
+            "_last": last,
+            "orders": orders.astype(np.int64),
+            "revenue": revenue,
+            "avg_order_value": np.where(orders > 0, revenue / np.maximum(orders, 1), 0.0),
+            "recency_days": (as_of_wall - last_wall) / _DAY_NS,
+            "tenure_days": (as_of_wall - first_wall) / _DAY_NS,
+            "x": x.astype(np.int64),
+            "t_x": (last_day - first_day) / unit_days,
+            "T": (as_of_wall - first_day * _DAY_NS) / _DAY_NS / unit_days,
+            "repeat_aov": np.where(x > 0, repeat_spend / np.maximum(x, 1), 0.0),
+        }
+    for w in windows:
+        inside = cols.wall > as_of_wall - w * _DAY_NS
+        if cols.order is None:
+            in_orders = np.bincount(codes[inside & purchase], minlength=n)
+        else:
+            sel = inside & purchase
+            width = int(cols.order.max()) + 1
+            in_orders = np.bincount(
+                np.unique(codes[sel] * width + cols.order[sel]) // width, minlength=n
+            )
+        out[f"orders_{w}d"] = in_orders.astype(np.int64)
+        out[f"revenue_{w}d"] = np.bincount(codes[inside], weights=amount[inside], minlength=n)
+    return out
+
+
+def summarize(
+    transactions: Any,
+    *,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    as_of: Any = None,
+    unit: Literal["D", "W"] = "D",
+    order: str | None = None,
+    windows: Iterable[int] = (),
+) -> pd.DataFrame:
+    """Reduce a transaction log to one row per customer.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        One row per order line (or per order). Polars and PyArrow tables are
+        converted once. The frame is not modified.
+    customer, timestamp, amount : str
+        Names of the customer id, timestamp (datetime64, or strings in ISO 8601
+        or another single format) and amount (numeric) columns.
+    as_of : date-like, optional
+        The date the summary describes; rows after it are ignored. Default: the
+        latest timestamp.
+    unit : {"D", "W"}
+        Time unit of ``t_x`` and ``T``: days, or weeks (days / 7).
+    order : str, optional
+        Order id column; ``orders`` then counts distinct orders instead of rows.
+    windows : iterable of int
+        Adds ``orders_{N}d`` and ``revenue_{N}d`` over the last ``N`` days
+        before ``as_of`` (``as_of - N days < timestamp <= as_of``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer id (sorted; index name = ``customer``), with
+        columns
+
+        ``first_purchase``, ``last_purchase``
+            Timestamps of the first and last purchase.
+        ``orders``, ``revenue``, ``avg_order_value``
+            Number of purchases, net revenue (returns subtracted), and their
+            ratio.
+        ``recency_days``, ``tenure_days``
+            Days from the last and first purchase to ``as_of``.
+        ``x``, ``t_x``, ``T``
+            Buy-till-you-die statistics in ``unit``: repeat purchase days
+            (distinct purchase days minus one), time from the first to the last
+            purchase day, and from the first purchase day to ``as_of``.
+        ``repeat_aov``
+            Mean spend per repeat purchase day (0 when ``x == 0``).
+
+    Raises
+    ------
+    ColumnNotFoundError
+        A named column is missing (the message suggests the closest one).
+    SchemaError
+        Missing ids or timestamps, amounts that are not finite numbers,
+        timestamps that do not parse, or no purchase on or before ``as_of``.
+
+    Notes
+    -----
+    Customers whose rows up to ``as_of`` are all returns (negative amounts)
+    have no purchase and are left out; a :class:`UserWarning` says how many.
+
+    Examples
+    --------
+    >>> import segkit
+    >>> from segkit.datasets import load_cdnow
+    >>> s = segkit.summarize(load_cdnow(), customer="customer_id", timestamp="date",
+    ...                      amount="amount", as_of="1997-09-30", unit="W")
+    >>> s.loc[1, ["x", "t_x", "T"]].round(2).tolist()
+    [2.0, 30.43, 38.86]
+    >>> len(s), int(s["x"].gt(0).sum())
+    (2357, 946)
+    """
+    unit_days = _unit_days(unit)
+    windows = _check_windows(windows)
+    cols = TransactionColumns.read(
+        transactions, customer=customer, timestamp=timestamp, amount=amount, order=order
+    )
+    as_of_wall, _ = cols.as_of(as_of)
+    cols = cols.subset(cols.wall <= as_of_wall)
+    return _to_frame(cols, _per_customer(cols, as_of_wall, unit_days, windows), as_of_wall)
+
+
+def _to_frame(cols: TransactionColumns, data: dict[str, Any], as_of_wall: int) -> pd.DataFrame:
+    has = data.pop("_has")
+    if not has.any():
+        stamp = pd.Timestamp(as_of_wall, unit="ns")
+        raise SchemaError(f"no purchases (rows with a non-negative amount) on or before {stamp}")
+    if not has.all():
+        import warnings
+
+        only_returns = cols.customers[~has]
+        warnings.warn(
+            f"{int((~has).sum())} customer(s) have only returns (negative amounts) up to as_of "
+            f"and are left out of the summary: {show_values(only_returns)}",
+            UserWarning,
+            stacklevel=3,
+        )
+    first = data.pop("_first")[has]
+    last = data.pop("_last")[has]
+    frame = pd.DataFrame(
+        {"first_purchase": cols.stamps(first), "last_purchase": cols.stamps(last)},
+        index=cols.customers[has],
+    )
+    for name, values in data.items():
+        frame[name] = values[has]
+    return frame
+
+
+# --------------------------------------------------------------------------- #
+# Calibration and holdout
+# --------------------------------------------------------------------------- #
+def calibration_holdout(
+    transactions: Any,
+    *,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    calibration_end: Any,
+    observation_end: Any = None,
+    unit: Literal["D", "W"] = "D",
+    order: str | None = None,
+) -> pd.DataFrame:
+    """Summarize a calibration period and count what happened in the holdout.
+
+    Parameters
+    ----------
+    transactions, customer, timestamp, amount, unit, order
+        As for :func:`summarize`.
+    calibration_end : date-like
+        End of the calibration period (inclusive).
+    observation_end : date-like, optional
+        End of the holdout period (inclusive); default: the latest timestamp.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`summarize` columns as of ``calibration_end``, for customers
+        whose first purchase is on or before it, plus ``x_holdout`` (distinct
+        purchase days in the holdout), ``revenue_holdout`` (net revenue in the
+        holdout) and ``duration_holdout`` (its length in ``unit``).
+
+    Examples
+    --------
+    >>> import segkit
+    >>> from segkit.datasets import load_cdnow
+    >>> ch = segkit.calibration_holdout(load_cdnow(), customer="customer_id",
+    ...     timestamp="date", amount="amount", calibration_end="1997-09-30",
+    ...     observation_end="1998-06-30", unit="W")
+    >>> ch.loc[1, ["x", "x_holdout", "duration_holdout"]].tolist()
+    [2.0, 1.0, 39.0]
+    >>> int(ch["x_holdout"].sum())
+    1882
+    """
+    unit_days = _unit_days(unit)
+    cols = TransactionColumns.read(
+        transactions, customer=customer, timestamp=timestamp, amount=amount, order=order
+    )
+    cal_wall, cal_stamp = cols.as_of(calibration_end)
+    end_wall, end_stamp = cols.as_of(observation_end)
+    if end_wall <= cal_wall:
+        raise ParameterError(
+            f"observation_end ({end_stamp}) must be after calibration_end ({cal_stamp})"
+        )
+    calibration = cols.subset(cols.wall <= cal_wall)
+    frame = _to_frame(calibration, _per_customer(calibration, cal_wall, unit_days, ()), cal_wall)
+    holdout = cols.subset((cols.wall > cal_wall) & (cols.wall <= end_wall))
+    known = pd.Index(cols.customers).get_indexer(frame.index)
+    n = len(cols.customers)
+    bought = holdout.amount >= 0
+    codes = holdout.codes[bought]
+    day = holdout.wall[bought] // _DAY_NS
+    pairs = np.unique(
+        codes * (int(day.max() - day.min()) + 1 if day.size else 1)
+        + (day - (day.min() if day.size else 0))
+    )
+    width = int(day.max() - day.min()) + 1 if day.size else 1
+    x_holdout = np.bincount(pairs // width, minlength=n)
+    revenue_holdout = np.bincount(holdout.codes, weights=holdout.amount, minlength=n)
+    frame["x_holdout"] = x_holdout[known].astype(np.int64)
+    frame["revenue_holdout"] = revenue_holdout[known]
+    frame["duration_holdout"] = (end_wall - cal_wall) / _DAY_NS / unit_days
+    return frame
+
+
+# --------------------------------------------------------------------------- #
+# Cleaning
+# --------------------------------------------------------------------------- #
+@attrs.frozen
+class CleaningReport:
+    """What :func:`clean_transactions` dropped or changed, and why.
+
+    Attributes
+    ----------
+    n_input, n_output : int
+        Rows before and after cleaning.
+    dropped : pandas.DataFrame
+        One row per dropped input row, indexed like the input, with a
+        ``reason`` column.
+    changed : dict of str to int
+        Number of values converted per column (e.g. strings parsed as dates).
+    """
+
+    n_input: int
+    n_output: int
+    dropped: pd.DataFrame = attrs.field(eq=False)
+    changed: dict[str, int] = attrs.field(factory=dict)
+
+    @property
+    def counts(self) -> pd.Series:
+        """Number of dropped rows per reason."""
+        return self.dropped["reason"].value_counts().rename("rows")
+
+    def __str__(self) -> str:
+        lines = [f"{self.n_input} rows in, {self.n_output} rows out"]
+        lines += [f"  dropped {n:>8} {reason}" for reason, n in self.counts.items()]
+        lines += [f"  converted {n:>6} values in {col!r}" for col, n in self.changed.items() if n]
+        return "\n".join(lines)
+
+
+def clean_transactions(
+    transactions: Any,
+    *,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    as_of: Any = None,
+    drop_duplicates: bool = True,
+    drop_negative: bool = False,
+) -> tuple[pd.DataFrame, CleaningReport]:
+    """Drop or repair the rows :func:`summarize` cannot use, and say which.
+
+    Rows are dropped, in this order, for: a missing customer id; a timestamp
+    that is missing or does not parse; an amount that is missing, not a
+    number, or infinite; a timestamp after ``as_of``; being an exact duplicate
+    of an earlier row (when ``drop_duplicates``); a negative amount (when
+    ``drop_negative``). Strings are converted to timestamps and numbers.
+
+    Returns
+    -------
+    cleaned : pandas.DataFrame
+        A new frame (the input is not modified) with the timestamp column as
+        datetime64 and the amount as float64.
+    report : CleaningReport
+        Every dropped row with its reason, and counts of converted values.
+
+    Examples
+    --------
+    >>> import pandas as pd, segkit
+    >>> raw = pd.DataFrame({"id": [1, 1, None, 2, 2],
+    ...                     "ts": ["2024-01-01", "2024-01-01", "2024-01-02", "oops", "2024-01-03"],
+    ...                     "amount": ["10", "10", "5", "7", "x"]})
+    >>> clean, report = segkit.clean_transactions(raw, customer="id", timestamp="ts",
+    ...                                           amount="amount")
+    >>> len(clean)
+    1
+    >>> report.dropped["reason"].tolist()
+    ['duplicate row', 'missing customer id', 'unparseable timestamp', 'amount not a number']
+    """
+    df = require_frame(transactions, "transactions")
+    require_columns(df, [customer, timestamp, amount], "transactions")
+    reasons = pd.Series(pd.NA, index=pd.RangeIndex(len(df)), dtype="object")
+
+    def mark(mask: np.ndarray[Any, np.dtype[np.bool_]], reason: str) -> None:
+        fresh = mask & reasons.isna().to_numpy()
+        reasons[fresh] = reason
+
+    mark(df[customer].isna().to_numpy(), "missing customer id")
+    ts = df[timestamp]
+    changed: dict[str, int] = {}
+    if not pd.api.types.is_datetime64_any_dtype(ts.dtype):
+        if pd.api.types.is_numeric_dtype(ts.dtype):
+            raise SchemaError(
+                f"column {timestamp!r} holds numbers ({ts.dtype}), not timestamps; convert it "
+                f"first, e.g. pd.to_datetime(df[{timestamp!r}], format='%Y%m%d')"
+            )
+        try:
+            parsed = pd.to_datetime(ts, errors="coerce", format="mixed")
+        except (ValueError, TypeError):
+            parsed = pd.to_datetime(ts, errors="coerce", format="mixed", utc=True)
+        changed[timestamp] = int(ts.notna().sum())
+        mark(ts.isna().to_numpy(), "missing timestamp")
+        mark(parsed.isna().to_numpy(), "unparseable timestamp")
+        ts = parsed
+    else:
+        mark(ts.isna().to_numpy(), "missing timestamp")
+    values = df[amount]
+    if pd.api.types.is_bool_dtype(values.dtype):
+        raise SchemaError(f"column {amount!r} is boolean, not an amount")
+    if not pd.api.types.is_numeric_dtype(values.dtype):
+        numbers = pd.to_numeric(values, errors="coerce")
+        changed[amount] = int(values.notna().sum())
+    else:
+        numbers = values
+    numbers = pd.Series(numbers.to_numpy(dtype=np.float64, na_value=np.nan), index=df.index)
+    mark(values.isna().to_numpy(), "missing amount")
+    mark(numbers.isna().to_numpy(), "amount not a number")
+    mark(np.isinf(numbers.to_numpy()), "infinite amount")
+    if as_of is not None:
+        stamp = pd.Timestamp(as_of)
+        tz = getattr(ts.dtype, "tz", None)
+        if tz is not None and stamp.tzinfo is None:
+            stamp = stamp.tz_localize(tz)
+        elif tz is None and stamp.tzinfo is not None:
+            raise ParameterError(f"as_of {stamp} is timezone-aware but the timestamps are naive")
+        mark((ts > stamp).fillna(False).to_numpy(dtype=bool), "after as_of")
+    out = df.copy()
+    out[timestamp] = ts.to_numpy() if getattr(ts.dtype, "tz", None) is None else ts.array
+    out[amount] = numbers.to_numpy()
+    if drop_duplicates:
+        still = reasons.isna().to_numpy()
+        dup = np.zeros(len(df), dtype=bool)
+        try:
+            dup[still] = out[still].duplicated().to_numpy()
+        except TypeError:  # unhashable cells (lists): compare their text
+            dup[still] = out[still].astype(str).duplicated().to_numpy()
+        mark(dup, "duplicate row")
+    if drop_negative:
+        mark((numbers < 0).to_numpy(), "negative amount")
+    drop = reasons.notna().to_numpy()
+    dropped = df[drop].assign(reason=reasons[drop].to_numpy())
+    report = CleaningReport(len(df), int((~drop).sum()), dropped, changed)
+    return out[~drop], report
