@@ -627,7 +627,9 @@ class _Compiler:
             if "list" in (lt, rt):
                 self.mismatch("compare", left, right, node)
             return _null_constant("bool", node)
-        if lt != rt or lt == "list" or (lt == "bool" and op not in ("==", "!=")):
+        if lt == rt == "bool" and op not in ("==", "!="):
+            raise self.error(RuleTypeError, f"'{op}' cannot order booleans; use == or !=", node)
+        if lt != rt or lt == "list":
             self.mismatch("compare", left, right, node)
         lf, rf = left.fn, right.fn
         if lt in _NUMERIC:
@@ -681,7 +683,12 @@ class _Compiler:
         left, right = self.visit(node.left), self.visit(node.right)
         if op == "contains" and left.type == "list":
             if right.type not in ("string", "number", "bool", "null"):
-                self.mismatch("look for", right, left, node)
+                raise self.error(
+                    RuleTypeError,
+                    f"'contains' cannot look for {_describe(right.node, right.type)} in "
+                    f"{_describe(left.node, left.type)}",
+                    node,
+                )
             if right.type == "null":
                 return _null_constant("bool", node)
             if not right.is_const:

@@ -116,6 +116,10 @@ def tokenize(text: str) -> list[Token]:
         elif ch in _ONE_CHAR_OPS:
             tokens.append(Token("op", ch, i, i + 1))
             i += 1
+        elif ch == ".":
+            raise RuleSyntaxError(
+                "unexpected '.'; the rule language has no attribute access", text, i, i + 1
+            )
         elif ch == "=":
             raise RuleSyntaxError("unexpected '='; use '==' to compare", text, i, i + 1)
         else:
