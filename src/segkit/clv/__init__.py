@@ -1,0 +1,41 @@
+"""Customer lifetime value: buy-till-you-die purchase models, spend model, CLV.
+
+Purchase models (fit on ``x``, ``t_x``, ``T`` from :func:`segkit.summarize`):
+
+* :class:`BetaGeo` — BG/NBD (Fader, Hardie & Lee 2005)
+* :class:`ParetoNBD` — Pareto/NBD (Schmittlein, Morrison & Colombo 1987)
+* :class:`ModifiedBetaGeo` — MBG/NBD (Batislam, Denizel & Filiztekin 2007)
+* :class:`BetaGeoBetaBinom` — BG/BB for discrete opportunities (Fader, Hardie & Shang 2010)
+
+Spend model: :class:`GammaGamma` (Fader & Hardie 2013). Value:
+:func:`lifetime_value`. Plots live in :mod:`segkit.clv.plotting` (needs the
+``plot`` extra).
+"""
+
+from __future__ import annotations
+
+from segkit.clv._likelihoods import (
+    bgbb_log_likelihood,
+    bgnbd_log_likelihood,
+    gamma_gamma_log_likelihood,
+    mbgnbd_log_likelihood,
+    pareto_nbd_log_likelihood,
+)
+from segkit.clv._mle import BoundaryWarning
+from segkit.clv._models import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD
+from segkit.clv._value import lifetime_value
+
+__all__ = [
+    "BetaGeo",
+    "BetaGeoBetaBinom",
+    "BoundaryWarning",
+    "GammaGamma",
+    "ModifiedBetaGeo",
+    "ParetoNBD",
+    "bgbb_log_likelihood",
+    "bgnbd_log_likelihood",
+    "gamma_gamma_log_likelihood",
+    "lifetime_value",
+    "mbgnbd_log_likelihood",
+    "pareto_nbd_log_likelihood",
+]

@@ -1,0 +1,262 @@
+"""Machinery shared by the CLV estimators: fitting, uncertainty, bootstrap."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.stats import norm
+from sklearn.base import BaseEstimator
+
+from segkit._validation import check_fitted
+from segkit.clv._mle import LOG_BOUND, BoundaryWarning, maximize
+from segkit.errors import ParameterError, SchemaError
+
+Array = npt.NDArray[np.float64]
+
+
+def check_penalizer(value: Any, owner: str) -> float:
+    """Validate the ``penalizer`` option (a float >= 0)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise ParameterError(
+            f"the 'penalizer' parameter of {owner} must be a float >= 0; got {value!r}"
+        )
+    return float(value)
+
+
+def check_level(level: Any) -> float:
+    """Validate a confidence level in (0, 1)."""
+    if isinstance(level, bool) or not isinstance(level, int | float) or not 0 < level < 1:
+        raise ParameterError(f"level must be a number strictly between 0 and 1; got {level!r}")
+    return float(level)
+
+
+def check_horizon(t: Any, name: str = "t") -> Array:
+    """Validate a prediction horizon (scalar or array, finite, >= 0)."""
+    arr = np.asarray(t, dtype=np.float64)
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise ParameterError(f"{name} must be finite and >= 0; got {t!r}")
+    return arr
+
+
+class FittedModel(BaseEstimator):  # type: ignore[misc]
+    """Base of the CLV estimators: maximum likelihood on log-parameters.
+
+    Subclasses define the parameter names, the per-row log-likelihood and the
+    mapping from the unconstrained vector ``theta`` (log-parameters, then
+    covariate coefficients) to per-row parameters.
+    """
+
+    _param_names: ClassVar[tuple[str, ...]] = ()
+    _model_name: ClassVar[str] = "model"
+    #: what a parameter at its lower / upper search limit means
+    _limits: ClassVar[dict[tuple[str, str], str]] = {}
+
+    penalizer: float
+
+    # ---- to be provided by subclasses ------------------------------------
+    def _loglik(self, theta: Array, stats: dict[str, Array]) -> tuple[float, Array]:
+        raise NotImplementedError
+
+    def _starts(self, stats: dict[str, Array]) -> list[Array]:
+        raise NotImplementedError
+
+    def _coef_names(self) -> list[str]:
+        return []
+
+    # ---- fitting ---------------------------------------------------------
+    def _fit_stats(self, stats: dict[str, Array], n_customers: float) -> None:
+        penalizer = check_penalizer(self.penalizer, type(self).__name__)
+        k = len(self._param_names)
+        names = list(self._param_names) + self._coef_names()
+        bounds = [(-LOG_BOUND, LOG_BOUND)] * k + [(-50.0, 50.0)] * (len(names) - k)
+        scale = float(stats["w"].sum())
+        starts = self._starts(stats)
+
+        def func(theta: Array) -> tuple[float, Array]:
+            return self._loglik(theta, stats)
+
+        result = maximize(
+            func,
+            starts,
+            bounds=bounds,
+            scale=scale,
+            penalizer=penalizer,
+            model=self._model_name,
+        )
+        theta = result.theta
+        self.theta_ = theta
+        self.params_ = pd.Series(
+            np.concatenate([np.exp(theta[:k]), theta[k:]]), index=names, name="estimate"
+        )
+        self.log_likelihood_ = result.log_likelihood
+        self.n_customers_ = n_customers
+        self.n_distinct_ = int(stats["w"].size)
+        self.iterations_ = result.iterations
+        self._stats = stats
+        # observed information on the free coordinates
+        free = np.array([i not in result.at_bound for i in range(theta.size)])
+        se_theta = np.full(theta.size, np.nan)
+        if free.any():
+            info = -result.hessian[np.ix_(free, free)]
+            try:
+                cov = np.linalg.inv(info)
+                diag = np.diag(cov)
+                se_theta[free] = np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan)
+            except np.linalg.LinAlgError:
+                pass
+        self._se_theta = se_theta
+        se = se_theta.copy()
+        se[:k] = se_theta[:k] * np.exp(theta[:k])  # delta method
+        self.standard_errors_ = pd.Series(se, index=names, name="standard_error")
+        for i in result.at_bound:
+            name = names[i]
+            side = "lower" if theta[i] < 0 else "upper"
+            meaning = self._limits.get((name, side), "")
+            warnings.warn(
+                f"{self._model_name}: parameter {name!r} reached the {side} limit of its search "
+                f"range ({self.params_[name]:.3g}); the estimate is the limiting one"
+                + (f" ({meaning})" if meaning else "")
+                + " and its standard error is not defined",
+                BoundaryWarning,
+                stacklevel=3,
+            )
+
+    def confidence_intervals(self, level: float = 0.95) -> pd.DataFrame:
+        """Wald confidence intervals from the observed information.
+
+        Positive parameters get intervals ``exp(log θ ± z·se(log θ))`` (they
+        stay positive); covariate coefficients get ``θ ± z·se``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+
+        Returns
+        -------
+        DataFrame
+            Indexed by parameter, columns ``estimate``, ``lower``, ``upper``.
+        """
+        check_fitted(self, "params_")
+        level = check_level(level)
+        zq = float(norm.ppf(0.5 + level / 2))
+        k = len(self._param_names)
+        lo = self.theta_ - zq * self._se_theta
+        hi = self.theta_ + zq * self._se_theta
+        lo[:k] = np.exp(lo[:k])
+        hi[:k] = np.exp(hi[:k])
+        return pd.DataFrame(
+            {"estimate": self.params_.to_numpy(), "lower": lo, "upper": hi},
+            index=self.params_.index,
+        )
+
+    # ---- bootstrap -------------------------------------------------------
+    def _with_theta(self, theta: Array) -> Any:
+        other = copy.copy(self)
+        k = len(self._param_names)
+        other.theta_ = theta
+        other.params_ = pd.Series(
+            np.concatenate([np.exp(theta[:k]), theta[k:]]),
+            index=self.params_.index,
+            name="estimate",
+        )
+        return other
+
+    def bootstrap_params(self, n_boot: int = 200, seed: int = 0) -> pd.DataFrame:
+        """Refit on ``n_boot`` resamples of the customers (with replacement).
+
+        Customers are resampled by drawing multinomial counts over the
+        distinct rows the model was fitted on, so a replicate costs one fit on
+        the compressed data. Each refit starts from the estimate.
+
+        Parameters
+        ----------
+        n_boot : int
+            Number of replicates.
+        seed : int
+            Seed of :func:`numpy.random.default_rng`; the result is
+            deterministic given it.
+
+        Returns
+        -------
+        DataFrame
+            One row per replicate, one column per parameter.
+        """
+        check_fitted(self, "params_")
+        if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 1:
+            raise ParameterError(f"n_boot must be an int >= 1; got {n_boot!r}")
+        rng = np.random.default_rng(seed)
+        stats = self._stats
+        w = stats["w"]
+        total = round(float(w.sum()))
+        k = len(self._param_names)
+        bounds = [(-LOG_BOUND, LOG_BOUND)] * k + [(-50.0, 50.0)] * (self.theta_.size - k)
+        rows = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", BoundaryWarning)
+            for _ in range(n_boot):
+                counts = rng.multinomial(total, w / w.sum()).astype(np.float64)
+                keep = counts > 0
+                sub = {name: v[keep] for name, v in stats.items()}
+                sub["w"] = counts[keep]
+
+                def func(theta: Array, sub: dict[str, Array] = sub) -> tuple[float, Array]:
+                    return self._loglik(theta, sub)
+
+                res = maximize(
+                    func,
+                    [self.theta_],
+                    bounds=bounds,
+                    scale=float(sub["w"].sum()),
+                    penalizer=float(self.penalizer),
+                    model=self._model_name,
+                )
+                rows.append(res.theta)
+        theta = np.array(rows)
+        theta[:, :k] = np.exp(theta[:, :k])
+        return pd.DataFrame(theta, columns=self.params_.index)
+
+    def _interval(
+        self,
+        predict: Callable[[Any], Any],
+        estimate: pd.Series,
+        n_boot: int,
+        level: float,
+        seed: int,
+    ) -> pd.DataFrame:
+        """Percentile bootstrap interval of a prediction."""
+        level = check_level(level)
+        draws = self.bootstrap_params(n_boot, seed)
+        k = len(self._param_names)
+        values = []
+        for row in draws.to_numpy():
+            theta = row.copy()
+            theta[:k] = np.log(theta[:k])
+            values.append(np.asarray(predict(self._with_theta(theta)), dtype=np.float64))
+        stacked = np.vstack(values)
+        lo, hi = np.quantile(stacked, [0.5 - level / 2, 0.5 + level / 2], axis=0)
+        return pd.DataFrame(
+            {"estimate": estimate.to_numpy(), "lower": lo, "upper": hi}, index=estimate.index
+        )
+
+
+def starts_from(base: Sequence[float], factors: Sequence[Sequence[float]]) -> list[Array]:
+    """Deterministic starting points: ``base`` and ``base`` scaled by each factor row."""
+    logb = np.log(np.asarray(base, dtype=np.float64))
+    out = [logb]
+    out.extend(logb + np.log(np.asarray(f, dtype=np.float64)) for f in factors)
+    return out
+
+
+def need_customers(total: float, what: str) -> None:
+    """Refuse to fit on fewer than two customers."""
+    if total < 2:
+        raise SchemaError(
+            f"the {what} describes {total:g} customer(s); fitting a CLV model needs at least 2 "
+            "(the population parameters describe how customers differ)"
+        )

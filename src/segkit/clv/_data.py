@@ -1,0 +1,159 @@
+"""Reading, checking and compressing the per-customer inputs of the CLV models."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from segkit._validation import numeric_column, require_columns, require_frame, show_values
+from segkit.errors import SchemaError
+
+__all__ = ["Columns", "compress", "read_columns"]
+
+Array = npt.NDArray[np.float64]
+
+
+@attrs.frozen
+class Columns:
+    """The checked numeric columns of one input frame, in input order."""
+
+    index: pd.Index
+    values: dict[str, Array]
+    weights: Array
+    covariates: Array  # shape (n, k); k = 0 without covariates
+
+
+def _rows_error(
+    df: pd.DataFrame, bad: npt.NDArray[np.bool_], what: str, message: str, values: Any
+) -> SchemaError:
+    where = df.index[bad]
+    return SchemaError(
+        f"{message} at {int(bad.sum())} row(s) of the {what}, index {show_values(where)}: "
+        f"{show_values(values)}"
+    )
+
+
+def read_columns(
+    data: Any,
+    columns: dict[str, str],
+    *,
+    what: str,
+    counts: Sequence[str] = (),
+    ordered: Sequence[tuple[str, str]] = (),
+    zero_with: tuple[str, str] | None = None,
+    weights: Any = None,
+    covariates: Sequence[str] = (),
+) -> Columns:
+    """Check and read the columns a CLV model needs.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The caller's frame; it is only read.
+    columns : dict
+        Role (``"x"``, ``"t_x"``, ...) to column name.
+    counts : roles
+        Roles that must hold whole numbers.
+    ordered : pairs of roles
+        ``(low, high)`` pairs with ``low <= high`` on every row.
+    zero_with : (role, role), optional
+        ``(count, time)``: the time must be 0 where the count is 0.
+    weights : None, str or array-like
+        Column name or values of the number of customers per row.
+    covariates : column names
+        Numeric covariate columns.
+    """
+    df = require_frame(data, what)
+    needed = list(columns.values()) + list(covariates)
+    if isinstance(weights, str):
+        needed.append(weights)
+    require_columns(df, needed, what)
+    if len(df) == 0:
+        raise SchemaError(f"the {what} is empty: it has no rows to fit or predict on")
+    values = {
+        role: numeric_column(df, name, what, allow_negative=False)
+        for role, name in columns.items()
+    }
+    for role in counts:
+        v = values[role]
+        bad = v != np.floor(v)
+        if bad.any():
+            raise _rows_error(
+                df, bad, what, f"column {columns[role]!r} must hold whole numbers", v[bad]
+            )
+    for low, high in ordered:
+        bad = values[low] > values[high]
+        if bad.any():
+            raise _rows_error(
+                df,
+                bad,
+                what,
+                f"column {columns[low]!r} is larger than column {columns[high]!r}",
+                list(zip(values[low][bad], values[high][bad], strict=True)),
+            )
+    if zero_with is not None:
+        count, time = zero_with
+        bad = (values[count] == 0) & (values[time] != 0)
+        if bad.any():
+            raise _rows_error(
+                df,
+                bad,
+                what,
+                f"column {columns[time]!r} must be 0 where column {columns[count]!r} is 0 "
+                "(no repeat purchase, so no time of the last one)",
+                values[time][bad],
+            )
+    if weights is None:
+        w = np.ones(len(df))
+    elif isinstance(weights, str):
+        w = numeric_column(df, weights, what, allow_negative=False)
+    else:
+        w = np.asarray(weights, dtype=np.float64)
+        if w.shape != (len(df),):
+            raise SchemaError(
+                f"weights must have one value per row of the {what} ({len(df)}); "
+                f"got shape {w.shape}"
+            )
+        bad = ~np.isfinite(w) | (w < 0)
+        if bad.any():
+            raise _rows_error(df, bad, what, "weights must be finite and >= 0", w[bad])
+    z = (
+        np.column_stack([numeric_column(df, c, what) for c in covariates])
+        if covariates
+        else np.zeros((len(df), 0))
+    )
+    return Columns(index=df.index, values=values, weights=w, covariates=z)
+
+
+def compress(
+    arrays: Sequence[Array], weights: Array
+) -> tuple[list[Array], Array, npt.NDArray[np.intp]]:
+    """Merge identical rows of ``arrays`` and add up their weights.
+
+    Returns the distinct rows (one array per input, in order of first
+    appearance), their total weights and, for every input row, the position of
+    its distinct row. Runs in linear time: each column is hashed on its own and
+    the codes are combined into one integer key.
+    """
+    n = weights.size
+    key = np.zeros(n, dtype=np.int64)
+    span = 1
+    for values in arrays:
+        codes, uniques = pd.factorize(values)
+        if span * max(len(uniques), 1) >= 2**62:  # combine early to stay within int64
+            key = pd.factorize(key)[0].astype(np.int64)
+            span = int(key.max()) + 1 if n else 1
+        key = key * len(uniques) + codes
+        span *= max(len(uniques), 1)
+    codes, _ = pd.factorize(key)
+    inverse: npt.NDArray[np.intp] = np.asarray(codes, dtype=np.intp)
+    m = int(inverse.max()) + 1 if n else 0
+    first = np.full(m, n, dtype=np.intp)
+    np.minimum.at(first, inverse, np.arange(n, dtype=np.intp))
+    total = np.bincount(inverse, weights=weights, minlength=m).astype(np.float64)
+    return [np.asarray(a)[first] for a in arrays], total, inverse
