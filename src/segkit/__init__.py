@@ -10,12 +10,16 @@ __version__ = "0.1.0"
 
 from segkit.errors import SegkitError
 from segkit.features import CleaningReport, calibration_holdout, clean_transactions, summarize
+from segkit.rfm import RFMScorer, SegmentMap, load_segment_map
 
 __all__ = [
     "CleaningReport",
+    "RFMScorer",
     "SegkitError",
+    "SegmentMap",
     "__version__",
     "calibration_holdout",
     "clean_transactions",
+    "load_segment_map",
     "summarize",
 ]

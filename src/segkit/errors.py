@@ -74,7 +74,7 @@ class ConvergenceError(SegkitError):
     """A model fit did not reach an optimum."""
 
 
-class NotFittedError(SegkitError, _SklearnNotFittedError):
+class NotFittedError(SegkitError, _SklearnNotFittedError):  # type: ignore[misc]
     """An estimator was used before ``fit``.
 
     It is both a :class:`SegkitError` and scikit-learn's ``NotFittedError``.

@@ -20,6 +20,7 @@ Conventions
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
@@ -111,19 +112,20 @@ class TransactionColumns:
         if as_of is None:
             if self.wall.size == 0:
                 raise SchemaError("the transactions are empty")
-            wall = int(self.wall.max())
-            stamp = pd.Timestamp(wall, unit="ns")
-            return wall, stamp if self.tz is None else stamp.tz_localize(self.tz)
+            latest = int(self.wall.max())
+            stamp = pd.Timestamp(latest, unit="ns")
+            return latest, stamp if self.tz is None else stamp.tz_localize(self.tz)
         try:
             stamp = pd.Timestamp(as_of)
         except (TypeError, ValueError) as exc:
             raise ParameterError(f"as_of must be a date or timestamp; got {as_of!r}") from exc
-        if stamp is pd.NaT:
+        if pd.isna(stamp):
             raise ParameterError("as_of must be a date or timestamp; got NaT")
         if stamp.tzinfo is not None and self.tz is None:
             raise ParameterError(
                 f"as_of {stamp} is timezone-aware but the timestamps are naive; pass a naive as_of"
             )
+        wall: pd.Timestamp
         if self.tz is not None:
             stamp = (
                 stamp.tz_localize(self.tz) if stamp.tzinfo is None else stamp.tz_convert(self.tz)
@@ -351,6 +353,7 @@ def _per_customer(
     with np.errstate(invalid="ignore", divide="ignore"):
         out: dict[str, Any] = {
             "_has": has,
+            "_present": np.bincount(codes, minlength=n) > 0,
             "_first": first,
             "_last": last,
             "orders": orders.astype(np.int64),
@@ -466,16 +469,15 @@ def summarize(
 
 def _to_frame(cols: TransactionColumns, data: dict[str, Any], as_of_wall: int) -> pd.DataFrame:
     has = data.pop("_has")
+    returns_only = data.pop("_present") & ~has
     if not has.any():
         stamp = pd.Timestamp(as_of_wall, unit="ns")
         raise SchemaError(f"no purchases (rows with a non-negative amount) on or before {stamp}")
-    if not has.all():
-        import warnings
-
-        only_returns = cols.customers[~has]
+    if returns_only.any():
+        only_returns = cols.customers[returns_only]
         warnings.warn(
-            f"{int((~has).sum())} customer(s) have only returns (negative amounts) up to as_of "
-            f"and are left out of the summary: {show_values(only_returns)}",
+            f"{int(returns_only.sum())} customer(s) have only returns (negative amounts) up to "
+            f"as_of and are left out of the summary: {show_values(only_returns)}",
             UserWarning,
             stacklevel=3,
         )

@@ -47,7 +47,7 @@ def load_cdnow() -> pd.DataFrame:
             names=["original_id", "customer_id", "date", "quantity", "amount"],
             dtype={"original_id": "int64", "customer_id": "int64", "date": "str"},
         )
-    raw["date"] = pd.to_datetime(raw["date"], format="%Y%m%d")
+    raw["date"] = pd.to_datetime(raw["date"], format="%Y%m%d").astype("datetime64[ns]")
     return raw.drop(columns="original_id")
 
 

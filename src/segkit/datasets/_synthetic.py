@@ -224,11 +224,11 @@ def make_transactions(
             "amount": amounts[sort],
             "quantity": quantity[sort].astype(np.int64),
             "category": pd.Categorical.from_codes(
-                category[rows][sort], categories=list(CATEGORIES)
+                category[rows][sort], categories=pd.Index(CATEGORIES)
             ),
             "channel": pd.Categorical.from_codes(
                 np.where(channel_online[order_of_row], 0, 1)[sort],
-                categories=["online", "offline"],
+                categories=pd.Index(["online", "offline"]),
             ),
         }
     )
@@ -364,6 +364,6 @@ def make_events(
         {
             "customer_id": (owner + 1).astype(np.int64)[sort],
             "timestamp": pd.to_datetime(ns[sort], unit="ns"),
-            "event": pd.Categorical.from_codes(kind[sort], categories=list(EVENTS)),
+            "event": pd.Categorical.from_codes(kind[sort], categories=pd.Index(EVENTS)),
         }
     )

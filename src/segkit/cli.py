@@ -1,0 +1,184 @@
+"""The ``segkit`` command.
+
+``segkit demo`` runs the whole flow on the bundled CDNOW data;
+``segkit rfm FILE`` scores a user's own transaction file (CSV or Parquet).
+Errors on bad input print one line and exit with status 2; ``--debug`` shows
+the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from segkit import __version__
+from segkit.errors import SegkitError
+
+__all__ = ["main"]
+
+
+class CLIError(SegkitError):
+    """A bad command-line invocation."""
+
+
+def _read_table(path: str) -> pd.DataFrame:
+    file = Path(path)
+    if not file.exists():
+        raise CLIError(f"no such file: {path}")
+    suffix = file.suffix.lower()
+    try:
+        if suffix in {".parquet", ".pq"}:
+            return pd.read_parquet(file)
+        if suffix in {".csv", ".txt", ".tsv"}:
+            return pd.read_csv(file, sep=None, engine="python", encoding="utf-8-sig")
+    except (ValueError, OSError, ImportError) as exc:
+        raise CLIError(f"could not read {path}: {exc}") from exc
+    raise CLIError(f"cannot read {path}: use a .csv or .parquet file")
+
+
+def _write_atomic(frame: pd.DataFrame, path: str) -> None:
+    """Write a CSV next to ``path`` and move it into place only when complete."""
+    target = Path(path)
+    if target.parent and not target.parent.exists():
+        raise CLIError(f"the folder {target.parent} does not exist")
+    handle, tmp = tempfile.mkstemp(dir=target.parent or ".", suffix=".tmp")
+    os.close(handle)
+    try:
+        if target.suffix.lower() in {".parquet", ".pq"}:
+            frame.to_parquet(tmp)
+        else:
+            frame.to_csv(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def segment_table(customers: pd.DataFrame) -> pd.DataFrame:
+    """Customers, revenue share, median recency and orders per segment (or R score)."""
+    by = "segment" if "segment" in customers.columns else "r_score"
+    grouped = customers.groupby(by, observed=False)
+    table = pd.DataFrame(
+        {
+            "customers": grouped.size(),
+            "share": grouped.size() / len(customers),
+            "revenue_share": grouped["revenue"].sum() / customers["revenue"].sum(),
+            "median_recency_days": grouped["recency_days"].median(),
+            "median_orders": grouped["orders"].median(),
+        }
+    )
+    table.index.name = by
+    return table.sort_values("revenue_share", ascending=False)
+
+
+def _format_segments(table: pd.DataFrame) -> str:
+    shown = table.copy()
+    shown["share"] = (100 * shown["share"]).map("{:5.1f}%".format)
+    shown["revenue_share"] = (100 * shown["revenue_share"]).map("{:5.1f}%".format)
+    shown["median_recency_days"] = shown["median_recency_days"].map(
+        lambda v: "" if pd.isna(v) else f"{v:.0f}"
+    )
+    shown["median_orders"] = shown["median_orders"].map(lambda v: "" if pd.isna(v) else f"{v:g}")
+    shown.columns = ["customers", "share", "revenue", "recency (d)", "orders"]
+    shown.index.name = table.index.name
+    return shown.to_string()
+
+
+def _customer_table(tx: pd.DataFrame, args: Any) -> pd.DataFrame:
+    from segkit.features import summarize
+    from segkit.rfm import RFMScorer
+
+    summary = summarize(
+        tx,
+        customer=args.customer,
+        timestamp=args.timestamp,
+        amount=args.amount,
+        as_of=args.as_of,
+        order=args.order,
+    )
+    segments = None if str(args.segments).lower() == "none" else args.segments
+    scores = RFMScorer(bins=args.bins, segments=segments).fit(summary).transform(summary)
+    return summary.join(scores)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from segkit.datasets import load_cdnow
+
+    tx = load_cdnow()
+    args.customer, args.timestamp, args.amount = "customer_id", "date", "amount"
+    args.order, args.bins, args.segments = None, 5, "rfm11"
+    args.as_of = args.as_of or "1998-06-30"
+    table = _customer_table(tx, args)
+    print(
+        f"segkit {__version__} demo: CDNOW sample, {len(tx):,} transactions of "
+        f"{len(table):,} customers, as of {args.as_of}\n"
+    )
+    print(_format_segments(segment_table(table)))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        _write_atomic(table, str(out / "customers.csv"))
+        print(f"\nwrote {out / 'customers.csv'}")
+    return 0
+
+
+def _rfm(args: argparse.Namespace) -> int:
+    tx = _read_table(args.file)
+    table = _customer_table(tx, args)
+    _write_atomic(table, args.output)
+    print(_format_segments(segment_table(table)))
+    print(f"\nwrote {len(table):,} customers to {args.output}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="segkit", description="Customer segmentation from transaction logs."
+    )
+    parser.add_argument("--version", action="version", version=f"segkit {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run the whole flow on the bundled CDNOW data")
+    demo.add_argument("--out", help="folder to write the customer table to")
+    demo.add_argument("--as-of", dest="as_of", default=None, help="date of the summary")
+    demo.set_defaults(run=_demo)
+
+    rfm = sub.add_parser("rfm", help="RFM scores and segments for a transaction file")
+    rfm.add_argument("file", help="transactions as CSV or Parquet")
+    rfm.add_argument("--customer", required=True, help="customer id column")
+    rfm.add_argument("--timestamp", required=True, help="timestamp column")
+    rfm.add_argument("--amount", required=True, help="amount column")
+    rfm.add_argument("--order", default=None, help="order id column (optional)")
+    rfm.add_argument("--as-of", dest="as_of", default=None, help="date of the summary")
+    rfm.add_argument("--bins", type=int, default=5, help="score levels (default 5)")
+    rfm.add_argument(
+        "--segments", default="rfm11", help="segment map name (default rfm11), or 'none'"
+    )
+    rfm.add_argument("-o", "--output", required=True, help="output file (.csv or .parquet)")
+    rfm.set_defaults(run=_rfm)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``segkit`` command; return the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except SegkitError as exc:
+        if args.debug:
+            raise
+        print(f"segkit: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,528 @@
+"""RFM scoring: recency, frequency and monetary scores and named segments.
+
+:class:`RFMScorer` learns bin edges from a customer table (the output of
+:func:`segkit.summarize`) and maps each customer to scores ``1..bins`` (higher
+is better; recency is reversed so that recent buyers score high), an
+``rfm_code`` such as ``"545"``, a weighted ``rfm_score`` and a ``segment``.
+
+Segment maps are data: a :class:`SegmentMap` is a list of named segments, each
+with a condition in segkit's rule language over ``r_score``, ``f_score``,
+``m_score`` and ``fm_score`` (the mean of ``f_score`` and ``m_score``, rounded
+half up). A map must cover every cell of the score grid exactly once; that is
+checked when the map is loaded. Named maps ship with the library
+(:func:`segment_maps` lists them).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from segkit._validation import (
+    check_choice,
+    check_fitted,
+    check_int,
+    numeric_column,
+    require_columns,
+    require_frame,
+)
+from segkit.errors import ParameterError, SegkitError
+
+__all__ = [
+    "RFMScorer",
+    "Segment",
+    "SegmentMap",
+    "SegmentMapError",
+    "load_segment_map",
+    "segment_maps",
+]
+
+_DIMENSIONS = ("recency", "frequency", "monetary")
+_SCORES = ("r_score", "f_score", "m_score")
+
+
+class SegmentMapError(SegkitError):
+    """A segment map is malformed, or does not cover the score grid exactly once."""
+
+
+def _text(name: str) -> Any:
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, str) or (name != "optional" and not value.strip()):
+            raise SegmentMapError(
+                f"segment field {attribute.name!r} must be a non-empty string; got {value!r}"
+            )
+
+    return check
+
+
+@attrs.frozen
+class Segment:
+    """One named segment of a :class:`SegmentMap`.
+
+    Parameters
+    ----------
+    name : str
+        The segment's name, e.g. ``"champions"``.
+    when : str
+        A condition in the rule language over ``r_score``, ``f_score``,
+        ``m_score`` and ``fm_score``.
+    description, action : str
+        What the segment is and what to do about it.
+    """
+
+    name: str = attrs.field(validator=_text("name"))
+    when: str = attrs.field(validator=_text("when"))
+    description: str = attrs.field(default="", validator=_text("optional"))
+    action: str = attrs.field(default="", validator=_text("optional"))
+
+
+def _segment_tuple(items: Iterable[Segment]) -> tuple[Segment, ...]:
+    return tuple(items)
+
+
+def _grid(bins: int) -> pd.DataFrame:
+    r, f, m = np.meshgrid(*(np.arange(1, bins + 1),) * 3, indexing="ij")
+    grid = pd.DataFrame({"r_score": r.ravel(), "f_score": f.ravel(), "m_score": m.ravel()})
+    grid["fm_score"] = (grid["f_score"] + grid["m_score"] + 1) // 2
+    return grid
+
+
+@attrs.frozen
+class SegmentMap:
+    """A partition of the RFM score grid into named segments.
+
+    Construction checks that every ``(r_score, f_score, m_score)`` cell of the
+    ``bins``-level grid is matched by exactly one segment.
+
+    Parameters
+    ----------
+    name : str
+    bins : int
+        The number of score levels the map is written for.
+    segments : sequence of Segment
+    description : str
+
+    Raises
+    ------
+    SegmentMapError
+        A condition does not compile, or the map leaves gaps or overlaps;
+        the message names the cells and segments.
+
+    Examples
+    --------
+    >>> from segkit.rfm import SegmentMap
+    >>> m = SegmentMap.from_dict({"name": "two", "bins": 2, "segments": [
+    ...     {"name": "recent", "when": "r_score == 2"},
+    ...     {"name": "lapsed", "when": "r_score == 1"}]})
+    >>> m.lookup_table().shape
+    (2, 2, 2)
+    >>> SegmentMap.from_dict({"name": "gap", "bins": 2, "segments": [
+    ...     {"name": "recent", "when": "r_score == 2"}]})
+    Traceback (most recent call last):
+    ...
+    segkit.rfm.SegmentMapError: segment map 'gap' leaves 4 of 8 score cells without a segment,
+    e.g. r_score=1, f_score=1, m_score=1
+    """
+
+    name: str
+    bins: int
+    segments: tuple[Segment, ...] = attrs.field(converter=_segment_tuple)
+    description: str = ""
+    _table: np.ndarray[Any, np.dtype[np.int64]] = attrs.field(
+        init=False, repr=False, eq=False, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if not self.segments:
+            raise SegmentMapError(f"segment map {self.name!r} has no segments")
+        names = [s.name for s in self.segments]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise SegmentMapError(f"segment map {self.name!r} names segments twice: {dup}")
+        object.__setattr__(self, "_table", self._build_table())
+
+    def _build_table(self) -> np.ndarray[Any, np.dtype[np.int64]]:
+        from segkit.tagging import evaluate
+
+        grid = _grid(self.bins)
+        hits = np.zeros((len(grid), len(self.segments)), dtype=bool)
+        for j, segment in enumerate(self.segments):
+            try:
+                hits[:, j] = evaluate(segment.when, grid).to_numpy(dtype=bool, na_value=False)
+            except SegkitError as exc:
+                raise SegmentMapError(
+                    f"segment {segment.name!r} of map {self.name!r}: {exc}"
+                ) from exc
+        count = hits.sum(axis=1)
+
+        def cell(i: int) -> str:
+            row = grid.iloc[i]
+            return ", ".join(f"{c}={row[c]}" for c in _SCORES)
+
+        if (count == 0).any():
+            gaps = np.flatnonzero(count == 0)
+            raise SegmentMapError(
+                f"segment map {self.name!r} leaves {gaps.size} of {len(grid)} score cells "
+                f"without a segment, e.g. {cell(int(gaps[0]))}"
+            )
+        if (count > 1).any():
+            over = np.flatnonzero(count > 1)
+            first = int(over[0])
+            both = [self.segments[j].name for j in np.flatnonzero(hits[first])]
+            raise SegmentMapError(
+                f"segment map {self.name!r} has {over.size} score cells in more than one "
+                f"segment, e.g. {cell(first)} is in {both}"
+            )
+        shape = (self.bins,) * 3
+        table: np.ndarray[Any, np.dtype[np.int64]] = np.argmax(hits, axis=1).astype(np.int64)
+        return table.reshape(shape)
+
+    def lookup_table(self) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """Segment position for each ``(r-1, f-1, m-1)`` cell."""
+        return self._table.copy()
+
+    @property
+    def names(self) -> list[str]:
+        """The segment names, in map order."""
+        return [s.name for s in self.segments]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SegmentMap:
+        """Build a map from ``{"name", "bins", "segments": [{"name", "when", ...}]}``."""
+        if not isinstance(data, Mapping):
+            raise SegmentMapError(f"a segment map must be a mapping; got {type(data).__name__}")
+        unknown = set(data) - {"name", "bins", "segments", "description"}
+        if unknown:
+            raise SegmentMapError(f"segment map has unknown fields {sorted(unknown)}")
+        for key in ("name", "bins", "segments"):
+            if key not in data:
+                raise SegmentMapError(f"segment map is missing the field {key!r}")
+        bins = data["bins"]
+        if isinstance(bins, bool) or not isinstance(bins, int) or not 2 <= bins <= 10:
+            raise SegmentMapError(
+                f"segment map field 'bins' must be an int in [2, 10]; got {bins!r}"
+            )
+        segments = []
+        for i, item in enumerate(data["segments"]):
+            if not isinstance(item, Mapping):
+                raise SegmentMapError(f"segment #{i} must be a mapping; got {item!r}")
+            extra = set(item) - {"name", "when", "description", "action"}
+            if extra:
+                raise SegmentMapError(f"segment #{i} has unknown fields {sorted(extra)}")
+            if "name" not in item or "when" not in item:
+                raise SegmentMapError(f"segment #{i} needs the fields 'name' and 'when'")
+            segments.append(Segment(**item))
+        return cls(str(data["name"]), bins, tuple(segments), str(data.get("description", "")))
+
+
+def segment_maps() -> list[str]:
+    """Names of the segment maps shipped with segkit.
+
+    Examples
+    --------
+    >>> from segkit.rfm import segment_maps
+    >>> segment_maps()
+    ['rfm11', 'rfm6']
+    """
+    folder = resources.files("segkit").joinpath("data", "segment_maps")
+    return sorted(
+        p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json")
+    )
+
+
+def load_segment_map(name: str) -> SegmentMap:
+    """Load a segment map shipped with segkit by name (see :func:`segment_maps`)."""
+    available = segment_maps()
+    if name not in available:
+        from segkit.errors import closest
+
+        hint = closest(name, available)
+        raise ParameterError(
+            f"unknown segment map {name!r}"
+            + (f" (did you mean {hint!r}?)" if hint else "")
+            + f"; available: {available}"
+        )
+    path = resources.files("segkit").joinpath("data", "segment_maps", f"{name}.json")
+    return SegmentMap.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _tie_aware_edges(values: np.ndarray[Any, Any], bins: int) -> np.ndarray[Any, Any]:
+    """Upper edges of up to ``bins - 1`` lower bins, each holding about an equal share.
+
+    Walks the distinct values in ascending order; a bin closes once it holds
+    its share of what is left. A single value that holds more than one share
+    (most customers have ``orders == 1``) gets a bin to itself and the rest of
+    the population is split evenly over the remaining bins.
+    """
+    distinct, counts = np.unique(values, return_counts=True)
+    cum = np.cumsum(counts)
+    total = int(cum[-1])
+    edges: list[float] = []
+    start = 0  # position in ``distinct`` of the first value not yet binned
+    done = 0
+    for remaining in range(bins, 1, -1):
+        target = done + (total - done) / remaining
+        k = int(np.searchsorted(cum, target, side="left"))
+        k = max(k, start)
+        if k >= distinct.size - 1:
+            break
+        edges.append(float(distinct[k]))
+        done = int(cum[k])
+        start = k + 1
+    return np.asarray(edges, dtype=np.float64)
+
+
+class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Score customers on recency, frequency and monetary value.
+
+    Parameters
+    ----------
+    bins : int, default 5
+        Number of score levels, 2..9. Scores run from 1 to ``bins``; higher is
+        better on every dimension.
+    method : {"quantile", "fixed"}, default "quantile"
+        ``"quantile"`` learns edges that split the customers into ``bins``
+        groups of about equal size (see Notes for ties). ``"fixed"`` uses
+        ``thresholds``.
+    recency, frequency, monetary : str
+        Columns of the customer table to score. Lower recency is better.
+    segments : str, SegmentMap, mapping or None, default "rfm11"
+        A named map (:func:`segment_maps`), a :class:`SegmentMap`, a mapping
+        accepted by :meth:`SegmentMap.from_dict`, or None for no segment
+        column. The map's ``bins`` must equal ``bins``.
+    weights : sequence of three floats, optional
+        Weights of ``(r, f, m)`` in ``rfm_score``; equal by default.
+    thresholds : mapping, optional
+        For ``method="fixed"``: ``{"recency": [...], "frequency": [...],
+        "monetary": [...]}``, each ``bins - 1`` increasing numbers. For
+        frequency and monetary a threshold is the lowest value of the next
+        score (``orders >= 2`` scores at least 2 with ``[2, ...]``); for
+        recency it is the largest value of the better score (``recency_days
+        <= 30`` scores ``bins`` with ``[30, ...]``).
+
+    Attributes
+    ----------
+    bin_edges_ : dict of str to ndarray
+        Per dimension, in the column's units: the largest value of each score
+        level but the top one (recency: the largest value of each level but
+        the worst, ascending). A dimension with
+        heavy ties may have fewer than ``bins - 1`` edges.
+    segment_map_ : SegmentMap or None
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+
+    Notes
+    -----
+    Ties: edges are placed between distinct values, never inside a run of equal
+    values, so equal values always get the same score and scores do not
+    depend on row order. A value held by more than ``1 / bins`` of the
+    customers takes a score level of its own and the others are split evenly
+    over the remaining levels; when there are fewer distinct values than
+    levels some top scores stay unused and a warning says so.
+
+    Examples
+    --------
+    >>> import segkit
+    >>> from segkit.datasets import load_cdnow
+    >>> table = segkit.summarize(load_cdnow(), customer="customer_id", timestamp="date",
+    ...                          amount="amount", as_of="1997-09-30")
+    >>> rfm = segkit.RFMScorer().fit(table)
+    >>> scores = rfm.transform(table)
+    >>> list(scores.columns)
+    ['r_score', 'f_score', 'm_score', 'rfm_code', 'rfm_score', 'segment']
+    >>> scores.loc[1, "rfm_code"], scores.loc[1, "segment"]
+    ('534', 'champions')
+    """
+
+    def __init__(
+        self,
+        bins: int = 5,
+        method: str = "quantile",
+        recency: str = "recency_days",
+        frequency: str = "orders",
+        monetary: str = "revenue",
+        segments: str | SegmentMap | Mapping[str, Any] | None = "rfm11",
+        weights: Sequence[float] | None = None,
+        thresholds: Mapping[str, Sequence[float]] | None = None,
+    ) -> None:
+        self.bins = bins
+        self.method = method
+        self.recency = recency
+        self.frequency = frequency
+        self.monetary = monetary
+        self.segments = segments
+        self.weights = weights
+        self.thresholds = thresholds
+
+    # -- fitting ---------------------------------------------------------- #
+    def _columns(self) -> dict[str, str]:
+        return {"recency": self.recency, "frequency": self.frequency, "monetary": self.monetary}
+
+    def _check_params(self) -> None:
+        owner = type(self).__name__
+        check_int("bins", self.bins, owner, 2, 9)
+        check_choice("method", self.method, ("quantile", "fixed"), owner)
+        for dim, col in self._columns().items():
+            if not isinstance(col, str):
+                raise ParameterError(f"the {dim!r} parameter of {owner} must be a column name")
+        if self.weights is not None:
+            w = np.asarray(self.weights, dtype=float)
+            if w.shape != (3,) or not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
+                raise ParameterError(
+                    f"the 'weights' parameter of {owner} must be three non-negative numbers "
+                    f"with a positive sum; got {self.weights!r}"
+                )
+
+    def _segment_map(self) -> SegmentMap | None:
+        spec = self.segments
+        if spec is None:
+            return None
+        if isinstance(spec, str):
+            segment_map = load_segment_map(spec)
+        elif isinstance(spec, SegmentMap):
+            segment_map = spec
+        elif isinstance(spec, Mapping):
+            segment_map = SegmentMap.from_dict(spec)
+        else:
+            raise ParameterError(
+                "the 'segments' parameter of RFMScorer must be a map name, a SegmentMap, "
+                f"a mapping or None; got {type(spec).__name__}"
+            )
+        if segment_map.bins != self.bins:
+            raise ParameterError(
+                f"segment map {segment_map.name!r} is written for bins={segment_map.bins}, "
+                f"but RFMScorer has bins={self.bins}; pass bins={segment_map.bins} or another map"
+                + (" (segments='rfm6' is for bins=3)" if self.bins == 3 else "")
+            )
+        return segment_map
+
+    def _values(self, X: pd.DataFrame) -> dict[str, np.ndarray[Any, Any]]:
+        require_columns(X, list(self._columns().values()), "customer table")
+        return {
+            dim: numeric_column(X, col, "customer table") for dim, col in self._columns().items()
+        }
+
+    def fit(self, X: Any, y: Any = None) -> RFMScorer:
+        """Learn the bin edges from a customer table.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            One row per customer with the recency, frequency and monetary
+            columns.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        X = require_frame(X, "customer table")
+        values = self._values(X)
+        if len(X) == 0:
+            raise SegkitError("cannot fit RFMScorer on an empty customer table")
+        edges: dict[str, np.ndarray[Any, Any]] = {}
+        if self.method == "fixed":
+            edges = self._fixed_edges()
+        else:
+            for dim, v in values.items():
+                if dim == "recency":
+                    edges[dim] = -_tie_aware_edges(-v, self.bins)[::-1]
+                else:
+                    edges[dim] = _tie_aware_edges(v, self.bins)
+                if edges[dim].size < self.bins - 1:
+                    column = self._columns()[dim]
+                    warnings.warn(
+                        f"RFMScorer: column {column!r} has too few distinct values for "
+                        f"{self.bins} equal groups; only scores 1..{edges[dim].size + 1} are used",
+                        UserWarning,
+                        stacklevel=2,
+                    )
+        self.bin_edges_ = edges
+        self.segment_map_ = self._segment_map()
+        self.n_features_in_ = X.shape[1]
+        self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+        return self
+
+    def _fixed_edges(self) -> dict[str, np.ndarray[Any, Any]]:
+        if not isinstance(self.thresholds, Mapping):
+            raise ParameterError(
+                "method='fixed' needs thresholds={'recency': [...], 'frequency': [...], "
+                "'monetary': [...]}"
+            )
+        unknown = set(self.thresholds) - set(_DIMENSIONS)
+        if unknown:
+            raise ParameterError(f"thresholds has unknown keys {sorted(unknown)}")
+        edges = {}
+        for dim in _DIMENSIONS:
+            if dim not in self.thresholds:
+                raise ParameterError(f"thresholds is missing {dim!r}")
+            t = np.asarray(self.thresholds[dim], dtype=float)
+            if (
+                t.shape != (self.bins - 1,)
+                or not np.all(np.isfinite(t))
+                or (np.diff(t) <= 0).any()
+            ):
+                raise ParameterError(
+                    f"thresholds[{dim!r}] must be {self.bins - 1} increasing finite numbers; "
+                    f"got {list(self.thresholds[dim])!r}"
+                )
+            edges[dim] = t
+        return edges
+
+    # -- scoring ---------------------------------------------------------- #
+    def _score(self, dim: str, v: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        e = self.bin_edges_[dim]
+        if self.method == "fixed":
+            if dim == "recency":
+                return self.bins - np.searchsorted(e, v, side="left")
+            return 1 + np.searchsorted(e, v, side="right")
+        if dim == "recency":
+            # Edges are the largest values of the better recency levels.
+            return 1 + e.size - np.searchsorted(e, v, side="right")
+        return 1 + np.searchsorted(e, v, side="left")
+
+    def transform(self, X: Any) -> pd.DataFrame:
+        """Score customers.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Aligned on ``X.index``: ``r_score``, ``f_score``, ``m_score``
+            (int64), ``rfm_code`` (str), ``rfm_score`` (float) and, with a
+            segment map, ``segment`` (categorical, in map order).
+        """
+        check_fitted(self, "bin_edges_")
+        X = require_frame(X, "customer table")
+        values = self._values(X)
+        pairs = zip(_SCORES, _DIMENSIONS, strict=True)
+        scores = {name: self._score(dim, values[dim]) for name, dim in pairs}
+        out = pd.DataFrame({k: v.astype(np.int64) for k, v in scores.items()}, index=X.index)
+        code = out["r_score"].astype(str) + out["f_score"].astype(str)
+        out["rfm_code"] = (code + out["m_score"].astype(str)).astype(object)
+        w = np.ones(3) if self.weights is None else np.asarray(self.weights, dtype=float)
+        stacked = np.column_stack([scores[s] for s in _SCORES]).astype(float)
+        out["rfm_score"] = stacked @ (w / w.sum())
+        if self.segment_map_ is not None:
+            table = self.segment_map_.lookup_table()
+            idx = table[scores["r_score"] - 1, scores["f_score"] - 1, scores["m_score"] - 1]
+            out["segment"] = pd.Categorical.from_codes(
+                idx, categories=pd.Index(self.segment_map_.names)
+            )
+        return out
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray[Any, Any]:
+        """Names of the columns :meth:`transform` returns."""
+        check_fitted(self, "bin_edges_")
+        names = ["r_score", "f_score", "m_score", "rfm_code", "rfm_score"]
+        if self.segment_map_ is not None:
+            names.append("segment")
+        return np.asarray(names, dtype=object)

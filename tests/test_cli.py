@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from segkit.cli import main
+from segkit.datasets import make_transactions
+
+
+def test_demo_prints_segments(capsys, tmp_path):
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "CDNOW sample, 6,919 transactions of 2,357 customers" in out
+    assert "champions" in out
+    table = pd.read_csv(tmp_path / "customers.csv", index_col=0)
+    assert len(table) == 2357
+    assert {"r_score", "segment", "x", "T"} <= set(table.columns)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_rfm_command(tmp_path, capsys, suffix):
+    tx = make_transactions(300, seed=2)
+    source = tmp_path / f"tx{suffix}"
+    if suffix == ".csv":
+        tx.to_csv(source, index=False)
+    else:
+        tx.to_parquet(source)
+    target = tmp_path / "out.csv"
+    code = main(
+        [
+            "rfm",
+            str(source),
+            "--customer",
+            "customer_id",
+            "--timestamp",
+            "timestamp",
+            "--amount",
+            "amount",
+            "--order",
+            "order_id",
+            "-o",
+            str(target),
+        ]
+    )
+    assert code == 0
+    result = pd.read_csv(target, index_col=0)
+    assert len(result) == 300
+    assert "wrote 300 customers" in capsys.readouterr().out
+
+
+def test_bad_column_is_one_line(tmp_path, capsys):
+    source = tmp_path / "tx.csv"
+    make_transactions(20, seed=1).to_csv(source, index=False)
+    target = tmp_path / "out.csv"
+    target.write_text("keep me")
+    code = main(
+        [
+            "rfm",
+            str(source),
+            "--customer",
+            "customer",
+            "--timestamp",
+            "timestamp",
+            "--amount",
+            "amount",
+            "-o",
+            str(target),
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "segkit: error: column 'customer' (did you mean 'customer_id'?) not found in the transactions"
+    )
+    assert err.count("\n") == 1
+    assert target.read_text() == "keep me"
+
+
+def test_missing_file(capsys):
+    assert (
+        main(
+            [
+                "rfm",
+                "nope.csv",
+                "--customer",
+                "a",
+                "--timestamp",
+                "b",
+                "--amount",
+                "c",
+                "-o",
+                "x.csv",
+            ]
+        )
+        == 2
+    )
+    assert capsys.readouterr().err == "segkit: error: no such file: nope.csv\n"
+
+
+def test_semicolon_csv_with_bom(tmp_path):
+    source = tmp_path / "tx.csv"
+    rows = "".join(f"{i};2024-0{i + k}-01;{10 * i}\n" for i in range(1, 5) for k in range(i))
+    source.write_bytes(("\ufeffid;when;value\n" + rows).encode())
+    target = tmp_path / "o.csv"
+    args = ["rfm", str(source), "--customer", "id", "--timestamp", "when", "--amount", "value"]
+    assert main([*args, "--bins", "2", "--segments", "none", "-o", str(target)]) == 0
+    result = pd.read_csv(target, index_col="id")
+    assert result["f_score"].tolist() == [1, 1, 2, 2]
+    assert "segment" not in result.columns

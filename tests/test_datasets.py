@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import segkit
+from segkit.datasets import (
+    load_donations,
+    make_customers,
+    make_events,
+    make_transactions,
+)
+from segkit.errors import ParameterError
+
+
+def test_load_cdnow(cdnow):
+    assert cdnow.shape == (6919, 4)
+    assert cdnow.dtypes.to_dict() == {
+        "customer_id": np.dtype("int64"),
+        "date": np.dtype("datetime64[ns]"),
+        "quantity": np.dtype("int64"),
+        "amount": np.dtype("float64"),
+    }
+    assert cdnow["customer_id"].nunique() == 2357
+    assert cdnow["amount"].sum() == pytest.approx(244_091.94, abs=0.01)
+    assert cdnow.iloc[0].tolist() == [1, pd.Timestamp("1997-01-01"), 2, 29.33]
+
+
+def test_load_donations():
+    d = load_donations()
+    assert list(d.columns) == ["frequency", "recency", "periods", "weights"]
+    assert len(d) == 22
+    assert d["weights"].sum() == 11104
+    assert (d["periods"] == 6).all()
+
+
+def test_make_transactions_is_deterministic():
+    a = make_transactions(500, seed=11)
+    b = make_transactions(500, seed=11)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(make_transactions(500, seed=12))
+
+
+def test_make_transactions_shape_and_story():
+    tx = make_transactions(2000, seed=3, start="2023-01-01", end="2024-12-31")
+    assert tx["customer_id"].nunique() == 2000
+    assert tx["timestamp"].between("2023-01-01", "2025-02-01").all()
+    assert tx["timestamp"].is_monotonic_increasing
+    purchases = tx[tx["amount"] >= 0]
+    returns = tx[tx["amount"] < 0]
+    assert 0.02 < len(returns) / len(purchases) < 0.06
+    # A return refers to an order of the same customer.
+    orders = purchases.groupby("order_id")["customer_id"].first()
+    assert (orders.loc[returns["order_id"]].to_numpy() == returns["customer_id"].to_numpy()).all()
+    assert set(tx["channel"].cat.categories) == {"online", "offline"}
+    # Heterogeneity: many one-time buyers and a long tail of frequent ones.
+    per_customer = purchases.groupby("customer_id")["order_id"].nunique()
+    assert 0.2 < (per_customer == 1).mean() < 0.6
+    assert per_customer.max() > 20
+
+
+def test_companion_tables_describe_the_same_customers():
+    tx = make_transactions(400, seed=9)
+    people = make_customers(400, seed=9)
+    events = make_events(400, seed=9)
+    first = tx[tx["amount"] >= 0].groupby("customer_id")["timestamp"].min()
+    assert (people.loc[first.index, "signup_date"] <= first).all()
+    assert len(people) == 440
+    assert people["interests"].map(type).eq(list).all()
+    assert events["customer_id"].between(1, 400).all()
+    first_event = events.groupby("customer_id")["timestamp"].min()
+    assert (first_event >= first.loc[first_event.index] - pd.Timedelta(seconds=1)).all()
+
+
+def test_summarize_recovers_bgnbd_story():
+    tx = make_transactions(3000, seed=4)
+    s = segkit.summarize(tx, customer="customer_id", timestamp="timestamp", amount="amount")
+    assert (s["t_x"] <= s["T"]).all()
+    assert s["x"].mean() > 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_customers": 0}, "n_customers must be at least 1"),
+        ({"n_customers": 2.5}, "n_customers must be an int"),
+        ({"start": "2024-01-01", "end": "2023-01-01"}, "end .* must be after start"),
+        ({"r": -1}, "r must be positive"),
+        ({"return_rate": 1.5}, "return_rate must be in"),
+    ],
+)
+def test_bad_generator_arguments(kwargs, message):
+    kwargs = {"n_customers": 10, **kwargs}
+    with pytest.raises(ParameterError, match=message):
+        make_transactions(**kwargs)
