@@ -88,6 +88,7 @@ def test_golden(case: dict[str, Any]) -> None:
     assert len(got) == len(expected)
     for g, e in zip(got, expected, strict=True):
         if isinstance(e, bool) or e is None or isinstance(e, str):
-            assert g == e and type(g) is type(e), (got, expected)
+            assert g == e, (got, expected)
+            assert type(g) is type(e), (got, expected)
         else:
             assert g == pytest.approx(e, rel=1e-12, abs=1e-12), (got, expected)
