@@ -873,7 +873,7 @@ class BetaGeoBetaBinom(FittedModel):
         total = np.zeros_like(x)
         for m in range(int(kk), tt + 1):
             if m < tt:
-                log_m = betaln(ga + 1.0, de + n + m + 1.0) - lb_t  # survive m, drop before m+1
+                log_m = betaln(ga + 1.0, de + n + m) - lb_t  # survive m, drop before m+1
             else:
                 log_m = betaln(ga, de + n + tt) - lb_t
             log_k = (
