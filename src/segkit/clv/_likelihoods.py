@@ -34,11 +34,13 @@ References
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betaln, digamma, gammaln, hyp2f1
+from scipy.integrate import quad
+from scipy.special import betaln, digamma, gammaln
 
 __all__ = [
     "bgbb_log_likelihood",
@@ -214,35 +216,39 @@ def mbgnbd_log_likelihood(
 
 
 def _hyp2f1_1bc(
-    b: Array, c: Array, z: Array, tol: float = 1e-15, max_terms: int = 20000
+    b: Array, c: Array, z: Array, tol: float = 1e-15, max_terms: int = 3000
 ) -> tuple[Array, Array, Array, Array]:
-    """``log 2F1(1, b; c; z)`` and its derivatives in ``b``, ``c`` and ``z``.
+    """``log 2F1(1, b; c; z)`` and the derivatives of the log in ``b``, ``c`` and ``z``.
 
     For ``0 < b < c`` and ``0 <= z < 1`` every term of the Gauss series is
     positive and the ratio of successive terms, ``z (b + k) / (c + k)``, is
     below ``z``, so the series is summed directly without cancellation; the
-    parameter derivatives come from the same terms. Rows whose series has not
-    converged after ``max_terms`` terms (``z`` within about 1e-3 of 1) take
-    their value from :func:`scipy.special.hyp2f1`.
+    parameter derivatives come from the same terms. Rows that would need more
+    than ``max_terms`` terms (``z`` within a few percent of 1) are integrated
+    numerically instead (:func:`_hyp2f1_1bc_integral`).
     """
     n = z.size
     out_g = np.ones(n)
     out_b = np.zeros(n)
     out_c = np.zeros(n)
     out_z = np.zeros(n)
-    pos = np.arange(n)
-    bk = b.astype(np.float64, copy=True)
-    ck = c.astype(np.float64, copy=True)
-    zz = z.astype(np.float64, copy=True)
-    term = np.ones(n)
-    sb = np.zeros(n)
-    sc = np.zeros(n)
-    g = np.ones(n)
-    gb = np.zeros(n)
-    gc = np.zeros(n)
-    gz = np.zeros(n)
+    with np.errstate(divide="ignore"):
+        needed = np.log(tol * (1.0 - z)) / np.log(z)
+    slow = (z > 0) & (needed > max_terms)
+    pos = np.flatnonzero(~slow)
+    bk = b[pos].astype(np.float64)
+    ck = c[pos].astype(np.float64)
+    zz = z[pos].astype(np.float64)
+    m = pos.size
+    term = np.ones(m)
+    sb = np.zeros(m)
+    sc = np.zeros(m)
+    g = np.ones(m)
+    gb = np.zeros(m)
+    gc = np.zeros(m)
+    gz = np.zeros(m)
     k = 0
-    while pos.size and k < max_terms:
+    while pos.size:
         ratio = bk / ck
         gz += (k + 1) * term * ratio  # d/dz of the next term
         term = term * ratio * zz
@@ -254,7 +260,7 @@ def _hyp2f1_1bc(
         k += 1
         bk += 1.0
         ck += 1.0
-        done = term <= tol * g * (1.0 - zz)
+        done = (term <= tol * g * (1.0 - zz)) | (k >= max_terms)
         if done.any():
             where = pos[done]
             out_g[where] = g[done]
@@ -266,12 +272,44 @@ def _hyp2f1_1bc(
             bk, ck, zz, term, sb, sc, g, gb, gc, gz = (
                 v[keep] for v in (bk, ck, zz, term, sb, sc, g, gb, gc, gz)
             )
-    if pos.size:  # series too slow (z very close to 1): take the value from scipy
-        out_g[pos] = hyp2f1(1.0, b[pos], c[pos], z[pos])
-        out_b[pos] = gb
-        out_c[pos] = gc
-        out_z[pos] = gz
-    return np.log(out_g), out_b / out_g, out_c / out_g, out_z / out_g
+    log_g = np.log(out_g)
+    d_b, d_c, d_z = out_b / out_g, out_c / out_g, out_z / out_g
+    for i in np.flatnonzero(slow):
+        log_g[i], d_b[i], d_c[i], d_z[i] = _hyp2f1_1bc_integral(
+            float(b[i]), float(c[i]), float(z[i])
+        )
+    return log_g, d_b, d_c, d_z
+
+
+def _hyp2f1_1bc_integral(b: float, c: float, z: float) -> tuple[float, float, float, float]:
+    """``log 2F1(1, b; c; z)`` and its log-derivatives from Euler's integral.
+
+    :math:`{}_2F_1(1, b; c; z) = (c-1) \\int_0^1 (1-u)^{c-2} (1-zu)^{-b} du`
+    (Abramowitz & Stegun 15.3.1 with the roles of the first two parameters
+    exchanged); the integrand is at most 1, so nothing overflows.
+    """
+
+    def log_f(u: float) -> float:
+        return float((c - 2.0) * np.log1p(-u) - b * np.log1p(-z * u))
+
+    def moment(weight: Any) -> float:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = quad(
+                lambda u: weight(u) * np.exp(log_f(u)),
+                0.0,
+                1.0,
+                limit=200,
+                epsabs=0.0,
+                epsrel=1e-12,
+            )[0]
+        return float(value)
+
+    base = moment(lambda u: 1.0)
+    d_b = -moment(lambda u: np.log1p(-z * u)) / base
+    d_c = 1.0 / (c - 1.0) + moment(lambda u: np.log1p(-u)) / base
+    d_z = b * moment(lambda u: u / (1.0 - z * u)) / base
+    return float(np.log(c - 1.0) + np.log(base)), d_b, d_c, d_z
 
 
 def _pareto_piece(
