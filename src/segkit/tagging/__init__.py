@@ -25,6 +25,7 @@ import pandas as pd
 
 from segkit.tagging.ast import Node
 from segkit.tagging.compiler import CompiledRule, RuleContext, compile_rule, infer_type
+from segkit.tagging.engine import Coverage, TagEngine, coverage, diff
 from segkit.tagging.errors import (
     RuleCycleError,
     RuleError,
@@ -37,10 +38,19 @@ from segkit.tagging.errors import (
     UnknownTagError,
 )
 from segkit.tagging.parser import parse
+from segkit.tagging.rules import (
+    Rule,
+    rules_from_dict,
+    rules_from_json,
+    rules_from_yaml,
+    starter_rules,
+)
 
 __all__ = [
     "CompiledRule",
+    "Coverage",
     "Node",
+    "Rule",
     "RuleContext",
     "RuleCycleError",
     "RuleError",
@@ -48,13 +58,20 @@ __all__ = [
     "RuleFileError",
     "RuleSyntaxError",
     "RuleTypeError",
+    "TagEngine",
     "UnknownColumnError",
     "UnknownFunctionError",
     "UnknownTagError",
     "compile_rule",
+    "coverage",
+    "diff",
     "evaluate",
     "infer_type",
     "parse",
+    "rules_from_dict",
+    "rules_from_json",
+    "rules_from_yaml",
+    "starter_rules",
 ]
 
 

@@ -118,9 +118,7 @@ class RuleCycleError(RuleError):
 
     def __init__(self, cycle: Sequence[str]) -> None:
         self.cycle = list(cycle)
-        super().__init__(
-            "tags depend on each other in a cycle: " + " -> ".join(repr(t) for t in cycle)
-        )
+        super().__init__("tags depend on each other in a cycle: " + " -> ".join(cycle))
 
 
 class RuleFileError(RuleError):

@@ -1,0 +1,270 @@
+"""Rules as values, and reading them from dicts, JSON and YAML.
+
+A rule file is a mapping with a ``rules`` list (or the list itself); each item
+has ``tag`` and ``when`` and optionally ``group``, ``priority`` and
+``description``. ``when`` may be a list of conditions, giving one rule per
+condition (rules for the same tag are or-ed)::
+
+    rules:
+      - tag: vip
+        when: revenue >= 1000 and orders >= 5
+        description: Spends a lot, often
+      - tag: active
+        group: lifecycle
+        priority: 2
+        when: recency_days <= 30
+
+A malformed file raises :class:`~segkit.tagging.errors.RuleFileError` (or the
+rule-language error of a bad ``when``) naming the rule and the field.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from segkit.errors import closest
+from segkit.tagging.errors import RuleError, RuleFileError
+from segkit.tagging.parser import parse
+
+__all__ = ["Rule", "rules_from_dict", "rules_from_json", "rules_from_yaml", "starter_rules"]
+
+_FIELDS = ("tag", "when", "group", "priority", "description")
+
+
+def _check_tag(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise RuleFileError(f"field 'tag' must be a non-empty string; got {value!r}")
+
+
+def _check_when(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str):
+        raise RuleFileError(f"field 'when' must be a string; got {value!r}")
+    parse(value)
+
+
+def _check_group(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise RuleFileError(f"field 'group' must be a non-empty string or null; got {value!r}")
+
+
+def _check_priority(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RuleFileError(f"field 'priority' must be an integer; got {value!r}")
+
+
+def _check_description(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str):
+        raise RuleFileError(f"field 'description' must be a string; got {value!r}")
+
+
+@attrs.frozen
+class Rule:
+    """One tag rule: customers for whom ``when`` is true get ``tag``.
+
+    Parameters
+    ----------
+    tag : str
+        The tag the rule sets. Several rules may set the same tag; they are or-ed.
+    when : str
+        A rule-language condition; its syntax is checked here.
+    group : str, optional
+        An exclusive group: within a group a customer gets at most one tag, from
+        the matching rule with the highest ``priority`` (ties: the earlier rule).
+    priority : int, default 0
+        Rank within the group.
+    description : str, default ""
+        Free text for people.
+
+    Examples
+    --------
+    >>> Rule("vip", "revenue >= 1000", description="big spender")
+    Rule(tag='vip', when='revenue >= 1000', group=None, priority=0, description='big spender')
+    """
+
+    tag: str = attrs.field(validator=_check_tag)
+    when: str = attrs.field(validator=_check_when)
+    group: str | None = attrs.field(default=None, kw_only=True, validator=_check_group)
+    priority: int = attrs.field(default=0, kw_only=True, validator=_check_priority)
+    description: str = attrs.field(default="", kw_only=True, validator=_check_description)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Rule:
+        """Build one rule from a mapping with the fields of :class:`Rule`."""
+        rules = _rules_from_item(data, 1, "")
+        if len(rules) != 1:
+            raise RuleFileError("Rule.from_dict needs a single 'when'; use rules_from_dict")
+        return rules[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rule as a plain mapping (fields at their default are left out)."""
+        out: dict[str, Any] = {"tag": self.tag, "when": self.when}
+        if self.group is not None:
+            out["group"] = self.group
+        if self.priority:
+            out["priority"] = self.priority
+        if self.description:
+            out["description"] = self.description
+        return out
+
+
+def _where(number: int, item: Any, source: str) -> str:
+    tag = item.get("tag") if isinstance(item, Mapping) else None
+    label = f"rule #{number}" + (f" (tag {tag!r})" if isinstance(tag, str) else "")
+    return f"{source}: {label}" if source else label
+
+
+def _rules_from_item(item: Any, number: int, source: str) -> list[Rule]:
+    where = _where(number, item, source)
+    if not isinstance(item, Mapping):
+        raise RuleFileError(f"{where}: must be a mapping of fields; got {item!r}")
+    for key in item:
+        if key not in _FIELDS:
+            hint = closest(str(key), _FIELDS)
+            suggestion = f" (did you mean {hint!r}?)" if hint else ""
+            raise RuleFileError(
+                f"{where}: unknown field {key!r}{suggestion}; fields are {', '.join(_FIELDS)}"
+            )
+    for key in ("tag", "when"):
+        if key not in item:
+            raise RuleFileError(f"{where}: field {key!r} is missing")
+    whens = item["when"]
+    if isinstance(whens, str):
+        whens = [whens]
+    if not isinstance(whens, list) or not whens:
+        raise RuleFileError(
+            f"{where}: field 'when' must be a condition or a non-empty list of conditions; "
+            f"got {item['when']!r}"
+        )
+    rules = []
+    for when in whens:
+        try:
+            rules.append(
+                Rule(
+                    item["tag"],
+                    when,
+                    group=item.get("group"),
+                    priority=item.get("priority", 0),
+                    description=item.get("description", ""),
+                )
+            )
+        except RuleFileError as exc:
+            raise RuleFileError(f"{where}: {exc.message}") from None
+        except RuleError as exc:
+            raise type(exc)(
+                f"{where}, field 'when': {exc.message}", exc.text, exc.start, exc.end
+            ) from None
+    return rules
+
+
+def rules_from_dict(data: Any, *, source: str = "") -> tuple[Rule, ...]:
+    """Read rules from ``{"rules": [...]}`` or a list of rule mappings.
+
+    Examples
+    --------
+    >>> rules_from_dict({"rules": [{"tag": "vip", "when": ["revenue > 1000", "orders > 9"]}]})
+    (Rule(tag='vip', when='revenue > 1000', ...), Rule(tag='vip', when='orders > 9', ...))
+    >>> rules_from_dict([{"tag": "vip", "whn": "orders > 2"}])
+    Traceback (most recent call last):
+    ...
+    segkit.tagging.errors.RuleFileError: rule #1 (tag 'vip'): unknown field 'whn' (did you mean
+    'when'?); fields are tag, when, group, priority, description
+    """
+    prefix = f"{source}: " if source else ""
+    items = data
+    if isinstance(data, Mapping):
+        extra = [k for k in data if k != "rules"]
+        if extra or "rules" not in data:
+            raise RuleFileError(
+                f"{prefix}a rule file is a mapping with one key, 'rules' (a list of rules); "
+                f"found keys {[str(k) for k in data]}"
+            )
+        items = data["rules"]
+    if not isinstance(items, list):
+        raise RuleFileError(f"{prefix}'rules' must be a list of rules; got {type(items).__name__}")
+    rules: list[Rule] = []
+    for number, item in enumerate(items, 1):
+        rules.extend(_rules_from_item(item, number, source))
+    return tuple(rules)
+
+
+def _read(source: str | os.PathLike[str], suffixes: tuple[str, ...]) -> tuple[str, str]:
+    """Return (text, name) for a path or for literal text."""
+    if isinstance(source, os.PathLike) or (
+        isinstance(source, str) and "\n" not in source and source.strip().endswith(suffixes)
+    ):
+        path = Path(source)
+        try:
+            return path.read_text(encoding="utf-8"), path.name
+        except OSError as exc:
+            raise RuleFileError(f"cannot read rule file {str(path)!r}: {exc.strerror}") from None
+    if not isinstance(source, str):
+        raise RuleFileError(f"expected a path or text; got {type(source).__name__}")
+    return source, ""
+
+
+def rules_from_json(source: str | os.PathLike[str]) -> tuple[Rule, ...]:
+    """Read rules from a JSON file (a path) or JSON text."""
+    text, name = _read(source, (".json",))
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"{name}: " if name else ""
+        raise RuleFileError(
+            f"{where}invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    return rules_from_dict(data, source=name)
+
+
+def rules_from_yaml(source: str | os.PathLike[str]) -> tuple[Rule, ...]:
+    """Read rules from a YAML file (a path) or YAML text, with safe loading.
+
+    Needs PyYAML (``pip install 'segkit[yaml]'``).
+    """
+    try:
+        import yaml
+    except ImportError:  # pragma: no cover - PyYAML is installed in the test environment
+        raise ImportError(
+            "reading YAML rules needs PyYAML; install it with pip install 'segkit[yaml]'"
+        ) from None
+    text, name = _read(source, (".yaml", ".yml"))
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = f"{name}: " if name else ""
+        mark = getattr(exc, "problem_mark", None)
+        position = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RuleFileError(f"{where}invalid YAML{position}: {problem}") from None
+    return rules_from_dict(data, source=name)
+
+
+def starter_rules() -> tuple[Rule, ...]:
+    """The starter rule library shipped with segkit (``tagging/data/starter_rules.yaml``).
+
+    The rules read the columns of :func:`segkit.summarize` (with 90- and
+    365-day windows) and of :func:`segkit.event_features`; see
+    ``docs/tagging.md`` for the list.
+
+    Examples
+    --------
+    >>> sorted({r.tag for r in starter_rules()})[:4]
+    ['active', 'at_risk', 'big_basket', 'browser']
+    """
+    text = resources.files("segkit.tagging").joinpath("data/starter_rules.yaml").read_text()
+    return rules_from_yaml(text)
+
+
+def _as_rules(rules: Iterable[Any]) -> tuple[Rule, ...]:
+    out = []
+    for number, rule in enumerate(rules, 1):
+        if not isinstance(rule, Rule):
+            raise RuleFileError(f"rule #{number} must be a Rule; got {type(rule).__name__}")
+        out.append(rule)
+    return tuple(out)
