@@ -284,6 +284,26 @@ def _check_windows(windows: Iterable[Any]) -> tuple[int, ...]:
 # --------------------------------------------------------------------------- #
 # The reduction
 # --------------------------------------------------------------------------- #
+def _distinct(key: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """The distinct values of ``key`` (sorted); ``key`` may be overwritten.
+
+    Equal neighbours are dropped before sorting: in a log ordered by time the
+    lines of one order, or one customer's purchases of one day, mostly sit
+    together, so this shrinks the sort for free.
+    """
+    if key.size < 2:
+        return key
+    keep = np.empty(key.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(key[1:], key[:-1], out=keep[1:])
+    key = key[keep]
+    key.sort()
+    keep = keep[: key.size]
+    keep[0] = True
+    np.not_equal(key[1:], key[:-1], out=keep[1:])
+    return key[keep]
+
+
 def _pair_key(codes: _IntArray, inner: _IntArray, width: int, n: int) -> np.ndarray[Any, Any]:
     """``codes * width + inner`` in the narrowest unsigned type that holds it."""
     if n * width < 2**32:
@@ -310,14 +330,17 @@ def _per_customer(
     p_amount = amount if all_purchases else amount[purchase]
 
     big = np.iinfo(np.int64).max
-    first = np.full(n, big, dtype=np.int64)
-    last = np.full(n, -big, dtype=np.int64)
-    np.minimum.at(first, p_codes, p_instant)
-    np.maximum.at(last, p_codes, p_instant)
     first_wall = np.full(n, big, dtype=np.int64)
     last_wall = np.full(n, -big, dtype=np.int64)
     np.minimum.at(first_wall, p_codes, p_wall)
     np.maximum.at(last_wall, p_codes, p_wall)
+    if cols.tz is None:
+        first, last = first_wall, last_wall
+    else:
+        first = np.full(n, big, dtype=np.int64)
+        last = np.full(n, -big, dtype=np.int64)
+        np.minimum.at(first, p_codes, p_instant)
+        np.maximum.at(last, p_codes, p_instant)
 
     day = p_wall // _DAY_NS
     first_day = first_wall // _DAY_NS
@@ -326,13 +349,9 @@ def _per_customer(
     has = np.bincount(p_codes, minlength=n) > 0
     lo = int(day.min()) if day.size else 0
     span = int(day.max()) - lo + 1 if day.size else 1
-    key = _pair_key(p_codes, day - lo, span, n)
-    key.sort()
-    distinct = np.empty(key.size, dtype=bool)
-    distinct[:1] = True
-    np.not_equal(key[1:], key[:-1], out=distinct[1:])
-    days_bought = np.bincount(key[distinct] // span, minlength=n)
-    del key, distinct
+    key = _distinct(_pair_key(p_codes, day - lo, span, n))
+    days_bought = np.bincount(key // span, minlength=n)
+    del key
 
     repeat_row = day != first_day[p_codes]
     repeat_spend = np.bincount(p_codes[repeat_row], weights=p_amount[repeat_row], minlength=n)
@@ -342,12 +361,8 @@ def _per_customer(
     else:
         p_order = cols.order if all_purchases else cols.order[purchase]
         width = int(p_order.max()) + 1 if p_order.size else 1
-        pair = _pair_key(p_codes, p_order, width, n)
-        pair.sort()
-        new = np.empty(pair.size, dtype=bool)
-        new[:1] = True
-        np.not_equal(pair[1:], pair[:-1], out=new[1:])
-        orders = np.bincount(pair[new] // width, minlength=n)
+        pair = _distinct(_pair_key(p_codes, p_order, width, n))
+        orders = np.bincount(pair // width, minlength=n)
     revenue = np.bincount(codes, weights=amount, minlength=n)
 
     with np.errstate(invalid="ignore", divide="ignore"):
