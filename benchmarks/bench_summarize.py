@@ -18,9 +18,9 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from _common import median_time, peak_memory, row
 
 import segkit
+from _common import median_time, peak_memory, row
 from segkit.datasets import make_transactions
 
 DAY = pd.Timedelta(days=1)
