@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from scipy.integrate import quad
 from scipy.special import betaln, digamma, gammaln
 
@@ -75,6 +76,17 @@ def _per_x(x: Array, scalar: bool) -> tuple[Array, npt.NDArray[np.intp] | None]:
     return np.arange(top + 1, dtype=np.float64), xi
 
 
+def _unique_pairs(x: Array, t: Array) -> tuple[Array, Array, npt.NDArray[np.intp]]:
+    """Distinct ``(x, t)`` pairs and, for every row, the position of its pair."""
+    cx, _ = pd.factorize(x)
+    ct, ut = pd.factorize(t)
+    codes, _ = pd.factorize(cx.astype(np.int64) * max(len(ut), 1) + ct)
+    inverse = np.asarray(codes, dtype=np.intp)
+    first = np.zeros(int(inverse.max()) + 1 if inverse.size else 0, dtype=np.intp)
+    first[inverse] = np.arange(inverse.size, dtype=np.intp)  # any member will do
+    return np.asarray(x)[first], np.asarray(t)[first], inverse
+
+
 def _take(values: Array, index: npt.NDArray[np.intp] | None) -> Array:
     return values if index is None else values[index]
 
@@ -89,16 +101,33 @@ def _sum_rows(ll: Array, grad: Array, weights: Any) -> tuple[float, Array]:
 # ---------------------------------------------------------------------------
 
 
+_BLOCK = 8192  # rows per block in the summed likelihoods: temporaries stay in cache
+
+
 def _beta_geo_rows(
-    r: Param, alpha: Param, a: Param, b: Param, x: Array, t_x: Array, T: Array, shift: int
-) -> tuple[Array, Array, Array]:
+    r: Param,
+    alpha: Param,
+    a: Param,
+    b: Param,
+    x: Array,
+    t_x: Array,
+    T: Array,
+    shift: int,
+    weights: Array | None = None,
+) -> tuple[Any, Array, Array]:
     """Per-row log-likelihood of BG/NBD (``shift=0``) or MBG/NBD (``shift=1``).
 
     Returns ``(ll, grad, log_alive_share)`` where ``grad`` has one column per
     log-parameter (r, alpha, a, b) and ``log_alive_share`` is the log of the
     posterior probability that the customer is still alive at ``T``.
+
+    With ``weights`` and shared parameters, returns the weighted sums instead
+    (a float, a gradient of shape (4,) and an empty array): the x-only terms
+    are aggregated per value of ``x``, and the rows are processed in blocks,
+    which keeps the per-row work to two logarithms, one exponential and one
+    ``log1p`` on cache-resident arrays.
     """
-    scalar = all(np.ndim(p) == 0 for p in (r, a, b))
+    scalar = all(np.ndim(p) == 0 for p in (r, alpha, a, b))
     xs, idx = _per_x(x, scalar)
     # x-only terms.  BG/NBD: [FHL05] eq. (6); MBG/NBD: [BDK07] eq. (3): the
     # dropout coin is also tossed at the first purchase, shifting b + x by one.
@@ -109,32 +138,81 @@ def _beta_geo_rows(
     psi_ab = digamma(a + b)
     psi_abx = digamma(a + bx)
     psi_b = digamma(b)
-    log_alive = gammaln(r + xs) - gammaln(r) + betaln(a, bx) - lb
-    log_dead = np.where(
-        has_dead, gammaln(r + xs) - gammaln(r) + betaln(a + 1.0, bx1) - lb, -np.inf
-    )
+    head = gammaln(r + xs) - gammaln(r)
+    log_alive = head + betaln(a, bx) - lb
+    # where there is no dead branch its log is -inf; a large negative number
+    # keeps the arithmetic below free of inf - inf
+    log_dead = np.where(has_dead, head + betaln(a + 1.0, bx1) - lb, -1e300)
     dr0 = digamma(r + xs) - digamma(r)
     da_alive = psi_ab - psi_abx
     db_alive = digamma(bx) - psi_abx - psi_b + psi_ab
     da_dead = 1.0 / a + da_alive
     db_dead = digamma(bx1) - psi_abx - psi_b + psi_ab
+    log_alpha = np.log(alpha)
+
+    if weights is not None and idx is not None:
+        nx = xs.size
+        per_x = np.zeros(nx)
+        per_x1 = np.zeros(nx)
+        acc = np.zeros(4)  # sum w*ll, sum w*(w1 log_aT + w2 log_atx), alpha term, total w
+        for start in range(0, x.size, _BLOCK):
+            blk = slice(start, start + _BLOCK)
+            ib, xb, wb = idx[blk], x[blk], weights[blk]
+            la_T = np.log(alpha + T[blk])
+            la_tx = np.log(alpha + t_x[blk])
+            rx = r + xb
+            l1 = log_alive[ib] - rx * la_T
+            diff = log_dead[ib] - rx * la_tx - l1
+            e = np.exp(-np.abs(diff))
+            w2 = np.where(diff > 0, 1.0, e) / (1.0 + e)
+            w1 = 1.0 - w2
+            ww1 = wb * w1
+            ww2 = wb * w2
+            acc[0] += float(wb @ (l1 + np.maximum(diff, 0.0) + np.log1p(e)))
+            acc[1] += float(ww1 @ la_T + ww2 @ la_tx)
+            acc[2] += float((wb * rx) @ (w1 / (alpha + T[blk]) + w2 / (alpha + t_x[blk])))
+            acc[3] += float(wb.sum())
+            per_x += np.bincount(ib, weights=wb, minlength=nx)
+            per_x1 += np.bincount(ib, weights=ww1, minlength=nx)
+        per_x2 = per_x - per_x1
+        total = acc[3]
+        ll_sum = acc[0] + total * r * log_alpha
+        g_r = float(dr0 @ per_x) + total * log_alpha - acc[1]
+        g_alpha = total * r / alpha - acc[2]
+        g_a = float(da_alive @ per_x1 + da_dead @ per_x2)
+        g_b = float(db_alive @ per_x1 + db_dead @ per_x2)
+        return ll_sum, np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b]), np.empty(0)
 
     rx = r + x
     log_aT = np.log(alpha + T)
     log_atx = np.log(alpha + t_x)
     l1 = _take(log_alive, idx) - rx * log_aT
-    l2 = _take(log_dead, idx) - rx * log_atx
-    lse = np.logaddexp(l1, l2)
-    w1 = np.exp(l1 - lse)
-    w2 = np.exp(l2 - lse)
-    log_alpha = np.log(alpha)
-    ll = r * log_alpha + lse
+    diff = _take(log_dead, idx) - rx * log_atx - l1  # log(dead / alive)
+    e = np.exp(-np.abs(diff))
+    softplus = np.maximum(diff, 0.0) + np.log1p(e)
+    w2 = np.where(diff > 0, 1.0, e) / (1.0 + e)  # posterior share of the dead branch
+    w1 = 1.0 - w2
+    ll = r * log_alpha + l1 + softplus
     g_r = _take(dr0, idx) + log_alpha - w1 * log_aT - w2 * log_atx
     g_alpha = r / alpha - rx * (w1 / (alpha + T) + w2 / (alpha + t_x))
     g_a = w1 * _take(da_alive, idx) + w2 * _take(da_dead, idx)
     g_b = w1 * _take(db_alive, idx) + w2 * _take(db_dead, idx)
     grad = np.column_stack([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
-    return ll, grad, l1 - lse
+    return ll, grad, -softplus
+
+
+def _beta_geo_sum(
+    log_params: Any, x: Any, t_x: Any, T: Any, weights: Any, shift: int
+) -> tuple[float, Array]:
+    r, alpha, a, b = np.exp(_f64(log_params))
+    xa = np.atleast_1d(_f64(x))
+    w = np.ones(xa.size) if weights is None else np.atleast_1d(_f64(weights))
+    ll, grad, _ = _beta_geo_rows(
+        r, alpha, a, b, xa, np.atleast_1d(_f64(t_x)), np.atleast_1d(_f64(T)), shift, w
+    )
+    if np.ndim(ll) == 0:
+        return float(ll), grad
+    return _sum_rows(ll, grad, w)
 
 
 def bgnbd_log_likelihood(
@@ -177,9 +255,7 @@ def bgnbd_log_likelihood(
     >>> round(ll, 4)
     -9.4586
     """
-    r, alpha, a, b = np.exp(_f64(log_params))
-    ll, grad, _ = _beta_geo_rows(r, alpha, a, b, _f64(x), _f64(t_x), _f64(T), 0)
-    return _sum_rows(ll, grad, weights)
+    return _beta_geo_sum(log_params, x, t_x, T, weights, 0)
 
 
 def mbgnbd_log_likelihood(
@@ -205,9 +281,7 @@ def mbgnbd_log_likelihood(
     >>> round(ll, 4)
     -0.4934
     """
-    r, alpha, a, b = np.exp(_f64(log_params))
-    ll, grad, _ = _beta_geo_rows(r, alpha, a, b, _f64(x), _f64(t_x), _f64(T), 1)
-    return _sum_rows(ll, grad, weights)
+    return _beta_geo_sum(log_params, x, t_x, T, weights, 1)
 
 
 # ---------------------------------------------------------------------------
@@ -374,10 +448,18 @@ def _pareto_rows(
     log_bT = np.log(beta + T)
     l1 = -rho * log_aT - s * log_bT
 
-    both = np.concatenate([t_x, T])
-    v, d_rho, d_s, d_al, d_be = _pareto_piece(
-        np.tile(rho_v, 2), np.tile(s_v, 2), np.tile(alpha_v, 2), np.tile(beta_v, 2), both
-    )
+    if scalar and np.ndim(alpha) == 0 and np.ndim(s) == 0 and np.ndim(beta) == 0:
+        # the hypergeometric pieces depend on (x, t) only: evaluate each distinct
+        # pair once (far fewer than rows when t is on a day or week grid)
+        ux, ut, inv = _unique_pairs(np.concatenate([x, x]), np.concatenate([t_x, T]))
+        m = ux.size
+        parts = _pareto_piece(r + ux, np.full(m, s), np.full(m, alpha), np.full(m, beta), ut)
+        v, d_rho, d_s, d_al, d_be = (p[inv] for p in parts)
+    else:
+        both = np.concatenate([t_x, T])
+        v, d_rho, d_s, d_al, d_be = _pareto_piece(
+            np.tile(rho_v, 2), np.tile(s_v, 2), np.tile(alpha_v, 2), np.tile(beta_v, 2), both
+        )
     v_tx, v_T = v[:n], v[n:]
     diff = np.minimum(v_T - v_tx, 0.0)
     open_ = t_x < T

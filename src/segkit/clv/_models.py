@@ -30,6 +30,7 @@ from segkit.clv._likelihoods import (
     _bgbb_rows,
     _gamma_gamma_rows,
     _pareto_rows,
+    _unique_pairs,
 )
 from segkit.errors import ParameterError, SchemaError
 
@@ -99,10 +100,21 @@ class _ContinuousModel(FittedModel):
     def _rows(self, params: list[Any], x: Array, t_x: Array, T: Array) -> tuple[Array, ...]:
         raise NotImplementedError
 
+    def _summed(
+        self, params: list[Any], x: Array, t_x: Array, T: Array, w: Array
+    ) -> tuple[float, Array] | None:
+        """Weighted sums straight from the likelihood, when it has a fast path."""
+        return None
+
     def _loglik(self, theta: Array, stats: dict[str, Array]) -> tuple[float, Array]:
         z = stats["z"]
-        ll, grad, _ = self._rows(self._row_params(theta, z), stats["x"], stats["t_x"], stats["T"])
         w = stats["w"]
+        params = self._row_params(theta, z)
+        if not z.shape[1]:
+            summed = self._summed(params, stats["x"], stats["t_x"], stats["T"], w)
+            if summed is not None:
+                return summed
+        ll, grad, _ = self._rows(params, stats["x"], stats["t_x"], stats["T"])
         g = w @ grad
         m = z.shape[1]
         if m:
@@ -235,8 +247,11 @@ class _ContinuousModel(FittedModel):
         tt = check_horizon(t)
         index, x, t_x, T, params = self._stats_for(data)
         log_alive = self._log_alive(params, x, t_x, T)
-        survive = self._log_survival(params, x, T, tt)
-        return _as_series(np.exp(log_alive + survive), index, "p_alive")
+        if tt > 0:
+            log_alive = log_alive + self._by_x_and_t(
+                params, x, T, lambda p, u, v: self._log_survival(p, u, v, tt)
+            )
+        return _as_series(np.exp(log_alive), index, "p_alive")
 
     def expected_purchases(
         self,
@@ -316,20 +331,33 @@ class _ContinuousModel(FittedModel):
         nn = _check_count(n)
         tt = check_horizon(t)
         index, x, t_x, T, params = self._stats_for(data)
-        log_alive = self._log_alive(params, x, t_x, T)
-        value = self._prob_n(params, x, T, np.exp(log_alive), nn, tt)
+        alive = np.exp(self._log_alive(params, x, t_x, T))
+        inner = self._by_x_and_t(params, x, T, lambda p, u, v: self._prob_n_alive(p, u, v, nn, tt))
+        value = alive * inner + np.where(nn == 0, 1.0 - alive, 0.0)
         return _as_series(value, index, f"P(X={int(nn)})" if nn.ndim == 0 else "probability")
+
+    def _expected(self, params: list[Any], x: Array, t_x: Array, T: Array, t: Array) -> Array:
+        alive = np.exp(self._log_alive(params, x, t_x, T))
+        return alive * self._by_x_and_t(
+            params, x, T, lambda p, u, v: self._expected_alive(p, u, v, t)
+        )
+
+    @staticmethod
+    def _by_x_and_t(params: list[Any], x: Array, T: Array, func: Any) -> Array:
+        """Evaluate ``func(params, x, T)`` once per distinct ``(x, T)`` pair."""
+        if all(np.ndim(p) == 0 for p in params) and x.size > 1:
+            ux, uT, inv = _unique_pairs(x, T)
+            return _f64(func(params, ux, uT))[inv]
+        return _f64(np.broadcast_to(func(params, x, T), x.shape))
 
     # ---- model-specific --------------------------------------------------------
     def _log_survival(self, params: list[Any], x: Array, T: Array, t: Array) -> Array:
         raise NotImplementedError
 
-    def _expected(self, params: list[Any], x: Array, t_x: Array, T: Array, t: Array) -> Array:
+    def _expected_alive(self, params: list[Any], x: Array, T: Array, t: Array) -> Array:
         raise NotImplementedError
 
-    def _prob_n(
-        self, params: list[Any], x: Array, T: Array, alive: Array, n: Array, t: Array
-    ) -> Array:
+    def _prob_n_alive(self, params: list[Any], x: Array, T: Array, n: Array, t: Array) -> Array:
         raise NotImplementedError
 
     def _simulate_one(
@@ -395,6 +423,13 @@ class _BetaGeoFamily(_ContinuousModel):
         r, alpha, a, b = params
         return _beta_geo_rows(r, alpha, a, b, x, t_x, T, self._shift)
 
+    def _summed(
+        self, params: list[Any], x: Array, t_x: Array, T: Array, w: Array
+    ) -> tuple[float, Array] | None:
+        r, alpha, a, b = params
+        ll, grad, _ = _beta_geo_rows(r, alpha, a, b, x, t_x, T, self._shift, w)
+        return (float(ll), grad) if np.ndim(ll) == 0 else None
+
     def _starts(self, stats: dict[str, Array]) -> list[Array]:
         w = stats["w"]
         rate = float(w @ stats["x"]) / max(float(w @ stats["T"]), 1e-12)
@@ -419,13 +454,12 @@ class _BetaGeoFamily(_ContinuousModel):
             a * np.log(al / (al + t)) + np.log(hyp2f1(a, a + b + self._shift - r, a + bp, z))
         )
 
-    def _expected(self, params: list[Any], x: Array, t_x: Array, T: Array, t: Array) -> Array:
+    def _expected_alive(self, params: list[Any], x: Array, T: Array, t: Array) -> Array:
         # [FHL05] eq. (10) for the BG/NBD, [BDK07] for the MBG/NBD, after Euler's
         # transformation of the 2F1 so that its parameters stay small for large x:
         # E = P(alive) (a+B-1)/(a-1) [1 - (al/(al+t))^(a-1) 2F1(a-1, a+b+k-1-r; a+B-1; t/(al+t))]
         # with B = b + x + k (k = 0 BG/NBD, 1 MBG/NBD) and al = alpha + T.
         r, alpha, a, b = params
-        alive = np.exp(self._rows(params, x, t_x, T)[2])
         bp = b + x + self._shift
         al = alpha + T
         c = a + bp - 1.0
@@ -433,11 +467,9 @@ class _BetaGeoFamily(_ContinuousModel):
         bracket = 1.0 - np.exp((a - 1.0) * np.log(al / (al + t))) * hyp2f1(
             a - 1.0, a + b + self._shift - 1.0 - r, c, z
         )
-        return np.asarray(alive * c / (a - 1.0) * bracket, dtype=np.float64)
+        return _f64(c / (a - 1.0) * bracket)
 
-    def _prob_n(
-        self, params: list[Any], x: Array, T: Array, alive: Array, n: Array, t: Array
-    ) -> Array:
+    def _prob_n_alive(self, params: list[Any], x: Array, T: Array, n: Array, t: Array) -> Array:
         # Given alive at T with (lambda, p): N = n >= 1 if the Poisson count K of
         # potential purchases is n and the first n-1 dropout coins came up "stay",
         # or K > n and the n-th coin came up "drop". Averaged over the posterior
@@ -452,12 +484,12 @@ class _BetaGeoFamily(_ContinuousModel):
         bp = b + x + self._shift
         pmf_n = np.exp(_nb_logpmf(n, rp, log_p, log_q))
         if n == 0:
-            return np.asarray((1.0 - alive) + alive * pmf_n, dtype=np.float64)
+            return pmf_n
         tail = betainc(n + 1.0, rp, np.exp(log_q))
         lb = betaln(a, bp)
         stay = np.exp(betaln(a, bp + n - 1.0) - lb)
         drop = np.exp(betaln(a + 1.0, bp + n - 1.0) - lb)
-        return np.asarray(alive * (stay * pmf_n + drop * tail), dtype=np.float64)
+        return _f64(stay * pmf_n + drop * tail)
 
     def _simulate_one(
         self, params: Mapping[str, float], T: Array, rng: np.random.Generator
@@ -626,23 +658,20 @@ class ParetoNBD(_ContinuousModel):
         _, _, s, beta = params
         return np.asarray(-s * np.log1p(t / (beta + T)) + np.zeros_like(x), dtype=np.float64)
 
-    def _expected(self, params: list[Any], x: Array, t_x: Array, T: Array, t: Array) -> Array:
+    def _expected_alive(self, params: list[Any], x: Array, T: Array, t: Array) -> Array:
         # [FH05] eq. (41): P(alive) (r+x)(beta+T)/((alpha+T)(s-1))
         #                  * [1 - ((beta+T)/(beta+T+t))^(s-1)],
         # written with expm1 so that s = 1 gives the limit log(1 + t/(beta+T)).
         r, alpha, s, beta = params
-        alive = np.exp(self._rows(params, x, t_x, T)[2])
         bt = beta + T
         log_ratio = -np.log1p(t / bt)
         sm1 = s - 1.0
         small = np.abs(sm1) < 1e-10
         safe = np.where(small, 1.0, sm1)
         factor = np.where(small, -log_ratio, -np.expm1(sm1 * log_ratio) / safe)
-        return np.asarray(alive * (r + x) * bt / (alpha + T) * factor, dtype=np.float64)
+        return _f64((r + x) * bt / (alpha + T) * factor)
 
-    def _prob_n(
-        self, params: list[Any], x: Array, T: Array, alive: Array, n: Array, t: Array
-    ) -> Array:
+    def _prob_n_alive(self, params: list[Any], x: Array, T: Array, n: Array, t: Array) -> Array:
         # Given alive at T: survive the whole period (prob (b/(b+t))^s under the
         # posterior mu ~ Gamma(s, b), b = beta + T) and buy n ~ NBD(r+x, alpha+T; t),
         # or drop out at u in (0, t) (density s/b (b/(b+u))^(s+1)) having bought
@@ -667,8 +696,7 @@ class ParetoNBD(_ContinuousModel):
                 * weight
                 * np.exp(_nb_logpmf(n, rp, np.log(al / (al + u)), np.log(u / (al + u))))
             )
-        inner = np.exp(log_surv) * pmf_t + w_end * acc
-        return np.asarray(np.where(n == 0, 1.0 - alive, 0.0) + alive * inner, dtype=np.float64)
+        return _f64(np.exp(log_surv) * pmf_t + w_end * acc)
 
     def _simulate_one(
         self, params: Mapping[str, float], T: Array, rng: np.random.Generator
