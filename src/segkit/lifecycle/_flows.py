@@ -1,0 +1,345 @@
+"""Movements between lifecycle states, state counts over time and time spent in states."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from segkit._validation import require_frame
+from segkit.errors import ParameterError, SchemaError
+
+__all__ = ["ENTERED", "Flows", "current", "flows"]
+
+#: Row label of :attr:`Flows.matrix` for customers not yet present at the start.
+ENTERED = "(entered)"
+
+_PANEL = ("customer", "period", "state", "previous_state", "changed")
+_CHANGES = ("customer", "date", "from", "to")
+
+
+def _changes(history: Any) -> tuple[pd.DataFrame, pd.DatetimeIndex, list[str]]:
+    """Either replay form as (changes sorted by customer and date, periods, states)."""
+    df = require_frame(history, "history")
+    if all(c in df.columns for c in _CHANGES):
+        changes = df.loc[:, list(_CHANGES)]
+        dates = df["date"]
+    elif all(c in df.columns for c in _PANEL):
+        moved = df["changed"].to_numpy(dtype=bool)
+        changes = pd.DataFrame(
+            {
+                "customer": df["customer"].to_numpy()[moved],
+                "date": df["period"].to_numpy()[moved]
+                if df["period"].dt.tz is None
+                else df["period"].array[moved],
+                "from": df["previous_state"].array[moved],
+                "to": df["state"].array[moved],
+            }
+        )
+        dates = df["period"]
+    else:
+        raise SchemaError(
+            "history must be the output of Lifecycle.replay: columns "
+            f"{list(_PANEL)} (panel) or {list(_CHANGES)} (changes); got {list(df.columns)}"
+        )
+    periods = df.attrs.get("periods")
+    if not isinstance(periods, pd.DatetimeIndex):
+        periods = pd.DatetimeIndex(pd.unique(dates)).sort_values()
+    states = _state_names(changes)
+    order = np.lexsort((changes["date"].to_numpy(), changes["customer"].to_numpy()))
+    if not (order == np.arange(order.size)).all():
+        changes = changes.iloc[order]
+    return changes.reset_index(drop=True), periods, states
+
+
+def _state_names(changes: pd.DataFrame) -> list[str]:
+    names: list[str] = []
+    for col in ("from", "to"):
+        dtype = changes[col].dtype
+        values = (
+            dtype.categories
+            if isinstance(dtype, pd.CategoricalDtype)
+            else pd.unique(changes[col].dropna())
+        )
+        names += [str(v) for v in values if str(v) not in names]
+    return names
+
+
+def _codes(values: Any, states: Sequence[str]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """State names to positions in ``states``; -1 for null."""
+    arr = pd.Series(values).astype(object).to_numpy()
+    return np.asarray(pd.Index(list(states)).get_indexer(pd.Index(arr)), dtype=np.int64)
+
+
+def current(history: Any, *, states: Sequence[str] | None = None) -> pd.DataFrame:
+    """Each customer's current state, previous different state and date of the last change.
+
+    Parameters
+    ----------
+    history : DataFrame
+        The output of :meth:`Lifecycle.replay` (panel or changes).
+    states : sequence of str, optional
+        State names, for the categories of the result (default: from history).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer: ``state``, ``previous_state`` (null when the
+        customer is still in the state they entered in) and ``since`` (the
+        boundary at which they entered ``state``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> changes = pd.DataFrame({"customer": [1, 1, 2],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-02-01"]),
+    ...     "from": [None, "new", None], "to": ["new", "active", "new"]})
+    >>> current(changes)
+               state previous_state      since
+    customer
+    1         active            new 2024-03-01
+    2            new            NaN 2024-02-01
+    """
+    changes, _, found = _changes(history)
+    names = list(states) if states is not None else found
+    last = ~changes["customer"].duplicated(keep="last").to_numpy()
+    rows = changes[last]
+    return pd.DataFrame(
+        {
+            "state": pd.Categorical(rows["to"].astype(object), categories=names),
+            "previous_state": pd.Categorical(rows["from"].astype(object), categories=names),
+            "since": rows["date"].to_numpy() if rows["date"].dt.tz is None else rows["date"].array,
+        },
+        index=pd.Index(rows["customer"].to_numpy(), name="customer"),
+    )
+
+
+@attrs.frozen
+class Flows:
+    """Movements between lifecycle states; the result of :func:`flows`.
+
+    Attributes
+    ----------
+    matrix : DataFrame
+        Customers by state at ``start`` (rows; ``"(entered)"`` for customers
+        who arrived later) and state at ``end`` (columns).
+    moves : DataFrame
+        One row per (``date``, ``from``, ``to``) with the number of
+        ``customers`` who moved between consecutive boundaries (``from`` null
+        for customers entering).
+    counts : DataFrame
+        Customers in each state (columns) at each boundary (index).
+    spells : DataFrame
+        One row per stay in a state: ``customer``, ``state``, ``start``,
+        ``end``, ``days`` and ``completed`` (false when the stay was still
+        going on at ``end``) — the distribution of time in state.
+    time_in_state : DataFrame
+        Per state: ``spells``, ``completed`` and the Kaplan-Meier quartiles of
+        the days spent (``q25_days``, ``median_days``, ``q75_days``; stays still
+        going on count as censored, so long stays are not under-counted; null
+        when fewer than that share of stays has ended).
+    start, end : Timestamp
+    """
+
+    matrix: pd.DataFrame = attrs.field(eq=False)
+    moves: pd.DataFrame = attrs.field(eq=False)
+    counts: pd.DataFrame = attrs.field(eq=False)
+    spells: pd.DataFrame = attrs.field(eq=False)
+    time_in_state: pd.DataFrame = attrs.field(eq=False)
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+    def plot(self, ax: Any = None) -> Any:
+        """From/to flow diagram of :attr:`matrix` (needs matplotlib); returns the Axes."""
+        from segkit.lifecycle._plot import plot_flows
+
+        return plot_flows(self, ax=ax)
+
+    def plot_counts(self, ax: Any = None) -> Any:
+        """Area chart of :attr:`counts` (needs matplotlib); returns the Axes."""
+        from segkit.lifecycle._plot import plot_state_counts
+
+        return plot_state_counts(self, ax=ax)
+
+
+def _boundary(value: Any, periods: pd.DatetimeIndex, name: str, default: int) -> int:
+    """Position of the last boundary on or before ``value``."""
+    if value is None:
+        return default
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"{name} must be a date; got {value!r}") from exc
+    if periods.tz is not None and stamp.tzinfo is None:
+        stamp = stamp.tz_localize(periods.tz)
+    pos = int(periods.searchsorted(stamp, side="right")) - 1
+    if pos < 0:
+        raise ParameterError(f"{name} ({stamp}) is before the first period ({periods[0]})")
+    return pos
+
+
+def _km_quantiles(
+    days: np.ndarray[Any, Any], done: np.ndarray[Any, Any], qs: Sequence[float]
+) -> list[float]:
+    """Kaplan-Meier quantiles of durations with right-censoring."""
+    if days.size == 0:
+        return [np.nan] * len(qs)
+    times, inverse = np.unique(days, return_inverse=True)
+    events = np.bincount(inverse, weights=done.astype(float), minlength=times.size)
+    total = np.bincount(inverse, minlength=times.size)
+    at_risk = days.size - np.concatenate([[0], np.cumsum(total)[:-1]])
+    survival = np.cumprod(1.0 - events / at_risk)
+    out = []
+    for q in qs:
+        hit = np.flatnonzero(survival <= 1.0 - q + 1e-12)
+        out.append(float(times[hit[0]]) if hit.size else np.nan)
+    return out
+
+
+def flows(history: Any, *, start: Any = None, end: Any = None) -> Flows:
+    """Count customers moving between states, per period and between two dates.
+
+    Parameters
+    ----------
+    history : DataFrame
+        The output of :meth:`Lifecycle.replay` (panel or changes).
+    start, end : date-like, optional
+        The two dates compared by :attr:`Flows.matrix`, also limiting
+        :attr:`Flows.moves`, :attr:`Flows.counts` and :attr:`Flows.spells`;
+        each is taken at the last boundary on or before it. Default: the first
+        and the last boundary.
+
+    Returns
+    -------
+    Flows
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> changes = pd.DataFrame({"customer": [1, 1, 2],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-02-01"]),
+    ...     "from": [None, "new", None], "to": ["new", "active", "new"]})
+    >>> f = flows(changes)
+    >>> f.matrix
+    to         new  active
+    from
+    new          0       1
+    (entered)    1       0
+    >>> f.counts
+                new  active
+    2024-01-01    1       0
+    2024-02-01    2       0
+    2024-03-01    1       1
+    """
+    changes, periods, states = _changes(history)
+    lo = _boundary(start, periods, "start", 0)
+    hi = _boundary(end, periods, "end", len(periods) - 1)
+    if hi < lo:
+        raise ParameterError(f"end ({periods[hi]}) is before start ({periods[lo]})")
+    n_states = len(states)
+    k = periods.get_indexer(pd.DatetimeIndex(changes["date"]))
+    if (k < 0).any():
+        raise SchemaError("history has change dates that are not period boundaries")
+    src = _codes(changes["from"], states)
+    dst = _codes(changes["to"], states)
+    cust = pd.factorize(changes["customer"])[0]
+
+    # State counts: +1 into `to`, -1 out of `from`, accumulated over periods.
+    delta = np.zeros((len(periods), n_states + 1), dtype=np.int64)
+    np.add.at(delta, (k, dst), 1)
+    np.add.at(delta, (k, np.where(src < 0, n_states, src)), -1)
+    counts = pd.DataFrame(
+        np.cumsum(delta, axis=0)[lo : hi + 1, :n_states],
+        index=periods[lo : hi + 1],
+        columns=pd.Index(states),
+    )
+    counts.columns.name = None
+
+    # State of each customer at lo and at hi: its last change on or before.
+    n_cust = int(cust.max()) + 1 if cust.size else 0
+
+    def state_at(pos: int) -> np.ndarray[Any, np.dtype[np.int64]]:
+        out = np.full(n_cust, -1, dtype=np.int64)
+        sel = k <= pos
+        out[cust[sel]] = dst[sel]  # rows are in date order per customer: last wins
+        return out
+
+    at_lo, at_hi = state_at(lo), state_at(hi)
+    there = at_hi >= 0
+    rows_lab = np.where(at_lo[there] < 0, n_states, at_lo[there])
+    grid = np.zeros((n_states + 1, n_states), dtype=np.int64)
+    np.add.at(grid, (rows_lab, at_hi[there]), 1)
+    row_names = [*states, ENTERED]
+    keep_rows = [i for i in range(n_states + 1) if grid[i].any()]
+    keep_cols = [j for j in range(n_states) if grid[:, j].any()]
+    matrix = pd.DataFrame(
+        grid[np.ix_(keep_rows, keep_cols)],
+        index=pd.Index([row_names[i] for i in keep_rows], name="from"),
+        columns=pd.Index([states[j] for j in keep_cols], name="to"),
+    )
+
+    in_range = (k >= lo) & (k <= hi)
+    moved = pd.DataFrame(
+        {
+            "date": periods[k[in_range]],
+            "from": changes["from"].to_numpy()[in_range],
+            "to": changes["to"].to_numpy()[in_range],
+        }
+    )
+    moves = (
+        moved.groupby(["date", "from", "to"], observed=True, dropna=False, sort=True)
+        .size()
+        .rename("customers")
+        .reset_index()
+    )
+
+    # Spells: from each change to the same customer's next change (or hi, censored).
+    same_next = np.zeros(cust.size, dtype=bool)
+    same_next[:-1] = cust[1:] == cust[:-1]
+    next_k = np.full(cust.size, hi, dtype=np.int64)
+    next_k[:-1] = np.where(same_next[:-1], k[1:], hi)
+    done = same_next & (next_k <= hi)
+    next_k = np.minimum(next_k, hi)
+    sel = (k >= lo) & (k <= hi)
+    started = periods[k[sel]]
+    ended = periods[next_k[sel]]
+    spells = pd.DataFrame(
+        {
+            "customer": changes["customer"].to_numpy()[sel],
+            "state": changes["to"].to_numpy()[sel],
+            "start": started,
+            "end": ended,
+            "days": (ended - started) / pd.Timedelta(days=1),
+            "completed": done[sel],
+        }
+    )
+    summary = []
+    days = spells["days"].to_numpy()
+    finished = spells["completed"].to_numpy()
+    spell_state = _codes(spells["state"], states)
+    for s, name in enumerate(states):
+        mine = spell_state == s
+        q25, q50, q75 = _km_quantiles(days[mine], finished[mine], (0.25, 0.5, 0.75))
+        summary.append(
+            {
+                "state": name,
+                "spells": int(mine.sum()),
+                "completed": int(finished[mine].sum()),
+                "q25_days": q25,
+                "median_days": q50,
+                "q75_days": q75,
+            }
+        )
+    time_in_state = pd.DataFrame(summary).set_index("state")
+    return Flows(
+        matrix=matrix,
+        moves=moves,
+        counts=counts,
+        spells=spells,
+        time_in_state=time_in_state,
+        start=periods[lo],
+        end=periods[hi],
+    )

@@ -1,0 +1,379 @@
+"""Replay a lifecycle over history: features updated incrementally, period by period.
+
+The transaction rows are bucketed once by the first period boundary on or
+after their timestamp (a counting sort on the period number). At each boundary
+the rows of its bucket are added to running per-customer aggregates, and for
+each ``orders_{N}d`` / ``revenue_{N}d`` window the rows that have just become
+older than ``N`` days are subtracted, so the features at a boundary equal
+:func:`segkit.summarize` with ``as_of`` at that boundary without re-reading
+history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from segkit._validation import check_choice, require_columns, require_frame, show_values
+from segkit.errors import ParameterError, SchemaError
+from segkit.features import TransactionColumns
+from segkit.tagging import RuleContext
+
+if TYPE_CHECKING:
+    from segkit.lifecycle._model import Lifecycle
+
+__all__ = ["replay"]
+
+_DAY_NS = 86_400 * 10**9
+_NEVER = np.iinfo(np.int64).max
+_Ints = np.ndarray[Any, np.dtype[np.int64]]
+_Floats = np.ndarray[Any, np.dtype[np.float64]]
+_Bools = np.ndarray[Any, np.dtype[np.bool_]]
+
+
+# --------------------------------------------------------------------------- #
+# Periods
+# --------------------------------------------------------------------------- #
+def _offset(freq: Any) -> pd.DateOffset:
+    try:
+        offset: pd.DateOffset = pd.tseries.frequencies.to_offset(freq)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(
+            f"freq must be a pandas frequency such as 'MS' (month starts), 'W-MON' or 'QS'; "
+            f"got {freq!r}"
+        ) from exc
+    return offset
+
+
+def _wall(value: Any, tz: Any, name: str) -> pd.Timestamp:
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"{name} must be a date or timestamp; got {value!r}") from exc
+    if pd.isna(stamp):
+        raise ParameterError(f"{name} must be a date or timestamp; got NaT")
+    if stamp.tzinfo is not None:
+        if tz is None:
+            raise ParameterError(
+                f"{name} {stamp} is timezone-aware but the timestamps are naive; pass a naive "
+                f"{name}"
+            )
+        stamp = stamp.tz_convert(tz).tz_localize(None)
+    return stamp
+
+
+def _boundary_on_or_after(stamp: pd.Timestamp, offset: pd.DateOffset) -> pd.Timestamp:
+    out = offset.rollforward(stamp.normalize())
+    while out < stamp:
+        out = out + offset
+    return out
+
+
+def periods(cols: TransactionColumns, freq: Any, start: Any, end: Any) -> pd.DatetimeIndex:
+    """The period boundaries, as naive wall-clock timestamps."""
+    offset = _offset(freq)
+    if cols.wall.size == 0 and (start is None or end is None):
+        raise SchemaError("the transactions are empty; pass start and end")
+    if start is None:
+        lo = _boundary_on_or_after(pd.Timestamp(int(cols.wall.min()), unit="ns"), offset)
+    else:
+        lo = _wall(start, cols.tz, "start")
+    if end is None:
+        hi = _boundary_on_or_after(pd.Timestamp(int(cols.wall.max()), unit="ns"), offset)
+    else:
+        hi = _wall(end, cols.tz, "end")
+    if hi < lo:
+        raise ParameterError(f"end ({hi}) is before start ({lo})")
+    out = pd.date_range(lo, hi, freq=offset)
+    if len(out) == 0:
+        raise ParameterError(f"no {freq!r} period boundary between start ({lo}) and end ({hi})")
+    return pd.DatetimeIndex(out).as_unit("ns")
+
+
+# --------------------------------------------------------------------------- #
+# Incremental features
+# --------------------------------------------------------------------------- #
+def _buckets(key: np.ndarray[Any, Any], k: int) -> tuple[np.ndarray[Any, Any], _Ints]:
+    """Row order grouped by ``key`` (0..k), and where each group starts."""
+    small = key.astype(np.int16 if k < 32_000 else np.int32, copy=False)
+    order = np.argsort(small, kind="stable")  # a radix sort for small integer keys
+    starts = np.zeros(k + 2, dtype=np.int64)
+    np.cumsum(np.bincount(small, minlength=k + 1)[: k + 1], out=starts[1:])
+    return order, starts
+
+
+class _Window:
+    """Rows to add and to subtract at each boundary for an ``N``-day window."""
+
+    def __init__(self, days: int, wall: _Ints, period: _Ints, bounds: _Ints) -> None:
+        self.days = days
+        # The first boundary at which a row is N days old or more.
+        leave = np.searchsorted(bounds, wall + days * _DAY_NS, side="left")
+        self.inside = leave > period  # rows that are inside at their own boundary
+        rows = np.flatnonzero(self.inside & (leave < bounds.size))
+        order, self.starts = _buckets(leave[rows], bounds.size)
+        self.leaving = rows[order]
+
+
+def feature_steps(
+    cols: TransactionColumns,
+    codes: _Ints,
+    n: int,
+    bounds: _Ints,
+    windows: Sequence[int],
+    signup: _Ints | None,
+    needed: Sequence[str] | None,
+) -> Iterator[tuple[int, _Bools, dict[str, Any]]]:
+    """Yield ``(k, present, features)`` at each boundary ``bounds[k]``.
+
+    ``codes`` maps each row to its customer (0..n-1). ``present`` marks the
+    customers with a purchase or a signup on or before the boundary.
+    ``features`` holds the columns in ``needed`` (all when None), one value per
+    customer.
+    """
+    k_all = bounds.size
+    period = np.searchsorted(bounds, cols.wall, side="left")
+    order, starts = _buckets(period, k_all)
+    purchase = cols.amount >= 0
+    order_codes = codes[order]
+    order_wall = cols.wall[order]
+    order_amount = cols.amount[order]
+    order_purchase = purchase[order]
+    wins = [_Window(w, cols.wall, period, bounds) for w in windows]
+    order_inside = [w.inside[order] for w in wins]
+    del period
+
+    want = set(needed) if needed is not None else None
+
+    def wanted(name: str) -> bool:
+        return want is None or name in want
+
+    orders = np.zeros(n, dtype=np.int64)
+    revenue = np.zeros(n, dtype=np.float64)
+    first = np.full(n, _NEVER, dtype=np.int64)
+    last = np.full(n, -_NEVER, dtype=np.int64)
+    win_orders = [np.zeros(n, dtype=np.int64) for _ in wins]
+    win_revenue = [np.zeros(n, dtype=np.float64) for _ in wins]
+    signup_known = None if signup is None else signup != _NEVER
+    present = np.zeros(n, dtype=bool)
+
+    for k in range(k_all):
+        lo, hi = int(starts[k]), int(starts[k + 1])
+        c = order_codes[lo:hi]
+        a = order_amount[lo:hi]
+        is_purchase = order_purchase[lo:hi]
+        pc = c[is_purchase]
+        pw = order_wall[lo:hi][is_purchase]
+        revenue += np.bincount(c, weights=a, minlength=n)
+        orders += np.bincount(pc, minlength=n)
+        np.minimum.at(first, pc, pw)
+        np.maximum.at(last, pc, pw)
+        for j, win in enumerate(wins):
+            inside = order_inside[j][lo:hi]
+            win_orders[j] += np.bincount(c[inside & is_purchase], minlength=n)
+            win_revenue[j] += np.bincount(c[inside], weights=a[inside], minlength=n)
+            gone = win.leaving[int(win.starts[k]) : int(win.starts[k + 1])]
+            gone_c = codes[gone]
+            win_orders[j] -= np.bincount(gone_c[purchase[gone]], minlength=n)
+            win_revenue[j] -= np.bincount(gone_c, weights=cols.amount[gone], minlength=n)
+        b = int(bounds[k])
+        has = orders > 0
+        present |= has
+        if signup is not None:
+            present |= signup <= b
+        out: dict[str, Any] = {}
+        if wanted("orders"):
+            out["orders"] = orders.copy()
+        if wanted("revenue"):
+            out["revenue"] = revenue.copy()
+        if wanted("avg_order_value"):
+            out["avg_order_value"] = np.where(has, revenue / np.maximum(orders, 1), 0.0)
+        if wanted("recency_days"):
+            out["recency_days"] = np.where(has, (b - last) / _DAY_NS, np.nan)
+        if wanted("tenure_days"):
+            out["tenure_days"] = np.where(has, (b - first) / _DAY_NS, np.nan)
+        if wanted("days_since_signup"):
+            if signup is None or signup_known is None:
+                out["days_since_signup"] = np.full(n, np.nan)
+            else:
+                out["days_since_signup"] = np.where(signup_known, (b - signup) / _DAY_NS, np.nan)
+        for j, win in enumerate(wins):
+            if wanted(f"orders_{win.days}d"):
+                out[f"orders_{win.days}d"] = win_orders[j].copy()
+            if wanted(f"revenue_{win.days}d"):
+                out[f"revenue_{win.days}d"] = win_revenue[j].copy()
+        if want is None:
+            out["_first"] = first.copy()
+            out["_last"] = last.copy()
+        yield k, present.copy(), out
+
+
+# --------------------------------------------------------------------------- #
+# Customers table
+# --------------------------------------------------------------------------- #
+def _universe(
+    cols: TransactionColumns,
+    customers: Any,
+    customer: str,
+    signup: str | None,
+    extra: Sequence[str],
+) -> tuple[pd.Index, _Ints, _Ints | None, dict[str, Any]]:
+    """All customer ids, each row's position among them, signups and static columns."""
+    ids = cols.customers
+    if customers is None:
+        if extra:
+            raise ParameterError(
+                f"the guards read {list(extra)} from the customers table; pass customers="
+            )
+        return ids, cols.codes, None, {}
+    table = require_frame(customers, "customers")
+    if customer in table.columns:
+        table = table.set_index(customer)
+    if table.index.has_duplicates:
+        dup = table.index[table.index.duplicated()].unique()
+        raise SchemaError(f"the customers table repeats customer ids: {show_values(dup)}")
+    needed = list(extra) + ([signup] if signup is not None else [])
+    require_columns(table, needed, "customers")
+    try:
+        universe = ids.union(pd.Index(table.index), sort=True)
+    except TypeError as exc:
+        raise SchemaError(
+            "the customer ids of the transactions and of the customers table have different "
+            "types; make them one type"
+        ) from exc
+    universe.name = ids.name
+    codes = cols.codes if universe.equals(ids) else universe.get_indexer(ids)[cols.codes]
+    where = universe.get_indexer(table.index)
+    signup_ns = None
+    if signup is not None:
+        stamps = table[signup]
+        if not pd.api.types.is_datetime64_any_dtype(stamps.dtype):
+            try:
+                stamps = pd.to_datetime(stamps, format="ISO8601")
+            except (TypeError, ValueError) as exc:
+                raise SchemaError(
+                    f"column {signup!r} of the customers table could not be read as dates: {exc}"
+                ) from exc
+        if getattr(stamps.dtype, "tz", None) is not None:
+            stamps = stamps.dt.tz_convert(cols.tz or "UTC").dt.tz_localize(None)
+        ns = stamps.to_numpy(dtype="datetime64[ns]").view(np.int64).copy()
+        ns[stamps.isna().to_numpy()] = _NEVER
+        signup_ns = np.full(len(universe), _NEVER, dtype=np.int64)
+        signup_ns[where] = ns
+    static = {name: table[name].reindex(universe).to_numpy() for name in extra}
+    return universe, codes, signup_ns, static
+
+
+# --------------------------------------------------------------------------- #
+# Replay
+# --------------------------------------------------------------------------- #
+def replay(
+    lifecycle: Lifecycle,
+    transactions: Any,
+    *,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    freq: Any = "MS",
+    start: Any = None,
+    end: Any = None,
+    customers: Any = None,
+    signup: str | None = "signup_date",
+    output: str = "panel",
+) -> pd.DataFrame:
+    """See :meth:`Lifecycle.replay`."""
+    check_choice("output", output, ("panel", "changes"), "Lifecycle.replay")
+    cols = TransactionColumns.read(
+        transactions, customer=customer, timestamp=timestamp, amount=amount
+    )
+    extra = [c for c in lifecycle.columns if c in lifecycle.schema]
+    ids, codes, signup_ns, static = _universe(
+        cols, customers, customer, signup if customers is not None else None, extra
+    )
+    n = len(ids)
+    wall_periods = periods(cols, freq, start, end)
+    bounds = wall_periods.asi8
+    labels = wall_periods if cols.tz is None else wall_periods.tz_localize(cols.tz)
+    absent = len(lifecycle.states)
+    initial = np.int8(lifecycle.names.index(lifecycle.initial))
+    state = np.full(n, absent, dtype=np.int8)
+    history = np.empty((bounds.size, n), dtype=np.int8) if output == "panel" else None
+    moves: list[tuple[int, _Ints, np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
+    steps = feature_steps(cols, codes, n, bounds, lifecycle.windows, signup_ns, lifecycle.columns)
+    for k, present, features in steps:
+        before = state
+        entering = present & (state == absent)
+        current = state.copy()
+        current[entering] = initial
+        frame = pd.DataFrame({**features, **static}, copy=False)
+        ctx = RuleContext(frame, as_of=labels[k])
+        table = lifecycle._table(ctx, n)
+        state = lifecycle._advance(table, current, ids, labels[k])
+        changed = np.flatnonzero(state != before)
+        moves.append((k, changed, before[changed], state[changed]))
+        if history is not None:
+            history[k] = state
+    if history is not None:
+        return _panel(lifecycle, ids, labels, history, absent)
+    return _changes(lifecycle, ids, labels, moves, absent)
+
+
+def _categorical(lifecycle: Lifecycle, codes: np.ndarray[Any, Any], absent: int) -> Any:
+    return pd.Categorical.from_codes(
+        np.where(codes == absent, -1, codes).astype(np.int8),
+        categories=pd.Index(lifecycle.names),
+    )
+
+
+def _changes(
+    lifecycle: Lifecycle,
+    ids: pd.Index,
+    labels: pd.DatetimeIndex,
+    moves: list[tuple[int, _Ints, np.ndarray[Any, Any], np.ndarray[Any, Any]]],
+    absent: int,
+) -> pd.DataFrame:
+    who = np.concatenate([m[1] for m in moves]) if moves else np.zeros(0, np.int64)
+    when = np.concatenate([np.full(m[1].size, m[0]) for m in moves]) if moves else who
+    src = np.concatenate([m[2] for m in moves]) if moves else np.zeros(0, np.int8)
+    dst = np.concatenate([m[3] for m in moves]) if moves else np.zeros(0, np.int8)
+    order = np.lexsort((when, who))
+    out = pd.DataFrame(
+        {
+            "customer": ids[who[order]],
+            "date": labels[when[order]],
+            "from": _categorical(lifecycle, src[order], absent),
+            "to": _categorical(lifecycle, dst[order], absent),
+        }
+    )
+    out.attrs["periods"] = labels
+    return out
+
+
+def _panel(
+    lifecycle: Lifecycle,
+    ids: pd.Index,
+    labels: pd.DatetimeIndex,
+    history: np.ndarray[Any, Any],
+    absent: int,
+) -> pd.DataFrame:
+    by_customer = history.T  # customers x periods
+    previous = np.empty_like(by_customer)
+    previous[:, 0] = absent
+    previous[:, 1:] = by_customer[:, :-1]
+    who, when = np.nonzero(by_customer != absent)
+    state = by_customer[who, when]
+    before = previous[who, when]
+    out = pd.DataFrame(
+        {
+            "customer": ids[who],
+            "period": labels[when],
+            "state": _categorical(lifecycle, state, absent),
+            "previous_state": _categorical(lifecycle, before, absent),
+            "changed": state != before,
+        }
+    )
+    out.attrs["periods"] = labels
+    return out
