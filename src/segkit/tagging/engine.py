@@ -323,11 +323,13 @@ class TagEngine:
         check_choice("output", output, ("wide", "list", "long"), "TagEngine.apply")
         ctx, result, _, _ = self._run(df, as_of)
         index = ctx.df.index
-        wide = pd.DataFrame({t: result[t] for t in self.tags}, index=index)
+        matrix = np.empty((ctx.n, len(self.tags)), dtype=bool, order="F")
+        for j, tag in enumerate(self.tags):
+            matrix[:, j] = result[tag]
+        wide = pd.DataFrame(matrix, index=index, columns=pd.Index(self.tags), copy=False)
         if output == "wide":
             return wide
         names = np.asarray(self.tags, dtype=object)
-        matrix = wide.to_numpy(dtype=bool)
         if output == "list":
             return pd.Series(
                 [names[row].tolist() for row in matrix], index=index, dtype=object, name="tags"
