@@ -1,0 +1,641 @@
+"""K-means segmentation, named and explained as rules the tag engine can run.
+
+:class:`KMeansSegmenter` clusters customers on a few numeric columns (RFM
+features, CLV outputs, any numeric customer column), names each cluster from
+how it differs from the whole population ("high revenue · recent ·
+frequent"), and fits a shallow decision tree to the cluster labels whose
+leaves become :class:`~segkit.tagging.rules.Rule` objects in one exclusive
+group. Running those rules in a :class:`~segkit.tagging.engine.TagEngine`
+reproduces the clusters on the training customers up to ``fidelity_`` and
+assigns tomorrow's customers without the model.
+
+See ``docs/clustering.md`` for the method, the choice of k and measured
+speed.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import pairwise_distances_argmin, silhouette_score
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils import check_random_state
+
+from segkit._validation import (
+    check_choice,
+    check_fitted,
+    check_int,
+    numeric_column,
+    require_columns,
+    require_frame,
+)
+from segkit.errors import ParameterError, SchemaError, SegkitError
+from segkit.tagging.rules import Rule
+
+__all__ = ["KMeansSegmenter"]
+
+_FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+_IntArray = np.ndarray[Any, np.dtype[np.int64]]
+
+#: |z| (difference of a cluster's mean from the population mean, in population
+#: standard deviations of the scaled feature) from which a feature enters a name.
+NAME_THRESHOLD = 0.5
+#: At most this many features in a cluster name.
+NAME_WORDS = 3
+
+_SCALINGS = ("log-standard", "standard", None)
+_RECENCY = re.compile(r"recency|days_since|since_last", re.IGNORECASE)
+_FREQUENCY = frozenset({"orders", "frequency", "x", "n_orders", "purchases", "transactions"})
+_TENURE = frozenset({"tenure_days", "tenure", "age_days", "T"})
+
+
+def _word(feature: str, high: bool) -> str:
+    """The word for a cluster whose ``feature`` is well above (or below) the population."""
+    if _RECENCY.search(feature):
+        return "lapsed" if high else "recent"
+    if feature in _FREQUENCY:
+        return "frequent" if high else "infrequent"
+    if feature in _TENURE:
+        return "long-standing" if high else "new"
+    return f"{'high' if high else 'low'} {feature.replace('_', ' ')}"
+
+
+def _readable_number(lo: float, hi: float) -> str:
+    """The shortest decimal ``d`` with ``lo <= d < hi``, printed for the rule language.
+
+    ``lo`` is the largest training value sent left by a tree split and ``hi``
+    the smallest sent right, so ``value <= d`` reproduces the split exactly on
+    the training data.
+
+    Examples
+    --------
+    >>> _readable_number(2.0, 3.0), _readable_number(118.73, 121.9), _readable_number(-0.5, -0.25)
+    ('2', '120', '-0.4')
+    """
+    mid = lo + (hi - lo) / 2.0
+    for digits in range(1, 18):
+        text = np.format_float_positional(mid, precision=digits, unique=False, fractional=False)
+        text = text.rstrip(".") if "." in text else text
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        if lo <= float(text) < hi:
+            return "0" if text == "-0" else text
+    return repr(float(lo))
+
+
+class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
+    """Cluster customers with k-means, name the clusters and explain them as rules.
+
+    Parameters
+    ----------
+    features : sequence of str, default ("recency_days", "orders", "revenue")
+        Numeric columns of the customer table to cluster on.
+    n_clusters : "auto" or int, default "auto"
+        Number of clusters, or ``"auto"`` to pick it from ``k_range`` by the
+        silhouette score (see Notes).
+    scaling : {"log-standard", "standard", None}, default "log-standard"
+        How features are put on one scale before k-means. ``"log-standard"``
+        takes ``log1p`` (for skewed, non-negative columns such as revenue and
+        order counts; zeros are fine, negative values are refused) and then
+        standardizes; ``"standard"`` standardizes; None uses the raw values.
+    k_range : (int, int), default (2, 8)
+        Smallest and largest k (both included) tried by ``n_clusters="auto"``.
+    sample_size : int, default 10_000
+        Customers (a seeded random sample) on which the silhouette is scored.
+    n_init : int, default 4
+        k-means restarts (k-means++ seeding); the best inertia is kept.
+    rule_depth : int or None, default 3
+        Depth of the decision tree turned into rules; None fits no tree.
+    value : str or None, default "revenue"
+        Column whose share each cluster holds in ``profiles_``, when the
+        table has it.
+    random_state : int, RandomState or None, default None
+        Seeds k-means, the silhouette sample and the tree. With an int the
+        result is the same on every run.
+
+    Attributes
+    ----------
+    n_clusters_ : int
+        The number of clusters used.
+    labels_ : ndarray of int
+        Cluster of each training customer, ``0..n_clusters_ - 1``, numbered
+        from the largest cluster to the smallest.
+    cluster_centers_ : DataFrame
+        The k-means centroids mapped back to the original units (through
+        ``expm1`` for ``"log-standard"``, so a centroid is a geometric-mean
+        like typical customer, not the arithmetic mean; ``profiles_`` has the
+        means and medians), one row per cluster.
+    names_ : list of str
+        A readable, unique name per cluster (see Notes).
+    profiles_ : DataFrame
+        Per cluster: ``name``, ``customers``, ``share``, ``<feature>_mean``
+        and ``<feature>_median`` for every feature and, when the table has the
+        ``value`` column, ``<value>_share``.
+    silhouette_scores_ : Series
+        Silhouette score on the sample for each k tried (the chosen k only,
+        when ``n_clusters`` is an int).
+    inertia_ : float
+        Sum of squared distances to the centroids, in the scaled space.
+    rule_conditions_ : list of (int, str)
+        ``(cluster, condition)`` per tree leaf, in the rule language.
+    fidelity_ : float
+        Share of training customers that the rules put in their k-means
+        cluster (NaN when ``rule_depth`` is None).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+
+    Notes
+    -----
+    **Choice of k.** With ``n_clusters="auto"`` k-means is fitted on all
+    customers for every k in ``k_range``; each clustering is scored by the
+    mean silhouette coefficient on one seeded random sample of
+    ``sample_size`` customers (the same sample for every k, since the exact
+    score needs all pairwise distances), and the k with the highest score wins
+    (the smallest such k on a tie). A k is skipped when the data has fewer
+    distinct points than k.
+
+    **Names.** For each feature, the cluster's mean of the scaled feature is
+    compared with the population's, in population standard deviations (z).
+    Features with ``|z| >= 0.5`` enter the name, strongest first, at most
+    three: ``"high revenue"`` / ``"low revenue"`` in general, ``"recent"`` /
+    ``"lapsed"`` for recency-like columns (``recency_days``, ``days_since_*``:
+    a low value means recent), ``"frequent"`` / ``"infrequent"`` for order
+    counts, ``"new"`` / ``"long-standing"`` for tenure. A cluster close to
+    the population on every feature is ``"typical"``. Repeated names get
+    ``" #2"``, ``" #3"``.
+
+    **Rules.** A decision tree of depth ``rule_depth`` is fitted to the
+    cluster labels on the unscaled features, so its thresholds are in the
+    original units; each split is printed as the shortest decimal that
+    separates the training values exactly as the tree does. Leaves that
+    predict the same cluster under one parent are merged.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> table = pd.DataFrame({
+    ...     "recency_days": np.r_[rng.uniform(0, 30, 300), rng.uniform(200, 400, 700)],
+    ...     "revenue": np.r_[rng.uniform(500, 900, 300), rng.uniform(10, 60, 700)],
+    ... })
+    >>> seg = KMeansSegmenter(features=["recency_days", "revenue"], random_state=0).fit(table)
+    >>> seg.n_clusters_, seg.names_
+    (2, ['low revenue · lapsed', 'high revenue · recent'])
+    >>> [(rule.tag, rule.when) for rule in seg.to_rules()]
+    [('low revenue · lapsed', 'revenue <= 300'), ('high revenue · recent', 'revenue > 300')]
+    >>> seg.fidelity_
+    1.0
+    """
+
+    def __init__(
+        self,
+        features: Sequence[str] = ("recency_days", "orders", "revenue"),
+        n_clusters: int | str = "auto",
+        scaling: str | None = "log-standard",
+        k_range: tuple[int, int] = (2, 8),
+        sample_size: int = 10_000,
+        n_init: int = 4,
+        rule_depth: int | None = 3,
+        value: str | None = "revenue",
+        random_state: Any = None,
+    ) -> None:
+        self.features = features
+        self.n_clusters = n_clusters
+        self.scaling = scaling
+        self.k_range = k_range
+        self.sample_size = sample_size
+        self.n_init = n_init
+        self.rule_depth = rule_depth
+        self.value = value
+        self.random_state = random_state
+
+    # -- parameters -------------------------------------------------------- #
+    def _check_params(self) -> tuple[list[str], list[int]]:
+        owner = type(self).__name__
+        features = self.features
+        if isinstance(features, str) or not isinstance(features, Sequence):
+            raise ParameterError(
+                f"the 'features' parameter of {owner} must be a list of column names; "
+                f"got {features!r}"
+                + (
+                    f" (did you mean features=[{features!r}]?)"
+                    if isinstance(features, str)
+                    else ""
+                )
+            )
+        names = list(features)
+        if not names or not all(isinstance(f, str) for f in names):
+            raise ParameterError(
+                f"the 'features' parameter of {owner} must be a non-empty list of column "
+                f"names; got {features!r}"
+            )
+        if len(set(names)) != len(names):
+            raise ParameterError(f"the 'features' parameter of {owner} repeats a column: {names}")
+        check_choice("scaling", self.scaling, _SCALINGS, owner)
+        check_int("sample_size", self.sample_size, owner, 2)
+        check_int("n_init", self.n_init, owner, 1)
+        if self.rule_depth is not None:
+            check_int("rule_depth", self.rule_depth, owner, 1, 10)
+        if self.value is not None and not isinstance(self.value, str):
+            raise ParameterError(
+                f"the 'value' parameter of {owner} must be a column name or None; "
+                f"got {self.value!r}"
+            )
+        if isinstance(self.n_clusters, str):
+            if self.n_clusters != "auto":
+                raise ParameterError(
+                    f"the 'n_clusters' parameter of {owner} must be 'auto' or an int >= 2; "
+                    f"got {self.n_clusters!r}"
+                )
+            k_range = self.k_range
+            ok = (
+                isinstance(k_range, Sequence)
+                and len(k_range) == 2
+                and all(
+                    isinstance(k, int | np.integer) and not isinstance(k, bool) for k in k_range
+                )
+                and 2 <= k_range[0] <= k_range[1]
+            )
+            if not ok:
+                raise ParameterError(
+                    f"the 'k_range' parameter of {owner} must be two ints (low, high) with "
+                    f"2 <= low <= high; got {k_range!r}"
+                )
+            ks = list(range(int(k_range[0]), int(k_range[1]) + 1))
+        else:
+            ks = [check_int("n_clusters", self.n_clusters, owner, 2)]
+        return names, ks
+
+    # -- data -------------------------------------------------------------- #
+    def _matrix(self, df: pd.DataFrame, features: list[str]) -> _FloatArray:
+        require_columns(df, features, "customer table")
+        columns = []
+        for feature in features:
+            values = numeric_column(df, feature, "customer table")
+            if self.scaling == "log-standard" and (values < 0).any():
+                bad = np.flatnonzero(values < 0)
+                raise SchemaError(
+                    f"column {feature!r} has {bad.size} negative value(s) (e.g. "
+                    f"{float(values[bad[0]])!r} at index {df.index[bad[0]]!r}); "
+                    "scaling='log-standard' takes log1p and needs values >= 0: clip or drop "
+                    "them, or use scaling='standard'"
+                )
+            columns.append(values)
+        return np.column_stack(columns) if columns else np.empty((len(df), 0))
+
+    def _forward(self, X: _FloatArray) -> _FloatArray:
+        """Apply the log part of the scaling (no standardization)."""
+        return np.log1p(X) if self.scaling == "log-standard" else X
+
+    def _scale(self, X: _FloatArray) -> _FloatArray:
+        scaled: _FloatArray = (self._forward(X) - self.scale_mean_) / self.scale_std_
+        return scaled
+
+    # -- fitting ----------------------------------------------------------- #
+    def fit(self, X: Any, y: Any = None) -> KMeansSegmenter:
+        """Cluster the customers, name the clusters and derive the rules.
+
+        Parameters
+        ----------
+        X : DataFrame
+            The customer table, one row per customer; it is not modified.
+        y : ignored
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ParameterError
+            On invalid parameters, or fewer customers or distinct points than
+            clusters.
+        ColumnNotFoundError, SchemaError
+            On a missing, non-numeric or constant feature, missing or infinite
+            values, or negative values under ``"log-standard"`` scaling.
+        """
+        features, ks = self._check_params()
+        df = require_frame(X, "customer table")
+        raw = self._matrix(df, features)
+        n = raw.shape[0]
+        owner = type(self).__name__
+        if n < 2:
+            raise SegkitError(f"{owner} needs at least 2 customers to cluster; got {n}")
+        for j, feature in enumerate(features):
+            if raw[:, j].min() == raw[:, j].max():
+                raise SchemaError(
+                    f"column {feature!r} is constant ({raw[0, j]!r} for all {n} customers) and "
+                    "cannot separate clusters; drop it from features"
+                )
+        rng = check_random_state(self.random_state)
+        kmeans_seed = int(rng.randint(np.iinfo(np.int32).max))
+        sample_seed = int(rng.randint(np.iinfo(np.int32).max))
+        tree_seed = int(rng.randint(np.iinfo(np.int32).max))
+
+        forward = self._forward(raw)
+        self.scale_mean_ = forward.mean(axis=0)
+        self.scale_std_ = (
+            forward.std(axis=0) if self.scaling is not None else np.ones(len(features))
+        )
+        Xs = (forward - self.scale_mean_) / self.scale_std_
+
+        auto = self.n_clusters == "auto"
+        if n < ks[0] or (auto and n < 3):
+            raise ParameterError(
+                f"{owner} got {n} customers, too few for "
+                + (f"n_clusters={ks[0]}" if not auto else f"choosing k in {list(self.k_range)}")
+                + (" (the silhouette needs at least 3)" if auto and n >= ks[0] else "")
+            )
+        sample = np.sort(
+            np.random.default_rng(sample_seed).choice(n, min(n, self.sample_size), replace=False)
+        )
+        best: tuple[float, int, Any] | None = None
+        scores: dict[int, float] = {}
+        for k in ks:
+            if auto and k > len(sample) - 1:
+                break
+            model = self._kmeans(Xs, k, kmeans_seed, skip=auto)
+            if model is None:
+                break
+            labels = model.labels_[sample]
+            n_labels = np.unique(labels).size
+            score = (
+                float(silhouette_score(Xs[sample], labels))
+                if 2 <= n_labels <= len(sample) - 1
+                else float("nan")
+            )
+            scores[k] = score
+            if best is None or (not np.isnan(score) and (np.isnan(best[0]) or score > best[0])):
+                best = (score, k, model)
+        if best is None:
+            raise ParameterError(
+                f"{owner}: the data has fewer distinct points than the smallest k "
+                f"({ks[0]}); lower k_range or add features"
+            )
+        _, k, model = best
+        self._store(df, raw, Xs, model, features, k)
+        self.silhouette_scores_ = pd.Series(scores, name="silhouette", dtype=np.float64)
+        self.silhouette_scores_.index.name = "k"
+        self._fit_rules(raw, features, tree_seed)
+        self.n_features_in_ = df.shape[1]
+        self.feature_names_in_ = np.asarray([str(c) for c in df.columns], dtype=object)
+        return self
+
+    def _kmeans(self, Xs: _FloatArray, k: int, seed: int, *, skip: bool) -> Any:
+        """Fit k-means; None (``skip``) or an error when there are fewer distinct points than k."""
+        model = KMeans(n_clusters=k, n_init=self.n_init, random_state=seed)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.fit(Xs)
+        too_few = False
+        for w in caught:
+            if issubclass(w.category, ConvergenceWarning) and "distinct clusters" in str(
+                w.message
+            ):
+                too_few = True
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if not too_few:
+            return model
+        if skip:
+            return None
+        distinct = np.unique(Xs, axis=0).shape[0]
+        raise ParameterError(
+            f"n_clusters={k} but the customers have only {distinct} distinct point(s) in "
+            f"{list(self.features)}; lower n_clusters or use n_clusters='auto'"
+        )
+
+    def _store(
+        self,
+        df: pd.DataFrame,
+        raw: _FloatArray,
+        Xs: _FloatArray,
+        model: Any,
+        features: list[str],
+        k: int,
+    ) -> None:
+        sizes = np.bincount(model.labels_, minlength=k)
+        order = np.argsort(-sizes, kind="stable")  # new label i is old label order[i]
+        relabel = np.empty(k, dtype=np.int64)
+        relabel[order] = np.arange(k)
+        labels = relabel[model.labels_].astype(np.int64)
+        centers = model.cluster_centers_[order]
+        self.n_clusters_ = k
+        self.labels_ = labels
+        self.scaled_centers_ = centers
+        self.inertia_ = float(model.inertia_)
+        original = centers * self.scale_std_ + self.scale_mean_
+        if self.scaling == "log-standard":
+            original = np.expm1(original)
+        index = pd.RangeIndex(k, name="cluster")
+        self.cluster_centers_ = pd.DataFrame(original, index=index, columns=features)
+
+        counts = np.bincount(labels, minlength=k)
+        forward = self._forward(raw)
+        spread = forward.std(axis=0)
+        spread[spread == 0] = 1.0
+        means = (
+            np.stack(
+                [
+                    np.bincount(labels, weights=forward[:, j], minlength=k)
+                    for j in range(len(features))
+                ],
+                axis=1,
+            )
+            / counts[:, None]
+        )
+        z = (means - forward.mean(axis=0)) / spread
+        self.names_ = _unique(_name(z[c], features) for c in range(k))
+
+        frame = pd.DataFrame(raw, columns=features, index=pd.RangeIndex(len(labels)))
+        grouped = frame.groupby(labels, sort=True)
+        profiles = pd.DataFrame({"name": self.names_, "customers": counts}, index=index)
+        profiles["share"] = counts / counts.sum()
+        for feature in features:
+            profiles[f"{feature}_mean"] = grouped[feature].mean().to_numpy()
+            profiles[f"{feature}_median"] = grouped[feature].median().to_numpy()
+        if self.value is not None and self.value in df.columns:
+            value = numeric_column(df, self.value, "customer table")
+            total = np.bincount(labels, weights=value, minlength=k)
+            profiles[f"{self.value}_share"] = total / value.sum() if value.sum() else np.nan
+        self.profiles_ = profiles
+
+    def _fit_rules(self, raw: _FloatArray, features: list[str], seed: int) -> None:
+        if self.rule_depth is None:
+            self.rule_conditions_: list[tuple[int, str]] = []
+            self.fidelity_ = float("nan")
+            return
+        tree = DecisionTreeClassifier(max_depth=self.rule_depth, random_state=seed)
+        tree.fit(raw, self.labels_)
+        self.rule_conditions_ = _tree_conditions(tree, raw, features)
+        frame = pd.DataFrame(raw, columns=features)
+        assigned = self._rule_labels(frame)
+        self.fidelity_ = float(np.mean(assigned == self.labels_))
+
+    def _rule_labels(self, df: pd.DataFrame) -> _IntArray:
+        from segkit.tagging.engine import TagEngine
+
+        rules = self.to_rules()
+        if not rules:
+            return np.full(len(df), -1, dtype=np.int64)
+        wide = TagEngine(rules).apply(df, output="wide")
+        out = np.full(len(df), -1, dtype=np.int64)
+        for label, name in enumerate(self.names_):
+            if name in wide.columns:
+                out[wide[name].to_numpy(dtype=bool)] = label
+        return out
+
+    # -- using the fit ----------------------------------------------------- #
+    def predict(self, X: Any) -> pd.Series:
+        """Assign customers to the nearest centroid.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Customers with the feature columns; it is not modified.
+
+        Returns
+        -------
+        Series of int
+            Cluster labels on ``X``'s index, named ``"cluster"``. Map them to
+            names with ``.map(dict(enumerate(seg.names_)))``.
+        """
+        check_fitted(self, "labels_")
+        df = require_frame(X, "customer table")
+        raw = self._matrix(df, list(self.features))
+        if len(df) == 0:
+            return pd.Series(np.empty(0, dtype=np.int64), index=df.index, name="cluster")
+        labels = pairwise_distances_argmin(self._scale(raw), self.scaled_centers_)
+        return pd.Series(labels.astype(np.int64), index=df.index, name="cluster")
+
+    def fit_predict(self, X: Any, y: Any = None) -> _IntArray:
+        """Fit and return ``labels_``."""
+        labels: _IntArray = self.fit(X).labels_
+        return labels
+
+    def to_rules(self, *, group: str = "cluster") -> list[Rule]:
+        """The clusters as tag rules in one exclusive group.
+
+        Each leaf of the explaining tree gives one rule whose tag is the
+        cluster's name (``names_``); rules of the same cluster are or-ed by the
+        tag engine. Customers with a missing value in a feature match no rule.
+
+        Parameters
+        ----------
+        group : str, default "cluster"
+            The exclusive group of the rules.
+
+        Returns
+        -------
+        list of Rule
+            Sorted by cluster label. Run them with
+            ``TagEngine(rules).apply(table)``; on the training customers they
+            agree with ``labels_`` for a share ``fidelity_``.
+        """
+        check_fitted(self, "rule_conditions_")
+        if self.rule_depth is None:
+            raise ParameterError(
+                "this KMeansSegmenter was fitted with rule_depth=None; refit with "
+                "rule_depth=3 (or another depth) to get rules"
+            )
+        rules = []
+        for label, when in sorted(self.rule_conditions_, key=lambda item: item[0]):
+            customers = int(self.profiles_["customers"].iloc[label])
+            share = float(self.profiles_["share"].iloc[label])
+            rules.append(
+                Rule(
+                    self.names_[label],
+                    when,
+                    group=group,
+                    description=(
+                        f"k-means cluster {label} of {self.n_clusters_}: "
+                        f"{customers} customers ({share:.1%}) at fit"
+                    ),
+                )
+            )
+        return rules
+
+
+def _name(z: _FloatArray, features: list[str]) -> str:
+    strong = [j for j in np.argsort(-np.abs(z), kind="stable") if abs(z[j]) >= NAME_THRESHOLD]
+    words = [_word(features[j], bool(z[j] > 0)) for j in strong[:NAME_WORDS]]
+    return " · ".join(words) if words else "typical"
+
+
+def _unique(names: Any) -> list[str]:
+    out: list[str] = []
+    for name in names:
+        candidate, number = name, 1
+        while candidate in out:
+            number += 1
+            candidate = f"{name} #{number}"
+        out.append(candidate)
+    return out
+
+
+def _tree_conditions(
+    tree: DecisionTreeClassifier, raw: _FloatArray, features: list[str]
+) -> list[tuple[int, str]]:
+    """``(cluster, condition)`` per leaf of ``tree`` (same-cluster sibling leaves merged)."""
+    t = tree.tree_
+    left, right, feature = t.children_left, t.children_right, t.feature
+    classes = tree.classes_
+    predicted = classes[np.argmax(t.value[:, 0, :], axis=1)]
+    path = tree.decision_path(raw).tocsc()
+
+    def rows(node: int) -> Any:
+        return path.indices[path.indptr[node] : path.indptr[node + 1]]
+
+    uniform: dict[int, int | None] = {}
+
+    def single_class(node: int) -> int | None:
+        if left[node] == -1:
+            result: int | None = int(predicted[node])
+        else:
+            a, b = single_class(left[node]), single_class(right[node])
+            result = a if a is not None and a == b else None
+        uniform[node] = result
+        return result
+
+    single_class(0)
+    out: list[tuple[int, str]] = []
+
+    def walk(node: int, bounds: dict[int, list[tuple[float, str] | None]]) -> None:
+        if uniform[node] is not None:
+            out.append((int(uniform[node]), _condition(bounds, features)))  # type: ignore[arg-type]
+            return
+        j = int(feature[node])
+        lo = float(raw[rows(left[node]), j].max())
+        hi = float(raw[rows(right[node]), j].min())
+        text = _readable_number(lo, hi)
+        cut = (float(text), text)
+        low, high = bounds.get(j, [None, None])
+        left_bounds = {**bounds, j: [low, cut if high is None or cut[0] < high[0] else high]}
+        right_bounds = {**bounds, j: [cut if low is None or cut[0] > low[0] else low, high]}
+        walk(int(left[node]), left_bounds)
+        walk(int(right[node]), right_bounds)
+
+    walk(0, {})
+    return out
+
+
+def _condition(bounds: dict[int, list[tuple[float, str] | None]], features: list[str]) -> str:
+    from segkit.tagging.ast import quote_name
+
+    parts = []
+    for j in sorted(bounds):
+        low, high = bounds[j]
+        name = quote_name(features[j])
+        if low is not None:
+            parts.append(f"{name} > {low[1]}")
+        if high is not None:
+            parts.append(f"{name} <= {high[1]}")
+    return " and ".join(parts) if parts else "true"

@@ -1,0 +1,373 @@
+"""KMeansSegmenter: planted clusters, names, rules, CDNOW and degenerate input."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.metrics import adjusted_rand_score
+
+import segkit
+from segkit.cluster import KMeansSegmenter, _readable_number
+from segkit.errors import ColumnNotFoundError, NotFittedError, ParameterError, SchemaError
+from segkit.tagging.engine import TagEngine
+
+FEATURES = ["recency_days", "orders", "revenue"]
+
+
+def planted(n_per_group: int = 400, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Three well separated groups of customers (log-normal around known centres)."""
+    rng = np.random.default_rng(seed)
+    centres = [  # recency_days, orders, revenue
+        (10.0, 12.0, 1500.0),  # recent, frequent, high revenue
+        (300.0, 1.0, 40.0),  # lapsed one-timers
+        (60.0, 4.0, 250.0),  # in between
+    ]
+    parts, truth = [], []
+    for g, (r, o, m) in enumerate(centres):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "recency_days": r * np.exp(rng.normal(0, 0.25, n_per_group)),
+                    "orders": np.maximum(
+                        1, np.round(o * np.exp(rng.normal(0, 0.15, n_per_group)))
+                    ),
+                    "revenue": m * np.exp(rng.normal(0, 0.25, n_per_group)),
+                }
+            )
+        )
+        truth.append(np.full(n_per_group, g))
+    table = pd.concat(parts, ignore_index=True)
+    table.index = pd.Index([f"c{i}" for i in range(len(table))], name="customer_id")
+    return table, np.concatenate(truth)
+
+
+@pytest.fixture(scope="module")
+def planted_fit() -> tuple[pd.DataFrame, np.ndarray, KMeansSegmenter]:
+    table, truth = planted()
+    return table, truth, KMeansSegmenter(random_state=0).fit(table)
+
+
+@pytest.fixture(scope="module")
+def cdnow_table() -> pd.DataFrame:
+    return segkit.summarize(
+        segkit.datasets.load_cdnow(),
+        customer="customer_id",
+        timestamp="date",
+        amount="amount",
+        as_of="1998-06-30",
+    )
+
+
+# -- planted clusters ------------------------------------------------------ #
+def test_auto_k_recovers_planted_groups(planted_fit):
+    _table, truth, seg = planted_fit
+    assert seg.n_clusters_ == 3
+    assert adjusted_rand_score(truth, seg.labels_) > 0.9
+    assert list(seg.silhouette_scores_.index) == list(range(2, 9))
+    assert seg.silhouette_scores_.idxmax() == 3
+
+
+def test_rules_reproduce_clusters_in_the_tag_engine(planted_fit):
+    table, truth, seg = planted_fit
+    rules = seg.to_rules()
+    assert seg.fidelity_ > 0.9
+    assert {r.group for r in rules} == {"cluster"}
+    assert {r.tag for r in rules} <= set(seg.names_)
+    wide = TagEngine(rules).apply(table, output="wide")
+    assert (wide.sum(axis=1) <= 1).all()  # one exclusive group: at most one cluster tag each
+    by_rules = wide.idxmax(axis=1).where(wide.any(axis=1))
+    expected = pd.Series(np.asarray(seg.names_, dtype=object)[seg.labels_], index=table.index)
+    assert (by_rules == expected).mean() == pytest.approx(seg.fidelity_)
+    assert adjusted_rand_score(truth, by_rules.fillna("none")) > 0.9
+
+
+def test_rule_group_can_be_renamed(planted_fit):
+    _, _, seg = planted_fit
+    assert {r.group for r in seg.to_rules(group="kmeans")} == {"kmeans"}
+
+
+def test_names_describe_differences_from_the_population(planted_fit):
+    _table, truth, seg = planted_fit
+    # the group of recent, frequent, high-revenue customers
+    best = pd.Series(seg.labels_[truth == 0]).mode()[0]
+    worst = pd.Series(seg.labels_[truth == 1]).mode()[0]
+    assert set(seg.names_[best].split(" · ")) == {"high revenue", "recent", "frequent"}
+    assert set(seg.names_[worst].split(" · ")) == {"low revenue", "lapsed", "infrequent"}
+    assert len(set(seg.names_)) == seg.n_clusters_
+
+
+def test_profiles_and_centres(planted_fit):
+    table, _, seg = planted_fit
+    p = seg.profiles_
+    assert list(p.index) == [0, 1, 2]
+    assert p["customers"].sum() == len(table)
+    assert p["customers"].is_monotonic_decreasing  # labels numbered largest first
+    assert p["share"].sum() == pytest.approx(1.0)
+    assert p["revenue_share"].sum() == pytest.approx(1.0)
+    assert list(p["name"]) == seg.names_
+    members = table[seg.labels_ == 1]
+    assert p.loc[1, "revenue_mean"] == pytest.approx(members["revenue"].mean())
+    assert p.loc[1, "orders_median"] == pytest.approx(members["orders"].median())
+    assert list(seg.cluster_centers_.columns) == FEATURES
+    # centres in original units: inside the range of their members
+    for c in range(3):
+        m = table[seg.labels_ == c]
+        centre = seg.cluster_centers_.loc[c]
+        assert (m.min() * (1 - 1e-9) <= centre).all()
+        assert (centre <= m.max() * (1 + 1e-9)).all()
+
+
+def test_predict_agrees_with_labels(planted_fit):
+    table, _, seg = planted_fit
+    predicted = seg.predict(table)
+    assert predicted.index.equals(table.index)
+    assert predicted.name == "cluster"
+    np.testing.assert_array_equal(predicted.to_numpy(), seg.labels_)
+
+
+def test_fixed_k_and_scalings():
+    table, truth = planted(200)
+    for scaling in ["log-standard", "standard", None]:
+        seg = KMeansSegmenter(n_clusters=3, scaling=scaling, random_state=1).fit(table)
+        assert seg.n_clusters_ == 3
+        assert list(seg.silhouette_scores_.index) == [3]
+    seg = KMeansSegmenter(n_clusters=3, scaling="log-standard", random_state=1).fit(table)
+    assert adjusted_rand_score(truth, seg.labels_) > 0.9
+
+
+def test_deterministic_for_a_seed():
+    table, _ = planted(150, seed=3)
+    a = KMeansSegmenter(random_state=7).fit(table)
+    b = KMeansSegmenter(random_state=7).fit(table)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    assert a.names_ == b.names_
+    assert a.to_rules() == b.to_rules()
+    pd.testing.assert_frame_equal(a.profiles_, b.profiles_)
+
+
+def test_input_not_mutated(planted_fit):
+    table, _, _ = planted_fit
+    before = table.copy(deep=True)
+    seg = KMeansSegmenter(n_clusters=3, random_state=0).fit(table)
+    seg.predict(table)
+    pd.testing.assert_frame_equal(table, before)
+
+
+def test_clone_get_params_pickle(planted_fit):
+    _, _, seg = planted_fit
+    params = seg.get_params()
+    assert params["n_clusters"] == "auto"
+    assert params["features"] == ("recency_days", "orders", "revenue")
+    fresh = clone(seg)
+    assert not hasattr(fresh, "labels_")
+    assert fresh.get_params() == params
+    restored = pickle.loads(pickle.dumps(seg))
+    np.testing.assert_array_equal(restored.labels_, seg.labels_)
+    assert restored.to_rules() == seg.to_rules()
+
+
+def test_other_column_names_and_quoting():
+    table, _truth = planted(150)
+    table = table.rename(columns={"revenue": "net revenue", "orders": "in"})
+    seg = KMeansSegmenter(features=["in", "net revenue"], value="net revenue", random_state=0).fit(
+        table
+    )
+    assert "net revenue_share" in seg.profiles_
+    whens = " ".join(r.when for r in seg.to_rules())
+    assert "`net revenue`" in whens or "`in`" in whens
+    assert "revenue" not in whens.replace("`net revenue`", "")
+    assert seg.fidelity_ > 0.9
+
+
+def test_rules_with_negative_values_under_standard_scaling():
+    rng = np.random.default_rng(5)
+    table = pd.DataFrame(
+        {"a": np.r_[rng.normal(-5, 0.5, 200), rng.normal(5, 0.5, 200)], "b": rng.normal(0, 1, 400)}
+    )
+    seg = KMeansSegmenter(features=["a", "b"], n_clusters=2, scaling="standard", random_state=0)
+    seg.fit(table)
+    assert seg.fidelity_ == 1.0
+    assert {r.when.split(" ")[0] for r in seg.to_rules()} == {"a"}
+
+
+def test_value_column_optional(planted_fit):
+    table, _, _ = planted_fit
+    seg = KMeansSegmenter(features=["recency_days", "orders"], value="margin", n_clusters=2)
+    seg.fit(table.drop(columns="revenue"), None)
+    assert not any(c.endswith("_share") and c != "share" for c in seg.profiles_)
+
+
+def test_rule_depth_none(planted_fit):
+    table, _, _ = planted_fit
+    seg = KMeansSegmenter(n_clusters=3, rule_depth=None, random_state=0).fit(table)
+    assert np.isnan(seg.fidelity_)
+    with pytest.raises(ParameterError, match="rule_depth=None"):
+        seg.to_rules()
+
+
+def test_fit_predict(planted_fit):
+    table, _, _ = planted_fit
+    seg = KMeansSegmenter(n_clusters=3, random_state=0)
+    labels = seg.fit_predict(table)
+    np.testing.assert_array_equal(labels, seg.labels_)
+
+
+# -- CDNOW --------------------------------------------------------------- #
+def test_cdnow(cdnow_table):
+    seg = KMeansSegmenter(random_state=0).fit(cdnow_table)
+    assert 2 <= seg.n_clusters_ <= 8
+    assert seg.fidelity_ > 0.85
+    p = seg.profiles_
+    assert p["customers"].sum() == len(cdnow_table)
+    assert p["revenue_share"].sum() == pytest.approx(1.0)
+    wide = TagEngine(seg.to_rules()).apply(cdnow_table)
+    assert (wide.sum(axis=1) <= 1).all()
+    # the cluster holding the most revenue per customer is named for high revenue
+    top = (p["revenue_share"] / p["share"]).idxmax()
+    assert "high revenue" in seg.names_[top] or "frequent" in seg.names_[top]
+
+
+# -- readable thresholds ------------------------------------------------- #
+@pytest.mark.parametrize(
+    ("lo", "hi", "text"),
+    [
+        (2.0, 3.0, "2"),
+        (118.73, 121.9, "120"),
+        (0.000123, 0.000125, "0.000124"),
+        (-0.5, -0.25, "-0.4"),
+        (-0.1, 0.1, "0"),
+        (1.0, 1.0 + 2**-52, "1"),
+        (999.5, 1000.5, "1000"),
+    ],
+)
+def test_readable_number(lo, hi, text):
+    assert _readable_number(lo, hi) == text
+    assert lo <= float(text) < hi
+
+
+# -- degenerate input ---------------------------------------------------- #
+def test_not_fitted():
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        KMeansSegmenter().predict(pd.DataFrame({"recency_days": [1.0]}))
+    with pytest.raises(NotFittedError):
+        KMeansSegmenter().to_rules()
+
+
+def test_one_customer():
+    table = pd.DataFrame({"recency_days": [3.0], "orders": [2], "revenue": [50.0]})
+    with pytest.raises(segkit.SegkitError, match="needs at least 2 customers to cluster; got 1"):
+        KMeansSegmenter().fit(table)
+
+
+def test_fewer_customers_than_k():
+    table = pd.DataFrame({"recency_days": [3.0, 40.0], "orders": [2, 1], "revenue": [50.0, 9.0]})
+    with pytest.raises(ParameterError, match="got 2 customers, too few for n_clusters=3"):
+        KMeansSegmenter(n_clusters=3).fit(table)
+    with pytest.raises(ParameterError, match="the silhouette needs at least 3"):
+        KMeansSegmenter().fit(table)
+    seg = KMeansSegmenter(n_clusters=2, random_state=0).fit(table)
+    assert sorted(seg.labels_) == [0, 1]
+    assert seg.fidelity_ == 1.0
+
+
+def test_fewer_distinct_points_than_k():
+    table = pd.DataFrame(
+        {
+            "recency_days": [1.0, 1.0, 1.0, 90.0, 90.0],
+            "orders": [5, 5, 5, 1, 1],
+            "revenue": [1, 1, 1, 0, 0],
+        }
+    )
+    with pytest.raises(ParameterError, match="only 2 distinct point"):
+        KMeansSegmenter(n_clusters=3, random_state=0).fit(table)
+    seg = KMeansSegmenter(random_state=0).fit(table)  # auto skips k > 2
+    assert seg.n_clusters_ == 2
+    assert list(seg.silhouette_scores_.index) == [2]
+
+
+def test_constant_column():
+    table, _ = planted(50)
+    table["orders"] = 3
+    with pytest.raises(SchemaError, match="column 'orders' is constant"):
+        KMeansSegmenter().fit(table)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_missing_or_infinite(bad):
+    table, _ = planted(50)
+    table.iloc[4, 2] = bad
+    with pytest.raises(SchemaError, match="column 'revenue' of the customer table has 1"):
+        KMeansSegmenter().fit(table)
+
+
+def test_non_numeric():
+    table, _ = planted(50)
+    table["orders"] = table["orders"].astype(str)
+    with pytest.raises(SchemaError, match="column 'orders' of the customer table must be numeric"):
+        KMeansSegmenter().fit(table)
+
+
+def test_negative_under_log_scaling():
+    table, _ = planted(50)
+    table.iloc[7, 2] = -12.5
+    with pytest.raises(
+        SchemaError,
+        match=r"column 'revenue' has 1 negative value\(s\) \(e.g. -12.5 at index 'c7'\); scaling='log-standard' takes log1p",
+    ):
+        KMeansSegmenter().fit(table)
+    KMeansSegmenter(scaling="standard", n_clusters=3, random_state=0).fit(table)
+
+
+def test_zeros_are_fine_under_log_scaling():
+    table, _ = planted(50)
+    table.iloc[:10, 2] = 0.0
+    assert KMeansSegmenter(n_clusters=3, random_state=0).fit(table).n_clusters_ == 3
+
+
+def test_missing_column():
+    table, _ = planted(50)
+    with pytest.raises(ColumnNotFoundError, match="'revenu' \\(did you mean 'revenue'\\?\\)"):
+        KMeansSegmenter(features=["revenu", "orders"]).fit(table)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"n_clusters": 1},
+            "'n_clusters' parameter of KMeansSegmenter must be an int in the range [2, inf); got 1",
+        ),
+        ({"n_clusters": "best"}, "must be 'auto' or an int >= 2; got 'best'"),
+        (
+            {"scaling": "log"},
+            "'scaling' parameter of KMeansSegmenter must be one of 'log-standard', 'standard', None; got 'log'",
+        ),
+        ({"k_range": (1, 4)}, "'k_range' parameter of KMeansSegmenter must be two ints"),
+        ({"k_range": (5, 4)}, "'k_range' parameter"),
+        ({"features": "revenue"}, "did you mean features=['revenue']?"),
+        ({"features": []}, "non-empty list"),
+        ({"features": ["orders", "orders"]}, "repeats a column"),
+        ({"rule_depth": 0}, "'rule_depth' parameter"),
+        ({"sample_size": 1}, "'sample_size' parameter"),
+        ({"n_init": 0}, "'n_init' parameter"),
+    ],
+)
+def test_bad_parameters(params, message):
+    table, _ = planted(20)
+    with pytest.raises(ParameterError) as info:
+        KMeansSegmenter(**params).fit(table)
+    assert message in str(info.value)
+
+
+def test_predict_checks_input(planted_fit):
+    _, _, seg = planted_fit
+    with pytest.raises(ColumnNotFoundError):
+        seg.predict(pd.DataFrame({"orders": [1]}))
+    with pytest.raises(SchemaError, match="negative"):
+        seg.predict(pd.DataFrame({"recency_days": [1.0], "orders": [1], "revenue": [-3.0]}))
+    empty = seg.predict(pd.DataFrame({"recency_days": [], "orders": [], "revenue": []}))
+    assert len(empty) == 0
