@@ -20,6 +20,7 @@ Conventions
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
@@ -264,6 +265,12 @@ def _parse_timestamps(series: pd.Series, column: str) -> pd.Series:
     return parsed
 
 
+def _is_dask(data: Any) -> bool:
+    """A Dask DataFrame, recognised without importing Dask (see :mod:`segkit.dask`)."""
+    dd = sys.modules.get("dask.dataframe")
+    return dd is not None and isinstance(data, dd.DataFrame)
+
+
 def _unit_days(unit: str) -> float:
     if unit not in _UNITS:
         raise ParameterError(f"unit must be one of 'D' (days) or 'W' (weeks); got {unit!r}")
@@ -472,6 +479,19 @@ def summarize(
     >>> len(s), int(s["x"].gt(0).sum())
     (2357, 946)
     """
+    if _is_dask(transactions):
+        from segkit.dask import summarize_dask
+
+        return summarize_dask(  # type: ignore[no-any-return]
+            transactions,
+            customer=customer,
+            timestamp=timestamp,
+            amount=amount,
+            as_of=as_of,
+            unit=unit,
+            order=order,
+            windows=tuple(windows),
+        )
     unit_days = _unit_days(unit)
     windows = _check_windows(windows)
     cols = TransactionColumns.read(
@@ -552,6 +572,19 @@ def calibration_holdout(
     >>> int(ch["x_holdout"].sum())
     1882
     """
+    if _is_dask(transactions):
+        from segkit.dask import calibration_holdout_dask
+
+        return calibration_holdout_dask(  # type: ignore[no-any-return]
+            transactions,
+            customer=customer,
+            timestamp=timestamp,
+            amount=amount,
+            calibration_end=calibration_end,
+            observation_end=observation_end,
+            unit=unit,
+            order=order,
+        )
     unit_days = _unit_days(unit)
     cols = TransactionColumns.read(
         transactions, customer=customer, timestamp=timestamp, amount=amount, order=order

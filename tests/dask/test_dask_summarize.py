@@ -1,0 +1,113 @@
+"""summarize and calibration_holdout on Dask equal the pandas path exactly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("dask.distributed")
+
+import segkit
+from segkit.dask import calibration_holdout_dask, is_dask_collection, summarize_dask
+from segkit.errors import ColumnNotFoundError, ParameterError, SchemaError
+
+from .conftest import COLUMNS, quiet, to_dask
+
+pytestmark = pytest.mark.usefixtures("client")
+
+
+def check_equal(lazy: Any, expected: pd.DataFrame) -> None:
+    pd.testing.assert_series_equal(lazy._meta.dtypes, expected.dtypes)
+    got = lazy.compute()
+    assert got.index.is_unique
+    pd.testing.assert_frame_equal(got.sort_index(), expected, check_exact=True)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"as_of": "2024-06-30"},
+        {"as_of": "2025-03-31 23:59:59", "unit": "W", "windows": (30, 365)},
+        {"order": "order_id", "windows": (90,)},
+    ],
+    ids=["default", "as_of", "weeks-windows", "orders"],
+)
+def test_summarize_equals_pandas(transactions: pd.DataFrame, options: dict[str, Any]) -> None:
+    expected = quiet(segkit.summarize, transactions, **COLUMNS, **options)
+    check_equal(summarize_dask(to_dask(transactions), **COLUMNS, **options), expected)
+
+
+def test_summarize_dispatches_on_dask_input(transactions: pd.DataFrame) -> None:
+    lazy = segkit.summarize(to_dask(transactions), **COLUMNS, as_of="2024-12-31")
+    assert is_dask_collection(lazy)
+    check_equal(lazy, quiet(segkit.summarize, transactions, **COLUMNS, as_of="2024-12-31"))
+
+
+def test_string_ids_and_timezone(transactions: pd.DataFrame) -> None:
+    frame = transactions.assign(
+        customer_id="c" + transactions["customer_id"].astype(str),
+        timestamp=transactions["timestamp"].dt.tz_localize(
+            "Europe/Oslo", nonexistent="shift_forward", ambiguous=False
+        ),
+    )
+    ddf = to_dask(frame)
+    # Dask stores strings as pyarrow strings: compare with pandas on the same column types.
+    expected = quiet(segkit.summarize, ddf.compute(), **COLUMNS)
+    check_equal(summarize_dask(ddf, **COLUMNS), expected)
+
+
+def test_sums_keep_the_input_order(transactions: pd.DataFrame) -> None:
+    # Amounts whose float sum depends on the order they are added in.
+    rng = np.random.default_rng(0)
+    frame = transactions.assign(amount=rng.choice([0.1, 0.2, 0.3, 1e8, 7e-3], len(transactions)))
+    expected = quiet(segkit.summarize, frame, **COLUMNS)
+    check_equal(summarize_dask(to_dask(frame, 9), **COLUMNS), expected)
+
+
+def test_partitions_without_purchases_give_no_rows(transactions: pd.DataFrame) -> None:
+    # Few customers, many partitions: after the shuffle some partitions are empty.
+    frame = transactions[transactions["customer_id"] <= 3]
+    expected = quiet(segkit.summarize, frame, **COLUMNS)
+    check_equal(summarize_dask(to_dask(frame, 8), **COLUMNS), expected)
+
+
+def test_calibration_holdout_equals_pandas(transactions: pd.DataFrame) -> None:
+    options = {"calibration_end": "2024-12-31", "observation_end": "2025-09-30", "unit": "W"}
+    expected = quiet(segkit.calibration_holdout, transactions, **COLUMNS, **options)
+    lazy = segkit.calibration_holdout(to_dask(transactions), **COLUMNS, **options)
+    check_equal(lazy, expected)
+    default_end = quiet(
+        segkit.calibration_holdout, transactions, **COLUMNS, calibration_end="2024-12-31"
+    )
+    check_equal(
+        calibration_holdout_dask(to_dask(transactions), **COLUMNS, calibration_end="2024-12-31"),
+        default_end,
+    )
+
+
+def test_missing_column_is_reported_before_any_work(transactions: pd.DataFrame) -> None:
+    with pytest.raises(ColumnNotFoundError, match="amnt"):
+        summarize_dask(
+            to_dask(transactions), customer="customer_id", timestamp="timestamp", amount="amnt"
+        )
+
+
+def test_bad_parameters(transactions: pd.DataFrame) -> None:
+    ddf = to_dask(transactions)
+    with pytest.raises(ParameterError, match="unit must be one of"):
+        summarize_dask(ddf, **COLUMNS, unit="M")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="as_of must be a date"):
+        summarize_dask(ddf, **COLUMNS, as_of="soon")
+    with pytest.raises(SchemaError, match="must be a Dask DataFrame; got DataFrame"):
+        summarize_dask(transactions, **COLUMNS)
+
+
+def test_input_not_mutated(transactions: pd.DataFrame) -> None:
+    ddf = to_dask(transactions)
+    before = ddf.compute()
+    summarize_dask(ddf, **COLUMNS).compute()
+    pd.testing.assert_frame_equal(ddf.compute(), before)
