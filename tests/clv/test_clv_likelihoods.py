@@ -142,11 +142,11 @@ def test_bgnbd_value_matches_high_precision(x: int, t_x: float, T: float) -> Non
 
 
 def _grid() -> list[tuple[float, float, float]]:
-    rows = []
-    for x, T in itertools.product([0, 1, 100, 10000], [1.0, 365.0, 18262.5]):
-        for t_x in [0.0] if x == 0 else [0.0, T / 2, T]:
-            rows.append((float(x), t_x, T))
-    return rows
+    return [
+        (float(x), t_x, T)
+        for x, T in itertools.product([0, 1, 100, 10000], [1.0, 365.0, 18262.5])
+        for t_x in ([0.0] if x == 0 else [0.0, T / 2, T])
+    ]
 
 
 GRID = _grid()

@@ -69,6 +69,12 @@ class FittedModel(BaseEstimator):  # type: ignore[misc]
     def _coef_names(self) -> list[str]:
         return []
 
+    def _limit_flags(
+        self, params: pd.Series, stats: dict[str, Array]
+    ) -> list[tuple[tuple[str, ...], str]]:
+        """Groups of parameters whose estimate is a limit, with what the limit means."""
+        return []
+
     # ---- fitting ---------------------------------------------------------
     def _fit_stats(self, stats: dict[str, Array], n_customers: float) -> None:
         penalizer = check_penalizer(self.penalizer, type(self).__name__)
@@ -99,8 +105,11 @@ class FittedModel(BaseEstimator):  # type: ignore[misc]
         self.n_distinct_ = int(stats["w"].size)
         self.iterations_ = result.iterations
         self._stats = stats
+        # parameters whose estimate is a limit of the parameter space
+        limits = self._limit_flags(self.params_, stats)
+        limited = {names.index(n) for group, _ in limits for n in group}
         # observed information on the free coordinates
-        free = np.array([i not in result.at_bound for i in range(theta.size)])
+        free = np.array([i not in result.at_bound and i not in limited for i in range(theta.size)])
         se_theta = np.full(theta.size, np.nan)
         if free.any():
             info = -result.hessian[np.ix_(free, free)]
@@ -114,7 +123,18 @@ class FittedModel(BaseEstimator):  # type: ignore[misc]
         se = se_theta.copy()
         se[:k] = se_theta[:k] * np.exp(theta[:k])  # delta method
         self.standard_errors_ = pd.Series(se, index=names, name="standard_error")
+        for group, meaning in limits:
+            shown = ", ".join(f"{n}={self.params_[n]:.3g}" for n in group)
+            warnings.warn(
+                f"{self._model_name}: the best fit lies on the boundary of the parameter space "
+                f"({shown}): {meaning}. The estimate is the limiting model; the standard "
+                f"errors of {', '.join(group)} are not defined",
+                BoundaryWarning,
+                stacklevel=3,
+            )
         for i in result.at_bound:
+            if i in limited:
+                continue
             name = names[i]
             side = "lower" if theta[i] < 0 else "upper"
             meaning = self._limits.get((name, side), "")

@@ -32,6 +32,8 @@ def _rows_error(
     df: pd.DataFrame, bad: npt.NDArray[np.bool_], what: str, message: str, values: Any
 ) -> SchemaError:
     where = df.index[bad]
+    if isinstance(values, np.ndarray):
+        values = values.tolist()  # plain Python numbers in the message
     return SchemaError(
         f"{message} at {int(bad.sum())} row(s) of the {what}, index {show_values(where)}: "
         f"{show_values(values)}"
@@ -94,7 +96,7 @@ def read_columns(
                 bad,
                 what,
                 f"column {columns[low]!r} is larger than column {columns[high]!r}",
-                list(zip(values[low][bad], values[high][bad], strict=True)),
+                list(zip(values[low][bad].tolist(), values[high][bad].tolist(), strict=True)),
             )
     if zero_with is not None:
         count, time = zero_with

@@ -37,6 +37,7 @@ from segkit.errors import ParameterError, SchemaError
 __all__ = ["BetaGeo", "BetaGeoBetaBinom", "GammaGamma", "ModifiedBetaGeo", "ParetoNBD"]
 
 Array = npt.NDArray[np.float64]
+_NO_DROPOUT = "the data show no sign of customers dropping out"
 
 
 def _f64(values: Any) -> Array:
@@ -423,6 +424,18 @@ class _BetaGeoFamily(_ContinuousModel):
         r, alpha, a, b = params
         return _beta_geo_rows(r, alpha, a, b, x, t_x, T, self._shift)
 
+    def _limit_flags(
+        self, params: pd.Series, stats: dict[str, Array]
+    ) -> list[tuple[tuple[str, ...], str]]:
+        if params["a"] / (params["a"] + params["b"]) < 1e-6:
+            return [
+                (
+                    ("a", "b"),
+                    "the mean dropout probability after a purchase tends to 0; " + _NO_DROPOUT,
+                )
+            ]
+        return []
+
     def _summed(
         self, params: list[Any], x: Array, t_x: Array, T: Array, w: Array
     ) -> tuple[float, Array] | None:
@@ -643,6 +656,18 @@ class ParetoNBD(_ContinuousModel):
         r, alpha, s, beta = params
         return _pareto_rows(r, alpha, s, beta, x, t_x, T)
 
+    def _limit_flags(
+        self, params: pd.Series, stats: dict[str, Array]
+    ) -> list[tuple[tuple[str, ...], str]]:
+        if params["s"] / params["beta"] * float(stats["T"].max()) < 1e-6:
+            return [
+                (
+                    ("s", "beta"),
+                    "the mean dropout rate tends to 0; " + _NO_DROPOUT,
+                )
+            ]
+        return []
+
     def _starts(self, stats: dict[str, Array]) -> list[Array]:
         w = stats["w"]
         mean_T = max(float(w @ stats["T"]) / float(w.sum()), 1e-9)
@@ -757,6 +782,18 @@ class BetaGeoBetaBinom(FittedModel):
 
     def __init__(self, *, penalizer: float = 0.0) -> None:
         self.penalizer = penalizer
+
+    def _limit_flags(
+        self, params: pd.Series, stats: dict[str, Array]
+    ) -> list[tuple[tuple[str, ...], str]]:
+        if params["gamma"] / (params["gamma"] + params["delta"]) < 1e-6:
+            return [
+                (
+                    ("gamma", "delta"),
+                    "the mean dropout probability tends to 0; " + _NO_DROPOUT,
+                )
+            ]
+        return []
 
     def _loglik(self, theta: Array, stats: dict[str, Array]) -> tuple[float, Array]:
         al, be, ga, de = np.exp(theta)
@@ -1069,7 +1106,7 @@ class GammaGamma(FittedModel):
             raise SchemaError(
                 f"column {column!r} must be a positive number where x > 0; "
                 f"{int(bad.sum())} row(s) are not, index {show_values(df.index[bad])}: "
-                f"{show_values(values[bad])}"
+                f"{show_values(values[bad].tolist())}"
             )
         return values
 

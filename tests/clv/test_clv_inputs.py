@@ -1,0 +1,225 @@
+"""Bad input, the caller's data, the estimator contract and boundary fits."""
+
+from __future__ import annotations
+
+import pickle
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from segkit.clv import (
+    BetaGeo,
+    BetaGeoBetaBinom,
+    BoundaryWarning,
+    GammaGamma,
+    ModifiedBetaGeo,
+    ParetoNBD,
+)
+from segkit.errors import (
+    ColumnNotFoundError,
+    ConvergenceError,
+    NotFittedError,
+    ParameterError,
+    SchemaError,
+)
+
+GOOD = pd.DataFrame(
+    {"x": [0, 1, 2, 5, 0, 3], "t_x": [0.0, 5.0, 20.0, 30.0, 0.0, 12.0], "T": [40.0] * 6},
+    index=pd.Index([10, 11, 12, 13, 14, 15], name="customer"),
+)
+
+PURCHASE_MODELS = [BetaGeo, ModifiedBetaGeo, ParetoNBD]
+
+
+def _bad(**changes: object) -> pd.DataFrame:
+    df = GOOD.astype(float)
+    for column, (row, value) in changes.items():
+        df.loc[row, column] = value
+    return df
+
+
+@pytest.mark.parametrize("model", PURCHASE_MODELS)
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            _bad(x=(12, -1)),
+            "column 'x' of the data has 1 negative value(s) at index [12]: [-1.0]",
+        ),
+        (
+            _bad(x=(12, 1.5)),
+            "column 'x' must hold whole numbers at 1 row(s) of the data, index [12]: [1.5]",
+        ),
+        (
+            _bad(t_x=(13, 41.0)),
+            (
+                "column 't_x' is larger than column 'T' at 1 row(s) of the data, index [13]: "
+                "[(41.0, 40.0)]"
+            ),
+        ),
+        (
+            _bad(t_x=(14, 3.0)),
+            (
+                "column 't_x' must be 0 where column 'x' is 0 (no repeat purchase, so no time "
+                "of the last one) at 1 row(s) of the data, index [14]: [3.0]"
+            ),
+        ),
+        (
+            _bad(T=(11, np.nan)),
+            "column 'T' of the data has 1 missing value(s) at index [11]: [nan]",
+        ),
+        (GOOD.iloc[:0], "the data is empty: it has no rows to fit or predict on"),
+        (
+            GOOD.iloc[:1],
+            "the data describes 1 customer(s); fitting a CLV model needs at least 2",
+        ),
+        (
+            GOOD.assign(x=0, t_x=0.0),
+            (
+                "column 'x' is 0 for every customer: with no repeat purchases the purchase "
+                "rate cannot be estimated"
+            ),
+        ),
+    ],
+    ids=["negative", "non-integer", "tx>T", "tx-without-x", "nan", "empty", "single", "all-zero"],
+)
+def test_bad_input_names_column_and_rows(model: type, data: pd.DataFrame, message: str) -> None:
+    # segkit._validation may print numpy scalars as np.float64(...): accept both
+    pattern = re.escape(message).replace(r"\[nan\]", r"\[(np\.float64\()?nan\)?\]")
+    pattern = pattern.replace(r"\[\-1\.0\]", r"\[(np\.float64\()?\-1\.0\)?\]")
+    with pytest.raises(SchemaError, match=pattern):
+        model().fit(data)
+
+
+def test_missing_column_suggests_the_closest() -> None:
+    with pytest.raises(ColumnNotFoundError, match=r"'tx' \(did you mean 't_x'\?\)"):
+        BetaGeo().fit(GOOD, t_x="tx")
+
+
+def test_string_column_is_refused() -> None:
+    with pytest.raises(SchemaError, match="column 'x' of the data must be numeric"):
+        BetaGeo().fit(GOOD.assign(x=GOOD["x"].astype(str)))
+
+
+@pytest.mark.parametrize("model", [*PURCHASE_MODELS, GammaGamma, BetaGeoBetaBinom])
+def test_bad_penalizer(model: type) -> None:
+    data = GOOD.assign(repeat_aov=10.0, frequency=[0, 1, 1, 2, 0, 3], recency=[0, 1, 2, 4, 0, 5])
+    data = data.assign(periods=6)
+    with pytest.raises(ParameterError, match=r"'penalizer' parameter of .* must be a float >= 0"):
+        model(penalizer=-1.0).fit(data)
+
+
+def test_caller_data_is_not_modified(cdnow_summary: pd.DataFrame) -> None:
+    before = cdnow_summary.copy(deep=True)
+    for model in (BetaGeo(), ParetoNBD(), ModifiedBetaGeo()):
+        model.fit(cdnow_summary)
+        model.expected_purchases(10, cdnow_summary)
+        model.p_alive(cdnow_summary, t=5)
+        model.probability_of_purchases(1, 10, cdnow_summary)
+    GammaGamma().fit(cdnow_summary).expected_spend(cdnow_summary)
+    pd.testing.assert_frame_equal(cdnow_summary, before)
+
+
+def test_predictions_align_on_the_input_index(bgnbd: BetaGeo) -> None:
+    shuffled = GOOD.sample(frac=1.0, random_state=3)
+    out = bgnbd.expected_purchases(10, shuffled)
+    assert out.index.equals(shuffled.index)
+    np.testing.assert_array_equal(
+        out.loc[GOOD.index].to_numpy(), bgnbd.expected_purchases(10, GOOD).to_numpy()
+    )
+
+
+def test_not_fitted() -> None:
+    with pytest.raises(NotFittedError, match="this BetaGeo instance is not fitted yet"):
+        BetaGeo().p_alive(GOOD)
+
+
+@pytest.mark.parametrize("fixture", ["bgnbd", "pareto", "mbgnbd", "gamma_gamma"])
+def test_pickle_round_trip(fixture: str, request: pytest.FixtureRequest) -> None:
+    model = request.getfixturevalue(fixture)
+    again = pickle.loads(pickle.dumps(model))
+    pd.testing.assert_series_equal(again.params_, model.params_)
+    if fixture != "gamma_gamma":
+        pd.testing.assert_series_equal(
+            again.expected_purchases(5, GOOD), model.expected_purchases(5, GOOD)
+        )
+
+
+def test_clone_and_get_params() -> None:
+    model = ParetoNBD(penalizer=0.01, covariates=["age"])
+    assert model.get_params() == {"penalizer": 0.01, "covariates": ["age"]}
+    assert clone(model).get_params() == model.get_params()
+
+
+def test_compression_does_not_change_the_fit(cdnow_summary: pd.DataFrame) -> None:
+    plain = BetaGeo().fit(cdnow_summary)
+    counts = cdnow_summary.groupby(["x", "t_x", "T"]).size().rename("n").reset_index()
+    weighted = BetaGeo().fit(counts, weights="n")
+    assert plain.n_distinct_ == len(counts) == 1016
+    np.testing.assert_allclose(weighted.params_, plain.params_, rtol=1e-7)
+    assert weighted.log_likelihood_ == pytest.approx(plain.log_likelihood_, rel=1e-12)
+
+
+def test_standard_errors_and_intervals(bgnbd: BetaGeo) -> None:
+    se = bgnbd.standard_errors_
+    assert se.round(4).to_dict() == {"r": 0.0126, "alpha": 0.3782, "a": 0.1857, "b": 0.7054}
+    ci = bgnbd.confidence_intervals(0.95)
+    assert list(ci.columns) == ["estimate", "lower", "upper"]
+    assert (ci["lower"] < ci["estimate"]).all()
+    assert (ci["estimate"] < ci["upper"]).all()
+    assert round(float(ci.loc["r", "lower"]), 3) == 0.219
+    with pytest.raises(ParameterError, match="level must be a number strictly between 0 and 1"):
+        bgnbd.confidence_intervals(1.5)
+
+
+def test_nobody_dropped_out_gives_limit_and_warning() -> None:
+    # customers buy steadily to the end: no sign of dropout
+    rng = np.random.default_rng(5)
+    n = 400
+    T = np.full(n, 52.0)
+    x = rng.poisson(10.0, n)
+    t_x = np.where(x > 0, 52.0 - rng.exponential(0.3, n).clip(0, 1), 0.0)
+    data = pd.DataFrame({"x": x, "t_x": t_x, "T": T})
+    with pytest.warns(BoundaryWarning, match="the data show no sign of customers dropping out"):
+        model = BetaGeo().fit(data)
+    p_dropout = model.params_["a"] / (model.params_["a"] + model.params_["b"])
+    assert p_dropout < 1e-6
+    assert np.isnan(model.standard_errors_[["a", "b"]]).any()
+    assert model.p_alive(data).min() > 0.999
+
+
+def test_convergence_error_says_what_to_try(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self: BetaGeo, theta: np.ndarray, stats: dict) -> tuple[float, np.ndarray]:
+        return float("nan"), np.zeros_like(theta)
+
+    monkeypatch.setattr(BetaGeo, "_loglik", broken)
+    with pytest.raises(ConvergenceError, match="try a small 'penalizer'"):
+        BetaGeo().fit(GOOD)
+
+
+def test_gamma_gamma_bad_spend() -> None:
+    data = GOOD.assign(repeat_aov=[0.0, 10.0, -3.0, 12.0, 0.0, 15.0])
+    with pytest.raises(
+        SchemaError,
+        match=re.escape(
+            "column 'repeat_aov' must be a positive number where x > 0; 1 row(s) are not, "
+            "index [12]: [-3.0]"
+        ),
+    ):
+        GammaGamma().fit(data)
+
+
+def test_bgbb_recency_after_periods() -> None:
+    data = pd.DataFrame({"frequency": [1, 2], "recency": [7, 3], "periods": [6, 6]})
+    with pytest.raises(SchemaError, match="column 'recency' is larger than column 'periods'"):
+        BetaGeoBetaBinom().fit(data)
+
+
+def test_fit_emits_no_warning_on_reference_data(cdnow_summary: pd.DataFrame) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ParetoNBD().fit(cdnow_summary)
