@@ -273,6 +273,8 @@ class RuleContext:
                 self.set_tag(str(name), values)
         self._types: dict[str, str] = {}
         self._cache: dict[tuple[str, str], Value] = {}
+        # id(column array) -> (array, known mask or np.True_ when it has no nulls)
+        self._known: dict[int, tuple[np.ndarray, Value]] = {}
 
     def set_tag(self, name: str, values: Any) -> None:
         """Make tag ``name`` (one boolean per row) available to ``has_tag``."""
@@ -306,7 +308,11 @@ class RuleContext:
                     f"column {name!r} holds {_a(actual)} values, but the rule was compiled "
                     f"for {_a(kind)}"
                 )
-            self._cache[key] = self._convert(self.df[name], kind)
+            value = self._convert(self.df[name], kind)
+            if kind in _NUMERIC:
+                known = ~np.isnan(value)
+                self._known[id(value)] = (value, np.True_ if known.all() else known)
+            self._cache[key] = value
         return self._cache[key]
 
     def _convert(self, series: pd.Series, kind: str) -> Value:
@@ -453,8 +459,24 @@ def _describe(node: ast.Node, kind: str) -> str:
     return f"{text} ({_a(kind)})"
 
 
-def _num_known(x: Value) -> Value:
+def _num_known(x: Value, ctx: RuleContext | None = None) -> Value:
+    """Where a number/date/duration value is not null (cached for columns)."""
+    if np.ndim(x) == 0:
+        return np.bool_(not np.isnan(x))
+    if ctx is not None:
+        cached = ctx._known.get(id(x))
+        if cached is not None and cached[0] is x:
+            return cached[1]
     return ~np.isnan(x)
+
+
+def _both(a: Value, b: Value) -> Value:
+    """``a & b`` for known-masks, skipping the work when one is a scalar."""
+    if np.ndim(a) == 0:
+        return b if a else a
+    if np.ndim(b) == 0:
+        return a if b else b
+    return a & b
 
 
 def _bool_not(a: Value) -> Value:
@@ -487,8 +509,8 @@ _NUM_COMPARE: dict[str, Callable[[Value, Value], Value]] = {
 _FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
-def _compare_numbers(op: str, a: Value, b: Value) -> Value:
-    known = _num_known(a) & _num_known(b)
+def _compare_numbers(op: str, a: Value, b: Value, ctx: RuleContext | None = None) -> Value:
+    known = _both(_num_known(a, ctx), _num_known(b, ctx))
     with np.errstate(invalid="ignore"):
         value = _NUM_COMPARE[op](a, b)
     if op == "!=":
@@ -633,7 +655,7 @@ class _Compiler:
             self.mismatch("compare", left, right, node)
         lf, rf = left.fn, right.fn
         if lt in _NUMERIC:
-            return _Expr("bool", lambda ctx: _compare_numbers(op, lf(ctx), rf(ctx)), node)
+            return _Expr("bool", lambda ctx: _compare_numbers(op, lf(ctx), rf(ctx), ctx), node)
         if lt == "bool":
             negate = op == "!="
 
@@ -1036,7 +1058,14 @@ def _safe(
 
 def _divide(a: Value, b: Value) -> Value:
     with np.errstate(all="ignore"):
-        return np.where(b == 0, np.nan, np.true_divide(a, b))
+        result = np.true_divide(a, b)
+    zero = b == 0
+    if np.ndim(zero) == 0:
+        return np.nan if zero else result
+    if np.ndim(result) == 0:
+        result = np.full(zero.shape, result)
+    result[zero] = np.nan
+    return result
 
 
 def _modulo(a: Value, b: Value) -> Value:
