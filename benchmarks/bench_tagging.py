@@ -180,9 +180,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"loop of DataFrame.eval ({engine}): {pd_time:8.3f} s  (CPU {pd_cpu:.3f} s)")
     mismatch = int((seg_out.to_numpy() != pd_out.to_numpy()).sum())
     print(f"  cells where segkit and DataFrame.eval disagree: {mismatch}")
-    print(
-        f"  ratio DataFrame.eval / segkit: {pd_time / seg_time:8.1f}x  (CPU {pd_cpu / seg_cpu:.1f}x)"
-    )
+    ratio, ratio_cpu = pd_time / seg_time, pd_cpu / seg_cpu
+    print(f"  ratio DataFrame.eval / segkit: {ratio:8.1f}x  (CPU {ratio_cpu:.1f}x)")
 
     if not args.skip_rule_engine:
         try:
