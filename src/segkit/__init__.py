@@ -10,10 +10,12 @@ __version__ = "0.1.0"
 
 from segkit.errors import SegkitError
 from segkit.features import CleaningReport, calibration_holdout, clean_transactions, summarize
+from segkit.profiling import Profile, profile
 from segkit.rfm import RFMScorer, SegmentMap, load_segment_map
 
 __all__ = [
     "CleaningReport",
+    "Profile",
     "RFMScorer",
     "SegkitError",
     "SegmentMap",
@@ -21,5 +23,6 @@ __all__ = [
     "calibration_holdout",
     "clean_transactions",
     "load_segment_map",
+    "profile",
     "summarize",
 ]

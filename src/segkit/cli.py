@@ -110,22 +110,81 @@ def _customer_table(tx: pd.DataFrame, args: Any) -> pd.DataFrame:
 
 def _demo(args: argparse.Namespace) -> int:
     from segkit.datasets import load_cdnow
+    from segkit.profiling import profile
 
     tx = load_cdnow()
-    args.customer, args.timestamp, args.amount = "customer_id", "date", "amount"
-    args.order, args.bins, args.segments = None, 5, "rfm11"
-    args.as_of = args.as_of or "1998-06-30"
-    table = _customer_table(tx, args)
+    as_of = args.as_of or "1998-06-30"
+    # The classic CDNOW split: 39 weeks of calibration, 39 weeks of holdout.
+    result = profile(
+        tx,
+        customer="customer_id",
+        timestamp="date",
+        amount="amount",
+        as_of=as_of,
+        holdout_days=273,
+        progress=None if not args.quiet else False,
+    )
+    table = result.table
     print(
         f"segkit {__version__} demo: CDNOW sample, {len(tx):,} transactions of "
-        f"{len(table):,} customers, as of {args.as_of}\n"
+        f"{len(table):,} customers, as of {as_of}\n"
     )
     print(_format_segments(segment_table(table)))
+    if "lifecycle_state" in table.columns:
+        states = table["lifecycle_state"].value_counts()
+        print("\nlifecycle: " + ", ".join(f"{s} {n:,}" for s, n in states.items() if n))
+    if "clv" in table.columns:
+        top = table["clv"].sort_values(ascending=False)
+        share = top.iloc[: max(1, len(top) // 10)].sum() / top.sum()
+        print(
+            f"CLV, next 12 months: {top.sum():,.0f} in all; the top 10% of customers hold "
+            f"{share:.0%}"
+        )
+    out = Path(args.out or ".")
+    out.mkdir(parents=True, exist_ok=True)
+    report = out / "segkit_demo_report.html"
+    _write_text_atomic(result.report(), report)
+    print(f"\nwrote the report to {report}")
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
         _write_atomic(table, str(out / "customers.csv"))
-        print(f"\nwrote {out / 'customers.csv'}")
+        print(f"wrote the customer table to {out / 'customers.csv'}")
+    return 0
+
+
+def _write_text_atomic(text: str, target: Path) -> None:
+    tmp = target.with_name(target.name + ".partial")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from segkit.profiling import profile
+
+    tx = _read_table(args.file)
+    customers = _read_table(args.customers) if args.customers else None
+    events = _read_table(args.events) if args.events else None
+    result = profile(
+        tx,
+        customer=args.customer,
+        timestamp=args.timestamp,
+        amount=args.amount,
+        as_of=args.as_of,
+        order=args.order,
+        customers=customers,
+        events=events,
+        rules=args.rules or "starter",
+        holdout_days=args.holdout_days,
+        lifecycle=None if args.no_lifecycle else "default",
+        progress=None if not args.quiet else False,
+    )
+    target = Path(args.output)
+    if not target.parent.exists():
+        raise CLIError(f"the folder {target.parent} does not exist")
+    _write_text_atomic(result.report(), target)
+    print(f"wrote the report on {len(result.table):,} customers to {target}")
+    if args.table:
+        _write_atomic(result.table, args.table)
+        print(f"wrote the customer table to {args.table}")
     return 0
 
 
@@ -149,7 +208,36 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the whole flow on the bundled CDNOW data")
     demo.add_argument("--out", help="folder to write the customer table to")
     demo.add_argument("--as-of", dest="as_of", default=None, help="date of the summary")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(run=_demo)
+
+    rep = sub.add_parser("report", help="the HTML report for a transaction file")
+    rep.add_argument("file", help="transactions as CSV or Parquet")
+    rep.add_argument("--customer", required=True, help="customer id column")
+    rep.add_argument("--timestamp", required=True, help="timestamp column")
+    rep.add_argument("--amount", required=True, help="amount column")
+    rep.add_argument("--order", default=None, help="order id column (optional)")
+    rep.add_argument("--as-of", dest="as_of", default=None, help="date of the profile")
+    rep.add_argument("--customers", default=None, help="customer profiles (CSV or Parquet)")
+    rep.add_argument("--events", default=None, help="behaviour events (CSV or Parquet)")
+    rep.add_argument("--rules", default=None, help="tag rules (.yaml or .json)")
+    rep.add_argument(
+        "--holdout-days",
+        dest="holdout_days",
+        type=int,
+        default=None,
+        help="check the CLV model on the last N days",
+    )
+    rep.add_argument(
+        "--no-lifecycle",
+        dest="no_lifecycle",
+        action="store_true",
+        help="skip the lifecycle replay",
+    )
+    rep.add_argument("--table", default=None, help="also write the customer table here")
+    rep.add_argument("--quiet", action="store_true", help="no progress bar")
+    rep.add_argument("-o", "--output", required=True, help="the report (.html)")
+    rep.set_defaults(run=_report)
 
     rfm = sub.add_parser("rfm", help="RFM scores and segments for a transaction file")
     rfm.add_argument("file", help="transactions as CSV or Parquet")

@@ -1,0 +1,339 @@
+"""Small, dependency-free SVG charts for the HTML report.
+
+Every function returns an ``<svg>`` string sized by ``viewBox`` so that it
+scales with the page. Text is escaped; numbers are formatted for people.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from html import escape
+
+import numpy as np
+
+__all__ = ["area_chart", "bar_chart", "heatmap", "histogram", "line_chart", "number"]
+
+PALETTE = (
+    "#2f6fad",
+    "#e08a2c",
+    "#3a9a5b",
+    "#c8464a",
+    "#7b5ea7",
+    "#8c6d4f",
+    "#d16ba5",
+    "#6f7d8c",
+    "#b5a22a",
+    "#2aa5a5",
+    "#5a8f29",
+    "#a34f7b",
+)
+FONT = "font-family='system-ui,-apple-system,Segoe UI,Roboto,sans-serif'"
+
+
+def number(value: float, *, money: bool = False, percent: bool = False) -> str:
+    """Format a number for a label: 1234 -> '1.2k', 0.123 -> '12.3%'."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    if percent:
+        return f"{100 * value:.1f}%"
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    prefix = "$" if money else ""
+    if v >= 1e9:
+        text = f"{v / 1e9:.1f}B"
+    elif v >= 1e6:
+        text = f"{v / 1e6:.1f}M"
+    elif v >= 1e4:
+        text = f"{v / 1e3:.0f}k"
+    elif v >= 1e3:
+        text = f"{v / 1e3:.1f}k"
+    elif v >= 100 or v == int(v):
+        text = f"{v:.0f}"
+    else:
+        text = f"{v:.2f}" if money else f"{v:.1f}"
+    return f"{sign}{prefix}{text}"
+
+
+def _svg(width: int, height: int, body: str, title: str) -> str:
+    return (
+        f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' "
+        f"role='img' aria-label='{escape(title, quote=True)}' {FONT} font-size='12'>"
+        f"<title>{escape(title)}</title>{body}</svg>"
+    )
+
+
+def _nice_ticks(top: float, count: int = 4) -> list[float]:
+    if top <= 0 or not math.isfinite(top):
+        return [0.0]
+    raw = top / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = min((m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw), default=raw)
+    return [i * step for i in range(int(top / step) + 2) if i * step <= top * 1.0001 + step]
+
+
+def bar_chart(
+    labels: Sequence[str],
+    series: dict[str, Sequence[float]],
+    *,
+    title: str,
+    percent: bool = False,
+    width: int = 640,
+) -> str:
+    """Horizontal grouped bars: one row per label, one bar per series."""
+    n, k = len(labels), len(series)
+    row = 10 + 14 * k
+    left, right, top = 150, 60, 28 if k > 1 else 8
+    height = top + n * row + 8
+    values = np.asarray([list(v) for v in series.values()], dtype=float)
+    vmax = float(np.nanmax(values)) if values.size else 1.0
+    vmax = vmax if vmax > 0 else 1.0
+    plot = width - left - right
+    parts = []
+    if k > 1:
+        x = left
+        for j, name in enumerate(series):
+            parts.append(
+                f"<rect x='{x}' y='8' width='10' height='10' fill='{PALETTE[j]}'/>"
+                f"<text x='{x + 14}' y='17' fill='#333'>{escape(name)}</text>"
+            )
+            x += 24 + 7 * len(name)
+    for i, label in enumerate(labels):
+        y = top + i * row
+        parts.append(
+            f"<text x='{left - 8}' y='{y + row / 2 + 4:.1f}' text-anchor='end' fill='#222'>"
+            f"{escape(str(label))}</text>"
+        )
+        for j in range(k):
+            v = values[j, i]
+            w = 0.0 if not math.isfinite(v) else max(v, 0.0) / vmax * plot
+            by = y + 5 + j * 14
+            parts.append(
+                f"<rect x='{left}' y='{by}' width='{w:.1f}' height='12' rx='2' "
+                f"fill='{PALETTE[j]}'><title>{escape(str(label))}: "
+                f"{number(v, percent=percent)}</title></rect>"
+                f"<text x='{left + w + 4:.1f}' y='{by + 10}' fill='#444' font-size='11'>"
+                f"{number(v, percent=percent)}</text>"
+            )
+    return _svg(width, height, "".join(parts), title)
+
+
+def heatmap(
+    matrix: np.ndarray,
+    rows: Sequence[str],
+    cols: Sequence[str],
+    *,
+    title: str,
+    row_title: str = "",
+    col_title: str = "",
+    percent: bool = False,
+    width: int = 520,
+) -> str:
+    """A labelled heat map with the value printed in each cell."""
+    m = np.asarray(matrix, dtype=float)
+    n_r, n_c = m.shape
+    cell_w = (width - 120) / max(n_c, 1)
+    longest = max((len(str(c)) for c in cols), default=1)
+    tilt = longest * 6.5 > cell_w  # column labels would collide: slant them
+    left, top = 110, 40 + (int(min(longest, 18) * 5.5) if tilt else 0)
+    cell_h = min(34.0, max(20.0, cell_w * 0.6))
+    height = int(top + n_r * cell_h + 12)
+    finite = m[np.isfinite(m)]
+    vmax = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    parts = []
+    if not tilt:
+        parts.append(
+            f"<text x='{left + (width - left) / 2:.0f}' y='14' text-anchor='middle' fill='#555'>"
+            f"{escape(col_title)}</text>"
+        )
+    if row_title:
+        parts.append(f"<text x='6' y='30' fill='#555'>{escape(row_title)}</text>")
+    for j, c in enumerate(cols):
+        x = left + (j + 0.5) * cell_w
+        if tilt:
+            parts.append(
+                f"<text x='{x:.1f}' y='{top - 6}' transform='rotate(-40 {x:.1f} {top - 6})' "
+                f"fill='#333' font-size='11'>{escape(str(c))}</text>"
+            )
+        else:
+            parts.append(
+                f"<text x='{x:.1f}' y='{top - 6}' text-anchor='middle' fill='#333' "
+                f"font-size='11'>{escape(str(c))}</text>"
+            )
+    for i, r in enumerate(rows):
+        y = top + i * cell_h
+        parts.append(
+            f"<text x='{left - 6}' y='{y + cell_h / 2 + 4:.1f}' text-anchor='end' fill='#333' "
+            f"font-size='11'>{escape(str(r))}</text>"
+        )
+        for j in range(n_c):
+            v = m[i, j]
+            share = 0.0 if not math.isfinite(v) else max(v, 0.0) / vmax
+            fill = _blend(share)
+            ink = "#fff" if share > 0.55 else "#222"
+            x = left + j * cell_w
+            parts.append(
+                f"<rect x='{x:.1f}' y='{y:.1f}' width='{cell_w - 2:.1f}' height='{cell_h - 2:.1f}'"
+                f" rx='3' fill='{fill}'><title>{escape(str(r))} → {escape(str(c))}: "
+                f"{number(v, percent=percent)}</title></rect>"
+                f"<text x='{x + cell_w / 2 - 1:.1f}' y='{y + cell_h / 2 + 3:.1f}' "
+                f"text-anchor='middle' fill='{ink}' font-size='11'>"
+                f"{number(v, percent=percent) if math.isfinite(v) and v != 0 else ''}</text>"
+            )
+    return _svg(width, height, "".join(parts), title)
+
+
+def _blend(share: float) -> str:
+    low, high = np.array([238, 243, 250]), np.array([31, 79, 140])
+    rgb = (low + (high - low) * min(max(share, 0.0), 1.0) ** 0.7).astype(int)
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def _axes(
+    width: int, height: int, left: int, bottom: int, ymax: float, *, percent: bool
+) -> list[str]:
+    parts = []
+    plot_h = height - bottom - 12
+    for tick in _nice_ticks(ymax):
+        y = height - bottom - tick / ymax * plot_h if ymax > 0 else height - bottom
+        parts.append(
+            f"<line x1='{left}' x2='{width - 10}' y1='{y:.1f}' y2='{y:.1f}' stroke='#e3e6ea'/>"
+            f"<text x='{left - 6}' y='{y + 4:.1f}' text-anchor='end' fill='#555' "
+            f"font-size='11'>{number(tick, percent=percent)}</text>"
+        )
+    return parts
+
+
+def histogram(
+    values: np.ndarray, *, title: str, bins: int = 30, log: bool = True, width: int = 640
+) -> str:
+    """Histogram of positive values, on a log axis by default."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    height, left, bottom = 240, 50, 34
+    if log:
+        v = v[v > 0]
+    if v.size == 0:
+        return _svg(width, 60, "<text x='10' y='30'>no positive values</text>", title)
+    # The axis starts at the 1st percentile so a few tiny values do not squash it.
+    floor = float(np.quantile(v, 0.01))
+    v = np.maximum(v, floor)
+    lo, hi = (np.log10(floor), np.log10(v.max())) if log else (floor, v.max())
+    if hi <= lo:
+        hi = lo + 1
+    edges = np.linspace(lo, hi, bins + 1)
+    counts, _ = np.histogram(np.log10(v) if log else v, bins=edges)
+    ymax = float(counts.max()) * 1.1
+    plot_w, plot_h = width - left - 10, height - bottom - 12
+    parts = _axes(width, height, left, bottom, ymax, percent=False)
+    bw = plot_w / bins
+    for i, c in enumerate(counts):
+        h = c / ymax * plot_h
+        a, b = edges[i], edges[i + 1]
+        label = (
+            f"{number(10**a if log else a, money=True)}–{number(10**b if log else b, money=True)}"
+        )
+        parts.append(
+            f"<rect x='{left + i * bw + 1:.1f}' y='{height - bottom - h:.1f}' width='{bw - 2:.1f}'"
+            f" height='{h:.1f}' fill='{PALETTE[0]}'><title>{label}: {c} customers</title></rect>"
+        )
+    for q in np.linspace(lo, hi, 6):
+        x = left + (q - lo) / (hi - lo) * plot_w
+        parts.append(
+            f"<text x='{x:.1f}' y='{height - bottom + 16}' text-anchor='middle' fill='#555' "
+            f"font-size='11'>{number(10**q if log else q, money=True)}</text>"
+        )
+    return _svg(width, height, "".join(parts), title)
+
+
+def area_chart(
+    x_labels: Sequence[str],
+    series: Mapping[str, Sequence[float]],
+    *,
+    title: str,
+    width: int = 720,
+) -> str:
+    """Stacked area chart (e.g. customers per lifecycle state over time)."""
+    names = list(series)
+    data = np.asarray([list(series[s]) for s in names], dtype=float)
+    data = np.nan_to_num(data)
+    n = data.shape[1]
+    height, left, bottom, legend = 280, 56, 40, 150
+    plot_w, plot_h = width - left - legend - 10, height - bottom - 12
+    stack = np.cumsum(data, axis=0)
+    ymax = float(stack[-1].max()) * 1.05 if stack.size and stack[-1].max() > 0 else 1.0
+    parts = _axes(width - legend, height, left, bottom, ymax, percent=False)
+
+    def xy(i: int, v: float) -> str:
+        x = left + (i / max(n - 1, 1)) * plot_w
+        return f"{x:.1f},{height - bottom - v / ymax * plot_h:.1f}"
+
+    lower = np.zeros(n)
+    for j, name in enumerate(names):
+        upper = stack[j]
+        points = [xy(i, upper[i]) for i in range(n)] + [
+            xy(i, lower[i]) for i in reversed(range(n))
+        ]
+        parts.append(
+            f"<polygon points='{' '.join(points)}' fill='{PALETTE[j % len(PALETTE)]}' "
+            f"fill-opacity='0.85'><title>{escape(name)}</title></polygon>"
+        )
+        ly = 20 + j * 18
+        parts.append(
+            f"<rect x='{width - legend + 4}' y='{ly}' width='11' height='11' "
+            f"fill='{PALETTE[j % len(PALETTE)]}'/><text x='{width - legend + 20}' y='{ly + 10}' "
+            f"fill='#333'>{escape(name)} ({number(data[j, -1])})</text>"
+        )
+        lower = upper
+    step = max(1, n // 8)
+    for i in range(0, n, step):
+        x = left + (i / max(n - 1, 1)) * plot_w
+        parts.append(
+            f"<text x='{x:.1f}' y='{height - bottom + 16}' text-anchor='middle' fill='#555' "
+            f"font-size='11'>{escape(str(x_labels[i]))}</text>"
+        )
+    return _svg(width, height, "".join(parts), title)
+
+
+def line_chart(
+    x_labels: Sequence[str],
+    series: dict[str, Sequence[float]],
+    *,
+    title: str,
+    width: int = 640,
+) -> str:
+    """Lines with markers (e.g. actual vs predicted holdout purchases)."""
+    names = list(series)
+    data = np.asarray([list(series[s]) for s in names], dtype=float)
+    n = data.shape[1]
+    height, left, bottom = 250, 50, 40
+    plot_w, plot_h = width - left - 20, height - bottom - 30
+    finite = data[np.isfinite(data)]
+    ymax = float(finite.max()) * 1.1 if finite.size and finite.max() > 0 else 1.0
+    parts = _axes(width, height, left, bottom, ymax, percent=False)
+    for j, name in enumerate(names):
+        pts = []
+        for i in range(n):
+            if not math.isfinite(data[j, i]):
+                continue
+            x = left + (i + 0.5) / n * plot_w
+            y = height - bottom - data[j, i] / ymax * plot_h
+            pts.append(f"{x:.1f},{y:.1f}")
+            parts.append(
+                f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3.5' fill='{PALETTE[j]}'>"
+                f"<title>{escape(name)} at {escape(str(x_labels[i]))}: {data[j, i]:.3g}</title>"
+                "</circle>"
+            )
+        parts.append(
+            f"<polyline points='{' '.join(pts)}' fill='none' stroke='{PALETTE[j]}' "
+            f"stroke-width='2'/>"
+            f"<rect x='{left + 10 + j * 130}' y='6' width='11' height='11' fill='{PALETTE[j]}'/>"
+            f"<text x='{left + 26 + j * 130}' y='16' fill='#333'>{escape(name)}</text>"
+        )
+    for i in range(n):
+        x = left + (i + 0.5) / n * plot_w
+        parts.append(
+            f"<text x='{x:.1f}' y='{height - bottom + 16}' text-anchor='middle' fill='#555' "
+            f"font-size='11'>{escape(str(x_labels[i]))}</text>"
+        )
+    return _svg(width, height, "".join(parts), title)
