@@ -42,10 +42,7 @@ def test_bgnbd_conditional_expectation_of_customer_1(
 
 
 def test_bgnbd_at_the_published_parameters() -> None:
-    fitted = BetaGeo().fit(
-        pd.DataFrame({"x": [0, 1, 2, 5], "t_x": [0, 5, 30.43, 35], "T": [38.86] * 4})
-    )
-    at_paper = fitted._with_theta(np.log([0.243, 4.414, 0.793, 2.426]))
+    at_paper = BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
     one = pd.DataFrame({"x": [2], "t_x": [30.43], "T": [38.86]})
     assert round(float(at_paper.expected_purchases(39, one).iloc[0]), 3) == 1.226
 

@@ -66,6 +66,7 @@ class _ContinuousModel(FittedModel):
     """BG/NBD-family models on (x, t_x, T), optionally with covariates."""
 
     _dropout_index: ClassVar[int] = 3
+    _default_columns: ClassVar[dict[str, str]] = {"x": "x", "t_x": "t_x", "T": "T"}
 
     def __init__(self, *, penalizer: float = 0.0, covariates: Sequence[str] | None = None) -> None:
         self.penalizer = penalizer
@@ -772,6 +773,11 @@ class BetaGeoBetaBinom(FittedModel):
     """
 
     _model_name = "BG/BB"
+    _default_columns: ClassVar[dict[str, str]] = {
+        "x": "frequency",
+        "t_x": "recency",
+        "n": "periods",
+    }
     _param_names = ("alpha", "beta", "gamma", "delta")
     _limits: ClassVar[dict[tuple[str, str], str]] = {
         ("gamma", "lower"): "the dropout probability tends to 0: the data show no sign of "
@@ -1030,6 +1036,7 @@ class GammaGamma(FittedModel):
     """
 
     _model_name = "Gamma-Gamma"
+    _default_columns: ClassVar[dict[str, str]] = {"x": "x", "m": "repeat_aov"}
     _param_names = ("p", "q", "gamma")
 
     def __init__(self, *, penalizer: float = 0.0) -> None:
