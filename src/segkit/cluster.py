@@ -135,6 +135,10 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         means and medians), one row per cluster.
     names_ : list of str
         A readable, unique name per cluster (see Notes).
+    z_scores_ : DataFrame
+        Per cluster and feature: the cluster's mean of the (log-)scaled
+        feature minus the population's, in population standard deviations;
+        what the names are made from.
     profiles_ : DataFrame
         Per cluster: ``name``, ``customers``, ``share``, ``<feature>_mean``
         and ``<feature>_median`` for every feature and, when the table has the
@@ -284,7 +288,7 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
                 bad = np.flatnonzero(values < 0)
                 raise SchemaError(
                     f"column {feature!r} has {bad.size} negative value(s) (e.g. "
-                    f"{float(values[bad[0]])!r} at index {df.index[bad[0]]!r}); "
+                    f"{float(values[bad[0]])!r} at index {df.index[bad].tolist()[0]!r}); "
                     "scaling='log-standard' takes log1p and needs values >= 0: clip or drop "
                     "them, or use scaling='standard'"
                 )
@@ -453,6 +457,7 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             / counts[:, None]
         )
         z = (means - forward.mean(axis=0)) / spread
+        self.z_scores_ = pd.DataFrame(z, index=index, columns=features)
         self.names_ = _unique(_name(z[c], features) for c in range(k))
 
         frame = pd.DataFrame(raw, columns=features, index=pd.RangeIndex(len(labels)))
@@ -520,6 +525,13 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         """Fit and return ``labels_``."""
         labels: _IntArray = self.fit(X).labels_
         return labels
+
+    def plot(self, ax: Any = None) -> Any:
+        """Heatmap of ``z_scores_`` with the cluster names; returns the Axes (needs matplotlib)."""
+        check_fitted(self, "labels_")
+        from segkit._plots_eval import plot_clusters
+
+        return plot_clusters(self, ax=ax)
 
     def to_rules(self, *, group: str = "cluster") -> list[Rule]:
         """The clusters as tag rules in one exclusive group.
