@@ -28,6 +28,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import pairwise_distances_argmin, silhouette_score
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils import check_random_state
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from segkit._validation import (
     check_choice,
@@ -50,6 +51,9 @@ _IntArray = np.ndarray[Any, np.dtype[np.int64]]
 NAME_THRESHOLD = 0.5
 #: At most this many features in a cluster name.
 NAME_WORDS = 3
+#: Below this many customers k-means runs on one thread: starting OpenMP threads
+#: costs more than it saves, and far more on a busy machine.
+_SINGLE_THREAD_BELOW = 50_000
 
 _SCALINGS = ("log-standard", "standard", None)
 _RECENCY = re.compile(r"recency|days_since|since_last", re.IGNORECASE)
@@ -361,6 +365,31 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         sample = np.sort(
             np.random.default_rng(sample_seed).choice(n, min(n, self.sample_size), replace=False)
         )
+        with threadpool_limits(1 if n < _SINGLE_THREAD_BELOW else None):
+            best, scores = self._choose_k(Xs, ks, sample, kmeans_seed, auto)
+        if best is None:
+            raise ParameterError(
+                f"{owner}: the data has fewer distinct points than the smallest k "
+                f"({ks[0]}); lower k_range or add features"
+            )
+        _, k, model = best
+        self._store(df, raw, Xs, model, features, k)
+        self.silhouette_scores_ = pd.Series(scores, name="silhouette", dtype=np.float64)
+        self.silhouette_scores_.index.name = "k"
+        self._fit_rules(raw, features, tree_seed)
+        self.n_features_in_ = df.shape[1]
+        self.feature_names_in_ = np.asarray([str(c) for c in df.columns], dtype=object)
+        return self
+
+    def _choose_k(
+        self,
+        Xs: _FloatArray,
+        ks: list[int],
+        sample: np.ndarray[Any, Any],
+        kmeans_seed: int,
+        auto: bool,
+    ) -> tuple[tuple[float, int, Any] | None, dict[int, float]]:
+        """Fit k-means for each k; the best (score, k, model) by silhouette, and all scores."""
         best: tuple[float, int, Any] | None = None
         scores: dict[int, float] = {}
         for k in ks:
@@ -379,19 +408,7 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             scores[k] = score
             if best is None or (not np.isnan(score) and (np.isnan(best[0]) or score > best[0])):
                 best = (score, k, model)
-        if best is None:
-            raise ParameterError(
-                f"{owner}: the data has fewer distinct points than the smallest k "
-                f"({ks[0]}); lower k_range or add features"
-            )
-        _, k, model = best
-        self._store(df, raw, Xs, model, features, k)
-        self.silhouette_scores_ = pd.Series(scores, name="silhouette", dtype=np.float64)
-        self.silhouette_scores_.index.name = "k"
-        self._fit_rules(raw, features, tree_seed)
-        self.n_features_in_ = df.shape[1]
-        self.feature_names_in_ = np.asarray([str(c) for c in df.columns], dtype=object)
-        return self
+        return best, scores
 
     def _kmeans(self, Xs: _FloatArray, k: int, seed: int, *, skip: bool) -> Any:
         """Fit k-means; None (``skip``) or an error when there are fewer distinct points than k."""
