@@ -68,7 +68,7 @@ from segkit.tagging.errors import (
     UnknownFunctionError,
     UnknownTagError,
 )
-from segkit.tagging.parser import parse
+from segkit.tagging.parser import MAX_DEPTH, parse
 
 __all__ = ["FUNCTIONS", "TYPES", "CompiledRule", "RuleContext", "compile_rule", "infer_type"]
 
@@ -105,6 +105,19 @@ _NAN = np.float64("nan")
 _EPOCH = pd.Timestamp(0)
 
 Value = Any
+_NODE_TYPES = (
+    ast.Literal,
+    ast.DateLiteral,
+    ast.Duration,
+    ast.Column,
+    ast.AsOf,
+    ast.Unary,
+    ast.Binary,
+    ast.Between,
+    ast.InList,
+    ast.IsNull,
+    ast.Call,
+)
 Evaluator = Callable[["RuleContext"], Value]
 
 
@@ -1325,6 +1338,12 @@ def compile_rule(
         text = rule
         node = parse(rule)
     else:
+        if not isinstance(rule, _NODE_TYPES):
+            raise ParameterError(
+                f"rule must be rule text or an AST node; got {type(rule).__name__}"
+            )
+        if rule.depth > MAX_DEPTH:
+            raise RuleSyntaxError(f"rule nests too deeply (more than {MAX_DEPTH} levels)")
         text = str(rule)
         node = parse(text)  # re-parse to recover spans for error carets
         if node != rule:  # pragma: no cover - printing round-trips by construction
