@@ -309,11 +309,17 @@ class _ContinuousModel(FittedModel):
         """
         tt = check_horizon(t)
         index, params = self._new_params(data)
-        zero = np.zeros(1 if index is None else len(index))
-        value = self._expected(params, zero, zero, zero, tt if index is None else tt + zero)
         if index is not None:
+            if tt.ndim:
+                raise ParameterError("with covariates, t must be a single number")
+            zero = np.zeros(len(index))
+            value = self._expected(params, zero, zero, zero, tt)
             return _as_series(value, index, "expected_purchases_new")
-        return float(value[0]) if tt.ndim == 0 else value.reshape(tt.shape)
+        zero = np.zeros(1)
+        values = np.array(
+            [self._expected(params, zero, zero, zero, np.float64(v))[0] for v in tt.ravel()]
+        )
+        return float(values[0]) if tt.ndim == 0 else values.reshape(tt.shape)
 
     def probability_of_purchases(self, n: Any, t: float, data: Any) -> pd.Series:
         """Probability of exactly ``n`` purchases in ``(T, T + t]`` given the history.
