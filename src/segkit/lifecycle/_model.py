@@ -15,7 +15,7 @@ from segkit._validation import require_frame, show_values
 from segkit.errors import SegkitError, closest
 from segkit.tagging import CompiledRule, RuleContext, compile_rule, parse
 from segkit.tagging import ast as rule_ast
-from segkit.tagging.errors import RuleError
+from segkit.tagging.errors import RuleError, UnknownColumnError
 
 __all__ = [
     "FEATURE_COLUMNS",
@@ -298,6 +298,7 @@ class Lifecycle:
         self._index = {name: i for i, name in enumerate(self.names)}
         self._order = self._check_transitions()
         self._rules, self.columns, self.windows = self._compile()
+        self._build_lookup()
         self._warn()
 
     # -- construction -------------------------------------------------------
@@ -371,9 +372,13 @@ class Lifecycle:
                         schema[name] = "number"
                 rule = compile_rule(t.when, schema, tags=())
             except RuleError as exc:
-                raise type(exc)(
-                    f"guard of transition {t.label}: {exc.message}", exc.text, exc.start, exc.end
-                ) from None
+                message = f"guard of transition {t.label}: {exc.message}"
+                if isinstance(exc, UnknownColumnError):
+                    message += (
+                        "; replay also provides orders_{N}d and revenue_{N}d for any whole N, "
+                        "and the columns declared in schema="
+                    )
+                raise type(exc)(message, exc.text, exc.start, exc.end) from None
             rules.append(rule)
             for name in rule.columns:
                 if name not in columns:
@@ -598,55 +603,72 @@ class Lifecycle:
             )
         return codes.astype(np.int8)
 
-    def _table(self, ctx: RuleContext, n: int) -> np.ndarray[Any, np.dtype[np.int8]]:
-        """``table[s, i]``: the state customer ``i`` moves to from ``s`` (-1: none).
+    def _build_lookup(self) -> None:
+        """Number the distinct guards; with at most 16, tabulate every outcome.
 
-        The last row (state ``len(states)``) stands for customers not yet present.
+        ``_lookup[s, bits]`` is the state a customer in state ``s`` moves to
+        when the guards numbered by the set bits of ``bits`` are true (-1:
+        none fires), so one step is a table look-up per customer. The last row
+        (state ``len(states)``) stands for customers not yet present.
         """
-        masks: dict[str, np.ndarray[Any, np.dtype[np.bool_]]] = {}
-        table = np.full((len(self.states) + 1, n), -1, dtype=np.int8)
+        texts = list(dict.fromkeys(t.when for t in self.transitions))
+        self._guard_of = [texts.index(t.when) for t in self.transitions]
+        first = {}
+        for i, t in enumerate(self.transitions):
+            first.setdefault(t.when, i)
+        self._guards = [self._rules[first[text]] for text in texts]
+        self._lookup: np.ndarray[Any, np.dtype[np.int8]] | None = None
+        if len(texts) > 16:
+            return
+        width = 1 << len(texts)
+        bits = np.arange(width)
+        lookup = np.full((len(self.states) + 1, width), -1, dtype=np.int8)
         for s, order in enumerate(self._order):
-            row = table[s]
             for i in reversed(order):
-                t = self.transitions[i]
-                if t.when not in masks:
-                    masks[t.when] = np.asarray(self._rules[i].mask(ctx), dtype=bool)
-                np.copyto(row, np.int8(self._index[t.target]), where=masks[t.when])
-        return table
+                fires = (bits >> self._guard_of[i]) & 1 == 1
+                lookup[s, fires] = self._index[self.transitions[i].target]
+        self._lookup = lookup
+
+    def _moves(self, ctx: RuleContext, n: int) -> _Moves:
+        return _Moves(self, ctx, n)
 
     def _advance(
         self,
-        table: np.ndarray[Any, np.dtype[np.int8]],
+        moves: _Moves,
         codes: np.ndarray[Any, np.dtype[np.int8]],
         ids: Any,
         when: Any = None,
     ) -> np.ndarray[Any, np.dtype[np.int8]]:
         """Fire transitions until none fires; raise on a cycle."""
         cur = codes.copy()
-        rows = np.arange(cur.size)  # the customers that moved in the last hop
-        for _ in range(len(self.states)):
-            nxt = table[cur[rows], rows]
-            moved = nxt >= 0
-            if not moved.any():
+        nxt = moves(cur, None)
+        rows = np.flatnonzero(nxt >= 0)  # the customers that moved in the last hop
+        cur[rows] = nxt[rows]
+        for _ in range(len(self.states) - 1):
+            if rows.size == 0:
                 return cur
+            nxt = moves(cur[rows], rows)
+            moved = nxt >= 0
             rows = rows[moved]
             cur[rows] = nxt[moved]
+        if rows.size == 0:
+            return cur
         # Whoever moved in every hop has passed more states than there are: a cycle.
-        self._raise_cycle(table, cur, rows, ids, when)
+        self._raise_cycle(moves, cur, rows, ids, when)
         return cur  # pragma: no cover - _raise_cycle always raises
 
     def _raise_cycle(
         self,
-        table: np.ndarray[Any, np.dtype[np.int8]],
+        moves: _Moves,
         cur: np.ndarray[Any, np.dtype[np.int8]],
         stuck: np.ndarray[Any, np.dtype[np.intp]],
         ids: Any,
         when: Any,
     ) -> None:
-        first = int(stuck[0])
-        path = [int(cur[first])]
+        first = stuck[:1]
+        path = [int(cur[first[0]])]
         while True:
-            nxt = int(table[path[-1], first])
+            nxt = int(moves(np.array([path[-1]], dtype=np.int8), first)[0])
             if nxt in path:
                 cycle = [*path[path.index(nxt) :], nxt]
                 break
@@ -698,8 +720,8 @@ class Lifecycle:
             codes = self.codes(current)
             if codes.size != n:
                 raise LifecycleError(f"current has {codes.size} states; features has {n} rows")
-        table = self._table(RuleContext(df, as_of=as_of), n)
-        out = self._advance(table, codes, df.index, as_of)
+        moves = self._moves(RuleContext(df, as_of=as_of), n)
+        out = self._advance(moves, codes, df.index, as_of)
         return pd.Series(
             pd.Categorical.from_codes(out, categories=pd.Index(self.names)),
             index=df.index,
@@ -820,6 +842,40 @@ class Lifecycle:
         from segkit.lifecycle._flows import current
 
         return current(history, states=self.names)
+
+
+class _Moves:
+    """The state each customer moves to from a given state, at one date (-1: stays)."""
+
+    def __init__(self, lifecycle: Lifecycle, ctx: RuleContext, n: int) -> None:
+        self.lookup = lifecycle._lookup
+        masks = [np.asarray(rule.mask(ctx), dtype=bool) for rule in lifecycle._guards]
+        if self.lookup is not None:
+            self.width = self.lookup.shape[1]
+            bits = np.zeros(n, dtype=np.uint16)
+            for g, mask in enumerate(masks):
+                bits |= mask.view(np.uint8).astype(np.uint16) << np.uint16(g)
+            self.bits = bits
+            self.flat = self.lookup.ravel()
+            return
+        # Many guards: one row per state of first-firing targets.
+        table = np.full((len(lifecycle.states) + 1, n), -1, dtype=np.int8)
+        for s, order in enumerate(lifecycle._order):
+            for i in reversed(order):
+                target = np.int8(lifecycle._index[lifecycle.transitions[i].target])
+                np.copyto(table[s], target, where=masks[lifecycle._guard_of[i]])
+        self.table = table
+
+    def __call__(
+        self, cur: np.ndarray[Any, np.dtype[np.int8]], rows: np.ndarray[Any, Any] | None
+    ) -> np.ndarray[Any, np.dtype[np.int8]]:
+        """Next states of customers ``rows`` (all when None) now in states ``cur``."""
+        if self.lookup is not None:
+            bits = self.bits if rows is None else self.bits[rows]
+            return self.flat[cur.astype(np.intp) * self.width + bits]
+        if rows is None:
+            rows = np.arange(cur.size)
+        return self.table[cur, rows]
 
 
 def _rebuild(data: dict[str, Any]) -> Lifecycle:

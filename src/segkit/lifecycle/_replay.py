@@ -151,14 +151,29 @@ def feature_steps(
     def wanted(name: str) -> bool:
         return want is None or name in want
 
-    orders = np.zeros(n, dtype=np.int64)
+    def out_copy(values: np.ndarray[Any, Any], as_int: bool = False) -> np.ndarray[Any, Any]:
+        # The caller evaluates each period before the next: no copy needed then.
+        if want is None:
+            return values.astype(np.int64) if as_int else values.copy()
+        return values
+
+    need_orders = wanted("orders") or wanted("avg_order_value")
+    need_revenue = wanted("revenue") or wanted("avg_order_value")
+    # Counts are kept as float64 (exact below 2**53), which the rules read directly.
+    ones = np.ones(int(np.diff(starts).max()) if starts.size > 1 else 0)
+    orders = np.zeros(n, dtype=np.float64)
     revenue = np.zeros(n, dtype=np.float64)
+    # The first purchase never changes once made: find it once.
     first = np.full(n, _NEVER, dtype=np.int64)
+    np.minimum.at(first, codes[purchase], cols.wall[purchase])
     last = np.full(n, -_NEVER, dtype=np.int64)
-    win_orders = [np.zeros(n, dtype=np.int64) for _ in wins]
+    win_orders = [np.zeros(n, dtype=np.float64) for _ in wins]
     win_revenue = [np.zeros(n, dtype=np.float64) for _ in wins]
     signup_known = None if signup is None else signup != _NEVER
     present = np.zeros(n, dtype=bool)
+
+    def count(where: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        return np.bincount(where, weights=ones[: where.size], minlength=n)
 
     for k in range(k_all):
         lo, hi = int(starts[k]), int(starts[k + 1])
@@ -166,49 +181,58 @@ def feature_steps(
         a = order_amount[lo:hi]
         is_purchase = order_purchase[lo:hi]
         pc = c[is_purchase]
-        pw = order_wall[lo:hi][is_purchase]
-        revenue += np.bincount(c, weights=a, minlength=n)
-        orders += np.bincount(pc, minlength=n)
-        np.minimum.at(first, pc, pw)
-        np.maximum.at(last, pc, pw)
+        np.maximum.at(last, pc, order_wall[lo:hi][is_purchase])
+        if need_revenue:
+            revenue += np.bincount(c, weights=a, minlength=n)
+        if need_orders:
+            orders += count(pc)
         for j, win in enumerate(wins):
             inside = order_inside[j][lo:hi]
-            win_orders[j] += np.bincount(c[inside & is_purchase], minlength=n)
-            win_revenue[j] += np.bincount(c[inside], weights=a[inside], minlength=n)
             gone = win.leaving[int(win.starts[k]) : int(win.starts[k + 1])]
             gone_c = codes[gone]
-            win_orders[j] -= np.bincount(gone_c[purchase[gone]], minlength=n)
-            win_revenue[j] -= np.bincount(gone_c, weights=cols.amount[gone], minlength=n)
+            if wanted(f"orders_{win.days}d"):
+                win_orders[j] += count(c[inside & is_purchase])
+                win_orders[j] -= count(gone_c[purchase[gone]])
+            if wanted(f"revenue_{win.days}d"):
+                win_revenue[j] += np.bincount(c[inside], weights=a[inside], minlength=n)
+                win_revenue[j] -= np.bincount(gone_c, weights=cols.amount[gone], minlength=n)
         b = int(bounds[k])
-        has = orders > 0
+        has = first <= b
         present |= has
         if signup is not None:
             present |= signup <= b
         out: dict[str, Any] = {}
         if wanted("orders"):
-            out["orders"] = orders.copy()
+            out["orders"] = out_copy(orders, as_int=True)
         if wanted("revenue"):
-            out["revenue"] = revenue.copy()
+            out["revenue"] = out_copy(revenue)
         if wanted("avg_order_value"):
-            out["avg_order_value"] = np.where(has, revenue / np.maximum(orders, 1), 0.0)
+            aov = np.divide(revenue, orders, out=np.zeros(n), where=orders > 0)
+            out["avg_order_value"] = aov
         if wanted("recency_days"):
-            out["recency_days"] = np.where(has, (b - last) / _DAY_NS, np.nan)
+            recency = np.subtract(b, last) / _DAY_NS
+            np.copyto(recency, np.nan, where=~has)
+            out["recency_days"] = recency
         if wanted("tenure_days"):
-            out["tenure_days"] = np.where(has, (b - first) / _DAY_NS, np.nan)
+            tenure = np.subtract(b, first) / _DAY_NS
+            np.copyto(tenure, np.nan, where=~has)
+            out["tenure_days"] = tenure
         if wanted("days_since_signup"):
             if signup is None or signup_known is None:
                 out["days_since_signup"] = np.full(n, np.nan)
             else:
-                out["days_since_signup"] = np.where(signup_known, (b - signup) / _DAY_NS, np.nan)
+                since = np.subtract(b, signup) / _DAY_NS
+                np.copyto(since, np.nan, where=~signup_known)
+                out["days_since_signup"] = since
         for j, win in enumerate(wins):
             if wanted(f"orders_{win.days}d"):
-                out[f"orders_{win.days}d"] = win_orders[j].copy()
+                out[f"orders_{win.days}d"] = out_copy(win_orders[j], as_int=True)
             if wanted(f"revenue_{win.days}d"):
-                out[f"revenue_{win.days}d"] = win_revenue[j].copy()
+                out[f"revenue_{win.days}d"] = out_copy(win_revenue[j])
         if want is None:
-            out["_first"] = first.copy()
+            out["_first"] = np.where(has, first, _NEVER)
             out["_last"] = last.copy()
-        yield k, present.copy(), out
+        yield k, present if want is not None else present.copy(), out
 
 
 # --------------------------------------------------------------------------- #
@@ -310,8 +334,8 @@ def replay(
         current[entering] = initial
         frame = pd.DataFrame({**features, **static}, copy=False)
         ctx = RuleContext(frame, as_of=labels[k])
-        table = lifecycle._table(ctx, n)
-        state = lifecycle._advance(table, current, ids, labels[k])
+        fire = lifecycle._moves(ctx, n)
+        state = lifecycle._advance(fire, current, ids, labels[k])
         changed = np.flatnonzero(state != before)
         moves.append((k, changed, before[changed], state[changed]))
         if history is not None:
