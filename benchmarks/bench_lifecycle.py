@@ -33,7 +33,7 @@ from segkit.lifecycle import default_lifecycle
 from segkit.lifecycle._replay import feature_steps, periods
 
 START, END = "2024-01-01", "2025-12-01"  # 24 month starts; earlier history counts
-COLUMNS = dict(customer="customer_id", timestamp="timestamp", amount="amount")
+COLUMNS = {"customer": "customer_id", "timestamp": "timestamp", "amount": "amount"}
 
 # The default lifecycle's guards, in priority order per state, as Python.
 GUARDS: dict[str, list[tuple[str, Callable[[dict[str, float]], bool]]]] = {
@@ -81,7 +81,7 @@ def period_features(tx: pd.DataFrame) -> tuple[list[list[dict[str, float]]], lis
 def run_python_statemachine(
     features: list[list[dict[str, float]]], present: list[np.ndarray[Any, Any]]
 ) -> tuple[float, list[str]]:
-    from statemachine import State, StateMachine  # noqa: PLC0415
+    from statemachine import State, StateMachine
 
     def make_class() -> type:
         attrs: dict[str, Any] = {
@@ -97,7 +97,8 @@ def run_python_statemachine(
         return type("Lifecycle", (StateMachine,), attrs)
 
     class Model:
-        f: dict[str, float] = {}
+        def __init__(self) -> None:
+            self.f: dict[str, float] = {}
 
     machine_class = make_class()
     n = len(features[0])
@@ -126,10 +127,11 @@ def run_python_statemachine(
 def run_transitions(
     features: list[list[dict[str, float]]], present: list[np.ndarray[Any, Any]]
 ) -> tuple[float, list[str]]:
-    from transitions import Machine  # noqa: PLC0415
+    from transitions import Machine
 
     class Model:
-        f: dict[str, float] = {}
+        def __init__(self) -> None:
+            self.f: dict[str, float] = {}
 
     spec = []
     for source, options in GUARDS.items():

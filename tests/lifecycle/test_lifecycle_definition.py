@@ -67,8 +67,10 @@ def test_value_errors(build, message) -> None:
     [
         (
             lambda: chain(Transition("a", "bb", when="orders >= 1")),
-            "transition 'a' -> 'bb': unknown target state 'bb' (did you mean 'b'?); "
-            "states: ['a', 'b', 'c']",
+            (
+                "transition 'a' -> 'bb': unknown target state 'bb' (did you mean 'b'?); "
+                "states: ['a', 'b', 'c']"
+            ),
         ),
         (
             lambda: chain(Transition("x", "b", when="orders >= 1")),
@@ -85,8 +87,10 @@ def test_value_errors(build, message) -> None:
         ),
         (
             lambda: chain(Transition("c", "a", when="orders >= 1")),
-            "transition 'c' -> 'a' leaves the terminal state 'c'; remove the transition or make "
-            "the state non-terminal",
+            (
+                "transition 'c' -> 'a' leaves the terminal state 'c'; remove the transition or make "
+                "the state non-terminal"
+            ),
         ),
         (lambda: Lifecycle([], [], initial="a"), "a lifecycle needs at least one state"),
         (
@@ -151,8 +155,10 @@ def test_warnings() -> None:
             initial="a",
         )
     assert [str(w.message) for w in record] == [
-        "state 'a' has transitions of equal priority ('a' -> 'b', 'a' -> 'c'); they are tried "
-        "in declaration order; give them different priorities to make the order explicit",
+        (
+            "state 'a' has transitions of equal priority ('a' -> 'b', 'a' -> 'c'); they are tried "
+            "in declaration order; give them different priorities to make the order explicit"
+        ),
         "state 'b' has no transition out; mark it State('b', terminal=True) if that is intended",
         "state 'd' cannot be reached from the initial state 'a'",
     ]
@@ -194,8 +200,10 @@ def test_default_lifecycle_builds_without_warnings_and_shows_guards() -> None:
         ),
         (
             {"churn_days": 0},
-            "the 'churn_days' parameter of default_lifecycle must be an int in the range "
-            "[1, inf); got 0",
+            (
+                "the 'churn_days' parameter of default_lifecycle must be an int in the range "
+                "[1, inf); got 0"
+            ),
         ),
     ],
 )
@@ -250,8 +258,10 @@ def test_from_yaml_text_and_file(tmp_path) -> None:
     [
         (
             {"initial": "a", "states": ["a"], "transitons": []},
-            "lifecycle has an unknown key 'transitons' (did you mean 'transitions'?); allowed: "
-            "['initial', 'schema', 'states', 'transitions']",
+            (
+                "lifecycle has an unknown key 'transitons' (did you mean 'transitions'?); allowed: "
+                "['initial', 'schema', 'states', 'transitions']"
+            ),
         ),
         (
             {"initial": "a", "states": ["a", "b"], "transitions": [{"from": "a", "to": "b"}]},
@@ -268,7 +278,7 @@ def test_from_dict_errors(data, message) -> None:
 
 
 def test_from_yaml_parse_error() -> None:
-    with pytest.raises(LifecycleError, match="^the lifecycle YAML does not parse"):
+    with pytest.raises(LifecycleError, match=r"^the lifecycle YAML does not parse"):
         Lifecycle.from_yaml("states: [a\n")
 
 

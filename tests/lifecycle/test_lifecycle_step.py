@@ -149,9 +149,11 @@ def test_many_guards_use_the_table_path() -> None:
     [
         (
             ["prospect", "activ"],
-            "current has states that are not in the lifecycle: ['activ'] (did you mean "
-            "'active'?); states: ['prospect', 'new', 'active', 'loyal', 'at_risk', 'churned', "
-            "'reactivated']",
+            (
+                "current has states that are not in the lifecycle: ['activ'] (did you mean "
+                "'active'?); states: ['prospect', 'new', 'active', 'loyal', 'at_risk', 'churned', "
+                "'reactivated']"
+            ),
         ),
         (["new"], "current has 1 states; features has 2 rows"),
     ],

@@ -613,7 +613,7 @@ class Lifecycle:
         """
         texts = list(dict.fromkeys(t.when for t in self.transitions))
         self._guard_of = [texts.index(t.when) for t in self.transitions]
-        first = {}
+        first: dict[str, int] = {}
         for i, t in enumerate(self.transitions):
             first.setdefault(t.when, i)
         self._guards = [self._rules[first[text]] for text in texts]
@@ -872,10 +872,14 @@ class _Moves:
         """Next states of customers ``rows`` (all when None) now in states ``cur``."""
         if self.lookup is not None:
             bits = self.bits if rows is None else self.bits[rows]
-            return self.flat[cur.astype(np.intp) * self.width + bits]
+            out: np.ndarray[Any, np.dtype[np.int8]] = self.flat[
+                cur.astype(np.intp) * self.width + bits
+            ]
+            return out
         if rows is None:
             rows = np.arange(cur.size)
-        return self.table[cur, rows]
+        picked: np.ndarray[Any, np.dtype[np.int8]] = self.table[cur, rows]
+        return picked
 
 
 def _rebuild(data: dict[str, Any]) -> Lifecycle:
