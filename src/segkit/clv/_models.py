@@ -317,7 +317,7 @@ class _ContinuousModel(FittedModel):
             return _as_series(value, index, "expected_purchases_new")
         zero = np.zeros(1)
         values = np.array(
-            [self._expected(params, zero, zero, zero, np.float64(v))[0] for v in tt.ravel()]
+            [self._expected(params, zero, zero, zero, np.asarray(v))[0] for v in tt.ravel()]
         )
         return float(values[0]) if tt.ndim == 0 else values.reshape(tt.shape)
 
