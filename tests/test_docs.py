@@ -21,7 +21,7 @@ def test_code_blocks_run(page, tmp_path, monkeypatch):
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem}"}
     for number, code in enumerate(blocks, 1):
         compiled = compile(code, f"{page.name}[block {number}]", "exec")
-        exec(compiled, namespace)  # noqa: S102 - the project's own documentation
+        exec(compiled, namespace)  # runs the project's own documentation
 
 
 def test_docs_pages_are_in_the_nav():
