@@ -147,3 +147,13 @@ def test_large_string_columns_use_distinct_values() -> None:
     result = evaluate("lower(city) startswith 'o' or city matches '^R'", frame)
     assert result.iloc[:3].tolist() == [True, True, pd.NA]
     assert int(result.sum()) == 2 * n // 3 + (1 if n % 3 else 0)
+
+
+def test_compiled_rule_pickles_by_recompiling(df: pd.DataFrame) -> None:
+    import pickle
+
+    rule = compile_rule("city in ['Oslo'] or revenue is null", df)
+    restored = pickle.loads(pickle.dumps(rule))
+    assert restored.text == rule.text
+    assert restored.columns == rule.columns
+    assert restored.mask(df).tolist() == rule.mask(df).tolist() == [True, True, False]

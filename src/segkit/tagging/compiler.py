@@ -1231,9 +1231,15 @@ class CompiledRule:
         self.tags = tags
         self.uses_as_of = uses_as_of
         self._expr = expr
+        self._rebuild: tuple[dict[str, str], tuple[str, ...] | None, str | None] = ({}, None, None)
 
     def __repr__(self) -> str:
         return f"CompiledRule({self.text!r}, type={self.type!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Evaluators are closures; pickle the recipe and compile again on load.
+        types, known_tags, expect = self._rebuild
+        return (_recompile, (self.text, types, known_tags, expect))
 
     def _context(self, df: Any, as_of: Any, tags: Any) -> RuleContext:
         if isinstance(df, RuleContext):
@@ -1361,7 +1367,7 @@ def compile_rule(
         )
     if expect not in ("bool", None):
         raise ParameterError(f"expect must be 'bool' or None; got {expect!r}")
-    return CompiledRule(
+    compiled = CompiledRule(
         text,
         node,
         expr,
@@ -1369,3 +1375,16 @@ def compile_rule(
         tuple(compiler.tags),
         compiler.uses_as_of,
     )
+    schema_types = {c: compiler.schema.type_of(c) for c in compiled.columns}
+    compiled._rebuild = (
+        schema_types,
+        None if known_tags is None else tuple(sorted(known_tags)),
+        expect,
+    )
+    return compiled
+
+
+def _recompile(
+    text: str, types: dict[str, str], tags: tuple[str, ...] | None, expect: str | None
+) -> CompiledRule:
+    return compile_rule(text, types, tags=tags, expect=expect)
