@@ -674,6 +674,8 @@ class Lifecycle:
                 break
             path.append(nxt)
         names = " -> ".join(repr(self.names[c]) for c in cycle)
+        if isinstance(when, pd.Timestamp) and when == when.normalize():
+            when = when.strftime("%Y-%m-%d")
         at = f" at {when}" if when is not None else ""
         raise LifecycleCycleError(
             f"customers {show_values(list(pd.Index(ids)[stuck]))} oscillate between states "
