@@ -12,8 +12,8 @@ from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.pipeline import Pipeline
 
 import segkit
-from segkit.clv import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD
 from segkit.cluster import KMeansSegmenter
+from segkit.clv import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD
 from segkit.errors import SegkitError
 from segkit.scorers import BandScorer, PointsScorer, ProfileScorer
 
