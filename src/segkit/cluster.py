@@ -112,8 +112,9 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         standardizes; ``"standard"`` standardizes; None uses the raw values.
     k_range : (int, int), default (2, 8)
         Smallest and largest k (both included) tried by ``n_clusters="auto"``.
-    sample_size : int, default 10_000
-        Customers (a seeded random sample) on which the silhouette is scored.
+    sample_size : int, default 5_000
+        Size of the seeded random sample of customers on which k is chosen
+        (``n_clusters="auto"``) and the silhouette is scored.
     n_init : int, default 4
         k-means restarts (k-means++ seeding); the best inertia is kept.
     rule_depth : int or None, default 3
@@ -148,8 +149,8 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         and ``<feature>_median`` for every feature and, when the table has the
         ``value`` column, ``<value>_share``.
     silhouette_scores_ : Series
-        Silhouette score on the sample for each k tried (the chosen k only,
-        when ``n_clusters`` is an int).
+        Silhouette score on the sample for each k tried (for an int
+        ``n_clusters``: the score of the final clustering on the sample).
     inertia_ : float
         Sum of squared distances to the centroids, in the scaled space.
     rule_conditions_ : list of (int, str)
@@ -162,13 +163,14 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
 
     Notes
     -----
-    **Choice of k.** With ``n_clusters="auto"`` k-means is fitted on all
-    customers for every k in ``k_range``; each clustering is scored by the
-    mean silhouette coefficient on one seeded random sample of
-    ``sample_size`` customers (the same sample for every k, since the exact
-    score needs all pairwise distances), and the k with the highest score wins
-    (the smallest such k on a tie). A k is skipped when the data has fewer
-    distinct points than k.
+    **Choice of k.** With ``n_clusters="auto"``, one seeded random sample of
+    ``sample_size`` customers is drawn (all customers when there are fewer);
+    for every k in ``k_range`` k-means is fitted on the sample and scored by
+    the mean silhouette coefficient on it (the exact score needs all pairwise
+    distances, so sampling is what keeps a million customers fast); the k with
+    the highest score wins (the smallest such k on a tie), and k-means with that
+    k is then fitted on all customers. A k is skipped when the sample has fewer
+    distinct points than k. ``silhouette_scores_`` keeps every score.
 
     **Names.** For each feature, the cluster's mean of the scaled feature is
     compared with the population's, in population standard deviations (z).
@@ -209,7 +211,7 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         n_clusters: int | str = "auto",
         scaling: str | None = "log-standard",
         k_range: tuple[int, int] = (2, 8),
-        sample_size: int = 10_000,
+        sample_size: int = 5_000,
         n_init: int = 4,
         rule_depth: int | None = 3,
         value: str | None = "revenue",
@@ -365,15 +367,13 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         sample = np.sort(
             np.random.default_rng(sample_seed).choice(n, min(n, self.sample_size), replace=False)
         )
-        with threadpool_limits(1 if n < _SINGLE_THREAD_BELOW else None):
-            best, scores = self._choose_k(Xs, ks, sample, kmeans_seed, auto)
-        if best is None:
+        model, scores = self._choose_k(Xs, ks, sample, kmeans_seed, auto)
+        if model is None:
             raise ParameterError(
                 f"{owner}: the data has fewer distinct points than the smallest k "
                 f"({ks[0]}); lower k_range or add features"
             )
-        _, k, model = best
-        self._store(df, raw, Xs, model, features, k)
+        self._store(df, raw, Xs, model, features, int(model.n_clusters))
         self.silhouette_scores_ = pd.Series(scores, name="silhouette", dtype=np.float64)
         self.silhouette_scores_.index.name = "k"
         self._fit_rules(raw, features, tree_seed)
@@ -388,27 +388,44 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         sample: np.ndarray[Any, Any],
         kmeans_seed: int,
         auto: bool,
-    ) -> tuple[tuple[float, int, Any] | None, dict[int, float]]:
-        """Fit k-means for each k; the best (score, k, model) by silhouette, and all scores."""
-        best: tuple[float, int, Any] | None = None
+    ) -> tuple[Any, dict[int, float]]:
+        """The fitted k-means (None if no k fits) and the silhouette score of each k tried.
+
+        With ``auto``, k-means is fitted on the sample for every k and scored
+        there; the best k is then refitted on all customers (unless the
+        sample is all of them).
+        """
+
+        def score(points: _FloatArray, labels: np.ndarray[Any, Any]) -> float:
+            if 2 <= np.unique(labels).size <= len(points) - 1:
+                return float(silhouette_score(points, labels))
+            return float("nan")
+
+        threads = 1 if len(Xs) < _SINGLE_THREAD_BELOW else None
+        if not auto:
+            with threadpool_limits(threads):
+                model = self._kmeans(Xs, ks[0], kmeans_seed, skip=False)
+            return model, {ks[0]: score(Xs[sample], model.labels_[sample])}
+        part = Xs[sample]
+        best: tuple[float, Any] | None = None
         scores: dict[int, float] = {}
-        for k in ks:
-            if auto and k > len(sample) - 1:
-                break
-            model = self._kmeans(Xs, k, kmeans_seed, skip=auto)
-            if model is None:
-                break
-            labels = model.labels_[sample]
-            n_labels = np.unique(labels).size
-            score = (
-                float(silhouette_score(Xs[sample], labels))
-                if 2 <= n_labels <= len(sample) - 1
-                else float("nan")
-            )
-            scores[k] = score
-            if best is None or (not np.isnan(score) and (np.isnan(best[0]) or score > best[0])):
-                best = (score, k, model)
-        return best, scores
+        with threadpool_limits(1):
+            for k in ks:
+                if k > len(part) - 1:
+                    break
+                model = self._kmeans(part, k, kmeans_seed, skip=True)
+                if model is None:
+                    break
+                scores[k] = score(part, model.labels_)
+                if best is None or scores[k] > best[0] or np.isnan(best[0]):
+                    best = (scores[k], model)
+        if best is None:
+            return None, scores
+        model = best[1]
+        if len(part) < len(Xs):
+            with threadpool_limits(threads):
+                model = self._kmeans(Xs, model.n_clusters, kmeans_seed, skip=False)
+        return model, scores
 
     def _kmeans(self, Xs: _FloatArray, k: int, seed: int, *, skip: bool) -> Any:
         """Fit k-means; None (``skip``) or an error when there are fewer distinct points than k."""
