@@ -41,6 +41,8 @@ def _frame(columns: dict[str, list[Any]], dtypes: dict[str, str]) -> pd.DataFram
         dtype = dtypes.get(name)
         if dtype is not None and dtype.startswith("datetime64"):
             data[name] = pd.Series(pd.to_datetime(values), dtype=dtype)
+        elif dtype is not None and dtype.startswith("timedelta64"):
+            data[name] = pd.Series(pd.to_timedelta(values), dtype=dtype)
         elif dtype == "object":
             series = pd.Series([None] * len(values), dtype=object)
             for i, v in enumerate(values):
