@@ -33,7 +33,10 @@ def test_incremental_features_equal_summarize_at_each_boundary(freq) -> None:
     checked = 0
     for k, present, got in steps:
         as_of = bounds[k]
-        with pytest.warns(UserWarning) if _returns_only(tx, as_of) else _nothing():
+        expect_warning = _returns_only(tx, as_of)
+        with (
+            pytest.warns(UserWarning, match="have only returns") if expect_warning else _nothing()
+        ):
             want = segkit.summarize(
                 tx,
                 customer="customer_id",
