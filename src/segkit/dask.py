@@ -48,6 +48,7 @@ __all__ = [
     "partition_by_customer",
     "rfm_fit",
     "rfm_transform",
+    "scorer_fit",
     "scorer_transform",
     "summarize_dask",
     "tags_apply",
@@ -197,25 +198,51 @@ def _call_first(
 # --------------------------------------------------------------------------- #
 # summarize and calibration_holdout: a shuffle, then a map
 # --------------------------------------------------------------------------- #
-def _latest(part: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:
+_EXTREMES_META = {
+    "first": np.zeros(0, dtype=np.int64),
+    "last": np.zeros(0, dtype=np.int64),
+    "first_stamp": np.zeros(0, dtype=object),
+    "last_stamp": np.zeros(0, dtype=object),
+}
+
+
+def _extremes(part: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:
     from segkit.features import TransactionColumns
 
-    empty = pd.DataFrame({"wall": np.zeros(0, dtype=np.int64), "stamp": np.zeros(0, dtype=object)})
     if len(part) == 0:
-        return empty
+        return pd.DataFrame(_EXTREMES_META)
     cols = TransactionColumns.read(part, **columns)
-    wall, stamp = cols.as_of(None)
-    return pd.DataFrame({"wall": [wall], "stamp": np.asarray([stamp], dtype=object)})
+    first, last = int(cols.wall.min()), int(cols.wall.max())
+    stamps = [pd.Timestamp(first, unit="ns"), pd.Timestamp(last, unit="ns")]
+    if cols.tz is not None:
+        stamps = [stamp.tz_localize(cols.tz) for stamp in stamps]
+    return pd.DataFrame(
+        {
+            "first": [first],
+            "last": [last],
+            "first_stamp": np.asarray(stamps[:1], dtype=object),
+            "last_stamp": np.asarray(stamps[1:], dtype=object),
+        }
+    )
+
+
+def _resolve_extremes(
+    transactions: Frame, columns: dict[str, Any]
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The earliest and latest timestamps on the wall clock (one reduction)."""
+    found = transactions.map_partitions(
+        _extremes, columns, meta=pd.DataFrame(_EXTREMES_META)
+    ).compute()
+    if len(found) == 0:
+        raise SchemaError("the transactions are empty")
+    first = found["first_stamp"].iloc[int(np.argmin(found["first"].to_numpy()))]
+    last = found["last_stamp"].iloc[int(np.argmax(found["last"].to_numpy()))]
+    return first, last
 
 
 def _resolve_latest(transactions: Frame, columns: dict[str, Any]) -> pd.Timestamp:
-    """The latest timestamp (wall clock, like the pandas default as_of): one reduction."""
-    meta = pd.DataFrame({"wall": np.zeros(0, dtype=np.int64), "stamp": np.zeros(0, dtype=object)})
-    latest = transactions.map_partitions(_latest, columns, meta=meta).compute()
-    if len(latest) == 0:
-        raise SchemaError("the transactions are empty")
-    stamp: pd.Timestamp = latest["stamp"].iloc[int(np.argmax(latest["wall"].to_numpy()))]
-    return stamp
+    """The latest timestamp (wall clock, like the pandas default ``as_of``)."""
+    return _resolve_extremes(transactions, columns)[1]
 
 
 def _summarize_part(
@@ -532,6 +559,17 @@ def rfm_transform(scorer: Any, table: Frame) -> Frame:
     return scorer_transform(scorer, table)
 
 
+def scorer_fit(estimator: Any, table: Frame) -> Any:
+    """Fit a scorer whose ``fit`` only checks its rules against the columns' types.
+
+    :class:`segkit.scorers.PointsScorer` and :class:`~segkit.scorers.ProfileScorer`
+    learn nothing from the data: they are fitted on the table's empty frame,
+    without computing anything.
+    """
+    _require_dask(table, "table")
+    return estimator.fit(table._meta)
+
+
 def scorer_transform(estimator: Any, table: Frame) -> Frame:
     """``estimator.transform`` on each partition of a Dask customer table.
 
@@ -703,32 +741,63 @@ def tags_apply(engine: Any, table: Frame, *, as_of: Any = None, output: str = "w
     return map_customers(func, table, meta=meta)
 
 
-def _replay(part: pd.DataFrame, lifecycle: Any, kwargs: Any) -> Any:
-    return lifecycle.replay(part, **kwargs)
+def _replay(part: pd.DataFrame, lifecycle: Any, kwargs: dict[str, Any]) -> Any:
+    out = lifecycle.replay(part, **kwargs)
+    # attrs["periods"] is an index: pandas cannot compare it when Dask concatenates partitions.
+    out.attrs.clear()
+    return out
 
 
 def lifecycle_replay(
-    lifecycle: Any, data: Frame, *, customer: str, meta: Any = None, **kwargs: Any
+    lifecycle: Any,
+    transactions: Frame,
+    *,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    freq: Any = "MS",
+    start: Any = None,
+    end: Any = None,
+    output: str = "panel",
 ) -> Frame:
-    """``lifecycle.replay`` with the customers partitioned by a hash of their id.
+    """:meth:`segkit.lifecycle.Lifecycle.replay` with customers partitioned by hash.
 
-    Every customer's rows are moved into one partition (keeping their order)
-    and ``lifecycle.replay(partition, customer=customer, **kwargs)`` runs on
-    each. Pass time-dependent arguments (``as_of``, period boundaries)
-    explicitly so that every partition uses the same ones.
+    The period boundaries are resolved once (by default from the earliest and
+    latest timestamps, one reduction, exactly as the pandas method does), every
+    customer's rows are moved into one partition (:func:`partition_by_customer`)
+    and the pandas method runs on each partition with those boundaries.
 
     Parameters
     ----------
     lifecycle : Lifecycle
-    data : dask.dataframe.DataFrame
-        Rows of many customers (e.g. a per-period panel or a transaction log).
-    customer : str
-        The customer id column.
-    meta : optional
-        The empty result, when calling ``replay`` on an empty frame fails.
+    transactions : dask.dataframe.DataFrame
+    customer, timestamp, amount, freq, start, end, output
+        As for :meth:`Lifecycle.replay`. Registered customers without
+        purchases (``customers=``) are not supported on Dask yet.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        The panel (or changes) rows of each partition's customers, sorted by
+        customer and date within a partition; ``attrs["periods"]`` is not
+        kept.
     """
-    parts = partition_by_customer(data, customer)
-    func = partial(_replay, lifecycle=lifecycle, kwargs={"customer": customer, **kwargs})
-    if meta is None:
-        meta = _meta_of(func, data)
+    columns = _prepare(transactions, customer, timestamp, amount, None)
+    del columns["order"]
+    options = {**columns, "freq": freq, "output": output}
+    if start is None or end is None:
+        # Let the pandas method place the default boundaries, on the two extreme rows.
+        first, last = _resolve_extremes(transactions, columns)
+        probe = _probe_rows(transactions._meta_nonempty, timestamp, amount, first)
+        probe = pd.concat(
+            [probe, _probe_rows(transactions._meta_nonempty, timestamp, amount, last)]
+        )
+        bounds = lifecycle.replay(probe, **options, start=start, end=end).attrs["periods"]
+        start = bounds[0] if start is None else start
+        end = bounds[-1] if end is None else end
+    kwargs = {**options, "start": start, "end": end}
+    meta = lifecycle.replay(transactions._meta, **kwargs)
+    meta.attrs.clear()
+    parts = partition_by_customer(transactions, customer)
+    func = partial(_replay, lifecycle=lifecycle, kwargs=kwargs)
     return parts.map_partitions(_empty_or, func, meta, meta=meta)
