@@ -18,6 +18,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from segkit.errors import ConvergenceError
 
@@ -110,8 +111,34 @@ def maximize(
             return np.inf, np.zeros_like(theta)
         return -ll / scale, -grad / scale
 
-    low = np.array([b[0] for b in bounds])
-    high = np.array([b[1] for b in bounds])
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _maximize(
+            func,
+            starts,
+            low=np.array([b[0] for b in bounds]),
+            high=np.array([b[1] for b in bounds]),
+            scale=scale,
+            model=model,
+            objective=objective,
+        )
+
+
+def _maximize(
+    func: Objective,
+    starts: Sequence[Array],
+    *,
+    low: Array,
+    high: Array,
+    scale: float,
+    model: str,
+    objective: Callable[[Array], tuple[float, Array]],
+) -> MLEResult:
+    """Body of :func:`maximize`, run with single-threaded BLAS.
+
+    The optimiser's linear algebra is on a handful of parameters; letting
+    BLAS wake worker threads for it costs milliseconds per iteration on a
+    busy machine and buys nothing.
+    """
     best: tuple[float, Array, int] | None = None
     reasons = []
     with warnings.catch_warnings():

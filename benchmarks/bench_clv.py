@@ -1,0 +1,273 @@
+"""Speed of segkit's CLV models against lifetimes (when installed).
+
+Run from the repository root::
+
+    python benchmarks/bench_clv.py                 # CDNOW + 1 million customers
+    python benchmarks/bench_clv.py --customers 100000 --repeats 3
+    python benchmarks/bench_clv.py --lifetimes-timeout 0   # segkit only
+
+Prints, from one run: fit times on the CDNOW calibration data and on
+simulated customers (daily units, three years; drawn with segkit's own
+``simulate``), the time of each prediction over all simulated customers, and
+the ratio to lifetimes where lifetimes runs. Times are medians of
+``--repeats`` runs (single runs for lifetimes on the large data, which are
+slow). lifetimes runs in a subprocess with a time limit so that a fit which
+does not finish is reported, not waited for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from segkit.clv import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD, lifetime_value
+from segkit.datasets import load_cdnow
+from segkit.features import summarize
+
+BG_DAYS = {"r": 0.243, "alpha": 4.414 * 7, "a": 0.793, "b": 2.426}
+PARETO_DAYS = {"r": 0.553, "alpha": 10.578 * 7, "s": 0.606, "beta": 11.669 * 7}
+
+
+def speedup(theirs: float, ours: float) -> str:
+    """'segkit 12.3x faster' or 'segkit 2.0x slower'."""
+    ratio = theirs / ours
+    return f"segkit {ratio:.1f}x faster" if ratio >= 1 else f"segkit {1 / ratio:.1f}x slower"
+
+
+def timed(func: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    """Median wall time of ``repeats`` calls, and the last result."""
+    times = []
+    result = None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def simulate(model: Any, params: dict[str, float], n: int, seed: int) -> pd.DataFrame:
+    """Customers acquired uniformly over three years, observed to the end, in days."""
+    rng = np.random.default_rng(seed)
+    T = rng.integers(1, 3 * 365 + 1, n).astype(np.float64)
+    data = model.simulate(n, T, params=params, seed=seed)
+    # purchases are recorded per day: t_x on the day grid, as summarize() gives it
+    data["t_x"] = np.minimum(np.ceil(data["t_x"]), data["T"])
+    return data.drop(columns="alive")
+
+
+# ---- lifetimes, in a subprocess --------------------------------------------------
+
+
+def _lifetimes_worker(kind: str, path: str, queue: Any) -> None:
+    warnings.simplefilter("ignore")
+    try:
+        from lifetimes import BetaGeoFitter, ParetoNBDFitter
+
+        data = pd.read_pickle(path)
+        fitter = BetaGeoFitter() if kind == "bg" else ParetoNBDFitter()
+        start = time.perf_counter()
+        fitter.fit(data["x"], data["t_x"], data["T"])
+        elapsed = time.perf_counter() - start
+        queue.put(("ok", elapsed, {k: float(v) for k, v in fitter.params_.items()}))
+    except Exception as exc:  # report whatever lifetimes raises
+        queue.put(("error", 0.0, f"{type(exc).__name__}: {exc}"))
+
+
+def lifetimes_fit(kind: str, data: pd.DataFrame, timeout: float, path: str) -> str:
+    """Fit lifetimes in a subprocess; return a printable outcome."""
+    if timeout <= 0:
+        return "not run"
+    data[["x", "t_x", "T"]].to_pickle(path)
+    queue: Any = mp.get_context("spawn").Queue()
+    proc = mp.get_context("spawn").Process(target=_lifetimes_worker, args=(kind, path, queue))
+    proc.start()
+    proc.join(timeout)
+    if proc.is_alive():
+        proc.terminate()
+        proc.join()
+        return f"did not finish in {timeout:.0f} s"
+    status, elapsed, info = queue.get()
+    if status != "ok":
+        return f"failed: {info}"
+    return f"{elapsed:.2f} s  {json.dumps({k: round(v, 4) for k, v in info.items()})}"
+
+
+def lifetimes_available() -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lifetimes warns on import with modern pandas
+        try:
+            import lifetimes  # noqa: F401
+        except Exception:
+            return False
+    return True
+
+
+# ---- the benchmark ---------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--lifetimes-timeout",
+        type=float,
+        default=300.0,
+        help="seconds allowed for each lifetimes fit on the simulated data (0: skip)",
+    )
+    args = parser.parse_args()
+    warnings.simplefilter("error")  # a segkit warning would be a finding
+    have_lifetimes = lifetimes_available()
+    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, pandas {pd.__version__}")
+    print(f"lifetimes: {'installed' if have_lifetimes else 'not installed (segkit only)'}")
+
+    # CDNOW -------------------------------------------------------------------------
+    cdnow = summarize(
+        load_cdnow(),
+        customer="customer_id",
+        timestamp="date",
+        amount="amount",
+        as_of="1997-09-30",
+        unit="W",
+    )
+    print(f"\nCDNOW calibration: {len(cdnow)} customers (weeks); median of {args.repeats}")
+    rows = []
+    for name, make in [
+        ("BG/NBD", BetaGeo),
+        ("Pareto/NBD", ParetoNBD),
+        ("MBG/NBD", ModifiedBetaGeo),
+        ("Gamma-Gamma", GammaGamma),
+    ]:
+        seconds, model = timed(lambda make=make: make().fit(cdnow), args.repeats)
+        rows.append((name, seconds, model))
+        print(f"  segkit {name:<12} fit {seconds:8.3f} s  LL {model.log_likelihood_:.2f}")
+    if have_lifetimes:
+        warnings.simplefilter("ignore")
+        from lifetimes import (
+            BetaGeoFitter,
+            GammaGammaFitter,
+            ModifiedBetaGeoFitter,
+            ParetoNBDFitter,
+        )
+
+        repeat = cdnow[cdnow["x"] > 0]
+        for (name, ours, _), fit in zip(
+            rows,
+            [
+                lambda: BetaGeoFitter().fit(cdnow["x"], cdnow["t_x"], cdnow["T"]),
+                lambda: ParetoNBDFitter().fit(cdnow["x"], cdnow["t_x"], cdnow["T"]),
+                lambda: ModifiedBetaGeoFitter().fit(cdnow["x"], cdnow["t_x"], cdnow["T"]),
+                lambda: GammaGammaFitter().fit(repeat["x"], repeat["repeat_aov"]),
+            ],
+            strict=True,
+        ):
+            try:
+                theirs, _ = timed(fit, args.repeats)
+            except Exception as exc:
+                print(f"  lifetimes {name:<12} failed: {type(exc).__name__}: {exc}")
+                continue
+            print(f"  lifetimes {name:<12} fit {theirs:8.3f} s  -> {speedup(theirs, ours)}")
+        warnings.simplefilter("error")
+
+    # simulated customers -----------------------------------------------------------------
+    n = args.customers
+    print(f"\n{n:,} simulated customers, daily units, acquired over 3 years")
+    results: dict[str, Any] = {}
+    for name, make, params in [
+        ("BG/NBD", BetaGeo, BG_DAYS),
+        ("Pareto/NBD", ParetoNBD, PARETO_DAYS),
+    ]:
+        data = simulate(make(), params, n, seed=1)
+        seconds, model = timed(lambda make=make, data=data: make().fit(data), args.repeats)
+        est = {k: round(float(v), 4) for k, v in model.params_.items()}
+        print(
+            f"  segkit {name:<10} fit {seconds:7.2f} s  ({model.n_distinct_:,} distinct rows) "
+            f"{json.dumps(est)}  truth {json.dumps({k: round(v, 4) for k, v in params.items()})}"
+        )
+        results[name] = (seconds, model, data)
+        if have_lifetimes:
+            outcome = lifetimes_fit(
+                "bg" if name == "BG/NBD" else "pareto",
+                data,
+                args.lifetimes_timeout,
+                "/tmp/segkit_bench_clv.pkl",
+            )
+            if outcome[0].isdigit():
+                theirs = float(outcome.split()[0])
+                outcome += f"  -> {speedup(theirs, seconds)}"
+            print(f"  lifetimes {name:<10} fit {outcome}")
+
+    # predictions over all simulated customers ---------------------------------------
+    print(f"\npredictions for {n:,} customers (horizon 30 days); median of {args.repeats}")
+    spend_params = {"p": 6.25, "q": 3.74, "gamma": 15.44}
+    for name, (_, model, data) in results.items():
+        spend = GammaGamma.from_params(spend_params)
+        with_spend = data.assign(repeat_aov=25.0)
+        methods: list[tuple[str, Callable[[], Any]]] = [
+            ("expected_purchases(30)", lambda m=model, d=data: m.expected_purchases(30.0, d)),
+            ("p_alive()", lambda m=model, d=data: m.p_alive(d)),
+            ("p_alive(t=30)", lambda m=model, d=data: m.p_alive(d, t=30.0)),
+            (
+                "probability_of_purchases(2, 30)",
+                lambda m=model, d=data: m.probability_of_purchases(2, 30.0, d),
+            ),
+            ("GammaGamma.expected_spend", lambda s=spend, d=with_spend: s.expected_spend(d)),
+            (
+                "lifetime_value(12 x 30 days)",
+                lambda m=model, s=spend, d=with_spend: lifetime_value(
+                    m, s, d, horizon=12, unit=30.0, discount_rate=0.01
+                ),
+            ),
+        ]
+        for label, call in methods:
+            seconds, _ = timed(call, args.repeats)
+            print(f"  segkit {name:<10} {label:<34} {seconds:7.3f} s")
+        if have_lifetimes:
+            warnings.simplefilter("ignore")
+            from lifetimes import BetaGeoFitter, ParetoNBDFitter
+
+            fitter = BetaGeoFitter() if name == "BG/NBD" else ParetoNBDFitter()
+            fitter.params_ = pd.Series(model.params_.to_dict())
+            for label, call in [
+                (
+                    "expected_purchases(30)",
+                    lambda f=fitter, d=data: f.conditional_expected_number_of_purchases_up_to_time(
+                        30.0, d["x"], d["t_x"], d["T"]
+                    ),
+                ),
+                (
+                    "p_alive()",
+                    lambda f=fitter, d=data: f.conditional_probability_alive(
+                        d["x"], d["t_x"], d["T"]
+                    ),
+                ),
+            ]:
+                try:
+                    theirs, _ = timed(call, 1)
+                    ours, _ = timed(
+                        (lambda m=model, d=data: m.expected_purchases(30.0, d))
+                        if label.startswith("expected")
+                        else (lambda m=model, d=data: m.p_alive(d)),
+                        1,
+                    )
+                    print(
+                        f"  lifetimes {name:<10} {label:<34} {theirs:7.3f} s  -> "
+                        f"{speedup(theirs, ours)}"
+                    )
+                except Exception as exc:
+                    print(f"  lifetimes {name:<10} {label:<34} failed: {type(exc).__name__}")
+            warnings.simplefilter("error")
+
+
+if __name__ == "__main__":
+    main()
