@@ -157,3 +157,10 @@ def test_compiled_rule_pickles_by_recompiling(df: pd.DataFrame) -> None:
     assert restored.text == rule.text
     assert restored.columns == rule.columns
     assert restored.mask(df).tolist() == rule.mask(df).tolist() == [True, True, False]
+
+
+def test_missing_tag_values_mean_untagged(df: pd.DataFrame) -> None:
+    nullable = pd.array([True, None, False], dtype="boolean")
+    assert evaluate("has_tag('v')", df, tags={"v": nullable}).tolist() == [True, False, False]
+    floats = pd.DataFrame({"v": [1.0, np.nan, 0.0]}, index=df.index)
+    assert evaluate("not has_tag('v')", df, tags=floats).tolist() == [False, True, True]

@@ -291,12 +291,19 @@ class RuleContext:
 
     def set_tag(self, name: str, values: Any) -> None:
         """Make tag ``name`` (one boolean per row) available to ``has_tag``."""
-        array = np.asarray(values)
+        if isinstance(values, np.ndarray) and values.dtype == bool:
+            array = values
+        else:  # missing values (None, NaN, <NA>) mean "does not have the tag"
+            raw = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else None
+            raw = np.asarray(values, dtype=object) if raw is None else raw
+            present = np.asarray(pd.notna(raw), dtype=bool)
+            array = np.zeros(raw.shape, dtype=bool)
+            array[present] = raw[present].astype(bool)
         if array.shape != (self.n,):
             raise ParameterError(
                 f"tag {name!r} has {array.size} values; the frame has {self.n} rows"
             )
-        self.tags[name] = array.astype(bool)
+        self.tags[name] = array
 
     def type_of(self, name: str) -> str | None:
         """The rule type of column ``name``, or None when the frame has no such column."""
