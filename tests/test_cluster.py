@@ -11,7 +11,7 @@ from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
 import segkit
-from segkit.cluster import KMeansSegmenter, _readable_number
+from segkit.cluster import KMeansSegmenter, _name, _readable_number, _unique, _word
 from segkit.errors import ColumnNotFoundError, NotFittedError, ParameterError, SchemaError
 from segkit.tagging.engine import TagEngine
 
@@ -90,13 +90,18 @@ def test_rule_group_can_be_renamed(planted_fit):
     assert {r.group for r in seg.to_rules(group="kmeans")} == {"kmeans"}
 
 
+def words(name: str) -> set[str]:
+    """The words of a cluster name without their strength ("very", "long")."""
+    return {w.removeprefix("very ").removeprefix("long ") for w in name.split(" · ")}
+
+
 def test_names_describe_differences_from_the_population(planted_fit):
     _table, truth, seg = planted_fit
     # the group of recent, frequent, high-revenue customers
     best = pd.Series(seg.labels_[truth == 0]).mode()[0]
     worst = pd.Series(seg.labels_[truth == 1]).mode()[0]
-    assert set(seg.names_[best].split(" · ")) == {"high revenue", "recent", "frequent"}
-    assert set(seg.names_[worst].split(" · ")) == {"low revenue", "lapsed", "infrequent"}
+    assert words(seg.names_[best]) == {"high revenue", "recent", "frequent"}
+    assert words(seg.names_[worst]) == {"low revenue", "lapsed", "infrequent"}
     assert len(set(seg.names_)) == seg.n_clusters_
 
 
@@ -231,6 +236,32 @@ def test_cdnow(cdnow_table):
     assert "high revenue" in seg.names_[top] or "frequent" in seg.names_[top]
 
 
+@pytest.mark.parametrize(
+    ("feature", "z", "word"),
+    [
+        ("recency_days", -0.5, "recent"),
+        ("recency_days", -1.2, "very recent"),
+        ("recency_days", 0.5, "lapsed"),
+        ("days_since_last_order", 1.5, "long lapsed"),
+        ("orders", 0.4, "frequent"),
+        ("x", -1.0, "very infrequent"),
+        ("tenure_days", -0.4, "new"),
+        ("tenure_days", 2.0, "very long-standing"),
+        ("revenue", 0.4, "high revenue"),
+        ("avg_order_value", -1.1, "very low avg order value"),
+    ],
+)
+def test_name_words(feature, z, word):
+    assert _word(feature, z) == word
+
+
+def test_names_are_typical_or_strongest_first_and_unique():
+    features = ["recency_days", "orders", "revenue"]
+    assert _name(np.array([0.1, -0.2, 0.29]), features) == "typical"
+    assert _name(np.array([-0.4, 1.5, 0.6]), features) == "very frequent · high revenue · recent"
+    assert _unique(["a", "b", "a", "a"]) == ["a", "b", "a #2", "a #3"]
+
+
 # -- readable thresholds ------------------------------------------------- #
 @pytest.mark.parametrize(
     ("lo", "hi", "text"),
@@ -242,6 +273,8 @@ def test_cdnow(cdnow_table):
         (-0.1, 0.1, "0"),
         (1.0, 1.0 + 2**-52, "1"),
         (999.5, 1000.5, "1000"),
+        (1.0, 2.0, "1"),  # integer columns get integer cuts
+        (35.37, 35.43, "35.4"),
     ],
 )
 def test_readable_number(lo, hi, text):

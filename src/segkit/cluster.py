@@ -47,8 +47,10 @@ _FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 _IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
 #: |z| (difference of a cluster's mean from the population mean, in population
-#: standard deviations of the scaled feature) from which a feature enters a name.
-NAME_THRESHOLD = 0.5
+#: standard deviations of the scaled feature) from which a feature enters a name,
+#: and from which it is "very".
+NAME_THRESHOLD = 0.3
+VERY_THRESHOLD = 1.0
 #: At most this many features in a cluster name.
 NAME_WORDS = 3
 #: Below this many customers k-means runs on one thread: starting OpenMP threads
@@ -61,15 +63,22 @@ _FREQUENCY = frozenset({"orders", "frequency", "x", "n_orders", "purchases", "tr
 _TENURE = frozenset({"tenure_days", "tenure", "age_days", "T"})
 
 
-def _word(feature: str, high: bool) -> str:
-    """The word for a cluster whose ``feature`` is well above (or below) the population."""
+def _word(feature: str, z: float) -> str:
+    """The words for a cluster whose ``feature`` is ``z`` standard deviations from the mean."""
+    high, very = z > 0, abs(z) >= VERY_THRESHOLD
     if _RECENCY.search(feature):
-        return "lapsed" if high else "recent"
+        return (
+            ("long lapsed" if very else "lapsed")
+            if high
+            else (("very " if very else "") + "recent")
+        )
     if feature in _FREQUENCY:
-        return "frequent" if high else "infrequent"
-    if feature in _TENURE:
-        return "long-standing" if high else "new"
-    return f"{'high' if high else 'low'} {feature.replace('_', ' ')}"
+        word = "frequent" if high else "infrequent"
+    elif feature in _TENURE:
+        word = "long-standing" if high else "new"
+    else:
+        word = f"{'high' if high else 'low'} {feature.replace('_', ' ')}"
+    return f"very {word}" if very else word
 
 
 def _readable_number(lo: float, hi: float) -> str:
@@ -83,16 +92,28 @@ def _readable_number(lo: float, hi: float) -> str:
     --------
     >>> _readable_number(2.0, 3.0), _readable_number(118.73, 121.9), _readable_number(-0.5, -0.25)
     ('2', '120', '-0.4')
+    >>> _readable_number(1.0, 2.0), _readable_number(35.37, 35.43)
+    ('1', '35.4')
     """
     mid = lo + (hi - lo) / 2.0
     for digits in range(1, 18):
-        text = np.format_float_positional(mid, precision=digits, unique=False, fractional=False)
-        text = text.rstrip(".") if "." in text else text
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        if lo <= float(text) < hi:
-            return "0" if text == "-0" else text
+        found = [
+            text
+            for text in (_significant(v, digits) for v in (mid, lo, hi))
+            if lo <= float(text) < hi
+        ]
+        if found:
+            best = min(found, key=lambda text: abs(float(text) - mid))
+            return "0" if best == "-0" else best
     return repr(float(lo))
+
+
+def _significant(value: float, digits: int) -> str:
+    """``value`` rounded to ``digits`` significant digits, positional, no trailing zeros."""
+    text = np.format_float_positional(value, precision=digits, unique=False, fractional=False)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
 
 
 class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
@@ -173,13 +194,15 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
     distinct points than k. ``silhouette_scores_`` keeps every score.
 
     **Names.** For each feature, the cluster's mean of the scaled feature is
-    compared with the population's, in population standard deviations (z).
-    Features with ``|z| >= 0.5`` enter the name, strongest first, at most
-    three: ``"high revenue"`` / ``"low revenue"`` in general, ``"recent"`` /
-    ``"lapsed"`` for recency-like columns (``recency_days``, ``days_since_*``:
-    a low value means recent), ``"frequent"`` / ``"infrequent"`` for order
-    counts, ``"new"`` / ``"long-standing"`` for tenure. A cluster close to
-    the population on every feature is ``"typical"``. Repeated names get
+    compared with the population's, in population standard deviations (z;
+    ``z_scores_``). Features with ``|z| >= 0.3`` enter the name, strongest
+    first, at most three: ``"high revenue"`` / ``"low revenue"`` in general,
+    ``"recent"`` / ``"lapsed"`` for recency-like columns (``recency_days``,
+    ``days_since_*``: a low value means recent), ``"frequent"`` /
+    ``"infrequent"`` for order counts, ``"new"`` / ``"long-standing"`` for
+    tenure; from ``|z| >= 1`` a word is strengthened (``"very recent"``,
+    ``"long lapsed"``, ``"very high revenue"``). A cluster close to the
+    population on every feature is ``"typical"``. Names that still repeat get
     ``" #2"``, ``" #3"``.
 
     **Rules.** A decision tree of depth ``rule_depth`` is fitted to the
@@ -198,9 +221,11 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
     ... })
     >>> seg = KMeansSegmenter(features=["recency_days", "revenue"], random_state=0).fit(table)
     >>> seg.n_clusters_, seg.names_
-    (2, ['low revenue · lapsed', 'high revenue · recent'])
-    >>> [(rule.tag, rule.when) for rule in seg.to_rules()]
-    [('low revenue · lapsed', 'revenue <= 300'), ('high revenue · recent', 'revenue > 300')]
+    (2, ['low revenue · lapsed', 'very high revenue · very recent'])
+    >>> for rule in seg.to_rules():
+    ...     print(f"{rule.tag}: {rule.when}")
+    low revenue · lapsed: revenue <= 300
+    very high revenue · very recent: revenue > 300
     >>> seg.fidelity_
     1.0
     """
@@ -612,7 +637,7 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
 
 def _name(z: _FloatArray, features: list[str]) -> str:
     strong = [j for j in np.argsort(-np.abs(z), kind="stable") if abs(z[j]) >= NAME_THRESHOLD]
-    words = [_word(features[j], bool(z[j] > 0)) for j in strong[:NAME_WORDS]]
+    words = [_word(features[j], float(z[j])) for j in strong[:NAME_WORDS]]
     return " · ".join(words) if words else "typical"
 
 
