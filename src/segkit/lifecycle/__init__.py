@@ -16,7 +16,7 @@ Examples
 """
 
 from segkit.lifecycle._default import default_lifecycle
-from segkit.lifecycle._flows import Flows, current, flows
+from segkit.lifecycle._flows import ENTERED, Flows, current, flows
 from segkit.lifecycle._model import (
     FEATURE_COLUMNS,
     WILDCARD,
@@ -30,6 +30,7 @@ from segkit.lifecycle._model import (
 from segkit.lifecycle._plot import plot_flows, plot_state_counts
 
 __all__ = [
+    "ENTERED",
     "FEATURE_COLUMNS",
     "WILDCARD",
     "Flows",

@@ -128,8 +128,10 @@ class Flows:
         who arrived later) and state at ``end`` (columns).
     moves : DataFrame
         One row per (``date``, ``from``, ``to``) with the number of
-        ``customers`` who moved between consecutive boundaries (``from`` null
-        for customers entering).
+        ``customers`` who moved between the previous boundary and ``date``
+        (``from`` null for customers entering), for the boundaries after
+        ``start`` up to ``end`` (from the first boundary when no start was
+        given).
     counts : DataFrame
         Customers in each state (columns) at each boundary (index).
     spells : DataFrame
@@ -281,7 +283,8 @@ def flows(history: Any, *, start: Any = None, end: Any = None) -> Flows:
         columns=pd.Index([states[j] for j in keep_cols], name="to"),
     )
 
-    in_range = (k >= lo) & (k <= hi)
+    # Changes after start up to end; without a start, from the first boundary on.
+    in_range = ((k > lo) | (start is None)) & (k <= hi)
     moved = pd.DataFrame(
         {
             "date": periods[k[in_range]],
