@@ -366,9 +366,10 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             raise SegkitError(f"{owner} needs at least 2 customers to cluster; got {n}")
         for j, feature in enumerate(features):
             if raw[:, j].min() == raw[:, j].max():
+                constant = float(raw[0, j])
                 raise SchemaError(
-                    f"column {feature!r} is constant ({raw[0, j]!r} for all {n} customers) and "
-                    "cannot separate clusters; drop it from features"
+                    f"column {feature!r} is constant ({constant!r} for all {n} customers) "
+                    "and cannot separate clusters; drop it from features"
                 )
         rng = check_random_state(self.random_state)
         kmeans_seed = int(rng.randint(np.iinfo(np.int32).max))
