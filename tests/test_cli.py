@@ -107,3 +107,35 @@ def test_semicolon_csv_with_bom(tmp_path):
     result = pd.read_csv(target, index_col="id")
     assert result["f_score"].tolist() == [1, 1, 2, 2]
     assert "segment" not in result.columns
+
+
+def test_warnings_are_one_line(tmp_path, capsys):
+    source = tmp_path / "tx.csv"
+    source.write_text("id,when,value\n1,2024-01-01,10\n2,2024-01-02,5\n3,2024-01-03,7\n")
+    target = tmp_path / "o.csv"
+    args = ["rfm", str(source), "--customer", "id", "--timestamp", "when", "--amount", "value"]
+    assert main([*args, "--segments", "none", "-o", str(target)]) == 0
+    err = capsys.readouterr().err
+    assert "segkit: warning: RFMScorer: column 'orders' has too few distinct values" in err
+    assert "Traceback" not in err
+
+
+def test_debug_shows_traceback(tmp_path):
+    from segkit.errors import SegkitError
+
+    with pytest.raises(SegkitError):
+        main(
+            [
+                "--debug",
+                "rfm",
+                str(tmp_path / "none.csv"),
+                "--customer",
+                "a",
+                "--timestamp",
+                "b",
+                "--amount",
+                "c",
+                "-o",
+                "x.csv",
+            ]
+        )

@@ -67,9 +67,8 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], what: str = "data"
 
 def show_values(values: Sequence[Any] | pd.Index | pd.Series, limit: int = 5) -> str:
     """Format a few offending values for an error message."""
-    items = (
-        list(values[:limit]) if not isinstance(values, pd.Series) else list(values.iloc[:limit])
-    )
+    head = values.iloc[:limit] if isinstance(values, pd.Series) else values[:limit]
+    items = head.tolist() if hasattr(head, "tolist") else list(head)  # numpy scalars -> Python
     text = ", ".join(repr(v) for v in items)
     if len(values) > limit:
         text += f", ... ({len(values)} in all)"
@@ -110,16 +109,17 @@ def numeric_column(
         bad |= values < 0
     if bad.any():
         where = df.index[bad]
+        shown = values[bad]
         kinds = []
-        if np.isnan(values[bad]).any():
+        if np.isnan(shown).any():
             kinds.append("missing")
-        if np.isinf(values[bad]).any():
+        if np.isinf(shown).any():
             kinds.append("infinite")
-        if (values[bad] < 0).any():
+        if not allow_negative and (np.isfinite(shown) & (shown < 0)).any():
             kinds.append("negative")
         raise SchemaError(
             f"column {column!r} of the {what} has {int(bad.sum())} {'/'.join(kinds)} "
-            f"value(s) at index {show_values(where)}: {show_values(values[bad])}"
+            f"value(s) at index {show_values(where)}: {show_values(shown.tolist())}"
         )
     return values
 

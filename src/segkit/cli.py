@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -255,17 +256,36 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    print(f"segkit: warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``segkit`` command; return the exit status."""
+    """Run the ``segkit`` command; return the exit status.
+
+    Warnings are printed as one line each (``segkit: warning: ...``); a
+    :class:`~segkit.errors.SegkitError` prints ``segkit: error: ...`` and
+    returns 2 (``--debug`` re-raises it with the traceback).
+    """
     parser = _parser()
     args = parser.parse_args(argv)
-    try:
-        return int(args.run(args))
-    except SegkitError as exc:
-        if args.debug:
-            raise
-        print(f"segkit: error: {exc}", file=sys.stderr)
-        return 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = _show_warning
+        try:
+            return int(args.run(args))
+        except SegkitError as exc:
+            if args.debug:
+                raise
+            print(f"segkit: error: {exc}", file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -92,6 +92,8 @@ class TransactionColumns:
         df = require_frame(transactions, "transactions")
         names = [customer, timestamp, amount] + ([order] if order is not None else [])
         require_columns(df, names, "transactions")
+        if len(df) == 0:
+            raise SchemaError("the transactions are empty")
         if len(set(names)) < len(names):
             raise ParameterError(f"customer, timestamp, amount and order must differ; got {names}")
         codes, customers = _customer_codes(df[customer], customer)
@@ -223,13 +225,15 @@ def _timestamps(df: pd.DataFrame, column: str) -> tuple[_IntArray, _IntArray, An
         )
     tz = getattr(parsed.dtype, "tz", None)
     try:
+        # pandas' own conversion checks the bounds of nanoseconds; numpy's wraps.
         if tz is None:
-            instant = parsed.to_numpy(dtype="datetime64[ns]").view(np.int64)
+            instant = parsed.astype("datetime64[ns]").to_numpy().view(np.int64)
             wall = instant
         else:
-            instant = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-            instant = instant.to_numpy(dtype="datetime64[ns]").view(np.int64)
-            wall = parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
+            utc = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+            instant = utc.astype("datetime64[ns]").to_numpy().view(np.int64)
+            local = parsed.dt.tz_localize(None).astype("datetime64[ns]")
+            wall = local.to_numpy().view(np.int64)
     except (OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
         raise SchemaError(
             f"column {column!r} has timestamps outside 1677-09-22..2262-04-11: {exc}"

@@ -429,6 +429,7 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         values = self._values(X)
         if len(X) == 0:
             raise SegkitError("cannot fit RFMScorer on an empty customer table")
+        segment_map = self._segment_map()
         edges: dict[str, np.ndarray[Any, Any]] = {}
         if self.method == "fixed":
             edges = self._fixed_edges()
@@ -447,7 +448,7 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                         stacklevel=2,
                     )
         self.bin_edges_ = edges
-        self.segment_map_ = self._segment_map()
+        self.segment_map_ = segment_map
         self.n_features_in_ = X.shape[1]
         self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         return self

@@ -1,0 +1,590 @@
+"""Bad input at every public entry point: a correct result or a SegkitError that says what to fix.
+
+Each case builds its input, calls one public function, and states what must
+happen: ``ok`` (with a check of the result) or the SegkitError subclass and a
+pattern its message must match. No case may end in a raw KeyError,
+TypeError, IndexError or ValueError from pandas or numpy internals, and no
+warning may escape (pytest turns warnings into errors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import segkit
+from segkit.errors import ColumnNotFoundError, ParameterError, SchemaError, SegkitError
+
+COLS = {"customer": "cid", "timestamp": "ts", "amount": "amount"}
+
+
+def base() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "cid": [1, 1, 2, 3, 3, 3],
+            "ts": pd.to_datetime(
+                [
+                    "2024-01-01",
+                    "2024-02-01",
+                    "2024-01-15",
+                    "2024-01-03",
+                    "2024-01-03",
+                    "2024-03-01",
+                ]
+            ),
+            "amount": [10.0, 20.0, 5.0, 7.5, 7.5, 12.0],
+        }
+    )
+
+
+def with_(column: str, values: Any) -> Callable[[], pd.DataFrame]:
+    def make() -> pd.DataFrame:
+        df = base()
+        df[column] = values
+        return df
+
+    return make
+
+
+def at(column: str, row: int, value: Any, dtype: Any = None) -> Callable[[], pd.DataFrame]:
+    def make() -> pd.DataFrame:
+        df = base()
+        if dtype is not None:
+            df[column] = df[column].astype(dtype)
+        df.loc[row, column] = value
+        return df
+
+    return make
+
+
+# Inputs that summarize-like entry points must reject, with the message to expect.
+REJECT: list[tuple[str, Callable[[], Any], type[SegkitError], str]] = [
+    (
+        "missing customer column",
+        lambda: base().drop(columns="cid"),
+        ColumnNotFoundError,
+        r"'cid' not found",
+    ),
+    (
+        "misspelled amount",
+        lambda: base().rename(columns={"amount": "amount_"}),
+        ColumnNotFoundError,
+        r"did you mean 'amount_'",
+    ),
+    ("empty frame", lambda: base().iloc[:0], SchemaError, "empty"),
+    ("NaN amount", at("amount", 2, np.nan), SchemaError, r"missing value\(s\) at index \[2\]"),
+    ("+inf amount", at("amount", 1, np.inf), SchemaError, r"infinite value\(s\) at index \[1\]"),
+    ("-inf amount", at("amount", 0, -np.inf), SchemaError, r"infinite value\(s\) at index \[0\]"),
+    (
+        "string amounts",
+        with_("amount", ["10", "20", "5", "7.5", "7.5", "12"]),
+        SchemaError,
+        "must be numeric",
+    ),
+    ("boolean amounts", with_("amount", [True] * 6), SchemaError, "must be numeric"),
+    (
+        "object amounts of mixed types",
+        with_("amount", [10.0, "20", 5, None, 7.5, 12]),
+        SchemaError,
+        "must be numeric",
+    ),
+    (
+        "NaT timestamp",
+        at("ts", 3, pd.NaT),
+        SchemaError,
+        r"missing timestamp\(s\) \(NaT\) at index \[3\]",
+    ),
+    ("integer dates", with_("ts", [20240101] * 6), SchemaError, "holds numbers"),
+    ("float epoch", with_("ts", [1.7e9] * 6), SchemaError, "holds numbers"),
+    (
+        "unparseable strings",
+        with_("ts", ["2024-01-01", "x", "2024-01-02", "2024-01-03", "2024-01-03", "2024-01-04"]),
+        SchemaError,
+        r"not timestamps, at index \[1\]: \['x'\]",
+    ),
+    (
+        "mixed naive and aware strings",
+        with_(
+            "ts",
+            [
+                "2024-01-01T00:00+02:00",
+                "2024-01-01",
+                "2024-01-02",
+                "2024-01-03",
+                "2024-01-03",
+                "2024-01-04",
+            ],
+        ),
+        SchemaError,
+        "mixes timezone-aware and naive",
+    ),
+    (
+        "missing customer id",
+        at("cid", 4, None, "object"),
+        SchemaError,
+        r"missing customer id\(s\) at index \[4\]",
+    ),
+    (
+        "NaN customer id",
+        at("cid", 5, np.nan, "float64"),
+        SchemaError,
+        r"missing customer id\(s\) at index \[5\]",
+    ),
+    ("mixed-type ids", at("cid", 0, "one", "object"), SchemaError, "mixes customer ids of types"),
+    (
+        "MultiIndex columns",
+        lambda: base().set_axis(
+            pd.MultiIndex.from_tuples([("a", "cid"), ("a", "ts"), ("a", "amount")]), axis=1
+        ),
+        SchemaError,
+        "MultiIndex columns",
+    ),
+    (
+        "duplicated column names",
+        lambda: pd.concat([base(), base()["amount"]], axis=1),
+        SchemaError,
+        "duplicated column names",
+    ),
+    (
+        "a list, not a frame",
+        lambda: [[1, "2024-01-01", 3.0]],
+        SchemaError,
+        "must be a pandas DataFrame",
+    ),
+    ("a numpy array", lambda: np.zeros((3, 3)), SchemaError, "must be a pandas DataFrame"),
+    ("dates before 1677", with_("ts", ["1500-01-01"] * 6), SchemaError, "timestamps"),
+]
+
+# Inputs that must give a correct result.
+ACCEPT: list[tuple[str, Callable[[], pd.DataFrame], Callable[[pd.DataFrame], bool]]] = [
+    ("plain", base, lambda s: s["orders"].tolist() == [2, 1, 3]),
+    (
+        "duplicated rows are counted",
+        base,
+        lambda s: s.loc[3, "orders"] == 3 and s.loc[3, "x"] == 1,
+    ),
+    ("unsorted rows", lambda: base().iloc[::-1], lambda s: s["orders"].tolist() == [2, 1, 3]),
+    (
+        "duplicated index",
+        lambda: base().set_axis([0, 0, 1, 1, 2, 2]),
+        lambda s: s["orders"].tolist() == [2, 1, 3],
+    ),
+    (
+        "MultiIndex rows",
+        lambda: base().set_index(pd.MultiIndex.from_arrays([list("aabbcc"), range(6)])),
+        lambda s: len(s) == 3,
+    ),
+    ("string index", lambda: base().set_axis(list("uvwxyz")), lambda s: len(s) == 3),
+    (
+        "string ids",
+        with_("cid", ["a", "a", "b", "c", "c", "c"]),
+        lambda s: list(s.index) == ["a", "b", "c"],
+    ),
+    (
+        "unicode ids",
+        with_("cid", ["Zoë", "Zoë", "Łukasz", "日本", "日本", "日本"]),
+        lambda s: s.loc["日本", "orders"] == 3,
+    ),
+    (
+        "categorical ids",
+        with_("cid", pd.Categorical(["a", "a", "b", "c", "c", "c"])),
+        lambda s: list(s.index) == ["a", "b", "c"],
+    ),
+    (
+        "pyarrow string ids",
+        with_("cid", pd.array(["a", "a", "b", "c", "c", "c"], dtype="string[pyarrow]")),
+        lambda s: len(s) == 3,
+    ),
+    (
+        "huge integer ids",
+        with_("cid", [10**15, 10**15, 2, 3, 3, 3]),
+        lambda s: list(s.index) == [2, 3, 10**15],
+    ),
+    (
+        "negative integer ids",
+        with_("cid", [-1, -1, 2, 3, 3, 3]),
+        lambda s: list(s.index) == [-1, 2, 3],
+    ),
+    (
+        "uint ids",
+        with_("cid", np.array([1, 1, 2, 3, 3, 3], dtype=np.uint32)),
+        lambda s: len(s) == 3,
+    ),
+    ("float ids", with_("cid", [1.0, 1.0, 2.0, 3.0, 3.0, 3.0]), lambda s: len(s) == 3),
+    (
+        "ISO strings",
+        with_(
+            "ts",
+            ["2024-01-01", "2024-02-01", "2024-01-15", "2024-01-03", "2024-01-03", "2024-03-01"],
+        ),
+        lambda s: s.loc[1, "x"] == 1,
+    ),
+    (
+        "strings with times",
+        with_(
+            "ts",
+            [
+                "2024-01-01 10:00",
+                "2024-02-01 11:30",
+                "2024-01-15 00:00",
+                "2024-01-03 09:00",
+                "2024-01-03 18:00",
+                "2024-03-01 12:00",
+            ],
+        ),
+        lambda s: s.loc[3, "x"] == 1,
+    ),
+    (
+        "day-first strings in one format",
+        with_(
+            "ts",
+            ["01/01/2024", "01/02/2024", "15/01/2024", "03/01/2024", "03/01/2024", "01/03/2024"],
+        ),
+        lambda s: len(s) == 3,
+    ),
+    (
+        "dates as python date objects",
+        lambda: base().assign(ts=base()["ts"].dt.date),
+        lambda s: s.loc[1, "x"] == 1,
+    ),
+    (
+        "timezone-aware",
+        lambda: base().assign(ts=base()["ts"].dt.tz_localize("Europe/Paris")),
+        lambda s: str(s["first_purchase"].dt.tz) == "Europe/Paris",
+    ),
+    ("UTC", lambda: base().assign(ts=base()["ts"].dt.tz_localize("UTC")), lambda s: len(s) == 3),
+    (
+        "aware strings, one offset",
+        with_("ts", ["2024-01-01T00:00+02:00"] * 6),
+        lambda s: s["x"].tolist() == [0, 0, 0],
+    ),
+    (
+        "second resolution",
+        lambda: base().assign(ts=base()["ts"].astype("datetime64[s]")),
+        lambda s: s["orders"].tolist() == [2, 1, 3],
+    ),
+    (
+        "pyarrow timestamps",
+        lambda: base().assign(ts=base()["ts"].astype("timestamp[ns][pyarrow]")),
+        lambda s: len(s) == 3,
+    ),
+    (
+        "pyarrow amounts",
+        lambda: base().assign(amount=base()["amount"].astype("double[pyarrow]")),
+        lambda s: s.loc[1, "revenue"] == 30.0,
+    ),
+    (
+        "nullable Float64 amounts",
+        lambda: base().assign(amount=base()["amount"].astype("Float64")),
+        lambda s: s.loc[1, "revenue"] == 30.0,
+    ),
+    (
+        "integer amounts",
+        lambda: base().assign(amount=[10, 20, 5, 7, 7, 12]),
+        lambda s: s.loc[1, "revenue"] == 30.0,
+    ),
+    ("zero amounts", lambda: base().assign(amount=0.0), lambda s: s["revenue"].sum() == 0.0),
+    (
+        "negative amounts (returns)",
+        at("amount", 1, -20.0),
+        lambda s: s.loc[1, "revenue"] == -10.0 and s.loc[1, "orders"] == 1,
+    ),
+    ("one transaction", lambda: base().iloc[:1], lambda s: len(s) == 1 and s["x"].iloc[0] == 0),
+    (
+        "one customer",
+        lambda: base().assign(cid=7),
+        lambda s: len(s) == 1 and s["orders"].iloc[0] == 6,
+    ),
+    ("unicode column names", lambda: base().rename(columns={"cid": "клиент"}), None),
+    (
+        "extra columns of any type",
+        lambda: base().assign(tags=[["a"]] * 6, note=None),
+        lambda s: len(s) == 3,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "error", "pattern"), REJECT, ids=[c[0] for c in REJECT])
+@pytest.mark.parametrize("entry", ["summarize", "calibration_holdout", "profile"])
+def test_rejected(entry, name, make, error, pattern):
+    data = make()
+    before = data.copy(deep=True) if isinstance(data, pd.DataFrame) else None
+    with pytest.raises(error, match=pattern):
+        _call(entry, data)
+    if before is not None:
+        pd.testing.assert_frame_equal(data, before)
+
+
+@pytest.mark.parametrize(("name", "make", "check"), ACCEPT, ids=[c[0] for c in ACCEPT])
+def test_accepted(name, make, check):
+    data = make()
+    before = data.copy(deep=True)
+    cols = dict(COLS)
+    if "клиент" in data.columns:
+        cols["customer"] = "клиент"
+    s = segkit.summarize(data, **cols)
+    if check is not None:
+        assert check(s)
+    else:
+        assert s.index.name == "клиент"
+    pd.testing.assert_frame_equal(data, before)
+
+
+def _call(entry: str, data: Any) -> Any:
+    if entry == "summarize":
+        return segkit.summarize(data, **COLS)
+    if entry == "calibration_holdout":
+        return segkit.calibration_holdout(
+            data, **COLS, calibration_end="2024-01-20", observation_end="2024-03-01"
+        )
+    return segkit.profile(data, **COLS, lifecycle=None, clv=False, rules=None)
+
+
+# ------------------------------------------------------------------------- #
+# RFMScorer
+# ------------------------------------------------------------------------- #
+def table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "recency_days": np.arange(20.0),
+            "orders": np.arange(1, 21),
+            "revenue": np.linspace(5, 500, 20),
+        }
+    )
+
+
+RFM_REJECT = [
+    ("NaN recency", lambda: table().assign(recency_days=np.nan), {}, SchemaError, "missing value"),
+    ("inf revenue", lambda: table().assign(revenue=np.inf), {}, SchemaError, "infinite value"),
+    ("text orders", lambda: table().assign(orders="3"), {}, SchemaError, "must be numeric"),
+    (
+        "missing column",
+        lambda: table().drop(columns="orders"),
+        {},
+        ColumnNotFoundError,
+        "'orders'",
+    ),
+    ("bins=0", table, {"bins": 0}, ParameterError, r"in the range \[2, 9\]; got 0"),
+    ("bins='5'", table, {"bins": "5"}, ParameterError, "must be an int"),
+    ("bins=True", table, {"bins": True}, ParameterError, "must be an int"),
+    ("method typo", table, {"method": "quantiles"}, ParameterError, "got 'quantiles'"),
+    ("weights negative", table, {"weights": (1, -1, 1)}, ParameterError, "non-negative"),
+    ("weights zero", table, {"weights": (0, 0, 0)}, ParameterError, "positive sum"),
+    ("weights NaN", table, {"weights": (1, np.nan, 1)}, ParameterError, "three non-negative"),
+    ("segments bad type", table, {"segments": 5}, ParameterError, "must be a map name"),
+    ("segments unknown", table, {"segments": "rfm99"}, ParameterError, "unknown segment map"),
+    ("fixed without thresholds", table, {"method": "fixed"}, ParameterError, "needs thresholds"),
+    (
+        "fixed with too few",
+        table,
+        {
+            "method": "fixed",
+            "segments": None,
+            "thresholds": {"recency": [1], "frequency": [1], "monetary": [1]},
+        },
+        ParameterError,
+        "must be 4 increasing",
+    ),
+    (
+        "fixed unknown key",
+        table,
+        {
+            "method": "fixed",
+            "segments": None,
+            "thresholds": {
+                "recency": [1, 2, 3, 4],
+                "frequency": [1, 2, 3, 4],
+                "monetary": [1, 2, 3, 4],
+                "tenure": [1],
+            },
+        },
+        ParameterError,
+        "unknown keys",
+    ),
+    ("empty table", lambda: table().iloc[:0], {}, SegkitError, "empty customer table"),
+    ("column name not a string", table, {"recency": 3}, ParameterError, "must be a column name"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "params", "error", "pattern"), RFM_REJECT, ids=[c[0] for c in RFM_REJECT]
+)
+def test_rfm_rejected(name, make, params, error, pattern):
+    X = make()
+    before = X.copy()
+    with pytest.raises(error, match=pattern):
+        segkit.RFMScorer(**params).fit(X)
+    pd.testing.assert_frame_equal(X, before)
+
+
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        ("one customer", lambda: table().iloc[:1]),
+        ("constant columns", lambda: table().assign(recency_days=5.0, orders=1, revenue=10.0)),
+        ("duplicated index", lambda: table().set_axis([0] * 20)),
+        ("integer revenue", lambda: table().assign(revenue=np.arange(20))),
+        ("nullable ints", lambda: table().astype({"orders": "Int64"})),
+        ("pyarrow doubles", lambda: table().astype({"revenue": "double[pyarrow]"})),
+        (
+            "10^5 customers with one order each",
+            lambda: pd.DataFrame(
+                {
+                    "recency_days": np.arange(10**5) % 365,
+                    "orders": 1,
+                    "revenue": np.arange(10**5) % 97 + 1.0,
+                }
+            ),
+        ),
+    ],
+)
+def test_rfm_degenerate_but_valid(name, make):
+    import warnings
+
+    X = make()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = segkit.RFMScorer(segments=None).fit_transform(X)
+    assert len(caught) <= 3  # at most one "too few distinct values" per dimension
+    assert out.index.equals(X.index)
+    assert out[["r_score", "f_score", "m_score"]].isin(range(1, 6)).all().all()
+
+
+# ------------------------------------------------------------------------- #
+# Readers and the CLI
+# ------------------------------------------------------------------------- #
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            [
+                "rfm",
+                "missing.csv",
+                "--customer",
+                "a",
+                "--timestamp",
+                "b",
+                "--amount",
+                "c",
+                "-o",
+                "o.csv",
+            ],
+            "no such file",
+        ),
+        (
+            [
+                "rfm",
+                "{src}",
+                "--customer",
+                "nope",
+                "--timestamp",
+                "ts",
+                "--amount",
+                "amount",
+                "-o",
+                "o.csv",
+            ],
+            "'nope'",
+        ),
+        (
+            [
+                "rfm",
+                "{src}",
+                "--customer",
+                "cid",
+                "--timestamp",
+                "ts",
+                "--amount",
+                "amount",
+                "--bins",
+                "1",
+                "-o",
+                "o.csv",
+            ],
+            "bins",
+        ),
+        (
+            [
+                "rfm",
+                "{src}",
+                "--customer",
+                "cid",
+                "--timestamp",
+                "ts",
+                "--amount",
+                "amount",
+                "--segments",
+                "rfm7",
+                "-o",
+                "o.csv",
+            ],
+            "unknown segment map",
+        ),
+        (
+            [
+                "rfm",
+                "{src}",
+                "--customer",
+                "cid",
+                "--timestamp",
+                "ts",
+                "--amount",
+                "amount",
+                "--as-of",
+                "soon",
+                "-o",
+                "o.csv",
+            ],
+            "as_of must be a date",
+        ),
+        (
+            [
+                "rfm",
+                "{txt}",
+                "--customer",
+                "cid",
+                "--timestamp",
+                "ts",
+                "--amount",
+                "amount",
+                "-o",
+                "o.csv",
+            ],
+            "use a .csv or .parquet",
+        ),
+        (
+            [
+                "report",
+                "{src}",
+                "--customer",
+                "cid",
+                "--timestamp",
+                "ts",
+                "--amount",
+                "amount",
+                "-o",
+                "{tmp}/no/such/dir/r.html",
+            ],
+            "does not exist",
+        ),
+    ],
+)
+def test_cli_errors_are_one_line(argv, message, tmp_path, capsys, monkeypatch):
+    from segkit.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    src = tmp_path / "tx.csv"
+    base().to_csv(src, index=False)
+    txt = tmp_path / "tx.json"
+    txt.write_text("{}")
+    argv = [a.format(src=src, txt=txt, tmp=tmp_path) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("segkit: error: ")
+    assert message in err
+    assert err.count("\n") == 1
+    assert not (tmp_path / "o.csv").exists()
