@@ -424,63 +424,142 @@ def _pareto_piece(
     return value, d_rho, d_s, d_alpha, d_beta
 
 
-def _pareto_rows(
-    r: Param, alpha: Param, s: Param, beta: Param, x: Array, t_x: Array, T: Array
-) -> tuple[Array, Array, Array]:
-    """Per-row log-likelihood of the Pareto/NBD; see :func:`pareto_nbd_log_likelihood`.
+_PAIR_CACHE: list[tuple[Array, Array, Array, tuple[Array, Array, npt.NDArray[np.intp]]]] = []
 
-    Returns ``(ll, grad, log_alive_share)``; ``grad`` columns are the
-    log-parameters (r, alpha, s, beta).
+
+def _pairs_of(x: Array, t_x: Array, T: Array) -> tuple[Array, Array, npt.NDArray[np.intp]]:
+    """Distinct ``(x, t)`` pairs over ``t_x`` and ``T`` (cached for the same arrays).
+
+    An optimiser evaluates the likelihood on the same arrays many times; the
+    cache holds the last arrays themselves (compared by identity), so the
+    factorisation is done once per fit.
     """
-    n = x.size
-    scalar = np.ndim(r) == 0
-    xs, idx = _per_x(x, scalar)
-    base = _take(gammaln(r + xs) - gammaln(r), idx)
-    dr0 = _take(digamma(r + xs) - digamma(r), idx)
-    rho = r + x
-    alpha_v = np.broadcast_to(alpha, (n,))
-    beta_v = np.broadcast_to(beta, (n,))
-    s_v = np.broadcast_to(s, (n,))
-    rho_v = np.broadcast_to(rho, (n,))
+    if _PAIR_CACHE:
+        cx, ctx, cT, result = _PAIR_CACHE[0]
+        if cx is x and ctx is t_x and cT is T:
+            return result
+    result = _unique_pairs(np.concatenate([x, x]), np.concatenate([t_x, T]))
+    _PAIR_CACHE[:] = [(x, t_x, T, result)]
+    return result
+
+
+def _pareto_block(
+    r: Param,
+    alpha: Param,
+    s: Param,
+    beta: Param,
+    head: Array,
+    rho: Array,
+    t_x: Array,
+    T: Array,
+    at_tx: tuple[Array, ...],
+    at_T: tuple[Array, ...],
+) -> tuple[Array, Array, Array, Array, Array, Array]:
+    """Per-row log-likelihood (without the x-only digamma term) and gradient pieces.
+
+    ``at_tx`` and ``at_T`` are ``_pareto_piece`` at ``t_x`` and ``T``. Returns
+    ``(ll, g_r, g_alpha, g_s, g_beta, log_alive_share)`` with gradients in the
+    natural parameters (``g_r`` without the ``ψ(r+x) - ψ(r)`` term).
+    """
+    v_tx, dr_tx, ds_tx, da_tx, db_tx = at_tx
+    v_T, dr_T, ds_T, da_T, db_T = at_T
     log_a = np.log(alpha)
     log_b = np.log(beta)
     log_aT = np.log(alpha + T)
     log_bT = np.log(beta + T)
     l1 = -rho * log_aT - s * log_bT
+    q = np.where(t_x < T, np.exp(np.minimum(v_T - v_tx, 0.0)), 0.0)
+    open_ = (t_x < T) & (q < 1.0)  # q == 1 in floating point: the integral is 0
+    q = np.where(open_, q, 0.0)
+    one_m_q = 1.0 - q
+    l2 = np.where(open_, np.log(s) - np.log(rho + s) + v_tx + np.log(one_m_q), -1e300)
+    d = l2 - l1
+    e = np.exp(-np.abs(d))
+    w2 = np.where(d > 0, 1.0, e) / (1.0 + e)
+    w1 = 1.0 - w2
+    lse = l1 + np.maximum(d, 0.0) + np.log1p(e)
+    w2q = np.where(open_, w2 / one_m_q, 0.0)
+    ll = head + r * log_a + s * log_b + lse
+    g_r = log_a - w1 * log_aT - w2 / (rho + s) + w2q * (dr_tx - q * dr_T)
+    g_alpha = r / alpha - w1 * rho / (alpha + T) + w2q * (da_tx - q * da_T)
+    g_s = log_b - w1 * log_bT + w2 * (1.0 / s - 1.0 / (rho + s)) + w2q * (ds_tx - q * ds_T)
+    g_beta = s / beta - w1 * s / (beta + T) + w2q * (db_tx - q * db_T)
+    return ll, g_r, g_alpha, g_s, g_beta, l1 - lse
 
-    if scalar and np.ndim(alpha) == 0 and np.ndim(s) == 0 and np.ndim(beta) == 0:
+
+def _pareto_rows(
+    r: Param,
+    alpha: Param,
+    s: Param,
+    beta: Param,
+    x: Array,
+    t_x: Array,
+    T: Array,
+    weights: Array | None = None,
+) -> tuple[Any, Array, Array]:
+    """Per-row log-likelihood of the Pareto/NBD; see :func:`pareto_nbd_log_likelihood`.
+
+    Returns ``(ll, grad, log_alive_share)``; ``grad`` columns are the
+    log-parameters (r, alpha, s, beta). With ``weights`` and shared
+    parameters, returns the weighted sums (a float, a gradient of shape (4,)
+    and an empty array), processing the rows in cache-sized blocks.
+    """
+    n = x.size
+    scalar = all(np.ndim(p) == 0 for p in (r, alpha, s, beta))
+    xs, idx = _per_x(x, scalar)
+    head_x = gammaln(r + xs) - gammaln(r)
+    dr_x = digamma(r + xs) - digamma(r)
+    scale = np.array([r, alpha, s, beta]) if scalar else None
+    if scalar:
         # the hypergeometric pieces depend on (x, t) only: evaluate each distinct
         # pair once (far fewer than rows when t is on a day or week grid)
-        ux, ut, inv = _unique_pairs(np.concatenate([x, x]), np.concatenate([t_x, T]))
+        ux, ut, inv = _pairs_of(x, t_x, T)
         m = ux.size
         parts = _pareto_piece(r + ux, np.full(m, s), np.full(m, alpha), np.full(m, beta), ut)
-        v, d_rho, d_s, d_al, d_be = (p[inv] for p in parts)
+        if weights is not None and idx is not None:
+            sums = np.zeros(5)
+            for start in range(0, n, _BLOCK):
+                blk = slice(start, start + _BLOCK)
+                stop = min(start + _BLOCK, n)
+                i_tx, i_T = inv[start:stop], inv[n + start : n + stop]
+                ib, wb = idx[blk], weights[blk]
+                ll, g_r, g_a, g_s, g_b, _ = _pareto_block(
+                    r,
+                    alpha,
+                    s,
+                    beta,
+                    head_x[ib],
+                    r + x[blk],
+                    t_x[blk],
+                    T[blk],
+                    tuple(p[i_tx] for p in parts),
+                    tuple(p[i_T] for p in parts),
+                )
+                sums += [wb @ ll, wb @ g_r, wb @ g_a, wb @ g_s, wb @ g_b]
+            per_x = np.bincount(idx, weights=weights, minlength=xs.size)
+            grad_sum = sums[1:] + np.array([float(dr_x @ per_x), 0.0, 0.0, 0.0])
+            assert scale is not None
+            return float(sums[0]), grad_sum * scale, np.empty(0)
+        at_tx = tuple(p[inv[:n]] for p in parts)
+        at_T = tuple(p[inv[n:]] for p in parts)
     else:
         both = np.concatenate([t_x, T])
-        v, d_rho, d_s, d_al, d_be = _pareto_piece(
-            np.tile(rho_v, 2), np.tile(s_v, 2), np.tile(alpha_v, 2), np.tile(beta_v, 2), both
+        rho2 = np.tile(np.broadcast_to(r + x, (n,)), 2)
+        parts = _pareto_piece(
+            rho2,
+            np.tile(np.broadcast_to(s, (n,)), 2),
+            np.tile(np.broadcast_to(alpha, (n,)), 2),
+            np.tile(np.broadcast_to(beta, (n,)), 2),
+            both,
         )
-    v_tx, v_T = v[:n], v[n:]
-    diff = np.minimum(v_T - v_tx, 0.0)
-    open_ = t_x < T
-    q = np.where(open_, np.exp(diff), 0.0)
-    one_m_q = 1.0 - q
-    log1mq = np.where(open_, np.log1p(-np.where(open_, q, 0.0)), 0.0)
-    l2 = np.where(open_, np.log(s) - np.log(rho + s) + v_tx + log1mq, -np.inf)
-    lse = np.logaddexp(l1, l2)
-    w1 = np.exp(l1 - lse)
-    w2 = np.exp(l2 - lse)
-
-    def piece_grad(d: Array) -> Array:
-        return np.where(open_, (d[:n] - q * d[n:]) / np.where(open_, one_m_q, 1.0), 0.0)
-
-    ll = base + r * log_a + s * log_b + lse
-    g_r = dr0 + log_a - w1 * log_aT + w2 * (-1.0 / (rho + s) + piece_grad(d_rho))
-    g_alpha = r / alpha - w1 * rho / (alpha + T) + w2 * piece_grad(d_al)
-    g_s = log_b - w1 * log_bT + w2 * (1.0 / s - 1.0 / (rho + s) + piece_grad(d_s))
-    g_beta = s / beta - w1 * s / (beta + T) + w2 * piece_grad(d_be)
-    grad = np.column_stack([g_r * r, g_alpha * alpha, g_s * s, g_beta * beta])
-    return ll, grad, l1 - lse
+        at_tx = tuple(p[:n] for p in parts)
+        at_T = tuple(p[n:] for p in parts)
+    ll, g_r, g_a, g_s, g_b, log_alive = _pareto_block(
+        r, alpha, s, beta, _take(head_x, idx), r + x, t_x, T, at_tx, at_T
+    )
+    g_r = g_r + _take(dr_x, idx)
+    grad = np.column_stack([g_r * r, g_a * alpha, g_s * s, g_b * beta])
+    return ll, grad, log_alive
 
 
 def pareto_nbd_log_likelihood(
@@ -523,8 +602,14 @@ def pareto_nbd_log_likelihood(
     -9.5543
     """
     r, alpha, s, beta = np.exp(_f64(log_params))
-    ll, grad, _ = _pareto_rows(r, alpha, s, beta, _f64(x), _f64(t_x), _f64(T))
-    return _sum_rows(ll, grad, weights)
+    xa = np.atleast_1d(_f64(x))
+    w = np.ones(xa.size) if weights is None else np.atleast_1d(_f64(weights))
+    ll, grad, _ = _pareto_rows(
+        r, alpha, s, beta, xa, np.atleast_1d(_f64(t_x)), np.atleast_1d(_f64(T)), w
+    )
+    if np.ndim(ll) == 0:
+        return float(ll), grad
+    return _sum_rows(ll, grad, w)
 
 
 # ---------------------------------------------------------------------------

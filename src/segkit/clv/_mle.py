@@ -51,16 +51,23 @@ class MLEResult:
     iterations: int
 
 
-def hessian(func: Objective, theta: Array, scale: float = 1.0) -> Array:
-    """Symmetrised central-difference Jacobian of the analytic gradient."""
+def hessian(func: Objective, theta: Array, grad: Array | None = None) -> Array:
+    """Symmetrised finite-difference Jacobian of the analytic gradient.
+
+    Central differences by default; with ``grad`` (the gradient at ``theta``)
+    forward differences, which halve the number of gradient evaluations.
+    """
     k = theta.size
     out = np.empty((k, k))
     for i in range(k):
         h = 1e-5 * max(1.0, abs(float(theta[i])))
         step = np.zeros(k)
         step[i] = h
-        out[i] = (func(theta + step)[1] - func(theta - step)[1]) / (2.0 * h)
-    return 0.5 * (out + out.T) * scale
+        if grad is None:
+            out[i] = (func(theta + step)[1] - func(theta - step)[1]) / (2.0 * h)
+        else:
+            out[i] = (func(theta + step)[1] - grad) / h
+    return 0.5 * (out + out.T)
 
 
 def maximize(
@@ -198,7 +205,7 @@ def _polish(
     Returns the polished point and that Hessian (of the objective).
     """
     value, grad = objective(theta)
-    hess_full = hessian(objective, theta)
+    hess_full = hessian(objective, theta, grad)
     free = (theta > low + 1e-6) & (theta < high - 1e-6)
     if not free.any():
         return theta, hess_full

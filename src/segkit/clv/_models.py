@@ -663,6 +663,13 @@ class ParetoNBD(_ContinuousModel):
         r, alpha, s, beta = params
         return _pareto_rows(r, alpha, s, beta, x, t_x, T)
 
+    def _summed(
+        self, params: list[Any], x: Array, t_x: Array, T: Array, w: Array
+    ) -> tuple[float, Array] | None:
+        r, alpha, s, beta = params
+        ll, grad, _ = _pareto_rows(r, alpha, s, beta, x, t_x, T, w)
+        return (float(ll), grad) if np.ndim(ll) == 0 else None
+
     def _limit_flags(
         self, params: pd.Series, stats: dict[str, Array]
     ) -> list[tuple[tuple[str, ...], str]]:
