@@ -476,3 +476,33 @@ def test_cluster_plot():
         assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
     finally:
         plt.close("all")
+
+
+labels = st.dictionaries(
+    st.integers(0, 30), st.one_of(st.none(), st.sampled_from(["a", "b", "c"])), max_size=25
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(labels, labels)
+def test_migration_invariants(before, after):
+    b, a = pd.Series(before, dtype=object), pd.Series(after, dtype=object)
+    m = migration(b, a)
+    counts = m.counts.to_numpy()
+    assert counts.sum() == len(set(before) | set(after))
+    assert m.n_new == len(set(after) - set(before)) == counts[-1].sum()
+    assert m.n_gone == len(set(before) - set(after)) == counts[:, -1].sum()
+    assert counts[-1, -1] == 0
+    assert m.n_stayed + m.n_moved == len(set(before) & set(after))
+    same = sum(1 for k in set(before) & set(after) if before[k] == after[k])
+    assert m.n_stayed == same
+    if m.n_stayed + m.n_moved:
+        assert 0 <= m.stability <= 1
+    # swapping the dates transposes the table between the segments
+    back = migration(a, b)
+    assert back.n_new == m.n_gone
+    assert back.n_stayed == m.n_stayed
+    inner = m.counts.iloc[:-1, :-1]
+    pd.testing.assert_frame_equal(
+        back.counts.iloc[:-1, :-1].T, inner, check_names=False, check_index_type=False
+    )
