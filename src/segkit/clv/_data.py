@@ -132,6 +132,19 @@ def read_columns(
     return Columns(index=df.index, values=values, weights=w, covariates=z)
 
 
+def _codes(values: Array) -> tuple[npt.NDArray[np.int64], int]:
+    """Integer codes of a column: the values themselves when they are small
+    whole numbers (days, counts), otherwise hash-table codes."""
+    if values.size and values.dtype.kind in "fiu":
+        low, high = float(values.min()), float(values.max())
+        if low >= 0 and high < 2**20:
+            as_int = values.astype(np.int64)
+            if np.array_equal(as_int, values):
+                return as_int, int(high) + 1
+    codes, uniques = pd.factorize(values)
+    return codes.astype(np.int64), len(uniques)
+
+
 def compress(
     arrays: Sequence[Array], weights: Array
 ) -> tuple[list[Array], Array, npt.NDArray[np.intp]]:
@@ -146,12 +159,12 @@ def compress(
     key = np.zeros(n, dtype=np.int64)
     span = 1
     for values in arrays:
-        codes, uniques = pd.factorize(values)
-        if span * max(len(uniques), 1) >= 2**62:  # combine early to stay within int64
+        codes, size = _codes(np.asarray(values))
+        if span * max(size, 1) >= 2**62:  # combine early to stay within int64
             key = pd.factorize(key)[0].astype(np.int64)
             span = int(key.max()) + 1 if n else 1
-        key = key * len(uniques) + codes
-        span *= max(len(uniques), 1)
+        key = key * size + codes
+        span *= max(size, 1)
     codes, _ = pd.factorize(key)
     inverse: npt.NDArray[np.intp] = np.asarray(codes, dtype=np.intp)
     m = int(inverse.max()) + 1 if n else 0

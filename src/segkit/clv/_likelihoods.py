@@ -517,6 +517,7 @@ def _pareto_rows(
         m = ux.size
         parts = _pareto_piece(r + ux, np.full(m, s), np.full(m, alpha), np.full(m, beta), ut)
         if weights is not None and idx is not None:
+            table = np.column_stack(parts)  # one gather per block instead of five
             sums = np.zeros(5)
             for start in range(0, n, _BLOCK):
                 blk = slice(start, start + _BLOCK)
@@ -532,8 +533,8 @@ def _pareto_rows(
                     r + x[blk],
                     t_x[blk],
                     T[blk],
-                    tuple(p[i_tx] for p in parts),
-                    tuple(p[i_T] for p in parts),
+                    tuple(table[i_tx].T),
+                    tuple(table[i_T].T),
                 )
                 sums += [wb @ ll, wb @ g_r, wb @ g_a, wb @ g_s, wb @ g_b]
             per_x = np.bincount(idx, weights=weights, minlength=xs.size)
