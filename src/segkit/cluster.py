@@ -174,6 +174,10 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         ``n_clusters``: the score of the final clustering on the sample).
     inertia_ : float
         Sum of squared distances to the centroids, in the scaled space.
+    scale_mean_, scale_std_ : ndarray
+        Mean and standard deviation of each (log-)feature used for scaling.
+    scaled_centers_ : ndarray
+        The centroids in the scaled space (what ``predict`` measures against).
     rule_conditions_ : list of (int, str)
         ``(cluster, condition)`` per tree leaf, in the rule language.
     fidelity_ : float
@@ -377,11 +381,9 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         tree_seed = int(rng.randint(np.iinfo(np.int32).max))
 
         forward = self._forward(raw)
-        self.scale_mean_ = forward.mean(axis=0)
-        self.scale_std_ = (
-            forward.std(axis=0) if self.scaling is not None else np.ones(len(features))
-        )
-        Xs = (forward - self.scale_mean_) / self.scale_std_
+        center = forward.mean(axis=0)
+        spread = forward.std(axis=0) if self.scaling is not None else np.ones(len(features))
+        Xs = (forward - center) / spread
 
         auto = self.n_clusters == "auto"
         if n < ks[0] or (auto and n < 3):
@@ -399,6 +401,7 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
                 f"{owner}: the data has fewer distinct points than the smallest k "
                 f"({ks[0]}); lower k_range or add features"
             )
+        self.scale_mean_, self.scale_std_ = center, spread
         self._store(df, raw, Xs, model, features, int(model.n_clusters))
         self.silhouette_scores_ = pd.Series(scores, name="silhouette", dtype=np.float64)
         self.silhouette_scores_.index.name = "k"
