@@ -190,6 +190,8 @@ def test_bootstrap_interval_is_seeded_and_covers(
     assert list(first.columns) == ["estimate", "lower", "upper"]
     assert (first["lower"] <= first["estimate"]).all()
     assert (first["estimate"] <= first["upper"]).all()
+    alive = bgnbd.p_alive(rows, n_boot=20, seed=1)
+    assert ((alive["lower"] <= alive["estimate"]) & (alive["upper"] <= 1.0)).all()
     draws = bgnbd.bootstrap_params(20, seed=1)
     assert draws.shape == (20, 4)
     # the spread of the replicates is of the size of the standard errors

@@ -230,7 +230,15 @@ class _ContinuousModel(FittedModel):
     def _log_alive(self, params: list[Any], x: Array, t_x: Array, T: Array) -> Array:
         return self._rows(params, x, t_x, T)[2]
 
-    def p_alive(self, data: Any, t: float = 0.0) -> pd.Series:
+    def p_alive(
+        self,
+        data: Any,
+        t: float = 0.0,
+        *,
+        n_boot: int = 0,
+        level: float = 0.95,
+        seed: int = 0,
+    ) -> Any:
         """Probability that each customer is still active.
 
         Parameters
@@ -240,12 +248,17 @@ class _ContinuousModel(FittedModel):
         t : float, default 0
             Time after the end of the observation period (``T``) at which to
             evaluate; 0 gives P(alive at T).
+        n_boot, level, seed
+            Bootstrap interval, as in :meth:`expected_purchases`.
 
         Returns
         -------
-        Series
-            Aligned on ``data.index``.
+        Series aligned on ``data.index`` (DataFrame with ``estimate``,
+        ``lower``, ``upper`` when ``n_boot > 0``)
         """
+        if n_boot:
+            estimate = self.p_alive(data, t)
+            return self._interval(lambda m: m.p_alive(data, t), estimate, n_boot, level, seed)
         tt = check_horizon(t)
         index, x, t_x, T, params = self._stats_for(data)
         log_alive = self._log_alive(params, x, t_x, T)
