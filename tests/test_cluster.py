@@ -175,6 +175,29 @@ def test_clone_get_params_pickle(planted_fit):
     assert restored.to_rules() == seg.to_rules()
 
 
+@pytest.mark.parametrize(
+    "check",
+    [
+        "check_no_attributes_set_in_init",
+        "check_parameters_default_constructible",
+        "check_get_params_invariance",
+        "check_set_params",
+    ],
+)
+def test_sklearn_parameter_checks(check):
+    from sklearn.utils import estimator_checks
+
+    getattr(estimator_checks, check)("KMeansSegmenter", KMeansSegmenter())
+
+
+def test_in_a_pipeline(planted_fit):
+    from sklearn.pipeline import make_pipeline
+
+    table, truth, _ = planted_fit
+    pipe = make_pipeline(KMeansSegmenter(n_clusters=3, random_state=0)).fit(table)
+    assert adjusted_rand_score(truth, pipe.predict(table)) > 0.9
+
+
 def test_other_column_names_and_quoting():
     table, _truth = planted(150)
     table = table.rename(columns={"revenue": "net revenue", "orders": "in"})
