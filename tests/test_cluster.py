@@ -85,6 +85,25 @@ def test_rules_reproduce_clusters_in_the_tag_engine(planted_fit):
     assert adjusted_rand_score(truth, by_rules.fillna("none")) > 0.9
 
 
+def test_rule_table_counts_match_the_engine(planted_fit):
+    table, _, seg = planted_fit
+    rt = seg.rule_table_
+    assert list(rt.columns) == ["cluster", "name", "when", "customers", "purity"]
+    assert rt["customers"].sum() == len(table)  # leaves partition the customers
+    assert rt["cluster"].is_monotonic_increasing
+    from segkit.tagging import evaluate
+
+    for row in rt.itertuples():
+        mask = evaluate(row.when, table).to_numpy(dtype=bool, na_value=False)
+        assert mask.sum() == row.customers
+        assert np.mean(seg.labels_[mask] == row.cluster) == pytest.approx(row.purity)
+    rules = seg.to_rules()
+    assert [r.when for r in rules] == rt["when"].tolist()
+    assert "this rule matched" in rules[0].description
+    # weighted purity is the fidelity
+    assert (rt["customers"] * rt["purity"]).sum() / len(table) == pytest.approx(seg.fidelity_)
+
+
 def test_rule_group_can_be_renamed(planted_fit):
     _, _, seg = planted_fit
     assert {r.group for r in seg.to_rules(group="kmeans")} == {"kmeans"}

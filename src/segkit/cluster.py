@@ -178,8 +178,11 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         Mean and standard deviation of each (log-)feature used for scaling.
     scaled_centers_ : ndarray
         The centroids in the scaled space (what ``predict`` measures against).
-    rule_conditions_ : list of (int, str)
-        ``(cluster, condition)`` per tree leaf, in the rule language.
+    rule_table_ : DataFrame
+        One row per rule, sorted by cluster: ``cluster``, ``name``, ``when``
+        (the condition in the rule language), ``customers`` (training
+        customers the rule matches) and ``purity`` (the share of them in the
+        cluster).
     fidelity_ : float
         Share of training customers that the rules put in their k-means
         cluster (NaN when ``rule_depth`` is None).
@@ -537,13 +540,17 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         self.profiles_ = profiles
 
     def _fit_rules(self, raw: _FloatArray, features: list[str], seed: int) -> None:
+        columns = ["cluster", "name", "when", "customers", "purity"]
         if self.rule_depth is None:
-            self.rule_conditions_: list[tuple[int, str]] = []
+            self.rule_table_ = pd.DataFrame(columns=columns)
             self.fidelity_ = float("nan")
             return
         tree = DecisionTreeClassifier(max_depth=self.rule_depth, random_state=seed)
         tree.fit(raw, self.labels_)
-        self.rule_conditions_ = _tree_conditions(tree, raw, features)
+        leaves = sorted(_tree_conditions(tree, raw, self.labels_, features), key=lambda r: r[0])
+        table = pd.DataFrame(leaves, columns=["cluster", "when", "customers", "purity"])
+        table.insert(1, "name", [self.names_[c] for c in table["cluster"]])
+        self.rule_table_ = table[columns]
         frame = pd.DataFrame(raw, columns=features)
         assigned = self._rule_labels(frame)
         self.fidelity_ = float(np.mean(assigned == self.labels_))
@@ -615,14 +622,21 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             ``TagEngine(rules).apply(table)``; on the training customers they
             agree with ``labels_`` for a share ``fidelity_``.
         """
-        check_fitted(self, "rule_conditions_")
+        check_fitted(self, "rule_table_")
         if self.rule_depth is None:
             raise ParameterError(
                 "this KMeansSegmenter was fitted with rule_depth=None; refit with "
                 "rule_depth=3 (or another depth) to get rules"
             )
         rules = []
-        for label, when in sorted(self.rule_conditions_, key=lambda item: item[0]):
+        table = self.rule_table_
+        for label, when, matched, purity in zip(
+            table["cluster"].tolist(),
+            table["when"].tolist(),
+            table["customers"].tolist(),
+            table["purity"].tolist(),
+            strict=True,
+        ):
             customers = int(self.profiles_["customers"].iloc[label])
             share = float(self.profiles_["share"].iloc[label])
             rules.append(
@@ -631,8 +645,9 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
                     when,
                     group=group,
                     description=(
-                        f"k-means cluster {label} of {self.n_clusters_}: "
-                        f"{customers} customers ({share:.1%}) at fit"
+                        f"k-means cluster {label} of {self.n_clusters_} ({customers} customers, "
+                        f"{share:.1%}); at fit this rule matched {matched} "
+                        f"customers, {purity:.1%} of them in the cluster"
                     ),
                 )
             )
@@ -657,9 +672,9 @@ def _unique(names: Any) -> list[str]:
 
 
 def _tree_conditions(
-    tree: DecisionTreeClassifier, raw: _FloatArray, features: list[str]
-) -> list[tuple[int, str]]:
-    """``(cluster, condition)`` per leaf of ``tree`` (same-cluster sibling leaves merged)."""
+    tree: DecisionTreeClassifier, raw: _FloatArray, labels: _IntArray, features: list[str]
+) -> list[tuple[int, str, int, float]]:
+    """``(cluster, condition, customers, purity)`` per leaf (same-cluster siblings merged)."""
     t = tree.tree_
     left, right, feature = t.children_left, t.children_right, t.feature
     classes = tree.classes_
@@ -681,11 +696,14 @@ def _tree_conditions(
         return result
 
     single_class(0)
-    out: list[tuple[int, str]] = []
+    out: list[tuple[int, str, int, float]] = []
 
     def walk(node: int, bounds: dict[int, list[tuple[float, str] | None]]) -> None:
-        if uniform[node] is not None:
-            out.append((int(uniform[node]), _condition(bounds, features)))  # type: ignore[arg-type]
+        cluster = uniform[node]
+        if cluster is not None:
+            matched = labels[rows(node)]
+            purity = float(np.mean(matched == cluster)) if matched.size else float("nan")
+            out.append((cluster, _condition(bounds, features), int(matched.size), purity))
             return
         j = int(feature[node])
         lo = float(raw[rows(left[node]), j].max())
