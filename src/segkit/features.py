@@ -243,8 +243,11 @@ def _timestamps(df: pd.DataFrame, column: str) -> tuple[_IntArray, _IntArray, An
 
 def _parse_timestamps(series: pd.Series, column: str) -> pd.Series:
     try:
-        parsed = pd.to_datetime(series, errors="coerce", format="ISO8601")
-    except (ValueError, TypeError) as exc:
+        with warnings.catch_warnings():
+            # pandas 2.2 warns (FutureWarning) where pandas 3 raises on mixed offsets.
+            warnings.simplefilter("error", FutureWarning)
+            parsed = pd.to_datetime(series, errors="coerce", format="ISO8601")
+    except (ValueError, TypeError, FutureWarning) as exc:
         text = str(exc)
         if "zone" in text.lower() or "offset" in text.lower() or "tz" in text.lower():
             raise SchemaError(
@@ -252,6 +255,14 @@ def _parse_timestamps(series: pd.Series, column: str) -> pd.Series:
                 f"offsets); parse it yourself, e.g. pd.to_datetime(df[{column!r}], utc=True)"
             ) from exc
         raise SchemaError(f"column {column!r} could not be read as timestamps: {text}") from exc
+    if getattr(parsed.dtype, "tz", None) is not None:
+        # Some pandas versions give naive strings the offset of the first aware one.
+        text = series[series.notna()].astype(str).str.strip()
+        if not text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).all():
+            raise SchemaError(
+                f"column {column!r} mixes timezone-aware and naive timestamps; parse it "
+                f"yourself, e.g. pd.to_datetime(df[{column!r}], utc=True)"
+            )
     failed = parsed.isna().to_numpy() & series.notna().to_numpy()
     if failed.any():
         # ISO 8601 failed for some rows: try one inferred format before giving up.

@@ -452,7 +452,7 @@ def write_crm(
         for name in names:
             if separator in name:
                 raise ParameterError(f"tag {name!r} contains the separator {separator!r}")
-        hit = tags.fillna(False).to_numpy(dtype=bool)
+        hit = tags.isin([True]).to_numpy(dtype=bool)  # NA and False are untagged
         out[tag_name] = [separator.join(names[row]) for row in hit]
     if path is not None:
         target = Path(path)

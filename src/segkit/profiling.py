@@ -329,7 +329,9 @@ def profile(
         whose columns exist).
     lifecycle : "default", Lifecycle or None
         Replayed monthly (``freq``) from ``lifecycle_start`` (default: 24
-        periods before ``as_of``) to ``as_of``.
+        periods before ``as_of``, or the first purchase if later) to
+        ``as_of``; ``lifecycle_state`` is the state on ``as_of`` itself (one
+        more step after the last period boundary).
     clv : bool
         Fit BG/NBD and Gamma-Gamma (weekly units) and add ``p_alive``,
         ``expected_purchases_90d``, ``expected_spend`` and ``clv``: the
@@ -441,6 +443,7 @@ def profile(
                 start=lifecycle_start,
                 end=stamp,
                 models=models,
+                table=table,
             )
             table["lifecycle_state"] = states.reindex(table.index)
     holdout = None
@@ -505,6 +508,7 @@ def _lifecycle(
     start: Any,
     end: pd.Timestamp,
     models: dict[str, Any],
+    table: pd.DataFrame,
 ) -> tuple[pd.DataFrame, Any, pd.Series]:
     from segkit.lifecycle import Lifecycle, default_lifecycle, flows
 
@@ -512,7 +516,7 @@ def _lifecycle(
     if not isinstance(machine, Lifecycle):
         raise ParameterError(f"lifecycle must be 'default', a Lifecycle or None; got {spec!r}")
     if start is None:
-        first = pd.Timestamp(tx[timestamp].min())
+        first = pd.Timestamp(table["first_purchase"].min())
         if first.tzinfo is not None:
             first = first.tz_localize(None)
         start = max((pd.Timestamp(end) - pd.DateOffset(months=24)).normalize(), first.normalize())
@@ -533,8 +537,23 @@ def _lifecycle(
         signup=signup if people is not None else None,
     )
     models["lifecycle"] = machine
-    current = machine.current(panel)
-    return panel, flows(panel), current["state"]
+    states = machine.current(panel)["state"]
+    # The panel ends at the last period boundary; one more step at as_of
+    # itself gives each customer's state on the profile's date.
+    features = table
+    missing = [c for c in machine.columns if c not in table.columns]
+    if missing:
+        extra = summarize(
+            tx,
+            customer=customer,
+            timestamp=timestamp,
+            amount=amount,
+            as_of=end,
+            windows=machine.windows,
+        )
+        features = table.join(extra[[c for c in missing if c in extra.columns]])
+    now = machine.step(features, states.reindex(features.index).astype(object), as_of=end)
+    return panel, flows(panel), now
 
 
 def _holdout(

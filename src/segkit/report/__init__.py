@@ -262,7 +262,7 @@ def _lifecycle(p: Profile, playbook: dict[str, dict[str, str]]) -> str:
 def _tags(p: Profile) -> str:
     if not p.tags:
         return ""
-    t = p.table[p.tags].fillna(False).astype(bool)
+    t = p.table[p.tags].isin([True])
     share = t.mean().sort_values(ascending=False)
     chart = _svg.bar_chart(
         [str(s).removeprefix("tag_") for s in share.index],
@@ -348,7 +348,7 @@ def _top_customers(p: Profile, playbook: dict[str, dict[str, str]]) -> str:
             )
             tags = ""
             if p.tags:
-                flags = sub.loc[idx, p.tags].fillna(False).astype(bool)
+                flags = sub.loc[idx, p.tags].isin([True])
                 mine = [str(tag).removeprefix("tag_") for tag in flags.index[flags.to_numpy()]]
                 tags = f"<td>{escape(', '.join(mine))}</td>"
             rows.append(
