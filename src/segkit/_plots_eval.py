@@ -31,20 +31,37 @@ def _axes(ax: Any) -> Any:
 
 
 def _heatmap(
-    ax: Any, matrix: Any, rows: list[str], cols: list[str], text: list[list[str]], cmap: str
+    ax: Any,
+    matrix: Any,
+    rows: list[str],
+    cols: list[str],
+    text: list[list[str]],
+    cmap: str,
+    *,
+    diverging: bool = False,
 ) -> None:
-    finite = np.where(np.isfinite(matrix), matrix, np.nan)
-    image = ax.imshow(finite, cmap=cmap, aspect="auto")
+    values = np.where(np.isfinite(matrix), matrix, np.nan)
+    shown = values[np.isfinite(values)]
+    if diverging:
+        limit = float(np.abs(shown).max()) if shown.size else 1.0
+        low, high = -limit, limit
+    else:
+        low = float(shown.min()) if shown.size else 0.0
+        high = float(shown.max()) if shown.size else 1.0
+    image = ax.imshow(values, cmap=cmap, aspect="auto", vmin=low, vmax=high)
     ax.set_xticks(range(len(cols)), cols, rotation=45, ha="right")
     ax.set_yticks(range(len(rows)), rows)
-    low, high = np.nanmin(finite) if np.isfinite(finite).any() else 0, np.nanmax(finite)
-    middle = (low + high) / 2 if np.isfinite(high) else 0
     for i in range(len(rows)):
         for j in range(len(cols)):
-            if text[i][j]:
-                dark = np.isfinite(finite[i, j]) and finite[i, j] > middle
-                ax.text(j, i, text[i][j], ha="center", va="center", fontsize=8,
-                        color="white" if dark else "black")  # fmt: skip
+            if not text[i][j]:
+                continue
+            v = values[i, j]
+            if diverging:
+                dark = bool(np.isfinite(v) and abs(v) > 0.5 * high)
+            else:
+                dark = bool(np.isfinite(v) and v > (low + high) / 2)
+            ax.text(j, i, text[i][j], ha="center", va="center", fontsize=8,
+                    color="white" if dark else "black")  # fmt: skip
     ax.figure.colorbar(image, ax=ax)
 
 
@@ -116,8 +133,6 @@ def plot_clusters(segmenter: KMeansSegmenter, ax: Any = None) -> Any:
         f"{name} ({share:.0%})"
         for name, share in zip(segmenter.names_, segmenter.profiles_["share"], strict=True)
     ]
-    _heatmap(ax, matrix, rows, [str(c) for c in z.columns], text, "RdBu_r")
-    limit = float(np.nanmax(np.abs(matrix))) if matrix.size else 1.0
-    ax.images[-1].set_clim(-limit, limit)
+    _heatmap(ax, matrix, rows, [str(c) for c in z.columns], text, "RdBu_r", diverging=True)
     ax.set_title("Clusters vs the population (standard deviations)", fontsize=10)
     return ax
