@@ -449,3 +449,25 @@ def test_predict_checks_input(planted_fit):
         seg.predict(pd.DataFrame({"recency_days": [1.0], "orders": [1], "revenue": [-3.0]}))
     empty = seg.predict(pd.DataFrame({"recency_days": [], "orders": [], "revenue": []}))
     assert len(empty) == 0
+
+
+def test_clusters_clv_outputs(cdnow):
+    clv = pytest.importorskip("segkit.clv")
+    ch = segkit.calibration_holdout(
+        cdnow,
+        customer="customer_id",
+        timestamp="date",
+        amount="amount",
+        calibration_end="1997-09-30",
+        observation_end="1998-06-30",
+        unit="W",
+    )
+    model = clv.BetaGeo().fit(ch)
+    table = ch.assign(expected_purchases=model.expected_purchases(52.0, ch))
+    seg = KMeansSegmenter(
+        features=["expected_purchases", "revenue"], n_clusters=3, random_state=0
+    ).fit(table)
+    assert seg.fidelity_ > 0.9
+    top = seg.profiles_["expected_purchases_mean"].idxmax()
+    assert "high expected purchases" in seg.names_[top]
+    assert any("expected_purchases" in r.when for r in seg.to_rules())
