@@ -90,14 +90,17 @@ try:
     del parts
     table = segkit.summarize(tx, customer="customer_id", timestamp="timestamp",
                              amount="amount", as_of=sys.argv[4])
-    scores = segkit.RFMScorer().fit(table).transform(table)
+    scorer = segkit.RFMScorer().fit(table)
+    scores = scorer.transform(table)
+    edges = {k: v.tolist() for k, v in scorer.bin_edges_.items()}
     status = "completed"
 except MemoryError:
-    status = "MemoryError"
+    status, edges = "MemoryError", None
     n = n if "n" in dir() else 0
 elapsed = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"status": status, "rows": n, "seconds": elapsed, "peak_rss": peak}))
+print(json.dumps({"status": status, "rows": n, "seconds": elapsed, "peak_rss": peak,
+                  "edges": edges}))
 """
 
 
@@ -119,7 +122,9 @@ def run_pandas(folder: Path, max_rows: int, limit_bytes: int) -> dict[str, objec
 # --------------------------------------------------------------------------- #
 # Dask on a LocalCluster
 # --------------------------------------------------------------------------- #
-def run_dask(folder: Path, repeat: int, memory_limit: str) -> list[float]:
+def run_dask(
+    folder: Path, repeat: int, memory_limit: str
+) -> tuple[list[float], dict[str, list[float]]]:
     import dask.dataframe as dd
     from dask.distributed import Client, LocalCluster
 
@@ -152,12 +157,10 @@ def run_dask(folder: Path, repeat: int, memory_limit: str) -> list[float]:
             counts = scores["segment"].value_counts().compute()
             elapsed = time.perf_counter() - start
             times.append(elapsed)
-            print(
-                f"  dask run {i + 1}: {elapsed:.1f} s, {int(counts.sum()):,} customers scored; "
-                f"edges { ({k: v.tolist() for k, v in scorer.bin_edges_.items()}) }"
-            )
+            edges = {k: v.tolist() for k, v in scorer.bin_edges_.items()}
+            print(f"  dask run {i + 1}: {elapsed:.1f} s, {int(counts.sum()):,} customers scored")
             del table, scores
-    return times
+    return times, edges
 
 
 def main() -> None:
@@ -188,8 +191,9 @@ def main() -> None:
         return
 
     print(f"Dask LocalCluster, 2 worker processes x 1 thread, memory_limit={args.memory_limit}:")
-    times = run_dask(folder, args.repeat, args.memory_limit)
+    times, edges = run_dask(folder, args.repeat, args.memory_limit)
     print(f"dask: completed, median {statistics.median(times):.1f} s over {len(times)} run(s)")
+    print(f"RFM edges: {edges}")
 
     if args.pandas_probe_rows:
         probe = run_pandas(folder, args.pandas_probe_rows, 0)
@@ -212,6 +216,7 @@ def main() -> None:
                 f"pandas, one process, {label}: completed in {result['seconds']:.1f} s, "
                 f"peak RSS {float(result['peak_rss']) / GB:.2f} GiB"  # type: ignore[arg-type]
             )
+            print(f"RFM edges identical on Dask and pandas: {result['edges'] == edges}")
         else:
             print(f"pandas, one process, {label}: {result}")
     print(

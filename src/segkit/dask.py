@@ -147,11 +147,11 @@ def _meta_of(func: Callable[[pd.DataFrame], Any], ddf: Frame, fallback: Any = No
     """The empty result of ``func``: from the empty frame, else from one fake row."""
     try:
         return func(ddf._meta)
-    except SegkitError:
+    except (ValueError, IndexError):  # SegkitError is a ValueError: "the data is empty"
         pass
     try:
         return func(ddf._meta_nonempty.iloc[:1]).iloc[:0]
-    except SegkitError:
+    except (ValueError, IndexError):
         if fallback is None:
             raise
         return fallback
@@ -519,6 +519,7 @@ def rfm_fit(scorer: Any, table: Frame) -> Any:
     columns: dict[str, str] = scorer._columns()
     meta = _check_meta(table, list(columns.values()), "customer table")
     _rfm_values(meta, columns)  # dtype errors now, not on a worker
+    segment_map = scorer._segment_map()  # a bad map is reported before any work
     if scorer.method == "fixed":
         edges = scorer._fixed_edges()
     else:
@@ -544,7 +545,7 @@ def rfm_fit(scorer: Any, table: Frame) -> Any:
                     stacklevel=2,
                 )
     scorer.bin_edges_ = edges
-    scorer.segment_map_ = scorer._segment_map()
+    scorer.segment_map_ = segment_map
     scorer.n_features_in_ = meta.shape[1]
     scorer.feature_names_in_ = np.asarray([str(c) for c in meta.columns], dtype=object)
     return scorer
@@ -796,7 +797,9 @@ def lifecycle_replay(
         start = bounds[0] if start is None else start
         end = bounds[-1] if end is None else end
     kwargs = {**options, "start": start, "end": end}
-    meta = lifecycle.replay(transactions._meta, **kwargs)
+    # The empty result, from one purchase at the first boundary (replay rejects empty input).
+    probe = _probe_rows(transactions._meta_nonempty, timestamp, amount, start)
+    meta = lifecycle.replay(probe, **kwargs).iloc[:0]
     meta.attrs.clear()
     parts = partition_by_customer(transactions, customer)
     func = partial(_replay, lifecycle=lifecycle, kwargs=kwargs)

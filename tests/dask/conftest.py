@@ -22,27 +22,21 @@ COLUMNS = {"customer": "customer_id", "timestamp": "timestamp", "amount": "amoun
 def client() -> Iterator[Any]:
     """A LocalCluster of 2 worker processes with 1 thread each, shared by the folder."""
     distributed = pytest.importorskip("dask.distributed")
-    with warnings.catch_warnings():
-        # Starting worker processes on a shared CI machine can warn about ports or
-        # slow event loops; those are about the test machine, not about segkit.
-        warnings.simplefilter("ignore", ResourceWarning)
-        warnings.filterwarnings("ignore", category=UserWarning, module="distributed")
-        cluster = distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            memory_limit="2GB",
-        )
-        client = distributed.Client(cluster)
+    # dashboard_address=":0": a free port. With None the scheduler's HTTP server still
+    # tries 8787 and warns (UserWarning) when another cluster on the machine holds it.
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        memory_limit="2GB",
+    )
+    client = distributed.Client(cluster)
     try:
         yield client
     finally:
-        with warnings.catch_warnings():
-            # Closing the cluster may leave sockets to be collected later.
-            warnings.simplefilter("ignore", ResourceWarning)
-            client.close()
-            cluster.close()
+        client.close()
+        cluster.close()
 
 
 @pytest.fixture(scope="session")
