@@ -297,3 +297,11 @@ def test_starter_rules_run_on_a_customer_table() -> None:
     out = engine.apply(df)
     assert out[["new", "active", "at_risk", "lapsed"]].sum(axis=1).le(1).all()
     assert set(out.columns) >= {"vip", "cart_abandoner", "needs_service", "win_back"}
+
+
+def test_starter_rules_for_a_partial_table() -> None:
+    table = pd.DataFrame({"recency_days": [5.0, 400.0], "revenue_365d": [900.0, 0.0]})
+    rules = starter_rules(columns=table)
+    assert [r.tag for r in rules] == ["active", "at_risk", "lapsed", "high_spender"]
+    out = TagEngine.starter(columns=table.columns).apply(table, output="list")
+    assert out.tolist() == [["active", "high_spender"], ["lapsed"]]

@@ -36,6 +36,7 @@ __all__ = [
     "Node",
     "Unary",
     "children",
+    "walk",
 ]
 
 # Binding powers, shared with the parser: a higher number binds tighter.
@@ -324,6 +325,24 @@ def children(node: Node) -> tuple[Node, ...]:
     if isinstance(node, Call):
         return node.args
     return ()
+
+
+def walk(node: Node) -> list[Node]:
+    """Every node of the tree, parents before children (iteratively, no recursion).
+
+    Examples
+    --------
+    >>> from segkit.tagging import parse
+    >>> [str(n) for n in walk(parse("a > 1"))]
+    ['a > 1', 'a', '1']
+    """
+    out: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        stack.extend(reversed(children(current)))
+    return out
 
 
 def quote_string(value: str) -> str:

@@ -61,21 +61,16 @@ __all__ = ["Coverage", "TagEngine", "coverage", "diff"]
 
 
 def _tags_read(node: ast.Node) -> list[str]:
-    """Tags named by ``has_tag('...')`` anywhere in ``node`` (iteratively, no recursion)."""
-    found: list[str] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if (
-            isinstance(current, ast.Call)
-            and current.name == "has_tag"
-            and len(current.args) == 1
-            and isinstance(current.args[0], ast.Literal)
-            and isinstance(current.args[0].value, str)
-        ):
-            found.append(current.args[0].value)
-        stack.extend(reversed(ast.children(current)))
-    return found
+    """Tags named by ``has_tag('...')`` anywhere in ``node``."""
+    return [
+        current.args[0].value
+        for current in ast.walk(node)
+        if isinstance(current, ast.Call)
+        and current.name == "has_tag"
+        and len(current.args) == 1
+        and isinstance(current.args[0], ast.Literal)
+        and isinstance(current.args[0].value, str)
+    ]
 
 
 @attrs.frozen(eq=False)
@@ -158,9 +153,12 @@ class TagEngine:
         return cls(rules_from_yaml(source))
 
     @classmethod
-    def starter(cls) -> TagEngine:
-        """The starter rule library (see :func:`segkit.tagging.rules.starter_rules`)."""
-        return cls(starter_rules())
+    def starter(cls, columns: Iterable[Any] | None = None) -> TagEngine:
+        """The starter rule library, optionally only the rules ``columns`` can serve.
+
+        See :func:`segkit.tagging.rules.starter_rules`.
+        """
+        return cls(starter_rules(columns))
 
     def to_dict(self) -> dict[str, Any]:
         """The rules as ``{"rules": [...]}``, readable by :meth:`from_dict`."""

@@ -30,6 +30,7 @@ from typing import Any
 import attrs
 
 from segkit.errors import closest
+from segkit.tagging import ast
 from segkit.tagging.errors import RuleError, RuleFileError
 from segkit.tagging.parser import parse
 
@@ -245,20 +246,55 @@ def rules_from_yaml(source: str | os.PathLike[str]) -> tuple[Rule, ...]:
     return rules_from_dict(data, source=name)
 
 
-def starter_rules() -> tuple[Rule, ...]:
+def starter_rules(columns: Iterable[Any] | None = None) -> tuple[Rule, ...]:
     """The starter rule library shipped with segkit (``tagging/data/starter_rules.yaml``).
 
     The rules read the columns of :func:`segkit.summarize` (with 90- and
     365-day windows) and of :func:`segkit.event_features`; see
     ``docs/tagging.md`` for the list.
 
+    Parameters
+    ----------
+    columns : iterable of str or DataFrame, optional
+        Keep only the rules whose columns are all among these (a DataFrame
+        gives its column names), and then only those whose ``has_tag`` tags
+        are still set by a kept rule. Column types are not checked here; use
+        :meth:`TagEngine.check` for that.
+
     Examples
     --------
     >>> sorted({r.tag for r in starter_rules()})[:4]
     ['active', 'at_risk', 'big_basket', 'browser']
+    >>> [r.tag for r in starter_rules(columns=["recency_days", "revenue_365d"])]
+    ['active', 'at_risk', 'lapsed', 'high_spender']
     """
     text = resources.files("segkit.tagging").joinpath("data/starter_rules.yaml").read_text()
-    return rules_from_yaml(text)
+    rules = rules_from_yaml(text)
+    if columns is None:
+        return rules
+    available = {str(c) for c in columns}
+    kept = [r for r in rules if _columns_read(r) <= available]
+    while True:
+        tags = {r.tag for r in kept}
+        fewer = [r for r in kept if _tags_read(r) <= tags]
+        if len(fewer) == len(kept):
+            return tuple(kept)
+        kept = fewer
+
+
+def _columns_read(rule: Rule) -> set[str]:
+    return {n.name for n in ast.walk(parse(rule.when)) if isinstance(n, ast.Column)}
+
+
+def _tags_read(rule: Rule) -> set[str]:
+    return {
+        str(n.args[0].value)
+        for n in ast.walk(parse(rule.when))
+        if isinstance(n, ast.Call)
+        and n.name == "has_tag"
+        and len(n.args) == 1
+        and isinstance(n.args[0], ast.Literal)
+    }
 
 
 def _as_rules(rules: Iterable[Any]) -> tuple[Rule, ...]:
