@@ -44,6 +44,10 @@ def _f64(values: Any) -> Array:
     return np.asarray(values, dtype=np.float64)
 
 
+def _expand(values: Array, inverse: npt.NDArray[np.intp] | None) -> Array:
+    return values if inverse is None else values[inverse]
+
+
 def _as_series(values: Any, index: pd.Index, name: str) -> pd.Series:
     return pd.Series(np.asarray(values, dtype=np.float64), index=index, name=name)
 
@@ -208,11 +212,39 @@ class _ContinuousModel(FittedModel):
         self._fit_stats(stats, total)
         return self
 
-    def _stats_for(self, data: Any) -> tuple[pd.Index, Array, Array, Array, list[Any]]:
+    def _stats_for(
+        self, data: Any
+    ) -> tuple[pd.Index, Array, Array, Array, list[Any], npt.NDArray[np.intp] | None]:
+        """Checked columns of ``data``, reduced to distinct rows when that is exact.
+
+        Returns ``(index, x, t_x, T, params, inverse)``: without covariates the
+        arrays are the distinct ``(x, t_x, T)`` rows and ``values[inverse]``
+        maps results back to the input rows (``inverse`` is None otherwise).
+        """
         check_fitted(self, "params_")
         c = self._read(data, "data")
         v = c.values
-        return c.index, v["x"], v["t_x"], v["T"], self._row_params(self.theta_, c.covariates)
+        params = self._row_params(self.theta_, c.covariates)
+        if c.covariates.shape[1] == 0 and len(c.index) > 1:
+            (x, t_x, T), _, inverse = compress([v["x"], v["t_x"], v["T"]], c.weights)
+            return c.index, x, t_x, T, params, inverse
+        return c.index, v["x"], v["t_x"], v["T"], params, None
+
+    def _expected_many(self, ts: Sequence[float], data: Any) -> Array:
+        """``expected_purchases(t, data)`` for several ``t`` at once, shape (len(ts), n).
+
+        P(alive) and the distinct rows are computed once (used by
+        :func:`segkit.clv.lifetime_value`).
+        """
+        index, x, t_x, T, params, inverse = self._stats_for(data)
+        alive = np.exp(self._log_alive(params, x, t_x, T))
+        out = np.empty((len(ts), len(index)))
+        for i, t in enumerate(ts):
+            value = alive * self._by_x_and_t(
+                params, x, T, lambda p, u, v, t=t: self._expected_alive(p, u, v, np.asarray(t))
+            )
+            out[i] = _expand(value, inverse)
+        return out
 
     def _new_params(self, data: Any) -> tuple[pd.Index | None, list[Any]]:
         check_fitted(self, "params_")
@@ -260,13 +292,13 @@ class _ContinuousModel(FittedModel):
             estimate = self.p_alive(data, t)
             return self._interval(lambda m: m.p_alive(data, t), estimate, n_boot, level, seed)
         tt = check_horizon(t)
-        index, x, t_x, T, params = self._stats_for(data)
+        index, x, t_x, T, params, inverse = self._stats_for(data)
         log_alive = self._log_alive(params, x, t_x, T)
         if tt > 0:
             log_alive = log_alive + self._by_x_and_t(
                 params, x, T, lambda p, u, v: self._log_survival(p, u, v, tt)
             )
-        return _as_series(np.exp(log_alive), index, "p_alive")
+        return _as_series(_expand(np.exp(log_alive), inverse), index, "p_alive")
 
     def expected_purchases(
         self,
@@ -298,8 +330,10 @@ class _ContinuousModel(FittedModel):
         Series, or DataFrame with ``estimate``, ``lower``, ``upper`` when ``n_boot > 0``
         """
         tt = check_horizon(t)
-        index, x, t_x, T, params = self._stats_for(data)
-        value = _as_series(self._expected(params, x, t_x, T, tt), index, "expected_purchases")
+        index, x, t_x, T, params, inverse = self._stats_for(data)
+        value = _as_series(
+            _expand(self._expected(params, x, t_x, T, tt), inverse), index, "expected_purchases"
+        )
         if n_boot:
             return self._interval(
                 lambda m: m.expected_purchases(t, data), value, n_boot, level, seed
@@ -351,10 +385,10 @@ class _ContinuousModel(FittedModel):
         """
         nn = _check_count(n)
         tt = check_horizon(t)
-        index, x, t_x, T, params = self._stats_for(data)
+        index, x, t_x, T, params, inverse = self._stats_for(data)
         alive = np.exp(self._log_alive(params, x, t_x, T))
         inner = self._by_x_and_t(params, x, T, lambda p, u, v: self._prob_n_alive(p, u, v, nn, tt))
-        value = alive * inner + np.where(nn == 0, 1.0 - alive, 0.0)
+        value = _expand(alive * inner + np.where(nn == 0, 1.0 - alive, 0.0), inverse)
         return _as_series(value, index, f"P(X={int(nn)})" if nn.ndim == 0 else "probability")
 
     def _expected(self, params: list[Any], x: Array, t_x: Array, T: Array, t: Array) -> Array:

@@ -85,10 +85,15 @@ def lifetime_value(
     ):
         raise ParameterError(f"discount_rate must be a finite number > -1; got {discount_rate!r}")
     spend = spend_model.expected_spend(data)
-    previous = np.zeros(len(spend))
-    total = np.zeros(len(spend))
-    for k in range(1, int(horizon) + 1):
-        cumulative = purchase_model.expected_purchases(k * unit, data).to_numpy()
-        total += (cumulative - previous) / (1.0 + discount_rate) ** k
-        previous = cumulative
+    ends = [k * unit for k in range(1, int(horizon) + 1)]
+    many = getattr(purchase_model, "_expected_many", None)
+    if many is not None:
+        cumulative = many(ends, data)
+    else:
+        cumulative = np.vstack(
+            [purchase_model.expected_purchases(t, data).to_numpy() for t in ends]
+        )
+    per_period = np.diff(cumulative, axis=0, prepend=0.0)
+    factors = (1.0 + discount_rate) ** -np.arange(1.0, int(horizon) + 1.0)
+    total = factors @ per_period
     return pd.Series(total * spend.to_numpy(), index=spend.index, name="clv")
