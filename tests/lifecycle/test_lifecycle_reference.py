@@ -195,3 +195,27 @@ def test_replay_equals_per_customer_reference(case) -> None:
         output="changes",
     )
     pd.testing.assert_frame_equal(lc.current(changes), lc.current(panel))
+
+
+def test_more_rows_leave_a_window_at_once_than_ever_enter() -> None:
+    # Both rows leave the 31-day window at Apr 1, having entered at Feb 1 and Mar 1.
+    tx = pd.DataFrame(
+        {
+            "customer": [1, 2],
+            "ts": pd.to_datetime(["2024-01-31 12:00", "2024-02-01 12:00"]),
+            "amount": [5.0, 6.0],
+        }
+    )
+    cols = TransactionColumns.read(tx, customer="customer", timestamp="ts", amount="amount")
+    bounds = periods(cols, "MS", "2024-01-01", "2024-05-01")
+    got = [
+        (f["orders_31d"].tolist(), f["revenue_31d"].tolist())
+        for _, _, f in feature_steps(cols, cols.codes, 2, bounds.asi8, (31,), None, None)
+    ]
+    assert got == [
+        ([0, 0], [0.0, 0.0]),
+        ([1, 0], [5.0, 0.0]),
+        ([1, 1], [5.0, 6.0]),
+        ([0, 0], [0.0, 0.0]),
+        ([0, 0], [0.0, 0.0]),
+    ]

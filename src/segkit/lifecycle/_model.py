@@ -386,6 +386,10 @@ class Lifecycle:
                 match = _WINDOW.match(name)
                 if match:
                     windows.add(int(match.group(2)))
+        self._schema_all: dict[str, Any] = dict.fromkeys(_FIXED, "number")
+        self._schema_all.update(self.schema)
+        for w in sorted(windows):
+            self._schema_all[f"orders_{w}d"] = self._schema_all[f"revenue_{w}d"] = "number"
         return rules, tuple(columns), tuple(sorted(windows))
 
     def _warn(self) -> None:
@@ -585,7 +589,9 @@ class Lifecycle:
         return (_rebuild, (self.to_dict(),))
 
     # -- evaluation -----------------------------------------------------------
-    def codes(self, states: Any, what: str = "current") -> np.ndarray[Any, np.dtype[np.int8]]:
+    def _state_codes(
+        self, states: Any, what: str = "current"
+    ) -> np.ndarray[Any, np.dtype[np.int8]]:
         """State names to codes (positions in :attr:`names`); missing is the initial state."""
         series = pd.Series(states) if not isinstance(states, pd.Series) else states
         if isinstance(series.dtype, pd.CategoricalDtype):
@@ -604,12 +610,16 @@ class Lifecycle:
         return codes.astype(np.int8)
 
     def _build_lookup(self) -> None:
-        """Number the distinct guards; with at most 16, tabulate every outcome.
+        """Split guards into atoms; with at most 16 atoms, tabulate every outcome.
 
+        A guard is split at its ``and``/``or`` operators into atoms (a rule is
+        true exactly when, by Kleene logic, its ``and`` has both sides true or
+        its ``or`` has one side true, so a guard's truth follows from its
+        atoms' truth). Each distinct atom is evaluated once per date.
         ``_lookup[s, bits]`` is the state a customer in state ``s`` moves to
-        when the guards numbered by the set bits of ``bits`` are true (-1:
-        none fires), so one step is a table look-up per customer. The last row
-        (state ``len(states)``) stands for customers not yet present.
+        when the atoms numbered by the set bits of ``bits`` are true (-1: none
+        fires), so one hop is a table look-up per customer. The last row (state
+        ``len(states)``) stands for customers not yet present.
         """
         texts = list(dict.fromkeys(t.when for t in self.transitions))
         self._guard_of = [texts.index(t.when) for t in self.transitions]
@@ -618,15 +628,18 @@ class Lifecycle:
             first.setdefault(t.when, i)
         self._guards = [self._rules[first[text]] for text in texts]
         self._lookup: np.ndarray[Any, np.dtype[np.int8]] | None = None
-        if len(texts) > 16:
+        atoms: list[str] = []
+        trees = [_split(parse(text), atoms) for text in texts]
+        if len(atoms) > 16:
             return
-        width = 1 << len(texts)
+        self._atoms = [compile_rule(atom, self._schema_all, tags=()) for atom in atoms]
+        width = 1 << len(atoms)
         bits = np.arange(width)
+        truth = [_truth(tree, bits) for tree in trees]
         lookup = np.full((len(self.states) + 1, width), -1, dtype=np.int8)
         for s, order in enumerate(self._order):
             for i in reversed(order):
-                fires = (bits >> self._guard_of[i]) & 1 == 1
-                lookup[s, fires] = self._index[self.transitions[i].target]
+                lookup[s, truth[self._guard_of[i]]] = self._index[self.transitions[i].target]
         self._lookup = lookup
 
     def _moves(self, ctx: RuleContext, n: int) -> _Moves:
@@ -692,7 +705,8 @@ class Lifecycle:
             columns the guards read. It is not modified.
         current : array-like or Series of str, optional
             Each customer's state (aligned by position, or by index for a
-            Series); missing values and None mean the initial state.
+            Series); missing values, None and customers absent from a Series
+            mean the initial state.
         as_of : date-like, optional
             The date ``as_of`` and ``days_since`` in guards refer to.
 
@@ -719,7 +733,7 @@ class Lifecycle:
         else:
             if isinstance(current, pd.Series) and not current.index.equals(df.index):
                 current = current.reindex(df.index)
-            codes = self.codes(current)
+            codes = self._state_codes(current)
             if codes.size != n:
                 raise LifecycleError(f"current has {codes.size} states; features has {n} rows")
         moves = self._moves(RuleContext(df, as_of=as_of), n)
@@ -851,8 +865,8 @@ class _Moves:
 
     def __init__(self, lifecycle: Lifecycle, ctx: RuleContext, n: int) -> None:
         self.lookup = lifecycle._lookup
-        masks = [np.asarray(rule.mask(ctx), dtype=bool) for rule in lifecycle._guards]
         if self.lookup is not None:
+            masks = [np.asarray(rule.mask(ctx), dtype=bool) for rule in lifecycle._atoms]
             self.width = self.lookup.shape[1]
             bits = np.zeros(n, dtype=np.uint16)
             for g, mask in enumerate(masks):
@@ -860,7 +874,8 @@ class _Moves:
             self.bits = bits
             self.flat = self.lookup.ravel()
             return
-        # Many guards: one row per state of first-firing targets.
+        # Many atoms: one row per state of first-firing targets.
+        masks = [np.asarray(rule.mask(ctx), dtype=bool) for rule in lifecycle._guards]
         table = np.full((len(lifecycle.states) + 1, n), -1, dtype=np.int8)
         for s, order in enumerate(lifecycle._order):
             for i in reversed(order):
@@ -882,6 +897,26 @@ class _Moves:
             rows = np.arange(cur.size)
         picked: np.ndarray[Any, np.dtype[np.int8]] = self.table[cur, rows]
         return picked
+
+
+def _split(node: Any, atoms: list[str]) -> Any:
+    """A guard as a tree of ``("and" | "or", left, right)`` over atom numbers."""
+    if isinstance(node, rule_ast.Binary) and node.op in ("and", "or"):
+        return (node.op, _split(node.left, atoms), _split(node.right, atoms))
+    text = str(node)
+    if text not in atoms:
+        atoms.append(text)
+    return atoms.index(text)
+
+
+def _truth(tree: Any, bits: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Where the guard is true, for every pattern of true atoms in ``bits``."""
+    if isinstance(tree, int):
+        return np.asarray((bits >> tree) & 1 == 1)
+    op, left, right = tree
+    if op == "and":
+        return _truth(left, bits) & _truth(right, bits)
+    return _truth(left, bits) | _truth(right, bits)
 
 
 def _rebuild(data: dict[str, Any]) -> Lifecycle:

@@ -160,7 +160,8 @@ def feature_steps(
     need_orders = wanted("orders") or wanted("avg_order_value")
     need_revenue = wanted("revenue") or wanted("avg_order_value")
     # Counts are kept as float64 (exact below 2**53), which the rules read directly.
-    ones = np.ones(int(np.diff(starts).max()) if starts.size > 1 else 0)
+    longest = max([int(np.diff(x).max()) for x in (starts, *(w.starts for w in wins))])
+    ones = np.ones(longest)
     orders = np.zeros(n, dtype=np.float64)
     revenue = np.zeros(n, dtype=np.float64)
     # The first purchase never changes once made: find it once.
@@ -363,7 +364,7 @@ def _changes(
     when = np.concatenate([np.full(m[1].size, m[0]) for m in moves]) if moves else who
     src = np.concatenate([m[2] for m in moves]) if moves else np.zeros(0, np.int8)
     dst = np.concatenate([m[3] for m in moves]) if moves else np.zeros(0, np.int8)
-    order = np.lexsort((when, who))
+    order = np.argsort(who, kind="stable")  # moves were collected in date order
     out = pd.DataFrame(
         {
             "customer": ids[who[order]],
