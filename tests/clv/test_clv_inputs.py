@@ -213,6 +213,11 @@ def test_gamma_gamma_bad_spend() -> None:
         GammaGamma().fit(data)
 
 
+def test_gamma_gamma_missing_spend_column() -> None:
+    with pytest.raises(ColumnNotFoundError, match=r"'aov' \(did you mean 'x'\?\)|'aov'"):
+        GammaGamma().fit(GOOD, repeat_aov="aov")
+
+
 def test_bgbb_recency_after_periods() -> None:
     data = pd.DataFrame({"frequency": [1, 2], "recency": [7, 3], "periods": [6, 6]})
     with pytest.raises(SchemaError, match="column 'recency' is larger than column 'periods'"):

@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import betainc, betaln, gammaln, hyp2f1, roots_legendre
 
-from segkit._validation import check_fitted
+from segkit._validation import check_fitted, require_columns, require_frame, show_values
 from segkit.clv._base import (
     FittedModel,
     check_horizon,
@@ -1164,9 +1164,8 @@ class GammaGamma(FittedModel):
 
     @staticmethod
     def _checked_spend(data: Any, column: str, repeat: npt.NDArray[np.bool_]) -> Array:
-        from segkit._validation import as_pandas, show_values
-
-        df = as_pandas(data)
+        df = require_frame(data)
+        require_columns(df, [column])
         values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=np.float64)
         bad = repeat & ~(np.isfinite(values) & (values > 0))
         if bad.any():
