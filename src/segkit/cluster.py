@@ -53,9 +53,6 @@ NAME_THRESHOLD = 0.3
 VERY_THRESHOLD = 1.0
 #: At most this many features in a cluster name.
 NAME_WORDS = 3
-#: Below this many customers k-means runs on one thread: starting OpenMP threads
-#: costs more than it saves, and far more on a busy machine.
-_SINGLE_THREAD_BELOW = 50_000
 
 _SCALINGS = ("log-standard", "standard", None)
 _RECENCY = re.compile(r"recency|days_since|since_last", re.IGNORECASE)
@@ -145,7 +142,8 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         table has it.
     random_state : int, RandomState or None, default None
         Seeds k-means, the silhouette sample and the tree. With an int the
-        result is the same on every run.
+        result is the same on every run, whatever the number of cores
+        (k-means runs on one thread).
 
     Attributes
     ----------
@@ -433,9 +431,8 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
                 return float(silhouette_score(points, labels))
             return float("nan")
 
-        threads = 1 if len(Xs) < _SINGLE_THREAD_BELOW else None
         if not auto:
-            with threadpool_limits(threads):
+            with threadpool_limits(1):
                 model = self._kmeans(Xs, ks[0], kmeans_seed, skip=False)
             return model, {ks[0]: score(Xs[sample], model.labels_[sample])}
         part = Xs[sample]
@@ -455,12 +452,17 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             return None, scores
         model = best[1]
         if len(part) < len(Xs):
-            with threadpool_limits(threads):
+            with threadpool_limits(1):
                 model = self._kmeans(Xs, model.n_clusters, kmeans_seed, skip=False)
         return model, scores
 
     def _kmeans(self, Xs: _FloatArray, k: int, seed: int, *, skip: bool) -> Any:
-        """Fit k-means; None (``skip``) or an error when there are fewer distinct points than k."""
+        """Fit k-means; None (``skip``) or an error when there are fewer distinct points than k.
+
+        Callers run it on one thread: multi-threaded sums change the last bits
+        of the centroids with the number of cores, and starting OpenMP threads
+        costs more than it saves on small data.
+        """
         model = KMeans(n_clusters=k, n_init=self.n_init, random_state=seed)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
