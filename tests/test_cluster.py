@@ -7,6 +7,8 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
@@ -302,6 +304,36 @@ def test_names_are_typical_or_strongest_first_and_unique():
     assert _name(np.array([0.1, -0.2, 0.29]), features) == "typical"
     assert _name(np.array([-0.4, 1.5, 0.6]), features) == "very frequent · high revenue · recent"
     assert _unique(["a", "b", "a", "a"]) == ["a", "b", "a #2", "a #3"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    scale=st.sampled_from([1e-6, 1.0, 1e3, 1e7]),
+    integer=st.booleans(),
+    depth=st.integers(1, 4),
+)
+def test_rules_reproduce_the_tree_exactly(seed, scale, integer, depth):
+    rng = np.random.default_rng(seed)
+    n = 300
+    a = rng.normal(0, 1, n) * scale
+    b = rng.gamma(0.7, 2.0, n) * scale
+    if integer:
+        b = np.round(b / scale * 3)
+    table = pd.DataFrame({"a": a, "b": b, "c": rng.normal(5, 2, n)})
+    seg = KMeansSegmenter(
+        features=["a", "b", "c"],
+        n_clusters=4,
+        scaling="standard",
+        rule_depth=depth,
+        random_state=seed,
+    ).fit(table)
+    tree_says = seg.rule_tree_.predict(table[["a", "b", "c"]].to_numpy())
+    wide = TagEngine(seg.to_rules()).apply(table)
+    assert (wide.sum(axis=1) == 1).all()  # every customer gets exactly one cluster tag
+    names = np.asarray(seg.names_, dtype=object)
+    np.testing.assert_array_equal(wide.idxmax(axis=1).to_numpy(), names[tree_says])
+    assert seg.fidelity_ == pytest.approx(np.mean(tree_says == seg.labels_))
 
 
 # -- readable thresholds ------------------------------------------------- #

@@ -181,6 +181,9 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         (the condition in the rule language), ``customers`` (training
         customers the rule matches) and ``purity`` (the share of them in the
         cluster).
+    rule_tree_ : DecisionTreeClassifier or None
+        The tree the rules were read from, fitted on the unscaled features
+        (None when ``rule_depth`` is None).
     fidelity_ : float
         Share of training customers that the rules put in their k-means
         cluster (NaN when ``rule_depth`` is None).
@@ -545,10 +548,12 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         columns = ["cluster", "name", "when", "customers", "purity"]
         if self.rule_depth is None:
             self.rule_table_ = pd.DataFrame(columns=columns)
+            self.rule_tree_ = None
             self.fidelity_ = float("nan")
             return
         tree = DecisionTreeClassifier(max_depth=self.rule_depth, random_state=seed)
         tree.fit(raw, self.labels_)
+        self.rule_tree_ = tree
         leaves = sorted(_tree_conditions(tree, raw, self.labels_, features), key=lambda r: r[0])
         table = pd.DataFrame(leaves, columns=["cluster", "when", "customers", "purity"])
         table.insert(1, "name", [self.names_[c] for c in table["cluster"]])
