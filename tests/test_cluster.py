@@ -250,6 +250,13 @@ def test_value_column_optional(planted_fit):
     assert not any(c.endswith("_share") and c != "share" for c in seg.profiles_)
 
 
+def test_value_column_with_missing_values(planted_fit):
+    table, _, _ = planted_fit
+    table = table.assign(margin=np.where(np.arange(len(table)) % 2, np.nan, 1.0))
+    seg = KMeansSegmenter(n_clusters=3, value="margin", random_state=0).fit(table)
+    assert seg.profiles_["margin_share"].sum() == pytest.approx(1.0)
+
+
 def test_rule_depth_none(planted_fit):
     table, _, _ = planted_fit
     seg = KMeansSegmenter(n_clusters=3, rule_depth=None, random_state=0).fit(table)

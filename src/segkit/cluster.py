@@ -139,7 +139,7 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         Depth of the decision tree turned into rules; None fits no tree.
     value : str or None, default "revenue"
         Column whose share each cluster holds in ``profiles_``, when the
-        table has it.
+        table has it (missing values count as 0).
     random_state : int, RandomState or None, default None
         Seeds k-means, the silhouette sample and the tree. With an int the
         result is the same on every run, whatever the number of cores
@@ -539,7 +539,7 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             profiles[f"{feature}_mean"] = grouped[feature].mean().to_numpy()
             profiles[f"{feature}_median"] = grouped[feature].median().to_numpy()
         if self.value is not None and self.value in df.columns:
-            value = numeric_column(df, self.value, "customer table")
+            value = np.nan_to_num(numeric_column(df, self.value, "customer table", allow_nan=True))
             total = np.bincount(labels, weights=value, minlength=k)
             profiles[f"{self.value}_share"] = total / value.sum() if value.sum() else np.nan
         self.profiles_ = profiles
