@@ -207,7 +207,10 @@ def flows(history: Any, *, start: Any = None, end: Any = None) -> Flows:
     Parameters
     ----------
     history : DataFrame
-        The output of :meth:`Lifecycle.replay` (panel or changes).
+        The output of :meth:`Lifecycle.replay` (panel or changes). The
+        boundaries come from its ``attrs["periods"]``; when that was lost
+        (e.g. after concatenating frames), from the dates in the frame, so a
+        changes form then only has the boundaries at which something changed.
     start, end : date-like, optional
         The two dates compared by :attr:`Flows.matrix`, also limiting
         :attr:`Flows.moves`, :attr:`Flows.counts` and :attr:`Flows.spells`;

@@ -157,7 +157,9 @@ def feature_steps(
             return values.astype(np.int64) if as_int else values.copy()
         return values
 
-    need_orders = wanted("orders") or wanted("avg_order_value")
+    need_first = wanted("tenure_days")
+    # Without the first purchase dates, "has bought" comes from the order counts.
+    need_orders = wanted("orders") or wanted("avg_order_value") or not need_first
     need_revenue = wanted("revenue") or wanted("avg_order_value")
     # Counts are kept as float64 (exact below 2**53), which the rules read directly.
     longest = max([int(np.diff(x).max()) for x in (starts, *(w.starts for w in wins))])
@@ -166,7 +168,8 @@ def feature_steps(
     revenue = np.zeros(n, dtype=np.float64)
     # The first purchase never changes once made: find it once.
     first = np.full(n, _NEVER, dtype=np.int64)
-    np.minimum.at(first, codes[purchase], cols.wall[purchase])
+    if need_first:
+        np.minimum.at(first, codes[purchase], cols.wall[purchase])
     last = np.full(n, -_NEVER, dtype=np.int64)
     win_orders = [np.zeros(n, dtype=np.float64) for _ in wins]
     win_revenue = [np.zeros(n, dtype=np.float64) for _ in wins]
@@ -198,7 +201,7 @@ def feature_steps(
                 win_revenue[j] += np.bincount(c[inside], weights=a[inside], minlength=n)
                 win_revenue[j] -= np.bincount(gone_c, weights=cols.amount[gone], minlength=n)
         b = int(bounds[k])
-        has = first <= b
+        has = first <= b if need_first else orders > 0
         present |= has
         if signup is not None:
             present |= signup <= b
