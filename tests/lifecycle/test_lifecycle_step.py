@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from segkit.errors import ColumnNotFoundError
 from segkit.lifecycle import (
     Lifecycle,
     LifecycleCycleError,
@@ -162,3 +163,15 @@ def test_bad_current(current, message) -> None:
     df = pd.DataFrame({"orders": [1, 1], "recency_days": [1.0, 1.0], "orders_90d": [1, 1]})
     with pytest.raises(LifecycleError, match=f"^{re.escape(message)}$"):
         default_lifecycle().step(df, current)
+
+
+def test_missing_feature_columns_are_named() -> None:
+    with pytest.raises(
+        ColumnNotFoundError,
+        match="^"
+        + re.escape(
+            "columns 'recency_days', 'orders_90d' (did you mean 'orders'?) not found in the "
+            "features; available columns: ['orders']"
+        ),
+    ):
+        default_lifecycle().step(pd.DataFrame({"orders": [1]}))

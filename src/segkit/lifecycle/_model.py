@@ -11,7 +11,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from segkit._validation import require_frame, show_values
+from segkit._validation import require_columns, require_frame, show_values
 from segkit.errors import SegkitError, closest
 from segkit.tagging import CompiledRule, RuleContext, compile_rule, parse
 from segkit.tagging import ast as rule_ast
@@ -260,16 +260,6 @@ class Lifecycle:
     Examples
     --------
     >>> import pandas as pd
-    >>> lc = Lifecycle(
-    ...     ["prospect", "buyer", "repeat"],
-    ...     [Transition("prospect", "buyer", when="orders >= 1", priority=1),
-    ...      Transition("buyer", "repeat", when="orders >= 2")],
-    ...     initial="prospect",
-    ... )
-    Traceback (most recent call last):
-    ...
-    segkit.lifecycle._model.LifecycleWarning: state 'repeat' has no transition out; mark it
-    State('repeat', terminal=True) if that is intended
     >>> lc = Lifecycle(
     ...     ["prospect", "buyer", State("repeat", terminal=True)],
     ...     [Transition("prospect", "buyer", when="orders >= 1"),
@@ -725,8 +715,11 @@ class Lifecycle:
             names them and the states.
         LifecycleError
             ``current`` holds names that are not states.
+        ColumnNotFoundError
+            ``features`` lacks a column the guards read.
         """
         df = require_frame(features, "features")
+        require_columns(df, self.columns, "features")
         n = len(df)
         if current is None:
             codes = np.full(n, self._index[self.initial], dtype=np.int8)
