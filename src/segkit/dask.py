@@ -278,9 +278,11 @@ def _probe_rows(meta_nonempty: pd.DataFrame, timestamp: str, amount: str, as_of:
         if tz is not None:
             stamp = stamp.tz_localize(tz) if stamp.tzinfo is None else stamp.tz_convert(tz)
         row[timestamp] = pd.Series([stamp], index=row.index).astype(dtype)
-    else:
+    elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
         row[timestamp] = pd.Series([stamp.isoformat()], index=row.index).astype(dtype)
-    row[amount] = pd.Series([0], index=row.index).astype(row[amount].dtype)
+    # Other dtypes keep their placeholder value: reading the probe reports them.
+    if pd.api.types.is_numeric_dtype(row[amount].dtype):
+        row[amount] = pd.Series([0], index=row.index).astype(row[amount].dtype)
     return row
 
 

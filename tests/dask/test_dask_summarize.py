@@ -111,3 +111,26 @@ def test_input_not_mutated(transactions: pd.DataFrame) -> None:
     before = ddf.compute()
     summarize_dask(ddf, **COLUMNS).compute()
     pd.testing.assert_frame_equal(ddf.compute(), before)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"timestamp": lambda d: d["timestamp"].astype("int64")}, "holds numbers"),
+        ({"amount": lambda d: d["amount"].astype(str)}, "must be numeric, not"),
+    ],
+    ids=["numeric-timestamps", "text-amounts"],
+)
+def test_bad_dtypes_are_reported_before_any_work(
+    transactions: pd.DataFrame, change: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(SchemaError, match=message):
+        summarize_dask(to_dask(transactions.assign(**change)), **COLUMNS, as_of="2025-01-01")
+
+
+def test_bad_values_are_reported_by_the_worker(transactions: pd.DataFrame) -> None:
+    frame = transactions.assign(customer_id=transactions["customer_id"].astype("float64"))
+    frame.loc[5, "customer_id"] = np.nan
+    lazy = summarize_dask(to_dask(frame), **COLUMNS, as_of="2025-01-01")
+    with pytest.raises(SchemaError, match="missing customer id"):
+        lazy.compute()
