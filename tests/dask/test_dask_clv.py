@@ -8,8 +8,16 @@ import pytest
 pytest.importorskip("dask.distributed")
 
 import segkit
-from segkit.clv import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD, lifetime_value
+from segkit.clv import (
+    BetaGeo,
+    BetaGeoBetaBinom,
+    GammaGamma,
+    ModifiedBetaGeo,
+    ParetoNBD,
+    lifetime_value,
+)
 from segkit.dask import clv_counts, clv_fit, clv_predict, lifetime_value_dask
+from segkit.datasets import load_donations
 from segkit.errors import ParameterError
 
 from .conftest import COLUMNS, quiet, to_dask
@@ -79,3 +87,17 @@ def test_unknown_column_argument(table: pd.DataFrame) -> None:
         ParameterError, match=r"unknown column arguments \['recency'\] for BetaGeo.fit"
     ):
         clv_fit(BetaGeo(), to_dask(table), recency="t_x")
+
+
+def test_covariates_are_kept_in_the_counts(table: pd.DataFrame) -> None:
+    frame = table.assign(vip=(table.index % 3 == 0).astype(float))
+    expected = BetaGeo(covariates=["vip"]).fit(frame)
+    fitted = clv_fit(BetaGeo(covariates=["vip"]), to_dask(frame, 4))
+    pd.testing.assert_series_equal(fitted.params_, expected.params_, check_exact=True)
+
+
+def test_beta_geometric_beta_binomial_on_weighted_rows() -> None:
+    donations = load_donations()
+    expected = BetaGeoBetaBinom().fit(donations, weights="weights")
+    fitted = clv_fit(BetaGeoBetaBinom(), to_dask(donations, 3), weights="weights")
+    pd.testing.assert_series_equal(fitted.params_, expected.params_, check_exact=True)
