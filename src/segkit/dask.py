@@ -104,7 +104,10 @@ def _add_row_key(part: pd.DataFrame, partition_info: Mapping[str, Any] | None = 
 
 
 def _restore_order(part: pd.DataFrame) -> pd.DataFrame:
-    return part.sort_values(_ROW, kind="stable").drop(columns=_ROW)
+    # The shuffle delivers runs of increasing keys, one per input partition: a stable
+    # argsort (timsort-like on runs) is several times faster here than sort_values.
+    order = np.argsort(part[_ROW].to_numpy(), kind="stable")
+    return part.drop(columns=_ROW).take(order)
 
 
 def partition_by_customer(transactions: Frame, customer: str) -> Frame:
