@@ -8,21 +8,37 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from segkit.cluster import KMeansSegmenter
 from segkit.errors import SegkitError
+from segkit.evaluate import concentration, holdout_report, migration, segment_summary
+from segkit.events import event_features
 from segkit.features import CleaningReport, calibration_holdout, clean_transactions, summarize
 from segkit.profiling import Profile, profile
 from segkit.rfm import RFMScorer, SegmentMap, load_segment_map
+from segkit.scorers import BandScorer, PointsScorer, ProfileScorer
+from segkit.tagging import Rule, TagEngine
 
 __all__ = [
+    "BandScorer",
     "CleaningReport",
+    "KMeansSegmenter",
+    "PointsScorer",
     "Profile",
+    "ProfileScorer",
     "RFMScorer",
+    "Rule",
     "SegkitError",
     "SegmentMap",
+    "TagEngine",
     "__version__",
     "calibration_holdout",
     "clean_transactions",
+    "concentration",
+    "event_features",
+    "holdout_report",
     "load_segment_map",
+    "migration",
     "profile",
+    "segment_summary",
     "summarize",
 ]

@@ -188,7 +188,6 @@ class Profile:
 
 def _engine(rules: Any, table: pd.DataFrame, notes: list[str]) -> Any:
     from segkit.tagging import Rule, TagEngine
-    from segkit.tagging.errors import UnknownColumnError, UnknownTagError
 
     if rules is None:
         return None
@@ -205,33 +204,14 @@ def _engine(rules: Any, table: pd.DataFrame, notes: list[str]) -> Any:
         return TagEngine.from_dict(rules)
     if rules == "starter":
         # The starter rules whose columns this table has.
-        kept = list(TagEngine.starter().rules)
-        while True:
-            try:
-                TagEngine(kept).check(table)
-                break
-            except (UnknownColumnError, UnknownTagError) as exc:
-                bad = [r for r in kept if not _compiles(r, table, {q.tag for q in kept})]
-                if not bad:
-                    raise exc from None
-                kept = [r for r in kept if r not in bad]
-        dropped = len(TagEngine.starter().rules) - len(kept)
+        engine = TagEngine.starter(columns=table)
+        dropped = len(TagEngine.starter().rules) - len(engine.rules)
         if dropped:
             notes.append(f"{dropped} starter rules skipped: their columns are not in the data")
-        return TagEngine(kept) if kept else None
+        return engine if engine.rules else None
     if isinstance(rules, Iterable):
         return TagEngine([r if isinstance(r, Rule) else Rule.from_dict(r) for r in rules])
     raise ParameterError(f"rules must be 'starter', a TagEngine, a file, or rules; got {rules!r}")
-
-
-def _compiles(rule: Any, table: pd.DataFrame, tags: set[str]) -> bool:
-    from segkit.tagging import compile_rule
-
-    try:
-        compile_rule(rule.when, table, tags=tags)
-    except SegkitError:
-        return False
-    return True
 
 
 def _clv(

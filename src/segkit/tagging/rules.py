@@ -247,7 +247,7 @@ def rules_from_yaml(source: str | os.PathLike[str]) -> tuple[Rule, ...]:
 
 
 def starter_rules(columns: Iterable[Any] | None = None) -> tuple[Rule, ...]:
-    """The starter rule library shipped with segkit (``tagging/data/starter_rules.yaml``).
+    """The starter rule library shipped with segkit (``tagging/data/starter_rules.json``).
 
     The rules read the columns of :func:`segkit.summarize` (with 90- and
     365-day windows) and of :func:`segkit.event_features`; see
@@ -268,8 +268,9 @@ def starter_rules(columns: Iterable[Any] | None = None) -> tuple[Rule, ...]:
     >>> [r.tag for r in starter_rules(columns=["recency_days", "revenue_365d"])]
     ['active', 'at_risk', 'lapsed', 'high_spender']
     """
-    text = resources.files("segkit.tagging").joinpath("data/starter_rules.yaml").read_text()
-    rules = rules_from_yaml(text)
+    # JSON, so that the starter library needs no YAML parser.
+    text = resources.files("segkit.tagging").joinpath("data/starter_rules.json").read_text()
+    rules = rules_from_dict(json.loads(text), source="starter_rules.json")
     if columns is None:
         return rules
     available = {str(c) for c in columns}
