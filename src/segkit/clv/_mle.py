@@ -18,7 +18,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_limits
 
 from segkit.errors import ConvergenceError
 
