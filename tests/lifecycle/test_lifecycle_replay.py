@@ -217,6 +217,7 @@ def test_oscillation_at_a_boundary_names_the_date() -> None:
                 "got 'monthly'"
             ),
         ),
+        ({"freq": "0D"}, ParameterError, "freq must move forward in time; got '0D'"),
         (
             {"start": "2024-05-01", "end": "2024-02-01"},
             ParameterError,

@@ -45,6 +45,9 @@ def _offset(freq: Any) -> pd.DateOffset:
             f"freq must be a pandas frequency such as 'MS' (month starts), 'W-MON' or 'QS'; "
             f"got {freq!r}"
         ) from exc
+    probe = pd.Timestamp("2000-01-01")
+    if not probe + offset > probe:
+        raise ParameterError(f"freq must move forward in time; got {freq!r}")
     return offset
 
 
