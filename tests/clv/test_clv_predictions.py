@@ -234,3 +234,14 @@ def test_bgbb_lifetime_value_uses_whole_periods() -> None:
         discount_rate=0.1,
     )
     assert (value > 0).all()
+
+
+def test_bgnbd_expectation_is_continuous_at_a_equal_one() -> None:
+    params = {"r": 0.243, "alpha": 4.414, "a": 1.0, "b": 2.426}
+    at_one = BetaGeo.from_params(params).expected_purchases(39.0, HISTORIES.iloc[:5])
+    above, below = (
+        BetaGeo.from_params(dict(params, a=a)).expected_purchases(39.0, HISTORIES.iloc[:5])
+        for a in (1.0 + 1e-3, 1.0 - 1e-3)
+    )
+    assert np.isfinite(at_one).all()
+    np.testing.assert_allclose(at_one, (above + below) / 2, rtol=1e-5)

@@ -527,6 +527,13 @@ class _BetaGeoFamily(_ContinuousModel):
         # E = P(alive) (a+B-1)/(a-1) [1 - (al/(al+t))^(a-1) 2F1(a-1, a+b+k-1-r; a+B-1; t/(al+t))]
         # with B = b + x + k (k = 0 BG/NBD, 1 MBG/NBD) and al = alpha + T.
         r, alpha, a, b = params
+        if np.any(np.abs(np.asarray(a) - 1.0) < 1e-6):
+            # a = 1 is a removable singularity (0/0): average the two sides,
+            # the expectation being smooth in a (error of order 1e-8)
+            near = np.abs(np.asarray(a) - 1.0) < 1e-6
+            lo = self._expected_alive([r, alpha, np.where(near, 1.0 - 1e-4, a), b], x, T, t)
+            hi = self._expected_alive([r, alpha, np.where(near, 1.0 + 1e-4, a), b], x, T, t)
+            return _f64(0.5 * (lo + hi))
         bp = b + x + self._shift
         al = alpha + T
         c = a + bp - 1.0
