@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import re
+import sys
 
 import pytest
 
@@ -313,3 +314,9 @@ def test_to_mermaid_odd_names_and_wildcards() -> None:
         "    ok --> s0: recency_days > 90\n"
         "    gone --> [*]"
     )
+
+
+def test_from_yaml_without_pyyaml(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "yaml", None)
+    with pytest.raises(ImportError, match=r"^reading YAML needs PyYAML; install it with pip"):
+        Lifecycle.from_yaml(YAML)

@@ -494,7 +494,7 @@ class Lifecycle:
         """
         try:
             import yaml
-        except ImportError as exc:  # pragma: no cover - the test extra installs it
+        except ImportError as exc:
             raise ImportError(
                 "reading YAML needs PyYAML; install it with pip install 'segkit[yaml]'"
             ) from exc
