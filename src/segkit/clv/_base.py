@@ -106,6 +106,7 @@ class FittedModel(BaseEstimator):  # type: ignore[misc]
         self.n_distinct_ = int(stats["w"].size)
         self.iterations_ = result.iterations
         self._stats = stats
+        self._bootstrap_cache: dict[tuple[int, int], pd.DataFrame] = {}
         # parameters whose estimate is a limit of the parameter space
         limits = self._limit_flags(self.params_, stats)
         limited = {names.index(n) for group, _ in limits for n in group}
@@ -231,6 +232,7 @@ class FittedModel(BaseEstimator):  # type: ignore[misc]
     # ---- bootstrap -------------------------------------------------------
     def _with_theta(self, theta: Array) -> Any:
         other = copy.copy(self)
+        other._bootstrap_cache = {}  # the replicates belong to the fitted estimate
         k = len(self._param_names)
         other.theta_ = theta
         other.params_ = pd.Series(
@@ -268,6 +270,9 @@ class FittedModel(BaseEstimator):  # type: ignore[misc]
             )
         if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 1:
             raise ParameterError(f"n_boot must be an int >= 1; got {n_boot!r}")
+        cache = self.__dict__.setdefault("_bootstrap_cache", {})
+        if (n_boot, seed) in cache:  # same resamples: reuse the refits
+            return cache[(n_boot, seed)].copy()
         rng = np.random.default_rng(seed)
         stats = self._stats
         w = stats["w"]
@@ -297,7 +302,9 @@ class FittedModel(BaseEstimator):  # type: ignore[misc]
                 rows.append(res.theta)
         theta = np.array(rows)
         theta[:, :k] = np.exp(theta[:, :k])
-        return pd.DataFrame(theta, columns=self.params_.index)
+        draws = pd.DataFrame(theta, columns=self.params_.index)
+        cache[(n_boot, seed)] = draws
+        return draws.copy()
 
     def _interval(
         self,
