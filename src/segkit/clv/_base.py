@@ -270,7 +270,9 @@ class FittedModel(BaseEstimator):  # type: ignore[misc]
             )
         if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 1:
             raise ParameterError(f"n_boot must be an int >= 1; got {n_boot!r}")
-        cache = self.__dict__.setdefault("_bootstrap_cache", {})
+        cache: dict[tuple[int, int], pd.DataFrame] = self.__dict__.setdefault(
+            "_bootstrap_cache", {}
+        )
         if (n_boot, seed) in cache:  # same resamples: reuse the refits
             return cache[(n_boot, seed)].copy()
         rng = np.random.default_rng(seed)
