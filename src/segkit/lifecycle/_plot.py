@@ -25,6 +25,13 @@ def _as_flows(data: Any) -> Flows:
     return data if isinstance(data, Flows) else flows(data)
 
 
+def _colors(result: Flows) -> dict[str, str]:
+    """One colour per state, in the lifecycle's order, shared by both figures."""
+    out = {str(name): f"C{i % 10}" for i, name in enumerate(result.counts.columns)}
+    out[ENTERED] = "0.6"
+    return out
+
+
 def plot_state_counts(data: Any, ax: Any = None) -> Any:
     """Stacked area chart of the number of customers in each state over time.
 
@@ -44,10 +51,12 @@ def plot_state_counts(data: Any, ax: Any = None) -> Any:
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4.5))
     counts = result.counts
+    colors = _colors(result)
     ax.stackplot(
         counts.index.to_numpy(),
         counts.to_numpy(dtype=float).T,
         labels=[str(c) for c in counts.columns],
+        colors=[colors[str(c)] for c in counts.columns],
         alpha=0.85,
     )
     ax.set_ylabel("customers")
@@ -83,8 +92,7 @@ def plot_flows(data: Any, ax: Any = None, *, gap: float = 0.02) -> Any:
     matrix = result.matrix
     grid = matrix.to_numpy(dtype=float)
     total = grid.sum()
-    names = list(dict.fromkeys([*matrix.index, *matrix.columns]))
-    colors = {name: f"C{i % 10}" for i, name in enumerate(names)}
+    colors = _colors(result)
     if total == 0:
         ax.set_axis_off()
         return ax
