@@ -990,18 +990,26 @@ class BetaGeoBetaBinom(FittedModel):
         value = self._expected_from(np.zeros(1), np.zeros(1), np.ones(1), tt)
         return float(value[0]) if tt.ndim == 0 else value.reshape(tt.shape)
 
-    def probability_of_purchases(self, k: Any, t: int, data: Any) -> pd.Series:
-        """Probability of exactly ``k`` transactions in the next ``t`` opportunities.
+    def probability_of_purchases(self, n: Any, t: int, data: Any) -> pd.Series:
+        """Probability of exactly ``n`` transactions in the next ``t`` opportunities.
 
-        Given alive at ``n``, the customer survives ``m`` more opportunities
-        (``m < t`` then drops out, or ``m = t``) and transacts a beta-binomial
-        number of times over them.
+        Given alive after the customer's own opportunities, they survive ``m``
+        more opportunities (``m < t`` then drop out, or ``m = t``) and
+        transact a beta-binomial number of times over them.
+
+        Parameters
+        ----------
+        n : int
+            Number of transactions.
+        t : int
+            Number of future opportunities.
+        data : DataFrame
 
         Returns
         -------
         Series aligned on ``data.index``.
         """
-        kk = float(_check_count(k))
+        kk = float(_check_count(n))
         tt = int(_check_count(t))
         index, x, _, n, log_alive = self._parts(data)
         al, be, ga, de = self.params_[list(self._param_names)].to_numpy()
