@@ -140,7 +140,7 @@ def run_dask(
             memory_limit=memory_limit,
             dashboard_address=None,
         ) as cluster,
-        Client(cluster),
+        Client(cluster) as client,
     ):
         for i in range(repeat):
             start = time.perf_counter()
@@ -160,6 +160,9 @@ def run_dask(
             edges = {k: v.tolist() for k, v in scorer.bin_edges_.items()}
             print(f"  dask run {i + 1}: {elapsed:.1f} s, {int(counts.sum()):,} customers scored")
             del table, scores
+            # Graph keys are deterministic: without a restart the next run could reuse
+            # results the workers still hold.
+            client.restart()
     return times, edges
 
 
