@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from segkit import clv
 from segkit.cluster import KMeansSegmenter
 from segkit.errors import SegkitError
 from segkit.evaluate import concentration, holdout_report, migration, segment_summary
@@ -33,6 +34,7 @@ __all__ = [
     "__version__",
     "calibration_holdout",
     "clean_transactions",
+    "clv",
     "concentration",
     "event_features",
     "holdout_report",
