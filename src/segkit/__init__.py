@@ -14,6 +14,7 @@ from segkit.errors import SegkitError
 from segkit.evaluate import concentration, holdout_report, migration, segment_summary
 from segkit.events import event_features
 from segkit.features import CleaningReport, calibration_holdout, clean_transactions, summarize
+from segkit.lifecycle import Lifecycle, State, Transition, default_lifecycle
 from segkit.profiling import Profile, profile
 from segkit.rfm import RFMScorer, SegmentMap, load_segment_map
 from segkit.scorers import BandScorer, PointsScorer, ProfileScorer
@@ -23,6 +24,7 @@ __all__ = [
     "BandScorer",
     "CleaningReport",
     "KMeansSegmenter",
+    "Lifecycle",
     "PointsScorer",
     "Profile",
     "ProfileScorer",
@@ -30,12 +32,15 @@ __all__ = [
     "Rule",
     "SegkitError",
     "SegmentMap",
+    "State",
     "TagEngine",
+    "Transition",
     "__version__",
     "calibration_holdout",
     "clean_transactions",
     "clv",
     "concentration",
+    "default_lifecycle",
     "event_features",
     "holdout_report",
     "load_segment_map",
