@@ -257,8 +257,8 @@ def _parse_timestamps(series: pd.Series, column: str) -> pd.Series:
         raise SchemaError(f"column {column!r} could not be read as timestamps: {text}") from exc
     if getattr(parsed.dtype, "tz", None) is not None:
         # Some pandas versions give naive strings the offset of the first aware one.
-        text = series[series.notna()].astype(str).str.strip()
-        if not text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).all():
+        given = series[series.notna()].astype(str).str.strip()
+        if not given.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).all():
             raise SchemaError(
                 f"column {column!r} mixes timezone-aware and naive timestamps; parse it "
                 f"yourself, e.g. pd.to_datetime(df[{column!r}], utc=True)"
