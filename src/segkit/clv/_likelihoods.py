@@ -129,8 +129,9 @@ def _beta_geo_rows(
     """
     scalar = all(np.ndim(p) == 0 for p in (r, alpha, a, b))
     xs, idx = _per_x(x, scalar)
-    # x-only terms.  BG/NBD: [FHL05] eq. (6); MBG/NBD: [BDK07] eq. (3): the
-    # dropout coin is also tossed at the first purchase, shifting b + x by one.
+    # x-only terms.  BG/NBD: [FHL05] eq. (6); MBG/NBD: the likelihood of
+    # [BDK07]: the dropout coin is also tossed at the first purchase, shifting
+    # b + x by one.
     bx = b + xs + shift
     has_dead = (xs + shift) > 0
     bx1 = np.where(has_dead, bx - 1.0, 1.0)
@@ -270,8 +271,9 @@ def mbgnbd_log_likelihood(
         + \frac{B(a + 1, b + x)}{B(a, b)}
         \frac{\Gamma(r + x)\,\alpha^r}{\Gamma(r)\,(\alpha + t_x)^{r + x}}
 
-    ([BDK07]_, eq. 3): unlike the BG/NBD, a customer may drop out right after
-    the first purchase, so the second term is present for ``x = 0`` too.
+    (the MBG/NBD likelihood of [BDK07]_): unlike the BG/NBD, a
+    customer may drop out right after the first purchase, so the second term
+    is present for ``x = 0`` too.
     Arguments and return values are as in :func:`bgnbd_log_likelihood`.
 
     Examples
@@ -763,7 +765,7 @@ def gamma_gamma_log_likelihood(
         \frac{\Gamma(p x + q)}{\Gamma(p x)\,\Gamma(q)}
         \frac{\gamma^q\, \bar z^{p x - 1} x^{p x}}{(\gamma + x \bar z)^{p x + q}}
 
-    ([FH13]_, eq. 4). Only customers with ``x > 0`` carry information.
+    ([FH13]_, eq. 1a). Only customers with ``x > 0`` carry information.
 
     Parameters
     ----------
