@@ -59,6 +59,17 @@ def _check_count(n: Any) -> Array:
     return arr
 
 
+def _log_ratio(num: Any, den: Any) -> Array:
+    """``log(num / den)`` for ``num >= 0``: ``-inf`` where ``num`` is 0, no warning."""
+    num = np.asarray(num, dtype=np.float64)
+    out = np.full(np.broadcast(num, den).shape, -np.inf)
+    pos = np.broadcast_to(num > 0, out.shape)
+    out[pos] = (np.log(np.broadcast_to(num, out.shape)) - np.log(np.broadcast_to(den, out.shape)))[
+        pos
+    ]
+    return out
+
+
 def _nb_logpmf(n: Array, r: Array, log_p: Array, log_q: Array) -> Array:
     """log NBD pmf ``Γ(r+n)/(Γ(r) n!) p^r q^n`` (``q = 1 - p``), safe at ``q = 0``."""
     with np.errstate(invalid="ignore"):
@@ -553,8 +564,10 @@ class _BetaGeoFamily(_ContinuousModel):
         al = alpha + T
         if not t > 0:
             return np.asarray(np.where(n == 0, 1.0, 0.0) + 0.0 * x, dtype=np.float64)
-        log_p = np.log(al / (al + t))
-        log_q = np.log(t / (al + t))
+        # Logs of al/(al+t) and t/(al+t) without forming the ratios, which
+        # underflow for the smallest positive t.
+        log_p = -np.log1p(t / al)
+        log_q = np.log(t) - np.log(al + t)
         bp = b + x + self._shift
         pmf_n = np.exp(_nb_logpmf(n, rp, log_p, log_q))
         if n == 0:
@@ -777,7 +790,7 @@ class ParetoNBD(_ContinuousModel):
         if not t > 0:
             return np.asarray(np.where(n == 0, 1.0, 0.0) + 0.0 * x, dtype=np.float64)
         log_surv = -s * np.log1p(t / bt)
-        pmf_t = np.exp(_nb_logpmf(n, rp, np.log(al / (al + t)), np.log(t / (al + t))))
+        pmf_t = np.exp(_nb_logpmf(n, rp, -np.log1p(t / al), np.log(t) - np.log(al + t)))
         w_end = -np.expm1(log_surv)  # probability of dropping out within t
         nodes, weights = roots_legendre(64)
         acc = np.zeros_like(al, dtype=np.float64)
@@ -785,9 +798,7 @@ class ParetoNBD(_ContinuousModel):
             wv = 0.5 * (node + 1.0) * w_end
             u = bt * np.expm1(-np.log1p(-wv) / s)
             acc += (
-                0.5
-                * weight
-                * np.exp(_nb_logpmf(n, rp, np.log(al / (al + u)), np.log(u / (al + u))))
+                0.5 * weight * np.exp(_nb_logpmf(n, rp, -np.log1p(u / al), _log_ratio(u, al + u)))
             )
         return _f64(np.exp(log_surv) * pmf_t + w_end * acc)
 
