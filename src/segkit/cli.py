@@ -198,6 +198,16 @@ def _rfm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _input_arguments(parser: argparse.ArgumentParser) -> None:
+    """The transaction file and its columns, shared by the commands that read one."""
+    parser.add_argument("file", help="transactions as CSV or Parquet")
+    parser.add_argument("--customer", required=True, help="customer id column")
+    parser.add_argument("--timestamp", required=True, help="timestamp column")
+    parser.add_argument("--amount", required=True, help="amount column")
+    parser.add_argument("--order", default=None, help="order id column (optional)")
+    parser.add_argument("--as-of", dest="as_of", default=None, help="date of the profile")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="segkit", description="Customer segmentation from transaction logs."
@@ -213,12 +223,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_demo)
 
     rep = sub.add_parser("report", help="the HTML report for a transaction file")
-    rep.add_argument("file", help="transactions as CSV or Parquet")
-    rep.add_argument("--customer", required=True, help="customer id column")
-    rep.add_argument("--timestamp", required=True, help="timestamp column")
-    rep.add_argument("--amount", required=True, help="amount column")
-    rep.add_argument("--order", default=None, help="order id column (optional)")
-    rep.add_argument("--as-of", dest="as_of", default=None, help="date of the profile")
+    _input_arguments(rep)
     rep.add_argument("--customers", default=None, help="customer profiles (CSV or Parquet)")
     rep.add_argument("--events", default=None, help="behaviour events (CSV or Parquet)")
     rep.add_argument("--rules", default=None, help="tag rules (.yaml or .json)")
@@ -241,12 +246,7 @@ def _parser() -> argparse.ArgumentParser:
     rep.set_defaults(run=_report)
 
     rfm = sub.add_parser("rfm", help="RFM scores and segments for a transaction file")
-    rfm.add_argument("file", help="transactions as CSV or Parquet")
-    rfm.add_argument("--customer", required=True, help="customer id column")
-    rfm.add_argument("--timestamp", required=True, help="timestamp column")
-    rfm.add_argument("--amount", required=True, help="amount column")
-    rfm.add_argument("--order", default=None, help="order id column (optional)")
-    rfm.add_argument("--as-of", dest="as_of", default=None, help="date of the summary")
+    _input_arguments(rfm)
     rfm.add_argument("--bins", type=int, default=5, help="score levels (default 5)")
     rfm.add_argument(
         "--segments", default="rfm11", help="segment map name (default rfm11), or 'none'"

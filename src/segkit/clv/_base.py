@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -44,7 +45,7 @@ def check_horizon(t: Any, name: str = "t") -> Array:
     return arr
 
 
-class FittedModel(BaseEstimator):  # type: ignore[misc]
+class FittedModel(BaseEstimator, ABC):  # type: ignore[misc]
     """Base of the CLV estimators: maximum likelihood on log-parameters.
 
     Subclasses define the parameter names, the per-row log-likelihood and the
@@ -61,11 +62,13 @@ class FittedModel(BaseEstimator):  # type: ignore[misc]
     penalizer: float
 
     # ---- to be provided by subclasses ------------------------------------
+    @abstractmethod
     def _loglik(self, theta: Array, stats: dict[str, Array]) -> tuple[float, Array]:
-        raise NotImplementedError
+        """Provided by each model."""
 
+    @abstractmethod
     def _starts(self, stats: dict[str, Array]) -> list[Array]:
-        raise NotImplementedError
+        """Provided by each model."""
 
     def _coef_names(self) -> list[str]:
         return []

@@ -9,6 +9,7 @@ parameters (``alpha``, ``beta``, ``gamma``) are in that unit.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -114,8 +115,9 @@ class _ContinuousModel(FittedModel):
             params[j] = np.exp(theta[j] - z @ gd)
         return params
 
+    @abstractmethod
     def _rows(self, params: list[Any], x: Array, t_x: Array, T: Array) -> tuple[Array, ...]:
-        raise NotImplementedError
+        """Provided by each model."""
 
     def _summed(
         self, params: list[Any], x: Array, t_x: Array, T: Array, w: Array
@@ -417,19 +419,23 @@ class _ContinuousModel(FittedModel):
         return _f64(np.broadcast_to(func(params, x, T), x.shape))
 
     # ---- model-specific --------------------------------------------------------
+    @abstractmethod
     def _log_survival(self, params: list[Any], x: Array, T: Array, t: Array) -> Array:
-        raise NotImplementedError
+        """Provided by each model."""
 
+    @abstractmethod
     def _expected_alive(self, params: list[Any], x: Array, T: Array, t: Array) -> Array:
-        raise NotImplementedError
+        """Provided by each model."""
 
+    @abstractmethod
     def _prob_n_alive(self, params: list[Any], x: Array, T: Array, n: Array, t: Array) -> Array:
-        raise NotImplementedError
+        """Provided by each model."""
 
+    @abstractmethod
     def _simulate_one(
         self, params: Mapping[str, float], T: Array, rng: np.random.Generator
     ) -> tuple[Array, Array, Array]:
-        raise NotImplementedError
+        """Provided by each model."""
 
     def simulate(
         self,
