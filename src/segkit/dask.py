@@ -24,7 +24,6 @@ Dask input without importing it (:func:`is_dask_collection`).
 
 from __future__ import annotations
 
-import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
@@ -33,7 +32,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from segkit._validation import numeric_column, require_columns, require_frame
+from segkit._validation import (
+    is_dask_collection,
+    numeric_column,
+    require_columns,
+    require_frame,
+)
 from segkit.errors import ParameterError, SchemaError, SegkitError
 
 __all__ = [
@@ -66,25 +70,6 @@ Frame = Any  # a dask DataFrame; dask is optional, so it is not imported for the
 # --------------------------------------------------------------------------- #
 # Recognising and partitioning Dask input
 # --------------------------------------------------------------------------- #
-def is_dask_collection(data: Any) -> bool:
-    """Whether ``data`` is a Dask DataFrame or Series, without importing Dask.
-
-    Only a ``dask.dataframe`` the caller has already imported is consulted:
-    an object cannot be a Dask DataFrame unless that module is loaded.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from segkit.dask import is_dask_collection
-    >>> is_dask_collection(pd.DataFrame({"a": [1]}))
-    False
-    """
-    dd = sys.modules.get("dask.dataframe")
-    if dd is None:
-        return False
-    return isinstance(data, dd.DataFrame | dd.Series)
-
-
 def _require_dask(data: Any, what: str) -> None:
     if not is_dask_collection(data) or not hasattr(data, "columns"):
         raise SchemaError(f"{what} must be a Dask DataFrame; got {type(data).__name__}")
@@ -447,42 +432,6 @@ def calibration_holdout_dask(
 # --------------------------------------------------------------------------- #
 # RFM: the fit is a value-count reduction, the transform a map
 # --------------------------------------------------------------------------- #
-def edges_from_counts(
-    distinct: np.ndarray[Any, Any], counts: np.ndarray[Any, Any], bins: int
-) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """Tie-aware quantile edges from the distinct values (ascending) and their counts.
-
-    The same edges as :class:`segkit.RFMScorer` learns from the raw values:
-    the distinct values are walked in ascending order and a bin closes once it
-    holds its share of what is left, so a run of equal values is never split.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from segkit.dask import edges_from_counts
-    >>> edges_from_counts(np.array([1.0, 2.0, 3.0, 4.0]), np.array([6, 2, 1, 1]), 3)
-    array([1., 2.])
-    """
-    distinct = np.asarray(distinct)
-    counts = np.asarray(counts, dtype=np.int64)
-    if distinct.size == 0:
-        return np.zeros(0, dtype=np.float64)
-    cum = np.cumsum(counts)
-    total = int(cum[-1])
-    edges: list[float] = []
-    start = 0
-    done = 0
-    for remaining in range(bins, 1, -1):
-        target = done + (total - done) / remaining
-        k = max(int(np.searchsorted(cum, target, side="left")), start)
-        if k >= distinct.size - 1:
-            break
-        edges.append(float(distinct[k]))
-        done = int(cum[k])
-        start = k + 1
-    return np.asarray(edges, dtype=np.float64)
-
-
 def _rfm_values(part: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(
         {dim: numeric_column(part, col, "customer table") for dim, col in columns.items()},
@@ -533,27 +482,11 @@ def rfm_fit(scorer: Any, table: Frame) -> Any:
         counted = import_module("dask").compute(
             *(values[dim].value_counts(sort=False) for dim in columns)
         )
-        edges = {}
-        for dim, counts in zip(columns, counted, strict=True):
-            distinct, n = _sorted_counts(counts)
-            if n.sum() == 0:
-                raise SegkitError("cannot fit RFMScorer on an empty customer table")
-            if dim == "recency":
-                edges[dim] = -edges_from_counts(-distinct[::-1], n[::-1], scorer.bins)[::-1]
-            else:
-                edges[dim] = edges_from_counts(distinct, n, scorer.bins)
-            if edges[dim].size < scorer.bins - 1:
-                warnings.warn(
-                    f"RFMScorer: column {columns[dim]!r} has too few distinct values for "
-                    f"{scorer.bins} equal groups; only scores 1..{edges[dim].size + 1} are used",
-                    UserWarning,
-                    stacklevel=2,
-                )
-    scorer.bin_edges_ = edges
-    scorer.segment_map_ = segment_map
-    scorer.n_features_in_ = meta.shape[1]
-    scorer.feature_names_in_ = np.asarray([str(c) for c in meta.columns], dtype=object)
-    return scorer
+        counts = {dim: _sorted_counts(c) for dim, c in zip(columns, counted, strict=True)}
+        if any(n.sum() == 0 for _, n in counts.values()):
+            raise SegkitError("cannot fit RFMScorer on an empty customer table")
+        edges = scorer._quantile_edges(counts)
+    return scorer._set_fitted(edges, segment_map, meta.columns)
 
 
 def _transform(part: pd.DataFrame, estimator: Any) -> Any:

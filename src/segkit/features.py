@@ -20,7 +20,6 @@ Conventions
 
 from __future__ import annotations
 
-import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
@@ -29,7 +28,13 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from segkit._validation import numeric_column, require_columns, require_frame, show_values
+from segkit._validation import (
+    is_dask_collection,
+    numeric_column,
+    require_columns,
+    require_frame,
+    show_values,
+)
 from segkit.errors import ParameterError, SchemaError
 
 __all__ = [
@@ -280,12 +285,6 @@ def _parse_timestamps(series: pd.Series, column: str) -> pd.Series:
     return parsed
 
 
-def _is_dask(data: Any) -> bool:
-    """A Dask DataFrame, recognised without importing Dask (see :mod:`segkit.dask`)."""
-    dd = sys.modules.get("dask.dataframe")
-    return dd is not None and isinstance(data, dd.DataFrame)
-
-
 def _unit_days(unit: str) -> float:
     if unit not in _UNITS:
         raise ParameterError(f"unit must be one of 'D' (days) or 'W' (weeks); got {unit!r}")
@@ -494,7 +493,7 @@ def summarize(
     >>> len(s), int(s["x"].gt(0).sum())
     (2357, 946)
     """
-    if _is_dask(transactions):
+    if is_dask_collection(transactions):
         from segkit.dask import summarize_dask
 
         return summarize_dask(  # type: ignore[no-any-return]
@@ -587,7 +586,7 @@ def calibration_holdout(
     >>> int(ch["x_holdout"].sum())
     1882
     """
-    if _is_dask(transactions):
+    if is_dask_collection(transactions):
         from segkit.dask import calibration_holdout_dask
 
         return calibration_holdout_dask(  # type: ignore[no-any-return]

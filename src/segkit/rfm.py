@@ -30,6 +30,7 @@ from segkit._validation import (
     check_choice,
     check_fitted,
     check_int,
+    is_dask_collection,
     numeric_column,
     require_columns,
     require_frame,
@@ -41,6 +42,7 @@ __all__ = [
     "Segment",
     "SegmentMap",
     "SegmentMapError",
+    "edges_from_counts",
     "load_segment_map",
     "segment_maps",
 ]
@@ -254,15 +256,29 @@ def load_segment_map(name: str) -> SegmentMap:
     return SegmentMap.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-def _tie_aware_edges(values: np.ndarray[Any, Any], bins: int) -> np.ndarray[Any, Any]:
+def edges_from_counts(
+    distinct: np.ndarray[Any, Any], counts: np.ndarray[Any, Any], bins: int
+) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Upper edges of up to ``bins - 1`` lower bins, each holding about an equal share.
 
-    Walks the distinct values in ascending order; a bin closes once it holds
-    its share of what is left. A single value that holds more than one share
-    (most customers have ``orders == 1``) gets a bin to itself and the rest of
-    the population is split evenly over the remaining bins.
+    ``distinct`` are the distinct values in ascending order and ``counts`` how
+    many customers hold each (so the fit is a reduction that also runs on
+    Dask). The values are walked in ascending order; a bin closes once it
+    holds its share of what is left. A single value that holds more than one
+    share (most customers have ``orders == 1``) gets a bin to itself and the
+    rest of the population is split evenly over the remaining bins.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from segkit.rfm import edges_from_counts
+    >>> edges_from_counts(np.array([1.0, 2.0, 3.0, 4.0]), np.array([6, 2, 1, 1]), 3)
+    array([1., 2.])
     """
-    distinct, counts = np.unique(values, return_counts=True)
+    distinct = np.asarray(distinct)
+    counts = np.asarray(counts, dtype=np.int64)
+    if distinct.size == 0:
+        return np.zeros(0, dtype=np.float64)
     cum = np.cumsum(counts)
     total = int(cum[-1])
     edges: list[float] = []
@@ -270,8 +286,7 @@ def _tie_aware_edges(values: np.ndarray[Any, Any], bins: int) -> np.ndarray[Any,
     done = 0
     for remaining in range(bins, 1, -1):
         target = done + (total - done) / remaining
-        k = int(np.searchsorted(cum, target, side="left"))
-        k = max(k, start)
+        k = max(int(np.searchsorted(cum, target, side="left")), start)
         if k >= distinct.size - 1:
             break
         edges.append(float(distinct[k]))
@@ -424,33 +439,54 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         -------
         self
         """
+        if is_dask_collection(X):
+            from segkit.dask import rfm_fit
+
+            return rfm_fit(self, X)  # type: ignore[no-any-return]
         self._check_params()
         X = require_frame(X, "customer table")
         values = self._values(X)
         if len(X) == 0:
             raise SegkitError("cannot fit RFMScorer on an empty customer table")
         segment_map = self._segment_map()
-        edges: dict[str, np.ndarray[Any, Any]] = {}
         if self.method == "fixed":
             edges = self._fixed_edges()
         else:
-            for dim, v in values.items():
-                if dim == "recency":
-                    edges[dim] = -_tie_aware_edges(-v, self.bins)[::-1]
-                else:
-                    edges[dim] = _tie_aware_edges(v, self.bins)
-                if edges[dim].size < self.bins - 1:
-                    column = self._columns()[dim]
-                    warnings.warn(
-                        f"RFMScorer: column {column!r} has too few distinct values for "
-                        f"{self.bins} equal groups; only scores 1..{edges[dim].size + 1} are used",
-                        UserWarning,
-                        stacklevel=2,
-                    )
+            edges = self._quantile_edges(
+                {dim: np.unique(v, return_counts=True) for dim, v in values.items()}
+            )
+        return self._set_fitted(edges, segment_map, X.columns)
+
+    def _quantile_edges(
+        self, counts: Mapping[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]
+    ) -> dict[str, np.ndarray[Any, Any]]:
+        """Edges per dimension from its distinct values (ascending) and their counts."""
+        edges = {}
+        for dim, (distinct, n) in counts.items():
+            if dim == "recency":  # lower is better: walk from the best end
+                edges[dim] = -edges_from_counts(-distinct[::-1], n[::-1], self.bins)[::-1]
+            else:
+                edges[dim] = edges_from_counts(distinct, n, self.bins)
+            if edges[dim].size < self.bins - 1:
+                warnings.warn(
+                    f"RFMScorer: column {self._columns()[dim]!r} has too few distinct values "
+                    f"for {self.bins} equal groups; only scores 1..{edges[dim].size + 1} are "
+                    "used",
+                    UserWarning,
+                    stacklevel=3,
+                )
+        return edges
+
+    def _set_fitted(
+        self,
+        edges: dict[str, np.ndarray[Any, Any]],
+        segment_map: SegmentMap | None,
+        columns: pd.Index,
+    ) -> RFMScorer:
         self.bin_edges_ = edges
         self.segment_map_ = segment_map
-        self.n_features_in_ = X.shape[1]
-        self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+        self.n_features_in_ = len(columns)
+        self.feature_names_in_ = np.asarray([str(c) for c in columns], dtype=object)
         return self
 
     def _fixed_edges(self) -> dict[str, np.ndarray[Any, Any]]:
@@ -502,6 +538,10 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             segment map, ``segment`` (categorical, in map order).
         """
         check_fitted(self, "bin_edges_")
+        if is_dask_collection(X):
+            from segkit.dask import rfm_transform
+
+            return rfm_transform(self, X)  # type: ignore[no-any-return]
         X = require_frame(X, "customer table")
         values = self._values(X)
         pairs = zip(_SCORES, _DIMENSIONS, strict=True)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from segkit._validation import check_fitted, require_columns, require_frame
+from segkit._validation import check_fitted, is_dask_collection, require_columns, require_frame
 from segkit.errors import ParameterError, SchemaError
 from segkit.tagging.compiler import RuleContext, compile_rule
 from segkit.tagging.errors import RuleError, RuleTypeError
@@ -234,6 +234,10 @@ class PointsScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     def fit(self, X: Any, y: Any = None) -> PointsScorer:
         """Type-check every rule against ``X``; return ``self``."""
+        if is_dask_collection(X):
+            from segkit.dask import scorer_fit
+
+            return scorer_fit(self, X)  # type: ignore[no-any-return]
         X = require_frame(X, "X")
         owner = type(self).__name__
         points = _check_rules(self.points, owner, "points")
@@ -283,6 +287,10 @@ class PointsScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     def transform(self, X: Any) -> pd.DataFrame:
         """Return a DataFrame with one float column ``points``."""
+        if is_dask_collection(X):
+            from segkit.dask import scorer_transform
+
+            return scorer_transform(self, X)  # type: ignore[no-any-return]
         _, total = self._awarded(X)
         return pd.DataFrame({"points": total}, index=require_frame(X, "X").index)
 
@@ -337,6 +345,10 @@ class ProfileScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     def fit(self, X: Any, y: Any = None) -> ProfileScorer:
         """Type-check every term against ``X``; return ``self``."""
+        if is_dask_collection(X):
+            from segkit.dask import scorer_fit
+
+            return scorer_fit(self, X)  # type: ignore[no-any-return]
         X = require_frame(X, "X")
         owner = type(self).__name__
         if not isinstance(self.profiles, Mapping) or not self.profiles:
@@ -381,6 +393,10 @@ class ProfileScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         ``top_profile`` is the highest-scoring profile (ties: the first
         listed), or missing when no profile scores above zero.
         """
+        if is_dask_collection(X):
+            from segkit.dask import scorer_transform
+
+            return scorer_transform(self, X)  # type: ignore[no-any-return]
         check_fitted(self, "profiles_")
         X = require_frame(X, "X")
         ctx = RuleContext(X)

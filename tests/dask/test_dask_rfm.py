@@ -7,15 +7,12 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 pytest.importorskip("dask.distributed")
 
 import segkit
-from segkit.dask import edges_from_counts, rfm_fit, rfm_transform
+from segkit.dask import rfm_fit, rfm_transform
 from segkit.errors import ColumnNotFoundError
-from segkit.rfm import _tie_aware_edges
 
 from .conftest import COLUMNS, quiet, to_dask
 
@@ -23,19 +20,6 @@ from .conftest import COLUMNS, quiet, to_dask
 @pytest.fixture(scope="module")
 def table(transactions: pd.DataFrame) -> pd.DataFrame:
     return quiet(segkit.summarize, transactions, **COLUMNS, as_of="2025-06-30")
-
-
-@given(
-    st.lists(st.integers(0, 12), min_size=1, max_size=200),
-    st.integers(2, 9),
-)
-@settings(max_examples=200, deadline=None)
-def test_edges_from_counts_equal_the_edges_from_values(values: list[int], bins: int) -> None:
-    v = np.asarray(values, dtype=np.float64)
-    distinct, counts = np.unique(v, return_counts=True)
-    np.testing.assert_array_equal(
-        edges_from_counts(distinct, counts, bins), _tie_aware_edges(v, bins)
-    )
 
 
 @pytest.mark.usefixtures("client")

@@ -18,7 +18,13 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import betainc, betaln, gammaln, hyp2f1, roots_legendre
 
-from segkit._validation import check_fitted, require_columns, require_frame, show_values
+from segkit._validation import (
+    check_fitted,
+    is_dask_collection,
+    require_columns,
+    require_frame,
+    show_values,
+)
 from segkit.clv._base import (
     FittedModel,
     check_horizon,
@@ -198,6 +204,10 @@ class _ContinuousModel(FittedModel):
         ConvergenceError
             If the optimiser fails from every starting point.
         """
+        if is_dask_collection(data):
+            from segkit.dask import clv_fit
+
+            return clv_fit(self, data, x=x, t_x=t_x, T=T, weights=weights)
         cols = {"x": x, "t_x": t_x, "T": T}
         what = "data"
         data_cols = self._read(data, what, cols, weights)
@@ -301,6 +311,10 @@ class _ContinuousModel(FittedModel):
         Series aligned on ``data.index`` (DataFrame with ``estimate``,
         ``lower``, ``upper`` when ``n_boot > 0``)
         """
+        if is_dask_collection(data):
+            from segkit.dask import clv_predict
+
+            return clv_predict(self, "p_alive", data, t=t, n_boot=n_boot, level=level, seed=seed)
         if n_boot:
             estimate = self.p_alive(data, t)
             return self._interval(lambda m: m.p_alive(data, t), estimate, n_boot, level, seed)
@@ -342,6 +356,12 @@ class _ContinuousModel(FittedModel):
         -------
         Series, or DataFrame with ``estimate``, ``lower``, ``upper`` when ``n_boot > 0``
         """
+        if is_dask_collection(data):
+            from segkit.dask import clv_predict
+
+            return clv_predict(
+                self, "expected_purchases", data, t=t, n_boot=n_boot, level=level, seed=seed
+            )
         tt = check_horizon(t)
         index, x, t_x, T, params, inverse = self._stats_for(data)
         value = _as_series(
@@ -396,6 +416,10 @@ class _ContinuousModel(FittedModel):
         -------
         Series aligned on ``data.index``.
         """
+        if is_dask_collection(data):
+            from segkit.dask import clv_predict
+
+            return clv_predict(self, "probability_of_purchases", data, n=n, t=t)  # type: ignore[no-any-return]
         nn = _check_count(n)
         tt = check_horizon(t)
         index, x, t_x, T, params, inverse = self._stats_for(data)
@@ -931,6 +955,12 @@ class BetaGeoBetaBinom(FittedModel):
         -------
         self
         """
+        if is_dask_collection(data):
+            from segkit.dask import clv_fit
+
+            return clv_fit(  # type: ignore[no-any-return]
+                self, data, frequency=frequency, recency=recency, periods=periods, weights=weights
+            )
         cols = {"x": frequency, "t_x": recency, "n": periods}
         c = self._read(data, cols, weights)
         v = c.values
@@ -958,6 +988,10 @@ class BetaGeoBetaBinom(FittedModel):
         -------
         Series aligned on ``data.index``.
         """
+        if is_dask_collection(data):
+            from segkit.dask import clv_predict
+
+            return clv_predict(self, "p_alive", data)  # type: ignore[no-any-return]
         index, _, _, n, log_alive = self._parts(data)
         ga, de = float(self.params_["gamma"]), float(self.params_["delta"])
         return _as_series(np.exp(log_alive + np.log((de + n) / (ga + de + n))), index, "p_alive")
@@ -985,6 +1019,10 @@ class BetaGeoBetaBinom(FittedModel):
         -------
         Series aligned on ``data.index``.
         """
+        if is_dask_collection(data):
+            from segkit.dask import clv_predict
+
+            return clv_predict(self, "expected_purchases", data, t=t)  # type: ignore[no-any-return]
         tt = check_horizon(t)
         index, x, _, n, log_alive = self._parts(data)
         return _as_series(
@@ -1026,6 +1064,10 @@ class BetaGeoBetaBinom(FittedModel):
         -------
         Series aligned on ``data.index``.
         """
+        if is_dask_collection(data):
+            from segkit.dask import clv_predict
+
+            return clv_predict(self, "probability_of_purchases", data, n=n, t=t)  # type: ignore[no-any-return]
         kk = float(_check_count(n))
         tt = int(_check_count(t))
         index, x, _, n, log_alive = self._parts(data)
@@ -1179,6 +1221,10 @@ class GammaGamma(FittedModel):
             If fewer than two customers have a repeat purchase, or an average
             value is not positive where x > 0.
         """
+        if is_dask_collection(data):
+            from segkit.dask import clv_fit
+
+            return clv_fit(self, data, x=x, repeat_aov=repeat_aov, weights=weights)  # type: ignore[no-any-return]
         cols = {"x": x, "m": repeat_aov}
         df = data
         c = read_columns(df, {"x": x}, what="data", counts=("x",), weights=weights)
@@ -1220,6 +1266,10 @@ class GammaGamma(FittedModel):
         -------
         Series aligned on ``data.index``.
         """
+        if is_dask_collection(data):
+            from segkit.dask import clv_predict
+
+            return clv_predict(self, "expected_spend", data)  # type: ignore[no-any-return]
         check_fitted(self, "params_")
         c = read_columns(data, {"x": self.columns_["x"]}, what="data", counts=("x",))
         xs = c.values["x"]

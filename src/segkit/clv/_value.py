@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segkit._validation import is_dask_collection
 from segkit.errors import ParameterError
 
 __all__ = ["lifetime_value"]
@@ -73,6 +74,17 @@ def lifetime_value(
     >>> bool((clv >= 0).all()), len(clv)
     (True, 2000)
     """
+    if is_dask_collection(data):
+        from segkit.dask import lifetime_value_dask
+
+        return lifetime_value_dask(  # type: ignore[no-any-return]
+            purchase_model,
+            spend_model,
+            data,
+            horizon=horizon,
+            unit=unit,
+            discount_rate=discount_rate,
+        )
     if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
         raise ParameterError(f"horizon must be an int >= 1 (number of periods); got {horizon!r}")
     if isinstance(unit, bool) or not isinstance(unit, int | float) or not unit > 0:

@@ -11,8 +11,8 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from segkit._validation import require_columns, require_frame, show_values
-from segkit.errors import SegkitError, closest
+from segkit._validation import is_dask_collection, require_columns, require_frame, show_values
+from segkit.errors import ParameterError, SegkitError, closest
 from segkit.tagging import CompiledRule, RuleContext, compile_rule, parse
 from segkit.tagging import ast as rule_ast
 from segkit.tagging.errors import RuleError, UnknownColumnError
@@ -817,6 +817,25 @@ class Lifecycle:
         2024-03-01   active      new
         2024-09-01  at_risk  at_risk
         """
+        if is_dask_collection(transactions):
+            from segkit.dask import lifecycle_replay
+
+            if customers is not None:
+                raise ParameterError(
+                    "customers= (registered prospects) is not supported on Dask yet; "
+                    "replay the purchase history, or compute the prospects with pandas"
+                )
+            return lifecycle_replay(  # type: ignore[no-any-return]
+                self,
+                transactions,
+                customer=customer,
+                timestamp=timestamp,
+                amount=amount,
+                freq=freq,
+                start=start,
+                end=end,
+                output=output,
+            )
         from segkit.lifecycle._replay import replay
 
         return replay(

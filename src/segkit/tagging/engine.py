@@ -42,7 +42,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from segkit._validation import check_choice, require_frame
+from segkit._validation import check_choice, is_dask_collection, require_frame
 from segkit.errors import ParameterError, closest
 from segkit.tagging import ast
 from segkit.tagging.compiler import CompiledRule, RuleContext, compile_rule
@@ -318,6 +318,10 @@ class TagEngine:
             Series holding each customer's tags as a list; ``"long"``: a
             DataFrame of (customer, tag) pairs. All follow ``df``'s index.
         """
+        if is_dask_collection(df):
+            from segkit.dask import tags_apply
+
+            return tags_apply(self, df, as_of=as_of, output=output)
         check_choice("output", output, ("wide", "list", "long"), "TagEngine.apply")
         ctx, result, _, _ = self._run(df, as_of)
         index = ctx.df.index
