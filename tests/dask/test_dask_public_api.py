@@ -8,11 +8,11 @@ import pytest
 
 pytest.importorskip("dask.distributed")
 
-import segkit  # noqa: E402
-from segkit.clv import BetaGeo, GammaGamma, lifetime_value  # noqa: E402
-from segkit.scorers import PointsScorer  # noqa: E402
+import segkit
+from segkit.clv import BetaGeo, GammaGamma, lifetime_value
+from segkit.scorers import PointsScorer
 
-from .conftest import COLUMNS, quiet, to_dask  # noqa: E402
+from .conftest import COLUMNS, quiet, to_dask
 
 pytestmark = pytest.mark.usefixtures("client")
 
