@@ -186,7 +186,7 @@ class Profile:
         )
 
 
-def _engine(rules: Any, table: pd.DataFrame, notes: list[str]) -> Any:
+def _engine(rules: Any, table: pd.DataFrame, notes: list[str], *, lifecycle: bool) -> Any:
     from segkit.tagging import Rule, TagEngine
 
     if rules is None:
@@ -208,6 +208,24 @@ def _engine(rules: Any, table: pd.DataFrame, notes: list[str]) -> Any:
         dropped = len(TagEngine.starter().rules) - len(engine.rules)
         if dropped:
             notes.append(f"{dropped} starter rules skipped: their columns are not in the data")
+        if lifecycle:
+            # The lifecycle machine gives each customer's stage; the starter
+            # library's simpler lifecycle tags would only contradict it.
+            from segkit.tagging.rules import _tags_read
+
+            kept = [r for r in engine.rules if r.group != "lifecycle"]
+            while True:  # and the rules that read those tags
+                tags = {r.tag for r in kept}
+                fewer = [r for r in kept if _tags_read(r) <= tags]
+                if len(fewer) == len(kept):
+                    break
+                kept = fewer
+            if len(kept) < len(engine.rules):
+                notes.append(
+                    f"{len(engine.rules) - len(kept)} starter rules on lifecycle stages left "
+                    "out: lifecycle_state comes from the lifecycle"
+                )
+            return TagEngine(kept) if kept else None
         return engine if engine.rules else None
     if isinstance(rules, Iterable):
         return TagEngine([r if isinstance(r, Rule) else Rule.from_dict(r) for r in rules])
@@ -398,7 +416,7 @@ def profile(
     tag_names: list[str] = []
     if rules is not None:
         with bar.step("tags"):
-            engine = _engine(rules, table, notes)
+            engine = _engine(rules, table, notes, lifecycle=lifecycle is not None)
             if engine is not None:
                 tags = engine.apply(table, as_of=stamp, output="wide")
                 tags.columns = [f"tag_{c}" for c in tags.columns]
