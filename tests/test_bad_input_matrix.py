@@ -588,3 +588,297 @@ def test_cli_errors_are_one_line(argv, message, tmp_path, capsys, monkeypatch):
     assert message in err
     assert err.count("\n") == 1
     assert not (tmp_path / "o.csv").exists()
+
+
+# ------------------------------------------------------------------------- #
+# CLV models, the rule language and engine, scorers, lifecycle, clustering,
+# readers: (name, call) -> the SegkitError subclass and message it must raise.
+# ------------------------------------------------------------------------- #
+def btyd() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "x": [0, 1, 2, 5, 0, 3],
+            "t_x": [0.0, 5.0, 20.0, 30.0, 0.0, 12.0],
+            "T": [40.0, 38.0, 35.0, 40.0, 10.0, 30.0],
+            "repeat_aov": [0.0, 20.0, 15.0, 30.0, 0.0, 12.0],
+        }
+    )
+
+
+def _clv_cases() -> list[tuple[str, Callable[[], Any], str]]:
+    from segkit.clv import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD
+
+    cases: list[tuple[str, Callable[[], Any], str]] = []
+    for model in (BetaGeo, ParetoNBD, ModifiedBetaGeo):
+        name = model.__name__
+        cases += [
+            (
+                f"{name} negative x",
+                lambda m=model: m().fit(btyd().assign(x=[-1, 1, 2, 5, 0, 3])),
+                "x",
+            ),
+            (
+                f"{name} non-integer x",
+                lambda m=model: m().fit(btyd().assign(x=[0.5, 1, 2, 5, 0, 3])),
+                "x",
+            ),
+            (
+                f"{name} t_x > T",
+                lambda m=model: m().fit(btyd().assign(t_x=[0.0, 50.0, 20.0, 30.0, 0.0, 12.0])),
+                "t_x",
+            ),
+            (
+                f"{name} NaN T",
+                lambda m=model: m().fit(btyd().assign(T=[np.nan, 38.0, 35.0, 40.0, 10.0, 30.0])),
+                "T",
+            ),
+            (f"{name} empty", lambda m=model: m().fit(btyd().iloc[:0]), "empty"),
+            (f"{name} missing column", lambda m=model: m().fit(btyd().drop(columns="t_x")), "t_x"),
+            (f"{name} text column", lambda m=model: m().fit(btyd().assign(T="40")), "T"),
+            (f"{name} one customer", lambda m=model: m().fit(btyd().iloc[[1]]), "customer"),
+            (
+                f"{name} nobody repeats",
+                lambda m=model: m().fit(btyd().assign(x=0, t_x=0.0)),
+                "repeat",
+            ),
+            (
+                f"{name} negative horizon",
+                lambda m=model: m().fit(btyd()).expected_purchases(-1, btyd()),
+                "t",
+            ),
+        ]
+    cases += [
+        ("GammaGamma no repeat buyers", lambda: GammaGamma().fit(btyd().assign(x=0)), "repeat"),
+        (
+            "GammaGamma negative spend",
+            lambda: GammaGamma().fit(btyd().assign(repeat_aov=[0.0, -2.0, 15.0, 30.0, 0.0, 12.0])),
+            "repeat_aov",
+        ),
+        (
+            "BG/BB recency > frequency rules",
+            lambda: BetaGeoBetaBinom().fit(
+                pd.DataFrame({"frequency": [3], "recency": [2], "periods": [6]})
+            ),
+            "recency",
+        ),
+        (
+            "BG/BB frequency > periods",
+            lambda: BetaGeoBetaBinom().fit(
+                pd.DataFrame({"frequency": [7, 1], "recency": [6, 1], "periods": [6, 6]})
+            ),
+            "frequency",
+        ),
+    ]
+    return cases
+
+
+def _rule_cases() -> list[tuple[str, Callable[[], Any], str]]:
+    from segkit.tagging import evaluate
+
+    frame = pd.DataFrame({"orders": [1, 2], "city": ["Oslo", "Rome"], "revenue": [1.0, np.nan]})
+    return [
+        ("rule syntax", lambda: evaluate("orders >= ", frame), "orders >="),
+        ("rule unknown column", lambda: evaluate("order > 1", frame), "did you mean 'orders'"),
+        ("rule unknown function", lambda: evaluate("sqr(orders) > 1", frame), "sqr"),
+        ("rule type mismatch", lambda: evaluate("city > 3", frame), "city"),
+        ("rule attribute access", lambda: evaluate("orders.__class__", frame), ""),
+        ("rule too deep", lambda: evaluate("(" * 500 + "orders" + ")" * 500, frame), ""),
+        ("rule too long", lambda: evaluate("orders > 1 and " * 2000 + "true", frame), ""),
+        ("rule dunder call", lambda: evaluate("__import__('os')", frame), ""),
+        ("rule bad date", lambda: evaluate("date('2024-13-45') > as_of", frame), "2024-13-45"),
+        ("rule unterminated string", lambda: evaluate("city == 'Oslo", frame), ""),
+        (
+            "engine cycle",
+            lambda: segkit.TagEngine(
+                [segkit.Rule("a", "has_tag('b')"), segkit.Rule("b", "has_tag('a')")]
+            ),
+            "cycle",
+        ),
+        (
+            "engine unknown tag",
+            lambda: segkit.TagEngine([segkit.Rule("a", "has_tag('zzz')")]).apply(frame),
+            "zzz",
+        ),
+        (
+            "engine bad output",
+            lambda: segkit.TagEngine([segkit.Rule("a", "orders > 1")]).apply(frame, output="tall"),
+            "output",
+        ),
+        (
+            "engine rule file wrong field",
+            lambda: segkit.TagEngine.from_dict({"rules": [{"tag": "a", "whn": "orders > 1"}]}),
+            "whn",
+        ),
+        (
+            "engine rule file not a list",
+            lambda: segkit.TagEngine.from_dict({"rules": "orders > 1"}),
+            "list",
+        ),
+        ("rule empty tag", lambda: segkit.Rule("", "orders > 1"), "tag"),
+        (
+            "rule non-int priority",
+            lambda: segkit.Rule("a", "orders > 1", priority="high"),
+            "priority",
+        ),
+    ]
+
+
+def _other_cases() -> list[tuple[str, Callable[[], Any], str]]:
+    from segkit.io import read_ga4, read_shopify_orders
+
+    people = pd.DataFrame({"age": [20, 30, 40], "city": ["a", "b", "c"]})
+    table = pd.DataFrame(
+        {
+            "recency_days": [1.0, 2.0, 3.0, 4.0],
+            "orders": [1, 2, 3, 4],
+            "revenue": [1.0, 5.0, 9.0, 2.0],
+        }
+    )
+    life = segkit.default_lifecycle
+    return [
+        ("bands on text", lambda: segkit.BandScorer("city", [0, 1]).fit(people), "city"),
+        (
+            "bands unsorted edges",
+            lambda: segkit.BandScorer("age", [50, 10, 90]).fit(people),
+            "edges",
+        ),
+        (
+            "bands missing column",
+            lambda: segkit.BandScorer("agee", [0, 50, 100]).fit(people),
+            "did you mean 'age'",
+        ),
+        ("points bad rule", lambda: segkit.PointsScorer({"agee > 1": 3}).fit(people), "agee"),
+        (
+            "points non-numeric points",
+            lambda: segkit.PointsScorer({"age > 1": "three"}).fit(people),
+            "three",
+        ),
+        ("profiles empty", lambda: segkit.ProfileScorer({}).fit(people), ""),
+        (
+            "lifecycle unknown state",
+            lambda: segkit.Lifecycle(
+                [segkit.State("a")], [segkit.Transition("a", "b", when="orders > 1")], initial="a"
+            ),
+            "'b'",
+        ),
+        (
+            "lifecycle bad guard",
+            lambda: segkit.Lifecycle(
+                [segkit.State("a"), segkit.State("b")],
+                [segkit.Transition("a", "b", when="orderz > 1")],
+                initial="a",
+            ),
+            "orders",
+        ),
+        (
+            "lifecycle unknown initial",
+            lambda: segkit.Lifecycle([segkit.State("a")], [], initial="z"),
+            "'z'",
+        ),
+        (
+            "lifecycle replay missing column",
+            lambda: life().replay(base(), customer="cid", timestamp="when", amount="amount"),
+            "when",
+        ),
+        (
+            "lifecycle replay bad freq",
+            lambda: life().replay(base(), **COLS, freq="fortnightly"),
+            "fortnightly",
+        ),
+        (
+            "lifecycle replay end before start",
+            lambda: life().replay(base(), **COLS, start="2024-03-01", end="2024-01-01"),
+            "before",
+        ),
+        ("lifecycle bad output", lambda: life().replay(base(), **COLS, output="wide"), "output"),
+        (
+            "kmeans text column",
+            lambda: segkit.KMeansSegmenter(features=("orders", "city"), n_clusters=2).fit(
+                table.assign(city="x")
+            ),
+            "city",
+        ),
+        (
+            "kmeans constant column",
+            lambda: segkit.KMeansSegmenter(n_clusters=2).fit(table.assign(orders=1)),
+            "orders",
+        ),
+        (
+            "kmeans NaN",
+            lambda: segkit.KMeansSegmenter(n_clusters=2).fit(
+                table.assign(revenue=[1.0, np.nan, 2.0, 3.0])
+            ),
+            "revenue",
+        ),
+        (
+            "kmeans negative with log scaling",
+            lambda: segkit.KMeansSegmenter(n_clusters=2).fit(
+                table.assign(revenue=[-1.0, 5.0, 9.0, 2.0])
+            ),
+            "revenue",
+        ),
+        (
+            "kmeans more clusters than customers",
+            lambda: segkit.KMeansSegmenter(n_clusters=9).fit(table),
+            "9",
+        ),
+        ("kmeans bad k", lambda: segkit.KMeansSegmenter(n_clusters=1).fit(table), "n_clusters"),
+        ("concentration negative", lambda: segkit.concentration([1.0, -2.0]), ""),
+        ("concentration empty", lambda: segkit.concentration([]), ""),
+        (
+            "segment_summary unknown column",
+            lambda: segkit.segment_summary(table, "segmnt"),
+            "segmnt",
+        ),
+        (
+            "shopify missing Total",
+            lambda: read_shopify_orders(
+                pd.DataFrame({"Name": ["#1"], "Email": ["a"], "Created at": ["2024-01-01"]})
+            ),
+            "Total",
+        ),
+        (
+            "ga4 missing event_timestamp",
+            lambda: read_ga4(pd.DataFrame({"event_name": ["x"]})),
+            "event_timestamp",
+        ),
+        (
+            "ga4 bad customer option",
+            lambda: read_ga4(pd.DataFrame({"event_name": ["x"]}), customer="email"),
+            "customer",
+        ),
+        (
+            "profile unknown lifecycle",
+            lambda: segkit.profile(base(), **COLS, lifecycle="fancy", clv=False, rules=None),
+            "lifecycle",
+        ),
+        (
+            "profile rules file type",
+            lambda: segkit.profile(base(), **COLS, rules="rules.txt", lifecycle=None, clv=False),
+            "rules",
+        ),
+        (
+            "profile duplicated customers",
+            lambda: segkit.profile(
+                base(),
+                **COLS,
+                customers=pd.DataFrame({"cid": [1, 1], "age": [3, 4]}),
+                lifecycle=None,
+                clv=False,
+                rules=None,
+            ),
+            "duplicated",
+        ),
+    ]
+
+
+MORE = _clv_cases() + _rule_cases() + _other_cases()
+
+
+@pytest.mark.parametrize(("name", "call", "fragment"), MORE, ids=[c[0] for c in MORE])
+def test_every_entry_point_raises_segkit_errors(name, call, fragment):
+    with pytest.raises(SegkitError) as info:
+        call()
+    message = str(info.value)
+    assert message.strip(), "the message must say what is wrong"
+    assert fragment in message
