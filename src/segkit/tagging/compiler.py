@@ -355,7 +355,7 @@ class RuleContext:
                 values = series.to_numpy()
                 return values, np.ones(n, dtype=bool)
             known = series.notna().to_numpy()
-            values = series.fillna(False).to_numpy(dtype=bool) & known
+            values = series.isin([True]).to_numpy(dtype=bool) & known
             return values, known
         if kind == "string":
             if isinstance(series.dtype, pd.CategoricalDtype):

@@ -419,7 +419,7 @@ def _wide(tags: Any, what: str) -> pd.DataFrame:
             f"{what} must be boolean tag columns (TagEngine.apply output='wide'); "
             f"column {bad[0]!r} is {frame[bad[0]].dtype}"
         )
-    return frame.fillna(False).astype(bool) if frame.isna().any().any() else frame
+    return frame.isin([True]) if frame.isna().any().any() else frame
 
 
 def coverage(tags: Any) -> Coverage:
