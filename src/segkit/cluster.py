@@ -368,6 +368,10 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         features, ks = self._check_params()
         df = require_frame(X, "customer table")
         raw = self._matrix(df, features)
+        # Fit on the rows in one canonical order (sorted by their feature
+        # values), so that the result never depends on the input's row order.
+        order = np.lexsort(raw.T[::-1])
+        df, raw = df.iloc[order], raw[order]
         n = raw.shape[0]
         owner = type(self).__name__
         if n < 2:
@@ -410,6 +414,9 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         self.silhouette_scores_ = pd.Series(scores, name="silhouette", dtype=np.float64)
         self.silhouette_scores_.index.name = "k"
         self._fit_rules(raw, features, tree_seed)
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        self.labels_ = self.labels_[rank]  # back to the caller's row order
         self.n_features_in_ = df.shape[1]
         self.feature_names_in_ = np.asarray([str(c) for c in df.columns], dtype=object)
         return self

@@ -150,10 +150,11 @@ def compress(
 ) -> tuple[list[Array], Array, npt.NDArray[np.intp]]:
     """Merge identical rows of ``arrays`` and add up their weights.
 
-    Returns the distinct rows (one array per input, in order of first
-    appearance), their total weights and, for every input row, the position of
-    its distinct row. Runs in linear time: each column is hashed on its own and
-    the codes are combined into one integer key.
+    Returns the distinct rows (one array per input, sorted by their values so
+    that the fit never depends on the order of the input rows), their total
+    weights and, for every input row, the position of its distinct row. Rows
+    are matched in linear time: each column is hashed on its own and the codes
+    are combined into one integer key; only the distinct rows are sorted.
     """
     n = weights.size
     key = np.zeros(n, dtype=np.int64)
@@ -171,4 +172,12 @@ def compress(
     first = np.full(m, n, dtype=np.intp)
     np.minimum.at(first, inverse, np.arange(n, dtype=np.intp))
     total = np.bincount(inverse, weights=weights, minlength=m).astype(np.float64)
-    return [np.asarray(a)[first] for a in arrays], total, inverse
+    distinct = [np.asarray(a)[first] for a in arrays]
+    if m > 1 and distinct:
+        order = np.lexsort(distinct[::-1])  # first array is the primary key
+        rank = np.empty(m, dtype=np.intp)
+        rank[order] = np.arange(m, dtype=np.intp)
+        distinct = [d[order] for d in distinct]
+        total = total[order]
+        inverse = rank[inverse]
+    return distinct, total, inverse
