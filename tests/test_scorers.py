@@ -75,7 +75,9 @@ def test_band_scorer_validates_in_fit(
 def test_band_scorer_column_errors(people: pd.DataFrame) -> None:
     with pytest.raises(ColumnNotFoundError, match="'agee' \\(did you mean 'age'\\?\\)"):
         BandScorer("agee", [1, 2]).fit(people)
-    with pytest.raises(SchemaError, match="column 'city' must be numeric to band it, not (str|object)"):
+    with pytest.raises(
+        SchemaError, match=r"column 'city' must be numeric to band it, not (str|object)"
+    ):
         BandScorer("city", [1, 2]).fit(people)
 
 

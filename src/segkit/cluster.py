@@ -338,6 +338,10 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         """Apply the log part of the scaling (no standardization)."""
         return np.log1p(X) if self.scaling == "log-standard" else X
 
+    def _labels(self) -> _IntArray:
+        labels: _IntArray = self.labels_
+        return labels
+
     def _scale(self, X: _FloatArray) -> _FloatArray:
         scaled: _FloatArray = (self._forward(X) - self.scale_mean_) / self.scale_std_
         return scaled
@@ -416,7 +420,7 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         self._fit_rules(raw, features, tree_seed)
         rank = np.empty_like(order)
         rank[order] = np.arange(order.size)
-        self.labels_ = self.labels_[rank]  # back to the caller's row order
+        self.labels_ = self._labels()[rank]  # back to the caller's row order
         self.n_features_in_ = df.shape[1]
         self.feature_names_in_ = np.asarray([str(c) for c in df.columns], dtype=object)
         return self

@@ -488,7 +488,7 @@ def summarize(
     >>> from segkit.datasets import load_cdnow
     >>> s = segkit.summarize(load_cdnow(), customer="customer_id", timestamp="date",
     ...                      amount="amount", as_of="1997-09-30", unit="W")
-    >>> s.loc[1, ["x", "t_x", "T"]].round(2).tolist()
+    >>> [round(float(v), 2) for v in s.loc[1, ["x", "t_x", "T"]]]
     [2.0, 30.43, 38.86]
     >>> len(s), int(s["x"].gt(0).sum())
     (2357, 946)
@@ -581,7 +581,7 @@ def calibration_holdout(
     >>> ch = segkit.calibration_holdout(load_cdnow(), customer="customer_id",
     ...     timestamp="date", amount="amount", calibration_end="1997-09-30",
     ...     observation_end="1998-06-30", unit="W")
-    >>> ch.loc[1, ["x", "x_holdout", "duration_holdout"]].tolist()
+    >>> [float(v) for v in ch.loc[1, ["x", "x_holdout", "duration_holdout"]]]
     [2.0, 1.0, 39.0]
     >>> int(ch["x_holdout"].sum())
     1882

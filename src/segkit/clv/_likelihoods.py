@@ -368,6 +368,11 @@ def _hyp2f1_1bc_integral(b: float, c: float, z: float) -> tuple[float, float, fl
     def log_f(u: float) -> float:
         return float((c - 2.0) * np.log1p(-u) - b * np.log1p(-z * u))
 
+    # For large c the integrand is a narrow spike at u = 0 of width about
+    # 1/c; break points there keep the adaptive rule from stepping over it.
+    width = 1.0 / max(c - 2.0, 1.0)
+    peak = [p for p in (width, 10.0 * width, 100.0 * width) if 0.0 < p < 1.0] or None
+
     def moment(weight: Any) -> float:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -378,6 +383,7 @@ def _hyp2f1_1bc_integral(b: float, c: float, z: float) -> tuple[float, float, fl
                 limit=200,
                 epsabs=0.0,
                 epsrel=1e-12,
+                points=peak,
             )[0]
         return float(value)
 

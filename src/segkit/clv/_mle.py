@@ -221,7 +221,11 @@ def _polish(
         trial[free] += step
         trial = np.clip(trial, low, high)
         new_value, new_grad = objective(trial)
-        if not new_value <= value:
+        # Near the optimum the value cannot improve in double precision any
+        # more; a step that keeps it (to rounding) and shrinks the gradient is
+        # still progress.
+        worse = new_value > value + 1e-12 * max(abs(value), 1.0)
+        if worse or not np.abs(new_grad[free]).max() < np.abs(grad[free]).max():
             break
         theta, value, grad = trial, new_value, new_grad
         if float(np.max(np.abs(step))) < 1e-9:
