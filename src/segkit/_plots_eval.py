@@ -10,24 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from segkit._matplotlib import axes as _axes
+
 if TYPE_CHECKING:
     from segkit.cluster import KMeansSegmenter
     from segkit.evaluate import Concentration, HoldoutReport, Migration
 
 __all__ = ["plot_clusters", "plot_holdout", "plot_lorenz", "plot_migration"]
-
-
-def _axes(ax: Any) -> Any:
-    if ax is not None:
-        return ax
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "segkit's plots need matplotlib; install it with: pip install 'segkit[plot]'"
-        ) from exc
-    _, new = plt.subplots()
-    return new
 
 
 def _heatmap(

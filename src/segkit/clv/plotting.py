@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segkit._matplotlib import axes as _axes
 from segkit._validation import check_fitted, require_columns, require_frame
 from segkit.errors import ParameterError
 
@@ -22,19 +23,6 @@ __all__ = [
     "plot_p_alive_matrix",
     "plot_period_transactions",
 ]
-
-
-def _axes(ax: Any) -> Any:
-    if ax is not None:
-        return ax
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - exercised without matplotlib only
-        raise ImportError(
-            "segkit.clv.plotting needs matplotlib: pip install 'segkit[plot]'"
-        ) from exc
-    _, new = plt.subplots()
-    return new
 
 
 def _check_max(value: Any, name: str) -> int:

@@ -6,19 +6,10 @@ from typing import Any
 
 import numpy as np
 
+from segkit._matplotlib import pyplot as _pyplot
 from segkit.lifecycle._flows import ENTERED, Flows, flows
 
 __all__ = ["plot_flows", "plot_state_counts"]
-
-
-def _pyplot() -> Any:
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - the test extra installs it
-        raise ImportError(
-            "plots need matplotlib; install it with pip install 'segkit[plot]'"
-        ) from exc
-    return plt
 
 
 def _as_flows(data: Any) -> Flows:
