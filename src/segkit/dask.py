@@ -682,7 +682,7 @@ def tags_apply(engine: Any, table: Frame, *, as_of: Any = None, output: str = "w
 
 def _replay(part: pd.DataFrame, lifecycle: Any, kwargs: dict[str, Any]) -> Any:
     out = lifecycle.replay(part, **kwargs)
-    # attrs["periods"] is an index: pandas cannot compare it when Dask concatenates partitions.
+    # Partitions replayed over the same boundaries; the Dask result does not carry them.
     out.attrs.clear()
     return out
 

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from segkit.datasets import make_transactions
 from segkit.errors import ColumnNotFoundError, ParameterError, SchemaError
-from segkit.lifecycle import Lifecycle, LifecycleCycleError, Transition, default_lifecycle
+from segkit.lifecycle import Lifecycle, LifecycleCycleError, Transition, default_lifecycle, flows
 
 # Thresholds small enough to see every state within 2024:
 # active within 30 days, at risk after 60, churned after 90, loyal at 3 purchases.
@@ -87,7 +88,7 @@ def test_panel_matches_hand_written_states() -> None:
     assert got.values.tolist() == want.astype(object).where(want.notna(), None).values.tolist()
     assert panel["changed"].dtype == bool
     assert list(panel["state"].cat.categories) == list(LC.names)
-    assert panel.attrs["periods"].equals(PERIODS)
+    assert pd.DatetimeIndex(list(panel.attrs["periods"])).equals(PERIODS)
 
 
 def test_changes_form_holds_the_same_information() -> None:
@@ -262,3 +263,24 @@ def test_empty_and_bad_columns() -> None:
     tx = TX.assign(value=np.where(TX["cust"] == "A", np.nan, TX["value"]))
     with pytest.raises(SchemaError, match=r"^column 'value' of the transactions has 1 missing"):
         LC.replay(tx, **COLUMNS)
+
+
+def test_panels_of_customer_groups_concatenate():
+    tx = make_transactions(300, seed=1)
+    life = default_lifecycle()
+    kwargs = {
+        "customer": "customer_id",
+        "timestamp": "timestamp",
+        "amount": "amount",
+        "start": "2023-06-01",
+        "end": "2024-06-01",
+    }
+    whole = life.replay(tx, **kwargs)
+    parts = pd.concat(
+        [
+            life.replay(tx[tx["customer_id"] <= 150], **kwargs),
+            life.replay(tx[tx["customer_id"] > 150], **kwargs),
+        ]
+    )
+    assert parts.attrs["periods"] == whole.attrs["periods"]
+    pd.testing.assert_frame_equal(flows(parts).counts, flows(whole).counts)

@@ -46,7 +46,9 @@ def _changes(history: Any) -> tuple[pd.DataFrame, pd.DatetimeIndex, list[str]]:
             f"{list(_PANEL)} (panel) or {list(_CHANGES)} (changes); got {list(df.columns)}"
         )
     periods = df.attrs.get("periods")
-    if not isinstance(periods, pd.DatetimeIndex):
+    if isinstance(periods, tuple | list | pd.DatetimeIndex) and len(periods):
+        periods = pd.DatetimeIndex(list(periods))
+    else:
         periods = pd.DatetimeIndex(pd.unique(dates)).sort_values()
     states = _state_names(changes)
     order = np.lexsort((changes["date"].to_numpy(), changes["customer"].to_numpy()))

@@ -379,7 +379,7 @@ def _changes(
             "to": _categorical(lifecycle, dst[order], absent),
         }
     )
-    out.attrs["periods"] = labels
+    out.attrs["periods"] = tuple(labels)  # a tuple compares cleanly when frames are concatenated
     return out
 
 
@@ -406,5 +406,5 @@ def _panel(
             "changed": state != before,
         }
     )
-    out.attrs["periods"] = labels
+    out.attrs["periods"] = tuple(labels)  # a tuple compares cleanly when frames are concatenated
     return out
