@@ -889,3 +889,29 @@ def test_every_entry_point_raises_segkit_errors(name, call, fragment):
     message = str(info.value)
     assert message.strip(), "the message must say what is wrong"
     assert fragment in message
+
+
+def test_ten_million_customers_with_one_order_each():
+    n = 10**7
+    tx = pd.DataFrame(
+        {
+            "cid": np.arange(n, dtype=np.int64),
+            "ts": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n) % 365, unit="D"),
+            "amount": (np.arange(n) % 97 + 1).astype(np.float64),
+        }
+    )
+    s = segkit.summarize(tx, **COLS)
+    assert len(s) == n
+    assert (s["x"] == 0).all()
+    assert (s["orders"] == 1).all()
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scores = segkit.RFMScorer(segments=None).fit_transform(s)
+    # Everybody has one order: one frequency level, and a warning that says so.
+    assert [str(w.message) for w in caught] == [
+        "RFMScorer: column 'orders' has too few distinct values for 5 equal groups; only scores 1..1 are used"
+    ]
+    assert (scores["f_score"] == 1).all()
+    assert scores["r_score"].value_counts().sort_index().index.tolist() == [1, 2, 3, 4, 5]

@@ -139,3 +139,38 @@ def test_debug_shows_traceback(tmp_path):
                 "x.csv",
             ]
         )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "segkit: error: the following arguments are required: command"),
+        (["frob"], "segkit: error: argument command: invalid choice: 'frob'"),
+        (["rfm", "x.csv"], "segkit rfm: error: the following arguments are required: --customer"),
+        (
+            [
+                "rfm",
+                "x.csv",
+                "--customer",
+                "a",
+                "--timestamp",
+                "b",
+                "--amount",
+                "c",
+                "-o",
+                "o.csv",
+                "--bins",
+                "five",
+            ],
+            "argument --bins: invalid int value: 'five'",
+        ),
+    ],
+)
+def test_usage_errors_are_one_line(argv, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message.split(": error")[0])
+    assert message in err
+    assert err.count("\n") == 1

@@ -61,4 +61,7 @@ def test_predictions_are_coherent(
     assert 0.0 <= later <= alive + 1e-12 <= 1.0 + 1e-12
     assert expected >= -1e-12
     assert np.isfinite(expected)
+    # More time never means fewer expected purchases.
+    longer = float(model.expected_purchases(2.0 * t + 1.0, row).iloc[0])
+    assert longer >= expected - 1e-9 * max(1.0, expected)
     assert 1.0 - alive - 1e-12 <= none <= 1.0 + 1e-12
