@@ -162,7 +162,7 @@ def test_debug_shows_traceback(tmp_path):
                 "--bins",
                 "five",
             ],
-            "argument --bins: invalid int value: 'five'",
+            "segkit rfm: error: argument --bins: invalid int value: 'five'",
         ),
     ],
 )
