@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import functools
+import inspect
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -14,7 +16,7 @@ import pandas as pd
 from scipy.stats import norm
 from sklearn.base import BaseEstimator
 
-from segkit._validation import check_fitted
+from segkit._validation import check_fitted, is_dask_collection
 from segkit.clv._mle import LOG_BOUND, BoundaryWarning, maximize
 from segkit.errors import ParameterError, SchemaError
 
@@ -43,6 +45,45 @@ def check_horizon(t: Any, name: str = "t") -> Array:
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ParameterError(f"{name} must be finite and >= 0; got {t!r}")
     return arr
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _dask_predict(method: _Method) -> _Method:
+    """Run a per-customer method as a map over partitions when ``data`` is a Dask frame."""
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(self, *args, **kwargs)
+        data = bound.arguments.get("data")
+        if is_dask_collection(data):
+            from segkit.dask import clv_predict
+
+            rest = {k: v for k, v in bound.arguments.items() if k not in ("self", "data")}
+            return clv_predict(self, method.__name__, data, **rest)
+        return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _dask_fit(method: _Method) -> _Method:
+    """Fit on the compressed counts of a Dask frame (a reduction), else fit as usual."""
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(self, *args, **kwargs)
+        data = bound.arguments.get("data")
+        if is_dask_collection(data):
+            from segkit.dask import clv_fit
+
+            rest = {k: v for k, v in bound.arguments.items() if k not in ("self", "data")}
+            return clv_fit(self, data, **rest)
+        return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 class FittedModel(BaseEstimator, ABC):  # type: ignore[misc]

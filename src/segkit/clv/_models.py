@@ -20,13 +20,14 @@ from scipy.special import betainc, betaln, gammaln, hyp2f1, roots_legendre
 
 from segkit._validation import (
     check_fitted,
-    is_dask_collection,
     require_columns,
     require_frame,
     show_values,
 )
 from segkit.clv._base import (
     FittedModel,
+    _dask_fit,
+    _dask_predict,
     check_horizon,
     need_customers,
     starts_from,
@@ -165,6 +166,7 @@ class _ContinuousModel(FittedModel):
             covariates=self._covariate_names(),
         )
 
+    @_dask_fit
     def fit(
         self,
         data: Any,
@@ -204,10 +206,6 @@ class _ContinuousModel(FittedModel):
         ConvergenceError
             If the optimiser fails from every starting point.
         """
-        if is_dask_collection(data):
-            from segkit.dask import clv_fit
-
-            return clv_fit(self, data, x=x, t_x=t_x, T=T, weights=weights)
         cols = {"x": x, "t_x": t_x, "T": T}
         what = "data"
         data_cols = self._read(data, what, cols, weights)
@@ -285,6 +283,7 @@ class _ContinuousModel(FittedModel):
     def _log_alive(self, params: list[Any], x: Array, t_x: Array, T: Array) -> Array:
         return self._rows(params, x, t_x, T)[2]
 
+    @_dask_predict
     def p_alive(
         self,
         data: Any,
@@ -311,10 +310,6 @@ class _ContinuousModel(FittedModel):
         Series aligned on ``data.index`` (DataFrame with ``estimate``,
         ``lower``, ``upper`` when ``n_boot > 0``)
         """
-        if is_dask_collection(data):
-            from segkit.dask import clv_predict
-
-            return clv_predict(self, "p_alive", data, t=t, n_boot=n_boot, level=level, seed=seed)
         if n_boot:
             estimate = self.p_alive(data, t)
             return self._interval(lambda m: m.p_alive(data, t), estimate, n_boot, level, seed)
@@ -327,6 +322,7 @@ class _ContinuousModel(FittedModel):
             )
         return _as_series(_expand(np.exp(log_alive), inverse), index, "p_alive")
 
+    @_dask_predict
     def expected_purchases(
         self,
         t: float,
@@ -356,12 +352,6 @@ class _ContinuousModel(FittedModel):
         -------
         Series, or DataFrame with ``estimate``, ``lower``, ``upper`` when ``n_boot > 0``
         """
-        if is_dask_collection(data):
-            from segkit.dask import clv_predict
-
-            return clv_predict(
-                self, "expected_purchases", data, t=t, n_boot=n_boot, level=level, seed=seed
-            )
         tt = check_horizon(t)
         index, x, t_x, T, params, inverse = self._stats_for(data)
         value = _as_series(
@@ -401,6 +391,7 @@ class _ContinuousModel(FittedModel):
         )
         return float(values[0]) if tt.ndim == 0 else values.reshape(tt.shape)
 
+    @_dask_predict
     def probability_of_purchases(self, n: Any, t: float, data: Any) -> pd.Series:
         """Probability of exactly ``n`` purchases in ``(T, T + t]`` given the history.
 
@@ -416,10 +407,6 @@ class _ContinuousModel(FittedModel):
         -------
         Series aligned on ``data.index``.
         """
-        if is_dask_collection(data):
-            from segkit.dask import clv_predict
-
-            return clv_predict(self, "probability_of_purchases", data, n=n, t=t)  # type: ignore[no-any-return]
         nn = _check_count(n)
         tt = check_horizon(t)
         index, x, t_x, T, params, inverse = self._stats_for(data)
@@ -930,6 +917,7 @@ class BetaGeoBetaBinom(FittedModel):
             weights=weights,
         )
 
+    @_dask_fit
     def fit(
         self,
         data: Any,
@@ -955,12 +943,6 @@ class BetaGeoBetaBinom(FittedModel):
         -------
         self
         """
-        if is_dask_collection(data):
-            from segkit.dask import clv_fit
-
-            return clv_fit(  # type: ignore[no-any-return]
-                self, data, frequency=frequency, recency=recency, periods=periods, weights=weights
-            )
         cols = {"x": frequency, "t_x": recency, "n": periods}
         c = self._read(data, cols, weights)
         v = c.values
@@ -981,6 +963,7 @@ class BetaGeoBetaBinom(FittedModel):
         _, _, log_alive = _bgbb_rows(al, be, ga, de, v["x"], v["t_x"], v["n"])
         return c.index, v["x"], v["t_x"], v["n"], log_alive
 
+    @_dask_predict
     def p_alive(self, data: Any) -> pd.Series:
         """Probability of being alive at opportunity ``n + 1`` ([FHS10] eq. 11).
 
@@ -988,10 +971,6 @@ class BetaGeoBetaBinom(FittedModel):
         -------
         Series aligned on ``data.index``.
         """
-        if is_dask_collection(data):
-            from segkit.dask import clv_predict
-
-            return clv_predict(self, "p_alive", data)  # type: ignore[no-any-return]
         index, _, _, n, log_alive = self._parts(data)
         ga, de = float(self.params_["gamma"]), float(self.params_["delta"])
         return _as_series(np.exp(log_alive + np.log((de + n) / (ga + de + n))), index, "p_alive")
@@ -1012,6 +991,7 @@ class BetaGeoBetaBinom(FittedModel):
             alive_n * (al + x) / (al + be + n) * (de + n - ratio) / (ga - 1.0), dtype=np.float64
         )
 
+    @_dask_predict
     def expected_purchases(self, t: int, data: Any) -> pd.Series:
         """Expected transactions in the next ``t`` opportunities (``n+1 .. n+t``).
 
@@ -1019,10 +999,6 @@ class BetaGeoBetaBinom(FittedModel):
         -------
         Series aligned on ``data.index``.
         """
-        if is_dask_collection(data):
-            from segkit.dask import clv_predict
-
-            return clv_predict(self, "expected_purchases", data, t=t)  # type: ignore[no-any-return]
         tt = check_horizon(t)
         index, x, _, n, log_alive = self._parts(data)
         return _as_series(
@@ -1045,6 +1021,7 @@ class BetaGeoBetaBinom(FittedModel):
         value = self._expected_from(np.zeros(1), np.zeros(1), np.ones(1), tt)
         return float(value[0]) if tt.ndim == 0 else value.reshape(tt.shape)
 
+    @_dask_predict
     def probability_of_purchases(self, n: Any, t: int, data: Any) -> pd.Series:
         """Probability of exactly ``n`` transactions in the next ``t`` opportunities.
 
@@ -1064,10 +1041,6 @@ class BetaGeoBetaBinom(FittedModel):
         -------
         Series aligned on ``data.index``.
         """
-        if is_dask_collection(data):
-            from segkit.dask import clv_predict
-
-            return clv_predict(self, "probability_of_purchases", data, n=n, t=t)  # type: ignore[no-any-return]
         kk = float(_check_count(n))
         tt = int(_check_count(t))
         index, x, _, n, log_alive = self._parts(data)
@@ -1191,6 +1164,7 @@ class GammaGamma(FittedModel):
         names = dict(cols) if cols is not None else dict(self.columns_)
         return read_columns(data, names, what="data", counts=("x",), weights=weights)
 
+    @_dask_fit
     def fit(
         self,
         data: Any,
@@ -1221,10 +1195,6 @@ class GammaGamma(FittedModel):
             If fewer than two customers have a repeat purchase, or an average
             value is not positive where x > 0.
         """
-        if is_dask_collection(data):
-            from segkit.dask import clv_fit
-
-            return clv_fit(self, data, x=x, repeat_aov=repeat_aov, weights=weights)  # type: ignore[no-any-return]
         cols = {"x": x, "m": repeat_aov}
         df = data
         c = read_columns(df, {"x": x}, what="data", counts=("x",), weights=weights)
@@ -1254,6 +1224,7 @@ class GammaGamma(FittedModel):
             )
         return values
 
+    @_dask_predict
     def expected_spend(self, data: Any) -> pd.Series:
         """Expected average transaction value of each customer.
 
@@ -1266,10 +1237,6 @@ class GammaGamma(FittedModel):
         -------
         Series aligned on ``data.index``.
         """
-        if is_dask_collection(data):
-            from segkit.dask import clv_predict
-
-            return clv_predict(self, "expected_spend", data)  # type: ignore[no-any-return]
         check_fitted(self, "params_")
         c = read_columns(data, {"x": self.columns_["x"]}, what="data", counts=("x",))
         xs = c.values["x"]
