@@ -76,11 +76,7 @@ class Literal:
 
     value: int | float | str | bool | None = attrs.field(eq=_typed)
     span: Span = attrs.field(default=(0, 0), eq=False, repr=False, kw_only=True)
-    depth: int = attrs.field(init=False, eq=False, repr=False)
-
-    @depth.default
-    def _depth(self) -> int:
-        return 1
+    depth: int = attrs.field(init=False, default=1, eq=False, repr=False)
 
     def __str__(self) -> str:
         v = self.value
@@ -99,11 +95,7 @@ class DateLiteral:
 
     value: str
     span: Span = attrs.field(default=(0, 0), eq=False, repr=False, kw_only=True)
-    depth: int = attrs.field(init=False, eq=False, repr=False)
-
-    @depth.default
-    def _depth(self) -> int:
-        return 1
+    depth: int = attrs.field(init=False, default=1, eq=False, repr=False)
 
     def __str__(self) -> str:
         return f'date("{self.value}")'
@@ -116,11 +108,7 @@ class Duration:
     amount: int
     unit: str
     span: Span = attrs.field(default=(0, 0), eq=False, repr=False, kw_only=True)
-    depth: int = attrs.field(init=False, eq=False, repr=False)
-
-    @depth.default
-    def _depth(self) -> int:
-        return 1
+    depth: int = attrs.field(init=False, default=1, eq=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.amount}{self.unit}"
@@ -132,11 +120,7 @@ class Column:
 
     name: str
     span: Span = attrs.field(default=(0, 0), eq=False, repr=False, kw_only=True)
-    depth: int = attrs.field(init=False, eq=False, repr=False)
-
-    @depth.default
-    def _depth(self) -> int:
-        return 1
+    depth: int = attrs.field(init=False, default=1, eq=False, repr=False)
 
     def __str__(self) -> str:
         return quote_name(self.name)
@@ -147,11 +131,7 @@ class AsOf:
     """The keyword ``as_of``: the evaluation date."""
 
     span: Span = attrs.field(default=(0, 0), eq=False, repr=False, kw_only=True)
-    depth: int = attrs.field(init=False, eq=False, repr=False)
-
-    @depth.default
-    def _depth(self) -> int:
-        return 1
+    depth: int = attrs.field(init=False, default=1, eq=False, repr=False)
 
     def __str__(self) -> str:
         return "as_of"
