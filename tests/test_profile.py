@@ -53,6 +53,10 @@ def test_cdnow_holdout(cdnow_profile):
     predicted, actual = h["predicted_holdout"].sum(), h["x_holdout"].sum()
     assert actual == 1882
     assert predicted == pytest.approx(1653.4, abs=0.5)
+    check = cdnow_profile.holdout_report
+    assert check.actual_total == 1882
+    assert check.predicted_total == pytest.approx(predicted)
+    assert check.by_frequency["customers"].tolist() == [1411, 439, 214, 100, 62, 38, 29, 64]
 
 
 def test_input_not_modified(cdnow):

@@ -81,8 +81,11 @@ class Profile:
     flows : object or None
         Lifecycle flows (:func:`segkit.lifecycle.flows`).
     holdout : pandas.DataFrame or None
-        Calibration/holdout frame with the model's predictions, when
-        ``holdout_days`` was given.
+        Calibration/holdout frame with the model's predictions
+        (``predicted_holdout``), when ``holdout_days`` was given.
+    holdout_report : HoldoutReport or None
+        :func:`segkit.holdout_report` of that check: by calibration frequency,
+        MAE/RMSE and the aggregate error.
     tags : list of str
         Names of the tag columns in ``table`` (``tag_<name>``).
     notes : list of str
@@ -98,6 +101,7 @@ class Profile:
         panel: pd.DataFrame | None,
         flows: Any,
         holdout: pd.DataFrame | None,
+        holdout_report: Any = None,
         tags: list[str],
         notes: list[str],
         columns: dict[str, str],
@@ -108,6 +112,7 @@ class Profile:
         self.panel = panel
         self.flows = flows
         self.holdout = holdout
+        self.holdout_report = holdout_report
         self.tags = tags
         self.notes = notes
         self.columns = columns
@@ -444,10 +449,12 @@ def profile(
                 table=table,
             )
             table["lifecycle_state"] = states.reindex(table.index)
-    holdout = None
+    holdout = checked = None
     if holdout_days is not None:
         with bar.step("CLV holdout check"):
-            holdout = _holdout(tx, customer, timestamp, amount, stamp, holdout_days, notes)
+            holdout, checked = _holdout(
+                tx, customer, timestamp, amount, stamp, holdout_days, notes
+            )
     with bar.step("done"):
         pass
     return Profile(
@@ -457,6 +464,7 @@ def profile(
         panel=panel,
         flows=flows,
         holdout=holdout,
+        holdout_report=checked,
         tags=tag_names,
         notes=notes,
         columns={"customer": customer, "timestamp": timestamp, "amount": amount},
@@ -562,8 +570,9 @@ def _holdout(
     end: pd.Timestamp,
     days: int,
     notes: list[str],
-) -> pd.DataFrame | None:
+) -> tuple[pd.DataFrame | None, Any]:
     from segkit.clv import BetaGeo
+    from segkit.evaluate import holdout_report
 
     cut = pd.Timestamp(end) - pd.Timedelta(days=int(days))
     frame = calibration_holdout(
@@ -579,9 +588,8 @@ def _holdout(
         model = BetaGeo().fit(frame)
     except SegkitError as exc:
         notes.append(f"holdout check skipped: {exc}")
-        return None
+        return None, None
+    checked = holdout_report(model, frame)
     frame = frame.copy()
-    frame["predicted_holdout"] = model.expected_purchases(
-        float(frame["duration_holdout"].iloc[0]), frame
-    )
-    return frame
+    frame["predicted_holdout"] = checked.predictions["predicted"]
+    return frame, checked

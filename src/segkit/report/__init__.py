@@ -292,31 +292,26 @@ def _tags(p: Profile) -> str:
 
 
 def _holdout(p: Profile) -> str:
-    h = p.holdout
-    if h is None:
+    check = p.holdout_report
+    if check is None or p.holdout is None:
         return ""
-    bucket = h["x"].clip(upper=7).astype(int)
-    by = h.groupby(bucket)[["x_holdout", "predicted_holdout"]].mean()
-    labels = [f"{int(i)}{'+' if i == 7 else ''}" for i in by.index]
+    by = check.by_frequency
+    labels = [str(i) for i in by.index]
     chart = _svg.line_chart(
         labels,
-        {
-            "actual": by["x_holdout"].tolist(),
-            "BG/NBD prediction": by["predicted_holdout"].tolist(),
-        },
+        {"actual": by["actual"].tolist(), "BG/NBD prediction": by["predicted"].tolist()},
         title="Holdout purchases by calibration repeat purchases",
     )
-    actual, predicted = float(h["x_holdout"].sum()), float(h["predicted_holdout"].sum())
-    err = (predicted - actual) / actual if actual else float("nan")
     lead = (
         f"Fitted on the calibration period and checked on the last "
-        f"{h['duration_holdout'].iloc[0]:.0f} weeks: predicted {predicted:,.0f} repeat purchases, "
-        f"actual {actual:,.0f} ({err:+.1%})."
+        f"{p.holdout['duration_holdout'].iloc[0]:.0f} weeks: predicted "
+        f"{check.predicted_total:,.0f} repeat purchases, actual {check.actual_total:,.0f} "
+        f"({check.aggregate_error:+.1%})."
     )
     rows = "".join(
-        f"<tr><td>{label}</td><td class='n'>{int((bucket == i).sum()):,}</td>"
-        f"<td class='n'>{by.loc[i, 'x_holdout']:.2f}</td>"
-        f"<td class='n'>{by.loc[i, 'predicted_holdout']:.2f}</td></tr>"
+        f"<tr><td>{label}</td><td class='n'>{int(by.loc[i, 'customers']):,}</td>"
+        f"<td class='n'>{by.loc[i, 'actual']:.2f}</td>"
+        f"<td class='n'>{by.loc[i, 'predicted']:.2f}</td></tr>"
         for i, label in zip(by.index, labels, strict=True)
     )
     table = (
