@@ -64,17 +64,11 @@ def _write_atomic(frame: pd.DataFrame, path: str) -> None:
 
 def segment_table(customers: pd.DataFrame) -> pd.DataFrame:
     """Customers, revenue share, median recency and orders per segment (or R score)."""
+    from segkit.evaluate import segment_summary
+
     by = "segment" if "segment" in customers.columns else "r_score"
-    grouped = customers.groupby(by, observed=False)
-    table = pd.DataFrame(
-        {
-            "customers": grouped.size(),
-            "share": grouped.size() / len(customers),
-            "revenue_share": grouped["revenue"].sum() / customers["revenue"].sum(),
-            "median_recency_days": grouped["recency_days"].median(),
-            "median_orders": grouped["orders"].median(),
-        }
-    )
+    table = segment_summary(customers, by, value="revenue", columns=["recency_days", "orders"])
+    table = table[["customers", "share", "revenue_share", "recency_days_median", "orders_median"]]
     table.index.name = by
     return table.sort_values("revenue_share", ascending=False)
 
@@ -83,10 +77,10 @@ def _format_segments(table: pd.DataFrame) -> str:
     shown = table.copy()
     shown["share"] = (100 * shown["share"]).map("{:5.1f}%".format)
     shown["revenue_share"] = (100 * shown["revenue_share"]).map("{:5.1f}%".format)
-    shown["median_recency_days"] = shown["median_recency_days"].map(
+    shown["recency_days_median"] = shown["recency_days_median"].map(
         lambda v: "" if pd.isna(v) else f"{v:.0f}"
     )
-    shown["median_orders"] = shown["median_orders"].map(lambda v: "" if pd.isna(v) else f"{v:g}")
+    shown["orders_median"] = shown["orders_median"].map(lambda v: "" if pd.isna(v) else f"{v:g}")
     shown.columns = ["customers", "share", "revenue", "recency (d)", "orders"]
     shown.index.name = table.index.name
     return shown.to_string()
@@ -286,6 +280,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.showwarning = _show_warning
         try:
             return int(args.run(args))
+        except BrokenPipeError:
+            # The reader went away (``segkit demo | head``): stop quietly, as
+            # the Python documentation recommends for command-line tools.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 1
         except SegkitError as exc:
             if args.debug:
                 raise
