@@ -13,7 +13,8 @@ from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
 import segkit
-from segkit.cluster import KMeansSegmenter, _name, _readable_number, _unique, _word
+from segkit._rule_text import readable_number
+from segkit.cluster import KMeansSegmenter, _name, _unique, _word
 from segkit.errors import ColumnNotFoundError, NotFittedError, ParameterError, SchemaError
 from segkit.tagging.engine import TagEngine
 
@@ -359,7 +360,7 @@ def test_rules_reproduce_the_tree_exactly(seed, scale, integer, depth):
     ],
 )
 def test_readable_number(lo, hi, text):
-    assert _readable_number(lo, hi) == text
+    assert readable_number(lo, hi) == text
     assert lo <= float(text) < hi
 
 

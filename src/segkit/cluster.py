@@ -30,6 +30,7 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]
 
+from segkit._rule_text import tree_paths
 from segkit._validation import (
     check_choice,
     check_fitted,
@@ -76,41 +77,6 @@ def _word(feature: str, z: float) -> str:
     else:
         word = f"{'high' if high else 'low'} {feature.replace('_', ' ')}"
     return f"very {word}" if very else word
-
-
-def _readable_number(lo: float, hi: float) -> str:
-    """The shortest decimal ``d`` with ``lo <= d < hi``, printed for the rule language.
-
-    ``lo`` is the largest training value sent left by a tree split and ``hi``
-    the smallest sent right, so ``value <= d`` reproduces the split exactly on
-    the training data.
-
-    Examples
-    --------
-    >>> _readable_number(2.0, 3.0), _readable_number(118.73, 121.9), _readable_number(-0.5, -0.25)
-    ('2', '120', '-0.4')
-    >>> _readable_number(1.0, 2.0), _readable_number(35.37, 35.43)
-    ('1', '35.4')
-    """
-    mid = lo + (hi - lo) / 2.0
-    for digits in range(1, 18):
-        found = [
-            text
-            for text in (_significant(v, digits) for v in (mid, lo, hi))
-            if lo <= float(text) < hi
-        ]
-        if found:
-            best = min(found, key=lambda text: abs(float(text) - mid))
-            return "0" if best == "-0" else best
-    return repr(float(lo))
-
-
-def _significant(value: float, digits: int) -> str:
-    """``value`` rounded to ``digits`` significant digits, positional, no trailing zeros."""
-    text = np.format_float_positional(value, precision=digits, unique=False, fractional=False)
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
 
 
 class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
@@ -694,14 +660,8 @@ def _tree_conditions(
 ) -> list[tuple[int, str, int, float]]:
     """``(cluster, condition, customers, purity)`` per leaf (same-cluster siblings merged)."""
     t = tree.tree_
-    left, right, feature = t.children_left, t.children_right, t.feature
-    classes = tree.classes_
-    predicted = classes[np.argmax(t.value[:, 0, :], axis=1)]
-    path = tree.decision_path(raw).tocsc()
-
-    def rows(node: int) -> Any:
-        return path.indices[path.indptr[node] : path.indptr[node + 1]]
-
+    left, right = t.children_left, t.children_right
+    predicted = tree.classes_[np.argmax(t.value[:, 0, :], axis=1)]
     uniform: dict[int, int | None] = {}
 
     def single_class(node: int) -> int | None:
@@ -715,38 +675,12 @@ def _tree_conditions(
 
     single_class(0)
     out: list[tuple[int, str, int, float]] = []
-
-    def walk(node: int, bounds: dict[int, list[tuple[float, str] | None]]) -> None:
+    for node, condition, rows in tree_paths(
+        tree, raw, features, stop=lambda node: uniform[node] is not None
+    ):
         cluster = uniform[node]
-        if cluster is not None:
-            matched = labels[rows(node)]
-            purity = float(np.mean(matched == cluster)) if matched.size else float("nan")
-            out.append((cluster, _condition(bounds, features), int(matched.size), purity))
-            return
-        j = int(feature[node])
-        lo = float(raw[rows(left[node]), j].max())
-        hi = float(raw[rows(right[node]), j].min())
-        text = _readable_number(lo, hi)
-        cut = (float(text), text)
-        low, high = bounds.get(j, [None, None])
-        left_bounds = {**bounds, j: [low, cut if high is None or cut[0] < high[0] else high]}
-        right_bounds = {**bounds, j: [cut if low is None or cut[0] > low[0] else low, high]}
-        walk(int(left[node]), left_bounds)
-        walk(int(right[node]), right_bounds)
-
-    walk(0, {})
+        assert cluster is not None
+        matched = labels[rows]
+        purity = float(np.mean(matched == cluster)) if matched.size else float("nan")
+        out.append((cluster, condition, int(matched.size), purity))
     return out
-
-
-def _condition(bounds: dict[int, list[tuple[float, str] | None]], features: list[str]) -> str:
-    from segkit.tagging.ast import quote_name
-
-    parts = []
-    for j in sorted(bounds):
-        low, high = bounds[j]
-        name = quote_name(features[j])
-        if low is not None:
-            parts.append(f"{name} > {low[1]}")
-        if high is not None:
-            parts.append(f"{name} <= {high[1]}")
-    return " and ".join(parts) if parts else "true"
