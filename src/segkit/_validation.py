@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segkit.errors import ColumnNotFoundError, NotFittedError, ParameterError, SchemaError
+from segkit import errors
+from segkit.errors import ColumnNotFoundError, ParameterError, SchemaError
 
 __all__ = [
     "as_pandas",
@@ -146,7 +147,7 @@ def numeric_column(
 def check_fitted(estimator: Any, attribute: str) -> None:
     """Raise :class:`~segkit.errors.NotFittedError` unless ``estimator`` has ``attribute``."""
     if not hasattr(estimator, attribute):
-        raise NotFittedError(
+        raise errors.NotFittedError(
             f"this {type(estimator).__name__} instance is not fitted yet; call 'fit' "
             "with appropriate arguments before using this estimator"
         )

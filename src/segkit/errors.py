@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-
-from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "ColumnNotFoundError",
@@ -74,11 +73,45 @@ class ConvergenceError(SegkitError):
     """A model fit did not reach an optimum."""
 
 
-class NotFittedError(SegkitError, _SklearnNotFittedError):  # type: ignore[misc]
-    """An estimator was used before ``fit``.
+if TYPE_CHECKING:
+    from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
-    It is both a :class:`SegkitError` and scikit-learn's ``NotFittedError``.
-    """
+    class NotFittedError(SegkitError, _SklearnNotFittedError):  # type: ignore[misc]
+        """An estimator was used before ``fit``."""
+
+else:
+
+    def __getattr__(name: str) -> Any:
+        # ``NotFittedError`` is both a SegkitError and scikit-learn's NotFittedError, so
+        # ``except sklearn.exceptions.NotFittedError`` catches it. ``except`` matches on
+        # the real base classes, so the class must subclass scikit-learn's; it is built
+        # on first use, which keeps ``import segkit.errors`` from loading scikit-learn.
+        if name == "NotFittedError":
+            return _not_fitted_error()
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _not_fitted_error() -> type[SegkitError]:
+    cached = globals().get("NotFittedError")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+    cls = type(
+        "NotFittedError",
+        (SegkitError, SklearnNotFittedError),
+        {
+            "__module__": __name__,
+            "__qualname__": "NotFittedError",
+            "__doc__": (
+                "An estimator was used before ``fit``.\n\n"
+                "It is both a :class:`SegkitError` and scikit-learn's ``NotFittedError`` "
+                "(a ``ValueError`` and an ``AttributeError``)."
+            ),
+        },
+    )
+    globals()["NotFittedError"] = cls
+    return cls
 
 
 def closest(name: str, candidates: Iterable[str]) -> str | None:
