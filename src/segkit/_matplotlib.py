@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._optional import import_optional
+
 __all__ = ["axes", "pyplot"]
 
 
 def pyplot() -> Any:
-    """``matplotlib.pyplot``, or an ImportError that says how to install it."""
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - the test extra installs it
-        raise ImportError(
-            "segkit's plots need matplotlib; install it with: pip install 'segkit[plot]'"
-        ) from exc
-    return plt
+    """``matplotlib.pyplot``, or a MissingDependencyError naming the ``plot`` extra."""
+    return import_optional("matplotlib.pyplot", extra="plot", what="drawing segkit's plots")
 
 
 def axes(ax: Any = None) -> Any:

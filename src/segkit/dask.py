@@ -17,7 +17,7 @@ or one customer's summary row) or a *fit* that needs the whole population
 Results equal the pandas path exactly: ``summarize_dask(ddf, ...).compute()``
 equals ``summarize(ddf.compute(), ...)`` once sorted by customer id.
 
-Dask is an optional dependency (``pip install "segkit[dask]"``); it is
+Dask is an optional dependency (``pip install "segkit-crm[dask]"``); it is
 imported only inside these functions, and the rest of segkit recognises a
 Dask input without importing it (:func:`is_dask_collection`).
 """

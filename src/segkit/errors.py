@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 __all__ = [
     "ColumnNotFoundError",
     "ConvergenceError",
+    "MissingDependencyError",
     "NotFittedError",
     "ParameterError",
     "SchemaError",
@@ -32,6 +33,10 @@ class ParameterError(SegkitError):
 
 class SchemaError(SegkitError):
     """A column has the wrong type or holds values segkit cannot use."""
+
+
+class MissingDependencyError(SegkitError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""
 
 
 class ColumnNotFoundError(SchemaError, KeyError):

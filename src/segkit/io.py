@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segkit._optional import missing
 from segkit._validation import as_pandas, require_columns
 from segkit.errors import ColumnNotFoundError, ParameterError, SchemaError
 
@@ -51,9 +52,9 @@ def _read_any(source: Any, *, sheet: str | int | None = 0, sep: str | None = Non
             return pd.read_csv(
                 path, sep=sep, engine="python" if sep is None else "c", encoding="utf-8-sig"
             )
-    except ImportError as exc:
-        extra = "parquet" if suffix in {".parquet", ".pq"} else "excel (openpyxl)"
-        raise ParameterError(f"reading {path.name} needs {extra}: {exc}") from exc
+    except ImportError:
+        extra = "parquet" if suffix in {".parquet", ".pq"} else "excel"
+        raise missing(extra, f"reading {path.name}") from None
     except (ValueError, OSError, UnicodeDecodeError) as exc:
         raise SchemaError(f"could not read {path}: {exc}") from exc
     raise ParameterError(f"cannot read {path.name}: use a .csv, .parquet or .xlsx file")

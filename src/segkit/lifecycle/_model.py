@@ -11,6 +11,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from segkit._optional import import_optional
 from segkit._validation import is_dask_collection, require_columns, require_frame, show_values
 from segkit.errors import ParameterError, SegkitError, closest
 from segkit.tagging import CompiledRule, RuleContext, compile_rule, parse
@@ -492,12 +493,7 @@ class Lifecycle:
 
         See :meth:`from_dict` for the layout.
         """
-        try:
-            import yaml
-        except ImportError as exc:
-            raise ImportError(
-                "reading YAML needs PyYAML; install it with pip install 'segkit[yaml]'"
-            ) from exc
+        yaml = import_optional("yaml", extra="yaml", what="reading YAML")
         if hasattr(source, "read"):
             text = source.read()
         elif hasattr(source, "__fspath__") or (

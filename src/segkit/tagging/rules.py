@@ -29,6 +29,7 @@ from typing import Any
 
 import attrs
 
+from segkit._optional import import_optional
 from segkit.errors import closest
 from segkit.tagging import ast
 from segkit.tagging.errors import RuleError, RuleFileError
@@ -226,14 +227,9 @@ def rules_from_json(source: str | os.PathLike[str]) -> tuple[Rule, ...]:
 def rules_from_yaml(source: str | os.PathLike[str]) -> tuple[Rule, ...]:
     """Read rules from a YAML file (a path) or YAML text, with safe loading.
 
-    Needs PyYAML (``pip install 'segkit[yaml]'``).
+    Needs PyYAML (``pip install 'segkit-crm[yaml]'``).
     """
-    try:
-        import yaml
-    except ImportError:  # pragma: no cover - PyYAML is installed in the test environment
-        raise ImportError(
-            "reading YAML rules needs PyYAML; install it with pip install 'segkit[yaml]'"
-        ) from None
+    yaml = import_optional("yaml", extra="yaml", what="reading YAML rules")
     text, name = _read(source, (".yaml", ".yml"))
     try:
         data = yaml.safe_load(text)
