@@ -46,7 +46,9 @@ def _hide(monkeypatch: pytest.MonkeyPatch, *modules: str) -> None:
     [
         (
             ("yaml",),
-            lambda tmp: segkit.tagging.rules_from_yaml("rules:\n  - name: a\n    when: orders > 1\n"),
+            lambda tmp: segkit.tagging.rules_from_yaml(
+                "rules:\n  - name: a\n    when: orders > 1\n"
+            ),
             "reading YAML rules needs PyYAML; install it with pip install 'segkit-crm[yaml]'",
         ),
         (
@@ -72,16 +74,14 @@ def _hide(monkeypatch: pytest.MonkeyPatch, *modules: str) -> None:
 def test_missing_extra_is_one_line_naming_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, modules: tuple[str, ...], call, message: str
 ) -> None:
-    import segkit._matplotlib
-    import segkit.io
-    import segkit.tagging
 
     (tmp_path / "t.parquet").write_bytes(b"PAR1")
     _hide(monkeypatch, *modules)
     with pytest.raises(MissingDependencyError) as info:
         call(tmp_path)
     assert str(info.value) == message
-    assert isinstance(info.value, SegkitError) and isinstance(info.value, ImportError)
+    assert isinstance(info.value, SegkitError)
+    assert isinstance(info.value, ImportError)
 
 
 def test_import_optional_returns_the_module() -> None:

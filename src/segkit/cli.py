@@ -9,9 +9,9 @@ the traceback.
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +20,8 @@ from typing import Any, NoReturn
 import pandas as pd
 
 from segkit import __version__
+from segkit._optional import import_optional
+from segkit._writers import check_target, write_atomic, write_table
 from segkit.errors import SegkitError
 
 __all__ = ["main"]
@@ -29,37 +31,93 @@ class CLIError(SegkitError):
     """A bad command-line invocation."""
 
 
-def _read_table(path: str) -> pd.DataFrame:
+def _read_table(path: str, what: str = "the transactions") -> pd.DataFrame:
     file = Path(path)
     if not file.exists():
         raise CLIError(f"no such file: {path}")
+    if file.is_dir():
+        raise CLIError(f"{what} {path!r} is a folder; give a .csv or .parquet file")
     suffix = file.suffix.lower()
+    if suffix not in {".parquet", ".pq", ".csv", ".txt", ".tsv"}:
+        raise CLIError(f"cannot read {path}: use a .csv or .parquet file")
+    if file.stat().st_size == 0:
+        raise CLIError(f"{what} file {path} is empty")
     try:
         if suffix in {".parquet", ".pq"}:
+            import_optional("pyarrow", extra="parquet", what=f"reading {file.name}")
             return pd.read_parquet(file)
-        if suffix in {".csv", ".txt", ".tsv"}:
-            return pd.read_csv(file, sep=None, engine="python", encoding="utf-8-sig")
-    except (ValueError, OSError, ImportError) as exc:
-        raise CLIError(f"could not read {path}: {exc}") from exc
-    raise CLIError(f"cannot read {path}: use a .csv or .parquet file")
+        frame = pd.read_csv(file, sep=None, engine="python", encoding="utf-8-sig")
+    except SegkitError:
+        raise
+    except (ValueError, OSError, csv.Error) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CLIError(f"could not read {path}: {first}") from exc
+    if frame.empty:
+        raise CLIError(f"{what} file {path} has no rows")
+    return frame
 
 
-def _write_atomic(frame: pd.DataFrame, path: str) -> None:
-    """Write a CSV next to ``path`` and move it into place only when complete."""
-    target = Path(path)
-    if target.parent and not target.parent.exists():
-        raise CLIError(f"the folder {target.parent} does not exist")
-    handle, tmp = tempfile.mkstemp(dir=target.parent or ".", suffix=".tmp")
-    os.close(handle)
+def _write_atomic(frame: pd.DataFrame, path: str, args: argparse.Namespace) -> None:
+    """Write the table (CSV, Excel or Parquet) completely or not at all."""
+    write_table(
+        frame,
+        path,
+        escape=not getattr(args, "no_escape_formulas", False),
+        encoding="utf-8-sig" if getattr(args, "bom", False) else "utf-8",
+    )
+
+
+def _check_as_of(value: str | None) -> None:
+    if value is None:
+        return
     try:
-        if target.suffix.lower() in {".parquet", ".pq"}:
-            frame.to_parquet(tmp)
-        else:
-            frame.to_csv(tmp)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        pd.Timestamp(value).as_unit("ns")
+    except (ValueError, OverflowError):
+        raise CLIError(
+            f"--as-of {value!r} is not a date segkit can use: give a date between "
+            f"{pd.Timestamp.min:%Y-%m-%d} and {pd.Timestamp.max:%Y-%m-%d}, e.g. 2024-06-30"
+        ) from None
+
+
+def _check_inputs(args: argparse.Namespace) -> None:
+    """Every argument the command can check before it reads or computes anything."""
+    _check_as_of(getattr(args, "as_of", None))
+    days = getattr(args, "holdout_days", None)
+    if days is not None and not 1 <= days <= _MAX_HOLDOUT_DAYS:
+        raise CLIError(
+            f"--holdout-days must be between 1 and {_MAX_HOLDOUT_DAYS:,} (100 years); got {days:,}"
+        )
+    bins = getattr(args, "bins", None)
+    if bins is not None and not 2 <= bins <= 100:
+        raise CLIError(f"--bins must be between 2 and 100; got {bins}")
+    for name in ("file", "customers", "events"):
+        value = getattr(args, name, None)
+        if value is not None and not Path(value).exists():
+            raise CLIError(f"no such file: {value}")
+    rules = getattr(args, "rules", None)
+    if rules:
+        if not Path(rules).is_file():
+            raise CLIError(f"no such rules file: {rules}")
+        if Path(rules).suffix.lower() in {".yaml", ".yml"}:
+            import_optional("yaml", extra="yaml", what=f"reading the rules file {rules}")
+        elif Path(rules).suffix.lower() != ".json":
+            raise CLIError(f"the rules file must be .yaml, .yml or .json; got {rules}")
+    for name, what in (("output", "the output"), ("table", "the table")):
+        value = getattr(args, name, None)
+        if value is not None:
+            _check_output(value, what)
+
+
+def _check_output(value: str, what: str) -> None:
+    suffix = Path(value).suffix.lower()
+    check_target(value, what)
+    if suffix in {".parquet", ".pq"}:
+        import_optional("pyarrow", extra="parquet", what=f"writing {value}")
+    elif suffix in {".xlsx", ".xlsm"}:
+        import_optional("openpyxl", extra="excel", what=f"writing {value}")
+
+
+_MAX_HOLDOUT_DAYS = 36_525
 
 
 def segment_table(customers: pd.DataFrame) -> pd.DataFrame:
@@ -107,6 +165,7 @@ def _demo(args: argparse.Namespace) -> int:
     from segkit.datasets import load_cdnow
     from segkit.profiling import profile
 
+    out = _demo_folder(args.out)
     tx = load_cdnow()
     as_of = args.as_of or "1998-06-30"
     # The classic CDNOW split: 39 weeks of calibration, 39 weeks of holdout.
@@ -135,21 +194,32 @@ def _demo(args: argparse.Namespace) -> int:
             f"CLV, next 12 months: {top.sum():,.0f} in all; the top 10% of customers hold "
             f"{share:.0%}"
         )
-    out = Path(args.out or ".")
-    out.mkdir(parents=True, exist_ok=True)
     report = out / "segkit_demo_report.html"
     _write_text_atomic(result.report(), report)
     print(f"\nwrote the report to {report}")
     if args.out:
-        _write_atomic(table, str(out / "customers.csv"))
+        _write_atomic(table, str(out / "customers.csv"), args)
         print(f"wrote the customer table to {out / 'customers.csv'}")
     return 0
 
 
+def _demo_folder(value: str | None) -> Path:
+    """The demo's output folder, created now so that a bad one fails before any work."""
+    out = Path(value or ".")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CLIError(f"cannot create the folder {str(out)!r}: {exc.strerror}") from None
+    if not os.access(out, os.W_OK):
+        raise CLIError(f"cannot write to the folder {str(out)!r}: permission denied")
+    return out
+
+
 def _write_text_atomic(text: str, target: Path) -> None:
-    tmp = target.with_name(target.name + ".partial")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    write_atomic(target, write, "the report")
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -173,12 +243,10 @@ def _report(args: argparse.Namespace) -> int:
         progress=None if not args.quiet else False,
     )
     target = Path(args.output)
-    if not target.parent.exists():
-        raise CLIError(f"the folder {target.parent} does not exist")
     _write_text_atomic(result.report(), target)
     print(f"wrote the report on {len(result.table):,} customers to {target}")
     if args.table:
-        _write_atomic(result.table, args.table)
+        _write_atomic(result.table, args.table, args)
         print(f"wrote the customer table to {args.table}")
     return 0
 
@@ -186,7 +254,7 @@ def _report(args: argparse.Namespace) -> int:
 def _rfm(args: argparse.Namespace) -> int:
     tx = _read_table(args.file)
     table = _customer_table(tx, args)
-    _write_atomic(table, args.output)
+    _write_atomic(table, args.output, args)
     print(_format_segments(segment_table(table)))
     print(f"\nwrote {len(table):,} customers to {args.output}")
     return 0
@@ -200,6 +268,22 @@ def _input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--amount", required=True, help="amount column")
     parser.add_argument("--order", default=None, help="order id column (optional)")
     parser.add_argument("--as-of", dest="as_of", default=None, help="date of the profile")
+
+
+def _file_arguments(parser: argparse.ArgumentParser) -> None:
+    """How tables are written, shared by the commands that write one."""
+    parser.add_argument(
+        "--bom",
+        action="store_true",
+        help="write CSV files with a UTF-8 byte-order mark (Excel then shows Chinese text)",
+    )
+    parser.add_argument(
+        "--no-escape-formulas",
+        dest="no_escape_formulas",
+        action="store_true",
+        help="write text cells starting with = + - @ unchanged (by default they get a "
+        "leading ' so that a spreadsheet does not run them as formulas)",
+    )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -219,6 +303,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", help="folder to write the customer table to")
     demo.add_argument("--as-of", dest="as_of", default=None, help="date of the summary")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    _file_arguments(demo)
     demo.set_defaults(run=_demo)
 
     rep = sub.add_parser("report", help="the HTML report for a transaction file")
@@ -239,9 +324,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip the lifecycle replay",
     )
-    rep.add_argument("--table", default=None, help="also write the customer table here")
+    rep.add_argument(
+        "--table", default=None, help="also write the customer table here (.csv, .xlsx, .parquet)"
+    )
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
     rep.add_argument("-o", "--output", required=True, help="the report (.html)")
+    _file_arguments(rep)
     rep.set_defaults(run=_report)
 
     rfm = sub.add_parser("rfm", help="RFM scores and segments for a transaction file")
@@ -250,7 +338,8 @@ def _parser() -> argparse.ArgumentParser:
     rfm.add_argument(
         "--segments", default="rfm11", help="segment map name (default rfm11), or 'none'"
     )
-    rfm.add_argument("-o", "--output", required=True, help="output file (.csv or .parquet)")
+    rfm.add_argument("-o", "--output", required=True, help="output file (.csv, .xlsx or .parquet)")
+    _file_arguments(rfm)
     rfm.set_defaults(run=_rfm)
     return parser
 
@@ -279,6 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.simplefilter("default")
         warnings.showwarning = _show_warning
         try:
+            _check_inputs(args)
             return int(args.run(args))
         except BrokenPipeError:
             # The reader went away (``segkit demo | head``): stop quietly, as
@@ -286,10 +376,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             return 1
-        except SegkitError as exc:
+        except (SegkitError, OSError) as exc:
             if args.debug:
                 raise
-            print(f"segkit: error: {exc}", file=sys.stderr)
+            message = " ".join(str(exc).split()) if isinstance(exc, SegkitError) else str(exc)
+            print(f"segkit: error: {message}", file=sys.stderr)
             return 2
 
 

@@ -13,6 +13,7 @@ import time
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -127,8 +128,17 @@ class Profile:
         """The customer table (a copy)."""
         return self.table.copy()
 
-    def to_csv(self, path: str | Path, **kwargs: Any) -> None:
-        """Write the customer table as CSV (list columns are joined with ``|``)."""
+    def to_csv(self, path: str | Path, *, escape_formulas: bool = True, **kwargs: Any) -> None:
+        """Write the customer table as CSV (list columns are joined with ``|``).
+
+        Text that a spreadsheet would run as a formula (starting with ``=``,
+        ``+``, ``-``, ``@``, tab or carriage return) is written with a leading
+        ``'`` unless ``escape_formulas=False``; ``encoding="utf-8-sig"`` adds
+        the byte-order mark Excel needs for Chinese text. Other keyword
+        arguments go to :meth:`pandas.DataFrame.to_csv`.
+        """
+        from segkit._writers import escape_formulas as escape
+
         frame = self.table.copy()
         for name in frame.columns:
             if (
@@ -138,7 +148,7 @@ class Profile:
                 frame[name] = frame[name].map(
                     lambda v: "|".join(map(str, v)) if isinstance(v, list) else v
                 )
-        frame.to_csv(path, **kwargs)
+        (escape(frame) if escape_formulas else frame).to_csv(path, **kwargs)
 
     def to_parquet(self, path: str | Path, **kwargs: Any) -> None:
         """Write the customer table as Parquet (needs pyarrow)."""
@@ -179,7 +189,7 @@ class Profile:
         summary = ""
         if counts is not None:
             summary = "".join(
-                f"<tr><td>{name}</td><td style='text-align:right'>{n:,}</td></tr>"
+                f"<tr><td>{escape(str(name))}</td><td style='text-align:right'>{n:,}</td></tr>"
                 for name, n in counts.items()
                 if n
             )

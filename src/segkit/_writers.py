@@ -1,0 +1,138 @@
+"""Writing tables to files people open: CSV (Excel-safe), Excel and Parquet.
+
+One place decides how segkit writes a table, for :func:`segkit.io.write_crm`,
+:meth:`segkit.Profile.to_csv` and the command line:
+
+* **Formula injection.** A spreadsheet runs a cell that starts with ``=``,
+  ``+``, ``-``, ``@``, a tab or a carriage return as a formula
+  (``=HYPERLINK(...)`` in a customer name, a tag called ``=evil()``). Such text
+  cells, headers and index labels are written with a leading ``'`` (the OWASP
+  recommendation) unless the caller opts out with ``escape_formulas=False``.
+  Numbers, and text that is a plain number such as ``-12.5``, are unchanged.
+* **Atomic.** The file is written next to its target and moved into place when
+  complete; a failure leaves neither a half-written target nor a temporary file.
+* **Permissions** follow the user's umask, like any file the user creates.
+* **Errors** are one line: a missing folder, a folder given as the file, an
+  unwritable place or a missing Excel/Parquet package raise a
+  :class:`~segkit.errors.SegkitError`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from segkit._optional import import_optional
+from segkit.errors import ParameterError
+
+__all__ = ["check_target", "escape_formula", "escape_formulas", "write_table"]
+
+_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def escape_formula(value: Any) -> Any:
+    """``value`` with a leading ``'`` when a spreadsheet would run it as a formula.
+
+    Examples
+    --------
+    >>> [escape_formula(v) for v in ["=1+1", "@SUM(A1)", "-12.5", "-2+3", "ok", 7]]
+    ["'=1+1", "'@SUM(A1)", '-12.5', "'-2+3", 'ok', 7]
+    """
+    if isinstance(value, str) and value.startswith(_TRIGGERS) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _escape_labels(index: pd.Index) -> pd.Index:
+    if isinstance(index, pd.MultiIndex) or not (
+        index.dtype == object or pd.api.types.is_string_dtype(index.dtype)
+    ):
+        return index
+    labels: pd.Index = pd.Index(
+        [escape_formula(v) for v in index], name=escape_formula(index.name), dtype=object
+    )
+    return labels
+
+
+def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells, headers and index labels cannot run as formulas."""
+    out = frame.copy()
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        text = column.dtype == object or pd.api.types.is_string_dtype(column.dtype)
+        if text or isinstance(column.dtype, pd.CategoricalDtype):
+            values = column.astype(object).map(escape_formula, na_action="ignore")
+            out.isetitem(position, values.to_numpy(dtype=object))
+    out.columns = pd.Index([escape_formula(c) if isinstance(c, str) else c for c in frame.columns])
+    out.index = _escape_labels(frame.index)
+    return out
+
+
+def check_target(path: str | os.PathLike[str], what: str = "the output") -> Path:
+    """``path`` as a :class:`~pathlib.Path` once it is known to be writable (else one line)."""
+    target = Path(path)
+    if target.is_dir():
+        raise ParameterError(f"{what} {str(target)!r} is a folder; give a file name inside it")
+    folder = target.parent
+    if not folder.exists():
+        raise ParameterError(
+            f"the folder {str(folder)!r} of {what} does not exist; create it first"
+        )
+    if not os.access(folder, os.W_OK):
+        raise ParameterError(f"cannot write {what} to {str(folder)!r}: permission denied")
+    return target
+
+
+def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], None], what: str) -> Path:
+    """Call ``write(tmp)`` and move ``tmp`` to ``path``; permissions from the umask."""
+    target = check_target(path, what)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise ParameterError(f"cannot write {what} to {str(target)!r}: {exc.strerror}") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target
+
+
+def write_table(
+    frame: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    index: bool = True,
+    escape: bool = True,
+    encoding: str = "utf-8",
+    what: str = "the table",
+) -> Path:
+    """Write ``frame`` as ``.csv`` (or ``.txt``/``.tsv``), ``.xlsx`` or ``.parquet``.
+
+    ``encoding="utf-8-sig"`` writes a byte-order mark so that Excel reads
+    Chinese (and any non-ASCII) text correctly. Excel files are always written
+    with escaped formulas unless ``escape=False``; Parquet keeps values as they
+    are (no spreadsheet reads it).
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix in {".parquet", ".pq"}:
+        import_optional("pyarrow", extra="parquet", what=f"writing {Path(path).name}")
+        return write_atomic(
+            path, lambda tmp: frame.to_parquet(tmp, index=index, engine="pyarrow"), what
+        )
+    shown = escape_formulas(frame) if escape else frame
+    if suffix in {".xlsx", ".xlsm"}:
+        import_optional("openpyxl", extra="excel", what=f"writing {Path(path).name}")
+        return write_atomic(
+            path, lambda tmp: shown.to_excel(tmp, index=index, engine="openpyxl"), what
+        )
+    sep = "\t" if suffix == ".tsv" else ","
+    return write_atomic(
+        path, lambda tmp: shown.to_csv(tmp, index=index, sep=sep, encoding=encoding), what
+    )
