@@ -687,18 +687,7 @@ def _replay(part: pd.DataFrame, lifecycle: Any, kwargs: dict[str, Any]) -> Any:
     return out
 
 
-def lifecycle_replay(
-    lifecycle: Any,
-    transactions: Frame,
-    *,
-    customer: str,
-    timestamp: str,
-    amount: str,
-    freq: Any = "MS",
-    start: Any = None,
-    end: Any = None,
-    output: str = "panel",
-) -> Frame:
+def lifecycle_replay(lifecycle: Any, transactions: Frame, **options: Any) -> Frame:
     """:meth:`segkit.lifecycle.Lifecycle.replay` with customers partitioned by hash.
 
     The period boundaries are resolved once (by default from the earliest and
@@ -710,9 +699,10 @@ def lifecycle_replay(
     ----------
     lifecycle : Lifecycle
     transactions : dask.dataframe.DataFrame
-    customer, timestamp, amount, freq, start, end, output
-        As for :meth:`Lifecycle.replay`. Registered customers without
-        purchases (``customers=``) are not supported on Dask yet.
+    **options
+        The keyword arguments of :meth:`Lifecycle.replay`. Registered
+        customers without purchases (``customers=``) are not supported on
+        Dask yet.
 
     Returns
     -------
@@ -721,9 +711,11 @@ def lifecycle_replay(
         customer and date within a partition; ``attrs["periods"]`` is not
         kept.
     """
+    customer, timestamp, amount = options["customer"], options["timestamp"], options["amount"]
+    start, end = options.pop("start", None), options.pop("end", None)
     columns = _prepare(transactions, customer, timestamp, amount, None)
     del columns["order"]
-    options = {**columns, "freq": freq, "output": output}
+    options.update(columns)
     if start is None or end is None:
         # Let the pandas method place the default boundaries, on the two extreme rows.
         first, last = _resolve_extremes(transactions, columns)

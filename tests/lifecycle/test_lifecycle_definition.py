@@ -283,6 +283,41 @@ def test_from_yaml_parse_error() -> None:
         Lifecycle.from_yaml("states: [a\n")
 
 
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        pytest.param(
+            lambda tmp: tmp / "missing.yaml",
+            r"^cannot read the lifecycle file '.*missing\.yaml': No such file",
+            id="missing-file",
+        ),
+        pytest.param(
+            lambda tmp: _write(tmp / "gbk.yaml", "initial: 新客\n".encode("gbk")),
+            r"^the lifecycle file '.*gbk\.yaml' is not UTF-8 text; save it as UTF-8$",
+            id="gbk-file",
+        ),
+        pytest.param(
+            lambda tmp: "states: " + "[" * 10_000 + "]" * 10_000,
+            r"^the lifecycle YAML (is nested too deeply to read|does not parse)",
+            id="deep-nesting",
+        ),
+        pytest.param(
+            lambda tmp: _write(tmp / "binary.yaml", bytes(range(256))),
+            r"^the lifecycle file '.*binary\.yaml' is not UTF-8 text",
+            id="binary-file",
+        ),
+    ],
+)
+def test_from_yaml_unreadable_sources(tmp_path, make, message) -> None:
+    with pytest.raises(LifecycleError, match=message):
+        Lifecycle.from_yaml(make(tmp_path))
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
 def test_to_mermaid_default() -> None:
     text = default_lifecycle().to_mermaid()
     lines = text.splitlines()

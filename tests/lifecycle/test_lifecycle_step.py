@@ -140,7 +140,7 @@ def test_many_guards_use_the_table_path() -> None:
         Transition(names[i], names[i + 1], when=f"orders >= {i + 1}") for i in range(19)
     ]
     lc = Lifecycle([*names[:-1], State("s19", terminal=True)], transitions, initial="s0")
-    assert lc._lookup is None
+    assert lc._machine.lookup is None
     out = lc.step(pd.DataFrame({"orders": [0, 3, 25]}))
     assert out.tolist() == ["s0", "s3", "s19"]
 

@@ -16,18 +16,17 @@ Examples
 """
 
 from segkit.lifecycle._default import default_lifecycle
-from segkit.lifecycle._flows import ENTERED, Flows, current, flows
-from segkit.lifecycle._model import (
+from segkit.lifecycle._definition import (
     FEATURE_COLUMNS,
     WILDCARD,
-    Lifecycle,
     LifecycleCycleError,
     LifecycleError,
     LifecycleWarning,
     State,
     Transition,
 )
-from segkit.lifecycle._plot import plot_flows, plot_state_counts
+from segkit.lifecycle._flows import ENTERED, Flows, current, flows, plot_flows, plot_state_counts
+from segkit.lifecycle._lifecycle import Lifecycle
 
 __all__ = [
     "ENTERED",

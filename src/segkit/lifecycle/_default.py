@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from segkit._validation import check_int
 from segkit.errors import ParameterError
-from segkit.lifecycle._model import Lifecycle, State, Transition
+from segkit.lifecycle._definition import State, Transition
+from segkit.lifecycle._lifecycle import Lifecycle
 
 __all__ = ["default_lifecycle"]
 

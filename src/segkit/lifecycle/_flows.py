@@ -12,7 +12,7 @@ import pandas as pd
 from segkit._validation import require_frame
 from segkit.errors import ParameterError, SchemaError
 
-__all__ = ["ENTERED", "Flows", "current", "flows"]
+__all__ = ["ENTERED", "Flows", "current", "flows", "plot_flows", "plot_state_counts"]
 
 #: Row label of :attr:`Flows.matrix` for customers not yet present at the start.
 ENTERED = "(entered)"
@@ -158,14 +158,10 @@ class Flows:
 
     def plot(self, ax: Any = None) -> Any:
         """From/to flow diagram of :attr:`matrix` (needs matplotlib); returns the Axes."""
-        from segkit.lifecycle._plot import plot_flows
-
         return plot_flows(self, ax=ax)
 
     def plot_counts(self, ax: Any = None) -> Any:
         """Area chart of :attr:`counts` (needs matplotlib); returns the Axes."""
-        from segkit.lifecycle._plot import plot_state_counts
-
         return plot_state_counts(self, ax=ax)
 
 
@@ -351,3 +347,48 @@ def flows(history: Any, *, start: Any = None, end: Any = None) -> Flows:
         start=periods[lo],
         end=periods[hi],
     )
+
+
+def plot_state_counts(data: Any, ax: Any = None) -> Any:
+    """Stacked area chart of the number of customers in each state over time.
+
+    Parameters
+    ----------
+    data : Flows or DataFrame
+        A :class:`Flows`, or the output of :meth:`Lifecycle.replay`.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from segkit.lifecycle._plot import draw_state_counts
+
+    result = data if isinstance(data, Flows) else flows(data)
+    return draw_state_counts(result, ax, entered=ENTERED)
+
+
+def plot_flows(data: Any, ax: Any = None, *, gap: float = 0.02) -> Any:
+    """From/to flow diagram: states at ``start`` (left) joined to states at ``end`` (right).
+
+    Each band's width is the number of customers moving from its left state
+    to its right state (see :attr:`Flows.matrix`).
+
+    Parameters
+    ----------
+    data : Flows or DataFrame
+        A :class:`Flows`, or the output of :meth:`Lifecycle.replay`.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    gap : float, default 0.02
+        Space between state blocks, as a share of the height.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from segkit.lifecycle._plot import draw_flows
+
+    result = data if isinstance(data, Flows) else flows(data)
+    return draw_flows(result, ax, gap=gap, entered=ENTERED)

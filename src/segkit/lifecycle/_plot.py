@@ -1,4 +1,10 @@
-"""Figures of lifecycle flows (the ``plot`` extra: matplotlib, imported when called)."""
+"""Figures of lifecycle flows (the ``plot`` extra: matplotlib, imported when called).
+
+The drawing functions take a computed :class:`~segkit.lifecycle.Flows` (any
+object with its ``matrix``, ``counts``, ``start`` and ``end``) and import
+nothing else from the lifecycle package; the public ``plot_*`` functions in
+:mod:`segkit.lifecycle` compute the flows from a replay first.
+"""
 
 from __future__ import annotations
 
@@ -7,42 +13,24 @@ from typing import Any
 import numpy as np
 
 from segkit._matplotlib import pyplot as _pyplot
-from segkit.lifecycle._flows import ENTERED, Flows, flows
 
-__all__ = ["plot_flows", "plot_state_counts"]
-
-
-def _as_flows(data: Any) -> Flows:
-    return data if isinstance(data, Flows) else flows(data)
+__all__ = ["draw_flows", "draw_state_counts"]
 
 
-def _colors(result: Flows) -> dict[str, str]:
+def _colors(result: Any, entered: str) -> dict[str, str]:
     """One colour per state, in the lifecycle's order, shared by both figures."""
     out = {str(name): f"C{i % 10}" for i, name in enumerate(result.counts.columns)}
-    out[ENTERED] = "0.6"
+    out[entered] = "0.6"
     return out
 
 
-def plot_state_counts(data: Any, ax: Any = None) -> Any:
-    """Stacked area chart of the number of customers in each state over time.
-
-    Parameters
-    ----------
-    data : Flows or DataFrame
-        A :class:`Flows`, or the output of :meth:`Lifecycle.replay`.
-    ax : matplotlib Axes, optional
-        Where to draw (default: a new figure).
-
-    Returns
-    -------
-    matplotlib Axes
-    """
+def draw_state_counts(result: Any, ax: Any, *, entered: str) -> Any:
+    """Stacked area chart of ``result.counts``; returns the Axes."""
     plt = _pyplot()
-    result = _as_flows(data)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4.5))
     counts = result.counts
-    colors = _colors(result)
+    colors = _colors(result, entered)
     ax.stackplot(
         counts.index.to_numpy(),
         counts.to_numpy(dtype=float).T,
@@ -57,33 +45,15 @@ def plot_state_counts(data: Any, ax: Any = None) -> Any:
     return ax
 
 
-def plot_flows(data: Any, ax: Any = None, *, gap: float = 0.02) -> Any:
-    """From/to flow diagram: states at ``start`` (left) joined to states at ``end`` (right).
-
-    Each band's width is the number of customers moving from its left state
-    to its right state (see :attr:`Flows.matrix`).
-
-    Parameters
-    ----------
-    data : Flows or DataFrame
-        A :class:`Flows`, or the output of :meth:`Lifecycle.replay`.
-    ax : matplotlib Axes, optional
-        Where to draw (default: a new figure).
-    gap : float, default 0.02
-        Space between state blocks, as a share of the height.
-
-    Returns
-    -------
-    matplotlib Axes
-    """
+def draw_flows(result: Any, ax: Any, *, gap: float, entered: str) -> Any:
+    """From/to flow diagram of ``result.matrix``; returns the Axes."""
     plt = _pyplot()
-    result = _as_flows(data)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 5))
     matrix = result.matrix
     grid = matrix.to_numpy(dtype=float)
     total = grid.sum()
-    colors = _colors(result)
+    colors = _colors(result, entered)
     if total == 0:
         ax.set_axis_off()
         return ax
@@ -118,7 +88,7 @@ def plot_flows(data: Any, ax: Any = None, *, gap: float = 0.02) -> Any:
             h = size * scale
             ax.add_patch(plt.Rectangle((side, top - h), width, h, color=colors[name]))
             ha, tx = ("right", side - 0.01) if side == 0.0 else ("left", side + width + 0.01)
-            label = name if name != ENTERED else "entered"
+            label = name if name != entered else "entered"
             ax.text(tx, top - h / 2, f"{label} ({int(size)})", ha=ha, va="center", fontsize=9)
     ax.set_xlim(-0.3, 1.3)
     ax.set_ylim(-0.02, 1.02)

@@ -11,21 +11,19 @@ history.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 
 from segkit._validation import check_choice, require_columns, require_frame, show_values
 from segkit.errors import ParameterError, SchemaError
 from segkit.features import TransactionColumns
-from segkit.tagging import RuleContext
+from segkit.lifecycle._guards import Machine
 
-if TYPE_CHECKING:
-    from segkit.lifecycle._model import Lifecycle
-
-__all__ = ["replay"]
+__all__ = ["ReplayOptions", "feature_steps", "periods", "run_replay"]
 
 _DAY_NS = 86_400 * 10**9
 _NEVER = np.iinfo(np.int64).max
@@ -301,66 +299,102 @@ def _universe(
 # --------------------------------------------------------------------------- #
 # Replay
 # --------------------------------------------------------------------------- #
-def replay(
-    lifecycle: Lifecycle,
+@attrs.frozen
+class ReplayOptions:
+    """The arguments of :meth:`Lifecycle.replay`, checked once and passed on as one value."""
+
+    customer: str
+    timestamp: str
+    amount: str
+    freq: Any = "MS"
+    start: Any = None
+    end: Any = None
+    customers: Any = attrs.field(default=None, eq=False)
+    signup: str | None = "signup_date"
+    output: str = attrs.field(default="panel")
+
+    @output.validator
+    def _check_output(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        check_choice("output", value, ("panel", "changes"), "Lifecycle.replay")
+
+    def keywords(self) -> dict[str, Any]:
+        """The options as keyword arguments of :meth:`Lifecycle.replay` (without ``customers``)."""
+        out = attrs.asdict(self, recurse=False)
+        del out["customers"], out["signup"]
+        return out
+
+
+#: ``dynamic(k, state) -> columns``: further guard columns computed at boundary
+#: ``k`` from the states held before it (codes; ``absent`` for customers not
+#: yet present), e.g. a review date flag of a membership programme.
+Dynamic = Callable[[int, np.ndarray[Any, Any]], dict[str, Any]]
+
+
+def run_replay(
+    machine: Machine,
+    initial: int,
     transactions: Any,
+    options: ReplayOptions,
     *,
-    customer: str,
-    timestamp: str,
-    amount: str,
-    freq: Any = "MS",
-    start: Any = None,
-    end: Any = None,
-    customers: Any = None,
-    signup: str | None = "signup_date",
-    output: str = "panel",
+    dynamic: Dynamic | None = None,
+    dynamic_columns: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """See :meth:`Lifecycle.replay`."""
-    check_choice("output", output, ("panel", "changes"), "Lifecycle.replay")
+    """Run ``machine`` over history at every period boundary (see :meth:`Lifecycle.replay`).
+
+    ``dynamic`` adds columns that depend on the boundary and on the states
+    before it (``dynamic_columns`` are left out of the features computed from
+    the transactions).
+    """
     cols = TransactionColumns.read(
-        transactions, customer=customer, timestamp=timestamp, amount=amount
+        transactions,
+        customer=options.customer,
+        timestamp=options.timestamp,
+        amount=options.amount,
     )
-    extra = [c for c in lifecycle.columns if c in lifecycle.schema]
+    extra = [c for c in machine.static if c not in dynamic_columns]
     ids, codes, signup_ns, static = _universe(
-        cols, customers, customer, signup if customers is not None else None, extra
+        cols,
+        options.customers,
+        options.customer,
+        options.signup if options.customers is not None else None,
+        extra,
     )
     n = len(ids)
-    wall_periods = periods(cols, freq, start, end)
+    wall_periods = periods(cols, options.freq, options.start, options.end)
     bounds = wall_periods.asi8
     labels = wall_periods if cols.tz is None else wall_periods.tz_localize(cols.tz)
-    absent = len(lifecycle.states)
-    initial = np.int8(lifecycle.names.index(lifecycle.initial))
+    absent = len(machine.names)
     state = np.full(n, absent, dtype=np.int8)
-    history = np.empty((bounds.size, n), dtype=np.int8) if output == "panel" else None
+    history = np.empty((bounds.size, n), dtype=np.int8) if options.output == "panel" else None
     moves: list[tuple[int, _Ints, np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
-    steps = feature_steps(cols, codes, n, bounds, lifecycle.windows, signup_ns, lifecycle.columns)
+    needed = [c for c in machine.columns if c not in static and c not in dynamic_columns]
+    steps = feature_steps(cols, codes, n, bounds, machine.windows, signup_ns, needed)
     for k, present, features in steps:
         before = state
         entering = present & (state == absent)
         current = state.copy()
         current[entering] = initial
-        frame = pd.DataFrame({**features, **static}, copy=False)
-        ctx = RuleContext(frame, as_of=labels[k])
-        fire = lifecycle._moves(ctx, n)
-        state = lifecycle._advance(fire, current, ids, labels[k])
+        more = dynamic(k, before) if dynamic is not None else {}
+        frame = pd.DataFrame({**features, **static, **more}, copy=False)
+        state = machine.advance(frame, current, as_of=labels[k], ids=ids)
         changed = np.flatnonzero(state != before)
         moves.append((k, changed, before[changed], state[changed]))
         if history is not None:
             history[k] = state
     if history is not None:
-        return _panel(lifecycle, ids, labels, history, absent)
-    return _changes(lifecycle, ids, labels, moves, absent)
+        return _panel(machine.names, ids, labels, history, absent)
+    return _changes(machine.names, ids, labels, moves, absent)
 
 
-def _categorical(lifecycle: Lifecycle, codes: np.ndarray[Any, Any], absent: int) -> Any:
+def _categorical(names: Sequence[str], codes: np.ndarray[Any, Any], absent: int) -> Any:
     return pd.Categorical.from_codes(
         np.where(codes == absent, -1, codes).astype(np.int8),
-        categories=pd.Index(lifecycle.names),
+        categories=pd.Index(names),
     )
 
 
 def _changes(
-    lifecycle: Lifecycle,
+    names: Sequence[str],
     ids: pd.Index,
     labels: pd.DatetimeIndex,
     moves: list[tuple[int, _Ints, np.ndarray[Any, Any], np.ndarray[Any, Any]]],
@@ -375,8 +409,8 @@ def _changes(
         {
             "customer": ids[who[order]],
             "date": labels[when[order]],
-            "from": _categorical(lifecycle, src[order], absent),
-            "to": _categorical(lifecycle, dst[order], absent),
+            "from": _categorical(names, src[order], absent),
+            "to": _categorical(names, dst[order], absent),
         }
     )
     out.attrs["periods"] = tuple(labels)  # a tuple compares cleanly when frames are concatenated
@@ -384,7 +418,7 @@ def _changes(
 
 
 def _panel(
-    lifecycle: Lifecycle,
+    names: Sequence[str],
     ids: pd.Index,
     labels: pd.DatetimeIndex,
     history: np.ndarray[Any, Any],
@@ -401,8 +435,8 @@ def _panel(
         {
             "customer": ids[who],
             "period": labels[when],
-            "state": _categorical(lifecycle, state, absent),
-            "previous_state": _categorical(lifecycle, before, absent),
+            "state": _categorical(names, state, absent),
+            "previous_state": _categorical(names, before, absent),
             "changed": state != before,
         }
     )
