@@ -248,7 +248,7 @@ def main() -> None:
             (
                 "lifetime_value(12 x 30 days)",
                 lambda m=model, s=spend, d=with_spend: lifetime_value(
-                    m, s, d, horizon=12, unit=30.0, discount_rate=0.01
+                    m, s, d, horizon=12, period=30.0, discount_rate=0.01
                 ),
             ),
         ]

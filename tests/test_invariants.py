@@ -57,7 +57,7 @@ CALLS: dict[str, tuple[str, Callable[[pd.DataFrame, dict[str, Any]], Any]]] = {
     "lifetime_value": (
         "table",
         lambda d, w: lifetime_value(
-            BetaGeo().fit(d), GammaGamma().fit(d), d, horizon=3, unit=4.0, discount_rate=0.01
+            BetaGeo().fit(d), GammaGamma().fit(d), d, horizon=3, period=4.0, discount_rate=0.01
         ),
     ),
     "TagEngine": (

@@ -573,7 +573,7 @@ def clv_fit(model: Any, table: Frame, **columns: Any) -> Any:
     table : dask.dataframe.DataFrame
     **columns
         The column keyword arguments of the model's ``fit`` (``x=``, ``t_x=``,
-        ``T=``; ``repeat_aov=``; ``frequency=``, ``recency=``, ``periods=``)
+        ``T=``; ``repeat_aov=``; for BG/BB ``x=``, ``t_x=``, ``n=``)
         and optionally ``weights=`` as a column name.
 
     Returns
@@ -588,7 +588,7 @@ def clv_fit(model: Any, table: Frame, **columns: Any) -> Any:
     if isinstance(model, GammaGamma):
         roles = {"x": "x", "repeat_aov": "repeat_aov"}
     elif isinstance(model, BetaGeoBetaBinom):
-        roles = {"frequency": "frequency", "recency": "recency", "periods": "periods"}
+        roles = {"x": "frequency", "t_x": "recency", "n": "periods"}
     else:
         roles = {"x": "x", "t_x": "t_x", "T": "T"}
     unknown = set(columns) - set(roles)

@@ -290,7 +290,7 @@ def _clv(
     models["spend"] = spend
     out["expected_spend"] = spend.expected_spend(data)
     out["clv"] = lifetime_value(
-        purchases, spend, data, horizon=horizon, unit=52 / 12, discount_rate=discount_rate
+        purchases, spend, data, horizon=horizon, period=52 / 12, discount_rate=discount_rate
     )
     return models, out
 

@@ -228,3 +228,30 @@ def test_fit_emits_no_warning_on_reference_data(cdnow_summary: pd.DataFrame) -> 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ParetoNBD().fit(cdnow_summary)
+
+
+def test_bgbb_old_column_keywords_warn_and_still_work() -> None:
+    from segkit.datasets import load_donations
+
+    data = load_donations().rename(columns={"frequency": "f", "recency": "r", "periods": "p"})
+    new = BetaGeoBetaBinom().fit(data, x="f", t_x="r", n="p", weights="weights")
+    with pytest.warns(DeprecationWarning, match="the keyword 'recency' is now called 't_x'"):
+        old = BetaGeoBetaBinom().fit(data, x="f", recency="r", n="p", weights="weights")
+    pd.testing.assert_series_equal(old.params_, new.params_)
+    with pytest.raises(ParameterError, match="pass 'x' only \\('frequency' is its old name\\)"):
+        BetaGeoBetaBinom().fit(data, x="f", frequency="f", t_x="r", n="p")
+
+
+def test_lifetime_value_old_unit_keyword_warns() -> None:
+    from segkit.clv import lifetime_value
+
+    bg = BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    gg = GammaGamma.from_params({"p": 6.25, "q": 3.74, "gamma": 15.44})
+    data = pd.DataFrame({"x": [2, 0], "t_x": [30.43, 0.0], "T": [38.86, 38.86]})
+    data = data.assign(repeat_aov=[20.0, 0.0])
+    new = lifetime_value(bg, gg, data, horizon=3, period=4.0, discount_rate=0.01)
+    with pytest.warns(DeprecationWarning, match="'unit' is now called 'period'"):
+        old = lifetime_value(bg, gg, data, horizon=3, unit=4.0, discount_rate=0.01)
+    pd.testing.assert_series_equal(old, new)
+    with pytest.raises(ParameterError, match="pass 'period' only"):
+        lifetime_value(bg, gg, data, horizon=3, period=4.0, unit=4.0, discount_rate=0.01)

@@ -85,7 +85,7 @@ def test_clv_distribution(
     bgnbd: BetaGeo, gamma_gamma: GammaGamma, cdnow_summary: pd.DataFrame
 ) -> None:
     clv = lifetime_value(
-        bgnbd, gamma_gamma, cdnow_summary, horizon=12, unit=52 / 12, discount_rate=0.01
+        bgnbd, gamma_gamma, cdnow_summary, horizon=12, period=52 / 12, discount_rate=0.01
     )
     ax = plot_clv_distribution(clv, bins=20)
     assert len(ax.patches) == 20

@@ -203,20 +203,20 @@ def test_lifetime_value(
     bgnbd: BetaGeo, gamma_gamma: GammaGamma, cdnow_summary: pd.DataFrame
 ) -> None:
     undiscounted = lifetime_value(
-        bgnbd, gamma_gamma, cdnow_summary, horizon=12, unit=52 / 12, discount_rate=0.0
+        bgnbd, gamma_gamma, cdnow_summary, horizon=12, period=52 / 12, discount_rate=0.0
     )
     direct = bgnbd.expected_purchases(52.0, cdnow_summary) * gamma_gamma.expected_spend(
         cdnow_summary
     )
     np.testing.assert_allclose(undiscounted, direct, rtol=1e-10)
     discounted = lifetime_value(
-        bgnbd, gamma_gamma, cdnow_summary, horizon=12, unit=52 / 12, discount_rate=0.01
+        bgnbd, gamma_gamma, cdnow_summary, horizon=12, period=52 / 12, discount_rate=0.01
     )
     assert (discounted < undiscounted).all()
     assert discounted.index.equals(cdnow_summary.index)
     assert round(float(discounted.loc[1]), 2) == 36.19
     with pytest.raises(ParameterError, match="horizon must be an int >= 1"):
-        lifetime_value(bgnbd, gamma_gamma, cdnow_summary, horizon=0, unit=1.0, discount_rate=0)
+        lifetime_value(bgnbd, gamma_gamma, cdnow_summary, horizon=0, period=1.0, discount_rate=0)
 
 
 def test_bgbb_lifetime_value_uses_whole_periods() -> None:
@@ -230,7 +230,7 @@ def test_bgbb_lifetime_value_uses_whole_periods() -> None:
         spend,
         data.assign(x=data["frequency"], repeat_aov=20.0),
         horizon=5,
-        unit=1,
+        period=1,
         discount_rate=0.1,
     )
     assert (value > 0).all()

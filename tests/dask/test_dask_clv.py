@@ -61,7 +61,7 @@ def test_gamma_gamma_and_lifetime_value_equal_pandas(table: pd.DataFrame) -> Non
         gg.expected_spend(table),
         check_exact=True,
     )
-    options = {"horizon": 12, "unit": 52 / 12, "discount_rate": 0.01}
+    options = {"horizon": 12, "period": 52 / 12, "discount_rate": 0.01}
     pd.testing.assert_series_equal(
         lifetime_value_dask(clv_fit(BetaGeo(), lazy), gg_dask, lazy, **options).compute(),
         lifetime_value(bg, gg, table, **options),

@@ -50,8 +50,8 @@ def test_clv_fit_predict_and_value(tables):
     repeat = table[table["x"] > 0]
     gg, dgg = GammaGamma().fit(repeat), GammaGamma().fit(dtable[dtable["x"] > 0])
     pd.testing.assert_series_equal(dgg.params_, gg.params_)
-    value = lifetime_value(bg, gg, table, horizon=3, unit=4.0, discount_rate=0.01)
-    dvalue = lifetime_value(dbg, dgg, dtable, horizon=3, unit=4.0, discount_rate=0.01)
+    value = lifetime_value(bg, gg, table, horizon=3, period=4.0, discount_rate=0.01)
+    dvalue = lifetime_value(dbg, dgg, dtable, horizon=3, period=4.0, discount_rate=0.01)
     pd.testing.assert_series_equal(dvalue.compute().sort_index(), value)
 
 

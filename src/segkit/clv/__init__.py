@@ -14,6 +14,9 @@ Spend model: :class:`GammaGamma` (Fader & Hardie 2013). Value:
 
 from __future__ import annotations
 
+from segkit.clv._beta_geo import BetaGeo, ModifiedBetaGeo
+from segkit.clv._bgbb import BetaGeoBetaBinom
+from segkit.clv._gamma_gamma import GammaGamma
 from segkit.clv._likelihoods import (
     bgbb_log_likelihood,
     bgnbd_log_likelihood,
@@ -22,7 +25,7 @@ from segkit.clv._likelihoods import (
     pareto_nbd_log_likelihood,
 )
 from segkit.clv._mle import BoundaryWarning
-from segkit.clv._models import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD
+from segkit.clv._pareto import ParetoNBD
 from segkit.clv._value import lifetime_value
 
 __all__ = [

@@ -23,6 +23,47 @@ from segkit.errors import ParameterError, SchemaError
 Array = npt.NDArray[np.float64]
 
 
+def f64(values: Any) -> Array:
+    """``values`` as a float64 array."""
+    return np.asarray(values, dtype=np.float64)
+
+
+def expand(values: Array, inverse: npt.NDArray[np.intp] | None) -> Array:
+    """Results on distinct rows mapped back to the input rows (``inverse`` from ``compress``)."""
+    return values if inverse is None else values[inverse]
+
+
+def as_series(values: Any, index: pd.Index, name: str) -> pd.Series:
+    """A float Series of per-customer results."""
+    return pd.Series(np.asarray(values, dtype=np.float64), index=index, name=name)
+
+
+def check_count(n: Any) -> Array:
+    """Validate a number of purchases (a whole number >= 0, or an array of them)."""
+    arr = np.asarray(n, dtype=np.float64)
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr != np.floor(arr)):
+        raise ParameterError(f"n must be a whole number >= 0 (or an array of them); got {n!r}")
+    return arr
+
+
+def renamed(owner: str, old: str, new: str, old_value: Any, new_value: Any, default: Any) -> Any:
+    """The value of a renamed keyword: the new one, or the old one with a DeprecationWarning.
+
+    Old keywords stay for one release (see docs/changelog.md).
+    """
+    if old_value is None:
+        return new_value
+    if new_value is not default and new_value != default:
+        raise ParameterError(f"{owner}: pass {new!r} only ({old!r} is its old name)")
+    warnings.warn(
+        f"{owner}: the keyword {old!r} is now called {new!r}; {old!r} will be removed in the "
+        "next release",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return old_value
+
+
 def check_penalizer(value: Any, owner: str) -> float:
     """Validate the ``penalizer`` option (a float >= 0)."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from segkit._validation import is_dask_collection
+from segkit.clv._base import renamed
 from segkit.errors import ParameterError
 
 __all__ = ["lifetime_value"]
@@ -19,13 +20,14 @@ def lifetime_value(
     data: Any,
     *,
     horizon: int,
-    unit: float,
+    period: float | None = None,
     discount_rate: float,
+    unit: float | None = None,
 ) -> pd.Series:
     r"""Discounted expected value of each customer's purchases over a horizon.
 
-    The horizon is cut into ``horizon`` periods of ``unit`` model time units
-    each (e.g. a model fitted in weeks with ``unit=52/12`` and ``horizon=12``
+    The horizon is cut into ``horizon`` periods of ``period`` model time units
+    each (e.g. a model fitted in weeks with ``period=52/12`` and ``horizon=12``
     gives a year in months). Purchases expected in period ``k`` are valued at
     the customer's expected spend and discounted as if paid at the **end** of
     the period:
@@ -39,7 +41,7 @@ def lifetime_value(
     (purchases in ``(T, T + t]`` given the history), :math:`E[\bar z_i]` is
     ``spend_model.expected_spend(data)``, ``d`` is ``discount_rate`` per
     period and ``K`` is ``horizon``. With ``discount_rate=0`` this is
-    expected spend times expected purchases over ``horizon * unit``.
+    expected spend times expected purchases over ``horizon * period``.
 
     Parameters
     ----------
@@ -49,12 +51,15 @@ def lifetime_value(
         Customers with the columns both models were fitted with.
     horizon : int
         Number of discounting periods.
-    unit : float
-        Length of one period in the purchase model's time unit (for BG/BB, a
-        whole number of opportunities).
+    period : float
+        Length of one discounting period in the purchase model's time unit
+        (for BG/BB, a whole number of opportunities).
     discount_rate : float
         Discount rate per period (e.g. an annual 10 % over monthly periods is
         ``1.10 ** (1 / 12) - 1``).
+    unit : float, optional
+        Deprecated name of ``period`` (``unit`` is the calendar unit "D"/"W"
+        of :func:`segkit.summarize`).
 
     Returns
     -------
@@ -70,10 +75,14 @@ def lifetime_value(
     >>> data = bg.assign(repeat_aov=gg["repeat_aov"])
     >>> purchases = BetaGeo().fit(data)
     >>> spend = GammaGamma().fit(data)
-    >>> clv = lifetime_value(purchases, spend, data, horizon=12, unit=52 / 12, discount_rate=0.01)
+    >>> clv = lifetime_value(
+    ...     purchases, spend, data, horizon=12, period=52 / 12, discount_rate=0.01
+    ... )
     >>> bool((clv >= 0).all()), len(clv)
     (True, 2000)
     """
+    if unit is not None:
+        period = renamed("lifetime_value", "unit", "period", unit, period, None)
     if is_dask_collection(data):
         from segkit.dask import lifetime_value_dask
 
@@ -82,13 +91,15 @@ def lifetime_value(
             spend_model,
             data,
             horizon=horizon,
-            unit=unit,
+            period=period,
             discount_rate=discount_rate,
         )
     if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
         raise ParameterError(f"horizon must be an int >= 1 (number of periods); got {horizon!r}")
-    if isinstance(unit, bool) or not isinstance(unit, int | float) or not unit > 0:
-        raise ParameterError(f"unit must be a number > 0 (model time per period); got {unit!r}")
+    if isinstance(period, bool) or not isinstance(period, int | float) or not period > 0:
+        raise ParameterError(
+            f"period must be a number > 0 (model time per discounting period); got {period!r}"
+        )
     if (
         isinstance(discount_rate, bool)
         or not isinstance(discount_rate, int | float)
@@ -97,7 +108,7 @@ def lifetime_value(
     ):
         raise ParameterError(f"discount_rate must be a finite number > -1; got {discount_rate!r}")
     spend = spend_model.expected_spend(data)
-    ends = [k * unit for k in range(1, int(horizon) + 1)]
+    ends = [k * period for k in range(1, int(horizon) + 1)]
     many = getattr(purchase_model, "_expected_many", None)
     if many is not None:
         cumulative = many(ends, data)

@@ -1,0 +1,461 @@
+"""Shared machinery of the continuous-time purchase models on ``(x, t_x, T)``.
+
+Notation follows the papers: ``x`` is the number of repeat purchases, ``t_x``
+the time of the last repeat purchase measured from the first purchase, ``T``
+the time from the first purchase to the end of the observation period, all in
+one time unit chosen by the caller (days, weeks, ...). The fitted scale
+parameters (``alpha``, ``beta``, ``gamma``) are in that unit.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.special import gammaln
+
+from segkit._validation import check_fitted
+from segkit.clv._base import (
+    Array,
+    FittedModel,
+    _dask_fit,
+    _dask_predict,
+    as_series,
+    check_count,
+    check_horizon,
+    expand,
+    f64,
+    need_customers,
+)
+from segkit.clv._data import compress, read_columns
+from segkit.clv._likelihoods import _unique_pairs
+from segkit.errors import ParameterError, SchemaError
+
+NO_DROPOUT = "the data show no sign of customers dropping out"
+
+
+def log_ratio(num: Any, den: Any) -> Array:
+    """``log(num / den)`` for ``num >= 0``: ``-inf`` where ``num`` is 0, no warning."""
+    num = np.asarray(num, dtype=np.float64)
+    out = np.full(np.broadcast(num, den).shape, -np.inf)
+    pos = np.broadcast_to(num > 0, out.shape)
+    out[pos] = (np.log(np.broadcast_to(num, out.shape)) - np.log(np.broadcast_to(den, out.shape)))[
+        pos
+    ]
+    return out
+
+
+def nb_logpmf(n: Array, r: Array, log_p: Array, log_q: Array) -> Array:
+    """log NBD pmf ``Γ(r+n)/(Γ(r) n!) p^r q^n`` (``q = 1 - p``), safe at ``q = 0``."""
+    with np.errstate(invalid="ignore"):
+        nq = np.where(n > 0, n * log_q, 0.0)
+    return f64(gammaln(r + n) - gammaln(r) - gammaln(n + 1.0) + r * log_p + nq)
+
+
+class ContinuousModel(FittedModel):
+    """BG/NBD-family models on (x, t_x, T), optionally with covariates."""
+
+    _dropout_index: ClassVar[int] = 3
+    _default_columns: ClassVar[dict[str, str]] = {"x": "x", "t_x": "t_x", "T": "T"}
+
+    def __init__(self, *, penalizer: float = 0.0, covariates: Sequence[str] | None = None) -> None:
+        self.penalizer = penalizer
+        self.covariates = covariates
+
+    # ---- parameters per row ---------------------------------------------
+    def _covariate_names(self) -> list[str]:
+        cov = self.covariates
+        if cov is None:
+            return []
+        if isinstance(cov, str) or not all(isinstance(c, str) for c in cov):
+            raise ParameterError(
+                f"the 'covariates' parameter of {type(self).__name__} must be a list of column "
+                f"names; got {cov!r}"
+            )
+        return list(cov)
+
+    def _coef_names(self) -> list[str]:
+        names = self._covariate_names()
+        return [f"purchase:{c}" for c in names] + [f"dropout:{c}" for c in names]
+
+    def _row_params(self, theta: Array, z: Array) -> list[Any]:
+        k = len(self._param_names)
+        params: list[Any] = list(np.exp(theta[:k]))
+        m = z.shape[1]
+        if m:
+            gp, gd = theta[k : k + m], theta[k + m : k + 2 * m]
+            params[1] = np.exp(theta[1] - z @ gp)
+            j = self._dropout_index
+            params[j] = np.exp(theta[j] - z @ gd)
+        return params
+
+    @abstractmethod
+    def _rows(self, params: list[Any], x: Array, t_x: Array, T: Array) -> tuple[Array, ...]:
+        """Provided by each model."""
+
+    def _summed(
+        self, params: list[Any], x: Array, t_x: Array, T: Array, w: Array
+    ) -> tuple[float, Array] | None:
+        """Weighted sums straight from the likelihood, when it has a fast path."""
+        return None
+
+    def _loglik(self, theta: Array, stats: dict[str, Array]) -> tuple[float, Array]:
+        z = stats["z"]
+        w = stats["w"]
+        params = self._row_params(theta, z)
+        if not z.shape[1]:
+            summed = self._summed(params, stats["x"], stats["t_x"], stats["T"], w)
+            if summed is not None:
+                return summed
+        ll, grad, _ = self._rows(params, stats["x"], stats["t_x"], stats["T"])
+        g = w @ grad
+        m = z.shape[1]
+        if m:
+            wg = w[:, None] * grad
+            g_p = -(z.T @ wg[:, 1])
+            g_d = -(z.T @ wg[:, self._dropout_index])
+            g = np.concatenate([g, g_p, g_d])
+        return float(w @ ll), g
+
+    # ---- data ----------------------------------------------------------------
+    def _read(
+        self, data: Any, what: str, cols: Mapping[str, str] | None = None, weights: Any = None
+    ) -> Any:
+        names = dict(cols) if cols is not None else dict(self.columns_)
+        return read_columns(
+            data,
+            names,
+            what=what,
+            counts=("x",),
+            ordered=(("t_x", "T"),),
+            zero_with=("x", "t_x"),
+            weights=weights,
+            covariates=self._covariate_names(),
+        )
+
+    @_dask_fit
+    def fit(
+        self,
+        data: Any,
+        *,
+        x: str = "x",
+        t_x: str = "t_x",
+        T: str = "T",
+        weights: str | npt.ArrayLike | None = None,
+    ) -> Any:
+        """Fit the model by maximum likelihood.
+
+        Identical rows of ``(x, t_x, T)`` (and covariates) are merged into
+        weights first, so the time taken depends on the number of distinct
+        rows, not of customers.
+
+        Parameters
+        ----------
+        data : DataFrame
+            One row per customer (or per group of identical customers when
+            ``weights`` is given), e.g. the output of :func:`segkit.summarize`.
+        x, t_x, T : str
+            Column names of the repeat purchases, the time of the last repeat
+            purchase and the age of the customer, in one time unit.
+        weights : str or array-like, optional
+            Column name or values: the number of customers each row stands for.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        SchemaError
+            On missing columns, negative or non-integer ``x``, ``t_x > T``,
+            ``t_x > 0`` where ``x = 0``, missing values, empty data, fewer
+            than two customers or nobody with a repeat purchase.
+        ConvergenceError
+            If the optimiser fails from every starting point.
+        """
+        cols = {"x": x, "t_x": t_x, "T": T}
+        what = "data"
+        data_cols = self._read(data, what, cols, weights)
+        v = data_cols.values
+        total = float(data_cols.weights.sum())
+        need_customers(total, what)
+        if not np.any((v["x"] > 0) & (data_cols.weights > 0)):
+            raise SchemaError(
+                f"column {x!r} is 0 for every customer: with no repeat purchases the purchase "
+                "rate cannot be estimated (check that x counts repeat purchases over a long "
+                "enough calibration period)"
+            )
+        z = data_cols.covariates
+        arrays = [v["x"], v["t_x"], v["T"], *z.T]
+        uniq, w, _ = compress(arrays, data_cols.weights)
+        keep = w > 0
+        stats = {
+            "x": uniq[0][keep],
+            "t_x": uniq[1][keep],
+            "T": uniq[2][keep],
+            "z": np.column_stack(uniq[3:])[keep] if z.shape[1] else np.zeros((int(keep.sum()), 0)),
+            "w": w[keep],
+        }
+        self.columns_ = cols
+        self._fit_stats(stats, total)
+        return self
+
+    def _stats_for(
+        self, data: Any
+    ) -> tuple[pd.Index, Array, Array, Array, list[Any], npt.NDArray[np.intp] | None]:
+        """Checked columns of ``data``, reduced to distinct rows when that is exact.
+
+        Returns ``(index, x, t_x, T, params, inverse)``: without covariates the
+        arrays are the distinct ``(x, t_x, T)`` rows and ``values[inverse]``
+        maps results back to the input rows (``inverse`` is None otherwise).
+        """
+        check_fitted(self, "params_")
+        c = self._read(data, "data")
+        v = c.values
+        params = self._row_params(self.theta_, c.covariates)
+        if c.covariates.shape[1] == 0 and len(c.index) > 1:
+            (x, t_x, T), _, inverse = compress([v["x"], v["t_x"], v["T"]], c.weights)
+            return c.index, x, t_x, T, params, inverse
+        return c.index, v["x"], v["t_x"], v["T"], params, None
+
+    def _expected_many(self, ts: Sequence[float], data: Any) -> Array:
+        """``expected_purchases(t, data)`` for several ``t`` at once, shape (len(ts), n).
+
+        P(alive) and the distinct rows are computed once (used by
+        :func:`segkit.clv.lifetime_value`).
+        """
+        index, x, t_x, T, params, inverse = self._stats_for(data)
+        alive = np.exp(self._log_alive(params, x, t_x, T))
+        out = np.empty((len(ts), len(index)))
+        for i, t in enumerate(ts):
+            value = alive * self._by_x_and_t(
+                params, x, T, lambda p, u, v, t=t: self._expected_alive(p, u, v, np.asarray(t))
+            )
+            out[i] = expand(value, inverse)
+        return out
+
+    def _new_params(self, data: Any) -> tuple[pd.Index | None, list[Any]]:
+        check_fitted(self, "params_")
+        if self._covariate_names():
+            if data is None:
+                raise ParameterError(
+                    f"this {type(self).__name__} has covariates; pass data with the columns "
+                    f"{self._covariate_names()} to say which new customers to predict for"
+                )
+            c = read_columns(data, {}, what="data", covariates=self._covariate_names())
+            return c.index, self._row_params(self.theta_, c.covariates)
+        return None, self._row_params(self.theta_, np.zeros((1, 0)))
+
+    # ---- predictions -----------------------------------------------------------
+    def _log_alive(self, params: list[Any], x: Array, t_x: Array, T: Array) -> Array:
+        return self._rows(params, x, t_x, T)[2]
+
+    @_dask_predict
+    def p_alive(
+        self,
+        data: Any,
+        t: float = 0.0,
+        *,
+        n_boot: int = 0,
+        level: float = 0.95,
+        seed: int = 0,
+    ) -> Any:
+        """Probability that each customer is still active.
+
+        Parameters
+        ----------
+        data : DataFrame
+            Customers with the columns used in :meth:`fit`.
+        t : float, default 0
+            Time after the end of the observation period (``T``) at which to
+            evaluate; 0 gives P(alive at T).
+        n_boot, level, seed
+            Bootstrap interval, as in :meth:`expected_purchases`.
+
+        Returns
+        -------
+        Series aligned on ``data.index`` (DataFrame with ``estimate``,
+        ``lower``, ``upper`` when ``n_boot > 0``)
+        """
+        if n_boot:
+            estimate = self.p_alive(data, t)
+            return self._interval(lambda m: m.p_alive(data, t), estimate, n_boot, level, seed)
+        tt = check_horizon(t)
+        index, x, t_x, T, params, inverse = self._stats_for(data)
+        log_alive = self._log_alive(params, x, t_x, T)
+        if tt > 0:
+            log_alive = log_alive + self._by_x_and_t(
+                params, x, T, lambda p, u, v: self._log_survival(p, u, v, tt)
+            )
+        return as_series(expand(np.exp(log_alive), inverse), index, "p_alive")
+
+    @_dask_predict
+    def expected_purchases(
+        self,
+        t: float,
+        data: Any,
+        *,
+        n_boot: int = 0,
+        level: float = 0.95,
+        seed: int = 0,
+    ) -> Any:
+        """Expected number of purchases in ``(T, T + t]`` given each customer's history.
+
+        Parameters
+        ----------
+        t : float
+            Length of the prediction period, in the unit of the fit.
+        data : DataFrame
+            Customers with the columns used in :meth:`fit`.
+        n_boot : int, default 0
+            With ``n_boot > 0``, also a percentile bootstrap interval from
+            ``n_boot`` refits on resampled customers (see :meth:`bootstrap_params`).
+        level : float, default 0.95
+            Coverage of the bootstrap interval.
+        seed : int, default 0
+            Seed of the bootstrap.
+
+        Returns
+        -------
+        Series, or DataFrame with ``estimate``, ``lower``, ``upper`` when ``n_boot > 0``
+        """
+        tt = check_horizon(t)
+        index, x, t_x, T, params, inverse = self._stats_for(data)
+        value = as_series(
+            expand(self._expected(params, x, t_x, T, tt), inverse), index, "expected_purchases"
+        )
+        if n_boot:
+            return self._interval(
+                lambda m: m.expected_purchases(t, data), value, n_boot, level, seed
+            )
+        return value
+
+    def expected_purchases_new(self, t: Any, data: Any = None) -> Any:
+        """Expected number of purchases of a new customer in ``(0, t]``.
+
+        Parameters
+        ----------
+        t : float or array-like
+            Lengths of time since the first purchase.
+        data : DataFrame, optional
+            Only with covariates: the covariate values of the new customers.
+
+        Returns
+        -------
+        float or ndarray (Series aligned on ``data`` with covariates)
+        """
+        tt = check_horizon(t)
+        index, params = self._new_params(data)
+        if index is not None:
+            if tt.ndim:
+                raise ParameterError("with covariates, t must be a single number")
+            zero = np.zeros(len(index))
+            value = self._expected(params, zero, zero, zero, tt)
+            return as_series(value, index, "expected_purchases_new")
+        zero = np.zeros(1)
+        values = np.array(
+            [self._expected(params, zero, zero, zero, np.asarray(v))[0] for v in tt.ravel()]
+        )
+        return float(values[0]) if tt.ndim == 0 else values.reshape(tt.shape)
+
+    @_dask_predict
+    def probability_of_purchases(self, n: Any, t: float, data: Any) -> pd.Series:
+        """Probability of exactly ``n`` purchases in ``(T, T + t]`` given the history.
+
+        Parameters
+        ----------
+        n : int
+            Number of purchases.
+        t : float
+            Length of the period.
+        data : DataFrame
+
+        Returns
+        -------
+        Series aligned on ``data.index``.
+        """
+        nn = check_count(n)
+        tt = check_horizon(t)
+        index, x, t_x, T, params, inverse = self._stats_for(data)
+        alive = np.exp(self._log_alive(params, x, t_x, T))
+        inner = self._by_x_and_t(params, x, T, lambda p, u, v: self._prob_n_alive(p, u, v, nn, tt))
+        value = expand(alive * inner + np.where(nn == 0, 1.0 - alive, 0.0), inverse)
+        return as_series(value, index, f"P(X={int(nn)})" if nn.ndim == 0 else "probability")
+
+    def _expected(self, params: list[Any], x: Array, t_x: Array, T: Array, t: Array) -> Array:
+        alive = np.exp(self._log_alive(params, x, t_x, T))
+        return alive * self._by_x_and_t(
+            params, x, T, lambda p, u, v: self._expected_alive(p, u, v, t)
+        )
+
+    @staticmethod
+    def _by_x_and_t(params: list[Any], x: Array, T: Array, func: Any) -> Array:
+        """Evaluate ``func(params, x, T)`` once per distinct ``(x, T)`` pair."""
+        if all(np.ndim(p) == 0 for p in params) and x.size > 1:
+            ux, uT, inv = _unique_pairs(x, T)
+            return f64(func(params, ux, uT))[inv]
+        return f64(np.broadcast_to(func(params, x, T), x.shape))
+
+    # ---- model-specific --------------------------------------------------------
+    @abstractmethod
+    def _log_survival(self, params: list[Any], x: Array, T: Array, t: Array) -> Array:
+        """Provided by each model."""
+
+    @abstractmethod
+    def _expected_alive(self, params: list[Any], x: Array, T: Array, t: Array) -> Array:
+        """Provided by each model."""
+
+    @abstractmethod
+    def _prob_n_alive(self, params: list[Any], x: Array, T: Array, n: Array, t: Array) -> Array:
+        """Provided by each model."""
+
+    @abstractmethod
+    def _simulate_one(
+        self, params: Mapping[str, float], T: Array, rng: np.random.Generator
+    ) -> tuple[Array, Array, Array]:
+        """Provided by each model."""
+
+    def simulate(
+        self,
+        n_customers: int,
+        T: Any,
+        *,
+        params: Mapping[str, float] | None = None,
+        seed: int | None = 0,
+    ) -> pd.DataFrame:
+        """Draw synthetic customers from the model.
+
+        Parameters
+        ----------
+        n_customers : int
+        T : float or array-like of length ``n_customers``
+            Observation period of each customer (time since the first purchase).
+        params : mapping, optional
+            Parameter values (``{"r": ..., "alpha": ..., ...}``); defaults to
+            the fitted ``params_``. Covariates are not simulated.
+        seed : int, optional
+            Seed of :func:`numpy.random.default_rng`.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``x``, ``t_x``, ``T`` and ``alive`` (whether the customer
+            is still active at ``T``), index ``0 .. n_customers - 1``.
+        """
+        if params is None:
+            check_fitted(self, "params_")
+            params = {k: float(self.params_[k]) for k in self._param_names}
+        missing = [k for k in self._param_names if k not in params]
+        if missing:
+            raise ParameterError(f"params is missing {missing} (needs {list(self._param_names)})")
+        bad = [k for k in self._param_names if not float(params[k]) > 0]
+        if bad:
+            raise ParameterError(f"params must be positive; got {[(k, params[k]) for k in bad]}")
+        TT = np.broadcast_to(check_horizon(T, "T"), (int(n_customers),)).astype(np.float64)
+        rng = np.random.default_rng(seed)
+        x, t_x, alive = self._simulate_one(params, TT, rng)
+        return pd.DataFrame({"x": x, "t_x": t_x, "T": TT, "alive": alive.astype(bool)})
