@@ -38,11 +38,11 @@ def test_counts_and_windows(events: pd.DataFrame) -> None:
         customer="cid",
         timestamp="ts",
         event="kind",
-        as_of="2024-04-01",
+        as_of="2024-04-01 00:00",
         windows=(30, 7, 90),
     )
     pd.testing.assert_frame_equal(events, before)
-    # as_of 2024-04-01 00:00 is included; the 30-day window starts after 2024-03-02 00:00.
+    # An instant as_of (docs/time.md): 2024-04-01 00:00 is included; the 30-day window starts after 2024-03-02 00:00.
     assert out.index.tolist() == [1, 2, 3]
     assert out.index.name == "customer"
     assert out.to_dict("list") == {
@@ -64,12 +64,14 @@ def test_kinds_that_clean_to_one_name_are_an_error(events: pd.DataFrame) -> None
     with pytest.raises(
         SchemaError, match="event kinds 'a-b' and 'a_b' both become column prefix 'a_b'"
     ):
-        event_features(clash, customer="cid", timestamp="ts", event="kind", as_of="2024-04-01")
+        event_features(
+            clash, customer="cid", timestamp="ts", event="kind", as_of="2024-04-01 00:00"
+        )
 
 
 def test_customers_argument_reindexes(events: pd.DataFrame) -> None:
     out = event_features(
-        events, customer="cid", timestamp="ts", event="kind", as_of="2024-04-01",
+        events, customer="cid", timestamp="ts", event="kind", as_of="2024-04-01 00:00",
         windows=(7,), customers=[4, 1],
     )  # fmt: skip
     assert out.index.tolist() == [4, 1]
@@ -78,7 +80,7 @@ def test_customers_argument_reindexes(events: pd.DataFrame) -> None:
 
 def test_categorical_event_keeps_all_categories(events: pd.DataFrame) -> None:
     ev = events.assign(kind=pd.Categorical(["view"] * 7, categories=["view", "complaint"]))
-    out = event_features(ev, customer="cid", timestamp="ts", event="kind", as_of="2024-04-01",
+    out = event_features(ev, customer="cid", timestamp="ts", event="kind", as_of="2024-04-01 00:00",
                          windows=(7,))  # fmt: skip
     assert list(out.columns) == ["view_7d", "complaint_7d"]
 
@@ -96,7 +98,7 @@ def test_categorical_event_keeps_all_categories(events: pd.DataFrame) -> None:
 def test_validation(
     events: pd.DataFrame, kwargs: dict[str, object], error: type[Exception], message: str
 ) -> None:
-    args = {"customer": "cid", "timestamp": "ts", "event": "kind", "as_of": "2024-04-01"}
+    args = {"customer": "cid", "timestamp": "ts", "event": "kind", "as_of": "2024-04-01 00:00"}
     args.update(kwargs)
     with pytest.raises(error) as info:
         event_features(events, **args)  # type: ignore[arg-type]
@@ -107,12 +109,13 @@ def test_missing_values_are_reported(events: pd.DataFrame) -> None:
     bad = events.copy()
     bad.loc[2, "ts"] = pd.NaT
     with pytest.raises(
-        SchemaError, match=r"column 'ts' of the events has 1 missing timestamp\(s\) at index \[2\]"
+        SchemaError,
+        match=r"column 'ts' of the events has 1 missing timestamp\(s\) \(NaT\) at index \[2\]",
     ):
-        event_features(bad, customer="cid", timestamp="ts", event="kind", as_of="2024-04-01")
+        event_features(bad, customer="cid", timestamp="ts", event="kind", as_of="2024-04-01 00:00")
     bad = events.astype({"cid": "Int64"})
     bad.loc[0, "cid"] = pd.NA
     with pytest.raises(
         SchemaError, match=r"column 'cid' of the events has 1 missing value\(s\) at index \[0\]"
     ):
-        event_features(bad, customer="cid", timestamp="ts", event="kind", as_of="2024-04-01")
+        event_features(bad, customer="cid", timestamp="ts", event="kind", as_of="2024-04-01 00:00")

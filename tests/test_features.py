@@ -14,7 +14,8 @@ COLS = {"customer": "cid", "timestamp": "ts", "amount": "amount"}
 
 
 def test_tiny_by_hand(tiny):
-    s = segkit.summarize(tiny, **COLS, as_of="2024-01-31")
+    # An instant: durations are exact fractions of days (docs/time.md).
+    s = segkit.summarize(tiny, **COLS, as_of="2024-01-31 00:00")
     assert list(s.index) == ["a", "b", "c"]
     assert s.index.name == "cid"
     a = s.loc["a"]
@@ -80,8 +81,16 @@ def test_order_column_counts_distinct_orders(tiny):
     assert s2.loc["a", "orders"] == 3
 
 
-def test_windows(tiny):
+def test_windows_whole_days(tiny):
+    # A date-only as_of is the whole day: the 30-day window is Jan 2 .. Jan 31.
     s = segkit.summarize(tiny, **COLS, as_of="2024-01-31", windows=(7, 30))
+    assert s["orders_7d"].tolist() == [0, 0, 1]
+    assert s["orders_30d"].tolist() == [1, 2, 1]
+    assert s["revenue_30d"].tolist() == [25.0, 60.0, 7.5]
+
+
+def test_windows(tiny):
+    s = segkit.summarize(tiny, **COLS, as_of="2024-01-31 00:00", windows=(7, 30))
     # Window 7 days: after 2024-01-24 00:00 -> only c's purchase.
     assert s["orders_7d"].tolist() == [0, 0, 1]
     assert s["revenue_7d"].tolist() == [0.0, 0.0, 7.5]

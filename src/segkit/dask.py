@@ -246,14 +246,14 @@ def _summarize_part(
     if len(part) == 0:
         return meta
     cols = TransactionColumns.read(part, **columns)
-    as_of_wall, _ = cols.as_of(as_of)
-    cols = cols.subset(cols.wall <= as_of_wall)
-    data = _per_customer(cols, as_of_wall, unit_days, windows)
+    cut = cols.as_of(as_of)
+    cols = cols.subset(cols.wall <= cut.cut)
+    data = _per_customer(cols, cut, unit_days, windows)
     if not data["_has"].any():
         return meta  # no purchase in this partition: nothing to report, not an error here
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_RETURNS_ONLY, category=UserWarning)
-        return _to_frame(cols, data, as_of_wall)
+        return _to_frame(cols, data, cut)
 
 
 def _probe_rows(meta_nonempty: pd.DataFrame, timestamp: str, amount: str, as_of: Any) -> Any:
@@ -300,16 +300,18 @@ def _prepare(
     return {"customer": customer, "timestamp": timestamp, "amount": amount, "order": order}
 
 
-def _as_of_stamp(transactions: Frame, columns: dict[str, Any], as_of: Any) -> pd.Timestamp:
+def _as_of_stamp(transactions: Frame, columns: dict[str, Any], as_of: Any) -> Any:
+    """The latest timestamp, or ``as_of`` checked and passed on as given.
+
+    A date-only ``as_of`` means its whole day (segkit's time policy), so the
+    partitions resolve the value themselves rather than a midnight timestamp.
+    """
+    from segkit._time import parse_as_of
+
     if as_of is None:
         return _resolve_latest(transactions, columns)
-    try:
-        stamp = pd.Timestamp(as_of)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"as_of must be a date or timestamp; got {as_of!r}") from exc
-    if pd.isna(stamp):
-        raise ParameterError("as_of must be a date or timestamp; got NaT")
-    return stamp
+    parse_as_of(as_of, "UTC")  # checks the value; the zone is the partitions' to apply
+    return as_of
 
 
 def summarize_dask(
@@ -376,7 +378,7 @@ def _holdout_part(
     if len(part) == 0:
         return meta
     cols = TransactionColumns.read(part, **columns)
-    cal_wall, _ = cols.as_of(calibration_end)
+    cal_wall = cols.as_of(calibration_end).cut
     if not ((cols.wall <= cal_wall) & (cols.amount >= 0)).any():
         return meta
     with warnings.catch_warnings():

@@ -15,20 +15,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segkit._time import parse_as_of, read_timestamps, window_days
 from segkit._validation import require_columns, require_frame, show_values
 from segkit.errors import ParameterError, SchemaError
 
 __all__ = ["event_features"]
 
-_DAY = pd.Timedelta(days=1)
-
 
 def _windows(windows: Iterable[Any]) -> tuple[int, ...]:
-    out = []
-    for w in windows:
-        if isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w <= 0:
-            raise ParameterError(f"windows must be positive whole numbers of days; got {w!r}")
-        out.append(int(w))
+    out: list[int] = []
+    if isinstance(windows, int | np.integer | str):
+        raise ParameterError(
+            f"windows must be a list of whole numbers of days, e.g. windows=[{windows!r}]; "
+            f"got {windows!r}"
+        )
+    out.extend(window_days(w) for w in windows)
     if not out:
         raise ParameterError("windows must name at least one window, e.g. windows=(7, 30, 90)")
     if len(set(out)) != len(out):
@@ -37,30 +38,9 @@ def _windows(windows: Iterable[Any]) -> tuple[int, ...]:
 
 
 def _name(event: Any) -> str:
-    text = re.sub(r"[^0-9a-zA-Z]+", "_", str(event).strip().lower()).strip("_")
+    # Letters of any script stay (a Chinese kind keeps its name); other runs become "_".
+    text = re.sub(r"[\W_]+", "_", str(event).strip().lower()).strip("_")
     return text or "event"
-
-
-def _timestamps(series: pd.Series, column: str) -> np.ndarray:
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-    elif not pd.api.types.is_datetime64_dtype(series.dtype):
-        try:
-            series = pd.to_datetime(series)
-        except (TypeError, ValueError) as exc:
-            raise SchemaError(
-                f"column {column!r} of the events does not parse as timestamps: {exc}"
-            ) from None
-        if isinstance(series.dtype, pd.DatetimeTZDtype):
-            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-    values = series.to_numpy(dtype="datetime64[ns]")
-    missing = np.isnat(values)
-    if missing.any():
-        raise SchemaError(
-            f"column {column!r} of the events has {int(missing.sum())} missing timestamp(s) "
-            f"at index {show_values(series.index[missing])}"
-        )
-    return values
 
 
 def event_features(
@@ -125,14 +105,6 @@ def event_features(
     df = require_frame(events, "events")
     require_columns(df, [customer, timestamp, event], "events")
     spans = _windows(windows)
-    try:
-        as_of_ts = pd.Timestamp(as_of)
-    except (TypeError, ValueError):
-        raise ParameterError(f"as_of must be a date or timestamp; got {as_of!r}") from None
-    if pd.isna(as_of_ts):
-        raise ParameterError("as_of must be a date, not missing")
-    if as_of_ts.tzinfo is not None:
-        as_of_ts = as_of_ts.tz_convert("UTC").tz_localize(None)
     for column in (customer, event):
         missing = df[column].isna().to_numpy()
         if missing.any():
@@ -140,7 +112,8 @@ def event_features(
                 f"column {column!r} of the events has {int(missing.sum())} missing value(s) "
                 f"at index {show_values(df.index[missing])}"
             )
-    stamps = _timestamps(df[timestamp], timestamp)
+    stamps = read_timestamps(df[timestamp], timestamp, "events")
+    cut = parse_as_of(as_of, stamps.tz)
     kinds = df[event]
     if isinstance(kinds.dtype, pd.CategoricalDtype):
         kind_codes = np.asarray(kinds.cat.codes.to_numpy(), dtype=np.intp)
@@ -159,9 +132,10 @@ def event_features(
                     f"{clean!r}; rename one of them"
                 )
             seen[clean] = raw
-    as_of_ns = int(as_of_ts.as_unit("ns").value)
-    age = (as_of_ns - stamps.view(np.int64)) / float(_DAY.value)
-    known = age >= 0
+    # The time policy (docs/time.md): wall clock in the events' zone; a date-only
+    # as_of is its whole day; a row is in the w-day window when days_since < w.
+    age = cut.days_since(stamps.wall)
+    known = stamps.wall <= cut.cut
     if customers is None:
         cust_codes, cust_index = pd.factorize(df[customer][known], sort=True)
         index = pd.Index(cust_index, name="customer")

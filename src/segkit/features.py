@@ -12,10 +12,11 @@ Conventions
   they do not change ``orders``, ``x``, ``t_x`` or the purchase dates.
 * Purchases on the same calendar day count as one transaction for the
   buy-till-you-die statistics ``x``, ``t_x`` and ``T``, as in the papers
-  (Fader, Hardie & Lee 2005). Timezone-aware timestamps are read on the wall
-  clock of their own timezone.
-* Only rows with ``timestamp <= as_of`` are used. Pass ``as_of`` with a time
-  (``"1997-09-30 23:59:59"``) to include a whole last day of intraday data.
+  (Fader, Hardie & Lee 2005).
+* Time follows segkit's one policy (``segkit._time``, docs/time.md):
+  timezone-aware timestamps are read on the wall clock of their own zone; a
+  date-only ``as_of`` (``"1997-09-30"``) is that whole day, inclusive, and
+  durations to it are whole calendar days; a timestamp is that instant.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from segkit._time import DAY_NS, AsOf, latest, parse_as_of, read_timestamps, window_days
 from segkit._validation import (
     is_dask_collection,
     numeric_column,
@@ -45,7 +47,7 @@ __all__ = [
     "summarize",
 ]
 
-_DAY_NS = 86_400 * 10**9
+_DAY_NS = DAY_NS
 _UNITS = {"D": 1.0, "W": 7.0}
 _FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 _IntArray = np.ndarray[Any, np.dtype[np.int64]]
@@ -102,7 +104,8 @@ class TransactionColumns:
         if len(set(names)) < len(names):
             raise ParameterError(f"customer, timestamp, amount and order must differ; got {names}")
         codes, customers = _customer_codes(df[customer], customer)
-        instant, wall, tz = _timestamps(df, timestamp)
+        stamps = read_timestamps(df[timestamp], timestamp)
+        instant, wall, tz = stamps.instant, stamps.wall, stamps.tz
         values = numeric_column(df, amount, "transactions")
         order_codes = None
         if order is not None:
@@ -115,33 +118,11 @@ class TransactionColumns:
             order_codes = order_codes.astype(np.int64, copy=False)
         return cls(codes, customers, instant, wall, values, order_codes, tz)
 
-    def as_of(self, as_of: Any) -> tuple[int, pd.Timestamp]:
-        """Resolve ``as_of`` to wall-clock nanoseconds (default: the latest row)."""
+    def as_of(self, as_of: Any, name: str = "as_of") -> AsOf:
+        """Resolve ``as_of`` by the time policy (default: the latest row)."""
         if as_of is None:
-            if self.wall.size == 0:
-                raise SchemaError("the transactions are empty")
-            latest = int(self.wall.max())
-            stamp = pd.Timestamp(latest, unit="ns")
-            return latest, stamp if self.tz is None else stamp.tz_localize(self.tz)
-        try:
-            stamp = pd.Timestamp(as_of)
-        except (TypeError, ValueError) as exc:
-            raise ParameterError(f"as_of must be a date or timestamp; got {as_of!r}") from exc
-        if pd.isna(stamp):
-            raise ParameterError("as_of must be a date or timestamp; got NaT")
-        if stamp.tzinfo is not None and self.tz is None:
-            raise ParameterError(
-                f"as_of {stamp} is timezone-aware but the timestamps are naive; pass a naive as_of"
-            )
-        wall: pd.Timestamp
-        if self.tz is not None:
-            stamp = (
-                stamp.tz_localize(self.tz) if stamp.tzinfo is None else stamp.tz_convert(self.tz)
-            )
-            wall = stamp.tz_localize(None)
-        else:
-            wall = stamp
-        return int(wall.as_unit("ns").value), stamp
+            return latest(self.wall, self.tz)
+        return parse_as_of(as_of, self.tz, name=name)
 
     def subset(self, keep: np.ndarray[Any, np.dtype[np.bool_]]) -> TransactionColumns:
         """Rows where ``keep`` is true (no copy when every row is kept)."""
@@ -202,89 +183,6 @@ def _customer_codes(series: pd.Series, column: str) -> tuple[_IntArray, pd.Index
     return rank[codes], sorted_ids
 
 
-def _timestamps(df: pd.DataFrame, column: str) -> tuple[_IntArray, _IntArray, Any]:
-    series = df[column]
-    dtype = series.dtype
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        parsed = series
-    elif pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
-        raise SchemaError(
-            f"column {column!r} holds numbers ({dtype}), not timestamps; convert it first, "
-            f"e.g. pd.to_datetime(df[{column!r}], format='%Y%m%d') for 19970101-style dates "
-            f"or pd.to_datetime(df[{column!r}], unit='s') for epoch seconds"
-        )
-    else:
-        parsed = _parse_timestamps(series, column)
-    if isinstance(parsed.dtype, pd.ArrowDtype):
-        parsed = parsed.astype(
-            pd.DatetimeTZDtype("ns", parsed.dtype.pyarrow_dtype.tz)
-            if parsed.dtype.pyarrow_dtype.tz
-            else "datetime64[ns]"
-        )
-    missing = parsed.isna().to_numpy()
-    if missing.any():
-        raise SchemaError(
-            f"column {column!r} has {int(missing.sum())} missing timestamp(s) (NaT) at index "
-            f"{show_values(df.index[missing])}; drop them first (segkit.clean_transactions "
-            "does this)"
-        )
-    tz = getattr(parsed.dtype, "tz", None)
-    try:
-        # pandas' own conversion checks the bounds of nanoseconds; numpy's wraps.
-        if tz is None:
-            instant = parsed.astype("datetime64[ns]").to_numpy().view(np.int64)
-            wall = instant
-        else:
-            utc = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-            instant = utc.astype("datetime64[ns]").to_numpy().view(np.int64)
-            local = parsed.dt.tz_localize(None).astype("datetime64[ns]")
-            wall = local.to_numpy().view(np.int64)
-    except (OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
-        raise SchemaError(
-            f"column {column!r} has timestamps outside 1677-09-22..2262-04-11: {exc}"
-        ) from exc
-    return instant, wall, tz
-
-
-def _parse_timestamps(series: pd.Series, column: str) -> pd.Series:
-    try:
-        with warnings.catch_warnings():
-            # pandas 2.2 warns (FutureWarning) where pandas 3 raises on mixed offsets.
-            warnings.simplefilter("error", FutureWarning)
-            parsed = pd.to_datetime(series, errors="coerce", format="ISO8601")
-    except (ValueError, TypeError, FutureWarning) as exc:
-        text = str(exc)
-        if "zone" in text.lower() or "offset" in text.lower() or "tz" in text.lower():
-            raise SchemaError(
-                f"column {column!r} mixes timezone-aware and naive timestamps (or several "
-                f"offsets); parse it yourself, e.g. pd.to_datetime(df[{column!r}], utc=True)"
-            ) from exc
-        raise SchemaError(f"column {column!r} could not be read as timestamps: {text}") from exc
-    if getattr(parsed.dtype, "tz", None) is not None:
-        # Some pandas versions give naive strings the offset of the first aware one.
-        given = series[series.notna()].astype(str).str.strip()
-        if not given.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).all():
-            raise SchemaError(
-                f"column {column!r} mixes timezone-aware and naive timestamps; parse it "
-                f"yourself, e.g. pd.to_datetime(df[{column!r}], utc=True)"
-            )
-    failed = parsed.isna().to_numpy() & series.notna().to_numpy()
-    if failed.any():
-        # ISO 8601 failed for some rows: try one inferred format before giving up.
-        try:
-            retry = pd.to_datetime(series, errors="coerce", format="mixed")
-        except (ValueError, TypeError):
-            retry = None
-        if retry is not None and not (retry.isna().to_numpy() & series.notna().to_numpy()).any():
-            return retry
-        raise SchemaError(
-            f"column {column!r} has {int(failed.sum())} value(s) that are not timestamps, at "
-            f"index {show_values(series.index[failed])}: {show_values(series[failed])}; "
-            "fix or drop them (segkit.clean_transactions drops them and reports which)"
-        )
-    return parsed
-
-
 def _unit_days(unit: str) -> float:
     if unit not in _UNITS:
         raise ParameterError(f"unit must be one of 'D' (days) or 'W' (weeks); got {unit!r}")
@@ -292,11 +190,13 @@ def _unit_days(unit: str) -> float:
 
 
 def _check_windows(windows: Iterable[Any]) -> tuple[int, ...]:
-    out = []
-    for w in windows:
-        if isinstance(w, bool) or not isinstance(w, int | np.integer) or w <= 0:
-            raise ParameterError(f"windows must be positive whole numbers of days; got {w!r}")
-        out.append(int(w))
+    out: list[int] = []
+    if isinstance(windows, int | np.integer | str):
+        raise ParameterError(
+            f"windows must be a list of whole numbers of days, e.g. windows=[{windows!r}]; "
+            f"got {windows!r}"
+        )
+    out.extend(window_days(w) for w in windows)
     if len(set(out)) < len(out):
         raise ParameterError(f"windows has duplicates: {out}")
     return tuple(out)
@@ -338,7 +238,7 @@ def _pair_key(codes: _IntArray, inner: _IntArray, width: int, n: int) -> np.ndar
 
 
 def _per_customer(
-    cols: TransactionColumns, as_of_wall: int, unit_days: float, windows: Sequence[int]
+    cols: TransactionColumns, as_of: AsOf, unit_days: float, windows: Sequence[int]
 ) -> dict[str, Any]:
     """Reduce rows (already cut at ``as_of``) to per-customer arrays."""
     n = len(cols.customers)
@@ -395,15 +295,15 @@ def _per_customer(
             "orders": orders.astype(np.int64),
             "revenue": revenue,
             "avg_order_value": np.where(orders > 0, revenue / np.maximum(orders, 1), 0.0),
-            "recency_days": (as_of_wall - last_wall) / _DAY_NS,
-            "tenure_days": (as_of_wall - first_wall) / _DAY_NS,
+            "recency_days": as_of.days_since(last_wall),
+            "tenure_days": as_of.days_since(first_wall),
             "x": x.astype(np.int64),
             "t_x": (last_day - first_day) / unit_days,
-            "T": (as_of_wall - first_day * _DAY_NS) / _DAY_NS / unit_days,
+            "T": as_of.days_since(first_day * _DAY_NS) / unit_days,
             "repeat_aov": np.where(x > 0, repeat_spend / np.maximum(x, 1), 0.0),
         }
     for w in windows:
-        inside = cols.wall > as_of_wall - w * _DAY_NS
+        inside = cols.wall > as_of.window_start(w)
         if cols.order is None:
             in_orders = np.bincount(codes[inside & purchase], minlength=n)
         else:
@@ -447,7 +347,8 @@ def summarize(
         Order id column; ``orders`` then counts distinct orders instead of rows.
     windows : iterable of int
         Adds ``orders_{N}d`` and ``revenue_{N}d`` over the last ``N`` days
-        before ``as_of`` (``as_of - N days < timestamp <= as_of``).
+        up to ``as_of`` (the ``N`` calendar days ending with a date-only
+        ``as_of``; ``as_of - N days < timestamp <= as_of`` for an instant).
 
     Returns
     -------
@@ -511,17 +412,18 @@ def summarize(
     cols = TransactionColumns.read(
         transactions, customer=customer, timestamp=timestamp, amount=amount, order=order
     )
-    as_of_wall, _ = cols.as_of(as_of)
-    cols = cols.subset(cols.wall <= as_of_wall)
-    return _to_frame(cols, _per_customer(cols, as_of_wall, unit_days, windows), as_of_wall)
+    cut = cols.as_of(as_of)
+    cols = cols.subset(cols.wall <= cut.cut)
+    return _to_frame(cols, _per_customer(cols, cut, unit_days, windows), cut)
 
 
-def _to_frame(cols: TransactionColumns, data: dict[str, Any], as_of_wall: int) -> pd.DataFrame:
+def _to_frame(cols: TransactionColumns, data: dict[str, Any], as_of: AsOf) -> pd.DataFrame:
     has = data.pop("_has")
     returns_only = data.pop("_present") & ~has
     if not has.any():
-        stamp = pd.Timestamp(as_of_wall, unit="ns")
-        raise SchemaError(f"no purchases (rows with a non-negative amount) on or before {stamp}")
+        raise SchemaError(
+            f"no purchases (rows with a non-negative amount) on or before {as_of.label}"
+        )
     if returns_only.any():
         only_returns = cols.customers[returns_only]
         warnings.warn(
@@ -603,14 +505,15 @@ def calibration_holdout(
     cols = TransactionColumns.read(
         transactions, customer=customer, timestamp=timestamp, amount=amount, order=order
     )
-    cal_wall, cal_stamp = cols.as_of(calibration_end)
-    end_wall, end_stamp = cols.as_of(observation_end)
+    cal = cols.as_of(calibration_end, "calibration_end")
+    end = cols.as_of(observation_end, "observation_end")
+    cal_wall, end_wall = cal.cut, end.cut
     if end_wall <= cal_wall:
         raise ParameterError(
-            f"observation_end ({end_stamp}) must be after calibration_end ({cal_stamp})"
+            f"observation_end ({end.label}) must be after calibration_end ({cal.label})"
         )
     calibration = cols.subset(cols.wall <= cal_wall)
-    frame = _to_frame(calibration, _per_customer(calibration, cal_wall, unit_days, ()), cal_wall)
+    frame = _to_frame(calibration, _per_customer(calibration, cal, unit_days, ()), cal)
     holdout = cols.subset((cols.wall > cal_wall) & (cols.wall <= end_wall))
     known = pd.Index(cols.customers).get_indexer(frame.index)
     n = len(cols.customers)
@@ -626,7 +529,7 @@ def calibration_holdout(
     revenue_holdout = np.bincount(holdout.codes, weights=holdout.amount, minlength=n)
     frame["x_holdout"] = x_holdout[known].astype(np.int64)
     frame["revenue_holdout"] = revenue_holdout[known]
-    frame["duration_holdout"] = (end_wall - cal_wall) / _DAY_NS / unit_days
+    frame["duration_holdout"] = (end.reference - cal.reference) / _DAY_NS / unit_days
     return frame
 
 
