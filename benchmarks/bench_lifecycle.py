@@ -10,15 +10,26 @@ features precomputed (so they are timed on state-machine work only, while
 segkit's time includes computing the features). Their time per customer is
 scaled to 1 million customers and compared.
 
+A second part times what ``profile()`` runs: the panel replay, ``flows()``
+and ``current()`` on it. With ``--before DIR`` (the ``src`` folder of an
+earlier segkit, e.g. ``git worktree add /tmp/old <commit>``) both versions
+run on the same saved data, alternately, each in a fresh process.
+
     python benchmarks/bench_lifecycle.py                  # 1,000,000 customers
     python benchmarks/bench_lifecycle.py --customers 100000
+    python benchmarks/bench_lifecycle.py --profile-path --before /tmp/old/src
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -233,8 +244,6 @@ def machine_only(lc: Any, tx: pd.DataFrame) -> float:
     guards for everyone, fire until nothing fires), timed without computing
     the features: the work the per-object libraries are timed on.
     """
-    from segkit.tagging import RuleContext
-
     cols = TransactionColumns.read(tx, **COLUMNS)
     bounds = periods(cols, "MS", START, END)
     n = len(cols.customers)
@@ -251,16 +260,86 @@ def machine_only(lc: Any, tx: pd.DataFrame) -> float:
     for k, present, feats in stored:
         current = state.copy()
         current[present & (state == absent)] = initial
-        ctx = RuleContext(pd.DataFrame(feats, copy=False), as_of=bounds[k])
-        state = lc._advance(lc._moves(ctx, n), current, cols.customers, bounds[k])
+        frame = pd.DataFrame(feats, copy=False)
+        state = lc._machine.advance(frame, current, as_of=bounds[k], ids=cols.customers)
     return time.perf_counter() - start
+
+
+def time_profile_path(path: str) -> dict[str, float]:
+    """Panel replay, flows() and current() on the saved data, as profile() runs them."""
+    from segkit.lifecycle import flows
+
+    tx = pd.read_pickle(path)
+    lc = default_lifecycle()
+    out = {}
+    t = time.perf_counter()
+    panel = lc.replay(tx, **COLUMNS, start=START, end=END)
+    out["replay (panel)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    flows(panel)
+    out["flows"] = time.perf_counter() - t
+    t = time.perf_counter()
+    lc.current(panel)
+    out["current"] = time.perf_counter() - t
+    out["rows"] = float(len(panel))
+    return out
+
+
+def profile_path(customers: int, before: str | None, rounds: int) -> None:
+    here = os.path.dirname(os.path.abspath(__file__))
+    mine = os.path.join(os.path.dirname(here), "src")
+    tx = make_transactions(customers, seed=7)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "tx.pkl")
+        tx.to_pickle(path)
+        del tx
+        trees = [("this tree", mine)] + ([("before", before)] if before else [])
+        results: dict[str, list[dict[str, float]]] = {name: [] for name, _ in trees}
+        for _ in range(rounds):
+            for name, src in trees:  # alternately, each in a fresh process
+                env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{here}"}
+                code = (
+                    "import json, bench_lifecycle as b; "
+                    f"print(json.dumps(b.time_profile_path({path!r})))"
+                )
+                run = subprocess.run(
+                    [sys.executable, "-c", code], env=env, capture_output=True, text=True
+                )
+                if run.returncode:
+                    raise SystemExit(run.stderr)
+                results[name].append(json.loads(run.stdout.strip().splitlines()[-1]))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"profile path: {customers:,} customers, 24 monthly boundaries, median of {rounds} "
+        f"run(s) each (load average {load:.1f})"
+    )
+    steps = ("replay (panel)", "flows", "current")
+    medians = {
+        name: {k: statistics.median(r[k] for r in runs) for k in steps}
+        for name, runs in results.items()
+    }
+    for step in steps:
+        line = f"  {step:<16}" + "".join(
+            f" {name}: {medians[name][step]:6.2f} s" for name in medians
+        )
+        if before:
+            line += f"  ({medians['before'][step] / medians['this tree'][step]:.1f}x faster)"
+        print(line)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--others", type=int, default=10_000, help="customers for the others")
+    parser.add_argument(
+        "--profile-path", action="store_true", help="time replay(panel)+flows+current only"
+    )
+    parser.add_argument("--before", help="src folder of an earlier segkit to compare with")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    if args.profile_path:
+        profile_path(args.customers, args.before, args.rounds)
+        return
     lc = default_lifecycle()
 
     t0 = time.perf_counter()

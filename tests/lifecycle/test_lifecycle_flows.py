@@ -85,14 +85,16 @@ def test_matrix_and_moves_between_two_dates() -> None:
         "churned": {"prospect": 0, "new": 2, "loyal": 0},
         "reactivated": {"prospect": 0, "new": 0, "loyal": 1},
     }
+    # by date, then in the lifecycle's state order (categorical, not alphabetical)
+    assert list(f.moves["from"].cat.categories) == NAMES
     moves = f.moves.astype({"from": object, "to": object})
     assert moves.values.tolist() == [
         [ts("2024-04-01"), "new", "at_risk", 1],
         [ts("2024-04-01"), "new", "churned", 1],
-        [ts("2024-05-01"), "at_risk", "churned", 1],
         [ts("2024-05-01"), "loyal", "at_risk", 1],
-        [ts("2024-06-01"), "at_risk", "churned", 1],
+        [ts("2024-05-01"), "at_risk", "churned", 1],
         [ts("2024-06-01"), "prospect", "new", 1],
+        [ts("2024-06-01"), "at_risk", "churned", 1],
         [ts("2024-07-01"), "churned", "reactivated", 1],
     ]
     assert f.matrix.to_numpy().sum() == 4  # every customer present at the end, once

@@ -21,25 +21,38 @@ _PANEL = ("customer", "period", "state", "previous_state", "changed")
 _CHANGES = ("customer", "date", "from", "to")
 
 
-def _changes(history: Any) -> tuple[pd.DataFrame, pd.DatetimeIndex, list[str]]:
-    """Either replay form as (changes sorted by customer and date, periods, states)."""
+@attrs.frozen
+class _History:
+    """A replay as integer codes, one row per change, sorted by customer and period.
+
+    ``cust`` indexes ``ids``; ``k`` indexes ``periods``; ``src`` and ``dst``
+    index ``states`` (-1: none, i.e. the customer enters).
+    """
+
+    ids: Any
+    cust: np.ndarray[Any, np.dtype[np.int64]]
+    k: np.ndarray[Any, np.dtype[np.int64]]
+    src: np.ndarray[Any, np.dtype[np.int64]]
+    dst: np.ndarray[Any, np.dtype[np.int64]]
+    periods: pd.DatetimeIndex
+    states: list[str]
+
+    def names(self, codes: np.ndarray[Any, Any]) -> Any:
+        return pd.Categorical.from_codes(codes, categories=pd.Index(self.states))
+
+
+def _read(history: Any) -> _History:
+    """Either replay form as integer codes (no per-row strings)."""
     df = require_frame(history, "history")
     if all(c in df.columns for c in _CHANGES):
-        changes = df.loc[:, list(_CHANGES)]
-        dates = df["date"]
+        rows = None
+        who, dates, src, dst = df["customer"], df["date"], df["from"], df["to"]
+        all_dates = dates
     elif all(c in df.columns for c in _PANEL):
-        moved = df["changed"].to_numpy(dtype=bool)
-        changes = pd.DataFrame(
-            {
-                "customer": df["customer"].to_numpy()[moved],
-                "date": df["period"].to_numpy()[moved]
-                if df["period"].dt.tz is None
-                else df["period"].array[moved],
-                "from": df["previous_state"].array[moved],
-                "to": df["state"].array[moved],
-            }
-        )
-        dates = df["period"]
+        rows = np.flatnonzero(df["changed"].to_numpy(dtype=bool))
+        who, dates = df["customer"].take(rows), df["period"].take(rows)
+        src, dst = df["previous_state"].take(rows), df["state"].take(rows)
+        all_dates = df["period"]
     else:
         raise SchemaError(
             "history must be the output of Lifecycle.replay: columns "
@@ -49,31 +62,41 @@ def _changes(history: Any) -> tuple[pd.DataFrame, pd.DatetimeIndex, list[str]]:
     if isinstance(periods, tuple | list | pd.DatetimeIndex) and len(periods):
         periods = pd.DatetimeIndex(list(periods))
     else:
-        periods = pd.DatetimeIndex(pd.unique(dates)).sort_values()
-    states = _state_names(changes)
-    order = np.lexsort((changes["date"].to_numpy(), changes["customer"].to_numpy()))
-    if not (order == np.arange(order.size)).all():
-        changes = changes.iloc[order]
-    return changes.reset_index(drop=True), periods, states
+        periods = pd.DatetimeIndex(pd.unique(all_dates)).sort_values()
+    states = _state_names(src, dst)
+    k = np.asarray(periods.get_indexer(pd.DatetimeIndex(dates)), dtype=np.int64)
+    if (k < 0).any():
+        raise SchemaError("history has change dates that are not period boundaries")
+    cust, ids = pd.factorize(who)
+    cust = np.asarray(cust, dtype=np.int64)
+    src_codes, dst_codes = _codes(src, states), _codes(dst, states)
+    key = cust * (len(periods) + 1) + k
+    if key.size and not (np.diff(key) > 0).all():
+        order = np.argsort(key, kind="stable")
+        cust, k, src_codes, dst_codes = cust[order], k[order], src_codes[order], dst_codes[order]
+    return _History(ids, cust, k, src_codes, dst_codes, periods, states)
 
 
-def _state_names(changes: pd.DataFrame) -> list[str]:
+def _state_names(*columns: pd.Series) -> list[str]:
     names: list[str] = []
-    for col in ("from", "to"):
-        dtype = changes[col].dtype
+    for col in columns:
+        dtype = col.dtype
         values = (
-            dtype.categories
-            if isinstance(dtype, pd.CategoricalDtype)
-            else pd.unique(changes[col].dropna())
+            dtype.categories if isinstance(dtype, pd.CategoricalDtype) else pd.unique(col.dropna())
         )
         names += [str(v) for v in values if str(v) not in names]
     return names
 
 
-def _codes(values: Any, states: Sequence[str]) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """State names to positions in ``states``; -1 for null."""
-    arr = pd.Series(values).astype(object).to_numpy()
-    return np.asarray(pd.Index(list(states)).get_indexer(pd.Index(arr)), dtype=np.int64)
+def _codes(values: pd.Series, states: Sequence[str]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """State names to positions in ``states``; -1 for null. Categories are mapped once."""
+    target = pd.Index(list(states))
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        mapping = np.append(target.get_indexer(values.cat.categories.astype(str)), -1)
+        return np.asarray(mapping[values.cat.codes.to_numpy()], dtype=np.int64)
+    codes, uniques = pd.factorize(values)
+    mapping = np.append(target.get_indexer(pd.Index(uniques).astype(str)), -1)
+    return np.asarray(mapping[codes], dtype=np.int64)
 
 
 def current(history: Any, *, states: Sequence[str] | None = None) -> pd.DataFrame:
@@ -105,17 +128,20 @@ def current(history: Any, *, states: Sequence[str] | None = None) -> pd.DataFram
     1         active            new 2024-03-01
     2            new            NaN 2024-02-01
     """
-    changes, _, found = _changes(history)
-    names = list(states) if states is not None else found
-    last = ~changes["customer"].duplicated(keep="last").to_numpy()
-    rows = changes[last]
+    h = _read(history)
+    names = list(states) if states is not None else h.states
+    last = np.ones(h.cust.size, dtype=bool)
+    last[:-1] = h.cust[1:] != h.cust[:-1]
+    remap = np.append(pd.Index(names).get_indexer(pd.Index(h.states)), -1)
     return pd.DataFrame(
         {
-            "state": pd.Categorical(rows["to"].astype(object), categories=names),
-            "previous_state": pd.Categorical(rows["from"].astype(object), categories=names),
-            "since": rows["date"].to_numpy() if rows["date"].dt.tz is None else rows["date"].array,
+            "state": pd.Categorical.from_codes(remap[h.dst[last]], categories=pd.Index(names)),
+            "previous_state": pd.Categorical.from_codes(
+                remap[h.src[last]], categories=pd.Index(names)
+            ),
+            "since": h.periods[h.k[last]],
         },
-        index=pd.Index(rows["customer"].to_numpy(), name="customer"),
+        index=pd.Index(h.ids.take(h.cust[last]), name="customer"),
     )
 
 
@@ -133,13 +159,15 @@ class Flows:
         ``customers`` who moved between the previous boundary and ``date``
         (``from`` null for customers entering), for the boundaries after
         ``start`` up to ``end`` (from the first boundary when no start was
-        given).
+        given); sorted by date, then by ``from`` and ``to`` in the order of
+        the states (categorical columns; entries last).
     counts : DataFrame
         Customers in each state (columns) at each boundary (index).
     spells : DataFrame
         One row per stay in a state: ``customer``, ``state``, ``start``,
         ``end``, ``days`` and ``completed`` (false when the stay was still
-        going on at ``end``) — the distribution of time in state.
+        going on at ``end``; ``state`` categorical) — the distribution of
+        time in state.
     time_in_state : DataFrame
         Per state: ``spells``, ``completed`` and the Kaplan-Meier quartiles of
         the days spent (``q25_days``, ``median_days``, ``q75_days``; stays still
@@ -237,32 +265,30 @@ def flows(history: Any, *, start: Any = None, end: Any = None) -> Flows:
     2024-02-01    2       0
     2024-03-01    1       1
     """
-    changes, periods, states = _changes(history)
+    h = _read(history)
+    periods, states = h.periods, h.states
     lo = _boundary(start, periods, "start", 0)
     hi = _boundary(end, periods, "end", len(periods) - 1)
     if hi < lo:
         raise ParameterError(f"end ({periods[hi]}) is before start ({periods[lo]})")
     n_states = len(states)
-    k = periods.get_indexer(pd.DatetimeIndex(changes["date"]))
-    if (k < 0).any():
-        raise SchemaError("history has change dates that are not period boundaries")
-    src = _codes(changes["from"], states)
-    dst = _codes(changes["to"], states)
-    cust = pd.factorize(changes["customer"])[0]
+    k, src, dst, cust = h.k, h.src, h.dst, h.cust
+    width = n_states + 1  # codes with "none" (-1) moved to the last column
 
     # State counts: +1 into `to`, -1 out of `from`, accumulated over periods.
-    delta = np.zeros((len(periods), n_states + 1), dtype=np.int64)
-    np.add.at(delta, (k, dst), 1)
-    np.add.at(delta, (k, np.where(src < 0, n_states, src)), -1)
+    size = len(periods) * width
+    delta = np.bincount(k * width + dst, minlength=size) - np.bincount(
+        k * width + np.where(src < 0, n_states, src), minlength=size
+    )
     counts = pd.DataFrame(
-        np.cumsum(delta, axis=0)[lo : hi + 1, :n_states],
+        np.cumsum(delta.reshape(len(periods), width), axis=0)[lo : hi + 1, :n_states],
         index=periods[lo : hi + 1],
         columns=pd.Index(states),
     )
     counts.columns.name = None
 
     # State of each customer at lo and at hi: its last change on or before.
-    n_cust = int(cust.max()) + 1 if cust.size else 0
+    n_cust = len(h.ids)
 
     def state_at(pos: int) -> np.ndarray[Any, np.dtype[np.int64]]:
         out = np.full(n_cust, -1, dtype=np.int64)
@@ -273,10 +299,10 @@ def flows(history: Any, *, start: Any = None, end: Any = None) -> Flows:
     at_lo, at_hi = state_at(lo), state_at(hi)
     there = at_hi >= 0
     rows_lab = np.where(at_lo[there] < 0, n_states, at_lo[there])
-    grid = np.zeros((n_states + 1, n_states), dtype=np.int64)
-    np.add.at(grid, (rows_lab, at_hi[there]), 1)
+    grid = np.bincount(rows_lab * n_states + at_hi[there], minlength=width * n_states)
+    grid = grid.reshape(width, n_states)
     row_names = [*states, ENTERED]
-    keep_rows = [i for i in range(n_states + 1) if grid[i].any()]
+    keep_rows = [i for i in range(width) if grid[i].any()]
     keep_cols = [j for j in range(n_states) if grid[:, j].any()]
     matrix = pd.DataFrame(
         grid[np.ix_(keep_rows, keep_cols)],
@@ -286,18 +312,19 @@ def flows(history: Any, *, start: Any = None, end: Any = None) -> Flows:
 
     # Changes after start up to end; without a start, from the first boundary on.
     in_range = ((k > lo) | (start is None)) & (k <= hi)
-    moved = pd.DataFrame(
+    key = (k[in_range] * width + np.where(src[in_range] < 0, n_states, src[in_range])) * width
+    key += np.where(dst[in_range] < 0, n_states, dst[in_range])
+    groups, customers = np.unique(key, return_counts=True)
+    g_dst = groups % width
+    g_src = (groups // width) % width
+    g_k = groups // (width * width)
+    moves = pd.DataFrame(
         {
-            "date": periods[k[in_range]],
-            "from": changes["from"].to_numpy()[in_range],
-            "to": changes["to"].to_numpy()[in_range],
+            "date": periods[g_k],
+            "from": h.names(np.where(g_src == n_states, -1, g_src)),
+            "to": h.names(np.where(g_dst == n_states, -1, g_dst)),
+            "customers": customers.astype(np.int64),
         }
-    )
-    moves = (
-        moved.groupby(["date", "from", "to"], observed=True, dropna=False, sort=True)
-        .size()
-        .rename("customers")
-        .reset_index()
     )
 
     # Spells: from each change to the same customer's next change (or hi, censored).
@@ -310,20 +337,20 @@ def flows(history: Any, *, start: Any = None, end: Any = None) -> Flows:
     sel = (k >= lo) & (k <= hi)
     started = periods[k[sel]]
     ended = periods[next_k[sel]]
+    spell_state = dst[sel]
+    days = np.asarray((ended - started) / pd.Timedelta(days=1), dtype=np.float64)
+    finished = done[sel]
     spells = pd.DataFrame(
         {
-            "customer": changes["customer"].to_numpy()[sel],
-            "state": changes["to"].to_numpy()[sel],
+            "customer": h.ids.take(cust[sel]),
+            "state": h.names(spell_state),
             "start": started,
             "end": ended,
-            "days": (ended - started) / pd.Timedelta(days=1),
-            "completed": done[sel],
+            "days": days,
+            "completed": finished,
         }
     )
     summary = []
-    days = spells["days"].to_numpy()
-    finished = spells["completed"].to_numpy()
-    spell_state = _codes(spells["state"], states)
     for s, name in enumerate(states):
         mine = spell_state == s
         q25, q50, q75 = _km_quantiles(days[mine], finished[mine], (0.25, 0.5, 0.75))

@@ -407,11 +407,12 @@ def _changes(
     order = np.argsort(who, kind="stable")  # moves were collected in date order
     out = pd.DataFrame(
         {
-            "customer": ids[who[order]],
-            "date": labels[when[order]],
+            "customer": ids.array.take(who[order]),
+            "date": labels.array.take(when[order]),
             "from": _categorical(names, src[order], absent),
             "to": _categorical(names, dst[order], absent),
-        }
+        },
+        copy=False,
     )
     out.attrs["periods"] = tuple(labels)  # a tuple compares cleanly when frames are concatenated
     return out
@@ -424,21 +425,24 @@ def _panel(
     history: np.ndarray[Any, Any],
     absent: int,
 ) -> pd.DataFrame:
-    by_customer = history.T  # customers x periods
+    by_customer = np.ascontiguousarray(history.T)  # customers x periods
+    present = by_customer != absent
     previous = np.empty_like(by_customer)
     previous[:, 0] = absent
     previous[:, 1:] = by_customer[:, :-1]
-    who, when = np.nonzero(by_customer != absent)
-    state = by_customer[who, when]
-    before = previous[who, when]
+    who, when = np.nonzero(present)
+    state = by_customer[present]
+    before = previous[present]
+    # Take from the arrays, not the Index objects: no per-row boxing, no index copies.
     out = pd.DataFrame(
         {
-            "customer": ids[who],
-            "period": labels[when],
+            "customer": ids.array.take(who),
+            "period": labels.array.take(when),
             "state": _categorical(names, state, absent),
             "previous_state": _categorical(names, before, absent),
             "changed": state != before,
-        }
+        },
+        copy=False,
     )
     out.attrs["periods"] = tuple(labels)  # a tuple compares cleanly when frames are concatenated
     return out
