@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from segkit._optional import import_optional
+from segkit._files import read_yaml as _read_yaml
 from segkit.errors import closest
 from segkit.lifecycle._definition import LifecycleError, State, Transition
 
@@ -92,40 +92,9 @@ def definition_to_dict(
     return out
 
 
-def read_yaml(source: Any, what: str = "lifecycle") -> Any:
-    """Parse YAML text, a path or an open file (needs PyYAML); errors as LifecycleError."""
-    yaml = import_optional("yaml", extra="yaml", what="reading YAML")
-    try:
-        if hasattr(source, "read"):
-            text = source.read()
-        elif hasattr(source, "__fspath__") or (
-            isinstance(source, str)
-            and "\n" not in source
-            and source.strip().endswith((".yaml", ".yml", ".json"))
-        ):
-            with open(source, encoding="utf-8") as fh:
-                text = fh.read()
-        else:
-            text = source
-    except OSError as exc:
-        raise LifecycleError(
-            f"cannot read the {what} file {str(source)!r}: {exc.strerror}"
-        ) from None
-    except UnicodeDecodeError:
-        raise LifecycleError(
-            f"the {what} file {str(source)!r} is not UTF-8 text; save it as UTF-8"
-        ) from None
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise LifecycleError(f"the {what} text is not UTF-8; save it as UTF-8") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise LifecycleError(f"the {what} YAML does not parse: {exc}") from None
-    except RecursionError:
-        raise LifecycleError(f"the {what} YAML is nested too deeply to read") from None
+def read_yaml(source: Any) -> Any:
+    """Parse lifecycle YAML text, a path or an open file; errors as LifecycleError."""
+    return _read_yaml(source, "lifecycle", LifecycleError)
 
 
 def to_mermaid(

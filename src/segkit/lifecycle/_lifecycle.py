@@ -237,7 +237,7 @@ class Lifecycle:
 
         See :meth:`from_dict` for the layout.
         """
-        return cls.from_dict(read_yaml(source, "lifecycle"))
+        return cls.from_dict(read_yaml(source))
 
     def to_dict(self) -> dict[str, Any]:
         """The definition as a plain dict; :meth:`from_dict` reads it back."""
