@@ -25,6 +25,7 @@ _EXPORTS: dict[str, str] = {
     "Lifecycle": "segkit.lifecycle",
     "PointsScorer": "segkit.scorers",
     "Profile": "segkit.profiling",
+    "ProfileOptions": "segkit.profiling",
     "ProfileScorer": "segkit.scorers",
     "RFMScorer": "segkit.rfm",
     "Rule": "segkit.tagging",
@@ -55,6 +56,7 @@ __all__ = [
     "Lifecycle",
     "PointsScorer",
     "Profile",
+    "ProfileOptions",
     "ProfileScorer",
     "RFMScorer",
     "Rule",
@@ -86,7 +88,7 @@ if TYPE_CHECKING:
     from segkit.events import event_features
     from segkit.features import CleaningReport, calibration_holdout, clean_transactions, summarize
     from segkit.lifecycle import Lifecycle, State, Transition, default_lifecycle
-    from segkit.profiling import Profile, profile
+    from segkit.profiling import Profile, ProfileOptions, profile
     from segkit.rfm import RFMScorer, SegmentMap, load_segment_map
     from segkit.scorers import BandScorer, PointsScorer, ProfileScorer
     from segkit.tagging import Rule, TagEngine

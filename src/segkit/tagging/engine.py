@@ -153,12 +153,14 @@ class TagEngine:
         return cls(rules_from_yaml(source))
 
     @classmethod
-    def starter(cls, columns: Iterable[Any] | None = None) -> TagEngine:
+    def starter(
+        cls, columns: Iterable[Any] | None = None, *, exclude_groups: Iterable[str] = ()
+    ) -> TagEngine:
         """The starter rule library, optionally only the rules ``columns`` can serve.
 
         See :func:`segkit.tagging.rules.starter_rules`.
         """
-        return cls(starter_rules(columns))
+        return cls(starter_rules(columns, exclude_groups=exclude_groups))
 
     def to_dict(self) -> dict[str, Any]:
         """The rules as ``{"rules": [...]}``, readable by :meth:`from_dict`."""

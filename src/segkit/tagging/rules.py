@@ -242,7 +242,9 @@ def rules_from_yaml(source: str | os.PathLike[str]) -> tuple[Rule, ...]:
     return rules_from_dict(data, source=name)
 
 
-def starter_rules(columns: Iterable[Any] | None = None) -> tuple[Rule, ...]:
+def starter_rules(
+    columns: Iterable[Any] | None = None, *, exclude_groups: Iterable[str] = ()
+) -> tuple[Rule, ...]:
     """The starter rule library shipped with segkit (``tagging/data/starter_rules.json``).
 
     The rules read the columns of :func:`segkit.summarize` (with 90- and
@@ -256,6 +258,10 @@ def starter_rules(columns: Iterable[Any] | None = None) -> tuple[Rule, ...]:
         gives its column names), and then only those whose ``has_tag`` tags
         are still set by a kept rule. Column types are not checked here; use
         :meth:`TagEngine.check` for that.
+    exclude_groups : iterable of str
+        Leave out the rules of these exclusive groups (e.g. ``"lifecycle"``
+        when a lifecycle machine gives each customer's stage), and then the
+        rules whose ``has_tag`` tags are no longer set.
 
     Examples
     --------
@@ -263,14 +269,18 @@ def starter_rules(columns: Iterable[Any] | None = None) -> tuple[Rule, ...]:
     ['active', 'at_risk', 'big_basket', 'browser']
     >>> [r.tag for r in starter_rules(columns=["recency_days", "revenue_365d"])]
     ['active', 'at_risk', 'lapsed', 'high_spender']
+    >>> served = ["recency_days", "revenue_365d"]
+    >>> [r.tag for r in starter_rules(served, exclude_groups=["lifecycle"])]
+    ['high_spender']
     """
     # JSON, so that the starter library needs no YAML parser.
     text = resources.files("segkit.tagging").joinpath("data/starter_rules.json").read_text()
     rules = rules_from_dict(json.loads(text), source="starter_rules.json")
-    if columns is None:
-        return rules
-    available = {str(c) for c in columns}
-    kept = [r for r in rules if _columns_read(r) <= available]
+    excluded = set(exclude_groups)
+    kept = [r for r in rules if r.group not in excluded]
+    if columns is not None:
+        available = {str(c) for c in columns}
+        kept = [r for r in kept if _columns_read(r) <= available]
     while True:
         tags = {r.tag for r in kept}
         fewer = [r for r in kept if _tags_read(r) <= tags]

@@ -1,0 +1,314 @@
+"""One call from a transaction log to the whole customer table.
+
+:func:`profile` runs every part of segkit that the data allows — features,
+RFM, CLV, demographic bands, behaviour events, tags and the lifecycle — as the
+small steps of :mod:`segkit.profiling._steps`, and returns a :class:`Profile`:
+the customer table, the fitted models, the lifecycle history and flows, and
+the options it was made with. ``Profile.report(path)`` writes the HTML report.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from segkit._validation import as_pandas
+from segkit.profiling._options import ProfileOptions
+from segkit.profiling._steps import STEPS, Run
+
+__all__ = ["Profile", "profile"]
+
+
+class _Progress:
+    """A one-line progress bar on an interactive terminal; silent otherwise."""
+
+    def __init__(self, steps: int, enabled: bool | None) -> None:
+        stream = sys.stderr
+        self.enabled = stream.isatty() if enabled is None else bool(enabled)
+        self.steps = max(steps, 1)
+        self.done = 0
+        self.stream = stream
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        self._draw(name)
+        try:
+            yield
+        finally:
+            self.done += 1
+            self.seconds[name] = time.perf_counter() - start
+            self._draw(f"{name} ({self.seconds[name]:.1f} s)")
+            if self.done >= self.steps and self.enabled:
+                self.stream.write("\n")
+
+    def _draw(self, label: str) -> None:
+        if not self.enabled:
+            return
+        width = 24
+        filled = round(width * self.done / self.steps)
+        bar = "█" * filled + "·" * (width - filled)
+        self.stream.write(f"\r segkit [{bar}] {self.done}/{self.steps} {label:<40.40}")
+        self.stream.flush()
+
+
+class Profile:
+    """The result of :func:`profile`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per customer: the :func:`~segkit.summarize` features, RFM
+        scores and ``segment``, CLV predictions (``p_alive``,
+        ``expected_purchases_90d``, ``expected_spend``, ``clv``), demographic
+        bands and profile columns, event counts, one boolean column per tag
+        (``tag_<name>``), and ``lifecycle_state``.
+    as_of : pandas.Timestamp
+    options : ProfileOptions
+        The options the profile was made with (the report reads them).
+    models : dict
+        The fitted estimators by name (``"rfm"``, ``"purchases"``,
+        ``"spend"``, ``"tags"``, ``"lifecycle"``).
+    panel, flows, holdout, holdout_report
+        Shortcuts into ``results`` (None when that step did not run).
+    tags : list of str
+        Names of the tag columns in ``table`` (``tag_<name>``).
+    notes : list of str
+        What was skipped and why (e.g. CLV on too little repeat data).
+    results : dict
+        Every other result of a step by name (``"panel"``, ``"flows"``,
+        ``"holdout"``, ``"holdout_report"``, …).
+    seconds : dict
+        Wall-clock seconds per step.
+    columns : dict
+        The transaction column names the profile was made with.
+    """
+
+    def __init__(
+        self,
+        table: pd.DataFrame,
+        *,
+        as_of: pd.Timestamp,
+        options: ProfileOptions,
+        models: dict[str, Any],
+        tags: list[str],
+        notes: list[str],
+        columns: dict[str, str],
+        results: dict[str, Any] | None = None,
+        seconds: dict[str, float] | None = None,
+    ) -> None:
+        self.table = table
+        self.as_of = as_of
+        self.options = options
+        self.models = models
+        self.tags = tags
+        self.notes = notes
+        self.columns = columns
+        self.results = {} if results is None else results
+        self.seconds = {} if seconds is None else seconds
+
+    @property
+    def panel(self) -> pd.DataFrame | None:
+        """The lifecycle history from ``Lifecycle.replay``."""
+        return self.results.get("panel")
+
+    @property
+    def flows(self) -> Any:
+        """Lifecycle flows (:func:`segkit.lifecycle.flows`)."""
+        return self.results.get("flows")
+
+    @property
+    def holdout(self) -> pd.DataFrame | None:
+        """Calibration/holdout frame with ``predicted_holdout`` (with ``holdout_days``)."""
+        return self.results.get("holdout")
+
+    @property
+    def holdout_report(self) -> Any:
+        """:func:`segkit.holdout_report` of the holdout check."""
+        return self.results.get("holdout_report")
+
+    def __repr__(self) -> str:
+        return (
+            f"<segkit.Profile: {len(self.table):,} customers as of {self.as_of.date()}, "
+            f"{self.table.shape[1]} columns, models {sorted(self.models)}>"
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """The customer table (a copy)."""
+        return self.table.copy()
+
+    def to_csv(self, path: str | Path, *, escape_formulas: bool = True, **kwargs: Any) -> None:
+        """Write the customer table as CSV (list columns are joined with ``|``).
+
+        Text that a spreadsheet would run as a formula (starting with ``=``,
+        ``+``, ``-``, ``@``, tab or carriage return) is written with a leading
+        ``'`` unless ``escape_formulas=False``; ``encoding="utf-8-sig"`` adds
+        the byte-order mark Excel needs for Chinese text. Other keyword
+        arguments go to :meth:`pandas.DataFrame.to_csv`.
+        """
+        from segkit._writers import escape_formulas as neutralised
+
+        frame = self.table.copy()
+        for name in frame.columns:
+            if (
+                frame[name].dtype == object
+                and frame[name].map(lambda v: isinstance(v, list)).any()
+            ):
+                frame[name] = frame[name].map(
+                    lambda v: "|".join(map(str, v)) if isinstance(v, list) else v
+                )
+        (neutralised(frame) if escape_formulas else frame).to_csv(path, **kwargs)
+
+    def to_parquet(self, path: str | Path, **kwargs: Any) -> None:
+        """Write the customer table as Parquet (needs pyarrow)."""
+        self.table.to_parquet(path, **kwargs)
+
+    def segments(self) -> pd.DataFrame:
+        """Customers, revenue share, medians and CLV per RFM segment."""
+        from segkit.evaluate import segment_summary
+
+        columns = [c for c in ("recency_days", "orders", "clv") if c in self.table.columns]
+        return segment_summary(self.table, "segment", value="revenue", columns=columns)
+
+    def report(self, path: str | Path | None = None, *, title: str | None = None) -> str:
+        """Render the self-contained HTML report; write it to ``path`` when given."""
+        from segkit.report import render
+
+        html = render(self, title=title)
+        if path is not None:
+            Path(path).write_text(html, encoding="utf-8")
+        return html
+
+    def _repr_html_(self) -> str:
+        head = self.table.head(10)
+        shown = [
+            c
+            for c in (
+                "segment",
+                "lifecycle_state",
+                "orders",
+                "revenue",
+                "recency_days",
+                "p_alive",
+                "clv",
+            )
+            if c in head.columns
+        ]
+        counts = self.table["segment"].value_counts() if "segment" in self.table else None
+        summary = ""
+        if counts is not None:
+            summary = "".join(
+                f"<tr><td>{escape(str(name))}</td><td style='text-align:right'>{n:,}</td></tr>"
+                for name, n in counts.items()
+                if n
+            )
+            summary = f"<table><tr><th>segment</th><th>customers</th></tr>{summary}</table>"
+        rows = head[shown].to_html(float_format="{:,.2f}".format, escape=True)
+        return (
+            f"<div><strong>segkit profile</strong>: {len(self.table):,} customers as of "
+            f"{self.as_of.date()}<br>{summary}{rows}</div>"
+        )
+
+
+def profile(
+    transactions: Any,
+    *,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    order: str | None = None,
+    customers: Any = None,
+    events: Any = None,
+    options: ProfileOptions | None = None,
+    **keywords: Any,
+) -> Profile:
+    """Profile every customer in a transaction log.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        One row per order line (see :func:`segkit.summarize`).
+    customer, timestamp, amount, order : str
+        Column names in ``transactions``. With ``order``, an order is a
+        distinct order id with a positive net amount.
+    customers : DataFrame, optional
+        Customer profiles indexed by (or with a column named) ``customer``:
+        the numeric columns named in ``options.bands`` (``age``,
+        ``income``) get bands; other columns are carried along; the
+        ``signup`` column registers prospects who have not bought yet for
+        the lifecycle.
+    events : DataFrame, optional
+        Behaviour events with ``customer``, ``timestamp`` and ``event``
+        columns; adds counts such as ``page_view_30d``.
+    options : ProfileOptions, optional
+        What to compute (default: everything the data allows).
+    **keywords
+        Any field of :class:`ProfileOptions` (``as_of``, ``holdout_days``,
+        ``rules``, ``lifecycle``, ``clv_horizon``, …), replacing the one in
+        ``options``.
+
+    Returns
+    -------
+    Profile
+
+    Raises
+    ------
+    ParameterError
+        For an unknown option (with the closest name) or an option out of
+        its range.
+
+    Notes
+    -----
+    Any valid transaction log profiles: a step the data cannot support (CLV
+    without ten repeat customers, a holdout longer than the history) is
+    skipped with a line in ``Profile.notes``; customers whose repeat
+    purchases average zero or less get the population's mean spend.
+
+    Examples
+    --------
+    >>> import segkit
+    >>> from segkit.datasets import load_cdnow
+    >>> p = segkit.profile(load_cdnow(), customer="customer_id", timestamp="date",
+    ...                    amount="amount", lifecycle=None)
+    >>> p.table.loc[1, "segment"], int(p.table.loc[1, "orders"])
+    ('loyal', 4)
+    >>> bool(p.table["clv"].gt(0).all()), p.options.clv_horizon
+    (True, 12)
+    """
+    chosen = ProfileOptions.from_keywords(options, keywords)
+    run = Run(
+        as_pandas(transactions, "transactions"),
+        columns={"customer": customer, "timestamp": timestamp, "amount": amount, "order": order},
+        options=chosen,
+        inputs={"customers": customers, "events": events},
+    )
+    # Whether a step runs can depend on what earlier steps found, so the bar
+    # counts the steps whose inputs were given.
+    bar = _Progress(
+        sum(step.wanted(run) for step in STEPS if step.name != "lifecycle replay")
+        + (chosen.lifecycle is not None),
+        chosen.progress,
+    )
+    for step in STEPS:
+        if step.wanted(run):
+            with bar.step(step.name):
+                step.run(run)
+    return Profile(
+        run.table,
+        as_of=run.as_of,
+        options=chosen,
+        models={k: v for k, v in run.models.items() if v is not None},
+        tags=run.tags,
+        notes=run.notes,
+        columns=run.tx_columns,
+        results=run.results,
+        seconds=bar.seconds,
+    )

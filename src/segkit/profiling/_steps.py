@@ -1,0 +1,378 @@
+"""The steps of :func:`segkit.profile`, one small function each.
+
+Each step reads and extends a :class:`Run` — the transactions, the options,
+the customer table built so far, the fitted models and notes — and is listed
+in :data:`STEPS` with the condition under which it runs. A new capability
+joins the profile by adding a step here (and, where it needs data of its own,
+an argument of :func:`segkit.profile` stored in ``Run.inputs``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from segkit._validation import as_pandas, require_columns
+from segkit.errors import ParameterError, SegkitError
+from segkit.features import calibration_holdout, summarize
+from segkit.profiling._options import ProfileOptions
+from segkit.rfm import RFMScorer
+
+__all__ = ["STEPS", "Run", "Step"]
+
+_WEEK = 7.0
+
+
+class Run:
+    """The state one :func:`segkit.profile` call builds, step by step."""
+
+    def __init__(
+        self,
+        transactions: pd.DataFrame,
+        columns: dict[str, str | None],
+        options: ProfileOptions,
+        inputs: dict[str, Any],
+    ) -> None:
+        self.transactions = transactions
+        self.columns = columns  # customer, timestamp, amount, order: as the caller named them
+        self.customer = str(columns["customer"])
+        self.timestamp = str(columns["timestamp"])
+        self.options = options
+        self.inputs = inputs  # customers, events, … (None when not given)
+        self.table = pd.DataFrame()
+        self.as_of = pd.Timestamp("NaT")
+        self.models: dict[str, Any] = {}
+        self.notes: list[str] = []
+        self.tags: list[str] = []
+        self.results: dict[str, Any] = {}
+
+    @property
+    def tx_columns(self) -> dict[str, Any]:
+        """The keyword arguments that name the transaction columns, for every reader."""
+        return {k: v for k, v in self.columns.items() if v is not None}
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Join new customer columns onto the table; a clash is an error."""
+        clash = [c for c in frame.columns if c in self.table.columns]
+        if clash:
+            raise ParameterError(f"columns {clash} clash with customer table columns")
+        self.table = self.table.join(frame)
+
+
+@contextmanager
+def _noted(run: Run, label: str) -> Iterator[None]:
+    """Turn the warnings of a block into notes of the profile (``label: message``)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    run.notes.extend(f"{label}{w.message}" for w in caught)
+
+
+@attrs.frozen
+class Step:
+    """One step of the profile: a name for the progress bar, when, and what."""
+
+    name: str
+    run: Callable[[Run], None]
+    wanted: Callable[[Run], bool] = lambda run: True
+
+
+def _lifecycle_machine(run: Run) -> Any:
+    from segkit.lifecycle import Lifecycle, default_lifecycle
+
+    spec = run.options.lifecycle
+    if spec is None:
+        return None
+    machine = default_lifecycle() if isinstance(spec, str) and spec == "default" else spec
+    if not isinstance(machine, Lifecycle):
+        raise ParameterError(f"lifecycle must be 'default', a Lifecycle or None; got {spec!r}")
+    return machine
+
+
+def features(run: Run) -> None:
+    """``summarize`` once, with every window a later step reads."""
+    machine = _lifecycle_machine(run)
+    run.models["lifecycle"] = machine
+    windows = set(run.options.windows)
+    if machine is not None:
+        windows |= set(machine.windows)
+    with _noted(run, ""):
+        run.table = summarize(
+            run.transactions, **run.tx_columns, as_of=run.options.as_of, windows=sorted(windows)
+        )
+    if run.table.empty:
+        raise SegkitError("no purchases on or before as_of: nothing to profile")
+    if run.options.as_of is None:
+        stamp = pd.Timestamp(run.table["last_purchase"].max())
+    else:
+        stamp = pd.Timestamp(run.options.as_of)
+    run.as_of = stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+
+
+def rfm(run: Run) -> None:
+    scorer = RFMScorer() if run.options.rfm is None else run.options.rfm
+    with _noted(run, "RFM: "):
+        scorer.fit(run.table)
+    run.add(scorer.transform(run.table))
+    run.models["rfm"] = scorer
+
+
+def clv(run: Run) -> None:
+    """BG/NBD and Gamma-Gamma in weeks; value over ``clv_horizon`` months.
+
+    A customer whose repeat purchases average zero or less (free items, fully
+    discounted orders) cannot be described by the spend model: they are left
+    out of its fit and get the population's mean spend, with a note.
+    """
+    from segkit.clv import BetaGeo, GammaGamma, lifetime_value
+
+    table = run.table
+    data = pd.DataFrame(
+        {
+            "x": table["x"],
+            "t_x": table["t_x"] / _WEEK,
+            "T": table["T"] / _WEEK,
+            "repeat_aov": table["repeat_aov"],
+        },
+        index=table.index,
+    )
+    if (data["x"] > 0).sum() < 10:
+        run.notes.append("CLV skipped: fewer than 10 repeat customers")
+        return
+    try:
+        with _noted(run, "BG/NBD: "):
+            purchases = BetaGeo().fit(data)
+    except SegkitError as exc:
+        run.notes.append(f"CLV skipped: the BG/NBD fit failed ({exc})")
+        return
+    out = pd.DataFrame(index=table.index)
+    with np.errstate(all="ignore"):
+        out["p_alive"] = purchases.p_alive(data)
+        out["expected_purchases_90d"] = purchases.expected_purchases(90 / _WEEK, data)
+    if not np.isfinite(out.to_numpy(dtype=float)).all():
+        params = ", ".join(f"{k}={v:.4g}" for k, v in purchases.params_.items())
+        run.notes.append(f"CLV skipped: BG/NBD predictions are not finite at the fit ({params})")
+        return
+    run.models["purchases"] = purchases
+    spendable = (data["x"] > 0) & (data["repeat_aov"] > 0) & np.isfinite(data["repeat_aov"])
+    try:
+        with _noted(run, "Gamma-Gamma: "):
+            spend = GammaGamma().fit(data[spendable])
+    except SegkitError as exc:
+        run.notes.append(f"spend model skipped: the Gamma-Gamma fit failed ({exc})")
+        run.add(out)
+        return
+    run.models["spend"] = spend
+    odd = (data["x"] > 0) & ~spendable
+    if odd.any():
+        # E[M | x, m_x] is a weighted mean of the population mean and m_x, so
+        # m_x = population mean gives exactly the population mean.
+        data.loc[odd, "repeat_aov"] = spend.expected_spend(data.loc[odd].assign(x=0)).to_numpy()
+        run.notes.append(
+            f"{int(odd.sum()):,} customers whose repeat purchases average zero or less get "
+            "the population's mean spend"
+        )
+    out["expected_spend"] = spend.expected_spend(data)
+    with np.errstate(all="ignore"):
+        out["clv"] = lifetime_value(
+            purchases,
+            spend,
+            data,
+            horizon=run.options.clv_horizon,
+            period=52 / 12,
+            discount_rate=run.options.discount_rate,
+        )
+    if not np.isfinite(out["clv"].to_numpy(dtype=float)).all():
+        run.notes.append("CLV values skipped: not finite at the fitted parameters")
+        out = out.drop(columns="clv")
+    run.add(out)
+
+
+def customers(run: Run) -> None:
+    """Join the customer profiles; band numeric columns named in ``bands``."""
+    from segkit.scorers import BandScorer
+
+    customer = run.customer
+    people = as_pandas(run.inputs["customers"], "customers")
+    if people.index.name != customer:
+        require_columns(people, [customer], "customers")
+        people = people.set_index(customer)
+    if not people.index.is_unique:
+        dup = people.index[people.index.duplicated()].unique()[:5].tolist()
+        raise SegkitError(f"customers has duplicated ids, e.g. {dup}")
+    run.table = run.table.join(people[[c for c in people.columns if c not in run.table.columns]])
+    for column, (edges, labels) in run.options.bands.items():
+        if column in run.table.columns and pd.api.types.is_numeric_dtype(run.table[column]):
+            scorer = BandScorer(column=column, edges=list(edges), labels=list(labels))
+            banded = scorer.fit(run.table).transform(run.table)
+            run.add(banded[[c for c in banded.columns if c not in run.table.columns]])
+
+
+def events(run: Run) -> None:
+    from segkit.events import event_features
+
+    counts = event_features(
+        run.inputs["events"],
+        customer=run.customer,
+        timestamp=run.timestamp,
+        event=run.options.event,
+        as_of=run.as_of,
+        windows=run.options.event_windows,
+    )
+    fill = [c for c in counts.columns if pd.api.types.is_numeric_dtype(counts[c])]
+    dtypes = counts[fill].dtypes.to_dict()
+    counts = counts.reindex(run.table.index)  # customers without events count 0
+    counts[fill] = counts[fill].fillna(0).astype(dtypes)
+    run.add(counts)
+
+
+def tags(run: Run) -> None:
+    engine = _engine(run.options.rules, run.table, run.notes, lifecycle=run.options.lifecycle)
+    if engine is None:
+        return
+    flags = engine.apply(run.table, as_of=run.as_of, output="wide")
+    flags.columns = [f"tag_{c}" for c in flags.columns]
+    run.tags = [str(c) for c in flags.columns]
+    run.add(flags)
+    run.models["tags"] = engine
+
+
+def _engine(rules: Any, table: pd.DataFrame, notes: list[str], *, lifecycle: Any) -> Any:
+    from segkit.tagging import Rule, TagEngine
+
+    if isinstance(rules, TagEngine):
+        return rules
+    if isinstance(rules, str | Path) and str(rules) != "starter":
+        suffix = Path(rules).suffix.lower()
+        if suffix in {".yaml", ".yml"}:
+            return TagEngine.from_yaml(rules)
+        if suffix == ".json":
+            return TagEngine.from_json(rules)
+        raise ParameterError(f"rules file must be .yaml, .yml or .json; got {rules!s}")
+    if isinstance(rules, dict):
+        return TagEngine.from_dict(rules)
+    if isinstance(rules, str) and rules == "starter":
+        return _starter(table, notes, lifecycle=lifecycle is not None)
+    if isinstance(rules, Iterable):
+        return TagEngine([r if isinstance(r, Rule) else Rule.from_dict(r) for r in rules])
+    raise ParameterError(f"rules must be 'starter', a TagEngine, a file, or rules; got {rules!r}")
+
+
+def _starter(table: pd.DataFrame, notes: list[str], *, lifecycle: bool) -> Any:
+    """The starter rules whose columns this table has.
+
+    With a lifecycle machine, which gives each customer's stage, the starter
+    library's simpler lifecycle tags would only contradict it: they are left
+    out, and the rules that read them.
+    """
+    from segkit.tagging import TagEngine
+
+    every = len(TagEngine.starter().rules)
+    served = TagEngine.starter(columns=table)
+    if len(served.rules) < every:
+        notes.append(
+            f"{every - len(served.rules)} starter rules skipped: their columns are not in the data"
+        )
+    if not lifecycle:
+        return served if served.rules else None
+    engine = TagEngine.starter(columns=table, exclude_groups=["lifecycle"])
+    if len(engine.rules) < len(served.rules):
+        notes.append(
+            f"{len(served.rules) - len(engine.rules)} starter rules on lifecycle stages left out: "
+            "lifecycle_state comes from the lifecycle"
+        )
+    return engine if engine.rules else None
+
+
+def lifecycle(run: Run) -> None:
+    """Replay the machine to ``as_of``; one more step gives the state on ``as_of``."""
+    from pandas.tseries.frequencies import to_offset
+
+    from segkit.lifecycle import flows
+
+    machine = run.models["lifecycle"]
+    start = run.options.lifecycle_start
+    if start is None:
+        first = pd.Timestamp(run.table["first_purchase"].min())
+        if first.tzinfo is not None:
+            first = first.tz_localize(None)
+        start = max((run.as_of - pd.DateOffset(months=24)).normalize(), first.normalize())
+        # Back to a period boundary, so that even a history shorter than one
+        # period has one boundary to replay to.
+        start = to_offset(run.options.freq).rollback(start)
+    people = signup = None
+    if run.inputs.get("customers") is not None and run.options.signup is not None:
+        people = as_pandas(run.inputs["customers"], "customers")
+        signup = run.options.signup
+        if signup not in people.columns:
+            people = signup = None
+    panel = machine.replay(
+        run.transactions,
+        customer=run.customer,
+        timestamp=run.timestamp,
+        amount=run.columns["amount"],
+        freq=run.options.freq,
+        start=start,
+        end=run.as_of,
+        customers=people,
+        signup=signup,
+    )
+    states = machine.current(panel)["state"]
+    # The panel ends at the last period boundary; the table holds every
+    # feature the machine reads (the features step asked for its windows).
+    now = machine.step(run.table, states.reindex(run.table.index).astype(object), as_of=run.as_of)
+    run.results["panel"] = panel
+    run.results["flows"] = flows(panel)
+    run.add(now.rename("lifecycle_state").to_frame())
+
+
+def holdout(run: Run) -> None:
+    """Fit BG/NBD on data up to ``as_of - holdout_days``; compare with the holdout."""
+    from segkit.clv import BetaGeo
+    from segkit.evaluate import holdout_report
+
+    days = int(run.options.holdout_days)  # type: ignore[arg-type]
+    cut = run.as_of - pd.Timedelta(days=days)
+    if cut < pd.Timestamp(run.table["first_purchase"].min()).tz_localize(None):
+        run.notes.append(
+            f"holdout check skipped: {days:,} days before as_of is before the first purchase"
+        )
+        return
+    frame = calibration_holdout(
+        run.transactions,
+        **run.tx_columns,
+        calibration_end=cut,
+        observation_end=run.as_of,
+        unit="W",
+    )
+    try:
+        with _noted(run, "holdout BG/NBD: "):
+            model = BetaGeo().fit(frame)
+    except SegkitError as exc:
+        run.notes.append(f"holdout check skipped: {exc}")
+        return
+    checked = holdout_report(model, frame)
+    frame = frame.copy()
+    frame["predicted_holdout"] = checked.predictions["predicted"]
+    run.results["holdout"] = frame
+    run.results["holdout_report"] = checked
+
+
+#: The profile's steps in order, with the condition under which each runs.
+STEPS: tuple[Step, ...] = (
+    Step("features", features),
+    Step("RFM scores", rfm),
+    Step("CLV models", clv, lambda run: run.options.clv),
+    Step("customer profiles", customers, lambda run: run.inputs.get("customers") is not None),
+    Step("behaviour events", events, lambda run: run.inputs.get("events") is not None),
+    Step("tags", tags, lambda run: run.options.rules is not None),
+    Step("lifecycle replay", lifecycle, lambda run: run.models.get("lifecycle") is not None),
+    Step("CLV holdout check", holdout, lambda run: run.options.holdout_days is not None),
+)

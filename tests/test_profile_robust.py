@@ -1,0 +1,174 @@
+"""profile() succeeds on every valid transaction log (issue: the main job).
+
+Each case is a log a real shop can produce; the profile must come back with
+finite numbers where they are documented, and what it could not do in its
+notes — never an exception.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+import segkit
+from segkit.datasets import make_transactions
+from segkit.errors import ParameterError
+from segkit.profiling import ProfileOptions, profile
+
+COLS = {"customer": "customer_id", "timestamp": "timestamp", "amount": "amount"}
+
+
+@pytest.fixture(scope="module")
+def tx():
+    return make_transactions(300, seed=1)
+
+
+def _checked(p: segkit.Profile) -> segkit.Profile:
+    """The documented numbers are finite, and the report renders."""
+    t = p.table
+    for column in ("recency_days", "orders", "revenue", "p_alive", "expected_spend", "clv"):
+        if column in t.columns:
+            assert np.isfinite(t[column].to_numpy(dtype=float)).all(), column
+    if "p_alive" in t.columns:
+        assert t["p_alive"].between(0, 1).all()
+    assert "<html" in p.report()[:200].lower()
+    return p
+
+
+def test_zero_amount_repeat_purchases_get_the_population_mean_spend(tx):
+    free = tx.copy()
+    # Every line of these customers is free: their repeat purchases average 0.
+    odd = free["customer_id"].isin([3, 5, 8])
+    free.loc[odd, "amount"] = 0.0
+    p = _checked(profile(free, **COLS, progress=False, lifecycle=None))
+    spend = p.models["spend"]
+    mean = spend.expected_spend(pd.DataFrame({"x": [0], "repeat_aov": [1.0]})).iloc[0]
+    repeaters = p.table.loc[[3, 5, 8]]
+    repeaters = repeaters[repeaters["x"] > 0]
+    assert len(repeaters) > 0
+    np.testing.assert_allclose(repeaters["expected_spend"], mean, rtol=1e-12)
+    assert any("average zero or less" in n for n in p.notes)
+
+
+def test_customers_with_only_returns_are_noted_not_raised(tx):
+    returns = pd.DataFrame(
+        {
+            "customer_id": [9999, 9999],
+            "timestamp": [tx["timestamp"].min()] * 2,
+            "amount": [-5.0, -3.0],
+        }
+    )
+    p = _checked(profile(pd.concat([tx, returns]), **COLS, progress=False))
+    assert 9999 not in p.table.index
+    assert any("only returns" in n for n in p.notes)
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["one_customer", "one_row", "one_day", "one_order_each", "string_ids", "integer_ids"],
+)
+def test_degenerate_logs_profile(tx, shape):
+    if shape == "one_customer":
+        data = tx[tx["customer_id"] == tx["customer_id"].iloc[0]]
+    elif shape == "one_row":
+        data = tx.head(1)
+    elif shape == "one_day":
+        data = tx.assign(timestamp=tx["timestamp"].min())
+    elif shape == "one_order_each":
+        data = tx.drop_duplicates("customer_id")
+    elif shape == "string_ids":
+        data = tx.assign(customer_id="c" + tx["customer_id"].astype(str))
+    else:
+        data = tx.assign(customer_id=tx["customer_id"].astype("int32"))
+    p = _checked(profile(data, **COLS, progress=False))
+    assert len(p.table) == data["customer_id"].nunique()
+    assert p.table["lifecycle_state"].notna().all()
+
+
+def test_nobody_repeats_skips_clv_with_a_note(tx):
+    p = _checked(profile(tx.drop_duplicates("customer_id"), **COLS, progress=False))
+    assert "clv" not in p.table.columns
+    assert "CLV skipped: fewer than 10 repeat customers" in p.notes
+
+
+def test_a_holdout_longer_than_the_history_is_skipped_with_a_note(tx):
+    p = profile(tx, **COLS, progress=False, lifecycle=None, holdout_days=20_000)
+    assert p.holdout is None
+    assert p.notes[-1] == (
+        "holdout check skipped: 20,000 days before as_of is before the first purchase"
+    )
+
+
+def test_options_are_kept_and_keywords_replace_them(tx):
+    base = ProfileOptions(clv_horizon=6, lifecycle=None)
+    p = profile(tx, **COLS, options=base, rules=None, progress=False)
+    assert p.options == ProfileOptions(clv_horizon=6, lifecycle=None, rules=None, progress=False)
+    assert p.tags == []
+    assert set(p.seconds) == {"features", "RFM scores", "CLV models"}
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        (
+            {"holdout_day": 3},
+            "profile got an unknown option 'holdout_day'; did you mean 'holdout_days'?",
+        ),
+        (
+            {"holdout_days": 10**6},
+            "The 'holdout_days' option of profile must be a whole number from 1 to 36,525; got 1000000",
+        ),
+        (
+            {"clv_horizon": 0},
+            "The 'clv_horizon' option of profile must be a whole number from 1 to 1,200; got 0",
+        ),
+        ({"windows": 90}, "windows must be a sequence of days, e.g. (90,); got 90"),
+        (
+            {"discount_rate": -1},
+            "The 'discount_rate' option of profile must be a number in (-1, 10) per month; got -1",
+        ),
+    ],
+    ids=["unknown", "holdout", "horizon", "scalar-windows", "rate"],
+)
+def test_bad_options_name_the_option(tx, keywords, message):
+    with pytest.raises(ParameterError) as info:
+        profile(tx, **COLS, progress=False, **keywords)
+    assert str(info.value) == message
+
+
+def test_input_is_not_modified(tx):
+    before = tx.copy()
+    profile(tx, **COLS, progress=False, lifecycle=None)
+    pd.testing.assert_frame_equal(tx, before)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # a profile per shrink step is too slow
+)
+@given(
+    n=st.integers(1, 60),
+    seed=st.integers(0, 10_000),
+    lines=st.floats(1.0, 3.0),
+    returns=st.floats(0.0, 0.3),
+    zero_share=st.floats(0.0, 0.5),
+    same_instant=st.booleans(),
+    string_ids=st.booleans(),
+)
+def test_any_generated_log_profiles(n, seed, lines, returns, zero_share, same_instant, string_ids):
+    tx = make_transactions(n, seed=seed, lines_per_order=lines, return_rate=returns)
+    rng = np.random.default_rng(seed)
+    tx.loc[rng.random(len(tx)) < zero_share, "amount"] = 0.0
+    if same_instant:
+        tx["timestamp"] = tx["timestamp"].iloc[0]
+    if string_ids:
+        tx["customer_id"] = tx["customer_id"].map("id-{}".format)
+    if not (tx["amount"] > 0).any():
+        return  # no purchase at all: nothing to profile (documented error)
+    _checked(profile(tx, **COLS, order="order_id", progress=False))
