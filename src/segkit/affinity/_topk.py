@@ -1,0 +1,100 @@
+"""Deterministic top-k per row of a sparse matrix, and small shared readers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from segkit._validation import show_values
+from segkit.errors import SchemaError
+
+_IntArray = np.ndarray[Any, np.dtype[np.int64]]
+_FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+
+def codes(series: pd.Series, column: str, what: str) -> tuple[_IntArray, pd.Index]:
+    """Codes of a label column into its sorted distinct values; nulls are an error.
+
+    Sorting the labels makes every code, and so every result built on the
+    codes, independent of the order of the rows.
+    """
+    try:
+        values, labels = pd.factorize(series, sort=True, use_na_sentinel=True)
+    except TypeError as exc:
+        raise SchemaError(
+            f"column {column!r} of the {what} mixes types that cannot be sorted "
+            f"({exc}); convert it to one type first, e.g. df[{column!r}].astype(str)"
+        ) from exc
+    missing = values < 0
+    if missing.any():
+        raise SchemaError(
+            f"column {column!r} of the {what} has {int(missing.sum())} missing value(s) at "
+            f"index {show_values(series.index[missing])}; drop those rows or fill them, "
+            f"e.g. df.dropna(subset=[{column!r}])"
+        )
+    return values.astype(np.int64, copy=False), pd.Index(labels)
+
+
+def top_k(
+    indptr: np.ndarray[Any, Any],
+    indices: np.ndarray[Any, Any],
+    data: np.ndarray[Any, Any],
+    k: int,
+) -> tuple[_IntArray, _IntArray, _FloatArray]:
+    """The ``k`` largest entries of every row of a CSR matrix, in rank order.
+
+    Ties are broken by the smaller column index, so the result depends only on
+    the matrix, not on how its entries are stored. Rows are returned in
+    order, each row's entries from rank 1 down.
+
+    Rows are grouped by their number of entries, so that each group is a
+    plain 2-D block for :func:`numpy.argpartition` (no padding).
+
+    Returns
+    -------
+    rows, columns, values : ndarray
+    """
+    indptr = np.asarray(indptr, dtype=np.int64)
+    lengths = np.diff(indptr)
+    perm = np.argsort(lengths, kind="stable")
+    n_rows = lengths.size
+    starts = indptr[perm]
+    sorted_lengths = lengths[perm]
+    bounds = np.flatnonzero(np.diff(sorted_lengths)) + 1
+    group_starts = np.r_[0, bounds]
+    group_stops = np.r_[bounds, n_rows]
+    rows_out, cols_out, vals_out = [], [], []
+    data = np.asarray(data, dtype=np.float64)
+    indices = np.asarray(indices, dtype=np.int64)
+    for lo, hi in zip(group_starts.tolist(), group_stops.tolist(), strict=True):
+        width = int(sorted_lengths[lo])
+        if width == 0:
+            continue
+        rows = perm[lo:hi]
+        where = (starts[lo:hi, None] + np.arange(width)).ravel()
+        block = data[where].reshape(-1, width)
+        cols = indices[where].reshape(-1, width)
+        if width > k:
+            part = np.argpartition(-block, k - 1, axis=1)[:, :k]
+            kth = np.take_along_axis(block, part, axis=1).min(axis=1)
+            keep = block >= kth[:, None]
+            rows_out.append(rows[np.nonzero(keep)[0]])
+            cols_out.append(cols[keep])
+            vals_out.append(block[keep])
+        else:
+            rows_out.append(np.repeat(rows, width))
+            cols_out.append(cols.ravel())
+            vals_out.append(block.ravel())
+    if not rows_out:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), np.zeros(0)
+    r = np.concatenate(rows_out)
+    c = np.concatenate(cols_out)
+    v = np.concatenate(vals_out)
+    order = np.lexsort((c, -v, r))
+    r, c, v = r[order], c[order], v[order]
+    rank = np.arange(r.size) - np.searchsorted(r, r, side="left")
+    cut = rank < k
+    return r[cut], c[cut], v[cut]

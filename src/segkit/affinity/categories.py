@@ -1,0 +1,342 @@
+"""What each customer buys: category shares per customer and per segment."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from segkit._validation import numeric_column, require_columns, require_frame
+from segkit.affinity._topk import codes
+from segkit.errors import ParameterError, SchemaError
+from segkit.features import TransactionColumns
+
+__all__ = ["category_affinity", "segment_affinity"]
+
+_DAY_NS = 86_400 * 10**9
+
+
+def _slug(label: Any) -> str:
+    """A label as the lower-case identifier part of a column name."""
+    return re.sub(r"[^0-9a-z]+", "_", str(label).lower()).strip("_") or "_"
+
+
+def _slugs(labels: pd.Index, item: str) -> list[str]:
+    slugs = [_slug(v) for v in labels]
+    seen: dict[str, Any] = {}
+    for label, slug in zip(labels, slugs, strict=True):
+        if slug in seen:
+            raise SchemaError(
+                f"the {item} values {seen[slug]!r} and {label!r} give the same column name "
+                f"'share_{slug}'; rename one of them first"
+            )
+        seen[slug] = label
+    return slugs
+
+
+def _windows(windows: Iterable[Any] | None) -> list[int]:
+    out = []
+    for w in windows or ():
+        if isinstance(w, bool) or not isinstance(w, int | np.integer) or w < 1:
+            raise ParameterError(f"windows must be positive whole numbers of days; got {w!r}")
+        out.append(int(w))
+    return sorted(set(out))
+
+
+def category_affinity(
+    lines: Any,
+    *,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    as_of: Any,
+    item: str = "category",
+    order: str | None = None,
+    windows: Iterable[int] | None = None,
+) -> pd.DataFrame:
+    """Per customer: spend and order share per category, favourite and count.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Order lines: one row per product line, with a customer, a timestamp,
+        an amount (negative for returns) and the item column.
+    customer, timestamp, amount : str
+        Column names.
+    as_of : date-like
+        Only lines on or before ``as_of`` count (the same time rule as
+        :func:`segkit.summarize`).
+    item : str
+        The column to measure affinity to (a category, a brand, a product).
+    order : str, optional
+        Order id column. An order is a distinct order id; without it, a
+        distinct purchase day.
+    windows : iterable of int, optional
+        Also compute every column over the last N days
+        (``as_of - N days < timestamp <= as_of``), suffixed ``_{N}d``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer (every customer with a line on or before
+        ``as_of``), with, for every value ``v`` of the item column (as a
+        lower-case identifier):
+
+        ``share_v``
+            Net spend on ``v`` (clipped at zero) over the customer's net
+            spend on all values (clipped the same way); missing without
+            spend.
+        ``order_share_v``
+            Share of the customer's orders with at least one line of ``v``
+            (returns are not orders); missing without orders.
+        ``favourite_{item}``
+            The value with the largest share (ties: more orders, then the
+            first value in sorted order); missing without spend.
+        ``{item}_count``
+            The number of distinct values bought.
+
+    Raises
+    ------
+    SchemaError
+        A missing item value, or two values that make the same column name.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from segkit.affinity import category_affinity
+    >>> lines = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 2],
+    ...     "order_id": [10, 10, 11, 12],
+    ...     "timestamp": pd.to_datetime(["2024-01-05", "2024-01-05", "2024-03-01",
+    ...                                  "2024-02-01"]),
+    ...     "amount": [30.0, 10.0, 60.0, 20.0],
+    ...     "category": ["shoes", "bags", "shoes", "bags"],
+    ... })
+    >>> aff = category_affinity(lines, customer="customer_id", timestamp="timestamp",
+    ...                         amount="amount", order="order_id", as_of="2024-03-31")
+    >>> aff[["share_shoes", "order_share_bags", "favourite_category", "category_count"]]
+                 share_shoes  order_share_bags favourite_category  category_count
+    customer_id
+    1                    0.9               0.5              shoes               2
+    2                    0.0               1.0               bags               1
+    """
+    df = require_frame(lines, "lines")
+    require_columns(df, [customer, timestamp, amount, item], "lines")
+    if item in {customer, timestamp, amount, order}:
+        raise ParameterError(f"item must be its own column; got {item!r}")
+    cols = TransactionColumns.read(
+        df, customer=customer, timestamp=timestamp, amount=amount, order=order
+    )
+    items, labels = codes(df[item], item, "lines")
+    slugs = _slugs(labels, item)
+    as_of_wall, _ = cols.as_of(as_of)
+    spans = _windows(windows)
+    upto = cols.wall <= as_of_wall
+    present = np.bincount(cols.codes[upto], minlength=cols.customers.size) > 0
+    who = np.flatnonzero(present)
+    if who.size == 0:
+        raise SchemaError(f"no line of the lines is on or before as_of ({as_of!r})")
+    index = cols.customers[who]
+    index.name = customer
+    basket = cols.order if cols.order is not None else cols.wall // _DAY_NS
+    parts = [
+        _affinity(cols.codes, items, basket, cols.amount, upto, cols.customers.size, who, labels)
+    ]
+    for span in spans:
+        inside = upto & (cols.wall > as_of_wall - span * _DAY_NS)
+        sub = _affinity(
+            cols.codes, items, basket, cols.amount, inside, cols.customers.size, who, labels
+        )
+        parts.append(sub)
+    out = {}
+    suffixes = ["", *(f"_{span}d" for span in spans)]
+    for suffix, (share, order_share, favourite, count) in zip(suffixes, parts, strict=True):
+        for j, slug in enumerate(slugs):
+            out[f"share_{slug}{suffix}"] = share[:, j]
+        for j, slug in enumerate(slugs):
+            out[f"order_share_{slug}{suffix}"] = order_share[:, j]
+        out[f"favourite_{item}{suffix}"] = favourite
+        out[f"{item}_count{suffix}"] = count
+    return pd.DataFrame(out, index=index)
+
+
+def _affinity(
+    customers: np.ndarray[Any, Any],
+    items: np.ndarray[Any, Any],
+    basket: np.ndarray[Any, Any],
+    amount: np.ndarray[Any, Any],
+    keep: np.ndarray[Any, Any],
+    n_customers: int,
+    who: np.ndarray[Any, Any],
+    labels: pd.Index,
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], Any, np.ndarray[Any, Any]]:
+    n_items = labels.size
+    c, i, b, a = customers[keep], items[keep], basket[keep], amount[keep]
+    cell = c * n_items + i
+    spend = np.bincount(cell, weights=a, minlength=n_customers * n_items)
+    spend = np.clip(spend.reshape(n_customers, n_items)[who], 0.0, None)
+    buy = a >= 0
+    # Distinct (customer, basket) and (customer, basket, item) among purchase lines.
+    b_codes, b_labels = pd.factorize(b[buy])
+    pair = c[buy] * max(b_labels.size, 1) + b_codes
+    orders = np.bincount(np.unique(pair) // max(b_labels.size, 1), minlength=n_customers)
+    orders = orders[who].astype(np.float64)
+    triple = np.unique(pair * n_items + i[buy])
+    owner = triple // n_items // max(b_labels.size, 1)
+    with_item = np.bincount(owner * n_items + triple % n_items, minlength=n_customers * n_items)
+    with_item = with_item.reshape(n_customers, n_items)[who]
+    total = spend.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total[:, None] > 0, spend / total[:, None], np.nan)
+        order_share = np.where(orders[:, None] > 0, with_item / orders[:, None], np.nan)
+    # Favourite: largest spend, then most orders, then the first label.
+    top = spend.max(axis=1, keepdims=True)
+    best = np.argmax(np.where(spend == top, with_item, -1), axis=1)
+    favourite = pd.Series(labels.take(best), dtype=object).where(total > 0).to_numpy()
+    count = (with_item > 0).sum(axis=1)
+    return share, order_share, favourite, count
+
+
+def segment_affinity(
+    table: Any,
+    lines: Any,
+    by: str = "segment",
+    *,
+    customer: str,
+    item: str = "category",
+    amount: str | None = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Segment x category: who buys what, and where a segment stands out.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Customer table indexed by customer id with the segment column ``by``.
+        Customers without a segment are left out.
+    lines : pandas.DataFrame
+        Order lines (cut them at your ``as_of`` first). Lines of customers
+        not in ``table`` are ignored.
+    by : str
+        The segment column of ``table``.
+    customer, item : str
+        Columns of ``lines``.
+    amount : str, optional
+        Amount column of ``lines``; adds ``spend`` and ``spend_share``.
+    alpha : float
+        False discovery rate for the ``significant`` flag.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment and item value, sorted by segment and then by
+        descending ``share``: ``customers`` (segment size), ``buyers``
+        (customers of the segment with a purchase line of the value),
+        ``share`` (``buyers / customers``), ``overall_share`` (the same over
+        every segmented customer), ``lift`` (``share / overall_share``),
+        ``p_value`` (two-sided hypergeometric test of the segment's buyers
+        against a random draw of the same size), ``significant``
+        (Benjamini-Hochberg at level ``alpha`` over the whole table) and,
+        with ``amount``, ``spend`` and ``spend_share`` (of the segment's net
+        spend, clipped at zero per value).
+
+    Notes
+    -----
+    The number of buyers of a value among ``N`` customers drawn without
+    replacement from ``M`` of whom ``n`` bought it is hypergeometric; the
+    two-sided p-value is twice the smaller tail, capped at one (the
+    enrichment test of Rivals et al., 2007, *Bioinformatics* 23(4), 401-407).
+    Many cells are tested at once, so the flag controls the false discovery
+    rate (Benjamini & Hochberg, 1995, *JRSS B* 57(1), 289-300).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from segkit.affinity import segment_affinity
+    >>> table = pd.DataFrame({"segment": ["a", "a", "b", "b"]}, index=[1, 2, 3, 4])
+    >>> lines = pd.DataFrame({"customer_id": [1, 2, 3, 4, 4],
+    ...                       "category": ["toys", "toys", "toys", "wine", "wine"]})
+    >>> seg = segment_affinity(table, lines, customer="customer_id")
+    >>> seg[["segment", "category", "buyers", "share", "lift"]]
+      segment category  buyers  share      lift
+    0       a     toys       2    1.0  1.333333
+    1       a     wine       0    0.0  0.000000
+    2       b     toys       1    0.5  0.666667
+    3       b     wine       1    0.5  2.000000
+    """
+    from scipy import stats
+
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha must be in (0, 1); got {alpha!r}")
+    frame = require_frame(table, "customer table")
+    require_columns(frame, [by], "customer table")
+    df = require_frame(lines, "lines")
+    require_columns(df, [customer, item] + ([amount] if amount else []), "lines")
+    labels_of = frame[by]
+    labels_of = labels_of[labels_of.notna()]
+    if labels_of.empty:
+        raise SchemaError(f"column {by!r} of the customer table has no segment")
+    seg_codes, segments = codes(labels_of, by, "customer table")
+    items, values = codes(df[item], item, "lines")
+    row_seg = pd.Index(labels_of.index).get_indexer(df[customer])
+    if not labels_of.index.is_unique:
+        raise SchemaError("the customer table's index has duplicated customer ids")
+    known = row_seg >= 0
+    line_seg = np.full(row_seg.size, -1, dtype=np.int64)
+    line_seg[known] = seg_codes[row_seg[known]]
+    n_seg, n_items = segments.size, values.size
+    sizes = np.bincount(seg_codes, minlength=n_seg)
+    buy = known.copy()
+    amounts = None
+    if amount is not None:
+        amounts = numeric_column(df, amount, "lines")
+        buy &= amounts >= 0
+    pairs = np.unique(np.stack([row_seg[buy], items[buy]]), axis=1)
+    buyers = np.bincount(
+        seg_codes[pairs[0]] * n_items + pairs[1], minlength=n_seg * n_items
+    ).reshape(n_seg, n_items)
+    total_buyers = buyers.sum(axis=0)
+    population = int(sizes.sum())
+    size = np.repeat(sizes, n_items)
+    hits = buyers.ravel()
+    drawn = np.tile(total_buyers, n_seg)
+    upper = stats.hypergeom.sf(hits - 1, population, drawn, size)
+    lower = stats.hypergeom.cdf(hits, population, drawn, size)
+    p_value = np.minimum(1.0, 2.0 * np.minimum(upper, lower))
+    adjusted = stats.false_discovery_control(p_value, method="bh")
+    share = hits / size
+    overall = drawn / population
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lift = np.where(overall > 0, share / overall, np.nan)
+    out = pd.DataFrame(
+        {
+            by: np.repeat(segments.to_numpy(dtype=object), n_items),
+            item: np.tile(values.to_numpy(dtype=object), n_seg),
+            "customers": size,
+            "buyers": hits,
+            "share": share,
+            "overall_share": overall,
+            "lift": lift,
+            "p_value": p_value,
+            "significant": adjusted < alpha,
+        }
+    )
+    if amounts is not None:
+        spend = np.bincount(
+            line_seg[known] * n_items + items[known],
+            weights=amounts[known],
+            minlength=n_seg * n_items,
+        ).reshape(n_seg, n_items)
+        spend = np.clip(spend, 0.0, None)
+        seg_total = spend.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            spend_share = np.where(seg_total > 0, spend / seg_total, np.nan)
+        out["spend"] = spend.ravel()
+        out["spend_share"] = spend_share.ravel()
+    order = np.lexsort(
+        (np.tile(np.arange(n_items), n_seg), -share, np.repeat(np.arange(n_seg), n_items))
+    )
+    return out.iloc[order].reset_index(drop=True)

@@ -1,0 +1,255 @@
+"""category_affinity and segment_affinity: hand-worked shares, windows, lift, significance."""
+
+from __future__ import annotations
+
+from math import comb
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from segkit.affinity import category_affinity, segment_affinity
+from segkit.errors import ParameterError, SchemaError
+from segkit.tagging import Rule, TagEngine
+
+
+@pytest.fixture
+def lines() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 1, 1, 2],
+            "order_id": [10, 10, 11, 12, 13, 20],
+            "timestamp": pd.to_datetime(
+                [
+                    "2024-01-05",
+                    "2024-01-05",
+                    "2024-02-20",
+                    "2024-03-20",
+                    "2024-03-25",
+                    "2024-02-01",
+                ]
+            ),
+            "amount": [30.0, 10.0, 60.0, 20.0, -60.0, 20.0],
+            "category": ["shoes", "bags", "shoes", "bags", "shoes", "bags"],
+        }
+    )
+
+
+def affinity(lines, **kwargs):
+    kwargs.setdefault("as_of", "2024-03-31")
+    return category_affinity(
+        lines, customer="customer_id", timestamp="timestamp", amount="amount", **kwargs
+    )
+
+
+def test_hand_worked_shares_windows_and_ties(lines):
+    out = affinity(lines, order="order_id", windows=[30])
+    one, two = out.loc[1], out.loc[2]
+    # Customer 1: shoes 30 + 60 - 60 = 30, bags 10 + 20 = 30; orders 10, 11, 12
+    # (13 is a return). Spend ties, orders tie (2 each): the first name, bags.
+    assert one["share_shoes"] == 0.5
+    assert one["share_bags"] == 0.5
+    assert one["order_share_shoes"] == pytest.approx(2 / 3)
+    assert one["order_share_bags"] == pytest.approx(2 / 3)
+    assert one["favourite_category"] == "bags"
+    assert one["category_count"] == 2
+    # Last 30 days: bags 20 on 20 March, the shoes return sinks shoes to 0.
+    assert one["share_bags_30d"] == 1.0
+    assert one["share_shoes_30d"] == 0.0
+    assert one["order_share_bags_30d"] == 1.0
+    assert one["favourite_category_30d"] == "bags"
+    assert one["category_count_30d"] == 1
+    # Customer 2 bought nothing in the window: shares are missing, the count is 0.
+    assert two["share_bags"] == 1.0
+    assert np.isnan(two["share_bags_30d"])
+    assert np.isnan(two["order_share_bags_30d"])
+    assert pd.isna(two["favourite_category_30d"])
+    assert two["category_count_30d"] == 0
+    assert list(out.columns) == [
+        "share_bags",
+        "share_shoes",
+        "order_share_bags",
+        "order_share_shoes",
+        "favourite_category",
+        "category_count",
+        "share_bags_30d",
+        "share_shoes_30d",
+        "order_share_bags_30d",
+        "order_share_shoes_30d",
+        "favourite_category_30d",
+        "category_count_30d",
+    ]
+    assert out.index.name == "customer_id"
+
+
+def test_orders_are_days_without_an_order_column(lines):
+    out = affinity(lines)
+    # Three purchase days for customer 1 (the return on 25 March is not a
+    # purchase); shoes on two of them.
+    assert out.loc[1, "order_share_shoes"] == pytest.approx(2 / 3)
+
+
+def test_as_of_cuts_later_lines(lines):
+    out = affinity(lines, as_of="2024-02-25", order="order_id")
+    assert out.loc[1, "share_shoes"] == pytest.approx(90 / 100)
+    assert out.loc[1, "favourite_category"] == "shoes"
+
+
+def test_favourite_by_orders_when_spend_ties():
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1],
+            "order_id": [1, 2, 3],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"]),
+            "amount": [10.0, 5.0, 5.0],
+            "category": ["a", "b", "b"],
+        }
+    )
+    assert affinity(tx, order="order_id").loc[1, "favourite_category"] == "b"
+
+
+def test_columns_serve_the_rule_language(lines):
+    table = affinity(lines, order="order_id", windows=[30])
+    tags = TagEngine(
+        [
+            Rule("bag_lover", "favourite_category == 'bags' and share_bags_30d > 0.5"),
+            Rule("explorer", "category_count >= 2"),
+        ]
+    ).apply(table)
+    assert tags["bag_lover"].tolist() == [True, False]
+    assert tags["explorer"].tolist() == [True, False]
+
+
+def test_labels_become_identifiers():
+    tx = pd.DataFrame(
+        {
+            "c": [1, 1],
+            "t": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+            "a": [1.0, 3.0],
+            "dept": ["Home & Garden", "Kids' toys"],
+        }
+    )
+    out = category_affinity(
+        tx, customer="c", timestamp="t", amount="a", item="dept", as_of="2024-02-01"
+    )
+    assert out.loc[1, "share_kids_toys"] == 0.75
+    assert out.loc[1, "favourite_dept"] == "Kids' toys"
+    assert "dept_count" in out
+
+
+def test_input_is_not_mutated(lines):
+    before = lines.copy()
+    affinity(lines, order="order_id", windows=[7, 30])
+    pd.testing.assert_frame_equal(lines, before)
+
+
+def test_row_order_does_not_matter(lines):
+    shuffled = lines.sample(frac=1.0, random_state=3)
+    pd.testing.assert_frame_equal(
+        affinity(lines, order="order_id", windows=[30]),
+        affinity(shuffled, order="order_id", windows=[30]),
+    )
+
+
+def test_null_item_names_the_rows(lines):
+    lines.loc[3, "category"] = None
+    with pytest.raises(
+        SchemaError,
+        match=r"column 'category' of the lines has 1 missing value\(s\) at index \[3\]",
+    ):
+        affinity(lines)
+
+
+def test_colliding_labels(lines):
+    lines.loc[0, "category"] = "Shoes"
+    with pytest.raises(
+        SchemaError,
+        match=r"the category values 'Shoes' and 'shoes' give the same column name 'share_shoes'",
+    ):
+        affinity(lines)
+
+
+@pytest.mark.parametrize("windows", [[0], [30.5], [True]], ids=["zero", "float", "bool"])
+def test_bad_windows(lines, windows):
+    with pytest.raises(ParameterError, match="windows must be positive whole numbers of days"):
+        affinity(lines, windows=windows)
+
+
+def test_nothing_before_as_of(lines):
+    with pytest.raises(SchemaError, match="no line of the lines is on or before as_of"):
+        affinity(lines, as_of="2023-01-01")
+
+
+# -- segment_affinity --------------------------------------------------------- #
+@pytest.fixture
+def segmented():
+    table = pd.DataFrame(
+        {"segment": ["a"] * 4 + ["b"] * 4 + [None]},
+        index=pd.Index(range(1, 10), name="customer_id"),
+    )
+    lines = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3, 4, 5, 5, 6, 9, 42],
+            "category": ["toys", "toys", "toys", "toys", "wine", "toys", "wine", "wine", "toys"],
+            "amount": [10.0, 10.0, 10.0, 10.0, 30.0, 10.0, 30.0, 5.0, 99.0],
+        }
+    )
+    return table, lines
+
+
+def hypergeom_two_sided(k: int, m: int, n: int, draws: int) -> float:
+    def pmf(i: int) -> float:
+        return comb(n, i) * comb(m - n, draws - i) / comb(m, draws)
+
+    upper = sum(pmf(i) for i in range(k, min(n, draws) + 1))
+    lower = sum(pmf(i) for i in range(k + 1))
+    return min(1.0, 2 * min(upper, lower))
+
+
+def test_segment_shares_lift_and_p_values(segmented):
+    table, lines = segmented
+    out = segment_affinity(table, lines, customer="customer_id", amount="amount")
+    cells = out.set_index(["segment", "category"])
+    # 8 segmented customers; toys bought by 1-5 (5), wine by 5 and 6 (2).
+    # Customer 9 has no segment and 42 is not in the table.
+    assert cells.loc[("a", "toys"), "buyers"] == 4
+    assert cells.loc[("a", "toys"), "share"] == 1.0
+    assert cells.loc[("a", "toys"), "overall_share"] == 5 / 8
+    assert cells.loc[("a", "toys"), "lift"] == 1.6
+    assert cells.loc[("b", "wine"), "lift"] == pytest.approx(0.5 / 0.25)
+    assert cells.loc[("a", "wine"), "lift"] == 0.0
+    for (segment, category), row in cells.iterrows():
+        expected = hypergeom_two_sided(int(row["buyers"]), 8, int(row["overall_share"] * 8), 4)
+        assert row["p_value"] == pytest.approx(expected), (segment, category)
+    # Spend: segment b spent 30 + 30 on wine and 10 on toys.
+    assert cells.loc[("b", "wine"), "spend"] == 60.0
+    assert cells.loc[("b", "wine"), "spend_share"] == pytest.approx(60 / 70)
+    assert out["segment"].tolist() == ["a", "a", "b", "b"]
+    assert out["category"].tolist() == ["toys", "wine", "wine", "toys"]
+
+
+def test_significance_flag_on_a_clear_difference():
+    n = 200
+    table = pd.DataFrame({"segment": ["a"] * n + ["b"] * n}, index=range(2 * n))
+    # Segment a: 90% buy toys; b: 10%.
+    buyers = [i for i in range(n) if i % 10] + [n + i for i in range(n) if i % 10 == 0]
+    lines = pd.DataFrame({"customer_id": buyers, "category": "toys"})
+    out = segment_affinity(table, lines, customer="customer_id").set_index("segment")
+    assert out["significant"].tolist() == [True, True]
+    same = pd.DataFrame({"customer_id": [0, n], "category": "toys"})
+    again = segment_affinity(table, same, customer="customer_id")
+    assert not again["significant"].any()
+    assert again["p_value"].tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("alpha", [0, 1, 1.5], ids=["zero", "one", "above"])
+def test_bad_alpha(segmented, alpha):
+    table, lines = segmented
+    with pytest.raises(ParameterError, match=r"alpha must be in \(0, 1\)"):
+        segment_affinity(table, lines, customer="customer_id", alpha=alpha)
+
+
+def test_segment_column_missing(segmented):
+    table, lines = segmented
+    with pytest.raises(SchemaError, match=r"'segmnt' \(did you mean 'segment'\?\)"):
+        segment_affinity(table, lines, by="segmnt", customer="customer_id")
