@@ -5,6 +5,9 @@
   another, and the stability rate; for RFM segments, tags and lifecycle states.
 * :func:`concentration` — the Lorenz curve, Gini coefficient and top shares.
 * :func:`holdout_report` — predicted vs actual holdout purchases of a CLV model.
+* :func:`recommendation_report` — precision@k, recall@k, hit rate and catalogue
+  coverage of recommendations on a holdout, beside the popularity baseline
+  (implemented in :mod:`segkit.affinity`).
 
 Each result with a picture has a ``plot`` method (needs the ``plot`` extra,
 matplotlib). See ``docs/evaluation.md``.
@@ -20,15 +23,18 @@ import numpy as np
 import pandas as pd
 
 from segkit._validation import numeric_column, require_columns, require_frame, show_values
+from segkit.affinity.evaluation import RecommendationReport, recommendation_report
 from segkit.errors import ParameterError, SchemaError, SegkitError
 
 __all__ = [
     "Concentration",
     "HoldoutReport",
     "Migration",
+    "RecommendationReport",
     "concentration",
     "holdout_report",
     "migration",
+    "recommendation_report",
     "segment_summary",
 ]
 

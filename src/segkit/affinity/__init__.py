@@ -12,6 +12,13 @@ See ``docs/personalisation.md``.
 from __future__ import annotations
 
 from segkit.affinity.categories import category_affinity, segment_affinity
+from segkit.affinity.evaluation import RecommendationReport, recommendation_report
 from segkit.affinity.recommender import CoPurchaseRecommender
 
-__all__ = ["CoPurchaseRecommender", "category_affinity", "segment_affinity"]
+__all__ = [
+    "CoPurchaseRecommender",
+    "RecommendationReport",
+    "category_affinity",
+    "recommendation_report",
+    "segment_affinity",
+]

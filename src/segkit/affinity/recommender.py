@@ -254,6 +254,8 @@ class CoPurchaseRecommender:
         self.similarity_.sort_indices()
         self.history_ = history
         self.columns_ = {"customer": customer, "item": item}
+        if amount is not None:
+            self.columns_["amount"] = amount
         self._fit_popularity(history, segments)
         return self
 
@@ -288,10 +290,14 @@ class CoPurchaseRecommender:
             in_seg = seg[bought.row] == s
             frames.append(_ranking(label, bought.col[in_seg], self.items_, int((seg == s).sum())))
         popularity = pd.concat(frames, ignore_index=True)
-        self.ranking_codes_ = {
-            label: frame["code"].to_numpy()
-            for label, frame in zip([None, *seg_labels], frames, strict=True)
-        }
+        # A segment's ranking continues with the population's for the items
+        # nobody in the segment bought, so a fallback list never runs short
+        # while the catalogue has items left.
+        overall = frames[0]["code"].to_numpy()
+        self.ranking_codes_ = {None: overall}
+        for label, frame in zip(seg_labels, frames[1:], strict=True):
+            own = frame["code"].to_numpy()
+            self.ranking_codes_[label] = np.concatenate([own, overall[~np.isin(overall, own)]])
         self.popularity_ = popularity.drop(columns="code")
 
     # ------------------------------------------------------------ recommend
@@ -325,7 +331,9 @@ class CoPurchaseRecommender:
             Tidy, customers in the order asked, ``rank`` 1 to ``k``:
             the customer column, ``rank``, the item column, ``score`` (summed
             similarity; for fallback rows, the share of the segment's
-            customers who bought the item), ``because`` (the purchased item
+            customers who bought the item; a segment's ranking continues
+            with the population's, at score 0, for items nobody in the
+            segment bought), ``because`` (the purchased item
             with the largest similarity to the recommendation; ties: the
             first in sorted order; missing for fallback rows) and ``source``
             (``"co-purchase"`` or ``"popular"``). When a customer has fewer
