@@ -47,7 +47,7 @@ _EXPORTS: dict[str, str] = {
     "summarize": "segkit.features",
 }
 # subpackages exported by name (``segkit.clv``)
-_SUBMODULES = ("clv",)
+_SUBMODULES = ("affinity", "clv")
 
 __all__ = [
     "BandScorer",
@@ -66,6 +66,7 @@ __all__ = [
     "TagEngine",
     "Transition",
     "__version__",
+    "affinity",
     "calibration_holdout",
     "clean_transactions",
     "clv",
@@ -81,7 +82,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from segkit import clv
+    from segkit import affinity, clv
     from segkit.cluster import KMeansSegmenter
     from segkit.errors import SegkitError
     from segkit.evaluate import concentration, holdout_report, migration, segment_summary
