@@ -253,3 +253,23 @@ def test_segment_column_missing(segmented):
     table, lines = segmented
     with pytest.raises(SchemaError, match=r"'segmnt' \(did you mean 'segment'\?\)"):
         segment_affinity(table, lines, by="segmnt", customer="customer_id")
+
+
+def test_time_policy_whole_day_and_calendar_windows():
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1],
+            "timestamp": pd.to_datetime(
+                ["2024-03-01 23:00", "2024-03-02 10:00", "2024-03-31 15:00"]
+            ),
+            "amount": [1.0, 2.0, 4.0],
+            "category": ["a", "b", "c"],
+        }
+    )
+    # A date-only as_of is its whole day; a 30-day window is 2 to 31 March.
+    out = affinity(tx, as_of="2024-03-31", windows=[30])
+    assert out.loc[1, "share_c"] == 4 / 7
+    assert out.loc[1, "share_b_30d"] == 2 / 6
+    assert out.loc[1, "share_a_30d"] == 0.0
+    # An instant cuts at that instant.
+    assert affinity(tx, as_of="2024-03-31 12:00").loc[1, "share_c"] == 0.0

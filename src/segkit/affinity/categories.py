@@ -9,14 +9,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segkit._time import DAY_NS, window_days
 from segkit._validation import numeric_column, require_columns, require_frame
 from segkit.affinity._topk import codes
 from segkit.errors import ParameterError, SchemaError
 from segkit.features import TransactionColumns
 
 __all__ = ["category_affinity", "segment_affinity"]
-
-_DAY_NS = 86_400 * 10**9
 
 
 def _slug(label: Any) -> str:
@@ -38,12 +37,7 @@ def _slugs(labels: pd.Index, item: str) -> list[str]:
 
 
 def _windows(windows: Iterable[Any] | None) -> list[int]:
-    out = []
-    for w in windows or ():
-        if isinstance(w, bool) or not isinstance(w, int | np.integer) or w < 1:
-            raise ParameterError(f"windows must be positive whole numbers of days; got {w!r}")
-        out.append(int(w))
-    return sorted(set(out))
+    return sorted({window_days(w) for w in windows or ()})
 
 
 def category_affinity(
@@ -67,16 +61,17 @@ def category_affinity(
     customer, timestamp, amount : str
         Column names.
     as_of : date-like
-        Only lines on or before ``as_of`` count (the same time rule as
-        :func:`segkit.summarize`).
+        Only lines on or before ``as_of`` count, by the time policy of
+        :func:`segkit.summarize`: a date-only ``as_of`` is that whole day.
     item : str
         The column to measure affinity to (a category, a brand, a product).
     order : str, optional
         Order id column. An order is a distinct order id; without it, a
         distinct purchase day.
     windows : iterable of int, optional
-        Also compute every column over the last N days
-        (``as_of - N days < timestamp <= as_of``), suffixed ``_{N}d``.
+        Also compute every column over the last N days, suffixed ``_{N}d``
+        (for a date-only ``as_of``, the N calendar days ending with it; the
+        same windows as :func:`segkit.summarize`).
 
     Returns
     -------
@@ -132,21 +127,21 @@ def category_affinity(
     )
     items, labels = codes(df[item], item, "lines")
     slugs = _slugs(labels, item)
-    as_of_wall, _ = cols.as_of(as_of)
+    cut = cols.as_of(as_of)
     spans = _windows(windows)
-    upto = cols.wall <= as_of_wall
+    upto = cols.wall <= cut.cut
     present = np.bincount(cols.codes[upto], minlength=cols.customers.size) > 0
     who = np.flatnonzero(present)
     if who.size == 0:
-        raise SchemaError(f"no line of the lines is on or before as_of ({as_of!r})")
+        raise SchemaError(f"no line of the lines is on or before as_of ({cut.label})")
     index = cols.customers[who]
     index.name = customer
-    basket = cols.order if cols.order is not None else cols.wall // _DAY_NS
+    basket = cols.order if cols.order is not None else cols.wall // DAY_NS
     parts = [
         _affinity(cols.codes, items, basket, cols.amount, upto, cols.customers.size, who, labels)
     ]
     for span in spans:
-        inside = upto & (cols.wall > as_of_wall - span * _DAY_NS)
+        inside = upto & (cols.wall > cut.window_start(span))
         sub = _affinity(
             cols.codes, items, basket, cols.amount, inside, cols.customers.size, who, labels
         )
