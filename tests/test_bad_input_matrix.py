@@ -680,7 +680,7 @@ def _clv_cases() -> list[tuple[str, Callable[[], Any], str]]:
 
 
 def _rule_cases() -> list[tuple[str, Callable[[], Any], str]]:
-    from segkit.tagging import evaluate
+    from segkit.tagging import evaluate_rule as evaluate
 
     frame = pd.DataFrame({"orders": [1, 2], "city": ["Oslo", "Rome"], "revenue": [1.0, np.nan]})
     return [

@@ -94,7 +94,7 @@ def test_rule_table_counts_match_the_engine(planted_fit):
     assert list(rt.columns) == ["cluster", "name", "when", "customers", "purity"]
     assert rt["customers"].sum() == len(table)  # leaves partition the customers
     assert rt["cluster"].is_monotonic_increasing
-    from segkit.tagging import evaluate
+    from segkit.tagging import evaluate_rule as evaluate
 
     for row in rt.itertuples():
         mask = evaluate(row.when, table).to_numpy(dtype=bool, na_value=False)

@@ -152,7 +152,7 @@ class SegmentMap:
         object.__setattr__(self, "_table", self._build_table())
 
     def _build_table(self) -> np.ndarray[Any, np.dtype[np.int64]]:
-        from segkit.tagging import evaluate
+        from segkit.tagging import evaluate_rule as evaluate
 
         grid = _grid(self.bins)
         hits = np.zeros((len(grid), len(self.segments)), dtype=bool)

@@ -13,7 +13,7 @@ from segkit.datasets import make_transactions
 from segkit.features import TransactionColumns
 from segkit.lifecycle import default_lifecycle
 from segkit.lifecycle._replay import feature_steps, periods
-from segkit.tagging import evaluate
+from segkit.tagging import evaluate_rule as evaluate
 
 EXACT = ["orders", "recency_days", "tenure_days", "orders_30d", "orders_90d"]
 CLOSE = ["revenue", "avg_order_value", "revenue_30d", "revenue_90d"]

@@ -15,7 +15,7 @@ from segkit.tagging import (
     UnknownColumnError,
     UnknownTagError,
     compile_rule,
-    evaluate,
+    evaluate_rule,
     infer_type,
     parse,
 )
@@ -124,15 +124,16 @@ def test_infer_type_rejects_mixed_object_columns() -> None:
     with pytest.raises(RuleTypeError) as info:
         infer_type(pd.Series(["a", 1], name="mixed"))
     assert str(info.value) == (
-        "column 'mixed' holds values of types ['number', 'string']; rules need one type per column"
+        "column 'mixed' holds values of types ['number', 'string'] (first number at row 1, "
+        "first string at row 0); rules need one type per column"
     )
     assert infer_type(pd.Series([None, None], dtype=object)) == "null"
 
 
 def test_null_column_is_unknown_everywhere() -> None:
     frame = pd.DataFrame({"x": [None, None]}, dtype=object)
-    assert evaluate("x == 'a' or x > 1", frame).tolist() == [pd.NA, pd.NA]
-    assert evaluate("x is null", frame).tolist() == [True, True]
+    assert evaluate_rule("x == 'a' or x > 1", frame).tolist() == [pd.NA, pd.NA]
+    assert evaluate_rule("x is null", frame).tolist() == [True, True]
 
 
 def test_tags_must_match_rows(df: pd.DataFrame) -> None:
@@ -144,7 +145,7 @@ def test_large_string_columns_use_distinct_values() -> None:
     n = 100_000
     cities = np.asarray(["Oslo", "Rome", None], dtype=object)[np.arange(n) % 3]
     frame = pd.DataFrame({"city": cities})
-    result = evaluate("lower(city) startswith 'o' or city matches '^R'", frame)
+    result = evaluate_rule("lower(city) startswith 'o' or city matches '^R'", frame)
     assert result.iloc[:3].tolist() == [True, True, pd.NA]
     assert int(result.sum()) == 2 * n // 3 + (1 if n % 3 else 0)
 
@@ -161,6 +162,6 @@ def test_compiled_rule_pickles_by_recompiling(df: pd.DataFrame) -> None:
 
 def test_missing_tag_values_mean_untagged(df: pd.DataFrame) -> None:
     nullable = pd.array([True, None, False], dtype="boolean")
-    assert evaluate("has_tag('v')", df, tags={"v": nullable}).tolist() == [True, False, False]
+    assert evaluate_rule("has_tag('v')", df, tags={"v": nullable}).tolist() == [True, False, False]
     floats = pd.DataFrame({"v": [1.0, np.nan, 0.0]}, index=df.index)
-    assert evaluate("not has_tag('v')", df, tags=floats).tolist() == [False, True, True]
+    assert evaluate_rule("not has_tag('v')", df, tags=floats).tolist() == [False, True, True]

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from segkit import tagging
-from segkit.tagging import evaluate
+from segkit.tagging import evaluate_rule as evaluate
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -9,16 +9,17 @@ the engine.
 Examples
 --------
 >>> import pandas as pd
->>> from segkit.tagging import evaluate
+>>> from segkit.tagging import evaluate_rule
 >>> df = pd.DataFrame({"orders": [1, 4, None], "city": ["Oslo", "Rome", "Oslo"]})
->>> evaluate("orders >= 3 or city == 'Rome'", df).tolist()
+>>> evaluate_rule("orders >= 3 or city == 'Rome'", df).tolist()
 [False, True, <NA>]
->>> evaluate("orders * 10", df).tolist()
+>>> evaluate_rule("orders * 10", df).tolist()
 [10.0, 40.0, <NA>]
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import pandas as pd
@@ -66,6 +67,7 @@ __all__ = [
     "coverage",
     "diff",
     "evaluate",
+    "evaluate_rule",
     "infer_type",
     "parse",
     "rules_from_dict",
@@ -75,7 +77,7 @@ __all__ = [
 ]
 
 
-def evaluate(text: str | Node, df: Any, as_of: Any = None, *, tags: Any = None) -> pd.Series:
+def evaluate_rule(text: str | Node, df: Any, as_of: Any = None, *, tags: Any = None) -> pd.Series:
     """Compile ``text`` against ``df`` and evaluate it, returning a Series on ``df``'s index.
 
     Conditions give a nullable ``boolean`` Series with ``<NA>`` where the result
@@ -91,5 +93,26 @@ def evaluate(text: str | Node, df: Any, as_of: Any = None, *, tags: Any = None) 
         The date ``as_of`` and ``days_since`` refer to.
     tags : DataFrame or mapping, optional
         Boolean tag columns that ``has_tag`` reads.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"orders": [1, 4]})
+    >>> evaluate_rule("orders > 2", df).tolist()
+    [False, True]
     """
     return compile_rule(text, df, expect=None).evaluate(df, as_of=as_of, tags=tags)
+
+
+def evaluate(text: str | Node, df: Any, as_of: Any = None, *, tags: Any = None) -> pd.Series:
+    """Deprecated alias of :func:`evaluate_rule` (the name clashed with :mod:`segkit.evaluate`).
+
+    .. deprecated:: 0.3
+        Use :func:`evaluate_rule`; ``evaluate`` goes in a later release.
+    """
+    warnings.warn(
+        "segkit.tagging.evaluate is renamed evaluate_rule (segkit.evaluate is the "
+        "evaluation module); the old name will be removed in a later release",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return evaluate_rule(text, df, as_of, tags=tags)

@@ -34,6 +34,7 @@ c         False    True   False       False
 
 from __future__ import annotations
 
+import graphlib
 import os
 from collections.abc import Iterable
 from typing import Any
@@ -122,7 +123,7 @@ class TagEngine:
         if not self.rules:
             raise ParameterError("TagEngine needs at least one rule")
         self.tags = tuple(dict.fromkeys(r.tag for r in self.rules))
-        self._nodes = tuple(parse(r.when) for r in self.rules)
+        self._nodes = tuple(parse(r.when) for r in self.rules)  # cached by text
         group_of: dict[str, str | None] = {}
         for number, rule in enumerate(self.rules, 1):
             if rule.tag in group_of and group_of[rule.tag] != rule.group:
@@ -199,37 +200,18 @@ class TagEngine:
                 unit = self._unit_of(rule.tag)
                 if dep not in deps[unit]:
                     deps[unit].append(dep)
-        # depth-first topological sort; a grey node met again closes a cycle
-        state: dict[str, int] = {}
-        order: list[str] = []
-        for root in units:
-            if root in state:
-                continue
-            path: list[str] = [root]
-            iters = [iter(deps[root])]
-            state[root] = 1
-            while iters:
-                nxt = next(iters[-1], None)
-                if nxt is None:
-                    iters.pop()
-                    done = path.pop()
-                    state[done] = 2
-                    order.append(done)
-                elif state.get(nxt) == 1:
-                    cycle = [*path[path.index(nxt) :], nxt]
-                    raise RuleCycleError([self._label(u) for u in cycle])
-                elif nxt not in state:
-                    state[nxt] = 1
-                    path.append(nxt)
-                    iters.append(iter(deps[nxt]))
-        return tuple(order)
+        try:
+            return tuple(graphlib.TopologicalSorter(deps).static_order())
+        except graphlib.CycleError as exc:
+            cycle = list(reversed(exc.args[1]))  # graphlib lists it against the arrows
+            raise RuleCycleError([self._label(u) for u in cycle]) from None
 
     # -- evaluation --------------------------------------------------------
     def _compile(self, ctx: RuleContext) -> list[CompiledRule]:
         compiled = []
-        for number, (rule, node) in enumerate(zip(self.rules, self._nodes, strict=True), 1):
+        for number, rule in enumerate(self.rules, 1):
             try:
-                compiled.append(compile_rule(node, ctx, tags=self.tags))
+                compiled.append(compile_rule(rule.when, ctx, tags=self.tags))
             except RuleError as exc:
                 raise type(exc)(
                     f"rule #{number} (tag {rule.tag!r}): {exc.message}",
@@ -249,9 +231,9 @@ class TagEngine:
         """
         ctx = RuleContext(df)
         problems: list[RuleError] = []
-        for number, (rule, node) in enumerate(zip(self.rules, self._nodes, strict=True), 1):
+        for number, rule in enumerate(self.rules, 1):
             try:
-                compile_rule(node, ctx, tags=self.tags)
+                compile_rule(rule.when, ctx, tags=self.tags)
             except RuleError as exc:
                 problems.append(
                     type(exc)(

@@ -15,6 +15,7 @@ Binary(op='or', left=Between(...), right=Binary(op='>', ...))
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import cast
 
@@ -59,6 +60,15 @@ def parse(text: str) -> ast.Node:
       a >
         ^
     """
+    if not isinstance(text, str):
+        raise RuleSyntaxError(f"a rule must be a string; got {type(text).__name__}")
+    return _parse_cached(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> ast.Node:
+    # A rule text is parsed once: the rule, the engine and the compiler all ask
+    # for it, and AST nodes are immutable, so they can share the result.
     return _Parser(text).parse()
 
 

@@ -1,0 +1,196 @@
+"""Where compiled rules read their input: :class:`RuleContext` and schema adapters.
+
+A :class:`RuleContext` wraps one frame for evaluation and caches each column
+converted to its runtime representation, so many rules over one frame convert
+each column once. At compile time a schema may also be a mapping of column to
+dtype or type name (:class:`MappingSchema`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from segkit._validation import require_frame
+from segkit.errors import ParameterError, closest
+from segkit.tagging._runtime import (
+    NUMERIC,
+    US_PER_DAY,
+    Lists,
+    Strings,
+    Value,
+    null_array,
+    ticks_to_days,
+)
+from segkit.tagging._types import TYPES, dtype_type, infer_type, type_name
+from segkit.tagging.errors import RuleTypeError, UnknownColumnError
+
+__all__ = ["MappingSchema", "RuleContext", "as_schema", "to_days", "unknown_column_message"]
+
+
+def to_days(value: Any, what: str) -> float:
+    """Days since 1970-01-01 of a date or timestamp (tz-aware: its UTC instant).
+
+    Any date numpy represents in microseconds works, ``9999-12-31`` included.
+    """
+    try:
+        stamp = pd.Timestamp(value)
+        if not pd.isna(stamp):
+            if stamp.tzinfo is not None:
+                stamp = stamp.tz_convert("UTC").tz_localize(None)
+            micros = stamp.as_unit("us").to_datetime64().astype("datetime64[us]")
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ParameterError(
+            f"{what} must be a date or timestamp between 1677 and 9999; got {value!r}"
+        ) from None if isinstance(exc, OverflowError) else exc
+    if pd.isna(stamp):
+        raise ParameterError(f"{what} must be a date, not missing")
+    return float(micros.astype(np.int64)) / US_PER_DAY
+
+
+class RuleContext:
+    """A frame prepared for evaluating compiled rules: converted columns are cached.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The customer table. It is never modified.
+    as_of : date-like, optional
+        The evaluation date that ``as_of`` and ``days_since`` refer to.
+    tags : DataFrame or mapping of str to boolean array-like, optional
+        Tags that ``has_tag`` may read, aligned with ``df``'s rows.
+    """
+
+    def __init__(self, df: Any, *, as_of: Any = None, tags: Any = None) -> None:
+        self.df = require_frame(df)
+        self.n = len(self.df)
+        self.as_of = None if as_of is None else to_days(as_of, "as_of")
+        self.tags: dict[str, np.ndarray] = {}
+        if tags is not None:
+            items = tags.items() if isinstance(tags, (Mapping, pd.DataFrame)) else None
+            if items is None:
+                raise ParameterError("tags must be a DataFrame or a mapping of tag to booleans")
+            for name, values in items:
+                self.set_tag(str(name), values)
+        self._types: dict[str, str] = {}
+        self._cache: dict[tuple[str, str], Value] = {}
+        # id(column array) -> (array, known mask or np.True_ when it has no nulls)
+        self.known_cache: dict[int, tuple[np.ndarray, Value]] = {}
+
+    def set_tag(self, name: str, values: Any) -> None:
+        """Make tag ``name`` (one boolean per row) available to ``has_tag``."""
+        if isinstance(values, np.ndarray) and values.dtype == bool:
+            array = values
+        else:  # missing values (None, NaN, <NA>) mean "does not have the tag"
+            raw = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else None
+            raw = np.asarray(values, dtype=object) if raw is None else raw
+            present = np.asarray(pd.notna(raw), dtype=bool)
+            array = np.zeros(raw.shape, dtype=bool)
+            array[present] = raw[present].astype(bool)
+        if array.shape != (self.n,):
+            raise ParameterError(
+                f"tag {name!r} has {array.size} values; the frame has {self.n} rows"
+            )
+        self.tags[name] = array
+
+    def type_of(self, name: str) -> str | None:
+        """The rule type of column ``name``, or None when the frame has no such column."""
+        if name not in self._types:
+            if name not in self.df.columns:
+                return None
+            self._types[name] = infer_type(self.df[name])
+        return self._types[name]
+
+    def names(self) -> list[str]:
+        return [str(c) for c in self.df.columns]
+
+    def column(self, name: str, kind: str) -> Value:
+        """Column ``name`` converted to the representation of type ``kind`` (cached)."""
+        key = (name, kind)
+        if key not in self._cache:
+            actual = self.type_of(name)
+            if actual is None:
+                raise UnknownColumnError(unknown_column_message(name, self.names()))
+            if actual != kind and actual != "null":
+                raise RuleTypeError(
+                    f"column {name!r} holds {type_name(actual)} values, but the rule was compiled "
+                    f"for {type_name(kind)}"
+                )
+            value = self._convert(self.df[name], kind)
+            if kind in NUMERIC:
+                known = ~np.isnan(value)
+                self.known_cache[id(value)] = (value, np.True_ if known.all() else known)
+            self._cache[key] = value
+        return self._cache[key]
+
+    def _convert(self, series: pd.Series, kind: str) -> Value:
+        n = self.n
+        if self.type_of(str(series.name)) == "null":
+            return null_array(kind, n)
+        if kind == "number":
+            return series.to_numpy(dtype=np.float64, na_value=np.nan)
+        if kind == "datetime":
+            if isinstance(series.dtype, pd.DatetimeTZDtype):
+                series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+            elif not pd.api.types.is_datetime64_dtype(series.dtype):
+                series = pd.to_datetime(series)
+            stamps = series.to_numpy(dtype="datetime64[us]")
+            return ticks_to_days(stamps)
+        if kind == "duration":
+            return ticks_to_days(series.to_numpy(dtype="timedelta64[us]"))
+        if kind == "bool":
+            if series.dtype == bool:
+                values = series.to_numpy()
+                return values, np.ones(n, dtype=bool)
+            known = series.notna().to_numpy()
+            values = series.isin([True]).to_numpy(dtype=bool) & known
+            return values, known
+        if kind == "string":
+            if isinstance(series.dtype, pd.CategoricalDtype):
+                codes = np.asarray(series.cat.codes.to_numpy(), dtype=np.intp)
+                return Strings(codes, np.asarray(series.cat.categories, dtype=object))
+            codes, uniques = pd.factorize(series, use_na_sentinel=True)
+            return Strings(np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object))
+        if kind == "list":
+            return Lists(series.to_numpy(dtype=object))
+        raise AssertionError(kind)  # pragma: no cover
+
+
+class MappingSchema:
+    def __init__(self, mapping: Mapping[str, Any]) -> None:
+        self._types: dict[str, str] = {}
+        for name, dtype in mapping.items():
+            kind = dtype_type(dtype)
+            if kind is None:
+                raise ParameterError(
+                    f"the schema gives column {name!r} the object dtype; give a type name "
+                    f"instead, one of {', '.join(repr(t) for t in TYPES[:-1])}"
+                )
+            self._types[str(name)] = kind
+
+    def type_of(self, name: str) -> str | None:
+        return self._types.get(name)
+
+    def names(self) -> list[str]:
+        return list(self._types)
+
+
+def as_schema(schema: Any) -> Any:
+    if isinstance(schema, RuleContext):
+        return schema
+    if isinstance(schema, Mapping):
+        return MappingSchema(schema)
+    return RuleContext(schema)
+
+
+# ---------------------------------------------------------------------------
+def unknown_column_message(name: str, available: list[str]) -> str:
+    hint = closest(name, available)
+    shown = ", ".join(repr(a) for a in available[:20])
+    if len(available) > 20:
+        shown += f", ... ({len(available)} in all)"
+    suggestion = f" (did you mean {hint!r}?)" if hint else ""
+    return f"unknown column {name!r}{suggestion}; available columns: [{shown}]"
