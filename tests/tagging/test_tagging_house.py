@@ -46,7 +46,8 @@ def test_constant_folding_gives_the_unfolded_value(text: str, expected: list[boo
 
 def test_constants_fold_at_compile_time() -> None:
     rule = compile_rule("2 * 3 + 1", {}, expect=None)
-    assert rule._expr.is_const and rule._expr.const == 7.0
+    assert rule._expr.is_const
+    assert rule._expr.const == 7.0
     assert compile_rule("1 > 2 or 3 > 2", {})._expr.const == (np.True_, np.True_)
     # a column keeps the expression live
     assert not compile_rule("x * 2 > 1", {"x": "number"})._expr.is_const
@@ -78,7 +79,8 @@ def test_parse_refuses_non_text_before_the_cache() -> None:
 def test_compiled_rule_pickles_without_a_patched_recipe() -> None:
     rule = compile_rule("s == 'a' or has_tag('vip')", FRAME, tags=["vip"])
     again = pickle.loads(pickle.dumps(rule))
-    assert again.columns == ("s",) and again.tags == ("vip",)
+    assert again.columns == ("s",)
+    assert again.tags == ("vip",)
     vip = {"vip": [False, True, False]}
     assert again.mask(FRAME, tags=vip).tolist() == [True, True, False]
 
