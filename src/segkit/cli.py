@@ -81,6 +81,7 @@ def _check_as_of(value: str | None) -> None:
 
 def _check_inputs(args: argparse.Namespace) -> None:
     """Every argument the command can check before it reads or computes anything."""
+    _locale(args)  # the currency
     _check_as_of(getattr(args, "as_of", None))
     days = getattr(args, "holdout_days", None)
     if days is not None and not 1 <= days <= _MAX_HOLDOUT_DAYS:
@@ -131,7 +132,13 @@ def segment_table(customers: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("revenue_share", ascending=False)
 
 
-def _format_segments(table: pd.DataFrame) -> str:
+def _locale(args: argparse.Namespace) -> Any:
+    from segkit.report._i18n import Locale
+
+    return Locale(getattr(args, "lang", "en"), getattr(args, "currency", None))
+
+
+def _format_segments(table: pd.DataFrame, loc: Any = None) -> str:
     shown = table.copy()
     shown["share"] = (100 * shown["share"]).map("{:5.1f}%".format)
     shown["revenue_share"] = (100 * shown["revenue_share"]).map("{:5.1f}%".format)
@@ -141,7 +148,23 @@ def _format_segments(table: pd.DataFrame) -> str:
     shown["orders_median"] = shown["orders_median"].map(lambda v: "" if pd.isna(v) else f"{v:g}")
     shown.columns = ["customers", "share", "revenue", "recency (d)", "orders"]
     shown.index.name = table.index.name
-    return shown.to_string()
+    if loc is not None and loc.lang != "en":
+        shown.columns = [
+            loc.t(k)
+            for k in (
+                "col.customers",
+                "share.customers",
+                "share.revenue",
+                "col.recency",
+                "col.orders",
+            )
+        ]
+        name = {"segment": "col.segment"}.get(str(table.index.name))
+        shown.index = pd.Index(
+            [loc.segment(s) for s in shown.index], name=loc.t(name) if name else table.index.name
+        )
+    with pd.option_context("display.unicode.east_asian_width", True):
+        return shown.to_string()
 
 
 def _customer_table(tx: pd.DataFrame, args: Any) -> pd.DataFrame:
@@ -183,24 +206,37 @@ def _demo(args: argparse.Namespace) -> int:
         f"segkit {__version__} demo: CDNOW sample, {len(tx):,} transactions of "
         f"{len(table):,} customers, as of {as_of}\n"
     )
-    print(_format_segments(segment_table(table)))
+    loc = _locale(args)
+    print(_format_segments(segment_table(table), loc))
     if "lifecycle_state" in table.columns:
         states = table["lifecycle_state"].value_counts()
-        print("\nlifecycle: " + ", ".join(f"{s} {n:,}" for s, n in states.items() if n))
+        print(
+            f"\n{loc.t('col.lifecycle')}: "
+            + ", ".join(f"{loc.state(s)} {n:,}" for s, n in states.items() if n)
+        )
     if "clv" in table.columns:
         top = table["clv"].sort_values(ascending=False)
         share = top.iloc[: max(1, len(top) // 10)].sum() / top.sum()
         print(
-            f"CLV, next 12 months: {top.sum():,.0f} in all; the top 10% of customers hold "
-            f"{share:.0%}"
+            loc.t(
+                "cli.clv",
+                horizon=loc.t("months", n=12),
+                total=loc.money(float(top.sum())),
+                share=f"{share:.0%}",
+            )
         )
     report = out / "segkit_demo_report.html"
-    _write_text_atomic(result.report(), report)
+    _write_text_atomic(result.report(**_report_options(args)), report)
     print(f"\nwrote the report to {report}")
     if args.out:
         _write_atomic(table, str(out / "customers.csv"), args)
         print(f"wrote the customer table to {out / 'customers.csv'}")
     return 0
+
+
+def _report_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The report's keyword arguments from the command line."""
+    return {"lang": args.lang, "currency": args.currency}
 
 
 def _demo_folder(value: str | None) -> Path:
@@ -243,7 +279,7 @@ def _report(args: argparse.Namespace) -> int:
         progress=None if not args.quiet else False,
     )
     target = Path(args.output)
-    _write_text_atomic(result.report(), target)
+    _write_text_atomic(result.report(**_report_options(args)), target)
     print(f"wrote the report on {len(result.table):,} customers to {target}")
     if args.table:
         _write_atomic(result.table, args.table, args)
@@ -255,7 +291,7 @@ def _rfm(args: argparse.Namespace) -> int:
     tx = _read_table(args.file)
     table = _customer_table(tx, args)
     _write_atomic(table, args.output, args)
-    print(_format_segments(segment_table(table)))
+    print(_format_segments(segment_table(table), _locale(args)))
     print(f"\nwrote {len(table):,} customers to {args.output}")
     return 0
 
@@ -268,6 +304,18 @@ def _input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--amount", required=True, help="amount column")
     parser.add_argument("--order", default=None, help="order id column (optional)")
     parser.add_argument("--as-of", dest="as_of", default=None, help="date of the profile")
+
+
+def _language_arguments(parser: argparse.ArgumentParser) -> None:
+    """Language and currency of what the command prints and writes."""
+    parser.add_argument(
+        "--lang", choices=["en", "zh"], default="en", help="language: en (default) or zh (中文)"
+    )
+    parser.add_argument(
+        "--currency",
+        default=None,
+        help="currency symbol or ISO code (GBP, EUR, CNY, ...); default $ for en, ¥ for zh",
+    )
 
 
 def _file_arguments(parser: argparse.ArgumentParser) -> None:
@@ -304,6 +352,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--as-of", dest="as_of", default=None, help="date of the summary")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     _file_arguments(demo)
+    _language_arguments(demo)
     demo.set_defaults(run=_demo)
 
     rep = sub.add_parser("report", help="the HTML report for a transaction file")
@@ -330,6 +379,7 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
     rep.add_argument("-o", "--output", required=True, help="the report (.html)")
     _file_arguments(rep)
+    _language_arguments(rep)
     rep.set_defaults(run=_report)
 
     rfm = sub.add_parser("rfm", help="RFM scores and segments for a transaction file")
@@ -340,6 +390,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     rfm.add_argument("-o", "--output", required=True, help="output file (.csv, .xlsx or .parquet)")
     _file_arguments(rfm)
+    _language_arguments(rfm)
     rfm.set_defaults(run=_rfm)
     return parser
 

@@ -178,11 +178,17 @@ class Profile:
         columns = [c for c in ("recency_days", "orders", "clv") if c in self.table.columns]
         return segment_summary(self.table, "segment", value="revenue", columns=columns)
 
-    def report(self, path: str | Path | None = None, *, title: str | None = None) -> str:
-        """Render the self-contained HTML report; write it to ``path`` when given."""
+    def report(
+        self, path: str | Path | None = None, *, title: str | None = None, **options: Any
+    ) -> str:
+        """Render the self-contained HTML report; write it to ``path`` when given.
+
+        ``options`` go to :func:`segkit.report.render`: ``lang="en"|"zh"``,
+        ``currency="GBP"`` (or a symbol), ``privacy=``, ``by=``.
+        """
         from segkit.report import render
 
-        html = render(self, title=title)
+        html = render(self, title=title, **options)
         if path is not None:
             Path(path).write_text(html, encoding="utf-8")
         return html

@@ -12,7 +12,17 @@ from html import escape
 
 import numpy as np
 
-__all__ = ["area_chart", "bar_chart", "heatmap", "histogram", "line_chart", "number"]
+from segkit.report._i18n import Locale, text_width
+
+__all__ = [
+    "area_chart",
+    "bar_chart",
+    "heatmap",
+    "histogram",
+    "line_chart",
+    "number",
+    "x_labels",
+]
 
 PALETTE = (
     "#2f6fad",
@@ -28,31 +38,19 @@ PALETTE = (
     "#5a8f29",
     "#a34f7b",
 )
-FONT = "font-family='system-ui,-apple-system,Segoe UI,Roboto,sans-serif'"
+#: Latin UI fonts first, then the CJK fonts of Linux, macOS and Windows, so that
+#: Chinese labels never fall back to boxes where one of them is installed.
+FONT_FAMILY = (
+    "system-ui,-apple-system,Segoe UI,Roboto,Noto Sans CJK SC,Noto Sans SC,Source Han Sans SC,"
+    "PingFang SC,Hiragino Sans GB,Microsoft YaHei,WenQuanYi Micro Hei,sans-serif"
+)
+FONT = f"font-family='{FONT_FAMILY}'"
+EN = Locale()
 
 
 def number(value: float, *, money: bool = False, percent: bool = False) -> str:
-    """Format a number for a label: 1234 -> '1.2k', 0.123 -> '12.3%'."""
-    if value is None or not math.isfinite(value):
-        return "–"
-    if percent:
-        return f"{100 * value:.1f}%"
-    sign = "-" if value < 0 else ""
-    v = abs(value)
-    prefix = "$" if money else ""
-    if v >= 1e9:
-        text = f"{v / 1e9:.1f}B"
-    elif v >= 1e6:
-        text = f"{v / 1e6:.1f}M"
-    elif v >= 1e4:
-        text = f"{v / 1e3:.0f}k"
-    elif v >= 1e3:
-        text = f"{v / 1e3:.1f}k"
-    elif v >= 100 or v == int(v):
-        text = f"{v:.0f}"
-    else:
-        text = f"{v:.2f}" if money else f"{v:.1f}"
-    return f"{sign}{prefix}{text}"
+    """Format a number for a label in English: 1234 -> '1.2k', 0.123 -> '12.3%'."""
+    return EN.number(value, money=money, percent=percent)
 
 
 def _svg(width: int, height: int, body: str, title: str) -> str:
@@ -79,11 +77,13 @@ def bar_chart(
     title: str,
     percent: bool = False,
     width: int = 640,
+    loc: Locale = EN,
 ) -> str:
     """Horizontal grouped bars: one row per label, one bar per series."""
     n, k = len(labels), len(series)
     row = 10 + 14 * k
-    left, right, top = 150, 60, 28 if k > 1 else 8
+    widest = max((text_width(str(label)) for label in labels), default=0.0)
+    left, right, top = int(min(260, max(150, widest + 16))), 60, 28 if k > 1 else 8
     height = top + n * row + 8
     values = np.asarray([list(v) for v in series.values()], dtype=float)
     vmax = float(np.nanmax(values)) if values.size else 1.0
@@ -91,13 +91,13 @@ def bar_chart(
     plot = width - left - right
     parts = []
     if k > 1:
-        x = left
+        x = float(left)
         for j, name in enumerate(series):
             parts.append(
                 f"<rect x='{x}' y='8' width='10' height='10' fill='{PALETTE[j]}'/>"
                 f"<text x='{x + 14}' y='17' fill='#333'>{escape(name)}</text>"
             )
-            x += 24 + 7 * len(name)
+            x += 24 + text_width(name)
     for i, label in enumerate(labels):
         y = top + i * row
         parts.append(
@@ -111,9 +111,9 @@ def bar_chart(
             parts.append(
                 f"<rect x='{left}' y='{by}' width='{w:.1f}' height='12' rx='2' "
                 f"fill='{PALETTE[j]}'><title>{escape(str(label))}: "
-                f"{number(v, percent=percent)}</title></rect>"
+                f"{loc.number(v, percent=percent)}</title></rect>"
                 f"<text x='{left + w + 4:.1f}' y='{by + 10}' fill='#444' font-size='11'>"
-                f"{number(v, percent=percent)}</text>"
+                f"{loc.number(v, percent=percent)}</text>"
             )
     return _svg(width, height, "".join(parts), title)
 
@@ -128,14 +128,15 @@ def heatmap(
     col_title: str = "",
     percent: bool = False,
     width: int = 520,
+    loc: Locale = EN,
 ) -> str:
     """A labelled heat map with the value printed in each cell."""
     m = np.asarray(matrix, dtype=float)
     n_r, n_c = m.shape
     cell_w = (width - 120) / max(n_c, 1)
-    longest = max((len(str(c)) for c in cols), default=1)
-    tilt = longest * 6.5 > cell_w  # column labels would collide: slant them
-    left, top = 110, 40 + (int(min(longest, 18) * 5.5) if tilt else 0)
+    longest = max((text_width(str(c), 11) for c in cols), default=1.0)
+    tilt = longest + 4 > cell_w  # column labels would collide: slant them
+    left, top = 110, 40 + (int(min(longest, 120) * 0.65) if tilt else 0)
     cell_h = min(34.0, max(20.0, cell_w * 0.6))
     height = int(top + n_r * cell_h + 12)
     finite = m[np.isfinite(m)]
@@ -175,12 +176,45 @@ def heatmap(
             parts.append(
                 f"<rect x='{x:.1f}' y='{y:.1f}' width='{cell_w - 2:.1f}' height='{cell_h - 2:.1f}'"
                 f" rx='3' fill='{fill}'><title>{escape(str(r))} → {escape(str(c))}: "
-                f"{number(v, percent=percent)}</title></rect>"
+                f"{loc.number(v, percent=percent)}</title></rect>"
                 f"<text x='{x + cell_w / 2 - 1:.1f}' y='{y + cell_h / 2 + 3:.1f}' "
                 f"text-anchor='middle' fill='{ink}' font-size='11'>"
-                f"{number(v, percent=percent) if math.isfinite(v) and v != 0 else ''}</text>"
+                f"{loc.number(v, percent=percent) if math.isfinite(v) and v != 0 else ''}</text>"
             )
     return _svg(width, height, "".join(parts), title)
+
+
+def x_labels(
+    positions: Sequence[float], labels: Sequence[str], *, y: float, low: float, high: float
+) -> list[str]:
+    """Axis labels at ``positions`` that never overlap and never leave ``[low, high]``.
+
+    Every ``step``-th label is shown, ``step`` being the smallest that leaves a
+    gap between neighbours (at their estimated width); a label that would cross
+    an edge is anchored at that edge instead of centred.
+    """
+    n = len(labels)
+    if n == 0:
+        return []
+    widths = [text_width(str(label), 11) for label in labels]
+    spacing = (positions[-1] - positions[0]) / (n - 1) if n > 1 else high - low
+    step = 1
+    while step < n and spacing * step < max(widths) + 8:
+        step += 1
+    parts = []
+    for i in range(0, n, step):
+        x, half = positions[i], widths[i] / 2
+        if x - half < low:
+            anchor, x = "start", max(x - half, low)
+        elif x + half > high:
+            anchor, x = "end", min(x + half, high)
+        else:
+            anchor = "middle"
+        parts.append(
+            f"<text class='xl' x='{x:.1f}' y='{y:.1f}' text-anchor='{anchor}' fill='#555' "
+            f"font-size='11'>{escape(str(labels[i]))}</text>"
+        )
+    return parts
 
 
 def _blend(share: float) -> str:
@@ -190,7 +224,7 @@ def _blend(share: float) -> str:
 
 
 def _axes(
-    width: int, height: int, left: int, bottom: int, ymax: float, *, percent: bool
+    width: int, height: int, left: int, bottom: int, ymax: float, *, percent: bool, loc: Locale
 ) -> list[str]:
     parts = []
     plot_h = height - bottom - 12
@@ -199,13 +233,21 @@ def _axes(
         parts.append(
             f"<line x1='{left}' x2='{width - 10}' y1='{y:.1f}' y2='{y:.1f}' stroke='#e3e6ea'/>"
             f"<text x='{left - 6}' y='{y + 4:.1f}' text-anchor='end' fill='#555' "
-            f"font-size='11'>{number(tick, percent=percent)}</text>"
+            f"font-size='11'>{loc.number(tick, percent=percent)}</text>"
         )
     return parts
 
 
 def histogram(
-    values: np.ndarray, *, title: str, bins: int = 30, log: bool = True, width: int = 640
+    values: np.ndarray,
+    *,
+    title: str,
+    bins: int = 30,
+    log: bool = True,
+    width: int = 640,
+    loc: Locale = EN,
+    x_title: str = "",
+    y_title: str = "",
 ) -> str:
     """Histogram of positive values, on a log axis by default."""
     v = np.asarray(values, dtype=float)
@@ -214,7 +256,7 @@ def histogram(
     if log:
         v = v[v > 0]
     if v.size == 0:
-        return _svg(width, 60, "<text x='10' y='30'>no positive values</text>", title)
+        return _svg(width, 60, f"<text x='10' y='30'>{escape(loc.t('svg.empty'))}</text>", title)
     # The axis starts at the 1st percentile so a few tiny values do not squash it.
     floor = float(np.quantile(v, 0.01))
     v = np.maximum(v, floor)
@@ -225,44 +267,64 @@ def histogram(
     counts, _ = np.histogram(np.log10(v) if log else v, bins=edges)
     ymax = float(counts.max()) * 1.1
     plot_w, plot_h = width - left - 10, height - bottom - 12
-    parts = _axes(width, height, left, bottom, ymax, percent=False)
+    parts = _axes(width, height, left, bottom, ymax, percent=False, loc=loc)
     bw = plot_w / bins
     for i, c in enumerate(counts):
         h = c / ymax * plot_h
         a, b = edges[i], edges[i + 1]
-        label = (
-            f"{number(10**a if log else a, money=True)}–{number(10**b if log else b, money=True)}"
-        )
+        label = f"{loc.money(10**a if log else a)}–{loc.money(10**b if log else b)}"
         parts.append(
             f"<rect x='{left + i * bw + 1:.1f}' y='{height - bottom - h:.1f}' width='{bw - 2:.1f}'"
-            f" height='{h:.1f}' fill='{PALETTE[0]}'><title>{label}: {c} customers</title></rect>"
+            f" height='{h:.1f}' fill='{PALETTE[0]}'><title>{label}: "
+            f"{loc.t('svg.n', n=c)}</title></rect>"
         )
-    for q in np.linspace(lo, hi, 6):
-        x = left + (q - lo) / (hi - lo) * plot_w
+    ticks = np.linspace(lo, hi, 6)
+    parts += x_labels(
+        [left + (q - lo) / (hi - lo) * plot_w for q in ticks],
+        [loc.money(10**q if log else q) for q in ticks],
+        y=height - bottom + 16,
+        low=2,
+        high=width - 2,
+    )
+    if x_title:
         parts.append(
-            f"<text x='{x:.1f}' y='{height - bottom + 16}' text-anchor='middle' fill='#555' "
-            f"font-size='11'>{number(10**q if log else q, money=True)}</text>"
+            f"<text x='{left + plot_w / 2:.1f}' y='{height - 4}' text-anchor='middle' "
+            f"fill='#555' font-size='11'>{escape(x_title)}</text>"
         )
+    if y_title:
+        parts.append(f"<text x='4' y='10' fill='#555' font-size='11'>{escape(y_title)}</text>")
     return _svg(width, height, "".join(parts), title)
 
 
 def area_chart(
-    x_labels: Sequence[str],
+    periods: Sequence[str],
     series: Mapping[str, Sequence[float]],
     *,
     title: str,
     width: int = 720,
+    loc: Locale = EN,
+    legend: Mapping[str, float] | None = None,
 ) -> str:
-    """Stacked area chart (e.g. customers per lifecycle state over time)."""
+    """Stacked area chart (e.g. customers per lifecycle state over time).
+
+    The legend shows each series' last value, or the value ``legend`` gives.
+    """
     names = list(series)
     data = np.asarray([list(series[s]) for s in names], dtype=float)
     data = np.nan_to_num(data)
     n = data.shape[1]
-    height, left, bottom, legend = 280, 56, 40, 150
-    plot_w, plot_h = width - left - legend - 10, height - bottom - 12
+    shown = {
+        name: (legend or {}).get(name, data[j, -1] if n else 0.0) for j, name in enumerate(names)
+    }
+    entries = [f"{name} ({loc.number(float(v))})" for name, v in shown.items()]
+    legend_w = int(max([text_width(e) for e in entries] + [100.0])) + 30
+    height, left, bottom = 280, 56, 40
+    legend_px = legend_w
+    width = max(width, left + 360 + legend_px)
+    plot_w, plot_h = width - left - legend_px - 10, height - bottom - 12
     stack = np.cumsum(data, axis=0)
     ymax = float(stack[-1].max()) * 1.05 if stack.size and stack[-1].max() > 0 else 1.0
-    parts = _axes(width - legend, height, left, bottom, ymax, percent=False)
+    parts = _axes(width - legend_px, height, left, bottom, ymax, percent=False, loc=loc)
 
     def xy(i: int, v: float) -> str:
         x = left + (i / max(n - 1, 1)) * plot_w
@@ -280,27 +342,28 @@ def area_chart(
         )
         ly = 20 + j * 18
         parts.append(
-            f"<rect x='{width - legend + 4}' y='{ly}' width='11' height='11' "
-            f"fill='{PALETTE[j % len(PALETTE)]}'/><text x='{width - legend + 20}' y='{ly + 10}' "
-            f"fill='#333'>{escape(name)} ({number(data[j, -1])})</text>"
+            f"<rect x='{width - legend_px + 4}' y='{ly}' width='11' height='11' "
+            f"fill='{PALETTE[j % len(PALETTE)]}'/><text x='{width - legend_px + 20}' "
+            f"y='{ly + 10}' fill='#333'>{escape(entries[j])}</text>"
         )
         lower = upper
-    step = max(1, n // 8)
-    for i in range(0, n, step):
-        x = left + (i / max(n - 1, 1)) * plot_w
-        parts.append(
-            f"<text x='{x:.1f}' y='{height - bottom + 16}' text-anchor='middle' fill='#555' "
-            f"font-size='11'>{escape(str(x_labels[i]))}</text>"
-        )
+    parts += x_labels(
+        [left + (i / max(n - 1, 1)) * plot_w for i in range(n)],
+        list(periods),
+        y=height - bottom + 16,
+        low=2,
+        high=width - legend_px,
+    )
     return _svg(width, height, "".join(parts), title)
 
 
 def line_chart(
-    x_labels: Sequence[str],
+    periods: Sequence[str],
     series: dict[str, Sequence[float]],
     *,
     title: str,
     width: int = 640,
+    loc: Locale = EN,
 ) -> str:
     """Lines with markers (e.g. actual vs predicted holdout purchases)."""
     names = list(series)
@@ -310,7 +373,7 @@ def line_chart(
     plot_w, plot_h = width - left - 20, height - bottom - 30
     finite = data[np.isfinite(data)]
     ymax = float(finite.max()) * 1.1 if finite.size and finite.max() > 0 else 1.0
-    parts = _axes(width, height, left, bottom, ymax, percent=False)
+    parts = _axes(width, height, left, bottom, ymax, percent=False, loc=loc)
     for j, name in enumerate(names):
         pts = []
         for i in range(n):
@@ -321,7 +384,7 @@ def line_chart(
             pts.append(f"{x:.1f},{y:.1f}")
             parts.append(
                 f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3.5' fill='{PALETTE[j]}'>"
-                f"<title>{escape(name)} at {escape(str(x_labels[i]))}: {data[j, i]:.3g}</title>"
+                f"<title>{escape(name)} · {escape(str(periods[i]))}: {data[j, i]:.3g}</title>"
                 "</circle>"
             )
         parts.append(
@@ -330,10 +393,11 @@ def line_chart(
             f"<rect x='{left + 10 + j * 130}' y='6' width='11' height='11' fill='{PALETTE[j]}'/>"
             f"<text x='{left + 26 + j * 130}' y='16' fill='#333'>{escape(name)}</text>"
         )
-    for i in range(n):
-        x = left + (i + 0.5) / n * plot_w
-        parts.append(
-            f"<text x='{x:.1f}' y='{height - bottom + 16}' text-anchor='middle' fill='#555' "
-            f"font-size='11'>{escape(str(x_labels[i]))}</text>"
-        )
+    parts += x_labels(
+        [left + (i + 0.5) / n * plot_w for i in range(n)],
+        list(periods),
+        y=height - bottom + 16,
+        low=2,
+        high=width - 2,
+    )
     return _svg(width, height, "".join(parts), title)

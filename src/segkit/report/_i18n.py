@@ -1,0 +1,376 @@
+"""Report language and money: the words in English and Chinese, numbers per locale.
+
+A :class:`Locale` is the report's language (``"en"`` or ``"zh"``) and currency
+(a symbol such as ``"£"`` or an ISO 4217 code such as ``"GBP"``). It formats
+numbers the way readers of that language write them (``£1.2k`` and ``$3.4M``
+in English; ``¥1.2万`` and ``¥3.4亿`` in Chinese, where large numbers are
+grouped by 10⁴), dates (``30 June 1998`` / ``1998年6月30日``), and looks up
+every heading and label in :data:`TEXT`, and segment, lifecycle-state and
+tier names in the playbook data.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import attrs
+import pandas as pd
+
+from segkit.errors import ParameterError
+
+__all__ = ["CURRENCIES", "LANGS", "TEXT", "Locale", "playbook_data", "text_width"]
+
+LANGS = ("en", "zh")
+
+#: ISO 4217 codes people commonly pass, and the symbol shown for each.
+CURRENCIES = {
+    "USD": "$",
+    "GBP": "£",
+    "EUR": "€",
+    "CNY": "¥",
+    "RMB": "¥",
+    "JPY": "¥",
+    "HKD": "HK$",
+    "TWD": "NT$",
+    "SGD": "S$",
+    "AUD": "A$",
+    "CAD": "C$",
+    "CHF": "CHF ",
+    "INR": "₹",
+    "KRW": "₩",
+}
+
+
+@cache
+def playbook_data() -> dict[str, Any]:
+    """The shipped playbook: names, definitions and actions in each language."""
+    path = resources.files("segkit").joinpath("data", "playbook.json")
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def text_width(text: str, size: float = 12.0) -> float:
+    """Approximate rendered width of ``text`` in pixels at font ``size``.
+
+    Wide (CJK) characters take a full em, digits and most Latin letters about
+    0.6 em; good enough to lay out labels so that they never overlap.
+    """
+    width = 0.0
+    for char in text:
+        if unicodedata.east_asian_width(char) in {"W", "F"}:
+            width += 1.0
+        elif char in "il.,:;'|!() ":
+            width += 0.32
+        elif char.isupper() or char in "mw%@—":
+            width += 0.75
+        else:
+            width += 0.58
+    return width * size
+
+
+#: Compact units: thousands, millions, billions in English; 万 (10⁴) and 亿 (10⁸) in Chinese.
+_STEPS = {
+    "en": ((1e9, "B"), (1e6, "M"), (1e3, "k")),
+    "zh": ((1e8, "亿"), (1e4, "万")),
+}
+
+
+def _validate_lang(instance: Any, attribute: Any, value: str) -> None:
+    if value not in LANGS:
+        raise ParameterError(f"lang must be one of {list(LANGS)}; got {value!r}")
+
+
+def _symbol(currency: str | None) -> str:
+    if currency is None:
+        return ""
+    code = currency.strip()
+    if code.upper() in CURRENCIES:
+        return CURRENCIES[code.upper()]
+    if len(code) == 3 and code.isalpha():
+        return f"{code.upper()} "
+    if not code or len(code) > 4:
+        raise ParameterError(
+            f"currency must be a symbol such as '£' or an ISO code such as 'GBP'; got {currency!r}"
+        )
+    return code
+
+
+@attrs.frozen
+class Locale:
+    """Language and currency of a report.
+
+    Parameters
+    ----------
+    lang : {"en", "zh"}
+    currency : str, optional
+        A symbol (``"£"``) or ISO 4217 code (``"GBP"``); by default ``$`` for
+        English and ``¥`` for Chinese.
+
+    Examples
+    --------
+    >>> Locale("en", "GBP").money(1234.0), Locale("zh", "CNY").money(12345.0)
+    ('£1.2k', '¥1.2万')
+    >>> Locale("zh").money(340_000_000.0), Locale("en").money(-3_400_000.0)
+    ('¥3.4亿', '-$3.4M')
+    """
+
+    lang: str = attrs.field(default="en", validator=_validate_lang)
+    currency: str | None = None
+    symbol: str = attrs.field(init=False)
+
+    @symbol.default
+    def _default_symbol(self) -> str:
+        if self.currency is None:
+            return "¥" if self.lang == "zh" else "$"
+        return _symbol(self.currency)
+
+    def t(self, message: str, **values: Any) -> str:
+        """The text ``message`` in this language, with ``{placeholders}`` filled."""
+        text = TEXT[self.lang].get(message) or TEXT["en"][message]
+        return text.format(**values) if values else text
+
+    def number(self, value: float, *, money: bool = False, percent: bool = False) -> str:
+        """A short number for a label: ``1.2k``/``1.2万``, ``12.3%``, ``–`` when missing."""
+        if value is None or not math.isfinite(value):
+            return "–"
+        if percent:
+            return f"{100 * value:.1f}%"
+        sign = "-" if value < 0 else ""
+        v = abs(value)
+        steps = _STEPS[self.lang]
+        text = ""
+        for size, suffix in steps:
+            if v >= size:
+                scaled = v / size
+                whole = scaled >= 100 or (scaled >= 10 and suffix in {"k", "万"})
+                text = f"{scaled:.0f}{suffix}" if whole else f"{scaled:.1f}{suffix}"
+                break
+        if not text:
+            digits = 0 if v >= 100 or v == int(v) else 2 if money else 1
+            text = f"{v:,.{digits}f}"
+        return f"{sign}{self.symbol if money else ''}{text}"
+
+    def money(self, value: float) -> str:
+        """A short amount of money: ``£1.2k``, ``¥1.2万``."""
+        return self.number(value, money=True)
+
+    def count(self, value: float) -> str:
+        """A whole count with separators: ``12,345``."""
+        return f"{value:,.0f}" if math.isfinite(value) else "–"
+
+    def date(self, when: Any) -> str:
+        """A day: ``30 June 1998`` / ``1998年6月30日``."""
+        ts = pd.Timestamp(when)
+        if self.lang == "zh":
+            return f"{ts.year}年{ts.month}月{ts.day}日"
+        return f"{ts.day} {ts:%B %Y}"
+
+    def month(self, when: Any) -> str:
+        """A month: ``June 1998`` / ``1998年6月``."""
+        ts = pd.Timestamp(when)
+        return f"{ts.year}年{ts.month}月" if self.lang == "zh" else f"{ts:%B %Y}"
+
+    def period(self, when: Any) -> str:
+        """A short month label for an axis: ``1998-06`` in either language."""
+        return f"{pd.Timestamp(when):%Y-%m}"
+
+    def _name(self, kind: str, name: Any) -> str:
+        entry = playbook_data().get(kind, {}).get(str(name))
+        if entry is None:
+            return str(name)
+        names: dict[str, str] = entry.get("name", {})
+        return names.get(self.lang) or str(name)
+
+    def segment(self, name: Any) -> str:
+        """A segment's name in this language (as it is when the playbook lacks it)."""
+        return self._name("segments", name)
+
+    def state(self, name: Any) -> str:
+        """A lifecycle state's name in this language."""
+        return self._name("lifecycle", name)
+
+    def tier(self, name: Any) -> str:
+        """A membership tier's name in this language."""
+        return self._name("tiers", name)
+
+    def definition(self, kind: str, name: Any) -> str:
+        """The playbook's description of a segment/state in this language, or ``""``."""
+        entry = playbook_data().get(kind, {}).get(str(name), {})
+        texts: dict[str, str] = entry.get("description", {})
+        return texts.get(self.lang, "")
+
+    def action(self, kind: str, name: Any, default: str = "") -> str:
+        """The playbook's suggested action in this language, else ``default``."""
+        entry = playbook_data().get(kind, {}).get(str(name), {})
+        texts: dict[str, str] = entry.get("action", {})
+        if self.lang == "en" and default:
+            return default
+        return texts.get(self.lang) or default or texts.get("en", "")
+
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Customer segmentation report",
+        "subtitle": "{customers} customers · as of {as_of} · made with segkit {version}",
+        "footer": "segkit {version} — every chart is computed from the data in this file's "
+        "customer table; no data left this machine.",
+        "kpi.customers": "customers",
+        "kpi.revenue": "revenue",
+        "kpi.orders": "orders",
+        "kpi.repeat": "repeat customers",
+        "kpi.recency": "median recency",
+        "kpi.days": "{days} days",
+        "kpi.clv": "expected value, next {horizon}",
+        "kpi.p_alive": "mean P(alive)",
+        "h.segments": "Segments",
+        "segments.lead": "{n} segments from recency, frequency and spend. The largest revenue "
+        "segment, <b>{top}</b>, brings {share} of revenue.",
+        "segments.chart": "Customers and revenue by segment",
+        "share.customers": "share of customers",
+        "share.revenue": "share of revenue",
+        "col.segment": "segment",
+        "col.customers": "customers",
+        "col.revenue": "revenue",
+        "col.recency": "recency (d)",
+        "col.orders": "orders",
+        "col.avg_clv": "avg CLV",
+        "col.action": "suggested action",
+        "col.definition": "definition",
+        "col.customer": "customer",
+        "col.state": "state",
+        "col.lifecycle": "lifecycle",
+        "col.tags": "tags",
+        "col.p_alive": "P(alive)",
+        "col.clv": "CLV",
+        "col.actual": "actual",
+        "col.predicted": "predicted",
+        "col.repeat_cal": "repeat purchases (calibration)",
+        "rf.title": "Customers by recency and frequency score",
+        "rf.cols": "frequency score →",
+        "rf.rows": "recency",
+        "h.clv": "Customer lifetime value",
+        "clv.lead": "Expected, discounted value of each customer's purchases over the next "
+        "{horizon}. The top 10% of customers hold <b>{share}</b> of it.{params}",
+        "clv.params": " BG/NBD parameters (weeks): {params}.",
+        "clv.hist": "Distribution of customer lifetime value (log scale)",
+        "clv.axis": "customer lifetime value",
+        "clv.count_axis": "customers",
+        "h.lifecycle": "Lifecycle",
+        "lifecycle.lead": "Where customers are in their relationship with you, replayed month "
+        "by month from their purchase history.",
+        "lifecycle.area": "Customers per lifecycle state",
+        "lifecycle.moves": "Moves between lifecycle states since {since}",
+        "lifecycle.moves_cols": "state now →",
+        "lifecycle.moves_rows": "state in {since}",
+        "h.tags": "Tags",
+        "tags.lead": "Rule-based tags: how many customers carry each, and how they overlap.",
+        "tags.chart": "Tag coverage",
+        "tags.overlap": "Tag overlap: share of the row tag that also has the column tag",
+        "tags.also": "also tagged →",
+        "h.holdout": "Does the CLV model hold up?",
+        "holdout.lead": "Fitted on the calibration period and checked on the last {weeks} weeks: "
+        "predicted {predicted} repeat purchases, actual {actual} ({error}).",
+        "holdout.chart": "Holdout purchases by calibration repeat purchases",
+        "holdout.prediction": "BG/NBD prediction",
+        "h.top": "Top customers per segment",
+        "top.lead": "The three most valuable customers of each segment by {key}: who to call "
+        "first.",
+        "h.notes": "Notes",
+        "p_alive.help": "P(alive) is the model's probability that a customer has not silently "
+        "stopped buying; a rare buyer in a 'lost' segment can still be likely alive.",
+        "privacy.other": "other",
+        "privacy.merged": "{n} segments with fewer than {k} customers are merged into 'other' "
+        "(minimum group size {k}).",
+        "privacy.merged_row": "{n} segments of fewer than {k} customers each",
+        "privacy.suppressed": "Cells and rows of fewer than {k} customers are left blank "
+        "(minimum group size {k}).",
+        "cli.clv": "CLV, next {horizon}: {total} in all; the top 10% of customers hold {share}",
+        "svg.n": "{n} customers",
+        "svg.empty": "no positive values",
+        "months": "{n} months",
+        "month": "month",
+        "year": "year",
+    },
+    "zh": {
+        "title": "客户分群报告",
+        "subtitle": "{customers} 位客户 · 截至 {as_of} · 由 segkit {version} 生成",
+        "footer": "segkit {version} — 所有图表均由本文件中的客户表计算得出；数据未离开本机。",
+        "kpi.customers": "客户数",
+        "kpi.revenue": "销售额",
+        "kpi.orders": "订单数",
+        "kpi.repeat": "复购客户占比",
+        "kpi.recency": "最近购买间隔中位数",
+        "kpi.days": "{days} 天",
+        "kpi.clv": "未来 {horizon}预期价值",
+        "kpi.p_alive": "平均存活概率 P(alive)",
+        "h.segments": "客户分群",
+        "segments.lead": "按最近购买、购买频次和消费金额分为 {n} 个群。销售额最高的群"
+        "<b>{top}</b>贡献了 {share} 的销售额。",
+        "segments.chart": "各分群的客户与销售额占比",
+        "share.customers": "客户占比",
+        "share.revenue": "销售额占比",
+        "col.segment": "分群",
+        "col.customers": "客户数",
+        "col.revenue": "销售额",
+        "col.recency": "距上次购买（天）",
+        "col.orders": "订单数",
+        "col.avg_clv": "平均 CLV",
+        "col.action": "建议行动",
+        "col.definition": "定义",
+        "col.customer": "客户",
+        "col.state": "状态",
+        "col.lifecycle": "生命周期",
+        "col.tags": "标签",
+        "col.p_alive": "存活概率",
+        "col.clv": "CLV",
+        "col.actual": "实际",
+        "col.predicted": "预测",
+        "col.repeat_cal": "复购次数（校准期）",
+        "rf.title": "按最近购买与频次评分的客户数",
+        "rf.cols": "频次评分 →",
+        "rf.rows": "最近购买",
+        "h.clv": "客户终身价值",
+        "clv.lead": "每位客户未来 {horizon}购买的预期折现价值。前 10% 的客户占其中的"
+        " <b>{share}</b>。{params}",
+        "clv.params": " BG/NBD 参数（以周计）：{params}。",
+        "clv.hist": "客户终身价值分布（对数刻度）",
+        "clv.axis": "客户终身价值",
+        "clv.count_axis": "客户数",
+        "h.lifecycle": "客户生命周期",
+        "lifecycle.lead": "根据购买历史逐月回放，客户与您的关系处于哪个阶段。",
+        "lifecycle.area": "各生命周期状态的客户数",
+        "lifecycle.moves": "自 {since} 以来生命周期状态之间的流转",
+        "lifecycle.moves_cols": "当前状态 →",
+        "lifecycle.moves_rows": "{since}的状态",
+        "h.tags": "客户标签",
+        "tags.lead": "基于规则的标签：每个标签覆盖多少客户，以及标签之间的重叠。",
+        "tags.chart": "标签覆盖率",
+        "tags.overlap": "标签重叠：行标签中同时带有列标签的比例",
+        "tags.also": "同时带有 →",
+        "h.holdout": "CLV 模型经得起检验吗？",
+        "holdout.lead": "在校准期拟合，并在最后 {weeks} 周检验：预测复购 {predicted} 次，"
+        "实际 {actual} 次（{error}）。",
+        "holdout.chart": "按校准期复购次数分组的检验期购买",
+        "holdout.prediction": "BG/NBD 预测",
+        "h.top": "各分群的头部客户",
+        "top.lead": "每个分群中按 {key} 排名前三的客户：优先联系谁。",
+        "h.notes": "说明",
+        "p_alive.help": "存活概率 P(alive) 是模型估计的客户仍在购买、没有悄然流失的概率；"
+        "“已流失”分群中购买很少的客户，存活概率也可能很高。",
+        "privacy.other": "其他",
+        "privacy.merged": "客户数少于 {k} 的 {n} 个分群已合并为“其他”（最小分组人数 {k}）。",
+        "privacy.merged_row": "{n} 个分群，每个少于 {k} 位客户",
+        "privacy.suppressed": "少于 {k} 位客户的单元格和行留空（最小分组人数 {k}）。",
+        "cli.clv": "未来 {horizon} CLV：合计 {total}；前 10% 的客户占 {share}",
+        "svg.n": "{n} 位客户",
+        "svg.empty": "没有正值",
+        "months": "{n} 个月",
+        "month": "个月",
+        "year": "年",
+    },
+}
