@@ -94,3 +94,85 @@ def test_bad_generator_arguments(kwargs, message):
     kwargs = {"n_customers": 10, **kwargs}
     with pytest.raises(ParameterError, match=message):
         make_transactions(**kwargs)
+
+
+# --------------------------------------------------------------------------- #
+# Export-shaped order lines (products=)
+# --------------------------------------------------------------------------- #
+@pytest.fixture(scope="module")
+def export_lines():
+    return make_transactions(
+        800, seed=5, products=120, lines_per_order=3, cancel_rate=0.05, guest_rate=0.05
+    )
+
+
+def test_export_lines_amount_is_quantity_times_price(export_lines):
+    tx = export_lines
+    assert list(tx.columns) == [
+        "customer_id", "order_id", "timestamp", "amount", "quantity", "category", "channel",
+        "product_id", "price",
+    ]  # fmt: skip
+    np.testing.assert_array_equal(tx["amount"], (tx["quantity"] * tx["price"]).round(2))
+    assert (tx["price"] > 0).all()
+    assert set(tx["product_id"]) <= set(range(1, 121))
+
+
+def test_export_lines_have_equal_line_totals_of_different_products(export_lines):
+    sales = export_lines[export_lines["quantity"] > 0]
+    twins = sales[sales.duplicated(["order_id", "amount"], keep=False)]
+    assert len(twins) > 100
+    # Same order and line total, but never the same product twice in a row.
+    per = twins.groupby(["order_id", "amount"])["product_id"].nunique()
+    assert (per >= 2).mean() > 0.9
+
+
+def test_export_lines_cancellations_reverse_an_earlier_order(export_lines):
+    tx = export_lines
+    ids = tx["order_id"].astype(str)
+    cancel = tx[ids.str.startswith("C")]
+    assert len(cancel) > 0
+    assert (cancel["quantity"] < 0).all()
+    assert (cancel["amount"] < 0).all()
+    # Every other order id is a plain number.
+    assert ids[~ids.str.startswith("C")].str.fullmatch(r"\d+").all()
+    # Each cancellation invoice reverses lines a customer bought before it.
+    for _, inv in cancel.groupby("order_id"):
+        who = inv["customer_id"].iloc[0]
+        earlier = tx[(tx["timestamp"] <= inv["timestamp"].min()) & (tx["quantity"] > 0)]
+        if pd.isna(who):
+            continue
+        bought = earlier[earlier["customer_id"] == who]
+        assert set(inv["product_id"]) <= set(bought["product_id"])
+
+
+def test_export_lines_guests_have_no_customer(export_lines):
+    guests = export_lines["customer_id"].isna()
+    assert export_lines["customer_id"].dtype == np.float64
+    assert 0.02 < guests.mean() < 0.1
+    # A guest order has no customer on any of its lines.
+    per_order = export_lines.assign(g=guests).groupby("order_id")["g"].agg(["min", "max"])
+    assert (per_order["min"] == per_order["max"]).all()
+
+
+def test_export_lines_default_shape_is_unchanged():
+    plain = make_transactions(300, seed=2)
+    assert list(plain.columns) == [
+        "customer_id", "order_id", "timestamp", "amount", "quantity", "category", "channel",
+    ]  # fmt: skip
+    assert plain["order_id"].dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"cancel_rate": 0.1}, "cancel_rate and guest_rate need products=..."),
+        ({"products": 0}, "products must be a positive int; got 0"),
+        ({"products": 5, "guest_rate": 1.0}, "guest_rate must be in [0, 1); got 1.0"),
+        ({"products": 5, "equal_totals": -0.1}, "equal_totals must be in [0, 1); got -0.1"),
+    ],
+    ids=["cancel-without-products", "zero-products", "guest-rate", "equal-totals"],
+)
+def test_export_lines_bad_parameters(kwargs, message):
+    with pytest.raises(ParameterError) as info:
+        make_transactions(10, seed=0, **kwargs)
+    assert message in str(info.value)

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segkit.datasets._lines import order_lines
 from segkit.errors import ParameterError
 
 __all__ = ["make_customers", "make_events", "make_transactions"]
@@ -85,8 +86,18 @@ def make_transactions(
     gamma: float = 15.0,
     lines_per_order: float = 1.4,
     return_rate: float = 0.04,
+    products: int | None = None,
+    equal_totals: float = 0.3,
+    cancel_rate: float = 0.0,
+    guest_rate: float = 0.0,
 ) -> pd.DataFrame:
     """Simulate a retail transaction log, one row per order line.
+
+    By default one row per order line with an amount. With ``products`` the
+    lines have the shape of a real shop export (the "Online Retail" shape):
+    a product and a unit price per line with ``amount == quantity * price``,
+    equal line totals inside orders, and on request cancellation invoices and
+    guest lines.
 
     Parameters
     ----------
@@ -111,6 +122,21 @@ def make_transactions(
         Mean number of lines per order (at least 1).
     return_rate : float
         Share of order lines returned later (a negative-amount row).
+    products : int, optional
+        Size of the product catalogue. Adds ``product_id`` and ``price``
+        columns; ``quantity`` is then the number of units, ``category`` the
+        product's, and a returned line has quantity -1.
+    equal_totals : float
+        With ``products``: the probability that a line repeats the previous
+        line's price and quantity (another product, the same line total).
+    cancel_rate : float
+        With ``products``: share of orders cancelled by a later invoice
+        (order id ``"C"`` + number, every line with a negative quantity). Order
+        ids are then strings.
+    guest_rate : float
+        With ``products``: share of orders without a customer id (guest
+        checkouts); ``customer_id`` is then float64 with NaN, as read from a
+        CSV export.
 
     Returns
     -------
@@ -129,6 +155,11 @@ def make_transactions(
     >>> tx["customer_id"].nunique()
     200
     >>> bool(make_transactions(200, seed=1).equals(tx))
+    True
+    >>> lines = make_transactions(200, seed=1, products=50, cancel_rate=0.02, guest_rate=0.05)
+    >>> list(lines.columns[-2:])
+    ['product_id', 'price']
+    >>> bool((lines["amount"] == (lines["quantity"] * lines["price"]).round(2)).all())
     True
     """
     _check_count(n_customers)
@@ -149,6 +180,21 @@ def make_transactions(
         raise ParameterError(f"return_rate must be in [0, 1); got {return_rate!r}")
     if not lines_per_order >= 1:
         raise ParameterError(f"lines_per_order must be at least 1; got {lines_per_order!r}")
+    for name, rate in {
+        "equal_totals": equal_totals,
+        "cancel_rate": cancel_rate,
+        "guest_rate": guest_rate,
+    }.items():
+        if not 0 <= rate < 1:
+            raise ParameterError(f"{name} must be in [0, 1); got {rate!r}")
+    if products is not None and (
+        isinstance(products, bool) or not isinstance(products, int | np.integer) or products < 1
+    ):
+        raise ParameterError(f"products must be a positive int; got {products!r}")
+    if products is None and (cancel_rate or guest_rate):
+        raise ParameterError(
+            "cancel_rate and guest_rate need products=..., the export-shaped order lines"
+        )
     t0, _, span = _window(start, end)
     n = int(n_customers)
     first = _first_purchase_days(n, seed, span, acquisition)
@@ -201,6 +247,23 @@ def make_transactions(
     )
     channel_online = rng.random(n_orders) < online_share[order_owner]
     ns = np.round(order_day * _DAY_NS).astype(np.int64)
+    if products is not None:
+        return order_lines(
+            np.random.default_rng([seed, 7]),
+            t0=t0,
+            order_ns=ns,
+            order_owner=order_owner,
+            order_online=channel_online,
+            line_order=line_order,
+            line_value=order_value[line_order] * share,
+            favourite=favourite,
+            categories=CATEGORIES,
+            n_products=int(products),
+            equal_totals=equal_totals,
+            return_rate=return_rate,
+            cancel_rate=cancel_rate,
+            guest_rate=guest_rate,
+        )
 
     returned = rng.random(line_order.size) < return_rate
     ret = np.flatnonzero(returned)
