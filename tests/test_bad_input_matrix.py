@@ -539,7 +539,7 @@ def test_rfm_degenerate_but_valid(name, make):
                 "-o",
                 "o.csv",
             ],
-            "as_of must be a date",
+            "--as-of 'soon' is not a date segkit can use",
         ),
         (
             [
