@@ -509,16 +509,17 @@ class CoPurchaseRecommender:
         pos, item, score, because, source = (a[order] for a in (pos, item, score, because, source))
         rank = np.arange(pos.size) - np.searchsorted(pos, pos, side="left") + 1
         items = self.items_
-        because_labels = pd.Series(items.take(np.maximum(because, 0)), dtype=object).where(
-            because >= 0
-        )
+        because_labels = pd.Series(items.take(np.maximum(because, 0)))
+        if pd.api.types.is_integer_dtype(because_labels.dtype):
+            because_labels = because_labels.astype("Int64")  # missing without turning float
+        because_labels = because_labels.where(because >= 0)
         return pd.DataFrame(
             {
                 self.columns_["customer"]: ids.take(pos),
                 "rank": rank.astype(np.int64),
                 self.columns_["item"]: items.take(item),
                 "score": score.astype(np.float64),
-                "because": because_labels.to_numpy(),
+                "because": because_labels.array,
                 "source": pd.Categorical.from_codes(source, pd.Index(["co-purchase", "popular"])),
             }
         )
