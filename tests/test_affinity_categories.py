@@ -273,3 +273,18 @@ def test_time_policy_whole_day_and_calendar_windows():
     assert out.loc[1, "share_a_30d"] == 0.0
     # An instant cuts at that instant.
     assert affinity(tx, as_of="2024-03-31 12:00").loc[1, "share_c"] == 0.0
+
+
+def test_segment_affinity_cuts_at_as_of(segmented):
+    table, lines = segmented
+    lines = lines.assign(timestamp=pd.to_datetime(["2024-01-01"] * 8 + ["2024-02-01"]))
+    # Customer 42's line is not in the table anyway; move wine of customer 6 later.
+    lines.loc[6, "timestamp"] = pd.Timestamp("2024-03-01 10:00")
+    out = segment_affinity(
+        table, lines, customer="customer_id", timestamp="timestamp", as_of="2024-02-29"
+    ).set_index(["segment", "category"])
+    assert out.loc[("b", "wine"), "buyers"] == 1
+    whole_day = segment_affinity(
+        table, lines, customer="customer_id", timestamp="timestamp", as_of="2024-03-01"
+    ).set_index(["segment", "category"])
+    assert whole_day.loc[("b", "wine"), "buyers"] == 2

@@ -404,6 +404,9 @@ def write_crm(
     money: Iterable[str] | None = None,
     escape_formulas: bool = True,
     encoding: str = "utf-8",
+    recommendations: int | pd.DataFrame | None = None,
+    recommender: Any = None,
+    recommendation_name: str = "Recommended",
 ) -> pd.DataFrame:
     """Shape a customer table for a CRM import, and optionally write it.
 
@@ -443,6 +446,16 @@ def write_crm(
     encoding : str, default "utf-8"
         ``"utf-8-sig"`` adds a byte-order mark, which Excel needs to show
         Chinese (and other non-ASCII) text in a CSV correctly.
+    recommendations : int or pandas.DataFrame, optional
+        Add a ``recommendation_name`` column with each customer's top items
+        in rank order, joined by ``separator``: an int ``k`` asks the fitted
+        ``recommender`` (:class:`segkit.affinity.CoPurchaseRecommender`) for
+        ``k`` items per customer; a frame is the output of its ``recommend``
+        (customer, ``rank``, item, ...) used as it is.
+    recommender : CoPurchaseRecommender, optional
+        Needed when ``recommendations`` is an int.
+    recommendation_name : str
+        Header of the recommendations column.
 
     Returns
     -------
@@ -508,6 +521,10 @@ def write_crm(
                 raise ParameterError(f"tag {name!r} contains the separator {separator!r}")
         hit = tags.isin([True]).to_numpy(dtype=bool)  # NA and False are untagged
         out[tag_name] = [separator.join(names[row]) for row in hit]
+    if recommendations is not None:
+        out[recommendation_name] = _recommended(
+            table.index, recommendations, recommender, separator
+        )
     if path is not None:
         write_table(
             out,
@@ -546,3 +563,37 @@ def ids_as_read(index: pd.Index) -> np.ndarray[Any, Any]:
         ):
             return values.astype(np.int64)
     return values
+
+
+def _recommended(index: pd.Index, recommendations: Any, recommender: Any, sep: str) -> list[str]:
+    """Each customer's recommended items in rank order, joined by ``sep``."""
+    if isinstance(recommendations, pd.DataFrame):
+        recs = recommendations
+    elif isinstance(recommendations, int | np.integer) and not isinstance(recommendations, bool):
+        if recommender is None or not hasattr(recommender, "recommend"):
+            raise ParameterError(
+                f"recommendations={int(recommendations)} needs a fitted recommender: "
+                "write_crm(..., recommendations=k, recommender=CoPurchaseRecommender().fit(...))"
+            )
+        recs = recommender.recommend(index, k=int(recommendations))
+    else:
+        raise ParameterError(
+            "recommendations must be a number of items per customer or the frame of "
+            f"CoPurchaseRecommender.recommend; got {type(recommendations).__name__}"
+        )
+    if "rank" not in recs.columns or list(recs.columns).index("rank") != 1:
+        raise ParameterError(
+            "the recommendations frame must be CoPurchaseRecommender.recommend's: "
+            "customer, rank, item, ..."
+        )
+    customer, item = recs.columns[0], recs.columns[2]
+    recs = recs.sort_values([customer, "rank"], kind="stable")
+    names = recs[item].astype(str)
+    bad = names[names.str.contains(sep, regex=False)]
+    if len(bad):
+        raise ParameterError(
+            f"recommended item {bad.iloc[0]!r} contains the separator {sep!r}; "
+            "pass another separator="
+        )
+    joined = names.groupby(recs[customer].to_numpy(), sort=False).agg(sep.join)
+    return joined.reindex(index).fillna("").tolist()

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segkit._time import DAY_NS, window_days
+from segkit._time import DAY_NS, latest, parse_as_of, read_timestamps, window_days
 from segkit._validation import numeric_column, require_columns, require_frame
 from segkit.affinity._topk import codes
 from segkit.errors import ParameterError, SchemaError
@@ -203,6 +203,8 @@ def segment_affinity(
     customer: str,
     item: str = "category",
     amount: str | None = None,
+    timestamp: str | None = None,
+    as_of: Any = None,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Segment x category: who buys what, and where a segment stands out.
@@ -213,14 +215,19 @@ def segment_affinity(
         Customer table indexed by customer id with the segment column ``by``.
         Customers without a segment are left out.
     lines : pandas.DataFrame
-        Order lines (cut them at your ``as_of`` first). Lines of customers
-        not in ``table`` are ignored.
+        Order lines. Lines of customers not in ``table`` are ignored.
     by : str
         The segment column of ``table``.
     customer, item : str
         Columns of ``lines``.
     amount : str, optional
         Amount column of ``lines``; adds ``spend`` and ``spend_share``.
+    timestamp : str, optional
+        Timestamp column of ``lines``: with it, only lines on or before
+        ``as_of`` count (the time policy of :func:`segkit.summarize`;
+        default: every line).
+    as_of : date-like, optional
+        The date of the customer table (default: the latest line).
     alpha : float
         False discovery rate for the ``significant`` flag.
 
@@ -269,7 +276,15 @@ def segment_affinity(
     frame = require_frame(table, "customer table")
     require_columns(frame, [by], "customer table")
     df = require_frame(lines, "lines")
-    require_columns(df, [customer, item] + ([amount] if amount else []), "lines")
+    require_columns(
+        df, [customer, item] + [c for c in (amount, timestamp) if c is not None], "lines"
+    )
+    if timestamp is not None:
+        stamps = read_timestamps(df[timestamp], timestamp, "lines")
+        if len(df) == 0:
+            raise SchemaError("the lines are empty")
+        cut = latest(stamps.wall, stamps.tz) if as_of is None else parse_as_of(as_of, stamps.tz)
+        df = df[stamps.wall <= cut.cut]
     labels_of = frame[by]
     labels_of = labels_of[labels_of.notna()]
     if labels_of.empty:
