@@ -95,6 +95,15 @@ def _check_inputs(args: argparse.Namespace) -> None:
         value = getattr(args, name, None)
         if value is not None and not Path(value).exists():
             raise CLIError(f"no such file: {value}")
+    if getattr(args, "pseudonymize", None):
+        from segkit.privacy import read_key
+
+        if not Path(args.pseudonymize).is_file():
+            raise CLIError(f"no such key file: {args.pseudonymize}")
+        read_key(args.pseudonymize)
+    min_group = getattr(args, "min_group", None)
+    if min_group is not None and min_group < 1:
+        raise CLIError(f"--min-group must be a positive number of customers; got {min_group}")
     rules = getattr(args, "rules", None)
     if rules:
         if not Path(rules).is_file():
@@ -236,7 +245,42 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _report_options(args: argparse.Namespace) -> dict[str, Any]:
     """The report's keyword arguments from the command line."""
-    return {"lang": args.lang, "currency": args.currency}
+    options: dict[str, Any] = {"lang": args.lang, "currency": args.currency}
+    if getattr(args, "min_group", None) or getattr(args, "drop_pii", False):
+        from segkit.privacy import Privacy
+
+        options["privacy"] = Privacy(min_group=args.min_group or 0, drop_pii=args.drop_pii)
+    return options
+
+
+def _private_inputs(
+    args: argparse.Namespace, tx: pd.DataFrame, customers: Any, events: Any
+) -> tuple[pd.DataFrame, Any, Any]:
+    """Inputs with personal data dropped and ids pseudonymised, as the flags ask."""
+    from segkit.privacy import mask_pii, pseudonymize, read_key
+
+    if args.drop_pii and customers is not None:
+        found = [c for c in mask_pii_columns(customers) if c != args.customer]
+        if found:
+            customers = mask_pii(customers, action="drop", columns=found)
+            print(f"left out {len(found)} personal-data columns of the customers: {found}")
+    if args.pseudonymize:
+        key = read_key(args.pseudonymize)
+        frames: list[Any] = []
+        for frame in (tx, customers, events):
+            if frame is not None and args.customer in frame.columns:
+                frame = frame.copy()
+                frame[args.customer] = pseudonymize(frame[args.customer].astype(object), key)
+            frames.append(frame)
+        tx, customers, events = frames
+    return tx, customers, events
+
+
+def mask_pii_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns :func:`segkit.privacy.find_pii` flags."""
+    from segkit.privacy import find_pii
+
+    return [str(c) for c in find_pii(frame).index]
 
 
 def _demo_folder(value: str | None) -> Path:
@@ -262,8 +306,9 @@ def _report(args: argparse.Namespace) -> int:
     from segkit.profiling import profile
 
     tx = _read_table(args.file)
-    customers = _read_table(args.customers) if args.customers else None
-    events = _read_table(args.events) if args.events else None
+    customers = _read_table(args.customers, "the customers") if args.customers else None
+    events = _read_table(args.events, "the events") if args.events else None
+    tx, customers, events = _private_inputs(args, tx, customers, events)
     result = profile(
         tx,
         customer=args.customer,
@@ -378,6 +423,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
     rep.add_argument("-o", "--output", required=True, help="the report (.html)")
+    rep.add_argument(
+        "--pseudonymize",
+        metavar="KEYFILE",
+        default=None,
+        help="replace customer ids by keyed pseudonyms (HMAC-SHA256 with the key in KEYFILE, "
+        "at least 16 bytes; the key is never written anywhere)",
+    )
+    rep.add_argument(
+        "--min-group",
+        dest="min_group",
+        type=int,
+        default=None,
+        metavar="K",
+        help="show no group of fewer than K customers in any table or chart",
+    )
+    rep.add_argument(
+        "--drop-pii",
+        dest="drop_pii",
+        action="store_true",
+        help="leave out names, e-mails, phones, addresses and ID numbers of --customers",
+    )
     _file_arguments(rep)
     _language_arguments(rep)
     rep.set_defaults(run=_report)

@@ -22,6 +22,7 @@ from segkit.report._i18n import Locale, playbook_data
 from segkit.report._sections import Context
 
 if TYPE_CHECKING:
+    from segkit.privacy import Privacy
     from segkit.profiling import Profile
 
 __all__ = ["SECTIONS", "load_playbook", "render"]
@@ -91,6 +92,29 @@ footer { color:var(--muted); font-size:12px; text-align:center; padding:12px; }
 """
 
 
+def _private(profile: Profile, privacy: Privacy, loc: Locale, notes: list[str]) -> Profile:
+    """A shallow copy of ``profile`` whose table shows only what ``privacy`` allows."""
+    import copy
+
+    from segkit.privacy import find_pii, pseudonymize
+
+    shown = copy.copy(profile)
+    table = profile.table
+    if privacy.drop_pii:
+        found = find_pii(table)
+        if len(found):
+            table = table.drop(columns=list(found.index))
+            notes.append(loc.t("privacy.dropped", n=len(found)))
+    if privacy.key is not None:
+        table = table.copy()
+        table.index = pseudonymize(table.index, privacy.key)
+        notes.append(loc.t("privacy.pseudonyms"))
+    if privacy.min_group:
+        notes.append(loc.t("privacy.suppressed", k=privacy.min_group))
+    shown.table = table
+    return shown
+
+
 #: The report's sections in page order; each returns "" when its data is missing.
 SECTIONS: list[Callable[[Context], str]] = [
     _sections.kpis,
@@ -109,6 +133,7 @@ def render(
     title: str | None = None,
     lang: str = "en",
     currency: str | None = None,
+    privacy: Privacy | None = None,
     **options: Any,
 ) -> str:
     """Render a profile as one self-contained HTML page.
@@ -124,9 +149,19 @@ def render(
         Symbol (``"£"``) or ISO code (``"GBP"``) for money; ``$`` for English
         and ``¥`` for Chinese by default. Large amounts are written
         ``£1.2k``/``£3.4M`` in English and ``¥1.2万``/``¥3.4亿`` in Chinese.
+    privacy : segkit.privacy.Privacy, optional
+        For a report shared outside the analytics team: no group of fewer than
+        ``min_group`` customers in any table or chart (merged into "other" or
+        left blank, and a note says so), customer ids as keyed pseudonyms,
+        personal-data columns left out, or no customer-level rows at all.
     """
     loc = Locale(lang, currency)
-    ctx = Context(profile, loc, **options)
+    notes: list[str] = []
+    if privacy is not None:
+        profile = _private(profile, privacy, loc, notes)
+        options.setdefault("min_group", privacy.min_group)
+        options.setdefault("show_ids", not privacy.hide_ids)
+    ctx = Context(profile, loc, notes=notes, **options)
     body = "".join(section(ctx) for section in SECTIONS) + _sections.notes(ctx)
     heading = title or loc.t("title")
     subtitle = loc.t(

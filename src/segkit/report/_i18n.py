@@ -292,6 +292,9 @@ TEXT: dict[str, dict[str, str]] = {
         "cli.clv": "CLV, next {horizon}: {total} in all; the top 10% of customers hold {share}",
         "svg.n": "{n} customers",
         "svg.empty": "no positive values",
+        "privacy.dropped": "{n} columns holding personal data are left out of this report.",
+        "privacy.pseudonyms": "Customer ids are keyed pseudonyms (HMAC-SHA256); the key is not "
+        "in this file.",
         "months": "{n} months",
         "month": "month",
         "year": "year",
@@ -369,6 +372,8 @@ TEXT: dict[str, dict[str, str]] = {
         "cli.clv": "未来 {horizon} CLV：合计 {total}；前 10% 的客户占 {share}",
         "svg.n": "{n} 位客户",
         "svg.empty": "没有正值",
+        "privacy.dropped": "{n} 个含有个人信息的列未出现在本报告中。",
+        "privacy.pseudonyms": "客户 ID 为带密钥的假名（HMAC-SHA256）；密钥不在本文件中。",
         "months": "{n} 个月",
         "month": "个月",
         "year": "年",

@@ -1,0 +1,122 @@
+"""A report that can leave the analytics team: minimum group size, pseudonyms, no PII."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from segkit.cli import main
+from segkit.datasets import make_transactions
+from segkit.privacy import Privacy, forget, pseudonymize
+from segkit.profiling import profile
+
+KEY = b"0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def small_profile():
+    tx = make_transactions(120, seed=7)
+    return profile(
+        tx, customer="customer_id", timestamp="timestamp", amount="amount", progress=False
+    )
+
+
+def _segment_rows(html: str) -> dict[str, int]:
+    section = html.split("<section id='segments'>")[1].split("</section>")[0]
+    rows = re.findall(
+        r"<tr><td><span class='pill'>([^<]+)</span></td><td class='n'>([\d,]+)</td>", section
+    )
+    return {name: int(n.replace(",", "")) for name, n in rows}
+
+
+def test_min_group_merges_small_segments(small_profile):
+    sizes = small_profile.table["segment"].value_counts()
+    k = 12
+    assert (sizes[sizes > 0] < k).any()  # the data has small segments to merge
+    html = small_profile.report(privacy=Privacy(min_group=k))
+    rows = _segment_rows(html)
+    assert all(n >= k for name, n in rows.items() if name != "other")
+    small = sizes[(sizes > 0) & (sizes < k)]
+    assert rows["other"] == int(small.sum())
+    assert f"merged into &#x27;other&#x27; (minimum group size {k})" in html
+    assert "Cells and rows of fewer than 12 customers are left blank" in html
+    # the heat maps print no count below k
+    for svg in re.findall(r"<svg.*?</svg>", html, re.S):
+        if "Customers by recency and frequency score" in svg:
+            shown = [int(v) for v in re.findall(r"font-size='11'>(\d+)</text>", svg)]
+            assert shown
+            assert min(shown) >= k
+
+
+def test_pseudonymised_report_shows_no_real_id(small_profile):
+    html = small_profile.report(privacy=Privacy(key=KEY))
+    top = html.split("<section id='top'>")[1].split("</section>")[0]
+    ids = re.findall(r"</span></td><td>([^<]+)</td>", top)
+    assert ids
+    real = {str(i) for i in small_profile.table.index}
+    assert not set(ids) & real
+    assert set(ids) <= set(pseudonymize(small_profile.table.index, KEY))
+    assert "keyed pseudonyms" in html
+    assert KEY.decode() not in html
+
+
+def test_hide_ids(small_profile):
+    html = small_profile.report(privacy=Privacy(hide_ids=True))
+    assert "<section id='top'>" not in html
+    assert str(small_profile.table["clv"].idxmax()) not in re.sub(r"<svg.*?</svg>", "", html)
+
+
+def test_forget_profile(small_profile):
+    gone = list(small_profile.table.index[:5])
+    after = forget(small_profile, gone)
+    assert len(after.table) == len(small_profile.table) - 5
+    assert not set(gone) & set(after.table.index)
+    assert not set(gone) & set(after.panel["customer"])
+    assert len(small_profile.table) == 120  # the original is untouched
+    assert after.notes[-1].startswith("5 customers were removed on request")
+    html = after.report()
+    assert "5 customers were removed on request" in html
+
+
+def test_cli_private_report(tmp_path, capsys):
+    tx = make_transactions(80, seed=9)
+    source = tmp_path / "tx.csv"
+    tx.to_csv(source, index=False)
+    people = pd.DataFrame(
+        {
+            "customer_id": tx["customer_id"].unique(),
+            "email": [f"p{i}@example.com" for i in range(tx["customer_id"].nunique())],
+            "age": 30,
+        }
+    )
+    people_file = tmp_path / "people.csv"
+    people.to_csv(people_file, index=False)
+    keyfile = tmp_path / "key.txt"
+    keyfile.write_bytes(KEY + b"\n")
+    out, table = tmp_path / "r.html", tmp_path / "t.csv"
+    argv = ["report", str(source), "--customer", "customer_id", "--timestamp", "timestamp"]
+    argv += ["--amount", "amount", "--customers", str(people_file), "--quiet"]
+    argv += ["--pseudonymize", str(keyfile), "--min-group", "5", "--drop-pii"]
+    argv += ["-o", str(out), "--table", str(table)]
+    assert main(argv) == 0
+    html, written = out.read_text(), table.read_text()
+    for text in (html, written):
+        assert "@example.com" not in text
+        assert KEY.decode() not in text
+    ids = pd.read_csv(table, index_col=0, dtype=str).index
+    assert set(ids) == set(pseudonymize(tx["customer_id"].unique(), KEY))
+
+
+def test_cli_short_key_is_one_line(tmp_path, capsys):
+    source = tmp_path / "tx.csv"
+    make_transactions(10, seed=1).to_csv(source, index=False)
+    keyfile = tmp_path / "key.txt"
+    keyfile.write_text("short\n")
+    argv = ["report", str(source), "--customer", "customer_id", "--timestamp", "timestamp"]
+    argv += ["--amount", "amount", "--pseudonymize", str(keyfile), "-o", str(tmp_path / "r.html")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("segkit: error: the pseudonymisation key has 5 bytes; use at least 16")
+    assert err.count("\n") == 1
