@@ -75,7 +75,7 @@ STATES = list(GUARDS)
 def period_features(tx: pd.DataFrame) -> tuple[list[list[dict[str, float]]], list[bool]]:
     """Per boundary, per customer: the features the guards read (NaN compares false)."""
     cols = TransactionColumns.read(tx, **COLUMNS)
-    bounds = periods(cols, "MS", START, END).asi8
+    bounds = periods(cols, "MS", START, END).cuts
     n = len(cols.customers)
     out = []
     present_at = []
@@ -250,7 +250,7 @@ def machine_only(lc: Any, tx: pd.DataFrame) -> float:
     stored = [
         (k, present.copy(), {name: np.array(v) for name, v in feats.items()})
         for k, present, feats in feature_steps(
-            cols, cols.codes, n, bounds.asi8, lc.windows, None, lc.columns
+            cols, cols.codes, n, bounds.cuts, lc.windows, None, lc.columns
         )
     ]
     absent = len(lc.states)
@@ -261,7 +261,7 @@ def machine_only(lc: Any, tx: pd.DataFrame) -> float:
         current = state.copy()
         current[present & (state == absent)] = initial
         frame = pd.DataFrame(feats, copy=False)
-        state = lc._machine.advance(frame, current, as_of=bounds[k], ids=cols.customers)
+        state = lc._machine.advance(frame, current, as_of=bounds.labels[k], ids=cols.customers)
     return time.perf_counter() - start
 
 

@@ -29,11 +29,15 @@ def test_incremental_features_equal_summarize_at_each_boundary(freq) -> None:
     )
     bounds = periods(cols, freq, "2023-02-01", "2024-01-01")
     n = len(cols.customers)
-    steps = feature_steps(cols, cols.codes, n, bounds.asi8, (30, 90), None, None)
+    steps = feature_steps(cols, cols.codes, n, bounds.cuts, (30, 90), None, None, bounds.days)
+    # the boundaries are instants; the last point, end="2024-01-01", is that whole day
+    assert (bounds.days[:-1] == -1).all()
+    assert bounds.days[-1] >= 0
     checked = 0
     for k, present, got in steps:
-        as_of = bounds[k]
-        expect_warning = _returns_only(tx, as_of)
+        stamp = bounds.labels[k]
+        as_of = stamp if bounds.days[k] < 0 else stamp.strftime("%Y-%m-%d")
+        expect_warning = _returns_only(tx, pd.Timestamp(bounds.cuts[k]))
         with (
             pytest.warns(UserWarning, match="have only returns") if expect_warning else _nothing()
         ):
@@ -57,7 +61,7 @@ def test_incremental_features_equal_summarize_at_each_boundary(freq) -> None:
         last = pd.DatetimeIndex(got["_last"][has].astype("datetime64[ns]"))
         assert (last == pd.DatetimeIndex(want["last_purchase"])).all()
         checked += 1
-    assert checked == len(bounds)
+    assert checked == len(bounds.cuts)
 
 
 def _returns_only(tx: pd.DataFrame, as_of: pd.Timestamp) -> bool:
@@ -210,7 +214,7 @@ def test_more_rows_leave_a_window_at_once_than_ever_enter() -> None:
     bounds = periods(cols, "MS", "2024-01-01", "2024-05-01")
     got = [
         (f["orders_31d"].tolist(), f["revenue_31d"].tolist())
-        for _, _, f in feature_steps(cols, cols.codes, 2, bounds.asi8, (31,), None, None)
+        for _, _, f in feature_steps(cols, cols.codes, 2, bounds.cuts, (31,), None, None)
     ]
     assert got == [
         ([0, 0], [0.0, 0.0]),

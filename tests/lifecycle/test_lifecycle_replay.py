@@ -139,7 +139,8 @@ def test_default_periods_cover_all_transactions() -> None:
     panel = LC.replay(TX, **COLUMNS)
     periods = panel.attrs["periods"]
     assert periods[0] == pd.Timestamp("2024-01-01")  # F's purchase is exactly on it
-    assert periods[-1] == pd.Timestamp("2024-08-01")  # first boundary after Jul 20
+    # the last point is the latest transaction, never a boundary after the data
+    assert periods[-2:] == (pd.Timestamp("2024-07-01"), pd.Timestamp("2024-07-20"))
 
 
 def test_start_later_counts_earlier_history() -> None:
@@ -222,14 +223,16 @@ def test_oscillation_at_a_boundary_names_the_date() -> None:
         (
             {"start": "2024-05-01", "end": "2024-02-01"},
             ParameterError,
-            "end (2024-02-01 00:00:00) is before start (2024-05-01 00:00:00)",
+            "end 2024-02-01 (whole day) is before start 2024-05-01 00:00:00",
         ),
         (
-            {"start": "2024-05-02", "end": "2024-05-20"},
+            {"freq": "min", "start": "2000-01-01"},
             ParameterError,
             (
-                "no 'MS' period boundary between start (2024-05-02 00:00:00) and end "
-                "(2024-05-20 00:00:00)"
+                "freq='min' from 2000-01-01 00:00:00 to 2024-07-20 00:00:00 gives about "
+                "12,912,480 evaluation points for 5 customers (64,562,400 customer-steps; at "
+                "most 200,000 points and 2,000,000,000 customer-steps); choose a coarser freq "
+                "or a shorter start..end"
             ),
         ),
         (

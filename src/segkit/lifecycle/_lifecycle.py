@@ -357,6 +357,7 @@ class Lifecycle:
         customer: str,
         timestamp: str,
         amount: str,
+        order: str | None = None,
         freq: Any = "MS",
         start: Any = None,
         end: Any = None,
@@ -379,13 +380,25 @@ class Lifecycle:
             (returns) count towards revenue but are not purchases.
         customer, timestamp, amount : str
             Column names, as for :func:`segkit.summarize`.
+        order : str, optional
+            Order id column: ``orders`` (and ``orders_{N}d``) count distinct
+            order ids with a purchase line, as :func:`segkit.summarize` does,
+            instead of lines.
         freq : str or DateOffset, default "MS"
             Period boundaries (a pandas frequency: ``"MS"`` month starts,
-            ``"W-MON"``, ``"QS"``...).
-        start, end : date-like, optional
-            First and last boundary. Default: the first boundary on or after
-            the earliest and the latest transaction. History before ``start``
-            counts in the features at ``start``.
+            ``"W-MON"``, ``"QS"``...), on the data's wall clock. A boundary
+            in a DST gap moves to the first instant after it (and is one
+            point with a boundary there); see ``docs/time.md``.
+        start : date-like, optional
+            The first boundary is the first on or after ``start``. Default:
+            the first on or after the earliest transaction. History before it
+            counts in the features there.
+        end : date-like, optional
+            The last evaluation point, after the boundaries before it, read by
+            the time policy: a date means that whole day, a timestamp that
+            instant. Default: the latest transaction, so the replay never runs
+            past the data and its last point agrees with
+            :func:`segkit.summarize` at that ``as_of``.
         customers : DataFrame, optional
             Registered customers (ids in the ``customer`` column or the
             index). Those with a ``signup`` date enter the initial state at the
@@ -410,7 +423,10 @@ class Lifecycle:
         Raises
         ------
         ColumnNotFoundError, SchemaError, ParameterError
-            Bad columns or arguments.
+            Bad columns or arguments; customer ids of different types in the
+            transactions and ``customers`` ("1" and 1); a ``freq`` so fine for
+            the span that the work is unreasonable (more than 200,000 points
+            or 2e9 customer-steps).
         LifecycleCycleError
             Some customers would oscillate between states at a boundary.
 
@@ -434,6 +450,7 @@ class Lifecycle:
             customer=customer,
             timestamp=timestamp,
             amount=amount,
+            order=order,
             freq=freq,
             start=start,
             end=end,

@@ -18,6 +18,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from segkit._time import DAY_NS, latest, parse_as_of, to_zone
 from segkit._validation import check_choice, require_columns, require_frame, show_values
 from segkit.errors import ParameterError, SchemaError
 from segkit.features import TransactionColumns
@@ -25,7 +26,6 @@ from segkit.lifecycle._guards import Machine
 
 __all__ = ["ReplayOptions", "feature_steps", "periods", "run_replay"]
 
-_DAY_NS = 86_400 * 10**9
 _NEVER = np.iinfo(np.int64).max
 _Ints = np.ndarray[Any, np.dtype[np.int64]]
 _Floats = np.ndarray[Any, np.dtype[np.float64]]
@@ -49,23 +49,6 @@ def _offset(freq: Any) -> pd.DateOffset:
     return offset
 
 
-def _wall(value: Any, tz: Any, name: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name} must be a date or timestamp; got {value!r}") from exc
-    if pd.isna(stamp):
-        raise ParameterError(f"{name} must be a date or timestamp; got NaT")
-    if stamp.tzinfo is not None:
-        if tz is None:
-            raise ParameterError(
-                f"{name} {stamp} is timezone-aware but the timestamps are naive; pass a naive "
-                f"{name}"
-            )
-        stamp = stamp.tz_convert(tz).tz_localize(None)
-    return stamp
-
-
 def _boundary_on_or_after(stamp: pd.Timestamp, offset: pd.DateOffset) -> pd.Timestamp:
     out = offset.rollforward(stamp.normalize())
     while out < stamp:
@@ -73,25 +56,86 @@ def _boundary_on_or_after(stamp: pd.Timestamp, offset: pd.DateOffset) -> pd.Time
     return out
 
 
-def periods(cols: TransactionColumns, freq: Any, start: Any, end: Any) -> pd.DatetimeIndex:
-    """The period boundaries, as naive wall-clock timestamps."""
+#: Most customer-steps (customers x evaluation points) a replay takes on.
+MAX_STEPS = 2_000_000_000
+#: Most evaluation points of one replay.
+MAX_POINTS = 200_000
+
+
+@attrs.frozen
+class Points:
+    """The evaluation points of a replay.
+
+    Attributes
+    ----------
+    labels : DatetimeIndex
+        Naive wall-clock labels: the period boundaries, then ``end``.
+    cuts : ndarray of int64
+        Inclusive wall-clock ends (rows at or before count), nanoseconds.
+    days : ndarray of int64
+        The calendar day of a date-only point (durations in whole days to
+        it), -1 for an instant.
+    """
+
+    labels: pd.DatetimeIndex
+    cuts: _Ints
+    days: _Ints
+
+
+def periods(
+    cols: TransactionColumns, freq: Any, start: Any, end: Any, n_customers: int = 1
+) -> Points:
+    """The evaluation points: ``freq`` boundaries from ``start``, and finally ``end`` itself.
+
+    ``end`` is resolved by the time policy (:func:`segkit._time.parse_as_of`;
+    default: the latest transaction): a date means that whole day. Boundaries
+    before it are evaluated at their instant; the last point is ``end``, so the
+    replay never runs past the data.
+    """
     offset = _offset(freq)
     if cols.wall.size == 0 and (start is None or end is None):
         raise SchemaError("the transactions are empty; pass start and end")
+    last = latest(cols.wall, cols.tz) if end is None else parse_as_of(end, cols.tz, name="end")
     if start is None:
         lo = _boundary_on_or_after(pd.Timestamp(int(cols.wall.min()), unit="ns"), offset)
     else:
-        lo = _wall(start, cols.tz, "start")
-    if end is None:
-        hi = _boundary_on_or_after(pd.Timestamp(int(cols.wall.max()), unit="ns"), offset)
-    else:
-        hi = _wall(end, cols.tz, "end")
+        first = parse_as_of(start, cols.tz, name="start")
+        lo = pd.Timestamp(first.reference, unit="ns")
+    hi = pd.Timestamp(last.reference, unit="ns")
+    if start is None:
+        lo = min(lo, hi)  # data within one period: only the end point
     if hi < lo:
-        raise ParameterError(f"end ({hi}) is before start ({lo})")
-    out = pd.date_range(lo, hi, freq=offset)
-    if len(out) == 0:
-        raise ParameterError(f"no {freq!r} period boundary between start ({lo}) and end ({hi})")
-    return pd.DatetimeIndex(out).as_unit("ns")
+        raise ParameterError(f"end {last.label} is before start {lo}")
+    step = (lo + offset) - lo if lo + offset > lo else pd.Timedelta(1)
+    estimate = (hi - lo) / step if step > pd.Timedelta(0) else 0.0
+    if estimate > MAX_POINTS or estimate * max(n_customers, 1) > MAX_STEPS:
+        raise ParameterError(
+            f"freq={freq!r} from {lo} to {last.label} gives about {estimate:,.0f} evaluation "
+            f"points for {n_customers:,} customers ({estimate * n_customers:,.0f} "
+            f"customer-steps; at most {MAX_POINTS:,} points and {MAX_STEPS:,} customer-steps); "
+            "choose a coarser freq or a shorter start..end"
+        )
+    bounds = pd.DatetimeIndex(pd.date_range(lo, hi, freq=offset)).as_unit("ns")
+    bounds = bounds[bounds < hi] if last.date_only else bounds[bounds.asi8 < last.cut]
+    labels = pd.DatetimeIndex(bounds.append(pd.DatetimeIndex([hi]).as_unit("ns")))
+    cuts = np.append(bounds.asi8, last.cut).astype(np.int64)
+    days = np.full(cuts.size, -1, dtype=np.int64)
+    if last.date_only:
+        days[-1] = int(last.reference // DAY_NS)
+    return Points(labels, cuts, days)
+
+
+def zoned(labels: pd.DatetimeIndex, tz: Any) -> tuple[pd.DatetimeIndex, _Bools]:
+    """Wall-clock labels in zone ``tz`` by the DST rule, and which points to keep.
+
+    A boundary in a DST gap moves to the first instant after the gap; when that
+    instant is itself a boundary (hourly ``freq``), the two are one point.
+    """
+    if tz is None:
+        return labels, np.ones(len(labels), dtype=bool)
+    out = pd.DatetimeIndex(to_zone(labels, tz))
+    keep = ~out.duplicated(keep="last")
+    return out, np.asarray(keep, dtype=bool)
 
 
 # --------------------------------------------------------------------------- #
@@ -112,11 +156,23 @@ class _Window:
     def __init__(self, days: int, wall: _Ints, period: _Ints, bounds: _Ints) -> None:
         self.days = days
         # The first boundary at which a row is N days old or more.
-        leave = np.searchsorted(bounds, wall + days * _DAY_NS, side="left")
+        leave = np.searchsorted(bounds, wall + days * DAY_NS, side="left")
         self.inside = leave > period  # rows that are inside at their own boundary
         rows = np.flatnonzero(self.inside & (leave < bounds.size))
         order, self.starts = _buckets(leave[rows], bounds.size)
         self.leaving = rows[order]
+
+
+def _first_lines(cols: TransactionColumns, purchase: _Bools) -> _Bools:
+    """The first purchase line (by time) of each distinct order id."""
+    assert cols.order is not None
+    rows = np.flatnonzero(purchase)
+    by = np.lexsort((cols.wall[rows], cols.order[rows]))
+    ordered = cols.order[rows][by]
+    first = np.r_[True, ordered[1:] != ordered[:-1]]
+    out = np.zeros(purchase.size, dtype=bool)
+    out[rows[by[first]]] = True
+    return out
 
 
 def feature_steps(
@@ -127,22 +183,28 @@ def feature_steps(
     windows: Sequence[int],
     signup: _Ints | None,
     needed: Sequence[str] | None,
+    days: _Ints | None = None,
 ) -> Iterator[tuple[int, _Bools, dict[str, Any]]]:
-    """Yield ``(k, present, features)`` at each boundary ``bounds[k]``.
+    """Yield ``(k, present, features)`` at each point, rows up to ``bounds[k]`` inclusive.
 
     ``codes`` maps each row to its customer (0..n-1). ``present`` marks the
     customers with a purchase or a signup on or before the boundary.
     ``features`` holds the columns in ``needed`` (all when None), one value per
-    customer.
+    customer. Where ``days[k] >= 0`` the point is that whole calendar day and
+    durations are whole days to it (the time policy); elsewhere they are exact.
+    With an order column, a customer's orders are the distinct order ids with
+    a purchase line, each counted at its first purchase line.
     """
     k_all = bounds.size
     period = np.searchsorted(bounds, cols.wall, side="left")
     order, starts = _buckets(period, k_all)
     purchase = cols.amount >= 0
+    counted = purchase if cols.order is None else purchase & _first_lines(cols, purchase)
     order_codes = codes[order]
     order_wall = cols.wall[order]
     order_amount = cols.amount[order]
     order_purchase = purchase[order]
+    order_counted = order_purchase if cols.order is None else counted[order]
     wins = [_Window(w, cols.wall, period, bounds) for w in windows]
     order_inside = [w.inside[order] for w in wins]
     del period
@@ -185,23 +247,32 @@ def feature_steps(
         c = order_codes[lo:hi]
         a = order_amount[lo:hi]
         is_purchase = order_purchase[lo:hi]
+        is_counted = order_counted[lo:hi]
         pc = c[is_purchase]
         np.maximum.at(last, pc, order_wall[lo:hi][is_purchase])
         if need_revenue:
             revenue += np.bincount(c, weights=a, minlength=n)
         if need_orders:
-            orders += count(pc)
+            orders += count(c[is_counted])
         for j, win in enumerate(wins):
             inside = order_inside[j][lo:hi]
             gone = win.leaving[int(win.starts[k]) : int(win.starts[k + 1])]
             gone_c = codes[gone]
             if wanted(f"orders_{win.days}d"):
-                win_orders[j] += count(c[inside & is_purchase])
-                win_orders[j] -= count(gone_c[purchase[gone]])
+                win_orders[j] += count(c[inside & is_counted])
+                win_orders[j] -= count(gone_c[counted[gone]])
             if wanted(f"revenue_{win.days}d"):
                 win_revenue[j] += np.bincount(c[inside], weights=a[inside], minlength=n)
                 win_revenue[j] -= np.bincount(gone_c, weights=cols.amount[gone], minlength=n)
         b = int(bounds[k])
+        whole = days is not None and days[k] >= 0
+        day = int(days[k]) if days is not None else -1
+
+        def since(x: _Ints, b: int = b, whole: bool = whole, day: int = day) -> _Floats:
+            if whole:
+                return np.asarray(day - np.floor_divide(x, DAY_NS), dtype=np.float64)
+            return np.asarray(np.subtract(b, x) / DAY_NS, dtype=np.float64)
+
         has = first <= b if need_first else orders > 0
         present |= has
         if signup is not None:
@@ -215,20 +286,20 @@ def feature_steps(
             aov = np.divide(revenue, orders, out=np.zeros(n), where=orders > 0)
             out["avg_order_value"] = aov
         if wanted("recency_days"):
-            recency = np.subtract(b, last) / _DAY_NS
+            recency = since(last)
             np.copyto(recency, np.nan, where=~has)
             out["recency_days"] = recency
         if wanted("tenure_days"):
-            tenure = np.subtract(b, first) / _DAY_NS
+            tenure = since(first)
             np.copyto(tenure, np.nan, where=~has)
             out["tenure_days"] = tenure
         if wanted("days_since_signup"):
             if signup is None or signup_known is None:
                 out["days_since_signup"] = np.full(n, np.nan)
             else:
-                since = np.subtract(b, signup) / _DAY_NS
-                np.copyto(since, np.nan, where=~signup_known)
-                out["days_since_signup"] = since
+                signed = since(signup)
+                np.copyto(signed, np.nan, where=~signup_known)
+                out["days_since_signup"] = signed
         for j, win in enumerate(wins):
             if wanted(f"orders_{win.days}d"):
                 out[f"orders_{win.days}d"] = out_copy(win_orders[j], as_int=True)
@@ -242,6 +313,37 @@ def feature_steps(
 
 # --------------------------------------------------------------------------- #
 # Customers table
+# --------------------------------------------------------------------------- #
+def _id_kind(index: pd.Index) -> str:
+    kind = pd.api.types.infer_dtype(index, skipna=True)
+    if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
+        return "numbers"
+    if kind == "string":
+        return "strings"
+    if kind == "empty":
+        return "empty"
+    return kind
+
+
+def _same_id_kind(ids: pd.Index, table: pd.Index, customer: str) -> None:
+    """Refuse ids that cannot match: "1" and 1 are different customers to pandas."""
+    mine, theirs = _id_kind(ids), _id_kind(table)
+    for kind, what in ((mine, "transactions"), (theirs, "customers table")):
+        if kind not in ("numbers", "strings", "empty"):
+            raise SchemaError(
+                f"the customer ids ({customer!r}) of the {what} mix types ({kind}); "
+                "make them all strings or all integers"
+            )
+    if "empty" not in (mine, theirs) and mine != theirs:
+        raise SchemaError(
+            f"the customer ids ({customer!r}) of the transactions are {mine} but those of the "
+            f"customers table are {theirs}; make them one type, e.g. "
+            f"customers.index = customers.index.astype({'str' if mine == 'strings' else 'int'})"
+        )
+
+
+# --------------------------------------------------------------------------- #
+# (the universe of customers)
 # --------------------------------------------------------------------------- #
 def _universe(
     cols: TransactionColumns,
@@ -266,6 +368,7 @@ def _universe(
         raise SchemaError(f"the customers table repeats customer ids: {show_values(dup)}")
     needed = list(extra) + ([signup] if signup is not None else [])
     require_columns(table, needed, "customers")
+    _same_id_kind(ids, pd.Index(table.index), customer)
     try:
         universe = ids.union(pd.Index(table.index), sort=True)
     except TypeError as exc:
@@ -306,6 +409,7 @@ class ReplayOptions:
     customer: str
     timestamp: str
     amount: str
+    order: str | None = None
     freq: Any = "MS"
     start: Any = None
     end: Any = None
@@ -350,6 +454,7 @@ def run_replay(
         customer=options.customer,
         timestamp=options.timestamp,
         amount=options.amount,
+        order=options.order,
     )
     extra = [c for c in machine.static if c not in dynamic_columns]
     ids, codes, signup_ns, static = _universe(
@@ -360,15 +465,15 @@ def run_replay(
         extra,
     )
     n = len(ids)
-    wall_periods = periods(cols, options.freq, options.start, options.end)
-    bounds = wall_periods.asi8
-    labels = wall_periods if cols.tz is None else wall_periods.tz_localize(cols.tz)
+    points = periods(cols, options.freq, options.start, options.end, n)
+    labels, keep = zoned(points.labels, cols.tz)
+    labels, bounds, days = labels[keep], points.cuts[keep], points.days[keep]
     absent = len(machine.names)
     state = np.full(n, absent, dtype=np.int8)
     history = np.empty((bounds.size, n), dtype=np.int8) if options.output == "panel" else None
     moves: list[tuple[int, _Ints, np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
     needed = [c for c in machine.columns if c not in static and c not in dynamic_columns]
-    steps = feature_steps(cols, codes, n, bounds, machine.windows, signup_ns, needed)
+    steps = feature_steps(cols, codes, n, bounds, machine.windows, signup_ns, needed, days)
     for k, present, features in steps:
         before = state
         entering = present & (state == absent)
@@ -376,7 +481,8 @@ def run_replay(
         current[entering] = initial
         more = dynamic(k, before) if dynamic is not None else {}
         frame = pd.DataFrame({**features, **static, **more}, copy=False)
-        state = machine.advance(frame, current, as_of=labels[k], ids=ids)
+        when = labels[k] if days[k] < 0 else labels[k].date()  # a date: the whole day
+        state = machine.advance(frame, current, as_of=when, ids=ids)
         changed = np.flatnonzero(state != before)
         moves.append((k, changed, before[changed], state[changed]))
         if history is not None:
