@@ -24,15 +24,20 @@ def readable_number(lo: float, hi: float) -> str:
 
     ``lo`` is the largest training value sent left by a tree split and ``hi``
     the smallest sent right, so ``value <= d`` reproduces the split exactly on
-    the training data.
+    the training data. Between two whole numbers it is the lower one, so counts
+    read as counts.
 
     Examples
     --------
+    >>> readable_number(0.0, 1.0), readable_number(2.0, 5.0)
+    ('0', '2')
     >>> readable_number(2.0, 3.0), readable_number(118.73, 121.9), readable_number(-0.5, -0.25)
     ('2', '120', '-0.4')
     >>> readable_number(1.0, 2.0), readable_number(35.37, 35.43)
     ('1', '35.4')
     """
+    if lo == int(lo) and hi == int(hi) and abs(lo) < 2**53:
+        return str(int(lo))  # whole numbers (counts): `orders <= 2`, `complaints_open > 0`
     mid = lo + (hi - lo) / 2.0
     for digits in range(1, 18):
         found = [

@@ -15,6 +15,15 @@ Bundled data
 from __future__ import annotations
 
 from segkit.datasets._bundled import load_cdnow, load_donations
+from segkit.datasets._feedback import make_complaints, make_feedback
 from segkit.datasets._synthetic import make_customers, make_events, make_transactions
 
-__all__ = ["load_cdnow", "load_donations", "make_customers", "make_events", "make_transactions"]
+__all__ = [
+    "load_cdnow",
+    "load_donations",
+    "make_complaints",
+    "make_customers",
+    "make_events",
+    "make_feedback",
+    "make_transactions",
+]
