@@ -333,3 +333,31 @@ def test_feedback_from_survey() -> None:
     assert long["text"].tolist() == ["great", None, "slow delivery", None]
     with pytest.raises(ParameterError, match="questions must map at least one kind"):
         feedback_from_survey(wide, customer="id", timestamp="at", questions={})
+
+
+def test_median_resolution_for_groups_of_every_size() -> None:
+    day = pd.Timedelta(days=1)
+    opened = pd.Timestamp("2024-01-01")
+    took = {1: [3], 2: [1, 4], 3: [5, 1, 2], 4: [8, 1, 2, 6]}  # medians 3, 2.5, 2, 4
+    cp = pd.DataFrame(
+        [
+            {"customer_id": c, "opened": opened, "resolved": opened + d * day}
+            for c, days in took.items()
+            for d in days
+        ]
+    )
+    f = feedback_features(None, cp, customer="customer_id", timestamp="t", as_of="2024-02-01")
+    assert f["median_resolution_days"].tolist() == [3.0, 2.5, 2.0, 4.0]
+
+
+def test_last_nps_ties_take_the_later_row() -> None:
+    fb = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1],
+            "timestamp": pd.to_datetime(["2024-01-02", "2024-01-02", "2024-01-01"]),
+            "kind": "nps",
+            "score": [4, 10, 9],
+        }
+    )
+    f = feedback_features(fb, **KW, as_of="2024-01-31")
+    assert f.loc[1, "last_nps"] == 10.0

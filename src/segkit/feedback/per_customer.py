@@ -69,8 +69,9 @@ def feedback_features(
         Indexed by customer, with
 
         ``last_nps``, ``nps_class``
-            The latest NPS answer and its class (promoter / passive /
-            detractor); missing without an NPS answer.
+            The latest NPS answer (of answers at the same instant, the later
+            row) and its class (promoter / passive / detractor); missing
+            without an NPS answer.
         ``responses_{N}d``, ``avg_rating_{N}d``, ``low_ratings_{N}d``
             Answers of any kind, the mean star rating and the number of low
             ratings in each window.
@@ -176,71 +177,97 @@ def _codes(ids: list[pd.Series], name: str) -> tuple[list[Any], pd.Index]:
 def _answers(
     fb: FeedbackLog, codes: Any, n: int, end: int, spans: list[int], low_rating: int
 ) -> dict[str, Any]:
-    keep = fb.wall <= end
-    codes, wall, kind, score = codes[keep], fb.wall[keep], fb.kind[keep], fb.score[keep]
+    # Masks instead of subsets: every count is a weighted bincount over all rows.
+    valid = fb.wall <= end
+    scored = ~np.isnan(fb.score)
     out: dict[str, Any] = {}
     k_nps, k_rating = fb.kinds.index("nps"), fb.kinds.index("rating")
-    is_nps = (kind == k_nps) & ~np.isnan(score)
-    last = np.full(n, np.nan)
-    if is_nps.any():
-        c, t, s = codes[is_nps], wall[is_nps], score[is_nps]
-        order = np.lexsort((t, c))
-        c = c[order]
-        tail = np.flatnonzero(np.r_[c[1:] != c[:-1], True])
-        last[c[tail]] = s[order][tail]
+    last = _last(codes, fb.wall, fb.score, (fb.kind == k_nps) & valid & scored, n)
     out["last_nps"] = last
-    cls = np.array(["detractor", "passive", "promoter"], dtype=object)[
-        np.searchsorted([7.0, 9.0], np.nan_to_num(last), side="right")
-    ]
-    cls[np.isnan(last)] = np.nan
-    out["nps_class"] = pd.Categorical(cls, categories=["detractor", "passive", "promoter"])
-    is_rating = (kind == k_rating) & ~np.isnan(score)
+    classes = np.searchsorted([7.0, 9.0], np.nan_to_num(last), side="right")
+    classes[np.isnan(last)] = -1
+    out["nps_class"] = pd.Categorical.from_codes(
+        classes, categories=pd.Index(["detractor", "passive", "promoter"])
+    )
+    is_rating = (fb.kind == k_rating) & scored
+    is_low = is_rating & (fb.score <= low_rating)
+    rating = np.where(is_rating, fb.score, 0.0)
     for w in spans:
-        inside = wall > end - w * DAY_NS
-        out[f"responses_{w}d"] = np.bincount(codes[inside], minlength=n)
-        rated = inside & is_rating
-        count = np.bincount(codes[rated], minlength=n)
-        total = np.bincount(codes[rated], weights=score[rated], minlength=n)
+        inside = valid & (fb.wall > end - w * DAY_NS)
+        out[f"responses_{w}d"] = _count(codes, inside, n)
+        count = _count(codes, inside & is_rating, n)
+        total = np.bincount(codes, weights=np.where(inside, rating, 0.0), minlength=n)
         with np.errstate(invalid="ignore", divide="ignore"):
             out[f"avg_rating_{w}d"] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-        out[f"low_ratings_{w}d"] = np.bincount(codes[rated & (score <= low_rating)], minlength=n)
+        out[f"low_ratings_{w}d"] = _count(codes, inside & is_low, n)
+    return out
+
+
+def _count(codes: Any, mask: Any, n: int) -> Any:
+    return np.bincount(codes, weights=mask, minlength=n).astype(np.int64)
+
+
+def _last(codes: Any, wall: Any, score: _FloatArray, mask: Any, n: int) -> _FloatArray:
+    """Per code, the score of the latest row where ``mask`` (ties: the later row)."""
+    rows = np.flatnonzero(mask)
+    out = np.full(n, np.nan)
+    if rows.size == 0:
+        return out
+    c, t = codes[rows], wall[rows]
+    latest = np.full(n, _NAT)
+    np.maximum.at(latest, c, t)
+    tied = rows[t == latest[c]]
+    position = np.full(n, -1)
+    np.maximum.at(position, codes[tied], tied)
+    found = position >= 0
+    out[found] = score[position[found]]
     return out
 
 
 def _complaints(
     cp: ComplaintLog, codes: Any, n: int, end: int, spans: list[int]
 ) -> dict[str, Any]:
-    keep = cp.opened <= end
-    codes, opened, resolved = codes[keep], cp.opened[keep], cp.resolved[keep]
+    valid = cp.opened <= end
     out: dict[str, Any] = {}
     for w in spans:
-        out[f"complaints_{w}d"] = np.bincount(codes[opened > end - w * DAY_NS], minlength=n)
-    is_open = (resolved == _NAT) | (resolved > end)
-    out["complaints_open"] = np.bincount(codes[is_open], minlength=n)
-    oldest = np.full(n, np.iinfo(np.int64).max)
-    np.minimum.at(oldest, codes[is_open], opened[is_open])
-    out["open_complaint_days"] = np.where(
-        oldest < np.iinfo(np.int64).max, (end - oldest) / DAY_NS, np.nan
-    )
+        out[f"complaints_{w}d"] = _count(codes, valid & (cp.opened > end - w * DAY_NS), n)
+    is_open = valid & ((cp.resolved == _NAT) | (cp.resolved > end))
+    out["complaints_open"] = _count(codes, is_open, n)
+    never = np.iinfo(np.int64).max
+    oldest = np.full(n, never)
+    np.minimum.at(oldest, codes[is_open], cp.opened[is_open])
+    out["open_complaint_days"] = np.where(oldest < never, (end - oldest) / DAY_NS, np.nan)
     latest = np.full(n, _NAT)
-    np.maximum.at(latest, codes, opened)
+    np.maximum.at(latest, codes[valid], cp.opened[valid])
     out["days_since_last_complaint"] = np.where(latest > _NAT, (end - latest) / DAY_NS, np.nan)
-    done = ~is_open
-    days = (resolved[done] - opened[done]) / DAY_NS
+    done = valid & ~is_open
+    days = (cp.resolved[done] - cp.opened[done]) / DAY_NS
     out["median_resolution_days"] = _group_median(codes[done], days, n)
     return out
 
 
 def _group_median(codes: Any, values: _FloatArray, n: int) -> _FloatArray:
-    """Median of ``values`` per code (NaN for codes without values), by one sort."""
+    """Median of ``values`` per code (NaN for codes without values).
+
+    Groups of one or two values (most customers) need no sort; only the rows
+    of larger groups are sorted.
+    """
     out = np.full(n, np.nan)
     if codes.size == 0:
         return out
-    order = np.lexsort((values, codes))
-    c, v = codes[order], values[order]
-    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
-    counts = np.diff(np.r_[starts, c.size])
-    lo = starts + (counts - 1) // 2
-    hi = starts + counts // 2
-    out[c[starts]] = (v[lo] + v[hi]) / 2.0
+    count = np.bincount(codes, minlength=n)
+    low = np.full(n, np.inf)
+    high = np.full(n, -np.inf)
+    np.minimum.at(low, codes, values)
+    np.maximum.at(high, codes, values)
+    small = (count >= 1) & (count <= 2)
+    out[small] = (low[small] + high[small]) / 2.0
+    big = count[codes] >= 3
+    if big.any():
+        c, v = codes[big], values[big]
+        order = np.lexsort((v, c))
+        c, v = c[order], v[order]
+        starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+        sizes = np.diff(np.r_[starts, c.size])
+        out[c[starts]] = (v[starts + (sizes - 1) // 2] + v[starts + sizes // 2]) / 2.0
     return out
