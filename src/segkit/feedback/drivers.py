@@ -32,7 +32,7 @@ def churn_drivers(
     imported here) is fitted to ``churned`` on the features; the path to every
     node of the tree becomes a condition, printed by the same printer as the
     k-means rules (:meth:`segkit.cluster.KMeansSegmenter.to_rules`). Each
-    condition is then evaluated with :func:`segkit.tagging.evaluate` on
+    condition is then evaluated with :func:`segkit.tagging.evaluate_rule` on
     ``table``, so the counts describe exactly the rule as printed: paste
     ``when`` into a :class:`~segkit.tagging.Rule` and a
     :class:`~segkit.tagging.TagEngine` selects the same ``customers``. As in the
@@ -87,7 +87,7 @@ def churn_drivers(
     """
     from sklearn.tree import DecisionTreeClassifier
 
-    from segkit.tagging import evaluate
+    from segkit.tagging import evaluate_rule
 
     df = require_frame(table, "customer table")
     y = _target(df, churned)
@@ -122,7 +122,7 @@ def churn_drivers(
     frame = df[names]
     rows = []
     for when in conditions:
-        mask = evaluate(when, frame).to_numpy(dtype=bool, na_value=False)
+        mask = evaluate_rule(when, frame).to_numpy(dtype=bool, na_value=False)
         n = int(mask.sum())
         if n == 0:
             continue

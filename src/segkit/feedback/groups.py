@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segkit._time import parse_as_of
 from segkit._validation import require_columns, require_frame
 from segkit.errors import ParameterError
-from segkit.feedback.logs import FeedbackLog, cutoff
+from segkit.feedback.logs import FeedbackLog
 from segkit.feedback.scores import Score, ces, csat, nps, rating_summary
 
 __all__ = ["satisfaction_by"]
@@ -121,7 +122,7 @@ def satisfaction_by(
     group = tbl[by].reindex(log.customer.to_numpy())
     keep = group.notna().to_numpy() & ~np.isnan(log.score)
     if as_of is not None:
-        keep &= log.wall <= cutoff(as_of)
+        keep &= log.wall <= parse_as_of(as_of, log.tz).cut
     frame = pd.DataFrame(
         {
             "group": group.to_numpy()[keep],
@@ -129,8 +130,7 @@ def satisfaction_by(
             "score": log.score[keep],
         }
     )
-    z = NormalDist().inv_cdf(0.5 + level / 2) if 0 < level < 1 else None
-    if z is None:
+    if not (isinstance(level, float | int) and 0 < level < 1):
         raise ParameterError(f"level must be in (0, 1); got {level!r}")
     rows = []
     for kind_name, part in frame.groupby("kind", sort=False):

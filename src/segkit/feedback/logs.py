@@ -8,16 +8,14 @@ after stripping spaces; scores are checked against the scale of their kind.
 
 Time
 ----
-All cut-offs go through :func:`cutoff`: a date-only ``as_of`` (``"2024-06-30"``,
-a ``datetime.date``) means the end of that day, inclusive; a timestamp means
-that instant. Timezone-aware columns are compared on their own wall clock.
-Rows after the cut-off are ignored, never used.
+Timestamps are read by segkit's time policy (:mod:`segkit._time`,
+``docs/time.md``): timezone-aware columns are compared on their own wall clock,
+and a date-only ``as_of`` means that whole day. Rows after ``as_of`` are
+ignored, never used.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,77 +23,28 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from segkit._time import parse_timestamps, read_timestamps, wall_clock
 from segkit._validation import require_columns, require_frame, show_values
 from segkit.errors import ParameterError, SchemaError, closest
 from segkit.feedback.scores import KINDS
 
-__all__ = ["ComplaintLog", "FeedbackLog", "cutoff", "feedback_from_survey", "wall_clock"]
+__all__ = ["ComplaintLog", "FeedbackLog", "feedback_from_survey"]
 
 _IntArray = np.ndarray[Any, np.dtype[np.int64]]
 _FloatArray = np.ndarray[Any, np.dtype[np.float64]]
-DAY_NS = 86_400 * 10**9
-_DATE_ONLY = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s*$|^\s*\d{8}\s*$")
 
 
-def cutoff(as_of: Any) -> int:
-    """``as_of`` as wall-clock nanoseconds: the instant up to which rows count (inclusive).
-
-    A date without a time (a ``datetime.date``, ``"2024-06-30"``, ``"20240630"``)
-    is the end of that day; anything else is the instant it names.
-    Timezone-aware values are read on their wall clock.
-
-    Examples
-    --------
-    >>> cutoff("2024-06-30") == pd.Timestamp("2024-06-30 23:59:59.999999999").value
-    True
-    >>> cutoff("2024-06-30 12:00") == pd.Timestamp("2024-06-30 12:00").value
-    True
-    """
-    date_only = (isinstance(as_of, _dt.date) and not isinstance(as_of, _dt.datetime)) or (
-        isinstance(as_of, str) and bool(_DATE_ONLY.match(as_of))
-    )
-    try:
-        stamp = pd.Timestamp(as_of)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"as_of must be a date or timestamp; got {as_of!r}") from exc
-    if pd.isna(stamp):
-        raise ParameterError(f"as_of must be a date or timestamp; got {as_of!r}")
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_localize(None)
-    value = int(stamp.as_unit("ns").value)
-    return value + DAY_NS - 1 if date_only else value
-
-
-def wall_clock(
-    df: pd.DataFrame, column: str, what: str, *, allow_missing: bool = False
-) -> _IntArray:
-    """A timestamp column as int64 wall-clock nanoseconds (NaT as int64 min when allowed)."""
+def _nullable_wall(df: pd.DataFrame, column: str, what: str) -> _IntArray:
+    """A nullable timestamp column (open tickets) as wall-clock ns; NaT becomes int64 min."""
     series = df[column]
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        parsed = series
-    elif pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+    if pd.api.types.is_numeric_dtype(series.dtype) and not series.isna().all():
         raise SchemaError(
             f"column {column!r} of the {what} holds numbers ({series.dtype}), not timestamps; "
             f"convert it first, e.g. pd.to_datetime(df[{column!r}], unit='s')"
         )
-    else:
-        parsed = pd.to_datetime(series, errors="coerce", format="mixed")
-        bad = parsed.isna().to_numpy() & series.notna().to_numpy()
-        if bad.any():
-            raise SchemaError(
-                f"column {column!r} of the {what} has {int(bad.sum())} value(s) that are not "
-                f"timestamps at index {show_values(df.index[bad])}: {show_values(series[bad])}"
-            )
-    tz = getattr(parsed.dtype, "tz", None)
-    if tz is not None:
-        parsed = parsed.dt.tz_localize(None)
-    missing = parsed.isna().to_numpy()
-    if missing.any() and not allow_missing:
-        raise SchemaError(
-            f"column {column!r} of the {what} has {int(missing.sum())} missing timestamp(s) at "
-            f"index {show_values(df.index[missing])}; drop or fill them first"
-        )
-    return parsed.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    if not pd.api.types.is_datetime64_any_dtype(series.dtype):
+        series = parse_timestamps(series.astype(object), column)
+    return wall_clock(series).to_numpy(dtype="datetime64[ns]").view(np.int64)
 
 
 def _customers(df: pd.DataFrame, column: str, what: str) -> pd.Series:
@@ -124,6 +73,8 @@ class FeedbackLog:
     kinds : tuple of str
     score : ndarray of float64
         The answer (NaN for a missing score, e.g. a text-only review).
+    tz : tzinfo or None
+        The zone of the timestamp column.
     """
 
     customer: pd.Series
@@ -131,6 +82,7 @@ class FeedbackLog:
     kind: np.ndarray[Any, np.dtype[np.int8]]
     kinds: tuple[str, ...]
     score: _FloatArray
+    tz: Any = None
 
     @classmethod
     def read(
@@ -158,11 +110,8 @@ class FeedbackLog:
         require_columns(df, names, "feedback")
         limits = {**KINDS, **(scales or {})}
         ids = _customers(df, customer, "feedback")
-        wall = (
-            wall_clock(df, timestamp, "feedback")
-            if timestamp is not None
-            else np.zeros(len(df), dtype=np.int64)
-        )
+        stamps = read_timestamps(df[timestamp], timestamp, "feedback") if timestamp else None
+        wall = stamps.wall if stamps is not None else np.zeros(len(df), dtype=np.int64)
         raw = df[kind]
         if isinstance(raw.dtype, pd.CategoricalDtype):
             codes = raw.cat.codes.to_numpy().astype(np.int64)
@@ -203,7 +152,8 @@ class FeedbackLog:
                 f"scale of their kind at index {show_values(df.index[bad])}: "
                 f"{', '.join(details)}; fix or drop them, or pass scales={{kind: (low, high)}}"
             )
-        return cls(ids, wall, kind_pos.astype(np.int8), tuple(limits), values)
+        tz = stamps.tz if stamps is not None else None
+        return cls(ids, wall, kind_pos.astype(np.int8), tuple(limits), values, tz)
 
 
 def _scores(df: pd.DataFrame, column: str) -> _FloatArray:
@@ -231,11 +181,14 @@ class ComplaintLog:
     customer : Series
     opened, resolved : ndarray of int64
         Wall-clock nanoseconds; ``resolved`` is int64 min for a ticket still open.
+    tz : tzinfo or None
+        The zone of the ``opened`` column.
     """
 
     customer: pd.Series
     opened: _IntArray
     resolved: _IntArray
+    tz: Any = None
 
     @classmethod
     def read(
@@ -257,8 +210,9 @@ class ComplaintLog:
         df = require_frame(complaints, "complaints")
         require_columns(df, [customer, opened, resolved], "complaints")
         ids = _customers(df, customer, "complaints")
-        start = wall_clock(df, opened, "complaints")
-        end = wall_clock(df, resolved, "complaints", allow_missing=True)
+        stamps = read_timestamps(df[opened], opened, "complaints")
+        start = stamps.wall
+        end = _nullable_wall(df, resolved, "complaints")
         nat = np.iinfo(np.int64).min
         early = (end != nat) & (end < start)
         if early.any():
@@ -269,7 +223,7 @@ class ComplaintLog:
                 f"{show_values(df[opened][early].astype(str))}; check the columns are not "
                 "swapped or set the wrong resolutions to missing"
             )
-        return cls(ids, start, end)
+        return cls(ids, start, end, stamps.tz)
 
 
 def feedback_from_survey(

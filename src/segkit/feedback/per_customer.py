@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segkit._time import DAY_NS, AsOf, parse_as_of, window_days
 from segkit._validation import check_int
 from segkit.errors import ParameterError
-from segkit.feedback.logs import DAY_NS, ComplaintLog, FeedbackLog, cutoff
+from segkit.feedback.logs import ComplaintLog, FeedbackLog
 
 __all__ = ["feedback_features"]
 
@@ -36,8 +37,11 @@ def feedback_features(
     """One row per customer of satisfaction and complaint features as of ``as_of``.
 
     Only answers given and complaints opened on or before ``as_of`` count; a
-    complaint resolved after ``as_of`` counts as open. A date-only ``as_of``
-    means the end of that day.
+    complaint resolved after ``as_of`` counts as open. Time follows segkit's
+    time policy (``docs/time.md``): a date-only ``as_of`` is that whole day and
+    its durations are whole calendar days (a complaint opened that day is 0
+    days old); an ``N``-day window holds the rows less than ``N`` days before
+    ``as_of``; timezone-aware logs are compared on their own wall clock.
 
     Parameters
     ----------
@@ -51,7 +55,7 @@ def feedback_features(
     as_of : date-like
         The date of the features.
     windows : iterable of int, default (90, 365)
-        Window lengths in days: ``as_of - N days < time <= as_of``.
+        Window lengths in days (see the time policy above).
     kind, score : str
         Columns of the feedback log.
     opened, resolved : str
@@ -105,7 +109,8 @@ def feedback_features(
     2                 NaN        NaN                 1                1
     """
     spans = _windows(windows)
-    end = as_of_cutoff(as_of)
+    if as_of is None:
+        raise ParameterError("as_of is required: the date of the features, e.g. '2024-06-30'")
     fb = None
     if feedback is not None:
         fb = FeedbackLog.read(
@@ -122,9 +127,9 @@ def feedback_features(
     n = len(index)
     out: dict[str, Any] = {}
     if fb is not None:
-        out.update(_answers(fb, codes[0], n, end, spans, low_rating))
+        out.update(_answers(fb, codes[0], n, parse_as_of(as_of, fb.tz), spans, low_rating))
     if cp is not None:
-        out.update(_complaints(cp, codes[-1], n, end, spans))
+        out.update(_complaints(cp, codes[-1], n, parse_as_of(as_of, cp.tz), spans))
     frame = pd.DataFrame(out, index=index)
     if customers is not None:
         target = customers.index if isinstance(customers, pd.DataFrame) else pd.Index(customers)
@@ -135,17 +140,10 @@ def feedback_features(
     return frame
 
 
-def as_of_cutoff(as_of: Any) -> int:
-    """The one place ``as_of`` becomes a cut-off (switches to ``segkit._time`` when it lands)."""
-    if as_of is None:
-        raise ParameterError("as_of is required: the date of the features, e.g. '2024-06-30'")
-    return cutoff(as_of)
-
-
 def _windows(windows: Iterable[int]) -> list[int]:
     spans = list(windows)
     for w in spans:
-        check_int("windows", w, "feedback_features", 1)
+        window_days(w)
     if len(set(spans)) != len(spans):
         raise ParameterError(f"windows must be distinct; got {spans}")
     return spans
@@ -175,8 +173,9 @@ def _codes(ids: list[pd.Series], name: str) -> tuple[list[Any], pd.Index]:
 
 
 def _answers(
-    fb: FeedbackLog, codes: Any, n: int, end: int, spans: list[int], low_rating: int
+    fb: FeedbackLog, codes: Any, n: int, as_of: AsOf, spans: list[int], low_rating: int
 ) -> dict[str, Any]:
+    end = as_of.cut
     # Masks instead of subsets: every count is a weighted bincount over all rows.
     valid = fb.wall <= end
     scored = ~np.isnan(fb.score)
@@ -193,7 +192,7 @@ def _answers(
     is_low = is_rating & (fb.score <= low_rating)
     rating = np.where(is_rating, fb.score, 0.0)
     for w in spans:
-        inside = valid & (fb.wall > end - w * DAY_NS)
+        inside = valid & (fb.wall > as_of.window_start(w))
         out[f"responses_{w}d"] = _count(codes, inside, n)
         count = _count(codes, inside & is_rating, n)
         total = np.bincount(codes, weights=np.where(inside, rating, 0.0), minlength=n)
@@ -225,21 +224,28 @@ def _last(codes: Any, wall: Any, score: _FloatArray, mask: Any, n: int) -> _Floa
 
 
 def _complaints(
-    cp: ComplaintLog, codes: Any, n: int, end: int, spans: list[int]
+    cp: ComplaintLog, codes: Any, n: int, as_of: AsOf, spans: list[int]
 ) -> dict[str, Any]:
+    end = as_of.cut
     valid = cp.opened <= end
     out: dict[str, Any] = {}
     for w in spans:
-        out[f"complaints_{w}d"] = _count(codes, valid & (cp.opened > end - w * DAY_NS), n)
+        out[f"complaints_{w}d"] = _count(codes, valid & (cp.opened > as_of.window_start(w)), n)
     is_open = valid & ((cp.resolved == _NAT) | (cp.resolved > end))
     out["complaints_open"] = _count(codes, is_open, n)
     never = np.iinfo(np.int64).max
     oldest = np.full(n, never)
     np.minimum.at(oldest, codes[is_open], cp.opened[is_open])
-    out["open_complaint_days"] = np.where(oldest < never, (end - oldest) / DAY_NS, np.nan)
+    has_open = oldest < never
+    out["open_complaint_days"] = np.where(
+        has_open, as_of.days_since(np.where(has_open, oldest, 0)), np.nan
+    )
     latest = np.full(n, _NAT)
     np.maximum.at(latest, codes[valid], cp.opened[valid])
-    out["days_since_last_complaint"] = np.where(latest > _NAT, (end - latest) / DAY_NS, np.nan)
+    seen = latest > _NAT
+    out["days_since_last_complaint"] = np.where(
+        seen, as_of.days_since(np.where(seen, latest, 0)), np.nan
+    )
     done = valid & ~is_open
     days = (cp.resolved[done] - cp.opened[done]) / DAY_NS
     out["median_resolution_days"] = _group_median(codes[done], days, n)
