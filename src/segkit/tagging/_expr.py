@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from segkit._time import AsOf
 from segkit.tagging import ast
 from segkit.tagging._runtime import NAN, NUMERIC, UNKNOWN, Value
 from segkit.tagging._types import type_name
@@ -18,6 +19,8 @@ __all__ = [
     "article",
     "as_of_days",
     "constant",
+    "days_since_column",
+    "days_since_days",
     "describe",
     "null_constant",
     "unknown_fn",
@@ -81,3 +84,28 @@ def as_of_days(ctx: RuleContext) -> Value:
             "pass as_of='YYYY-MM-DD'"
         )
     return np.float64(ctx.as_of)
+
+
+def _resolved(ctx: RuleContext) -> AsOf:
+    as_of_days(ctx)  # raises when there is no as_of
+    assert ctx.as_of_resolved is not None
+    return ctx.as_of_resolved
+
+
+def days_since_column(ctx: RuleContext, name: str) -> Value:
+    """``days_since(column)``: the time policy's count, as ``summarize`` gives ``recency_days``.
+
+    Whole calendar days for a date-only ``as_of``, exact fractions for an instant.
+    """
+    wall = ctx.wall_ns(name)
+    days = np.asarray(_resolved(ctx).days_since(wall), dtype=np.float64)
+    days[wall == np.iinfo(np.int64).min] = np.nan
+    return days
+
+
+def days_since_days(ctx: RuleContext, days: Value) -> Value:
+    """``days_since`` of a computed date (days since 1970-01-01, wall clock)."""
+    resolved = _resolved(ctx)
+    if resolved.day is not None:
+        return resolved.day - np.floor(days)
+    return np.float64(ctx.as_of) - days

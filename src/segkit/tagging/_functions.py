@@ -16,7 +16,14 @@ import pandas as pd
 
 from segkit.errors import closest
 from segkit.tagging import ast
-from segkit.tagging._expr import Expr, as_of_days, constant, describe, null_constant
+from segkit.tagging._expr import (
+    Expr,
+    constant,
+    days_since_column,
+    days_since_days,
+    describe,
+    null_constant,
+)
 from segkit.tagging._runtime import TRUE, Strings, Value, broadcast, safe
 from segkit.tagging._types import FUNCTIONS
 from segkit.tagging.context import RuleContext
@@ -248,5 +255,8 @@ class FunctionCalls:
         self.uses_as_of = True
         if arg.type == "null":
             return null_constant("number", node)
+        if isinstance(arg.node, ast.Column):  # exact, as summarize counts recency_days
+            name = arg.node.name
+            return Expr("number", lambda ctx: days_since_column(ctx, name), node)
         af = arg.fn
-        return Expr("number", lambda ctx: as_of_days(ctx) - af(ctx), node)
+        return Expr("number", lambda ctx: days_since_days(ctx, af(ctx)), node)

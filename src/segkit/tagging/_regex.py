@@ -3,7 +3,7 @@
 A rule may come from an untrusted source, so a pattern must not be able to
 make matching take exponential (or high polynomial) time. Two engines:
 
-* with ``google-re2`` installed (``pip install 'segkit[re2]'``), patterns run on
+* with ``google-re2`` installed (``pip install 'segkit-crm[re2]'``), patterns run on
   RE2, whose matching time is linear in the text;
 * without it, patterns run on Python's :mod:`re`, but only patterns of a
   vetted subset are accepted: no repetition of a group that itself repeats or
@@ -78,11 +78,11 @@ def compile_pattern(pattern: str) -> Callable[[str], bool]:
             f"regular expression is too long ({len(pattern)} characters; the limit is "
             f"{MAX_PATTERN_LENGTH})"
         )
+    tree, flags = _Scanner(pattern).parse()
     try:
         compiled = re.compile(pattern)
     except (re.error, OverflowError, RecursionError) as exc:
         raise PatternError(f"invalid regular expression: {exc}") from None
-    tree, flags = _Scanner(pattern).parse()
     if _re2 is not None:
         try:
             fast = _re2.compile(pattern)
@@ -148,7 +148,6 @@ class _Scanner:
 
     def group(self) -> Item:
         p = self.p
-        start = self.i
         self.i += 1
         if p.startswith("?", self.i):
             rest = p[self.i + 1 : self.i + 3]
@@ -180,10 +179,7 @@ class _Scanner:
                     return ("flags", flags, 1, 1)
                 self.i = j + 1
         branches = self.alternatives()
-        if self.i >= len(p):
-            self.i = start
-            raise self.fail("missing ')'")
-        self.i += 1
+        self.i += 1  # past ')'; a missing one is reported by re
         return ("group", branches, 1, 1)
 
     def char_class(self) -> Item:
@@ -325,10 +321,10 @@ def _check_backtracking(branches: list[list[Item]], flags: int) -> None:
             if item[0] == "group":
                 if _repeats(item) and _has_variation(item[1]):
                     raise PatternError(
-                        f"the repetition {_text(item)!r} repeats a group that itself varies "
+                        f"the repetition '{_text(item)}' repeats a group that itself varies "
                         "(a repetition or alternatives inside), which can take exponential "
                         "time; repeat a fixed text or a character class instead, or install "
-                        "google-re2 (pip install 'segkit[re2]')"
+                        "google-re2 (pip install 'segkit-crm[re2]')"
                     )
                 _check_backtracking(item[1], flags)
         varying = [
@@ -343,10 +339,10 @@ def _check_backtracking(branches: list[list[Item]], flags: int) -> None:
                     common &= _chars(item, flags)
             if common:
                 raise PatternError(
-                    f"the repetitions {_text(branch[a])!r} and {_text(branch[b])!r} can take "
+                    f"the repetitions '{_text(branch[a])}' and '{_text(branch[b])}' can take "
                     "turns matching the same characters, which can take polynomial time on "
                     "long texts; merge them into one, or install google-re2 "
-                    "(pip install 'segkit[re2]')"
+                    "(pip install 'segkit-crm[re2]')"
                 )
 
 

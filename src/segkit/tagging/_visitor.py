@@ -57,6 +57,7 @@ from segkit.tagging.errors import (
 __all__ = ["Compiler"]
 
 _EPOCH_DATE = dt.date(1970, 1, 1)
+_FIRST_DATE, _LAST_DATE = "1677-09-22", "2262-04-11"
 
 
 class Compiler(FunctionCalls):
@@ -89,7 +90,14 @@ class Compiler(FunctionCalls):
         return constant("number", np.float64(v), node)
 
     def _compile_dateliteral(self, node: ast.DateLiteral) -> Expr:
-        days = (dt.date.fromisoformat(node.value) - _EPOCH_DATE).days  # any year 1-9999
+        if not _FIRST_DATE <= node.value <= _LAST_DATE:  # ISO dates sort as text
+            raise self.error(
+                RuleSyntaxError,
+                f"date {node.value} is outside {_FIRST_DATE} .. {_LAST_DATE}, the range of "
+                "segkit's time policy; for 'never' test for a missing date (is null)",
+                node,
+            )
+        days = (dt.date.fromisoformat(node.value) - _EPOCH_DATE).days
         return constant("datetime", np.float64(days), node)
 
     def _compile_duration(self, node: ast.Duration) -> Expr:

@@ -8,17 +8,18 @@ dtype or type name (:class:`MappingSchema`).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from segkit._time import DAY_NS, AsOf, parse_as_of, wall_clock
 from segkit._validation import require_frame
 from segkit.errors import ParameterError, closest
 from segkit.tagging._runtime import (
     NUMERIC,
-    US_PER_DAY,
     Lists,
     Strings,
     Value,
@@ -26,29 +27,9 @@ from segkit.tagging._runtime import (
     ticks_to_days,
 )
 from segkit.tagging._types import TYPES, dtype_type, infer_type, type_name
-from segkit.tagging.errors import RuleTypeError, UnknownColumnError
+from segkit.tagging.errors import RuleEvaluationError, RuleTypeError, UnknownColumnError
 
-__all__ = ["MappingSchema", "RuleContext", "as_schema", "to_days", "unknown_column_message"]
-
-
-def to_days(value: Any, what: str) -> float:
-    """Days since 1970-01-01 of a date or timestamp (tz-aware: its UTC instant).
-
-    Any date numpy represents in microseconds works, ``9999-12-31`` included.
-    """
-    try:
-        stamp = pd.Timestamp(value)
-        if not pd.isna(stamp):
-            if stamp.tzinfo is not None:
-                stamp = stamp.tz_convert("UTC").tz_localize(None)
-            micros = stamp.as_unit("us").to_datetime64().astype("datetime64[us]")
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise ParameterError(
-            f"{what} must be a date or timestamp between 1677 and 9999; got {value!r}"
-        ) from None if isinstance(exc, OverflowError) else exc
-    if pd.isna(stamp):
-        raise ParameterError(f"{what} must be a date, not missing")
-    return float(micros.astype(np.int64)) / US_PER_DAY
+__all__ = ["MappingSchema", "RuleContext", "as_schema", "unknown_column_message"]
 
 
 class RuleContext:
@@ -59,7 +40,12 @@ class RuleContext:
     df : DataFrame
         The customer table. It is never modified.
     as_of : date-like, optional
-        The evaluation date that ``as_of`` and ``days_since`` refer to.
+        The evaluation date that ``as_of`` and ``days_since`` refer to, read by
+        the time policy (:func:`segkit._time.parse_as_of`): a date without a
+        time is that whole day, and ``days_since`` then counts whole calendar
+        days; a timestamp is that instant. Timezone-aware columns are read on
+        their own wall clock; a timezone-aware ``as_of`` is converted to their
+        zone (with no such column, it is read on its own wall clock).
     tags : DataFrame or mapping of str to boolean array-like, optional
         Tags that ``has_tag`` may read, aligned with ``df``'s rows.
     """
@@ -67,7 +53,15 @@ class RuleContext:
     def __init__(self, df: Any, *, as_of: Any = None, tags: Any = None) -> None:
         self.df = require_frame(df)
         self.n = len(self.df)
-        self.as_of = None if as_of is None else to_days(as_of, "as_of")
+        self.as_of_resolved: AsOf | None = None
+        #: days since 1970-01-01 of the point durations count to (None: no as_of)
+        self.as_of: float | None = None
+        if as_of is not None:
+            zone = self._zone(as_of)
+            if zone is None and _aware(as_of):  # no zone in the frame: its own wall clock
+                as_of = pd.Timestamp(as_of).tz_localize(None)
+            self.as_of_resolved = parse_as_of(as_of, zone)
+            self.as_of = self.as_of_resolved.reference / DAY_NS
         self.tags: dict[str, np.ndarray] = {}
         if tags is not None:
             items = tags.items() if isinstance(tags, (Mapping, pd.DataFrame)) else None
@@ -79,6 +73,42 @@ class RuleContext:
         self._cache: dict[tuple[str, str], Value] = {}
         # id(column array) -> (array, known mask or np.True_ when it has no nulls)
         self.known_cache: dict[int, tuple[np.ndarray, Value]] = {}
+
+    def _zone(self, as_of: Any) -> Any:
+        """The zone of the frame's timezone-aware columns (None when there are none)."""
+        zones = {
+            str(dtype.tz): dtype.tz
+            for dtype in self.df.dtypes
+            if isinstance(dtype, pd.DatetimeTZDtype)
+        }
+        if len(zones) <= 1:
+            return next(iter(zones.values()), None)
+        if _aware(as_of):
+            raise ParameterError(
+                f"as_of {as_of!s} is timezone-aware but the frame's timestamps are in several "
+                f"zones ({', '.join(sorted(zones))}); pass a naive as_of, read on each "
+                "column's wall clock"
+            )
+        return None
+
+    def wall_ns(self, name: str) -> np.ndarray:
+        """Datetime column ``name`` as wall-clock nanoseconds (int64; NaT as the minimum)."""
+        key = (name, "wall_ns")
+        if key not in self._cache:
+            series = self.df[name]
+            if not pd.api.types.is_datetime64_any_dtype(series.dtype):
+                series = pd.to_datetime(series)
+            try:
+                ticks = wall_clock(series).to_numpy(dtype="datetime64[ns]").view(np.int64)
+            except (ValueError, OverflowError):
+                raise RuleEvaluationError(
+                    f"column {name!r} holds dates outside 1677-09-22 .. 2262-04-11, the range "
+                    "of segkit's time policy; replace sentinel dates such as 9999-12-31 by "
+                    "missing values"
+                ) from None
+            self._cache[key] = ticks
+        value: np.ndarray = self._cache[key]
+        return value
 
     def set_tag(self, name: str, values: Any) -> None:
         """Make tag ``name`` (one boolean per row) available to ``has_tag``."""
@@ -131,13 +161,13 @@ class RuleContext:
         if self.type_of(str(series.name)) == "null":
             return null_array(kind, n)
         if kind == "number":
+            if pd.api.types.is_integer_dtype(series.dtype) and n:
+                _check_exact(series)
             return series.to_numpy(dtype=np.float64, na_value=np.nan)
-        if kind == "datetime":
-            if isinstance(series.dtype, pd.DatetimeTZDtype):
-                series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-            elif not pd.api.types.is_datetime64_dtype(series.dtype):
+        if kind == "datetime":  # on the column's own wall clock (the time policy)
+            if not pd.api.types.is_datetime64_any_dtype(series.dtype):
                 series = pd.to_datetime(series)
-            stamps = series.to_numpy(dtype="datetime64[us]")
+            stamps = wall_clock(series).to_numpy(dtype="datetime64[us]")
             return ticks_to_days(stamps)
         if kind == "duration":
             return ticks_to_days(series.to_numpy(dtype="timedelta64[us]"))
@@ -157,6 +187,34 @@ class RuleContext:
         if kind == "list":
             return Lists(series.to_numpy(dtype=object))
         raise AssertionError(kind)  # pragma: no cover
+
+
+def _aware(value: Any) -> bool:
+    """Whether ``value`` is a timezone-aware time (False when it is not a time at all)."""
+    if isinstance(value, (dt.datetime, pd.Timestamp)):
+        return value.tzinfo is not None
+    if isinstance(value, str):
+        try:
+            return pd.Timestamp(value).tzinfo is not None
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def _check_exact(series: pd.Series) -> None:
+    """Refuse integers that 64-bit floats (the rules' numbers) would round."""
+    low, high = series.min(), series.max()
+    if pd.isna(low) or (int(low) >= -_EXACT and int(high) <= _EXACT):
+        return
+    value = int(high) if int(high) > _EXACT else int(low)
+    raise RuleEvaluationError(
+        f"column {series.name!r} holds the integer {value}, beyond 2**53, where rules (which "
+        "compute in 64-bit floats) would round it silently; compare it as text instead "
+        "(convert the column with .astype(str))"
+    )
+
+
+_EXACT = 2**53
 
 
 class MappingSchema:

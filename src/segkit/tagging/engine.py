@@ -307,6 +307,11 @@ class TagEngine:
 
             return tags_apply(self, df, as_of=as_of, output=output)
         check_choice("output", output, ("wide", "list", "long"), "TagEngine.apply")
+        if output == "long" and getattr(getattr(df, "index", None), "name", None) == "tag":
+            raise ParameterError(
+                "the frame's index is named 'tag', the name of the tag column of "
+                "output='long'; rename the index first, e.g. df.rename_axis('customer')"
+            )
         ctx, result, _, _ = self._run(df, as_of)
         index = ctx.df.index
         matrix = np.empty((ctx.n, len(self.tags)), dtype=bool, order="F")

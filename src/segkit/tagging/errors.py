@@ -11,9 +11,17 @@ and their message shows the rule with a caret line under the span::
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Sequence
+from typing import Any
 
 from segkit.errors import SegkitError
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 5
+_REPR.maxstring = 200
+_REPR.maxother = 200
+_REPR.maxlong = 200
 
 __all__ = [
     "RuleCycleError",
@@ -25,7 +33,32 @@ __all__ = [
     "UnknownColumnError",
     "UnknownFunctionError",
     "UnknownTagError",
+    "excerpt",
 ]
+
+
+def excerpt(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, for quoting input in messages.
+
+    Nested containers are shown to a few levels and a few items each, so that
+    quoting a hostile value costs little whatever its size.
+
+    Examples
+    --------
+    >>> excerpt("x" * 1000, limit=10)
+    "'xxxxxxxxx... (1002 characters)"
+    >>> excerpt([[[[[[[1]]]]]]])
+    '[[[[[[...]]]]]]'
+    """
+    try:
+        shown = _REPR.repr(value)
+    except ValueError:  # an integer too long to print (sys.get_int_max_str_digits)
+        return f"<{type(value).__name__} too large to print>"
+    if len(shown) <= limit:
+        return shown
+    full = len(repr(value)) if isinstance(value, (str, bytes)) else None
+    size = f" ({full} characters)" if full is not None else ""
+    return shown[:limit] + "..." + size
 
 
 def caret(text: str, start: int, end: int | None = None) -> str:

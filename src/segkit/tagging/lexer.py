@@ -154,7 +154,7 @@ def _number(text: str, i: int) -> Token:
             raise RuleSyntaxError(
                 "a duration needs a whole number, e.g. 36h instead of 1.5d", text, i, j + 1
             )
-        amount = int(raw)
+        amount = int(raw) if len(raw) <= 20 else 10**20  # never int() a 4,300-digit text
         if amount > 1_000_000:
             raise RuleSyntaxError("duration is too long", text, i, j + 1)
         return Token("duration", (amount, text[j]), i, j + 1)
@@ -170,7 +170,7 @@ def _number(text: str, i: int) -> Token:
         if value in (float("inf"), float("-inf")):
             raise RuleSyntaxError("number is too large", text, i, j)
     else:
-        value = int(raw)
+        value = int(raw) if len(raw) <= 20 else _INT64_MAX + 1  # int() refuses 4,300 digits
         if value > _INT64_MAX:
             raise RuleSyntaxError("integer is too large (the limit is 2**63 - 1)", text, i, j)
     return Token("number", value, i, j)

@@ -24,15 +24,14 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import attrs
 
-from segkit._optional import import_optional
 from segkit.errors import closest
 from segkit.tagging import ast
-from segkit.tagging.errors import RuleError, RuleFileError
+from segkit.tagging._files import load_json, load_yaml, read_source
+from segkit.tagging.errors import RuleError, RuleFileError, excerpt
 from segkit.tagging.parser import parse
 
 __all__ = ["Rule", "rules_from_dict", "rules_from_json", "rules_from_yaml", "starter_rules"]
@@ -42,28 +41,30 @@ _FIELDS = ("tag", "when", "group", "priority", "description")
 
 def _check_tag(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise RuleFileError(f"field 'tag' must be a non-empty string; got {value!r}")
+        raise RuleFileError(f"field 'tag' must be a non-empty string; got {excerpt(value)}")
 
 
 def _check_when(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str):
-        raise RuleFileError(f"field 'when' must be a string; got {value!r}")
+        raise RuleFileError(f"field 'when' must be a string; got {excerpt(value)}")
     parse(value)
 
 
 def _check_group(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise RuleFileError(f"field 'group' must be a non-empty string or null; got {value!r}")
+        raise RuleFileError(
+            f"field 'group' must be a non-empty string or null; got {excerpt(value)}"
+        )
 
 
 def _check_priority(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise RuleFileError(f"field 'priority' must be an integer; got {value!r}")
+        raise RuleFileError(f"field 'priority' must be an integer; got {excerpt(value)}")
 
 
 def _check_description(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str):
-        raise RuleFileError(f"field 'description' must be a string; got {value!r}")
+        raise RuleFileError(f"field 'description' must be a string; got {excerpt(value)}")
 
 
 @attrs.frozen
@@ -118,20 +119,21 @@ class Rule:
 
 def _where(number: int, item: Any, source: str) -> str:
     tag = item.get("tag") if isinstance(item, Mapping) else None
-    label = f"rule #{number}" + (f" (tag {tag!r})" if isinstance(tag, str) else "")
+    label = f"rule #{number}" + (f" (tag {excerpt(tag)})" if isinstance(tag, str) else "")
     return f"{source}: {label}" if source else label
 
 
 def _rules_from_item(item: Any, number: int, source: str) -> list[Rule]:
     where = _where(number, item, source)
     if not isinstance(item, Mapping):
-        raise RuleFileError(f"{where}: must be a mapping of fields; got {item!r}")
+        raise RuleFileError(f"{where}: must be a mapping of fields; got {excerpt(item)}")
     for key in item:
         if key not in _FIELDS:
             hint = closest(str(key), _FIELDS)
             suggestion = f" (did you mean {hint!r}?)" if hint else ""
             raise RuleFileError(
-                f"{where}: unknown field {key!r}{suggestion}; fields are {', '.join(_FIELDS)}"
+                f"{where}: unknown field {excerpt(key)}{suggestion}; fields are "
+                f"{', '.join(_FIELDS)}"
             )
     for key in ("tag", "when"):
         if key not in item:
@@ -142,7 +144,7 @@ def _rules_from_item(item: Any, number: int, source: str) -> list[Rule]:
     if not isinstance(whens, list) or not whens:
         raise RuleFileError(
             f"{where}: field 'when' must be a condition or a non-empty list of conditions; "
-            f"got {item['when']!r}"
+            f"got {excerpt(item['when'])}"
         )
     rules = []
     for when in whens:
@@ -196,50 +198,24 @@ def rules_from_dict(data: Any, *, source: str = "") -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def _read(source: str | os.PathLike[str], suffixes: tuple[str, ...]) -> tuple[str, str]:
-    """Return (text, name) for a path or for literal text."""
-    if isinstance(source, os.PathLike) or (
-        isinstance(source, str) and "\n" not in source and source.strip().endswith(suffixes)
-    ):
-        path = Path(source)
-        try:
-            return path.read_text(encoding="utf-8"), path.name
-        except OSError as exc:
-            raise RuleFileError(f"cannot read rule file {str(path)!r}: {exc.strerror}") from None
-    if not isinstance(source, str):
-        raise RuleFileError(f"expected a path or text; got {type(source).__name__}")
-    return source, ""
-
-
 def rules_from_json(source: str | os.PathLike[str]) -> tuple[Rule, ...]:
-    """Read rules from a JSON file (a path) or JSON text."""
-    text, name = _read(source, (".json",))
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        where = f"{name}: " if name else ""
-        raise RuleFileError(
-            f"{where}invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from None
-    return rules_from_dict(data, source=name)
+    """Read rules from a JSON file (a path) or JSON text.
+
+    Files are UTF-8 (or UTF-16/32 with a byte-order mark); see
+    :mod:`segkit.tagging._files` for what is refused.
+    """
+    text, name = read_source(source, (".json",))
+    return rules_from_dict(load_json(text, name), source=name)
 
 
 def rules_from_yaml(source: str | os.PathLike[str]) -> tuple[Rule, ...]:
     """Read rules from a YAML file (a path) or YAML text, with safe loading.
 
-    Needs PyYAML (``pip install 'segkit-crm[yaml]'``).
+    Needs PyYAML (``pip install 'segkit-crm[yaml]'``). Anchors and aliases are
+    refused (no "billion laughs"), and so is nesting deeper than 50 levels.
     """
-    yaml = import_optional("yaml", extra="yaml", what="reading YAML rules")
-    text, name = _read(source, (".yaml", ".yml"))
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        where = f"{name}: " if name else ""
-        mark = getattr(exc, "problem_mark", None)
-        position = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise RuleFileError(f"{where}invalid YAML{position}: {problem}") from None
-    return rules_from_dict(data, source=name)
+    text, name = read_source(source, (".yaml", ".yml"))
+    return rules_from_dict(load_yaml(text, name), source=name)
 
 
 def starter_rules(
