@@ -172,3 +172,27 @@ def test_any_generated_log_profiles(n, seed, lines, returns, zero_share, same_in
     if not (tx["amount"] > 0).any():
         return  # no purchase at all: nothing to profile (documented error)
     _checked(profile(tx, **COLS, order="order_id", progress=False))
+
+
+def test_a_date_only_as_of_is_the_whole_day_in_every_step(tx):
+    last_day = tx["timestamp"].max().normalize()
+    as_of = str(last_day.date())
+    p = profile(tx, **COLS, order="order_id", as_of=as_of, holdout_days=200, progress=False)
+    direct = segkit.summarize(tx, **COLS, order="order_id", as_of=as_of)
+    assert (tx["timestamp"] >= last_day).any()  # purchases on the day itself ...
+    pd.testing.assert_series_equal(p.table["orders"], direct["orders"])  # ... are counted
+    assert p.as_of == last_day
+    assert p.panel["period"].max() <= last_day  # no boundary after the data
+    cut = (last_day - pd.Timedelta(days=200)).date()
+    split = segkit.calibration_holdout(
+        tx, **COLS, order="order_id", calibration_end=cut, observation_end=as_of, unit="W"
+    )
+    pd.testing.assert_series_equal(p.holdout["x_holdout"], split["x_holdout"])
+
+
+def test_tz_aware_data_profile(tx):
+    tokyo = tx.assign(timestamp=tx["timestamp"].dt.tz_localize("Asia/Tokyo"))
+    p = _checked(profile(tokyo, **COLS, progress=False, holdout_days=100))
+    naive = profile(tx, **COLS, progress=False, holdout_days=100)
+    pd.testing.assert_series_equal(p.table["recency_days"], naive.table["recency_days"])
+    pd.testing.assert_series_equal(p.table["lifecycle_state"], naive.table["lifecycle_state"])

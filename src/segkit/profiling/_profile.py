@@ -309,7 +309,7 @@ def profile(
                 step.run(run)
     return Profile(
         run.table,
-        as_of=run.as_of,
+        as_of=run.stamp,
         options=chosen,
         models={k: v for k, v in run.models.items() if v is not None},
         tags=run.tags,

@@ -19,6 +19,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from segkit._time import parse_as_of
 from segkit._validation import as_pandas, require_columns
 from segkit.errors import ParameterError, SegkitError
 from segkit.features import calibration_holdout, summarize
@@ -47,7 +48,9 @@ class Run:
         self.options = options
         self.inputs = inputs  # customers, events, … (None when not given)
         self.table = pd.DataFrame()
-        self.as_of = pd.Timestamp("NaT")
+        self.as_of: Any = None  # as given (a date means its whole day), for every reader
+        self.stamp = pd.Timestamp("NaT")  # the same on a naive clock: the day, or the instant
+        self.date_only = False
         self.models: dict[str, Any] = {}
         self.notes: list[str] = []
         self.tags: list[str] = []
@@ -109,11 +112,16 @@ def features(run: Run) -> None:
         )
     if run.table.empty:
         raise SegkitError("no purchases on or before as_of: nothing to profile")
+    # Every later step gets the as_of the caller gave (a date means its whole
+    # day, segkit._time), or the instant of the latest purchase.
     if run.options.as_of is None:
-        stamp = pd.Timestamp(run.table["last_purchase"].max())
+        run.as_of = pd.Timestamp(run.table["last_purchase"].max())
     else:
-        stamp = pd.Timestamp(run.options.as_of)
-    run.as_of = stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+        run.as_of = run.options.as_of
+    resolved = parse_as_of(run.as_of, getattr(run.table["last_purchase"].dtype, "tz", None))
+    run.date_only = resolved.date_only
+    stamp = pd.Timestamp(resolved.reference, unit="ns")
+    run.stamp = stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
 def rfm(run: Run) -> None:
@@ -303,7 +311,7 @@ def lifecycle(run: Run) -> None:
         first = pd.Timestamp(run.table["first_purchase"].min())
         if first.tzinfo is not None:
             first = first.tz_localize(None)
-        start = max((run.as_of - pd.DateOffset(months=24)).normalize(), first.normalize())
+        start = max((run.stamp - pd.DateOffset(months=24)).normalize(), first.normalize())
         # Back to a period boundary, so that even a history shorter than one
         # period has one boundary to replay to.
         start = to_offset(run.options.freq).rollback(start)
@@ -339,12 +347,14 @@ def holdout(run: Run) -> None:
     from segkit.evaluate import holdout_report
 
     days = int(run.options.holdout_days)  # type: ignore[arg-type]
-    cut = run.as_of - pd.Timedelta(days=days)
+    cut: Any = run.stamp - pd.Timedelta(days=days)
     if cut < pd.Timestamp(run.table["first_purchase"].min()).tz_localize(None):
         run.notes.append(
             f"holdout check skipped: {days:,} days before as_of is before the first purchase"
         )
         return
+    if run.date_only:  # the calibration ends with the whole day `days` before as_of
+        cut = cut.date()
     frame = calibration_holdout(
         run.transactions,
         **run.tx_columns,
