@@ -270,7 +270,8 @@ def _probe_rows(meta_nonempty: pd.DataFrame, timestamp: str, amount: str, as_of:
         row[timestamp] = pd.Series([stamp.isoformat()], index=row.index).astype(dtype)
     # Other dtypes keep their placeholder value: reading the probe reports them.
     if pd.api.types.is_numeric_dtype(row[amount].dtype):
-        row[amount] = pd.Series([0], index=row.index).astype(row[amount].dtype)
+        # A positive amount: with an order column, an order needs a positive net.
+        row[amount] = pd.Series([1], index=row.index).astype(row[amount].dtype)
     return row
 
 

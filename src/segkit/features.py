@@ -29,15 +29,15 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from segkit._time import DAY_NS, AsOf, latest, parse_as_of, read_timestamps, window_days
+from segkit._time import DAY_NS, AsOf, window_days
 from segkit._validation import (
     is_dask_collection,
-    numeric_column,
     require_columns,
     require_frame,
     show_values,
 )
 from segkit.errors import ParameterError, SchemaError
+from segkit.transactions import TransactionColumns, group_sum
 
 __all__ = [
     "CleaningReport",
@@ -56,133 +56,6 @@ _IntArray = np.ndarray[Any, np.dtype[np.int64]]
 # --------------------------------------------------------------------------- #
 # Reading the columns
 # --------------------------------------------------------------------------- #
-@attrs.frozen
-class TransactionColumns:
-    """A transaction log read into arrays, one entry per row.
-
-    Attributes
-    ----------
-    codes : ndarray of int64
-        Position of each row's customer in ``customers``.
-    customers : pandas.Index
-        The distinct customer ids, sorted.
-    instant : ndarray of int64
-        Nanoseconds since the epoch (UTC for timezone-aware input).
-    wall : ndarray of int64
-        Nanoseconds on the wall clock (equals ``instant`` for naive input).
-    amount : ndarray of float64
-    order : ndarray of int64 or None
-        Codes of the order ids, when an order column was given.
-    tz : timezone or None
-        The timezone of the timestamp column.
-    """
-
-    codes: _IntArray
-    customers: pd.Index
-    instant: _IntArray
-    wall: _IntArray
-    amount: _FloatArray
-    order: _IntArray | None
-    tz: Any
-
-    @classmethod
-    def read(
-        cls,
-        transactions: Any,
-        *,
-        customer: str,
-        timestamp: str,
-        amount: str,
-        order: str | None = None,
-    ) -> TransactionColumns:
-        """Validate and read the named columns of a transaction log."""
-        df = require_frame(transactions, "transactions")
-        names = [customer, timestamp, amount] + ([order] if order is not None else [])
-        require_columns(df, names, "transactions")
-        if len(df) == 0:
-            raise SchemaError("the transactions are empty")
-        if len(set(names)) < len(names):
-            raise ParameterError(f"customer, timestamp, amount and order must differ; got {names}")
-        codes, customers = _customer_codes(df[customer], customer)
-        stamps = read_timestamps(df[timestamp], timestamp)
-        instant, wall, tz = stamps.instant, stamps.wall, stamps.tz
-        values = numeric_column(df, amount, "transactions")
-        order_codes = None
-        if order is not None:
-            order_codes, _ = pd.factorize(df[order], use_na_sentinel=True)
-            if (order_codes < 0).any():
-                raise SchemaError(
-                    f"column {order!r} has missing order ids at index "
-                    f"{show_values(df.index[order_codes < 0])}"
-                )
-            order_codes = order_codes.astype(np.int64, copy=False)
-        return cls(codes, customers, instant, wall, values, order_codes, tz)
-
-    def as_of(self, as_of: Any, name: str = "as_of") -> AsOf:
-        """Resolve ``as_of`` by the time policy (default: the latest row)."""
-        if as_of is None:
-            return latest(self.wall, self.tz)
-        return parse_as_of(as_of, self.tz, name=name)
-
-    def subset(self, keep: np.ndarray[Any, np.dtype[np.bool_]]) -> TransactionColumns:
-        """Rows where ``keep`` is true (no copy when every row is kept)."""
-        if keep.all():
-            return self
-        return attrs.evolve(
-            self,
-            codes=self.codes[keep],
-            instant=self.instant[keep],
-            wall=self.wall[keep],
-            amount=self.amount[keep],
-            order=None if self.order is None else self.order[keep],
-        )
-
-    def stamps(self, ns: _IntArray) -> pd.DatetimeIndex:
-        """Turn instants back into timestamps in the input's timezone."""
-        out = pd.DatetimeIndex(ns.astype("datetime64[ns]"))
-        return out if self.tz is None else out.tz_localize("UTC").tz_convert(self.tz)
-
-
-def _customer_codes(series: pd.Series, column: str) -> tuple[_IntArray, pd.Index]:
-    values = series.to_numpy() if not isinstance(series.dtype, pd.CategoricalDtype) else None
-    if (
-        values is not None
-        and values.dtype.kind in "iu"
-        and values.size
-        and values.min() >= 0
-        and values.max() < 4 * values.size + 1024
-    ):
-        # Small non-negative integer ids index a bincount directly.
-        ids = values.astype(np.int64, copy=False)
-        present = np.flatnonzero(np.bincount(ids))
-        position = np.zeros(int(ids.max()) + 1, dtype=np.int64)
-        position[present] = np.arange(present.size)
-        return position[ids], pd.Index(present.astype(values.dtype), name=column)
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    if (codes < 0).any():
-        where = series.index[codes < 0]
-        raise SchemaError(
-            f"column {column!r} has {int((codes < 0).sum())} missing customer id(s) at index "
-            f"{show_values(where)}; drop them first (segkit.clean_transactions does this)"
-        )
-    if isinstance(uniques, pd.Categorical | pd.CategoricalIndex):
-        uniques = pd.Index(np.asarray(uniques))
-    uniques = pd.Index(uniques)
-    try:
-        order = uniques.argsort()
-    except TypeError as exc:
-        kinds = sorted({type(v).__name__ for v in uniques[:1000]})
-        raise SchemaError(
-            f"column {column!r} mixes customer ids of types {kinds}; make them one type, "
-            f"e.g. df[{column!r}].astype(str)"
-        ) from exc
-    rank = np.empty(order.size, dtype=np.int64)
-    rank[order] = np.arange(order.size)
-    sorted_ids = uniques[order]
-    sorted_ids.name = column
-    return rank[codes], sorted_ids
-
-
 def _unit_days(unit: str) -> float:
     if unit not in _UNITS:
         raise ParameterError(f"unit must be one of 'D' (days) or 'W' (weeks); got {unit!r}")
@@ -243,7 +116,7 @@ def _per_customer(
     """Reduce rows (already cut at ``as_of``) to per-customer arrays."""
     n = len(cols.customers)
     codes, amount = cols.codes, cols.amount
-    purchase = amount >= 0
+    purchase = cols.purchases()
     all_purchases = bool(purchase.all())
     p_codes = codes if all_purchases else codes[purchase]
     p_wall = cols.wall if all_purchases else cols.wall[purchase]
@@ -275,7 +148,7 @@ def _per_customer(
     del key
 
     repeat_row = day != first_day[p_codes]
-    repeat_spend = np.bincount(p_codes[repeat_row], weights=p_amount[repeat_row], minlength=n)
+    repeat_spend = group_sum(p_codes[repeat_row], p_amount[repeat_row], n)
     x = np.maximum(days_bought - 1, 0)
     if cols.order is None:
         orders = np.bincount(p_codes, minlength=n)
@@ -284,7 +157,7 @@ def _per_customer(
         width = int(p_order.max()) + 1 if p_order.size else 1
         pair = _distinct(_pair_key(p_codes, p_order, width, n))
         orders = np.bincount(pair // width, minlength=n)
-    revenue = np.bincount(codes, weights=amount, minlength=n)
+    revenue = group_sum(codes, amount, n)
 
     with np.errstate(invalid="ignore", divide="ignore"):
         out: dict[str, Any] = {
@@ -313,7 +186,7 @@ def _per_customer(
                 np.unique(codes[sel] * width + cols.order[sel]) // width, minlength=n
             )
         out[f"orders_{w}d"] = in_orders.astype(np.int64)
-        out[f"revenue_{w}d"] = np.bincount(codes[inside], weights=amount[inside], minlength=n)
+        out[f"revenue_{w}d"] = group_sum(codes[inside], amount[inside], n)
     return out
 
 
@@ -322,11 +195,13 @@ def summarize(
     *,
     customer: str,
     timestamp: str,
-    amount: str,
+    amount: str | None = None,
     as_of: Any = None,
     unit: Literal["D", "W"] = "D",
     order: str | None = None,
     windows: Iterable[int] = (),
+    quantity: str | None = None,
+    price: str | None = None,
 ) -> pd.DataFrame:
     """Reduce a transaction log to one row per customer.
 
@@ -338,13 +213,18 @@ def summarize(
     customer, timestamp, amount : str
         Names of the customer id, timestamp (datetime64, or strings in ISO 8601
         or another single format) and amount (numeric) columns.
+    quantity, price : str, optional
+        Instead of ``amount``: the line amount is ``quantity * price``.
     as_of : date-like, optional
         The date the summary describes; rows after it are ignored. Default: the
         latest timestamp.
     unit : {"D", "W"}
         Time unit of ``t_x`` and ``T``: days, or weeks (days / 7).
     order : str, optional
-        Order id column; ``orders`` then counts distinct orders instead of rows.
+        Order id column. ``orders`` then counts distinct order ids whose lines
+        have a positive net amount; the lines of other order ids (cancellation
+        invoices, refunded orders) are returns. Without it every row with a
+        non-negative amount is one purchase (see :mod:`segkit.transactions`).
     windows : iterable of int
         Adds ``orders_{N}d`` and ``revenue_{N}d`` over the last ``N`` days
         up to ``as_of`` (the ``N`` calendar days ending with a date-only
@@ -397,11 +277,17 @@ def summarize(
     if is_dask_collection(transactions):
         from segkit.dask import summarize_dask
 
+        if quantity is not None or price is not None:
+            raise ParameterError(
+                "quantity= and price= are not supported on Dask input yet; add the amount "
+                "column first, e.g. ddf.assign(amount=ddf[quantity] * ddf[price])"
+            )
+
         return summarize_dask(  # type: ignore[no-any-return]
             transactions,
             customer=customer,
             timestamp=timestamp,
-            amount=amount,
+            amount=amount,  # type: ignore[arg-type]
             as_of=as_of,
             unit=unit,
             order=order,
@@ -410,7 +296,13 @@ def summarize(
     unit_days = _unit_days(unit)
     windows = _check_windows(windows)
     cols = TransactionColumns.read(
-        transactions, customer=customer, timestamp=timestamp, amount=amount, order=order
+        transactions,
+        customer=customer,
+        timestamp=timestamp,
+        amount=amount,
+        quantity=quantity,
+        price=price,
+        order=order,
     )
     cut = cols.as_of(as_of)
     cols = cols.subset(cols.wall <= cut.cut)
@@ -451,17 +343,19 @@ def calibration_holdout(
     *,
     customer: str,
     timestamp: str,
-    amount: str,
+    amount: str | None = None,
     calibration_end: Any,
     observation_end: Any = None,
     unit: Literal["D", "W"] = "D",
     order: str | None = None,
+    quantity: str | None = None,
+    price: str | None = None,
 ) -> pd.DataFrame:
     """Summarize a calibration period and count what happened in the holdout.
 
     Parameters
     ----------
-    transactions, customer, timestamp, amount, unit, order
+    transactions, customer, timestamp, amount, quantity, price, unit, order
         As for :func:`summarize`.
     calibration_end : date-like
         End of the calibration period (inclusive).
@@ -491,11 +385,17 @@ def calibration_holdout(
     if is_dask_collection(transactions):
         from segkit.dask import calibration_holdout_dask
 
+        if quantity is not None or price is not None:
+            raise ParameterError(
+                "quantity= and price= are not supported on Dask input yet; add the amount "
+                "column first, e.g. ddf.assign(amount=ddf[quantity] * ddf[price])"
+            )
+
         return calibration_holdout_dask(  # type: ignore[no-any-return]
             transactions,
             customer=customer,
             timestamp=timestamp,
-            amount=amount,
+            amount=amount,  # type: ignore[arg-type]
             calibration_end=calibration_end,
             observation_end=observation_end,
             unit=unit,
@@ -503,7 +403,13 @@ def calibration_holdout(
         )
     unit_days = _unit_days(unit)
     cols = TransactionColumns.read(
-        transactions, customer=customer, timestamp=timestamp, amount=amount, order=order
+        transactions,
+        customer=customer,
+        timestamp=timestamp,
+        amount=amount,
+        quantity=quantity,
+        price=price,
+        order=order,
     )
     cal = cols.as_of(calibration_end, "calibration_end")
     end = cols.as_of(observation_end, "observation_end")

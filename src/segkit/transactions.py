@@ -1,0 +1,292 @@
+"""The entrance: one place that reads a transaction log.
+
+Every capability that takes transactions (``summarize``,
+``calibration_holdout``, ``clean_transactions``, lifecycle replays,
+``profile``, the CLI) reads the columns here, so they all count the same way.
+
+The transaction model
+---------------------
+* Columns: a customer id, a timestamp, and either an ``amount`` or a
+  ``quantity`` and a unit ``price`` (``amount = quantity * price``); optionally
+  an ``order`` id and a ``product`` (or line) id.
+* **Orders.** With an ``order`` column, an order is a distinct order id whose
+  lines (up to ``as_of``) have a positive net amount; the lines of such an
+  order are its purchase lines. Without it, every row with a non-negative
+  amount is one purchase.
+* **Returns.** Rows that are not purchase lines (negative amounts; the lines
+  of a cancellation invoice or of an order refunded in full) reduce revenue
+  and are not purchases: they change neither ``orders`` nor purchase dates.
+* **Sums** of money do not depend on the row order: amounts on a grid of
+  cents (or 1/10,000) are added as whole numbers, others in sorted order.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from segkit._time import AsOf, latest, parse_as_of, read_timestamps
+from segkit._validation import numeric_column, require_columns, require_frame, show_values
+from segkit.errors import ParameterError, SchemaError
+
+__all__ = ["TransactionColumns", "amount_columns", "group_sum", "number_column"]
+
+_IntArray = np.ndarray[Any, np.dtype[np.int64]]
+_FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+_BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
+
+
+def amount_columns(amount: Any, quantity: Any, price: Any) -> list[Any]:
+    """Check the money columns: ``amount``, or ``quantity`` and ``price``.
+
+    Returns the columns to read (``[amount]`` or ``[quantity, price]``).
+    """
+    if amount is not None and (quantity is not None or price is not None):
+        raise ParameterError(
+            f"pass amount={amount!r} or quantity= and price=, not both: the amount of a line "
+            "is either given or computed as quantity * price"
+        )
+    if amount is not None:
+        return [amount]
+    if quantity is None or price is None:
+        given = "quantity" if quantity is not None else "price" if price is not None else None
+        if given is None:
+            raise ParameterError(
+                "name the money columns: amount='...' or quantity='...' and price='...'"
+            )
+        missing = "price" if given == "quantity" else "quantity"
+        raise ParameterError(f"{given}= needs {missing}= too (amount = quantity * price)")
+    return [quantity, price]
+
+
+def number_column(df: pd.DataFrame, column: Any, what: str = "transactions") -> _FloatArray:
+    """A column of finite numbers as float64; names the rows that are not.
+
+    Decimal objects are accepted (as float64); text is refused with the rows
+    that are not numbers (``segkit.clean_transactions`` converts text).
+    """
+    series = df[column]
+    if series.dtype == object and len(series):
+        kinds = {type(v) for v in series.iloc[:1000]}
+        if kinds and kinds <= {Decimal, int, float}:
+            as_float = pd.to_numeric(series, errors="coerce")
+            return numeric_column(pd.DataFrame({column: as_float}, index=df.index), column, what)
+    if (
+        pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype)
+    ) and not isinstance(series.dtype, pd.CategoricalDtype):
+        numbers = pd.to_numeric(series, errors="coerce")
+        bad = numbers.isna().to_numpy() & series.notna().to_numpy()
+        if bad.any():
+            raise SchemaError(
+                f"column {column!r} of the {what} must be numeric, not {series.dtype}: index "
+                f"{show_values(df.index[bad])} holds {show_values(series[bad])}; convert it, "
+                f"e.g. pd.to_numeric(df[{column!r}], errors='coerce'), or let "
+                "segkit.clean_transactions drop and report those rows"
+            )
+        raise SchemaError(
+            f"column {column!r} of the {what} must be numeric, not {series.dtype} (numbers as "
+            f"text); convert it first, e.g. pd.to_numeric(df[{column!r}]) "
+            "(segkit.clean_transactions does this)"
+        )
+    return numeric_column(df, column, what)
+
+
+def group_sum(codes: _IntArray, values: _FloatArray, n: int) -> _FloatArray:
+    """Per-group sums of ``values`` that depend neither on the row order nor on other groups.
+
+    Each value is classified on its own: money on a grid of 1/100 (then
+    1/10,000) is added as whole numbers (exact in float64), anything else in
+    sorted order within its group. So a customer's revenue is the same in any
+    row order and in any partition of the rows by customer.
+    """
+    out = np.zeros(n)
+    if values.size == 0:
+        return out
+    rest: np.ndarray[Any, Any] | None = None  # positions not summed yet (None: all)
+    for scale in (100.0, 10_000.0):
+        part = values if rest is None else values[rest]
+        scaled = part * scale
+        whole = np.rint(scaled)
+        on_grid = np.abs(scaled - whole) < 1e-6
+        on_grid &= np.abs(whole) < 2.0**40  # sums stay exact (below 2**53) for 8192 rows
+        if rest is None and on_grid.all():
+            return np.bincount(codes, weights=whole, minlength=n) / scale
+        where = np.flatnonzero(on_grid) if rest is None else rest[on_grid]
+        out += np.bincount(codes[where], weights=whole[on_grid], minlength=n) / scale
+        rest = np.flatnonzero(~on_grid) if rest is None else rest[~on_grid]
+        if rest.size == 0:
+            return out
+    assert rest is not None
+    left_codes, left = codes[rest], values[rest]
+    order = np.lexsort((left, left_codes))
+    out += np.bincount(left_codes[order], weights=left[order], minlength=n)
+    return out
+
+
+@attrs.frozen
+class TransactionColumns:
+    """A transaction log read into arrays, one entry per row.
+
+    Attributes
+    ----------
+    codes : ndarray of int64
+        Position of each row's customer in ``customers``.
+    customers : pandas.Index
+        The distinct customer ids, sorted.
+    instant : ndarray of int64
+        Nanoseconds since the epoch (UTC for timezone-aware input).
+    wall : ndarray of int64
+        Nanoseconds on the wall clock of the data's zone (what is compared).
+    amount : ndarray of float64
+        The line amount (``quantity * price`` when those were given).
+    order : ndarray of int64 or None
+        Codes of the order ids, when an order column was given.
+    tz : timezone or None
+        The timezone of the timestamp column.
+    """
+
+    codes: _IntArray
+    customers: pd.Index
+    instant: _IntArray
+    wall: _IntArray
+    amount: _FloatArray
+    order: _IntArray | None
+    tz: Any
+
+    @classmethod
+    def read(
+        cls,
+        transactions: Any,
+        *,
+        customer: Any,
+        timestamp: Any,
+        amount: Any = None,
+        quantity: Any = None,
+        price: Any = None,
+        order: Any = None,
+    ) -> TransactionColumns:
+        """Validate and read the named columns of a transaction log."""
+        df = require_frame(transactions, "transactions")
+        money = amount_columns(amount, quantity, price)
+        names = [customer, timestamp, *money] + ([order] if order is not None else [])
+        require_columns(df, names, "transactions")
+        if len(df) == 0:
+            raise SchemaError("the transactions are empty")
+        if len(set(names)) < len(names):
+            raise ParameterError(
+                f"the customer, timestamp, money and order columns must differ; got {names}"
+            )
+        codes, customers = customer_codes(df[customer], customer)
+        stamps = read_timestamps(df[timestamp], timestamp)
+        if amount is not None:
+            values = number_column(df, amount)
+        else:
+            values = number_column(df, quantity) * number_column(df, price)
+        order_codes = None if order is None else order_codes_of(df, order)
+        return cls(codes, customers, stamps.instant, stamps.wall, values, order_codes, stamps.tz)
+
+    def as_of(self, as_of: Any, name: str = "as_of") -> AsOf:
+        """Resolve ``as_of`` by the time policy (default: the latest row)."""
+        if as_of is None:
+            return latest(self.wall, self.tz)
+        return parse_as_of(as_of, self.tz, name=name)
+
+    def subset(self, keep: _BoolArray) -> TransactionColumns:
+        """Rows where ``keep`` is true (no copy when every row is kept)."""
+        if keep.all():
+            return self
+        return attrs.evolve(
+            self,
+            codes=self.codes[keep],
+            instant=self.instant[keep],
+            wall=self.wall[keep],
+            amount=self.amount[keep],
+            order=None if self.order is None else self.order[keep],
+        )
+
+    def purchases(self) -> _BoolArray:
+        """Which rows are purchase lines (see the module docstring).
+
+        Without an order column: rows with a non-negative amount. With one:
+        the lines of orders whose net amount (over these rows) is positive.
+        """
+        if self.order is None:
+            return self.amount >= 0
+        n_orders = int(self.order.max()) + 1 if self.order.size else 0
+        net = group_sum(self.order, self.amount, n_orders)
+        return net[self.order] > 0
+
+    def stamps(self, ns: _IntArray) -> pd.DatetimeIndex:
+        """Turn instants back into timestamps in the input's timezone."""
+        out = pd.DatetimeIndex(ns.astype("datetime64[ns]"))
+        return out if self.tz is None else out.tz_localize("UTC").tz_convert(self.tz)
+
+
+def order_codes_of(df: pd.DataFrame, order: Any) -> _IntArray:
+    """Codes of an order id column; missing or unhashable ids are a SchemaError."""
+    try:
+        codes, _ = pd.factorize(df[order], use_na_sentinel=True)
+    except TypeError as exc:
+        raise SchemaError(
+            f"column {order!r} of the transactions holds unhashable values (lists or dicts); "
+            "order ids must be numbers or strings"
+        ) from exc
+    missing = codes < 0
+    if missing.any():
+        raise SchemaError(
+            f"column {order!r} has {int(missing.sum())} missing order id(s) at index "
+            f"{show_values(df.index[missing])}; fill or drop them (segkit.clean_transactions "
+            "drops them and reports which)"
+        )
+    return np.asarray(codes, dtype=np.int64)
+
+
+def customer_codes(series: pd.Series, column: Any) -> tuple[_IntArray, pd.Index]:
+    """Codes of the customer ids (positions in the sorted distinct ids)."""
+    values = series.to_numpy() if not isinstance(series.dtype, pd.CategoricalDtype) else None
+    if (
+        values is not None
+        and values.dtype.kind in "iu"
+        and values.size
+        and values.min() >= 0
+        and values.max() < 4 * values.size + 1024
+    ):
+        # Small non-negative integer ids index a bincount directly.
+        ids = values.astype(np.int64, copy=False)
+        present = np.flatnonzero(np.bincount(ids))
+        position = np.zeros(int(ids.max()) + 1, dtype=np.int64)
+        position[present] = np.arange(present.size)
+        return position[ids], pd.Index(present.astype(values.dtype), name=column)
+    try:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    except TypeError as exc:
+        raise SchemaError(
+            f"column {column!r} holds unhashable customer ids (lists or dicts), e.g. "
+            f"{show_values(series.iloc[:1])}; customer ids must be numbers or strings"
+        ) from exc
+    if (codes < 0).any():
+        where = series.index[codes < 0]
+        raise SchemaError(
+            f"column {column!r} has {int((codes < 0).sum())} missing customer id(s) at index "
+            f"{show_values(where)}; drop them first (segkit.clean_transactions does this)"
+        )
+    if isinstance(uniques, pd.Categorical | pd.CategoricalIndex):
+        uniques = pd.Index(np.asarray(uniques))
+    uniques = pd.Index(uniques)
+    try:
+        order = uniques.argsort()
+    except TypeError as exc:
+        kinds = sorted({type(v).__name__ for v in uniques[:1000]})
+        raise SchemaError(
+            f"column {column!r} mixes customer ids of types {kinds}; make them one type, "
+            f"e.g. df[{column!r}].astype(str)"
+        ) from exc
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    sorted_ids = uniques[order]
+    sorted_ids.name = column
+    return rank[codes], sorted_ids

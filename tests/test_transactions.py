@@ -1,0 +1,188 @@
+"""The transaction model (segkit.transactions): orders, returns, quantity x price, sums."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import segkit
+from segkit.errors import ColumnNotFoundError, ParameterError, SchemaError
+from segkit.transactions import group_sum
+
+LINES = {"customer": "cid", "timestamp": "ts", "order": "inv"}
+
+
+@pytest.fixture
+def lines() -> pd.DataFrame:
+    """Order lines by hand: equal line totals, a cancellation invoice, a return line."""
+    return pd.DataFrame(
+        {
+            "cid": [1, 1, 1, 1, 1, 2, 2, 2, 2],
+            "inv": ["A1", "A1", "A1", "C9", "A2", "B1", "B1", "B2", "B3"],
+            "ts": pd.to_datetime(
+                [
+                    "2024-01-02 10:00", "2024-01-02 10:00", "2024-01-02 10:00",  # 3 lines
+                    "2024-01-03 09:00",  # cancels one line of A1
+                    "2024-01-20 15:00",
+                    "2024-01-05 12:00", "2024-01-05 12:00",  # two lines, equal totals
+                    "2024-01-05 18:00",  # a second order the same day
+                    "2024-01-25 08:00",  # refunded in full inside the order: net 0
+                ]
+            ),
+            "qty": [2, 2, 1, -1, 3, 1, 1, 4, 1],
+            "price": [5.0, 5.0, 7.5, 7.5, 0.1, 12.0, 12.0, 2.5, 9.0],
+        }
+    )  # fmt: skip
+
+
+def _with_refund(lines: pd.DataFrame) -> pd.DataFrame:
+    refund = pd.DataFrame(
+        {
+            "cid": [2],
+            "inv": ["B3"],
+            "ts": [pd.Timestamp("2024-01-26")],
+            "qty": [-1],
+            "price": [9.0],
+        }
+    )
+    return pd.concat([lines, refund], ignore_index=True)
+
+
+def test_orders_are_distinct_ids_with_positive_net(lines):
+    tx = _with_refund(lines)
+    s = segkit.summarize(tx, **LINES, quantity="qty", price="price", as_of="2024-01-31")
+    # Customer 1: A1 and A2 are orders; the cancellation invoice C9 is a return.
+    assert s.loc[1, "orders"] == 2
+    assert s.loc[1, "revenue"] == pytest.approx(10 + 10 + 7.5 - 7.5 + 0.3)
+    assert s.loc[1, "x"] == 1  # purchase days Jan 2 and Jan 20
+    # Customer 2: B1 (two equal lines) and B2 count; B3 nets to zero: not an order.
+    assert s.loc[2, "orders"] == 2
+    assert s.loc[2, "revenue"] == 34.0
+    assert s.loc[2, "x"] == 0  # B1 and B2 are on the same day
+    assert s.loc[2, "last_purchase"] == pd.Timestamp("2024-01-05 18:00")
+    assert s.loc[2, "avg_order_value"] == 17.0
+
+
+def test_net_is_taken_up_to_as_of(lines):
+    tx = _with_refund(lines)
+    before = segkit.summarize(tx, **LINES, quantity="qty", price="price", as_of="2024-01-25")
+    # The refund of B3 comes after as_of: B3 was an order then.
+    assert before.loc[2, "orders"] == 3
+    assert before.loc[2, "x"] == 1
+
+
+def test_quantity_times_price_equals_the_amount_column(lines):
+    by_parts = segkit.summarize(lines, **LINES, quantity="qty", price="price", windows=(7,))
+    given_amount = lines.assign(amount=lines["qty"] * lines["price"])
+    by_amount = segkit.summarize(given_amount, **LINES, amount="amount", windows=(7,))
+    pd.testing.assert_frame_equal(by_parts, by_amount)
+
+
+def test_without_order_every_non_negative_row_is_a_purchase(lines):
+    tx = lines.assign(amount=lines["qty"] * lines["price"])
+    s = segkit.summarize(tx, customer="cid", timestamp="ts", amount="amount")
+    assert s["orders"].tolist() == [4, 4]
+
+
+def test_calibration_holdout_counts_orders_the_same_way(lines):
+    ch = segkit.calibration_holdout(
+        lines, **LINES, quantity="qty", price="price",
+        calibration_end="2024-01-10", observation_end="2024-01-31",
+    )  # fmt: skip
+    assert ch["orders"].tolist() == [1, 2]
+    assert ch["x_holdout"].tolist() == [1, 1]
+
+
+@pytest.mark.parametrize(
+    "amounts",
+    [[0.1, 0.2, 0.3], [0.3, 0.2, 0.1], [0.2, 0.3, 0.1]],
+    ids=["up", "down", "mixed"],
+)
+def test_sums_do_not_depend_on_row_order(amounts):
+    tx = pd.DataFrame({"cid": 1, "ts": pd.Timestamp("2024-01-01"), "amount": amounts})
+    s = segkit.summarize(tx, customer="cid", timestamp="ts", amount="amount")
+    assert s.loc[1, "revenue"] == 0.6
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.floats(-1e6, 1e6, allow_nan=False, width=32)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_group_sum_is_permutation_invariant(rows, rnd):
+    codes = np.array([c for c, _ in rows], dtype=np.int64)
+    values = np.array([v for _, v in rows], dtype=np.float64)
+    perm = list(range(len(rows)))
+    rnd.shuffle(perm)
+    a = group_sum(codes, values, 4)
+    b = group_sum(codes[perm], values[perm], 4)
+    assert a.tolist() == b.tolist()
+    np.testing.assert_allclose(a, np.bincount(codes, weights=values, minlength=4), atol=1e-3)
+
+
+def test_group_sum_cents_are_exact():
+    values = np.array([0.1] * 10 + [0.2] * 5)
+    assert group_sum(np.zeros(15, dtype=np.int64), values, 1).tolist() == [2.0]
+
+
+def test_decimal_amounts_are_numbers(lines):
+    tx = lines.assign(
+        amount=[Decimal(str(q * p)) for q, p in zip(lines["qty"], lines["price"], strict=True)]
+    )
+    s = segkit.summarize(tx, **LINES, amount="amount")
+    assert s.loc[2, "revenue"] == 43.0
+
+
+def test_integer_column_names(lines):
+    tx = lines.assign(amount=lines["qty"] * lines["price"])[["cid", "ts", "amount"]]
+    tx.columns = [5, 6, 7]
+    s = segkit.summarize(tx, customer=5, timestamp=6, amount=7)
+    assert s.index.name == 5
+    assert s["orders"].tolist() == [4, 4]
+
+
+@pytest.mark.parametrize(
+    ("change", "kwargs", "error", "message"),
+    [
+        (None, {"amount": "qty", "quantity": "qty", "price": "price"}, ParameterError,
+         "pass amount='qty' or quantity= and price=, not both"),
+        (None, {"quantity": "qty"}, ParameterError, "quantity= needs price= too"),
+        (None, {"price": "price"}, ParameterError, "price= needs quantity= too"),
+        (None, {}, ParameterError, "name the money columns"),
+        ({"qty": ["2", "2", "x", "-1", "3", "1", "1", "4", "one"]},
+         {"quantity": "qty", "price": "price"}, SchemaError,
+         "column 'qty' of the transactions must be numeric, not"),
+        ({"inv": ["A1", None, "A1", "C9", "A2", "B1", "B1", None, "B3"]},
+         {"quantity": "qty", "price": "price"}, SchemaError,
+         "column 'inv' has 2 missing order id(s) at index [1, 7]"),
+        ({"cid": [[1], [1], [1], [1], [1], [2], [2], [2], [2]]},
+         {"quantity": "qty", "price": "price"}, SchemaError,
+         "column 'cid' holds unhashable customer ids (lists or dicts)"),
+        (None, {"quantity": "qtty", "price": "price"}, ColumnNotFoundError, "qtty"),
+    ],
+    ids=["both", "quantity-only", "price-only", "none", "text-quantity", "null-order",
+         "list-ids", "typo"],
+)  # fmt: skip
+def test_bad_input_is_named(lines, change, kwargs, error, message):
+    tx = lines if change is None else lines.assign(**change)
+    before = tx.copy()
+    with pytest.raises(error) as info:
+        segkit.summarize(tx, **LINES, **kwargs)
+    assert message in str(info.value)
+    pd.testing.assert_frame_equal(tx, before)
+
+
+def test_text_quantity_names_the_rows(lines):
+    tx = lines.assign(qty=["2", "2", "x", "-1", "3", "1", "1", "4", "one"])
+    with pytest.raises(SchemaError) as info:
+        segkit.summarize(tx, **LINES, quantity="qty", price="price")
+    assert "index [2, 8] holds ['x', 'one']" in str(info.value)
