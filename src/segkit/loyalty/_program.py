@@ -1,0 +1,395 @@
+"""The points programme as data: earn rate, rounding, multipliers, caps, expiry."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import pandas as pd
+
+from segkit.errors import ParameterError, closest
+from segkit.tagging import CompiledRule, compile_rule
+from segkit.tagging.errors import RuleError
+
+__all__ = ["TRANSACTION_COLUMNS", "Multiplier", "PointsProgram"]
+
+#: Columns that multiplier rules may read for every transaction (or order).
+TRANSACTION_COLUMNS: dict[str, str] = {
+    "amount": "the purchase's amount (for a return, the amount returned, positive)",
+    "month": "calendar month of the purchase, 1-12",
+    "weekday": "day of the week of the purchase, 0 = Monday",
+    "day": "day of the month of the purchase, 1-31",
+}
+
+_ROUNDING = ("floor", "round", "ceil")
+_STACKING = ("max", "multiply")
+
+
+def _number(owner: str, name: str, value: Any, *, low: float, strict: bool) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ParameterError(f"{owner}.{name} must be a number; got {value!r}")
+    x = float(value)
+    if not math.isfinite(x) or x < low or (strict and x == low):
+        bound = f"> {low:g}" if strict else f">= {low:g}"
+        raise ParameterError(f"{owner}.{name} must be a finite number {bound}; got {value!r}")
+    return x
+
+
+def _check_when(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ParameterError(f"Multiplier.when must be rule text; got {value!r}")
+
+
+def _check_factor(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    _number("Multiplier", "factor", value, low=0.0, strict=True)
+
+
+@attrs.frozen
+class Multiplier:
+    """A bonus: points are multiplied by ``factor`` where the rule ``when`` is true.
+
+    Parameters
+    ----------
+    when : str
+        A condition in the rule language (``docs/rules.md``) over the
+        transaction columns (:data:`TRANSACTION_COLUMNS`) and the columns
+        declared in the programme's ``schema``.
+    factor : float
+        Greater than 0 (``2`` doubles the points).
+
+    Examples
+    --------
+    >>> Multiplier("tier == 'gold'", 1.5)
+    Multiplier(when="tier == 'gold'", factor=1.5)
+    """
+
+    when: str = attrs.field(validator=_check_when)
+    factor: float = attrs.field(validator=_check_factor)
+
+
+def _as_multipliers(value: Any) -> tuple[Multiplier, ...]:
+    if isinstance(value, Multiplier | Mapping | str):
+        raise ParameterError(
+            f"PointsProgram.multipliers must be a list of Multiplier; got {value!r}"
+        )
+    out = []
+    for i, item in enumerate(value):
+        if isinstance(item, Multiplier):
+            out.append(item)
+        elif isinstance(item, Mapping):
+            _check_keys(item, {"when", "factor"}, f"PointsProgram.multipliers[{i}]")
+            out.append(Multiplier(item["when"], item["factor"]))
+        else:
+            raise ParameterError(
+                f"PointsProgram.multipliers[{i}] must be a Multiplier or a mapping with "
+                f"'when' and 'factor'; got {item!r}"
+            )
+    return tuple(out)
+
+
+def _check_keys(item: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    for key in item:
+        if key not in allowed:
+            hint = closest(str(key), sorted(allowed))
+            extra = f" (did you mean {hint!r}?)" if hint else ""
+            raise ParameterError(
+                f"{where} has an unknown key {key!r}{extra}; allowed: {sorted(allowed)}"
+            )
+    missing = sorted(allowed - set(item)) if where.endswith("]") else []
+    if missing:
+        raise ParameterError(f"{where} is missing the key {missing[0]!r}")
+
+
+def _optional_positive(name: str) -> Any:
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None:
+            _number("PointsProgram", name, value, low=0.0, strict=True)
+
+    return check
+
+
+def _check_expiry(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ParameterError(
+            f"PointsProgram.expiry_months must be a whole number of months >= 1, or None for "
+            f"points that never expire; got {value!r}"
+        )
+
+
+def _choice(name: str, choices: tuple[str, ...]) -> Any:
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value not in choices:
+            raise ParameterError(
+                f"PointsProgram.{name} must be one of {list(choices)}; got {value!r}"
+            )
+
+    return check
+
+
+@attrs.frozen(eq=False)
+class PointsProgram:
+    """A loyalty points programme, declared as data.
+
+    Every purchase earns ``amount × earn_rate`` points, times the bonus
+    multipliers that apply, rounded and capped; points expire
+    ``expiry_months`` after they were earned; redemptions and the claw-back of
+    returns take the oldest points first. :meth:`ledger` runs it over a
+    transaction log (see ``docs/loyalty.md``).
+
+    Parameters
+    ----------
+    earn_rate : float
+        Points per currency unit, >= 0.
+    rounding : {"floor", "round", "ceil"}, default "floor"
+        How each purchase's points are made whole (``"round"``: halves up).
+    multipliers : list of Multiplier, optional
+        Bonus rules; see ``stacking``.
+    stacking : {"max", "multiply"}, default "max"
+        With several true multipliers, the largest applies (``"max"``) or all
+        multiply (``"multiply"``).
+    cap_per_order : float, optional
+        Most points one purchase (order) can earn.
+    cap_per_month : float, optional
+        Most points a customer can earn in one calendar month; purchases
+        earn in time order until the cap is reached.
+    expiry_months : int, optional
+        Points expire this many calendar months after they were earned (a
+        purchase on 31 January with ``1`` expires at the end of February,
+        same time of day). None: never.
+    point_value : float, default 0.01
+        Currency value of a point, for :meth:`liability`.
+    schema : mapping of str to type, optional
+        Further columns multiplier rules may read, ``{column: type}``; they
+        are taken from the transactions or, when not there, from the
+        ``customers`` table given to :meth:`ledger`.
+
+    Raises
+    ------
+    ParameterError
+        A negative rate, an expiry of 0, an unknown rounding...: the message
+        names the field.
+    UnknownColumnError, RuleSyntaxError, RuleTypeError
+        A multiplier rule does not compile; the message names the multiplier.
+
+    Examples
+    --------
+    >>> program = PointsProgram(1.0, multipliers=[Multiplier("month == 12", 2.0)],
+    ...                         expiry_months=12)
+    >>> program.multipliers[0].factor
+    2.0
+    """
+
+    earn_rate: float = attrs.field()
+    rounding: str = attrs.field(
+        default="floor", kw_only=True, validator=_choice("rounding", _ROUNDING)
+    )
+    multipliers: tuple[Multiplier, ...] = attrs.field(
+        default=(), kw_only=True, converter=_as_multipliers
+    )
+    stacking: str = attrs.field(
+        default="max", kw_only=True, validator=_choice("stacking", _STACKING)
+    )
+    cap_per_order: float | None = attrs.field(
+        default=None, kw_only=True, validator=_optional_positive("cap_per_order")
+    )
+    cap_per_month: float | None = attrs.field(
+        default=None, kw_only=True, validator=_optional_positive("cap_per_month")
+    )
+    expiry_months: int | None = attrs.field(default=None, kw_only=True, validator=_check_expiry)
+    point_value: float = attrs.field(default=0.01, kw_only=True)
+    schema: dict[str, Any] = attrs.field(factory=dict, kw_only=True, converter=dict)
+    _rules: tuple[CompiledRule, ...] = attrs.field(init=False, repr=False)
+
+    @earn_rate.validator
+    def _check_rate(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        _number("PointsProgram", "earn_rate", value, low=0.0, strict=False)
+
+    @point_value.validator
+    def _check_value(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        _number("PointsProgram", "point_value", value, low=0.0, strict=False)
+
+    def __attrs_post_init__(self) -> None:
+        clash = sorted(set(self.schema) & set(TRANSACTION_COLUMNS))
+        if clash:
+            raise ParameterError(
+                f"PointsProgram.schema column {clash[0]!r} is provided by the ledger; leave it "
+                "out of the schema"
+            )
+        schema = {**dict.fromkeys(TRANSACTION_COLUMNS, "number"), **self.schema}
+        rules = []
+        for i, m in enumerate(self.multipliers):
+            try:
+                rules.append(compile_rule(m.when, schema, tags=()))
+            except RuleError as exc:
+                raise type(exc)(
+                    f"PointsProgram.multipliers[{i}].when: {exc.message}; multiplier rules read "
+                    f"{sorted(TRANSACTION_COLUMNS)} and the columns declared in schema=",
+                    exc.text,
+                    exc.start,
+                    exc.end,
+                ) from None
+        object.__setattr__(self, "_rules", tuple(rules))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PointsProgram):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash(repr(self.to_dict()))
+
+    # -- other shapes ---------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PointsProgram:
+        """Build a programme from a dict with the parameters as keys.
+
+        Examples
+        --------
+        >>> PointsProgram.from_dict({"earn_rate": 2, "expiry_months": 24}).expiry_months
+        24
+        """
+        if not isinstance(data, Mapping):
+            raise ParameterError(f"a points programme must be a mapping; got {data!r}")
+        allowed = {f.name for f in attrs.fields(cls) if f.init}
+        _check_keys(data, allowed, "the points programme")
+        if "earn_rate" not in data:
+            raise ParameterError("the points programme is missing the key 'earn_rate'")
+        rest = {k: v for k, v in data.items() if k != "earn_rate"}
+        return cls(data["earn_rate"], **rest)
+
+    @classmethod
+    def from_json(cls, source: Any) -> PointsProgram:
+        """Build a programme from JSON text, a path or an open file (see :meth:`from_dict`)."""
+        from segkit._files import read_json
+
+        return cls.from_dict(read_json(source, "points programme", ParameterError))
+
+    @classmethod
+    def from_yaml(cls, source: Any) -> PointsProgram:
+        """Build a programme from YAML text, a path or an open file (needs PyYAML)."""
+        from segkit._files import read_yaml
+
+        return cls.from_dict(read_yaml(source, "points programme", ParameterError))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The parameters as a plain dict; :meth:`from_dict` reads it back."""
+        out = {f.name: getattr(self, f.name) for f in attrs.fields(type(self)) if f.init}
+        out["multipliers"] = [{"when": m.when, "factor": m.factor} for m in self.multipliers]
+        out["schema"] = {k: str(v) for k, v in self.schema.items()}
+        return out
+
+    # -- evaluation -----------------------------------------------------------
+    def ledger(
+        self,
+        transactions: Any,
+        *,
+        customer: str,
+        timestamp: str,
+        amount: str,
+        order: str | None = None,
+        redemptions: Any = None,
+        points: str = "points",
+        customers: Any = None,
+        as_of: Any = None,
+    ) -> pd.DataFrame:
+        """Each customer's points as of a date.
+
+        Parameters
+        ----------
+        transactions : DataFrame
+            One row per order line; not modified. A row (or, with ``order``,
+            an order) with a positive net amount earns points; a negative one
+            is a return and claws back the points that amount earns.
+        customer, timestamp, amount : str
+            Column names, as for :func:`segkit.summarize`.
+        order : str, optional
+            Order id column: lines are netted per order first.
+        redemptions : DataFrame, optional
+            Points spent: columns ``customer``, ``timestamp`` (the same names
+            as the transactions) and ``points``.
+        points : str, default "points"
+            The points column of ``redemptions``.
+        customers : DataFrame, optional
+            Customer columns that multiplier rules read (by id, in the
+            ``customer`` column or the index).
+        as_of : date-like, optional
+            Nothing later counts; default: the latest transaction.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by customer: ``points_earned`` (net of claw-backs),
+            ``points_redeemed``, ``points_expired``, ``points_balance``
+            (= earned - redeemed - expired, never negative) and
+            ``points_expiring_30d`` (points that expire within 30 days after
+            ``as_of`` unless spent first).
+
+        Warns
+        -----
+        LoyaltyWarning
+            Redemptions larger than the balance (cut to the balance), or by
+            customers without transactions (ignored).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> tx = pd.DataFrame({"id": ["a", "a"], "amount": [120.0, 30.0],
+        ...     "ts": pd.to_datetime(["2024-01-10", "2024-03-05"])})
+        >>> spent = pd.DataFrame({"id": ["a"], "ts": pd.to_datetime(["2024-02-01"]),
+        ...     "points": [100]})
+        >>> program = PointsProgram(1.0, expiry_months=2)
+        >>> program.ledger(tx, customer="id", timestamp="ts", amount="amount",
+        ...                redemptions=spent, as_of="2024-03-31").iloc[0].tolist()
+        [150.0, 100.0, 20.0, 30.0, 0.0]
+        """
+        from segkit.loyalty._ledger import ledger
+
+        return ledger(
+            self,
+            transactions,
+            customer=customer,
+            timestamp=timestamp,
+            amount=amount,
+            order=order,
+            redemptions=redemptions,
+            points=points,
+            customers=customers,
+            as_of=as_of,
+        )
+
+    def liability(self, data: Any, **kwargs: Any) -> pd.Series:
+        """Outstanding points and their value (``point_value`` per point).
+
+        Parameters
+        ----------
+        data : DataFrame
+            A :meth:`ledger` result, or transactions (then ``kwargs`` are the
+            arguments of :meth:`ledger`).
+
+        Returns
+        -------
+        pandas.Series
+            ``customers_with_points``, ``points_outstanding``, ``value``,
+            ``points_expiring_30d`` and ``value_expiring_30d``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> book = pd.DataFrame({"points_earned": [500.0, 80.0], "points_redeemed": [0.0, 0.0],
+        ...     "points_expired": [0.0, 0.0], "points_balance": [500.0, 80.0],
+        ...     "points_expiring_30d": [100.0, 0.0]})
+        >>> PointsProgram(1.0, point_value=0.01).liability(book)["value"]
+        5.8
+        """
+        from segkit.loyalty._ledger import liability
+
+        return liability(self, data, **kwargs)
+
+    @property
+    def rules(self) -> tuple[CompiledRule, ...]:
+        """The compiled multiplier rules, in order."""
+        return self._rules
