@@ -113,6 +113,17 @@ class ProfileOptions:
         Column of the events with the event kind.
     progress : bool, optional
         Show a progress bar (default: only on an interactive terminal).
+    category : str or None
+        Column of the transactions with the product category: when present,
+        adds ``share_<category>``, ``favourite_category`` and
+        ``category_count`` (:func:`segkit.affinity.category_affinity`) and
+        ``Profile.results["segment_affinity"]`` (categories per segment).
+    product : str or None
+        Column of the transactions with the product, for ``recommendations``.
+    recommendations : int, optional
+        Fit a :class:`~segkit.affinity.CoPurchaseRecommender` on the
+        ``product`` column and keep this many items per customer in
+        ``Profile.results["recommendations"]``.
     """
 
     as_of: Any = None
@@ -133,6 +144,11 @@ class ProfileOptions:
     signup: str | None = "signup_date"
     event: str = "event"
     progress: bool | None = None
+    category: str | None = "category"
+    product: str | None = "product"
+    recommendations: int | None = attrs.field(
+        default=None, validator=_positive_int("recommendations", 1000)
+    )
 
     @classmethod
     def from_keywords(

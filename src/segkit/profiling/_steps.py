@@ -375,6 +375,71 @@ def holdout(run: Run) -> None:
     run.results["holdout_report"] = checked
 
 
+def _lines_to_as_of(run: Run) -> pd.DataFrame:
+    """The transactions on or before the profile's ``as_of``, by the time policy."""
+    from segkit._time import latest, parse_as_of, read_timestamps
+
+    stamps = read_timestamps(run.transactions[run.timestamp], run.timestamp)
+    given = run.options.as_of
+    cut = latest(stamps.wall, stamps.tz) if given is None else parse_as_of(given, stamps.tz)
+    return run.transactions[stamps.wall <= cut.cut]
+
+
+def affinity(run: Run) -> None:
+    """Category shares per customer, and the categories that set segments apart."""
+    from segkit.affinity import category_affinity, segment_affinity
+
+    item = str(run.options.category)
+    tx = run.tx_columns
+    try:
+        shares = category_affinity(run.transactions, **tx, item=item, as_of=run.options.as_of)
+        by_segment = None
+        if "segment" in run.table.columns:
+            by_segment = segment_affinity(
+                run.table,
+                run.transactions,
+                customer=tx["customer"],
+                item=item,
+                amount=tx["amount"],
+                timestamp=tx["timestamp"],
+                as_of=run.options.as_of,
+            )
+    except SegkitError as exc:
+        run.notes.append(f"category affinity skipped: {exc}")
+        return
+    keep = [c for c in shares.columns if not str(c).startswith("order_share_")]
+    run.add(shares[keep].reindex(run.table.index))
+    if by_segment is not None:
+        run.results["segment_affinity"] = by_segment
+
+
+def recommendations(run: Run) -> None:
+    """Co-purchase recommendations for every customer, with their purchase behind each."""
+    from segkit.affinity import CoPurchaseRecommender
+
+    tx = run.tx_columns
+    basket = "order" if "order" in tx else "customer"
+    try:
+        model = CoPurchaseRecommender(basket=basket).fit(
+            _lines_to_as_of(run),
+            customer=tx["customer"],
+            item=str(run.options.product),
+            order=tx.get("order"),
+            amount=tx["amount"],
+            segments=run.table["segment"] if "segment" in run.table.columns else None,
+        )
+        recs = model.recommend(run.table.index, k=int(run.options.recommendations or 10))
+    except SegkitError as exc:
+        run.notes.append(f"recommendations skipped: {exc}")
+        return
+    run.models["recommender"] = model
+    run.results["recommendations"] = recs
+
+
+def _has_column(name: str | None, run: Run) -> bool:
+    return name is not None and name in run.transactions.columns
+
+
 #: The profile's steps in order, with the condition under which each runs.
 STEPS: tuple[Step, ...] = (
     Step("features", features),
@@ -385,4 +450,12 @@ STEPS: tuple[Step, ...] = (
     Step("tags", tags, lambda run: run.options.rules is not None),
     Step("lifecycle replay", lifecycle, lambda run: run.models.get("lifecycle") is not None),
     Step("CLV holdout check", holdout, lambda run: run.options.holdout_days is not None),
+    Step("category affinity", affinity, lambda run: _has_column(run.options.category, run)),
+    Step(
+        "recommendations",
+        recommendations,
+        lambda run: (
+            run.options.recommendations is not None and _has_column(run.options.product, run)
+        ),
+    ),
 )

@@ -122,6 +122,7 @@ SECTIONS: list[Callable[[Context], str]] = [
     _sections.clv,
     _sections.lifecycle,
     _sections.tags,
+    _sections.categories,
     _sections.holdout,
     _sections.top,
 ]

@@ -280,6 +280,13 @@ TEXT: dict[str, dict[str, str]] = {
         "h.top": "Top customers per segment",
         "top.lead": "The three most valuable customers of each segment by {key}: who to call "
         "first.",
+        "h.categories": "What each segment buys",
+        "categories.lead": "The three categories most customers of each segment bought, with the "
+        "lift against all customers (above 1: more often than average); * marks a difference "
+        "unlikely to be chance (false discovery rate 5%).",
+        "col.category": "category",
+        "col.bought": "bought it",
+        "col.lift": "lift",
         "h.notes": "Notes",
         "p_alive.help": "P(alive) is the model's probability that a customer has not silently "
         "stopped buying; a rare buyer in a 'lost' segment can still be likely alive.",
@@ -362,6 +369,12 @@ TEXT: dict[str, dict[str, str]] = {
         "holdout.prediction": "BG/NBD 预测",
         "h.top": "各分群的头部客户",
         "top.lead": "每个分群中按 {key} 排名前三的客户：优先联系谁。",
+        "h.categories": "各分群买什么",
+        "categories.lead": "每个分群中购买人数最多的三个品类，以及相对全体客户的提升度"
+        "（大于 1 表示高于平均）；* 表示差异不太可能出于偶然（错误发现率 5%）。",
+        "col.category": "品类",
+        "col.bought": "购买占比",
+        "col.lift": "提升度",
         "h.notes": "说明",
         "p_alive.help": "存活概率 P(alive) 是模型估计的客户仍在购买、没有悄然流失的概率；"
         "“已流失”分群中购买很少的客户，存活概率也可能很高。",

@@ -23,7 +23,18 @@ from segkit.report._i18n import Locale
 if TYPE_CHECKING:
     from segkit.profiling import Profile
 
-__all__ = ["Context", "clv", "holdout", "kpis", "lifecycle", "notes", "segments", "tags", "top"]
+__all__ = [
+    "Context",
+    "categories",
+    "clv",
+    "holdout",
+    "kpis",
+    "lifecycle",
+    "notes",
+    "segments",
+    "tags",
+    "top",
+]
 
 
 @attrs.frozen
@@ -427,6 +438,38 @@ def holdout(ctx: Context) -> str:
         loc.t("h.holdout"),
         escape(lead),
         _grid(chart, f"<table><tr>{head}</tr>{rows}</table>"),
+    )
+
+
+def categories(ctx: Context) -> str:
+    """Top categories per segment (``Profile.results["segment_affinity"]``)."""
+    loc = ctx.loc
+    cells = (getattr(ctx.profile, "results", None) or {}).get("segment_affinity")
+    if cells is None or len(cells) == 0:
+        return ""
+    by, item = cells.columns[0], cells.columns[1]
+    rows = []
+    for segment, group in cells.groupby(by, sort=False):
+        if ctx.small(int(group["customers"].iloc[0])):
+            continue
+        for _, cell in group[group["buyers"] > 0].head(3).iterrows():
+            if ctx.small(int(cell["buyers"])):
+                continue
+            mark = " *" if cell["significant"] else ""
+            rows.append(
+                f"<tr><td>{_pill(loc.segment(segment))}</td><td>{escape(str(cell[item]))}</td>"
+                f"<td class='n'>{cell['share']:.0%}</td>"
+                f"<td class='n'>{cell['lift']:.2f}{mark}</td></tr>"
+            )
+    if not rows:
+        return ""
+    heads = ("col.segment", "col.category", "col.bought", "col.lift")
+    head = "".join(f"<th>{escape(loc.t(k))}</th>" for k in heads)
+    return _section(
+        "categories",
+        loc.t("h.categories"),
+        escape(loc.t("categories.lead")),
+        f"<table><tr>{head}</tr>{''.join(rows)}</table>",
     )
 
 
