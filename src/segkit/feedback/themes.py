@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segkit._time import parse_as_of, read_timestamps
 from segkit._validation import require_columns, require_frame
 from segkit.errors import ParameterError, SchemaError
 
@@ -137,6 +138,8 @@ def theme_counts(
     customer: str,
     text: str = "text",
     themes: Any = None,
+    timestamp: str | None = None,
+    as_of: Any = None,
 ) -> pd.DataFrame:
     """Counts of each theme among the texts of the feedback log, overall or per group.
 
@@ -151,6 +154,9 @@ def theme_counts(
         fall in no group and are left out.
     customer, text : str
         Columns of ``feedback``.
+    timestamp, as_of : optional
+        With ``as_of``, only texts at or before it count (the time policy of
+        ``docs/time.md``; ``timestamp`` is then required).
 
     Returns
     -------
@@ -169,6 +175,11 @@ def theme_counts(
     """
     df = require_frame(feedback, "feedback")
     require_columns(df, [customer, text], "feedback")
+    if as_of is not None:
+        if timestamp is None:
+            raise ParameterError("as_of needs the timestamp column: pass timestamp='...'")
+        stamps = read_timestamps(df[timestamp], timestamp, "feedback")
+        df = df[stamps.wall <= parse_as_of(as_of, stamps.tz).cut]
     flags = tag_themes(df[text].reset_index(drop=True), themes)
     has_text = df[text].notna().to_numpy()
     if by is None:

@@ -233,6 +233,8 @@ def profile(
     order: str | None = None,
     customers: Any = None,
     events: Any = None,
+    feedback: Any = None,
+    complaints: Any = None,
     options: ProfileOptions | None = None,
     **keywords: Any,
 ) -> Profile:
@@ -254,6 +256,13 @@ def profile(
     events : DataFrame, optional
         Behaviour events with ``customer``, ``timestamp`` and ``event``
         columns; adds counts such as ``page_view_30d``.
+    feedback, complaints : DataFrame, optional
+        The feedback log (``customer``, ``timestamp``, ``kind``, ``score``,
+        optional ``text``) and the complaints log (``customer``, ``opened``,
+        ``resolved``); add the columns of
+        :func:`segkit.feedback.feedback_features` and, in ``results``,
+        satisfaction by segment, themes and (with ``holdout_days``) churn
+        drivers. See ``docs/feedback.md``.
     options : ProfileOptions, optional
         What to compute (default: everything the data allows).
     **keywords
@@ -294,7 +303,12 @@ def profile(
         as_pandas(transactions, "transactions"),
         columns={"customer": customer, "timestamp": timestamp, "amount": amount, "order": order},
         options=chosen,
-        inputs={"customers": customers, "events": events},
+        inputs={
+            "customers": customers,
+            "events": events,
+            "feedback": feedback,
+            "complaints": complaints,
+        },
     )
     # Whether a step runs can depend on what earlier steps found, so the bar
     # counts the steps whose inputs were given.

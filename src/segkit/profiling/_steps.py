@@ -241,6 +241,64 @@ def events(run: Run) -> None:
     run.add(counts)
 
 
+def _feedback_as_of(run: Run) -> Any:
+    """The caller's ``as_of`` (a date keeps its whole-day meaning), else the latest purchase."""
+    return run.options.as_of if run.options.as_of is not None else run.as_of
+
+
+def feedback(run: Run) -> None:
+    """Satisfaction and complaint columns; NPS/CSAT by segment and themes in ``results``."""
+    from segkit.feedback import feedback_features, satisfaction_by, theme_counts
+
+    fb, cp = run.inputs.get("feedback"), run.inputs.get("complaints")
+    as_of = _feedback_as_of(run)
+    who, when = run.customer, run.timestamp
+    run.add(
+        feedback_features(fb, cp, customer=who, timestamp=when, as_of=as_of, customers=run.table)
+    )
+    if fb is not None and "segment" in run.table.columns:
+        run.results["satisfaction"] = satisfaction_by(
+            fb, run.table, "segment", customer=who, timestamp=when, as_of=as_of
+        )
+    for name, log, time in (("feedback", fb, run.timestamp), ("complaints", cp, "opened")):
+        if log is not None and "text" in log.columns:
+            run.results[f"{name}_themes"] = theme_counts(
+                log, run.table, None, customer=run.customer, timestamp=time, as_of=as_of
+            )
+
+
+def churn_drivers(run: Run) -> None:
+    """Who stopped buying in the holdout, explained by the feedback at its start."""
+    from segkit.feedback import churn_drivers as drivers
+    from segkit.feedback import feedback_features
+
+    days = int(run.options.holdout_days)  # type: ignore[arg-type]
+    cut = run.as_of - pd.Timedelta(days=days)
+    stamps = pd.to_datetime(run.transactions[run.timestamp])
+    if getattr(stamps.dtype, "tz", None) is not None:
+        stamps = stamps.dt.tz_localize(None)
+    if not (stamps <= cut).any():
+        run.notes.append("churn drivers skipped: no purchase before the holdout")
+        return
+    with _noted(run, "churn drivers: "):
+        before = summarize(run.transactions, **run.tx_columns, as_of=cut)[
+            ["orders", "recency_days"]
+        ]
+        fb, cp = run.inputs.get("feedback"), run.inputs.get("complaints")
+        table = before.join(
+            feedback_features(
+                fb, cp, customer=run.customer, timestamp=run.timestamp, as_of=cut, customers=before
+            )
+        )
+        later = run.transactions.loc[((stamps > cut) & (stamps <= run.as_of)).to_numpy()]
+        churned = pd.Series(~table.index.isin(later[run.customer]), index=table.index)
+        numeric = [c for c in table.columns if c != "nps_class" and table[c].notna().any()]
+        if churned.all() or not churned.any():
+            run.notes.append("churn drivers skipped: everyone or no one churned in the holdout")
+            return
+        run.results["churn_drivers"] = drivers(table, churned, features=numeric, max_depth=2)
+
+
 def tags(run: Run) -> None:
     engine = _engine(run.options.rules, run.table, run.notes, lifecycle=run.options.lifecycle)
     if engine is None:
@@ -440,6 +498,10 @@ def _has_column(name: str | None, run: Run) -> bool:
     return name is not None and name in run.transactions.columns
 
 
+def _has_feedback(run: Run) -> bool:
+    return run.inputs.get("feedback") is not None or run.inputs.get("complaints") is not None
+
+
 #: The profile's steps in order, with the condition under which each runs.
 STEPS: tuple[Step, ...] = (
     Step("features", features),
@@ -447,6 +509,7 @@ STEPS: tuple[Step, ...] = (
     Step("CLV models", clv, lambda run: run.options.clv),
     Step("customer profiles", customers, lambda run: run.inputs.get("customers") is not None),
     Step("behaviour events", events, lambda run: run.inputs.get("events") is not None),
+    Step("feedback", feedback, lambda run: _has_feedback(run)),
     Step("tags", tags, lambda run: run.options.rules is not None),
     Step("lifecycle replay", lifecycle, lambda run: run.models.get("lifecycle") is not None),
     Step("CLV holdout check", holdout, lambda run: run.options.holdout_days is not None),
@@ -457,5 +520,10 @@ STEPS: tuple[Step, ...] = (
         lambda run: (
             run.options.recommendations is not None and _has_column(run.options.product, run)
         ),
+    ),
+    Step(
+        "churn drivers",
+        churn_drivers,
+        lambda run: _has_feedback(run) and run.options.holdout_days is not None,
     ),
 )
