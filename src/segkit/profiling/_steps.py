@@ -241,17 +241,12 @@ def events(run: Run) -> None:
     run.add(counts)
 
 
-def _feedback_as_of(run: Run) -> Any:
-    """The caller's ``as_of`` (a date keeps its whole-day meaning), else the latest purchase."""
-    return run.options.as_of if run.options.as_of is not None else run.as_of
-
-
 def feedback(run: Run) -> None:
     """Satisfaction and complaint columns; NPS/CSAT by segment and themes in ``results``."""
     from segkit.feedback import feedback_features, satisfaction_by, theme_counts
 
     fb, cp = run.inputs.get("feedback"), run.inputs.get("complaints")
-    as_of = _feedback_as_of(run)
+    as_of = run.as_of
     who, when = run.customer, run.timestamp
     run.add(
         feedback_features(fb, cp, customer=who, timestamp=when, as_of=as_of, customers=run.table)
@@ -269,15 +264,18 @@ def feedback(run: Run) -> None:
 
 def churn_drivers(run: Run) -> None:
     """Who stopped buying in the holdout, explained by the feedback at its start."""
+    from segkit._time import parse_as_of, read_timestamps
     from segkit.feedback import churn_drivers as drivers
     from segkit.feedback import feedback_features
 
     days = int(run.options.holdout_days)  # type: ignore[arg-type]
-    cut = run.as_of - pd.Timedelta(days=days)
-    stamps = pd.to_datetime(run.transactions[run.timestamp])
-    if getattr(stamps.dtype, "tz", None) is not None:
-        stamps = stamps.dt.tz_localize(None)
-    if not (stamps <= cut).any():
+    cut: Any = run.stamp - pd.Timedelta(days=days)
+    if run.date_only:  # as in the holdout check: the whole day `days` before as_of
+        cut = cut.date()
+    stamps = read_timestamps(run.transactions[run.timestamp], run.timestamp)
+    start = parse_as_of(cut, stamps.tz).cut
+    end = parse_as_of(run.as_of, stamps.tz).cut
+    if not (stamps.wall <= start).any():
         run.notes.append("churn drivers skipped: no purchase before the holdout")
         return
     with _noted(run, "churn drivers: "):
@@ -290,7 +288,7 @@ def churn_drivers(run: Run) -> None:
                 fb, cp, customer=run.customer, timestamp=run.timestamp, as_of=cut, customers=before
             )
         )
-        later = run.transactions.loc[((stamps > cut) & (stamps <= run.as_of)).to_numpy()]
+        later = run.transactions.loc[(stamps.wall > start) & (stamps.wall <= end)]
         churned = pd.Series(~table.index.isin(later[run.customer]), index=table.index)
         numeric = [c for c in table.columns if c != "nps_class" and table[c].notna().any()]
         if churned.all() or not churned.any():
