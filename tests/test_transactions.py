@@ -186,3 +186,45 @@ def test_text_quantity_names_the_rows(lines):
     with pytest.raises(SchemaError) as info:
         segkit.summarize(tx, **LINES, quantity="qty", price="price")
     assert "index [2, 8] holds ['x', 'one']" in str(info.value)
+
+
+# --------------------------------------------------------------------------- #
+# One count everywhere: summarize, the replay's features and profile
+# --------------------------------------------------------------------------- #
+def test_summarize_replay_and_profile_count_orders_alike():
+    from segkit.datasets import make_transactions
+    from segkit.lifecycle._replay import feature_steps, periods
+    from segkit.transactions import TransactionColumns
+
+    tx = make_transactions(
+        400, seed=8, start="2023-01-01", end="2023-12-31", products=80, lines_per_order=3,
+        cancel_rate=0.05, return_rate=0.03,
+    )  # fmt: skip
+    sales = tx[tx["quantity"] > 0]
+    # The shape the test is about: several lines per order, equal line totals, cancellations.
+    assert sales.groupby("order_id").size().max() >= 3
+    assert sales.duplicated(["order_id", "amount"]).any()
+    assert tx["order_id"].astype(str).str.startswith("C").any()
+    columns = {"customer": "customer_id", "timestamp": "timestamp", "order": "order_id"}
+    as_of = "2023-10-31"
+    want = segkit.summarize(tx, **columns, amount="amount", as_of=as_of)
+    # Orders are distinct order ids with a positive net, never lines.
+    assert (want["orders"] < sales[sales["timestamp"] <= "2023-11-01"]
+            .groupby("customer_id").size().reindex(want.index)).any()  # fmt: skip
+
+    cols = TransactionColumns.read(tx, **columns, amount="amount")
+    points = periods(cols, "MS", "2023-02-01", as_of)
+    steps = list(feature_steps(cols, cols.codes, len(cols.customers), points.cuts, (), None,
+                               None, points.days))  # fmt: skip
+    _, _, last = steps[-1]
+    has = last["_first"] != np.iinfo(np.int64).max
+    assert cols.customers[has].equals(want.index)
+    np.testing.assert_array_equal(last["orders"][has], want["orders"].to_numpy())
+    # The replay adds revenue period by period: equal up to float rounding of the sums.
+    np.testing.assert_allclose(last["revenue"][has], want["revenue"].to_numpy(), atol=1e-9)
+
+    table = segkit.profile(tx, **columns, amount="amount", as_of=as_of, lifecycle=None).table
+    for column in ("orders", "x", "revenue"):
+        pd.testing.assert_series_equal(
+            table[column], want[column], check_names=False, check_index_type=False
+        )

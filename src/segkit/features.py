@@ -314,7 +314,8 @@ def _to_frame(cols: TransactionColumns, data: dict[str, Any], as_of: AsOf) -> pd
     returns_only = data.pop("_present") & ~has
     if not has.any():
         raise SchemaError(
-            f"no purchases (rows with a non-negative amount) on or before {as_of.label}"
+            f"no purchases (rows with a non-negative amount, or with an order column orders "
+            f"with a positive net amount) on or before {as_of.label}"
         )
     if returns_only.any():
         only_returns = cols.customers[returns_only]

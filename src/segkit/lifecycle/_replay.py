@@ -198,7 +198,7 @@ def feature_steps(
     k_all = bounds.size
     period = np.searchsorted(bounds, cols.wall, side="left")
     order, starts = _buckets(period, k_all)
-    purchase = cols.amount >= 0
+    purchase = cols.purchases()  # with an order column: lines of orders with a positive net
     counted = purchase if cols.order is None else purchase & _first_lines(cols, purchase)
     order_codes = codes[order]
     order_wall = cols.wall[order]

@@ -379,9 +379,7 @@ def lifecycle(run: Run) -> None:
             people = signup = None
     panel = machine.replay(
         run.transactions,
-        customer=run.customer,
-        timestamp=run.timestamp,
-        amount=run.columns["amount"],
+        **run.tx_columns,  # the order column too: orders counted as in summarize
         freq=run.options.freq,
         start=start,
         end=run.as_of,
@@ -411,13 +409,14 @@ def holdout(run: Run) -> None:
         return
     if run.date_only:  # the calibration ends with the whole day `days` before as_of
         cut = cut.date()
-    frame = calibration_holdout(
-        run.transactions,
-        **run.tx_columns,
-        calibration_end=cut,
-        observation_end=run.as_of,
-        unit="W",
-    )
+    with _noted(run, "holdout: "):
+        frame = calibration_holdout(
+            run.transactions,
+            **run.tx_columns,
+            calibration_end=cut,
+            observation_end=run.as_of,
+            unit="W",
+        )
     try:
         with _noted(run, "holdout BG/NBD: "):
             model = BetaGeo().fit(frame)
