@@ -22,7 +22,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-__all__ = ["Catalogue", "choose_products", "order_lines"]
+__all__ = ["Catalogue", "add_complements", "choose_products", "order_lines"]
 
 _DAY_NS = 86_400 * 10**9
 _Ints = np.ndarray[Any, np.dtype[np.int64]]
@@ -102,6 +102,33 @@ def choose_products(
     return product.astype(np.int64)
 
 
+def add_complements(
+    rng: np.random.Generator, n_products: int, line_order: _Ints, product: _Ints, rate: float
+) -> tuple[_Ints, _Ints, _Ints]:
+    """Pair the products at random; each line brings its partner along with probability ``rate``.
+
+    Returns
+    -------
+    partner : ndarray of int
+        The complementary product of each product (itself for the odd one out).
+    source : ndarray of int
+        For every line after planting, the line it comes from (extra lines
+        follow their source line, so orders stay contiguous).
+    product : ndarray of int
+        The product of every line after planting.
+    """
+    order = rng.permutation(n_products)
+    half = n_products // 2
+    partner = np.arange(n_products, dtype=np.int64)
+    partner[order[:half]] = order[half : 2 * half]
+    partner[order[half : 2 * half]] = order[:half]
+    extra = (rng.random(line_order.size) < rate) & (partner[product] != product)
+    source = np.repeat(np.arange(line_order.size, dtype=np.int64), 1 + extra)
+    added = np.zeros(source.size, dtype=bool)
+    added[np.cumsum(1 + extra)[extra] - 1] = True
+    return partner, source, np.where(added, partner[product[source]], product[source])
+
+
 def order_lines(
     rng: np.random.Generator,
     *,
@@ -118,11 +145,23 @@ def order_lines(
     return_rate: float,
     cancel_rate: float,
     guest_rate: float,
+    complements: float = 0.0,
 ) -> pd.DataFrame:
     """Build the export-shaped lines of simulated orders (see the module docstring)."""
     catalogue = Catalogue.simulate(rng, n_products, categories)
     line_owner = order_owner[line_order]
     product = choose_products(rng, catalogue, line_owner, favourite)
+    partner = None
+    if complements > 0:
+        # A child generator: without complements the lines stay exactly as before.
+        partner, source, product = add_complements(
+            rng.spawn(1)[0], n_products, line_order, product, complements
+        )
+        line_order, line_owner, line_value = (
+            line_order[source],
+            line_owner[source],
+            line_value[source],
+        )
     price = catalogue.price[product]
     quantity = np.maximum(np.rint(line_value / price), 1).astype(np.int64)
     # Equal line totals: a line repeats the previous line's price and quantity
@@ -175,7 +214,7 @@ def order_lines(
         order_id: Any = np.where(kind == 2, "C", "").astype(object) + invoice.astype(str)
     else:
         order_id = invoice
-    return pd.DataFrame(
+    lines = pd.DataFrame(
         {
             "customer_id": customer[sort],
             "order_id": order_id[sort],
@@ -193,3 +232,14 @@ def order_lines(
             "price": unit[sort],
         }
     )
+    if partner is not None:
+        ids = pd.RangeIndex(1, n_products + 1, name="product_id")
+        lines.attrs["planted"] = {
+            "complement": pd.Series(partner + 1, index=ids, name="complement"),
+            "favourite_category": pd.Series(
+                pd.Categorical.from_codes(favourite, categories=pd.Index(categories)),
+                index=pd.RangeIndex(1, favourite.size + 1, name="customer_id"),
+                name="favourite_category",
+            ),
+        }
+    return lines

@@ -90,6 +90,7 @@ def make_transactions(
     equal_totals: float = 0.3,
     cancel_rate: float = 0.0,
     guest_rate: float = 0.0,
+    complements: float = 0.0,
 ) -> pd.DataFrame:
     """Simulate a retail transaction log, one row per order line.
 
@@ -137,6 +138,12 @@ def make_transactions(
         With ``products``: share of orders without a customer id (guest
         checkouts); ``customer_id`` is then float64 with NaN, as read from a
         CSV export.
+    complements : float
+        With ``products``: the probability that a line brings its product's
+        complementary partner (products are paired at random) into the same
+        order as an extra line. When positive, ``lines.attrs["planted"]``
+        holds the truth for tests: ``"complement"`` (partner id by product
+        id) and ``"favourite_category"`` (by customer id).
 
     Returns
     -------
@@ -184,6 +191,7 @@ def make_transactions(
         "equal_totals": equal_totals,
         "cancel_rate": cancel_rate,
         "guest_rate": guest_rate,
+        "complements": complements,
     }.items():
         if not 0 <= rate < 1:
             raise ParameterError(f"{name} must be in [0, 1); got {rate!r}")
@@ -195,6 +203,8 @@ def make_transactions(
         raise ParameterError(
             "cancel_rate and guest_rate need products=..., the export-shaped order lines"
         )
+    if products is None and complements:
+        raise ParameterError("complements need products=..., the catalogue to pair")
     t0, _, span = _window(start, end)
     n = int(n_customers)
     first = _first_purchase_days(n, seed, span, acquisition)
@@ -263,6 +273,7 @@ def make_transactions(
             return_rate=return_rate,
             cancel_rate=cancel_rate,
             guest_rate=guest_rate,
+            complements=complements,
         )
 
     returned = rng.random(line_order.size) < return_rate
