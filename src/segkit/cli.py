@@ -246,6 +246,8 @@ def _demo(args: argparse.Namespace) -> int:
 def _report_options(args: argparse.Namespace) -> dict[str, Any]:
     """The report's keyword arguments from the command line."""
     options: dict[str, Any] = {"lang": args.lang, "currency": args.currency}
+    if getattr(args, "by", None):
+        options["by"] = args.by
     if getattr(args, "min_group", None) or getattr(args, "drop_pii", False):
         from segkit.privacy import Privacy
 
@@ -308,6 +310,11 @@ def _report(args: argparse.Namespace) -> int:
     tx = _read_table(args.file)
     customers = _read_table(args.customers, "the customers") if args.customers else None
     events = _read_table(args.events, "the events") if args.events else None
+    if args.by and (customers is None or args.by not in customers.columns):
+        from segkit.errors import ColumnNotFoundError
+
+        columns = [] if customers is None else list(customers.columns)
+        raise ColumnNotFoundError([args.by], columns, "customers file (--by reads it there)")
     tx, customers, events = _private_inputs(args, tx, customers, events)
     result = profile(
         tx,
@@ -423,6 +430,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
     rep.add_argument("-o", "--output", required=True, help="the report (.html)")
+    rep.add_argument(
+        "--by",
+        default=None,
+        metavar="COLUMN",
+        help="also break segments and revenue down by this column of --customers (e.g. country)",
+    )
     rep.add_argument(
         "--pseudonymize",
         metavar="KEYFILE",

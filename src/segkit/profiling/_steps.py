@@ -23,6 +23,7 @@ from segkit._time import parse_as_of
 from segkit._validation import as_pandas, require_columns
 from segkit.errors import ParameterError, SegkitError
 from segkit.features import calibration_holdout, summarize
+from segkit.profiling import _story
 from segkit.profiling._options import ProfileOptions
 from segkit.rfm import RFMScorer
 
@@ -523,4 +524,6 @@ STEPS: tuple[Step, ...] = (
         churn_drivers,
         lambda run: _has_feedback(run) and run.options.holdout_days is not None,
     ),
+    Step("months", _story.monthly),
+    Step("segments a quarter ago", _story.segments_then),
 )

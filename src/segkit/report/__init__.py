@@ -16,8 +16,10 @@ from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from segkit import __version__
-from segkit.report import _sections
+from segkit.report import _sections, _story
 from segkit.report._i18n import Locale, playbook_data
 from segkit.report._sections import Context
 
@@ -84,6 +86,7 @@ td.n { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; 
 .pill { display:inline-block; padding:1px 8px; border-radius:10px; background:#e8f0f9;
         color:#1f4f8c; font-size:12px; white-space:nowrap; }
 .note { color:var(--muted); font-size:12px; }
+ul.dl { columns:3 220px; padding-left:18px; }
 .kpi .h { color:var(--muted); font-size:11px; margin-top:4px; }
 td.def { color:var(--muted); font-size:12px; max-width:340px; }
 td.def code { font-size:11px; color:#40566e; white-space:normal; word-break:break-word; }
@@ -108,6 +111,12 @@ def _private(profile: Profile, privacy: Privacy, loc: Locale, notes: list[str]) 
     if privacy.key is not None:
         table = table.copy()
         table.index = pseudonymize(table.index, privacy.key)
+        shown.results = dict(profile.results)
+        then = profile.results.get("segment_then")
+        if isinstance(then, pd.Series):
+            shown.results["segment_then"] = pd.Series(
+                then.to_numpy(), index=pseudonymize(then.index, privacy.key), name=then.name
+            )
         notes.append(loc.t("privacy.pseudonyms"))
     if privacy.min_group:
         notes.append(loc.t("privacy.suppressed", k=privacy.min_group))
@@ -118,13 +127,17 @@ def _private(profile: Profile, privacy: Privacy, loc: Locale, notes: list[str]) 
 #: The report's sections in page order; each returns "" when its data is missing.
 SECTIONS: list[Callable[[Context], str]] = [
     _sections.kpis,
+    _story.monthly,
     _sections.segments,
+    _story.movements,
+    _story.breakdown,
     _sections.clv,
     _sections.lifecycle,
     _sections.tags,
     _sections.categories,
     _sections.holdout,
     _sections.top,
+    _story.downloads,
 ]
 
 
@@ -135,6 +148,7 @@ def render(
     lang: str = "en",
     currency: str | None = None,
     privacy: Privacy | None = None,
+    by: str | None = None,
     **options: Any,
 ) -> str:
     """Render a profile as one self-contained HTML page.
@@ -155,6 +169,9 @@ def render(
         ``min_group`` customers in any table or chart (merged into "other" or
         left blank, and a note says so), customer ids as keyed pseudonyms,
         personal-data columns left out, or no customer-level rows at all.
+    by : str, optional
+        A column of the customer table (``"country"``, ``"channel"``…): the
+        report adds the segment mix and the revenue per value of it.
     """
     loc = Locale(lang, currency)
     notes: list[str] = []
@@ -162,7 +179,11 @@ def render(
         profile = _private(profile, privacy, loc, notes)
         options.setdefault("min_group", privacy.min_group)
         options.setdefault("show_ids", not privacy.hide_ids)
-    ctx = Context(profile, loc, notes=notes, **options)
+    if by is not None and by not in profile.table.columns:
+        from segkit.errors import ColumnNotFoundError
+
+        raise ColumnNotFoundError([by], profile.table.columns, "the customer table (by=)")
+    ctx = Context(profile, loc, notes=notes, by=by, **options)
     body = "".join(section(ctx) for section in SECTIONS) + _sections.notes(ctx)
     heading = title or loc.t("title")
     subtitle = loc.t(

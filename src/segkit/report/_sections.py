@@ -45,6 +45,7 @@ class Context:
     loc: Locale
     min_group: int = 0
     show_ids: bool = True
+    by: str | None = None
     notes: list[str] = attrs.field(factory=list)
 
     @property

@@ -224,7 +224,15 @@ def _blend(share: float) -> str:
 
 
 def _axes(
-    width: int, height: int, left: int, bottom: int, ymax: float, *, percent: bool, loc: Locale
+    width: int,
+    height: int,
+    left: int,
+    bottom: int,
+    ymax: float,
+    *,
+    percent: bool,
+    loc: Locale,
+    money: bool = False,
 ) -> list[str]:
     parts = []
     plot_h = height - bottom - 12
@@ -233,7 +241,7 @@ def _axes(
         parts.append(
             f"<line x1='{left}' x2='{width - 10}' y1='{y:.1f}' y2='{y:.1f}' stroke='#e3e6ea'/>"
             f"<text x='{left - 6}' y='{y + 4:.1f}' text-anchor='end' fill='#555' "
-            f"font-size='11'>{loc.number(tick, percent=percent)}</text>"
+            f"font-size='11'>{loc.number(tick, percent=percent, money=money)}</text>"
         )
     return parts
 
@@ -364,6 +372,7 @@ def line_chart(
     title: str,
     width: int = 640,
     loc: Locale = EN,
+    money: bool = False,
 ) -> str:
     """Lines with markers (e.g. actual vs predicted holdout purchases)."""
     names = list(series)
@@ -373,7 +382,7 @@ def line_chart(
     plot_w, plot_h = width - left - 20, height - bottom - 30
     finite = data[np.isfinite(data)]
     ymax = float(finite.max()) * 1.1 if finite.size and finite.max() > 0 else 1.0
-    parts = _axes(width, height, left, bottom, ymax, percent=False, loc=loc)
+    parts = _axes(width, height, left, bottom, ymax, percent=False, loc=loc, money=money)
     for j, name in enumerate(names):
         pts = []
         for i in range(n):

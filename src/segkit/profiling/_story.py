@@ -1,0 +1,99 @@
+"""Profile steps for the report's story over time: months, and segments a quarter ago."""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from segkit.errors import SegkitError
+from segkit.features import summarize
+
+if TYPE_CHECKING:
+    from segkit.profiling._steps import Run
+
+__all__ = ["MONTHS_SHOWN", "monthly", "segments_then"]
+
+#: Months kept in ``results["monthly"]`` (the most recent ones).
+MONTHS_SHOWN = 60
+#: How far back ``results["segment_then"]`` looks.
+THEN = pd.DateOffset(months=3)
+
+
+def _wall_clock(values: pd.Series) -> pd.Series:
+    stamps = pd.to_datetime(values)
+    return stamps.dt.tz_localize(None) if stamps.dt.tz is not None else stamps
+
+
+def monthly(run: Run) -> None:
+    """``results["monthly"]``: revenue, active and new customers per calendar month.
+
+    Active: at least one purchase (a line with a positive amount) in the month;
+    new: the customer's first purchase falls in the month. Revenue is the net
+    sum of amounts (returns reduce it). Months up to ``as_of``.
+    """
+    amount = run.columns.get("amount")
+    if amount is None:
+        return
+    tx = run.transactions
+    when = _wall_clock(tx[run.timestamp])
+    stamp = pd.Timestamp(run.stamp)
+    stamp = stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+    # A date-only as_of is its whole day; a timestamp is that instant.
+    inside = when < stamp.normalize() + pd.Timedelta(days=1) if run.date_only else when <= stamp
+    keep = inside.to_numpy() & tx[run.customer].notna().to_numpy()
+    month = when[keep].dt.to_period("M").dt.to_timestamp()
+    who = tx[run.customer][keep]
+    money = pd.to_numeric(tx[amount][keep], errors="coerce").fillna(0.0)
+    frame = pd.DataFrame(
+        {"month": month.to_numpy(), "who": who.to_numpy(), "money": money.to_numpy()}
+    )
+    if frame.empty:
+        return
+    bought = frame[frame["money"] > 0]
+    first = bought.groupby("who")["month"].min()
+    out = pd.DataFrame(
+        {
+            "revenue": frame.groupby("month")["money"].sum(),
+            "active": bought.groupby("month")["who"].nunique(),
+            "new": first.value_counts(),
+        }
+    )
+    index = pd.date_range(out.index.min(), out.index.max(), freq="MS")
+    out = out.reindex(index).fillna(0)
+    out[["active", "new"]] = out[["active", "new"]].astype("int64")
+    out.index.name = "month"
+    run.results["monthly"] = out.tail(MONTHS_SHOWN)
+
+
+def segments_then(run: Run) -> None:
+    """``results["segment_then"]``: each customer's RFM segment a quarter before ``as_of``.
+
+    Scored with the scorer fitted at ``as_of`` (the same yardstick), so that
+    ``segkit.migration(then, table["segment"])`` shows who moved.
+    """
+    scorer = run.models.get("rfm")
+    if scorer is None or "segment" not in run.table.columns:
+        return
+    stamp = pd.Timestamp(run.stamp)
+    then = (stamp.tz_localize(None) if stamp.tzinfo is not None else stamp) - THEN
+    first = (
+        pd.Timestamp(run.table["first_purchase"].min()) if "first_purchase" in run.table else None
+    )
+    if first is not None and first.tzinfo is not None:
+        first = first.tz_localize(None)
+    if first is not None and then <= first:
+        return
+    try:
+        with warnings.catch_warnings():
+            # The summary as of now has already said what it had to about the data.
+            warnings.simplefilter("ignore")
+            earlier = summarize(run.transactions, **run.tx_columns, as_of=then.date().isoformat())
+            if earlier.empty:
+                return
+            segments = scorer.transform(earlier)["segment"]
+    except SegkitError:
+        return  # an auxiliary view: the report simply leaves the movements out
+    run.results["segment_then"] = segments.rename("segment_then")
+    run.results["segment_then_as_of"] = pd.Timestamp(then.date())

@@ -1,0 +1,151 @@
+"""The report's story: months, segment movements, a breakdown, downloadable lists."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import pandas as pd
+import pytest
+
+from segkit.cli import main
+from segkit.datasets import make_transactions
+from segkit.errors import ColumnNotFoundError
+from segkit.profiling import profile
+from segkit.report import _story
+
+
+def _tiny() -> pd.DataFrame:
+    # Hand-worked: Jan: a (10), b (5); Feb: a (7), a return (-2); Mar: c (4), b (6).
+    return pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "a", "a", "c", "b"],
+            "timestamp": pd.to_datetime(
+                [
+                    "2024-01-03",
+                    "2024-01-20",
+                    "2024-02-02",
+                    "2024-02-10",
+                    "2024-03-05",
+                    "2024-03-30",
+                ]
+            ),
+            "amount": [10.0, 5.0, 7.0, -2.0, 4.0, 6.0],
+        }
+    )
+
+
+def test_monthly_revenue_new_active():
+    p = profile(
+        _tiny(),
+        customer="customer_id",
+        timestamp="timestamp",
+        amount="amount",
+        as_of="2024-03-31",
+        clv=False,
+        lifecycle=None,
+        rules=None,
+        progress=False,
+    )
+    monthly = p.results["monthly"]
+    assert monthly.index.strftime("%Y-%m").tolist() == ["2024-01", "2024-02", "2024-03"]
+    assert monthly["revenue"].tolist() == [15.0, 5.0, 10.0]
+    assert monthly["active"].tolist() == [2, 1, 2]
+    assert monthly["new"].tolist() == [2, 0, 1]
+    html = p.report()
+    assert "In March 2024: revenue $10, 2 active customers (at least one purchase), 1 new" in html
+
+
+@pytest.fixture(scope="module")
+def shop():
+    tx = make_transactions(400, seed=5)
+    countries = pd.DataFrame(
+        {
+            "customer_id": sorted(tx["customer_id"].unique()),
+        }
+    )
+    countries["country"] = ["UK", "CN", "DE", "=cmd()"] * (len(countries) // 4) + ["FR"] * (
+        len(countries) % 4
+    )
+    return profile(
+        tx,
+        customer="customer_id",
+        timestamp="timestamp",
+        amount="amount",
+        customers=countries,
+        progress=False,
+    )
+
+
+def test_segment_movements(shop):
+    then = shop.results["segment_then"]
+    assert shop.results["segment_then_as_of"] == (shop.as_of - pd.DateOffset(months=3)).normalize()
+    assert set(then.index) <= set(shop.table.index)
+    html = shop.report()
+    assert "<h2>Segment movements</h2>" in html
+    same = (then == shop.table["segment"].reindex(then.index).astype(object)).sum()
+    assert f"{same / len(shop.table):.0%} are in the same segment" in html
+
+
+def test_breakdown_by_country(shop):
+    html = shop.report(by="country")
+    section = html.split("<section id='breakdown'>")[1].split("</section>")[0]
+    assert "<h2>By country</h2>" in section
+    counts = shop.table["country"].value_counts()
+    for country in ("UK", "CN", "DE"):
+        assert f"<tr><td>{country}</td><td class='n'>{counts[country]:,}</td>" in section
+    assert "=cmd()" in section  # shown as text in HTML, where formulas do not run
+    with pytest.raises(ColumnNotFoundError, match=r"'countri' \(did you mean 'country'\?\)"):
+        shop.report(by="countri")
+
+
+def _downloads(html: str) -> dict[str, pd.DataFrame]:
+    out = {}
+    for name, data in re.findall(
+        r"download='([^']+)' href='data:text/csv;charset=utf-8;base64,([^']+)'", html
+    ):
+        raw = base64.b64decode(data)
+        assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads the UTF-8
+        out[name] = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", index_col=0)
+    return out
+
+
+def test_downloads_hold_every_customer_of_each_segment(shop):
+    files = _downloads(shop.report())
+    sizes = shop.table["segment"].value_counts()
+    sizes = sizes[sizes > 0]
+    assert sorted(files) == sorted(f"segment-{_story._slug(str(s))}.csv" for s in sizes.index)
+    for segment, n in sizes.items():
+        frame = files[f"segment-{_story._slug(str(segment))}.csv"]
+        assert len(frame) == n
+        assert set(frame["segment"]) == {segment}
+
+
+def test_downloads_are_bounded_with_a_note(shop, monkeypatch):
+    monkeypatch.setattr(_story, "MAX_ROWS", 10)
+    html = shop.report()
+    files = _downloads(html)
+    assert max(len(f) for f in files.values()) == 10
+    biggest = shop.table["segment"].value_counts().idxmax()
+    n = int(shop.table["segment"].value_counts().max())
+    assert f"{biggest}: the 10 customers with the highest clv of {n}." in html
+
+
+def test_cli_by(tmp_path, capsys):
+    tx = make_transactions(60, seed=2)
+    source, people = tmp_path / "tx.csv", tmp_path / "people.csv"
+    tx.to_csv(source, index=False)
+    pd.DataFrame({"customer_id": tx["customer_id"].unique(), "country": "UK"}).to_csv(
+        people, index=False
+    )
+    argv = ["report", str(source), "--customer", "customer_id", "--timestamp", "timestamp"]
+    argv += ["--amount", "amount", "--customers", str(people), "--quiet"]
+    assert main([*argv, "--by", "country", "-o", str(tmp_path / "r.html")]) == 0
+    assert "<h2>By country</h2>" in (tmp_path / "r.html").read_text()
+    assert main([*argv, "--by", "region", "-o", str(tmp_path / "s.html")]) == 2
+    assert capsys.readouterr().err == (
+        "segkit: error: column 'region' not found in the customers file (--by reads it there); "
+        "available columns: ['customer_id', 'country']\n"
+    )
+    assert not (tmp_path / "s.html").exists()
