@@ -205,3 +205,37 @@ def test_unreasonable_work_is_refused_before_it_starts() -> None:
     )
     with pytest.raises(ParameterError, match=r"customer-steps; at most 200,000 points and"):
         default_lifecycle().replay(tx, **COLUMNS, freq="min", start="2020-01-01")
+
+
+def test_columns_at_adds_guard_columns_per_point() -> None:
+    seen: list[tuple[int, list[int]]] = []
+
+    def december(k, when, states, features):
+        seen.append((k, states.tolist()))
+        return np.full(states.size, when.month == 12)
+
+    lc = Lifecycle(
+        ["open", State("festive", terminal=True)],
+        [Transition("open", "festive", when="is_december")],
+        initial="open",
+        schema={"is_december": "bool"},
+    )
+    tx = _tx(["2023-10-10", "2023-10-11"], ids=[1, 2])
+    panel = lc.replay(tx, **COLUMNS, end="2024-01-15", columns_at={"is_december": december})
+    assert history_of(panel) == {
+        "2023-11-01": "open",
+        "2023-12-01": "festive",
+        "2024-01-01": "festive",
+        "2024-01-15": "festive",
+    }
+    # the states before each point: -1 before a customer is present
+    assert seen[0] == (0, [-1, -1])
+    assert seen[1] == (1, [0, 0])
+    assert seen[2] == (2, [1, 1])
+
+
+def history_of(panel: pd.DataFrame) -> dict[str, str]:
+    mine = panel[panel["customer"] == 1]
+    return dict(
+        zip(mine["period"].dt.strftime("%Y-%m-%d"), mine["state"].astype(str), strict=True)
+    )

@@ -364,6 +364,7 @@ class Lifecycle:
         customers: Any = None,
         signup: str | None = "signup_date",
         output: str = "panel",
+        columns_at: Mapping[str, Any] | None = None,
     ) -> pd.DataFrame:
         """Run the lifecycle over history, evaluating it at every period boundary.
 
@@ -406,6 +407,14 @@ class Lifecycle:
             declared in the lifecycle's ``schema`` are read from here.
         signup : str or None, default "signup_date"
             The signup date column of ``customers``.
+        columns_at : mapping of str to callable, optional
+            Further guard columns computed at each evaluation point, such as
+            a review-date flag: ``{name: f}`` with ``f(k, when, states,
+            features)`` returning one value per customer, where ``k`` is the
+            point's position, ``when`` its label, ``states`` each customer's
+            state before the point (positions in :attr:`names`, -1 when not
+            yet present) and ``features`` the computed feature arrays (only
+            those the guards read). The names must be declared in ``schema``.
         output : {"panel", "changes"}, default "panel"
             ``"panel"``: one row per customer and period (from the customer's
             first period on) with columns ``customer``, ``period``, ``state``,
@@ -457,14 +466,15 @@ class Lifecycle:
             customers=customers,
             signup=signup,
             output=output,
+            columns_at=columns_at,
         )
         if is_dask_collection(transactions):
             from segkit.dask import lifecycle_replay
 
-            if customers is not None:
+            if customers is not None or columns_at is not None:
                 raise ParameterError(
-                    "customers= (registered prospects) is not supported on Dask yet; "
-                    "replay the purchase history, or compute the prospects with pandas"
+                    "customers= (registered prospects) and columns_at= are not supported on "
+                    "Dask yet; replay the purchase history, or compute them with pandas"
                 )
             return lifecycle_replay(self, transactions, **options.keywords())  # type: ignore[no-any-return]
         return run_replay(self._machine, self._index[self.initial], transactions, options)

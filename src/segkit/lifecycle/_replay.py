@@ -11,7 +11,7 @@ history.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -416,6 +416,7 @@ class ReplayOptions:
     customers: Any = attrs.field(default=None, eq=False)
     signup: str | None = "signup_date"
     output: str = attrs.field(default="panel")
+    columns_at: Any = attrs.field(default=None, eq=False)
 
     @output.validator
     def _check_output(self, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -424,14 +425,14 @@ class ReplayOptions:
     def keywords(self) -> dict[str, Any]:
         """The options as keyword arguments of :meth:`Lifecycle.replay` (without ``customers``)."""
         out = attrs.asdict(self, recurse=False)
-        del out["customers"], out["signup"]
+        del out["customers"], out["signup"], out["columns_at"]
         return out
 
 
-#: ``dynamic(k, state) -> columns``: further guard columns computed at boundary
-#: ``k`` from the states held before it (codes; ``absent`` for customers not
-#: yet present), e.g. a review date flag of a membership programme.
-Dynamic = Callable[[int, np.ndarray[Any, Any]], dict[str, Any]]
+#: ``column(k, when, states, features) -> values``: a guard column computed at
+#: point ``k`` (label ``when``) from the states held before it (positions in
+#: the state names, -1 for customers not yet present) and the features.
+ColumnAt = Callable[[int, pd.Timestamp, np.ndarray[Any, Any], Mapping[str, Any]], Any]
 
 
 def run_replay(
@@ -439,16 +440,9 @@ def run_replay(
     initial: int,
     transactions: Any,
     options: ReplayOptions,
-    *,
-    dynamic: Dynamic | None = None,
-    dynamic_columns: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Run ``machine`` over history at every period boundary (see :meth:`Lifecycle.replay`).
-
-    ``dynamic`` adds columns that depend on the boundary and on the states
-    before it (``dynamic_columns`` are left out of the features computed from
-    the transactions).
-    """
+    """Run ``machine`` over history at every evaluation point (see :meth:`Lifecycle.replay`)."""
+    extra_at: Mapping[str, ColumnAt] = options.columns_at or {}
     cols = TransactionColumns.read(
         transactions,
         customer=options.customer,
@@ -456,7 +450,7 @@ def run_replay(
         amount=options.amount,
         order=options.order,
     )
-    extra = [c for c in machine.static if c not in dynamic_columns]
+    extra = [c for c in machine.static if c not in extra_at]
     ids, codes, signup_ns, static = _universe(
         cols,
         options.customers,
@@ -472,14 +466,18 @@ def run_replay(
     state = np.full(n, absent, dtype=np.int8)
     history = np.empty((bounds.size, n), dtype=np.int8) if options.output == "panel" else None
     moves: list[tuple[int, _Ints, np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
-    needed = [c for c in machine.columns if c not in static and c not in dynamic_columns]
+    needed = [c for c in machine.columns if c not in static and c not in extra_at]
     steps = feature_steps(cols, codes, n, bounds, machine.windows, signup_ns, needed, days)
     for k, present, features in steps:
         before = state
         entering = present & (state == absent)
         current = state.copy()
         current[entering] = initial
-        more = dynamic(k, before) if dynamic is not None else {}
+        if extra_at:
+            held = np.where(before == absent, -1, before)
+            more = {name: f(k, labels[k], held, features) for name, f in extra_at.items()}
+        else:
+            more = {}
         frame = pd.DataFrame({**features, **static, **more}, copy=False)
         when = labels[k] if days[k] < 0 else labels[k].date()  # a date: the whole day
         state = machine.advance(frame, current, as_of=when, ids=ids)

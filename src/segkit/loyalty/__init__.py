@@ -2,7 +2,10 @@
 
 A :class:`PointsProgram` (earn rate, rounding, bonus multipliers in the rule
 language, caps, expiry) runs over a transaction log with
-:meth:`PointsProgram.ledger`; see ``docs/loyalty.md``.
+:meth:`PointsProgram.ledger`; a :class:`TierProgram` (ordered tiers with
+qualification rules, reviews, downgrade protection) is replayed over history
+with the lifecycle's machinery by :meth:`TierProgram.replay`. See
+``docs/loyalty.md``.
 
 Examples
 --------
@@ -13,6 +16,7 @@ Examples
 
 from segkit.loyalty._ledger import LEDGER_COLUMNS, LoyaltyWarning
 from segkit.loyalty._program import TRANSACTION_COLUMNS, Multiplier, PointsProgram
+from segkit.loyalty._tiers import Tier, TierProgram
 
 __all__ = [
     "LEDGER_COLUMNS",
@@ -20,4 +24,6 @@ __all__ = [
     "LoyaltyWarning",
     "Multiplier",
     "PointsProgram",
+    "Tier",
+    "TierProgram",
 ]

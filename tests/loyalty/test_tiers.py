@@ -1,0 +1,192 @@
+"""TierProgram: hand-worked tier histories, reviews, protection, errors."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from segkit.errors import ParameterError
+from segkit.lifecycle import flows
+from segkit.loyalty import Tier, TierProgram
+from segkit.tagging import UnknownColumnError
+
+COLUMNS = {"customer": "id", "timestamp": "ts", "amount": "amount"}
+TIERS = [
+    Tier("member"),
+    Tier("silver", "revenue_365d >= 300"),
+    Tier("gold", "revenue_365d >= 1000"),
+]
+
+
+def tx(*rows: tuple[object, str, float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": [r[0] for r in rows],
+            "ts": pd.to_datetime([r[1] for r in rows]),
+            "amount": [r[2] for r in rows],
+        }
+    )
+
+
+def history(panel: pd.DataFrame, customer: object = 1) -> dict[str, str]:
+    mine = panel[panel["customer"] == customer]
+    return dict(
+        zip(mine["period"].dt.strftime("%Y-%m-%d"), mine["state"].astype(str), strict=True)
+    )
+
+
+# One big spender: gold in March 2023, then nothing for a year.
+BIG = tx((1, "2023-01-10", 400.0), (1, "2023-02-10", 700.0), (1, "2024-05-20", 5.0))
+
+
+def test_monthly_reviews_drop_one_level_at_a_time() -> None:
+    panel = TierProgram(TIERS).replay(BIG, **COLUMNS)
+    got = history(panel)
+    assert got["2023-02-01"] == "silver"  # 400 in 365 days
+    assert got["2023-03-01"] == "gold"  # 1,100
+    assert got["2024-01-01"] == "gold"
+    # Feb 2024: only 700 left in the window -> silver; Mar 2024: 0 -> member
+    assert got["2024-02-01"] == "silver"
+    assert got["2024-03-01"] == "member"
+    assert got["2024-05-20"] == "member"  # the last point: the latest transaction
+    changed = panel[panel["changed"]]
+    assert changed["upgrade"].tolist() == [False, True, False, False]
+    assert changed["downgrade"].tolist() == [False, False, True, True]
+
+
+def test_without_protection_the_tier_follows_the_rules() -> None:
+    data = tx((1, "2023-01-10", 1100.0), (1, "2024-05-20", 5.0))
+    protected = history(TierProgram(TIERS).replay(data, **COLUMNS))
+    free = history(TierProgram(TIERS, protection=False).replay(data, **COLUMNS))
+    # the purchase leaves the window between Jan and Feb 2024
+    assert protected["2024-02-01"] == "silver"
+    assert protected["2024-03-01"] == "member"
+    assert free["2024-02-01"] == "member"
+
+
+def test_quarterly_reviews_keep_the_tier_until_the_quarter() -> None:
+    panel = TierProgram(TIERS, review="quarterly").replay(BIG, **COLUMNS)
+    got = history(panel)
+    assert got["2024-01-01"] == "gold"  # still 1,100 at the January review
+    assert got["2024-02-01"] == "gold"  # fell below, kept until the next review
+    assert got["2024-03-01"] == "gold"
+    assert got["2024-04-01"] == "silver"  # April review: one level down
+    assert got["2024-05-20"] == "silver"
+
+
+def test_anniversary_reviews_per_customer() -> None:
+    # customer 1 joined 2023-01-10 (review at the first point on or after Jan 10, 2024:
+    # Feb 1); customer 2 joined 2023-03-15 (review Apr 1, 2024)
+    data = tx(
+        (1, "2023-01-10", 1100.0),
+        (2, "2023-03-15", 1100.0),
+        (1, "2024-06-20", 1.0),
+    )
+    panel = TierProgram(TIERS, review="anniversary").replay(data, **COLUMNS)
+    one, two = history(panel, 1), history(panel, 2)
+    assert one["2024-01-01"] == "gold"
+    assert one["2024-02-01"] == "silver"  # anniversary review
+    assert one["2024-03-01"] == "silver"  # no review until Jan 2025
+    assert two["2024-03-01"] == "gold"
+    assert two["2024-04-01"] == "silver"
+    assert two["2024-06-20"] == "silver"
+
+
+def test_upgrades_at_reviews_only() -> None:
+    data = tx((1, "2023-02-10", 1100.0), (1, "2023-05-20", 1.0))
+    got = history(TierProgram(TIERS, review="quarterly", upgrade="review").replay(data, **COLUMNS))
+    assert got["2023-03-01"] == "member"
+    assert got["2023-04-01"] == "gold"  # straight to the highest tier at the review
+
+
+def test_customer_columns_in_rules() -> None:
+    program = TierProgram(
+        [Tier("member"), Tier("staff", "employee == true")], schema={"employee": "bool"}
+    )
+    data = tx((1, "2024-01-10", 10.0), (2, "2024-01-10", 10.0))
+    customers = pd.DataFrame({"employee": [True, False]}, index=pd.Index([1, 2], name="id"))
+    panel = program.replay(data, **COLUMNS, customers=customers, signup=None)
+    assert panel.groupby("customer")["state"].last().astype(str).to_dict() == {
+        1: "staff",
+        2: "member",
+    }
+
+
+def test_flows_give_tier_counts_and_time_in_tier() -> None:
+    panel = TierProgram(TIERS).replay(BIG, **COLUMNS)
+    result = flows(panel)
+    assert result.counts.loc["2023-06-01"].to_dict() == {"member": 0, "silver": 0, "gold": 1}
+    assert result.time_in_state.loc["gold", "spells"] == 1
+    assert result.time_in_state.loc["gold", "median_days"] == 337.0  # Mar 1 2023 .. Feb 1 2024
+
+
+def test_round_trip_and_equality() -> None:
+    program = TierProgram(TIERS, review="anniversary", protection=False)
+    assert TierProgram.from_dict(program.to_dict()) == program
+    import yaml
+
+    assert TierProgram.from_yaml(yaml.safe_dump(program.to_dict())) == program
+
+
+@pytest.mark.parametrize(
+    ("tiers", "kwargs", "message"),
+    [
+        pytest.param(
+            [
+                Tier("member"),
+                Tier("silver", "revenue_365d >= 1000"),
+                Tier("gold", "revenue_365d >= 500"),
+            ],
+            {},
+            "TierProgram.tiers[2] ('gold') qualifies at revenue_365d >= 500, below tiers[1] "
+            "('silver') at 1000: the tiers are out of order; list them from the lowest to the "
+            "highest",
+            id="out-of-order",
+        ),
+        pytest.param(
+            [Tier("gold", "revenue_365d >= 1000"), Tier("member")],
+            {},
+            "TierProgram.tiers[0] ('gold') is the base tier and has no rule; list the tiers from "
+            "the lowest (no rule) to the highest",
+            id="base-with-rule",
+        ),
+        pytest.param(
+            [Tier("member"), Tier("silver")],
+            {},
+            "TierProgram.tiers[1] ('silver') needs a rule (when=); only the first, lowest tier "
+            "has none — list the tiers from the lowest to the highest",
+            id="missing-rule",
+        ),
+        pytest.param(
+            [Tier("member")],
+            {},
+            "TierProgram.tiers needs at least two tiers; got 1",
+            id="one-tier",
+        ),
+        pytest.param(
+            TIERS,
+            {"review": "yearly"},
+            "TierProgram.review must be one of ['monthly', 'quarterly', 'anniversary']; got "
+            "'yearly'",
+            id="review",
+        ),
+        pytest.param(
+            TIERS,
+            {"schema": {"tier_level": "number"}},
+            "TierProgram.schema column 'tier_level' is computed by the replay; leave it out",
+            id="reserved",
+        ),
+    ],
+)
+def test_bad_definitions(tiers, kwargs, message) -> None:
+    with pytest.raises(ParameterError, match=f"^{re.escape(message)}$"):
+        TierProgram(tiers, **kwargs)
+
+
+def test_a_rule_naming_an_unknown_column() -> None:
+    with pytest.raises(UnknownColumnError) as info:
+        TierProgram([Tier("member"), Tier("vip", "revenu_365d >= 10")])
+    first = str(info.value).splitlines()[0]
+    assert first.startswith("TierProgram.tiers[1].when ('vip'): unknown column 'revenu_365d'")
