@@ -178,3 +178,68 @@ def test_weights_equal_repeated_rows() -> None:
     )
     assert once == pytest.approx(twice, rel=1e-13)
     np.testing.assert_allclose(g_once, g_twice, rtol=1e-12)
+
+
+def _pareto_mp_quad(
+    r: float, alpha: float, s: float, beta: float, x: int, t_x: float, T: float
+) -> Any:
+    """Pareto/NBD log-likelihood with the integral of [FH05] eq. (22) by 40-digit quadrature.
+
+    The integration range is cut at geometrically spaced points from ``t_x``
+    so that the adaptive rule resolves the integrand wherever it is steep.
+    """
+    mpmath.mp.dps = 40
+    r, alpha, s, beta, t_x, T = map(mpmath.mpf, (r, alpha, s, beta, t_x, T))
+    rho = r + x
+    integral = mpmath.mpf(0)
+    if t_x < T:
+        k0 = min(alpha, beta) + t_x
+        cuts = [t_x + k0 * mpmath.mpf(2) ** (j / 4) for j in range(-80, 400)]
+        points = [t_x, *(c for c in cuts if c < T), T]
+        integral = mpmath.quad(lambda u: (alpha + u) ** (-rho) * (beta + u) ** (-s - 1), points)
+    head = mpmath.loggamma(rho) - mpmath.loggamma(r) + r * mpmath.log(alpha) + s * mpmath.log(beta)
+    return head + mpmath.log((alpha + T) ** (-rho) * (beta + T) ** (-s) + s * integral)
+
+
+E20 = float(np.exp(20.0))  # the largest value of a parameter the optimiser tries
+PARETO_HARD = {
+    "dropout-to-zero-beta": (0.553, 10.578, 0.606, E20, 2, 30.43, 38.86),
+    "dropout-to-zero-beta-x0": (0.553, 10.578, 0.606, E20, 0, 0.0, 38.86),
+    "dropout-to-zero-beta-close": (0.553, 10.578, 0.606, E20, 2, 38.86 - 1e-9, 38.86),
+    "dropout-to-zero-s": (0.553, 10.578, 1e-8, 0.01, 2, 0.43, 38.86),
+    "alpha-at-bound": (0.553, E20, 0.606, 11.669, 2, 30.43, 38.86),
+    "alpha-huge-beta-tiny-x50": (0.553, 1000.0, 0.606, 0.001, 50, 1.0, 380.0),
+    "alpha-huge-beta-tiny-x500": (0.553, 1000.0, 5.0, 0.001, 500, 300.0, 380.0),
+    "beta-huge-s-large": (2.0, 0.01, 50.0, 1e5, 3, 1.0, 1000.0),
+    "both-huge": (0.01, 5e7, 1e-6, 4e8, 7, 100.0, 500.0),
+    "short-history": (1.0, 30.0, 1.0, 3e5, 1, 0.001, 0.002),
+}
+
+
+@pytest.mark.parametrize("case", PARETO_HARD.values(), ids=PARETO_HARD.keys())
+def test_pareto_near_z_one_matches_mpmath(case: tuple[float, ...]) -> None:
+    # z = |alpha - beta| / (max + t) close to 1: the region where the series
+    # converges slowly and the likelihood switches to quadrature
+    r, alpha, s, beta, x, t_x, T = case
+    log_params = np.log([r, alpha, s, beta])
+    ll, grad = pareto_nbd_log_likelihood(log_params, [x], [t_x], [T])
+    ref = _pareto_mp_quad(r, alpha, s, beta, int(x), t_x, T)
+    assert ll == pytest.approx(float(ref), rel=1e-10, abs=1e-10)
+    h = mpmath.mpf("1e-15")
+    for j in range(4):
+        up, down = list(case), list(case)
+        up[j] = float(mpmath.mpf(case[j]) * mpmath.exp(h))
+        down[j] = float(mpmath.mpf(case[j]) * mpmath.exp(-h))
+        # central difference of the 40-digit value (parameters rounded to double
+        # cancel out: the step is taken on the double values themselves)
+        num = _pareto_mp_quad(*up[:4], int(x), t_x, T) - _pareto_mp_quad(*down[:4], int(x), t_x, T)
+        den = mpmath.log(mpmath.mpf(up[j])) - mpmath.log(mpmath.mpf(down[j]))
+        assert grad[j] == pytest.approx(float(num / den), rel=1e-8, abs=1e-8)
+
+
+def test_pareto_likelihood_under_raising_error_state() -> None:
+    case = PARETO_HARD["dropout-to-zero-beta"]
+    expected = pareto_nbd_log_likelihood(np.log(case[:4]), [case[4]], [case[5]], [case[6]])
+    with np.errstate(all="raise"):
+        got = pareto_nbd_log_likelihood(np.log(case[:4]), [case[4]], [case[5]], [case[6]])
+    assert got[0] == expected[0]

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from segkit.clv import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD
+from segkit.errors import ParameterError
 
 TRUTH = {
     BetaGeo: {"r": 0.5, "alpha": 10.0, "a": 0.8, "b": 2.5},
@@ -76,3 +77,35 @@ def test_new_customer_expectation_matches_simulation(model: type) -> None:
     expected = model.from_params(TRUTH[model]).expected_purchases_new(39.0)
     se = data["x"].std() / np.sqrt(len(data))
     assert abs(expected - data["x"].mean()) < 4 * se
+
+
+def test_bgbb_simulated_alive_is_p_alive_at_the_next_opportunity() -> None:
+    # [FHS10]: P(alive in 2002) for donors with histories 0 of 6, 2 of 6 with
+    # the last in 1999 (t_x = 4), and 6 of 6 is 0.11, 0.59 and 0.93; simulated
+    # donors with those histories are alive at opportunity 7 in those shares
+    from segkit.datasets import load_donations
+
+    model = BetaGeoBetaBinom().fit(load_donations(), weights="weights")
+    sim = model.simulate(400_000, 6, seed=7)
+    histories = pd.DataFrame({"frequency": [0, 2, 6], "recency": [0, 4, 6], "periods": 6})
+    assert model.p_alive(histories).round(2).tolist() == [0.11, 0.59, 0.93]
+    for (x, t_x), paper in zip([(0, 0), (2, 4), (6, 6)], [0.11, 0.59, 0.93], strict=True):
+        share = sim.loc[(sim["frequency"] == x) & (sim["recency"] == t_x), "alive"].mean()
+        assert round(float(share), 2) == paper
+
+
+@pytest.mark.parametrize(
+    "n", [-1, 10**12, 2.5, True], ids=["negative", "too-many", "float", "bool"]
+)
+def test_simulate_refuses_bad_sizes(n: object) -> None:
+    params = {"r": 0.5, "alpha": 10.0, "a": 0.8, "b": 2.5}
+    with pytest.raises(
+        ParameterError, match="n_customers must be a whole number from 0 to 50,000,000"
+    ):
+        BetaGeo().simulate(n, 10.0, params=params)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="n_customers must be a whole number"):
+        BetaGeoBetaBinom().simulate(
+            n,  # type: ignore[arg-type]
+            6,
+            params={"alpha": 1.2, "beta": 0.75, "gamma": 0.66, "delta": 2.78},
+        )

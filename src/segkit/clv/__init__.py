@@ -22,10 +22,10 @@ from segkit.clv._likelihoods import (
     bgnbd_log_likelihood,
     gamma_gamma_log_likelihood,
     mbgnbd_log_likelihood,
-    pareto_nbd_log_likelihood,
 )
 from segkit.clv._mle import BoundaryWarning
 from segkit.clv._pareto import ParetoNBD
+from segkit.clv._pareto_likelihood import pareto_nbd_log_likelihood
 from segkit.clv._value import lifetime_value
 
 __all__ = [

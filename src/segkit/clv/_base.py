@@ -21,6 +21,11 @@ from segkit.clv._mle import LOG_BOUND, BoundaryWarning, maximize
 from segkit.errors import ParameterError, SchemaError
 
 Array = npt.NDArray[np.float64]
+#: standard error of a log-parameter above which a fit warns: the 95% Wald
+#: interval then spans a factor of more than exp(2 * 1.96 * 2.5) ~ 18,000
+_LOOSE_LOG_SE = 2.5
+#: the most customers one ``simulate`` call draws (each costs a few dozen bytes)
+MAX_SIMULATED = 50_000_000
 
 
 def f64(values: Any) -> Array:
@@ -127,6 +132,24 @@ def _dask_fit(method: _Method) -> _Method:
     return wrapper  # type: ignore[return-value]
 
 
+def benign_underflow(func: _Method) -> _Method:
+    """Run ``func`` with numpy's underflow errors ignored, whatever the caller's error state.
+
+    The models work in log space, where ``exp`` of a very negative number
+    rounding to 0 is the right answer; under ``np.errstate(all="raise")`` or
+    ``np.seterr(all="raise")`` numpy would raise ``FloatingPointError``
+    instead. Division by zero, overflow and invalid operations keep the
+    caller's setting (the code guards each place where they are expected).
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(under="ignore"):
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 class FittedModel(BaseEstimator, ABC):  # type: ignore[misc]
     """Base of the CLV estimators: maximum likelihood on log-parameters.
 
@@ -210,6 +233,30 @@ class FittedModel(BaseEstimator, ABC):  # type: ignore[misc]
         se = se_theta.copy()
         se[:k] = se_theta[:k] * np.exp(theta[:k])  # delta method
         self.standard_errors_ = pd.Series(se, index=names, name="standard_error")
+        k_pos = len(self._param_names)
+        loose = [
+            i
+            for i in range(k_pos)
+            if free[i] and (not np.isfinite(se_theta[i]) or se_theta[i] > _LOOSE_LOG_SE)
+        ]
+        if loose:
+            zq = float(norm.ppf(0.975))
+            shown = "; ".join(
+                f"{names[i]} in [{np.exp(theta[i] - zq * se_theta[i]):.3g}, "
+                f"{np.exp(theta[i] + zq * se_theta[i]):.3g}]"
+                if np.isfinite(se_theta[i])
+                else f"{names[i]} (no finite standard error)"
+                for i in loose
+            )
+            which = ", ".join(names[i] for i in loose)
+            warnings.warn(
+                f"{self._model_name}: the data hardly determine {which} "
+                f"(95% intervals {shown}): the likelihood is nearly flat in that direction, "
+                "usually because the fit is close to a limit of the parameter space. Predictions "
+                "may still be usable; compare models on a holdout period, or use a penalizer",
+                BoundaryWarning,
+                stacklevel=3,
+            )
         for group, meaning in limits:
             shown = ", ".join(f"{n}={self.params_[n]:.3g}" for n in group)
             warnings.warn(
@@ -314,6 +361,35 @@ class FittedModel(BaseEstimator, ABC):  # type: ignore[misc]
         model.columns_ = dict(cls._default_columns)
         return model
 
+    # ---- simulation ------------------------------------------------------
+    def _simulation_params(
+        self, params: Mapping[str, float] | None, n_customers: Any = None
+    ) -> tuple[int, dict[str, float]]:
+        """Checked ``n_customers`` and parameters of a ``simulate`` call."""
+        n = 0
+        if n_customers is not None:
+            if (
+                isinstance(n_customers, bool)
+                or not isinstance(n_customers, int | np.integer)
+                or not 0 <= n_customers <= MAX_SIMULATED
+            ):
+                raise ParameterError(
+                    f"n_customers must be a whole number from 0 to {MAX_SIMULATED:,} "
+                    f"(simulate in batches with different seeds for more); got {n_customers!r}"
+                )
+            n = int(n_customers)
+        if params is None:
+            check_fitted(self, "params_")
+            params = {k: float(self.params_[k]) for k in self._param_names}
+        missing = [k for k in self._param_names if k not in params]
+        if missing:
+            raise ParameterError(f"params is missing {missing} (needs {list(self._param_names)})")
+        values = {k: float(params[k]) for k in self._param_names}
+        bad = [(k, v) for k, v in values.items() if not (np.isfinite(v) and v > 0)]
+        if bad:
+            raise ParameterError(f"params must be finite and positive; got {bad}")
+        return n, values
+
     # ---- bootstrap -------------------------------------------------------
     def _with_theta(self, theta: Array) -> Any:
         other = copy.copy(self)
@@ -327,6 +403,7 @@ class FittedModel(BaseEstimator, ABC):  # type: ignore[misc]
         )
         return other
 
+    @benign_underflow
     def bootstrap_params(self, n_boot: int = 200, seed: int = 0) -> pd.DataFrame:
         """Refit on ``n_boot`` resamples of the customers (with replacement).
 

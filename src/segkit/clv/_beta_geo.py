@@ -7,13 +7,47 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy.special import betainc, betaln, hyp2f1
+from scipy.special import betainc, betaln, gammaln, gammasgn, hyp2f1
 
 from segkit.clv._base import Array, f64, starts_from
 from segkit.clv._continuous import NO_DROPOUT, ContinuousModel, nb_logpmf
 from segkit.clv._likelihoods import _beta_geo_rows
 
 __all__ = ["BetaGeo", "ModifiedBetaGeo"]
+
+
+_U_SWITCH = 1e12
+
+
+def _log_bg_survival(a: Any, b2: Any, c: Any, u: Array) -> Array:
+    """``log[(1+u)^-a 2F1(a, b2; c; u/(1+u))]`` for ``c - a - b2 > 0``, any ``u >= 0``."""
+    u = np.asarray(u, dtype=np.float64)
+    big = u > _U_SWITCH
+    u_s = np.where(big, 1.0, u)
+    out = np.asarray(-a * np.log1p(u_s) + np.log(hyp2f1(a, b2, c, u_s / (1.0 + u_s))))
+    if not np.any(big):
+        return out
+    w = 1.0 / (1.0 + np.where(big, u, _U_SWITCH))  # 1 - z
+    s = c - a - b2
+    # 2F1(a, b2; c; z) = G1 2F1(a, b2; 1-s; w) + w^s G2 2F1(c-a, c-b2; 1+s; w)
+    log_g1 = gammaln(c) + gammaln(s) - gammaln(c - a) - gammaln(c - b2)
+    sign1 = gammasgn(s) * gammasgn(c - a) * gammasgn(c - b2)
+    log_g2 = gammaln(c) + gammaln(-s) - gammaln(a) - gammaln(b2)
+    sign2 = gammasgn(-s) * gammasgn(a) * gammasgn(b2)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        one = sign1 * np.exp(log_g1) * (1.0 + a * b2 / (1.0 - s) * w)
+        two = sign2 * np.exp(log_g2 + s * np.log(w)) * (1.0 + (c - a) * (c - b2) / (1.0 + s) * w)
+        tail = -a * np.log1p(np.where(big, u, _U_SWITCH)) + np.log(one + two)
+    # s a whole number (the connection formula has logarithmic terms): the
+    # power law u^-min(a, r+x) from u = 1e12 on, exact to O(1/log u)
+    bad = big & ~np.isfinite(tail)
+    if np.any(bad):
+        at_switch = -a * np.log1p(_U_SWITCH) + np.log(
+            hyp2f1(a, b2, c, _U_SWITCH / (1.0 + _U_SWITCH))
+        )
+        slope = np.minimum(a, c - b2)
+        tail = np.where(bad, at_switch - slope * np.log(np.where(big, u, 1.0) / _U_SWITCH), tail)
+    return np.where(big, tail, out)
 
 
 class _BetaGeoFamily(ContinuousModel):
@@ -70,10 +104,13 @@ class _BetaGeoFamily(ContinuousModel):
             return np.zeros_like(x)
         bp = b + x + self._shift
         al = alpha + T
-        z = t / (al + t)
-        return f64(
-            a * np.log(al / (al + t)) + np.log(hyp2f1(a, a + b + self._shift - r, a + bp, z))
-        )
+        u = t / al
+        # (1 + u)^-a 2F1(a, a+b+k-r; a+B; z) with z = u/(1+u) (Pfaff), whose
+        # parameters stay small. Beyond u ~ 1e12, z rounds towards 1; there the
+        # 2F1 is continued to 1 - z = 1/(1+u) (Abramowitz & Stegun 15.3.6),
+        # each of the two series cut after its first correction term (the
+        # next is below 1e-24 relative).
+        return f64(_log_bg_survival(a, a + b + self._shift - r, a + bp, u))
 
     def _expected_alive(self, params: list[Any], x: Array, T: Array, t: Array) -> Array:
         # [FHL05] eq. (10) for the BG/NBD, [BDK07] for the MBG/NBD, after Euler's

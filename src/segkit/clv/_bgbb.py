@@ -17,6 +17,7 @@ from segkit.clv._base import (
     _dask_fit,
     _dask_predict,
     as_series,
+    benign_underflow,
     check_count,
     check_horizon,
     need_customers,
@@ -26,6 +27,7 @@ from segkit.clv._base import (
 from segkit.clv._continuous import NO_DROPOUT
 from segkit.clv._data import compress, read_columns
 from segkit.clv._likelihoods import _bgbb_rows
+from segkit.errors import ParameterError
 
 __all__ = ["BetaGeoBetaBinom"]
 
@@ -114,6 +116,7 @@ class BetaGeoBetaBinom(FittedModel):
         )
 
     @_dask_fit
+    @benign_underflow
     def fit(
         self,
         data: Any,
@@ -173,6 +176,7 @@ class BetaGeoBetaBinom(FittedModel):
         return c.index, v["x"], v["t_x"], v["n"], log_alive
 
     @_dask_predict
+    @benign_underflow
     def p_alive(self, data: Any) -> pd.Series:
         """Probability of being alive at opportunity ``n + 1`` ([FHS10] eq. 11).
 
@@ -201,6 +205,7 @@ class BetaGeoBetaBinom(FittedModel):
         )
 
     @_dask_predict
+    @benign_underflow
     def expected_purchases(self, t: int, data: Any) -> pd.Series:
         """Expected transactions in the next ``t`` opportunities (``n+1 .. n+t``).
 
@@ -214,6 +219,7 @@ class BetaGeoBetaBinom(FittedModel):
             self._expected_from(x, n, np.exp(log_alive), tt), index, "expected_purchases"
         )
 
+    @benign_underflow
     def expected_purchases_new(self, t: Any) -> Any:
         """Expected transactions of a new customer in the first ``t`` repeat opportunities.
 
@@ -231,6 +237,7 @@ class BetaGeoBetaBinom(FittedModel):
         return float(value[0]) if tt.ndim == 0 else value.reshape(tt.shape)
 
     @_dask_predict
+    @benign_underflow
     def probability_of_purchases(self, n: Any, t: int, data: Any) -> pd.Series:
         """Probability of exactly ``n`` transactions in the next ``t`` opportunities.
 
@@ -275,6 +282,7 @@ class BetaGeoBetaBinom(FittedModel):
         value = alive * total + (1.0 - alive) * (kk == 0)
         return as_series(value, index, f"P(X={int(kk)})")
 
+    @benign_underflow
     def simulate(
         self,
         n_customers: int,
@@ -288,19 +296,21 @@ class BetaGeoBetaBinom(FittedModel):
         Returns
         -------
         DataFrame
-            Columns ``frequency``, ``recency``, ``periods``, ``alive`` (still
-            active after the last opportunity).
+            Columns ``frequency``, ``recency``, ``periods`` and ``alive``:
+            whether the customer is still active at opportunity
+            ``periods + 1``, the event whose probability :meth:`p_alive` gives
+            ([FHS10] eq. 11).
         """
-        if params is None:
-            check_fitted(self, "params_")
-            params = {k: float(self.params_[k]) for k in self._param_names}
+        size, params = self._simulation_params(params, n_customers)
+        if isinstance(periods, bool) or not isinstance(periods, int | np.integer) or periods < 0:
+            raise ParameterError(f"periods must be a whole number >= 0; got {periods!r}")
         rng = np.random.default_rng(seed)
-        size = int(n_customers)
         p = rng.beta(float(params["alpha"]), float(params["beta"]), size)
         th = rng.beta(float(params["gamma"]), float(params["delta"]), size)
         # dropout happens at the start of an opportunity: the number of
         # opportunities survived is geometric
-        survived = np.minimum(rng.geometric(np.clip(th, 1e-300, 1.0)) - 1, int(periods))
+        lifetime = rng.geometric(np.clip(th, 1e-300, 1.0)) - 1
+        survived = np.minimum(lifetime, int(periods))
         freq = np.zeros(size)
         rec = np.zeros(size)
         for i in range(1, int(periods) + 1):
@@ -312,6 +322,6 @@ class BetaGeoBetaBinom(FittedModel):
                 "frequency": freq,
                 "recency": rec,
                 "periods": float(periods),
-                "alive": survived >= int(periods),
+                "alive": lifetime >= int(periods) + 1,
             }
         )

@@ -25,6 +25,7 @@ from segkit.clv._base import (
     _dask_fit,
     _dask_predict,
     as_series,
+    benign_underflow,
     check_count,
     check_horizon,
     expand,
@@ -138,6 +139,7 @@ class ContinuousModel(FittedModel):
         )
 
     @_dask_fit
+    @benign_underflow
     def fit(
         self,
         data: Any,
@@ -255,6 +257,7 @@ class ContinuousModel(FittedModel):
         return self._rows(params, x, t_x, T)[2]
 
     @_dask_predict
+    @benign_underflow
     def p_alive(
         self,
         data: Any,
@@ -294,6 +297,7 @@ class ContinuousModel(FittedModel):
         return as_series(expand(np.exp(log_alive), inverse), index, "p_alive")
 
     @_dask_predict
+    @benign_underflow
     def expected_purchases(
         self,
         t: float,
@@ -334,6 +338,7 @@ class ContinuousModel(FittedModel):
             )
         return value
 
+    @benign_underflow
     def expected_purchases_new(self, t: Any, data: Any = None) -> Any:
         """Expected number of purchases of a new customer in ``(0, t]``.
 
@@ -363,6 +368,7 @@ class ContinuousModel(FittedModel):
         return float(values[0]) if tt.ndim == 0 else values.reshape(tt.shape)
 
     @_dask_predict
+    @benign_underflow
     def probability_of_purchases(self, n: Any, t: float, data: Any) -> pd.Series:
         """Probability of exactly ``n`` purchases in ``(T, T + t]`` given the history.
 
@@ -419,6 +425,7 @@ class ContinuousModel(FittedModel):
     ) -> tuple[Array, Array, Array]:
         """Provided by each model."""
 
+    @benign_underflow
     def simulate(
         self,
         n_customers: int,
@@ -446,16 +453,13 @@ class ContinuousModel(FittedModel):
             Columns ``x``, ``t_x``, ``T`` and ``alive`` (whether the customer
             is still active at ``T``), index ``0 .. n_customers - 1``.
         """
-        if params is None:
-            check_fitted(self, "params_")
-            params = {k: float(self.params_[k]) for k in self._param_names}
-        missing = [k for k in self._param_names if k not in params]
-        if missing:
-            raise ParameterError(f"params is missing {missing} (needs {list(self._param_names)})")
-        bad = [k for k in self._param_names if not float(params[k]) > 0]
-        if bad:
-            raise ParameterError(f"params must be positive; got {[(k, params[k]) for k in bad]}")
-        TT = np.broadcast_to(check_horizon(T, "T"), (int(n_customers),)).astype(np.float64)
+        size, params = self._simulation_params(params, n_customers)
+        horizon = check_horizon(T, "T")
+        if horizon.ndim and horizon.shape != (size,):
+            raise ParameterError(
+                f"T must be one number or one per customer ({size}); got shape {horizon.shape}"
+            )
+        TT = np.broadcast_to(horizon, (size,)).astype(np.float64)
         rng = np.random.default_rng(seed)
         x, t_x, alive = self._simulate_one(params, TT, rng)
         return pd.DataFrame({"x": x, "t_x": t_x, "T": TT, "alive": alive.astype(bool)})

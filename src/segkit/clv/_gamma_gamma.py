@@ -11,17 +11,19 @@ import pandas as pd
 
 from segkit._validation import check_fitted, require_columns, require_frame, show_values
 from segkit.clv._base import (
+    MAX_SIMULATED,
     Array,
     FittedModel,
     _dask_fit,
     _dask_predict,
     as_series,
+    benign_underflow,
     need_customers,
     starts_from,
 )
 from segkit.clv._data import compress, read_columns
 from segkit.clv._likelihoods import _gamma_gamma_rows
-from segkit.errors import SchemaError
+from segkit.errors import ParameterError, SchemaError
 
 __all__ = ["GammaGamma"]
 
@@ -79,6 +81,7 @@ class GammaGamma(FittedModel):
         return starts_from([1.0, 2.0, mean], [[5.0, 3.0, 1.0], [0.3, 1.5, 0.3]])
 
     @_dask_fit
+    @benign_underflow
     def fit(
         self,
         data: Any,
@@ -139,6 +142,7 @@ class GammaGamma(FittedModel):
         return values
 
     @_dask_predict
+    @benign_underflow
     def expected_spend(self, data: Any) -> pd.Series:
         """Expected average transaction value of each customer.
 
@@ -160,6 +164,7 @@ class GammaGamma(FittedModel):
         value = (v + mx * xs) * p / (p * xs + q - 1.0)
         return as_series(value, c.index, "expected_spend")
 
+    @benign_underflow
     def simulate(
         self,
         x: Any,
@@ -174,10 +179,12 @@ class GammaGamma(FittedModel):
         DataFrame
             Columns ``x`` and ``repeat_aov``.
         """
-        if params is None:
-            check_fitted(self, "params_")
-            params = {k: float(self.params_[k]) for k in self._param_names}
+        _, params = self._simulation_params(params)
         xs = np.asarray(x, dtype=np.float64)
+        if xs.ndim != 1 or xs.size > MAX_SIMULATED or not np.all(np.isfinite(xs) & (xs >= 0)):
+            raise ParameterError(
+                f"x must be a list of at most {MAX_SIMULATED:,} purchase counts >= 0"
+            )
         rng = np.random.default_rng(seed)
         nu = rng.gamma(float(params["q"]), 1.0 / float(params["gamma"]), xs.size)
         total = rng.gamma(float(params["p"]) * np.maximum(xs, 1.0), 1.0 / nu)

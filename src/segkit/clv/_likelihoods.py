@@ -34,21 +34,20 @@ References
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.integrate import quad
 from scipy.special import betaln, digamma, gammaln
+
+from segkit.clv._base import benign_underflow
 
 __all__ = [
     "bgbb_log_likelihood",
     "bgnbd_log_likelihood",
     "gamma_gamma_log_likelihood",
     "mbgnbd_log_likelihood",
-    "pareto_nbd_log_likelihood",
 ]
 
 Array = npt.NDArray[np.float64]
@@ -216,6 +215,7 @@ def _beta_geo_sum(
     return _sum_rows(ll, grad, w)
 
 
+@benign_underflow
 def bgnbd_log_likelihood(
     log_params: Any, x: Any, t_x: Any, T: Any, weights: Any = None
 ) -> tuple[float, Array]:
@@ -259,6 +259,7 @@ def bgnbd_log_likelihood(
     return _beta_geo_sum(log_params, x, t_x, T, weights, 0)
 
 
+@benign_underflow
 def mbgnbd_log_likelihood(
     log_params: Any, x: Any, t_x: Any, T: Any, weights: Any = None
 ) -> tuple[float, Array]:
@@ -284,341 +285,6 @@ def mbgnbd_log_likelihood(
     -0.4934
     """
     return _beta_geo_sum(log_params, x, t_x, T, weights, 1)
-
-
-# ---------------------------------------------------------------------------
-# Pareto/NBD
-# ---------------------------------------------------------------------------
-
-
-def _hyp2f1_1bc(
-    b: Array, c: Array, z: Array, tol: float = 1e-15, max_terms: int = 3000
-) -> tuple[Array, Array, Array, Array]:
-    """``log 2F1(1, b; c; z)`` and the derivatives of the log in ``b``, ``c`` and ``z``.
-
-    For ``0 < b < c`` and ``0 <= z < 1`` every term of the Gauss series is
-    positive and the ratio of successive terms, ``z (b + k) / (c + k)``, is
-    below ``z``, so the series is summed directly without cancellation; the
-    parameter derivatives come from the same terms. Rows that would need more
-    than ``max_terms`` terms (``z`` within a few percent of 1) are integrated
-    numerically instead (:func:`_hyp2f1_1bc_integral`).
-    """
-    n = z.size
-    out_g = np.ones(n)
-    out_b = np.zeros(n)
-    out_c = np.zeros(n)
-    out_z = np.zeros(n)
-    with np.errstate(divide="ignore"):
-        needed = np.log(tol * (1.0 - z)) / np.log(z)
-    slow = (z > 0) & (needed > max_terms)
-    pos = np.flatnonzero(~slow)
-    bk = b[pos].astype(np.float64)
-    ck = c[pos].astype(np.float64)
-    zz = z[pos].astype(np.float64)
-    m = pos.size
-    term = np.ones(m)
-    sb = np.zeros(m)
-    sc = np.zeros(m)
-    g = np.ones(m)
-    gb = np.zeros(m)
-    gc = np.zeros(m)
-    gz = np.zeros(m)
-    k = 0
-    while pos.size:
-        ratio = bk / ck
-        gz += (k + 1) * term * ratio  # d/dz of the next term
-        term = term * ratio * zz
-        sb += 1.0 / bk
-        sc += 1.0 / ck
-        g += term
-        gb += term * sb
-        gc -= term * sc
-        k += 1
-        bk += 1.0
-        ck += 1.0
-        done = (term <= tol * g * (1.0 - zz)) | (k >= max_terms)
-        if done.any():
-            where = pos[done]
-            out_g[where] = g[done]
-            out_b[where] = gb[done]
-            out_c[where] = gc[done]
-            out_z[where] = gz[done]
-            keep = ~done
-            pos = pos[keep]
-            bk, ck, zz, term, sb, sc, g, gb, gc, gz = (
-                v[keep] for v in (bk, ck, zz, term, sb, sc, g, gb, gc, gz)
-            )
-    log_g = np.log(out_g)
-    d_b, d_c, d_z = out_b / out_g, out_c / out_g, out_z / out_g
-    for i in np.flatnonzero(slow):
-        log_g[i], d_b[i], d_c[i], d_z[i] = _hyp2f1_1bc_integral(
-            float(b[i]), float(c[i]), float(z[i])
-        )
-    return log_g, d_b, d_c, d_z
-
-
-def _hyp2f1_1bc_integral(b: float, c: float, z: float) -> tuple[float, float, float, float]:
-    """``log 2F1(1, b; c; z)`` and its log-derivatives from Euler's integral.
-
-    :math:`{}_2F_1(1, b; c; z) = (c-1) \\int_0^1 (1-u)^{c-2} (1-zu)^{-b} du`
-    (Abramowitz & Stegun 15.3.1 with the roles of the first two parameters
-    exchanged); the integrand is at most 1, so nothing overflows.
-    """
-
-    def log_f(u: float) -> float:
-        return float((c - 2.0) * np.log1p(-u) - b * np.log1p(-z * u))
-
-    # For large c the integrand is a narrow spike at u = 0 of width about
-    # 1/c; break points there keep the adaptive rule from stepping over it.
-    width = 1.0 / max(c - 2.0, 1.0)
-    peak = [p for p in (width, 10.0 * width, 100.0 * width) if 0.0 < p < 1.0] or None
-
-    def moment(weight: Any) -> float:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            value = quad(
-                lambda u: weight(u) * np.exp(log_f(u)),
-                0.0,
-                1.0,
-                limit=200,
-                epsabs=0.0,
-                epsrel=1e-12,
-                points=peak,
-            )[0]
-        return float(value)
-
-    base = moment(lambda u: 1.0)
-    d_b = -moment(lambda u: np.log1p(-z * u)) / base
-    d_c = 1.0 / (c - 1.0) + moment(lambda u: np.log1p(-u)) / base
-    d_z = b * moment(lambda u: u / (1.0 - z * u)) / base
-    return float(np.log(c - 1.0) + np.log(base)), d_b, d_c, d_z
-
-
-def _pareto_piece(
-    rho: Array, s: Array, alpha: Array, beta: Array, t: Array
-) -> tuple[Array, Array, Array, Array, Array]:
-    r"""Log of :math:`(\rho+s) \int_t^\infty (\alpha+\tau)^{-\rho} (\beta+\tau)^{-s-1} d\tau`.
-
-    This is the hypergeometric term of [FH05]_ eq. (22) (with ``rho = r + x``)
-    after Euler's transformation
-    :math:`{}_2F_1(a, b; c; z) = (1-z)^{c-a-b} {}_2F_1(c-a, c-b; c; z)`, which
-    turns it into a series with unit first parameter and positive terms:
-
-    * ``alpha >= beta``: :math:`(\alpha+t)^{-\rho} (\beta+t)^{-s}\,
-      {}_2F_1(1, \rho; \rho+s+1; \frac{\alpha-\beta}{\alpha+t})`
-    * ``alpha < beta``: :math:`(\alpha+t)^{1-\rho} (\beta+t)^{-s-1}\,
-      {}_2F_1(1, s+1; \rho+s+1; \frac{\beta-\alpha}{\beta+t})`
-
-    Returns the log value and its derivatives in (rho, s, alpha, beta).
-    """
-    case_a = alpha >= beta
-    ta = alpha + t
-    tb = beta + t
-    z = np.where(case_a, (alpha - beta) / ta, (beta - alpha) / tb)
-    bpar = np.where(case_a, rho, s + 1.0)
-    cpar = rho + s + 1.0
-    lg, db, dc, dz = _hyp2f1_1bc(bpar, cpar, z)
-    log_ta = np.log(ta)
-    log_tb = np.log(tb)
-    value = np.where(
-        case_a,
-        -rho * log_ta - s * log_tb + lg,
-        (1.0 - rho) * log_ta - (s + 1.0) * log_tb + lg,
-    )
-    d_rho = -log_ta + np.where(case_a, db + dc, dc)
-    d_s = -log_tb + np.where(case_a, dc, db + dc)
-    d_alpha = np.where(case_a, -rho / ta + dz * tb / ta**2, (1.0 - rho) / ta - dz / tb)
-    d_beta = np.where(case_a, -s / tb - dz / ta, -(s + 1.0) / tb + dz * ta / tb**2)
-    return value, d_rho, d_s, d_alpha, d_beta
-
-
-_PAIR_CACHE: list[tuple[Array, Array, Array, tuple[Array, Array, npt.NDArray[np.intp]]]] = []
-
-
-def _pairs_of(x: Array, t_x: Array, T: Array) -> tuple[Array, Array, npt.NDArray[np.intp]]:
-    """Distinct ``(x, t)`` pairs over ``t_x`` and ``T`` (cached for the same arrays).
-
-    An optimiser evaluates the likelihood on the same arrays many times; the
-    cache holds the last arrays themselves (compared by identity), so the
-    factorisation is done once per fit.
-    """
-    if _PAIR_CACHE:
-        cx, ctx, cT, result = _PAIR_CACHE[0]
-        if cx is x and ctx is t_x and cT is T:
-            return result
-    result = _unique_pairs(np.concatenate([x, x]), np.concatenate([t_x, T]))
-    _PAIR_CACHE[:] = [(x, t_x, T, result)]
-    return result
-
-
-def _pareto_block(
-    r: Param,
-    alpha: Param,
-    s: Param,
-    beta: Param,
-    head: Array,
-    rho: Array,
-    t_x: Array,
-    T: Array,
-    at_tx: tuple[Array, ...],
-    at_T: tuple[Array, ...],
-) -> tuple[Array, Array, Array, Array, Array, Array]:
-    """Per-row log-likelihood (without the x-only digamma term) and gradient pieces.
-
-    ``at_tx`` and ``at_T`` are ``_pareto_piece`` at ``t_x`` and ``T``. Returns
-    ``(ll, g_r, g_alpha, g_s, g_beta, log_alive_share)`` with gradients in the
-    natural parameters (``g_r`` without the ``ψ(r+x) - ψ(r)`` term).
-    """
-    v_tx, dr_tx, ds_tx, da_tx, db_tx = at_tx
-    v_T, dr_T, ds_T, da_T, db_T = at_T
-    log_a = np.log(alpha)
-    log_b = np.log(beta)
-    log_aT = np.log(alpha + T)
-    log_bT = np.log(beta + T)
-    l1 = -rho * log_aT - s * log_bT
-    q = np.where(t_x < T, np.exp(np.minimum(v_T - v_tx, 0.0)), 0.0)
-    open_ = (t_x < T) & (q < 1.0)  # q == 1 in floating point: the integral is 0
-    q = np.where(open_, q, 0.0)
-    one_m_q = 1.0 - q
-    l2 = np.where(open_, np.log(s) - np.log(rho + s) + v_tx + np.log(one_m_q), -1e300)
-    d = l2 - l1
-    e = np.exp(-np.abs(d))
-    w2 = np.where(d > 0, 1.0, e) / (1.0 + e)
-    w1 = 1.0 - w2
-    lse = l1 + np.maximum(d, 0.0) + np.log1p(e)
-    w2q = np.where(open_, w2 / one_m_q, 0.0)
-    ll = head + r * log_a + s * log_b + lse
-    g_r = log_a - w1 * log_aT - w2 / (rho + s) + w2q * (dr_tx - q * dr_T)
-    g_alpha = r / alpha - w1 * rho / (alpha + T) + w2q * (da_tx - q * da_T)
-    g_s = log_b - w1 * log_bT + w2 * (1.0 / s - 1.0 / (rho + s)) + w2q * (ds_tx - q * ds_T)
-    g_beta = s / beta - w1 * s / (beta + T) + w2q * (db_tx - q * db_T)
-    return ll, g_r, g_alpha, g_s, g_beta, l1 - lse
-
-
-def _pareto_rows(
-    r: Param,
-    alpha: Param,
-    s: Param,
-    beta: Param,
-    x: Array,
-    t_x: Array,
-    T: Array,
-    weights: Array | None = None,
-) -> tuple[Any, Array, Array]:
-    """Per-row log-likelihood of the Pareto/NBD; see :func:`pareto_nbd_log_likelihood`.
-
-    Returns ``(ll, grad, log_alive_share)``; ``grad`` columns are the
-    log-parameters (r, alpha, s, beta). With ``weights`` and shared
-    parameters, returns the weighted sums (a float, a gradient of shape (4,)
-    and an empty array), processing the rows in cache-sized blocks.
-    """
-    n = x.size
-    scalar = all(np.ndim(p) == 0 for p in (r, alpha, s, beta))
-    xs, idx = _per_x(x, scalar)
-    head_x = gammaln(r + xs) - gammaln(r)
-    dr_x = digamma(r + xs) - digamma(r)
-    scale = np.array([r, alpha, s, beta]) if scalar else None
-    if scalar:
-        # the hypergeometric pieces depend on (x, t) only: evaluate each distinct
-        # pair once (far fewer than rows when t is on a day or week grid)
-        ux, ut, inv = _pairs_of(x, t_x, T)
-        m = ux.size
-        parts = _pareto_piece(r + ux, np.full(m, s), np.full(m, alpha), np.full(m, beta), ut)
-        if weights is not None and idx is not None:
-            table = np.column_stack(parts)  # one gather per block instead of five
-            sums = np.zeros(5)
-            for start in range(0, n, _BLOCK):
-                blk = slice(start, start + _BLOCK)
-                stop = min(start + _BLOCK, n)
-                i_tx, i_T = inv[start:stop], inv[n + start : n + stop]
-                ib, wb = idx[blk], weights[blk]
-                ll, g_r, g_a, g_s, g_b, _ = _pareto_block(
-                    r,
-                    alpha,
-                    s,
-                    beta,
-                    head_x[ib],
-                    r + x[blk],
-                    t_x[blk],
-                    T[blk],
-                    tuple(table[i_tx].T),
-                    tuple(table[i_T].T),
-                )
-                sums += [wb @ ll, wb @ g_r, wb @ g_a, wb @ g_s, wb @ g_b]
-            per_x = np.bincount(idx, weights=weights, minlength=xs.size)
-            grad_sum = sums[1:] + np.array([float(dr_x @ per_x), 0.0, 0.0, 0.0])
-            assert scale is not None
-            return float(sums[0]), grad_sum * scale, np.empty(0)
-        at_tx = tuple(p[inv[:n]] for p in parts)
-        at_T = tuple(p[inv[n:]] for p in parts)
-    else:
-        both = np.concatenate([t_x, T])
-        rho2 = np.tile(np.broadcast_to(r + x, (n,)), 2)
-        parts = _pareto_piece(
-            rho2,
-            np.tile(np.broadcast_to(s, (n,)), 2),
-            np.tile(np.broadcast_to(alpha, (n,)), 2),
-            np.tile(np.broadcast_to(beta, (n,)), 2),
-            both,
-        )
-        at_tx = tuple(p[:n] for p in parts)
-        at_T = tuple(p[n:] for p in parts)
-    ll, g_r, g_a, g_s, g_b, log_alive = _pareto_block(
-        r, alpha, s, beta, _take(head_x, idx), r + x, t_x, T, at_tx, at_T
-    )
-    g_r = g_r + _take(dr_x, idx)
-    grad = np.column_stack([g_r * r, g_a * alpha, g_s * s, g_b * beta])
-    return ll, grad, log_alive
-
-
-def pareto_nbd_log_likelihood(
-    log_params: Any, x: Any, t_x: Any, T: Any, weights: Any = None
-) -> tuple[float, Array]:
-    r"""Log-likelihood of the Pareto/NBD model and its gradient.
-
-    .. math::
-
-        L(r, \alpha, s, \beta \mid x, t_x, T) =
-        \frac{\Gamma(r + x)\,\alpha^r \beta^s}{\Gamma(r)}
-        \Bigl[\frac{1}{(\alpha + T)^{r + x} (\beta + T)^s}
-        + s \int_{t_x}^{T} \frac{d\tau}{(\alpha + \tau)^{r + x}
-        (\beta + \tau)^{s + 1}}\Bigr]
-
-    The integral is the closed form of [FH05]_ eq. (22) (two Gauss
-    hypergeometric functions, :math:`A_0`); see ``_pareto_piece`` for the
-    transformation that keeps it stable. The difference of the two
-    hypergeometric terms is taken as ``log P(t_x) + log1p(-P(T) / P(t_x))``,
-    never as a difference of large numbers.
-
-    Parameters
-    ----------
-    log_params : array-like of 4 floats
-        ``log(r), log(alpha), log(s), log(beta)``.
-    x, t_x, T, weights
-        As in :func:`bgnbd_log_likelihood`.
-
-    Returns
-    -------
-    log_likelihood : float
-    gradient : ndarray of shape (4,)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> ll, grad = pareto_nbd_log_likelihood(
-    ...     np.log([0.553, 10.578, 0.606, 11.669]), [2], [30.43], [38.86])
-    >>> round(ll, 4)
-    -9.5543
-    """
-    r, alpha, s, beta = np.exp(_f64(log_params))
-    xa = np.atleast_1d(_f64(x))
-    w = np.ones(xa.size) if weights is None else np.atleast_1d(_f64(weights))
-    ll, grad, _ = _pareto_rows(
-        r, alpha, s, beta, xa, np.atleast_1d(_f64(t_x)), np.atleast_1d(_f64(T)), w
-    )
-    if np.ndim(ll) == 0:
-        return float(ll), grad
-    return _sum_rows(ll, grad, w)
 
 
 # ---------------------------------------------------------------------------
@@ -688,6 +354,7 @@ def _bgbb_rows(
     return ll, grad * scale, t0 - lse
 
 
+@benign_underflow
 def bgbb_log_likelihood(
     log_params: Any, frequency: Any, recency: Any, periods: Any, weights: Any = None
 ) -> tuple[float, Array]:
@@ -757,6 +424,7 @@ def _gamma_gamma_rows(p: Param, q: Param, v: Param, x: Array, m: Array) -> tuple
     return ll, np.column_stack([g_p * p, g_q * q, g_v * v])
 
 
+@benign_underflow
 def gamma_gamma_log_likelihood(
     log_params: Any, x: Any, mean_spend: Any, weights: Any = None
 ) -> tuple[float, Array]:

@@ -11,7 +11,7 @@ from scipy.special import roots_legendre
 
 from segkit.clv._base import Array, f64, starts_from
 from segkit.clv._continuous import NO_DROPOUT, ContinuousModel, log_ratio, nb_logpmf
-from segkit.clv._likelihoods import _pareto_rows
+from segkit.clv._pareto_likelihood import _pareto_rows
 
 __all__ = ["ParetoNBD"]
 

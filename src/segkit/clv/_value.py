@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 
 from segkit._validation import is_dask_collection
-from segkit.clv._base import renamed
+from segkit.clv._base import benign_underflow, renamed
 from segkit.errors import ParameterError
 
 __all__ = ["lifetime_value"]
 
 
+@benign_underflow
 def lifetime_value(
     purchase_model: Any,
     spend_model: Any,
