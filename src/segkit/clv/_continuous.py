@@ -44,9 +44,9 @@ def log_ratio(num: Any, den: Any) -> Array:
     num = np.asarray(num, dtype=np.float64)
     out = np.full(np.broadcast(num, den).shape, -np.inf)
     pos = np.broadcast_to(num > 0, out.shape)
-    out[pos] = (np.log(np.broadcast_to(num, out.shape)) - np.log(np.broadcast_to(den, out.shape)))[
-        pos
-    ]
+    with np.errstate(divide="ignore"):
+        logs = np.log(np.broadcast_to(num, out.shape)) - np.log(np.broadcast_to(den, out.shape))
+    out[pos] = logs[pos]
     return out
 
 
