@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape as html_escape
 from typing import Any
 
 import pandas as pd
@@ -70,3 +71,36 @@ def test_without_feedback_nothing_changes(data: Any) -> None:
     )  # fmt: skip
     assert "complaints_open" not in p.table.columns
     assert "satisfaction" not in p.results
+
+
+def test_report_satisfaction_section(profiled: segkit.Profile) -> None:
+    html = profiled.report()
+    start = html.index("<section id='satisfaction'>")
+    section = html[start : html.index("</section>", start)]
+    assert "<h2>Satisfaction and complaints</h2>" in section
+    sat = profiled.results["satisfaction"]
+    champions = sat[(sat["group"] == "champions") & (sat["kind"] == "nps")].iloc[0]
+    shown = f"{champions['score']:+.0f} <span class='muted'>({champions['low']:+.0f} … "
+    assert shown in section  # NPS by segment with its interval
+    assert "<h3>Complaint themes</h3>" in section  # categories of the complaints log
+    t = profiled.table
+    open_ = int((t["complaints_open"] > 0).sum())
+    assert f"{open_:,} customers have an open complaint" in section
+    assert "<h3>Why customers leave</h3>" in section
+    top = profiled.results["churn_drivers"].iloc[0]
+    assert f"<code>{html_escape(top['when'])}</code>" in section
+
+
+def test_report_satisfaction_in_chinese_and_without_ids(profiled: segkit.Profile) -> None:
+    zh = profiled.report(lang="zh", show_ids=False)
+    assert "<h2>满意度与投诉</h2>" in zh
+    assert "有未解决投诉的高价值客户" not in zh  # no customer ids in this report
+
+
+def test_report_without_feedback_has_no_section(data: Any) -> None:
+    tx, _, _ = data
+    p = segkit.profile(
+        tx, customer="customer_id", timestamp="timestamp", amount="amount",
+        as_of="2025-06-30", lifecycle=None, clv=False, progress=False,
+    )  # fmt: skip
+    assert "id='satisfaction'" not in p.report()

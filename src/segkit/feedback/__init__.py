@@ -26,7 +26,7 @@ from segkit.feedback.scores import (
     rating_summary,
     wilson_interval,
 )
-from segkit.feedback.themes import load_themes, tag_themes, theme_counts
+from segkit.feedback.themes import category_counts, load_themes, tag_themes, theme_counts
 
 __all__ = [
     "KINDS",
@@ -34,6 +34,7 @@ __all__ = [
     "FeedbackLog",
     "RatingSummary",
     "Score",
+    "category_counts",
     "ces",
     "churn_drivers",
     "csat",

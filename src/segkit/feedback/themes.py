@@ -30,7 +30,7 @@ from segkit._time import parse_as_of, read_timestamps
 from segkit._validation import require_columns, require_frame
 from segkit.errors import ParameterError, SchemaError
 
-__all__ = ["load_themes", "tag_themes", "theme_counts"]
+__all__ = ["category_counts", "load_themes", "tag_themes", "theme_counts"]
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -204,3 +204,47 @@ def theme_counts(
     tidy = tidy.sort_values(["group", "mentions"], ascending=[True, False], kind="stable")
     tidy = tidy.reset_index(drop=True)
     return tidy.drop(columns="group") if by is None else tidy
+
+
+def category_counts(
+    complaints: Any,
+    *,
+    category: str = "category",
+    opened: str = "opened",
+    as_of: Any = None,
+) -> pd.DataFrame:
+    """Complaints per category, in the shape of :func:`theme_counts` (for logs without text).
+
+    Returns
+    -------
+    DataFrame
+        ``theme`` (the category), ``texts`` (all complaints), ``mentions``
+        (complaints of the category) and ``share``; most first. With
+        ``as_of``, only complaints opened at or before it count.
+
+    Examples
+    --------
+    >>> cp = pd.DataFrame({"opened": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-03-01"]),
+    ...                    "category": ["delivery", "refund", "delivery"]})
+    >>> category_counts(cp, as_of="2024-01-31")
+          theme  texts  mentions  share
+    0  delivery      2         1    0.5
+    1    refund      2         1    0.5
+    """
+    df = require_frame(complaints, "complaints")
+    require_columns(df, [category, opened], "complaints")
+    if as_of is not None:
+        stamps = read_timestamps(df[opened], opened, "complaints")
+        df = df[stamps.wall <= parse_as_of(as_of, stamps.tz).cut]
+    values = df[category].dropna().astype(str)
+    counts = values.value_counts(sort=False)
+    out = pd.DataFrame(
+        {
+            "theme": counts.index.astype(object),
+            "texts": np.full(len(counts), len(values), dtype=np.int64),
+            "mentions": counts.to_numpy(dtype=np.int64),
+        }
+    )
+    out["share"] = out["mentions"] / max(len(values), 1)
+    out = out.sort_values(["mentions", "theme"], ascending=[False, True], kind="stable")
+    return out.reset_index(drop=True)

@@ -244,7 +244,7 @@ def events(run: Run) -> None:
 
 def feedback(run: Run) -> None:
     """Satisfaction and complaint columns; NPS/CSAT by segment and themes in ``results``."""
-    from segkit.feedback import feedback_features, satisfaction_by, theme_counts
+    from segkit.feedback import category_counts, feedback_features, satisfaction_by, theme_counts
 
     fb, cp = run.inputs.get("feedback"), run.inputs.get("complaints")
     as_of = run.as_of
@@ -261,6 +261,8 @@ def feedback(run: Run) -> None:
             run.results[f"{name}_themes"] = theme_counts(
                 log, run.table, None, customer=run.customer, timestamp=time, as_of=as_of
             )
+        elif name == "complaints" and log is not None and "category" in log.columns:
+            run.results["complaints_themes"] = category_counts(log, as_of=as_of)
 
 
 def churn_drivers(run: Run) -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from segkit import __version__
-from segkit.report import _sections, _story
+from segkit.report import _satisfaction, _sections, _story
 from segkit.report._i18n import Locale, playbook_data
 from segkit.report._sections import Context
 
@@ -136,6 +136,7 @@ SECTIONS: list[Callable[[Context], str]] = [
     _sections.tags,
     _sections.categories,
     _sections.holdout,
+    _satisfaction.satisfaction,
     _sections.top,
     _story.downloads,
 ]
