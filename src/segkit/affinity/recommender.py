@@ -619,21 +619,30 @@ def _ranking(label: Any, item_codes: _Array, items: pd.Index, customers: int) ->
 
 
 def _because(hist: Any, rows: _Array, items: _Array, sim: Any) -> _Array:
-    """For each (row, item): the bought item with the largest similarity to it."""
-    lengths = np.diff(hist.indptr)[rows]
-    pair = np.repeat(np.arange(rows.size), lengths)
-    starts = np.repeat(hist.indptr[rows] - np.cumsum(lengths) + lengths, lengths)
-    bought = hist.indices[starts + np.arange(int(lengths.sum()))].astype(np.int64)
-    # Element look-ups search one short row each (scipy's csr_sample_values).
-    value = np.asarray(sim[bought, items[pair]]).ravel() if bought.size else np.zeros(0)
-    value = np.where(value > 0, value, -np.inf)
-    best = np.full(rows.size, -np.inf)
-    some = np.flatnonzero(lengths > 0)
-    if some.size:
-        best[some] = np.maximum.reduceat(value, (np.cumsum(lengths) - lengths)[some])
-    hit = np.flatnonzero(value == best[pair])
-    # The first hit per pair is the smallest item (indices are sorted per row).
-    first = hit[np.r_[True, pair[hit][1:] != pair[hit][:-1]]] if hit.size else hit
+    """For each (row, item): the bought item with the largest similarity to it.
+
+    Pairs are grouped by the number of items their customer bought, so each
+    group is a plain 2-D block of look-ups; ``argmax`` keeps the first of
+    tied items, the smallest (a row's indices are sorted).
+    """
     out = np.full(rows.size, -1, dtype=np.int64)
-    out[pair[first]] = bought[first]
+    if rows.size == 0:
+        return out
+    lengths = np.diff(hist.indptr)[rows]
+    order = np.argsort(lengths, kind="stable")
+    sorted_lengths = lengths[order]
+    bounds = np.r_[0, np.flatnonzero(np.diff(sorted_lengths)) + 1, rows.size]
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        width = int(sorted_lengths[lo])
+        if width == 0:
+            continue
+        pairs = order[lo:hi]
+        where = hist.indptr[rows[pairs]][:, None] + np.arange(width)
+        bought = hist.indices[where]
+        # Element look-ups search one short row each (scipy's csr_sample_values).
+        value = np.asarray(sim[bought.ravel(), np.repeat(items[pairs], width)])
+        value = value.reshape(-1, width)
+        best = value.argmax(axis=1)
+        found = np.take_along_axis(value, best[:, None], axis=1)[:, 0] > 0
+        out[pairs[found]] = bought[found, best[found]]
     return out
