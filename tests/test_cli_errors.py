@@ -164,3 +164,16 @@ def test_bom_for_excel(tmp_path, tx_csv, capsys):
     target = tmp_path / "o.csv"
     assert main(["rfm", str(tx_csv), *COLUMNS, "--bom", "-o", str(target)]) == 0
     assert target.read_bytes().startswith(b"\xef\xbb\xbfcustomer_id,")
+
+
+def test_xlsx_input_and_ids_as_read(tmp_path, capsys):
+    pytest.importorskip("openpyxl")
+    tx = make_transactions(30, seed=3)
+    tx["customer_id"] = tx["customer_id"].astype(float)  # what a reader makes of gappy ids
+    source = tmp_path / "tx.xlsx"
+    tx.to_excel(source, index=False)
+    target = tmp_path / "o.csv"
+    assert main(["rfm", str(source), *COLUMNS, "-o", str(target)]) == 0
+    ids = [line.split(",")[0] for line in target.read_text().splitlines()[1:]]
+    assert ids
+    assert all(i.isdigit() for i in ids), ids[:3]

@@ -38,15 +38,19 @@ def _read_table(path: str, what: str = "the transactions") -> pd.DataFrame:
     if file.is_dir():
         raise CLIError(f"{what} {path!r} is a folder; give a .csv or .parquet file")
     suffix = file.suffix.lower()
-    if suffix not in {".parquet", ".pq", ".csv", ".txt", ".tsv"}:
-        raise CLIError(f"cannot read {path}: use a .csv or .parquet file")
+    if suffix not in {".parquet", ".pq", ".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}:
+        raise CLIError(f"cannot read {path}: use a .csv, .xlsx or .parquet file")
     if file.stat().st_size == 0:
         raise CLIError(f"{what} file {path} is empty")
     try:
         if suffix in {".parquet", ".pq"}:
             import_optional("pyarrow", extra="parquet", what=f"reading {file.name}")
             return pd.read_parquet(file)
-        frame = pd.read_csv(file, sep=None, engine="python", encoding="utf-8-sig")
+        if suffix in {".xlsx", ".xlsm"}:
+            import_optional("openpyxl", extra="excel", what=f"reading {file.name}")
+            frame = pd.read_excel(file, engine="openpyxl")
+        else:
+            frame = pd.read_csv(file, sep=None, engine="python", encoding="utf-8-sig")
     except SegkitError:
         raise
     except (ValueError, OSError, csv.Error) as exc:
@@ -58,7 +62,10 @@ def _read_table(path: str, what: str = "the transactions") -> pd.DataFrame:
 
 
 def _write_atomic(frame: pd.DataFrame, path: str, args: argparse.Namespace) -> None:
-    """Write the table (CSV, Excel or Parquet) completely or not at all."""
+    """Write the table (CSV, Excel or Parquet) completely or not at all, ids as read."""
+    from segkit.io import ids_as_read
+
+    frame = frame.set_axis(pd.Index(ids_as_read(frame.index), name=frame.index.name), axis=0)
     write_table(
         frame,
         path,

@@ -93,7 +93,7 @@ def _symbol(currency: str | None) -> str:
         return CURRENCIES[code.upper()]
     if len(code) == 3 and code.isalpha():
         return f"{code.upper()} "
-    if not code or len(code) > 4:
+    if not code or len(code) > 4 or any(c in code for c in "<>&\"'`="):
         raise ParameterError(
             f"currency must be a symbol such as '£' or an ISO code such as 'GBP'; got {currency!r}"
         )
