@@ -264,12 +264,16 @@ def _cell(ctx: Context, value: Any, column: str) -> str:
     return f"<td>{escape(str(value))}</td>"
 
 
+def _first_populated(counts: pd.DataFrame) -> Any:
+    """The first period with any customer in any state."""
+    populated = counts.index[counts.sum(axis=1).to_numpy() > 0]
+    return populated[0] if len(populated) else counts.index[0]
+
+
 def _moves_start(counts: pd.DataFrame) -> Any:
     """The period the movements compare with: a year back, never before anyone was there."""
-    populated = counts.index[counts.sum(axis=1).to_numpy() > 0]
-    first = populated[0] if len(populated) else counts.index[0]
     start = counts.index[max(0, len(counts) - 13)]
-    return max(start, first)
+    return max(start, _first_populated(counts))
 
 
 def _lifecycle_rules(p: Profile) -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -293,6 +297,8 @@ def lifecycle(ctx: Context) -> str:
     parts = []
     state = p.table["lifecycle_state"].astype(object).value_counts()
     if isinstance(counts, pd.DataFrame) and len(counts):
+        # Periods before the first customer (a start before the first order) show nothing.
+        counts = counts.loc[_first_populated(counts) :]
         labels = [loc.period(i) for i in counts.index]
         series = {loc.state(c): [float(v) for v in counts[c]] for c in counts.columns}
         # The legend gives the customers in each state now, as the table below does.
