@@ -57,6 +57,7 @@ __all__ = [
     "AsOf",
     "Stamps",
     "latest",
+    "one_format",
     "parse_as_of",
     "parse_timestamps",
     "read_timestamps",
@@ -393,15 +394,10 @@ def parse_timestamps(series: pd.Series, column: str) -> pd.Series:
             )
     failed = parsed.isna().to_numpy() & series.notna().to_numpy()
     if failed.any():
-        # ISO 8601 failed for some rows: try one inferred format before giving up.
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                retry = pd.to_datetime(series, errors="coerce", format="mixed")
-        except (ValueError, TypeError):
-            retry = None
-        if retry is not None and not (retry.isna().to_numpy() & series.notna().to_numpy()).any():
-            return pd.Series(retry)
+        # ISO 8601 failed for some rows: one format for the whole column, or an error.
+        retry, failed = one_format(series, column)
+        if not failed.any():
+            return retry
         if _any_out_of_range(series[failed]):
             raise SchemaError(
                 f"column {column!r} has timestamps outside {_RANGE}, at index "
@@ -427,3 +423,86 @@ def _any_out_of_range(values: pd.Series) -> bool:
         except (TypeError, ValueError):
             continue
     return False
+
+
+#: Formats tried, in this order, when a column is not ISO 8601. Day-first and
+#: month-first variants are both tried: a column they both read differently is
+#: ambiguous and refused.
+FORMATS = tuple(
+    f"{day}{sep}{time}"
+    for day in (
+        "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y", "%Y/%m/%d", "%Y.%m.%d",
+        "%d/%m/%y", "%m/%d/%y", "%Y%m%d", "%Y年%m月%d日", "%d %b %Y", "%d %B %Y", "%b %d %Y",
+        "%B %d %Y",
+    )
+    for sep, time in (("", ""), (" ", "%H:%M"), (" ", "%H:%M:%S"))
+)  # fmt: skip
+
+
+def one_format(series: pd.Series, column: Any) -> tuple[pd.Series, np.ndarray[Any, Any]]:
+    """Parse a text column with one format for all of it (no day/month mix-ups).
+
+    ISO 8601 first; otherwise the format of :data:`FORMATS` that reads the
+    most values. Distinct values are parsed once. Returns the parsed column
+    and the rows it could not read.
+
+    Raises
+    ------
+    SchemaError
+        Two formats read every value differently (``01/02/2024``: 1 February
+        or 2 January?), or the values need several formats.
+    """
+    codes, uniques = pd.factorize(series.astype("object"), use_na_sentinel=True)
+    given = codes >= 0
+    text = pd.Series(
+        [v.strip().replace(",", "") if isinstance(v, str) else v for v in uniques], dtype=object
+    )
+    step = max(len(text) // 4000, 1)
+    sample = pd.concat([text.iloc[:4000], text.iloc[::step]]).drop_duplicates()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        tries: dict[str, pd.Series] = {"ISO 8601": _try_format(text, "ISO8601")}
+        reads = {fmt: _try_format(sample, fmt).notna() for fmt in FORMATS}
+        whole = [fmt for fmt, ok in reads.items() if ok.all()]
+        for fmt in whole or [fmt for fmt, ok in reads.items() if ok.any()]:
+            tries[fmt] = _try_format(text, fmt)
+    hits = {fmt: int(got.notna().sum()) for fmt, got in tries.items()}
+    full = [fmt for fmt, n in hits.items() if n == len(text)]
+    if len(full) > 1:
+        for fmt in full[1:]:
+            if not tries[fmt].equals(tries[full[0]]):
+                raise SchemaError(
+                    f"column {column!r} has dates that read two ways ({full[0]!r} or {fmt!r}, "
+                    f"e.g. {show_values(list(uniques[:2]))}); parse it yourself with the right "
+                    f"one, e.g. pd.to_datetime(df[{column!r}], format={fmt!r})"
+                )
+    top_fmt = max(hits, key=lambda fmt: hits[fmt])
+    top = tries[top_fmt]
+    missed = top.isna().to_numpy()
+    others = [f for f in tries if f != top_fmt and (tries[f].notna().to_numpy() & missed).any()]
+    if hits[top_fmt] and others:
+        rows = series.index[given & missed[np.maximum(codes, 0)]]
+        raise SchemaError(
+            f"column {column!r} mixes date formats ({top_fmt!r} and {others[0]!r}, e.g. at "
+            f"index {show_values(rows)}); write them one way, or parse the column yourself "
+            "with pd.to_datetime"
+        )
+    outside = top.notna() & ((top < pd.Timestamp.min) | (top > pd.Timestamp.max))
+    if outside.any():  # pandas 3 reads 9999-12-31 in microseconds: not a nanosecond time
+        top = top.where(~outside)
+        missed = missed | outside.to_numpy()
+    if isinstance(top.dtype, pd.DatetimeTZDtype):
+        top = top.astype(pd.DatetimeTZDtype("ns", top.dtype.tz))
+    else:
+        top = top.astype("datetime64[ns]")
+    values = top.to_numpy()[np.maximum(codes, 0)]
+    out = pd.Series(values, index=series.index).where(given)
+    failed = given & missed[np.maximum(codes, 0)]
+    return out, failed
+
+
+def _try_format(text: pd.Series, fmt: str) -> pd.Series:
+    try:
+        return pd.Series(pd.to_datetime(text, errors="coerce", format=fmt))
+    except (ValueError, TypeError):
+        return pd.Series(pd.NaT, index=text.index)

@@ -25,17 +25,15 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
-import attrs
 import numpy as np
 import pandas as pd
 
 from segkit._time import DAY_NS, AsOf, window_days
 from segkit._validation import (
     is_dask_collection,
-    require_columns,
-    require_frame,
     show_values,
 )
+from segkit.cleaning import CleaningReport, clean_transactions
 from segkit.errors import ParameterError, SchemaError
 from segkit.transactions import TransactionColumns, group_sum
 
@@ -438,143 +436,3 @@ def calibration_holdout(
     frame["revenue_holdout"] = revenue_holdout[known]
     frame["duration_holdout"] = (end.reference - cal.reference) / _DAY_NS / unit_days
     return frame
-
-
-# --------------------------------------------------------------------------- #
-# Cleaning
-# --------------------------------------------------------------------------- #
-@attrs.frozen
-class CleaningReport:
-    """What :func:`clean_transactions` dropped or changed, and why.
-
-    Attributes
-    ----------
-    n_input, n_output : int
-        Rows before and after cleaning.
-    dropped : pandas.DataFrame
-        One row per dropped input row, indexed like the input, with a
-        ``reason`` column.
-    changed : dict of str to int
-        Number of values converted per column (e.g. strings parsed as dates).
-    """
-
-    n_input: int
-    n_output: int
-    dropped: pd.DataFrame = attrs.field(eq=False)
-    changed: dict[str, int] = attrs.field(factory=dict)
-
-    @property
-    def counts(self) -> pd.Series:
-        """Number of dropped rows per reason."""
-        return self.dropped["reason"].value_counts().rename("rows")
-
-    def __str__(self) -> str:
-        lines = [f"{self.n_input} rows in, {self.n_output} rows out"]
-        lines += [f"  dropped {n:>8} {reason}" for reason, n in self.counts.items()]
-        lines += [f"  converted {n:>6} values in {col!r}" for col, n in self.changed.items() if n]
-        return "\n".join(lines)
-
-
-def clean_transactions(
-    transactions: Any,
-    *,
-    customer: str,
-    timestamp: str,
-    amount: str,
-    as_of: Any = None,
-    drop_duplicates: bool = True,
-    drop_negative: bool = False,
-) -> tuple[pd.DataFrame, CleaningReport]:
-    """Drop or repair the rows :func:`summarize` cannot use, and say which.
-
-    Rows are dropped, in this order, for: a missing customer id; a timestamp
-    that is missing or does not parse; an amount that is missing, not a
-    number, or infinite; a timestamp after ``as_of``; being an exact duplicate
-    of an earlier row (when ``drop_duplicates``); a negative amount (when
-    ``drop_negative``). Strings are converted to timestamps and numbers.
-
-    Returns
-    -------
-    cleaned : pandas.DataFrame
-        A new frame (the input is not modified) with the timestamp column as
-        datetime64 and the amount as float64.
-    report : CleaningReport
-        Every dropped row with its reason, and counts of converted values.
-
-    Examples
-    --------
-    >>> import pandas as pd, segkit
-    >>> raw = pd.DataFrame({"id": [1, 1, None, 2, 2],
-    ...                     "ts": ["2024-01-01", "2024-01-01", "2024-01-02", "oops", "2024-01-03"],
-    ...                     "amount": ["10", "10", "5", "7", "x"]})
-    >>> clean, report = segkit.clean_transactions(raw, customer="id", timestamp="ts",
-    ...                                           amount="amount")
-    >>> len(clean)
-    1
-    >>> report.dropped["reason"].tolist()
-    ['duplicate row', 'missing customer id', 'unparseable timestamp', 'amount not a number']
-    """
-    df = require_frame(transactions, "transactions")
-    require_columns(df, [customer, timestamp, amount], "transactions")
-    reasons = pd.Series(pd.NA, index=pd.RangeIndex(len(df)), dtype="object")
-
-    def mark(mask: np.ndarray[Any, np.dtype[np.bool_]], reason: str) -> None:
-        fresh = mask & reasons.isna().to_numpy()
-        reasons[fresh] = reason
-
-    mark(df[customer].isna().to_numpy(), "missing customer id")
-    ts = df[timestamp]
-    changed: dict[str, int] = {}
-    if not pd.api.types.is_datetime64_any_dtype(ts.dtype):
-        if pd.api.types.is_numeric_dtype(ts.dtype):
-            raise SchemaError(
-                f"column {timestamp!r} holds numbers ({ts.dtype}), not timestamps; convert it "
-                f"first, e.g. pd.to_datetime(df[{timestamp!r}], format='%Y%m%d')"
-            )
-        try:
-            parsed = pd.to_datetime(ts, errors="coerce", format="mixed")
-        except (ValueError, TypeError):
-            parsed = pd.to_datetime(ts, errors="coerce", format="mixed", utc=True)
-        changed[timestamp] = int(ts.notna().sum())
-        mark(ts.isna().to_numpy(), "missing timestamp")
-        mark(parsed.isna().to_numpy(), "unparseable timestamp")
-        ts = parsed
-    else:
-        mark(ts.isna().to_numpy(), "missing timestamp")
-    values = df[amount]
-    if pd.api.types.is_bool_dtype(values.dtype):
-        raise SchemaError(f"column {amount!r} is boolean, not an amount")
-    if not pd.api.types.is_numeric_dtype(values.dtype):
-        numbers = pd.to_numeric(values, errors="coerce")
-        changed[amount] = int(values.notna().sum())
-    else:
-        numbers = values
-    numbers = pd.Series(numbers.to_numpy(dtype=np.float64, na_value=np.nan), index=df.index)
-    mark(values.isna().to_numpy(), "missing amount")
-    mark(numbers.isna().to_numpy(), "amount not a number")
-    mark(np.isinf(numbers.to_numpy()), "infinite amount")
-    if as_of is not None:
-        stamp = pd.Timestamp(as_of)
-        tz = getattr(ts.dtype, "tz", None)
-        if tz is not None and stamp.tzinfo is None:
-            stamp = stamp.tz_localize(tz)
-        elif tz is None and stamp.tzinfo is not None:
-            raise ParameterError(f"as_of {stamp} is timezone-aware but the timestamps are naive")
-        mark((ts > stamp).fillna(False).to_numpy(dtype=bool), "after as_of")
-    out = df.copy()
-    out[timestamp] = ts.to_numpy() if getattr(ts.dtype, "tz", None) is None else ts.array
-    out[amount] = numbers.to_numpy()
-    if drop_duplicates:
-        still = reasons.isna().to_numpy()
-        dup = np.zeros(len(df), dtype=bool)
-        try:
-            dup[still] = out[still].duplicated().to_numpy()
-        except TypeError:  # unhashable cells (lists): compare their text
-            dup[still] = out[still].astype(str).duplicated().to_numpy()
-        mark(dup, "duplicate row")
-    if drop_negative:
-        mark((numbers < 0).to_numpy(), "negative amount")
-    drop = reasons.notna().to_numpy()
-    dropped = df[drop].assign(reason=reasons[drop].to_numpy())
-    report = CleaningReport(len(df), int((~drop).sum()), dropped, changed)
-    return out[~drop], report

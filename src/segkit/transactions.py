@@ -22,6 +22,7 @@ The transaction model
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -33,7 +34,17 @@ from segkit._time import AsOf, latest, parse_as_of, read_timestamps
 from segkit._validation import numeric_column, require_columns, require_frame, show_values
 from segkit.errors import ParameterError, SchemaError
 
-__all__ = ["TransactionColumns", "amount_columns", "group_sum", "number_column"]
+__all__ = [
+    "TransactionColumns",
+    "amount_columns",
+    "group_sum",
+    "number_column",
+    "parse_numbers",
+]
+
+_NUMBER_TEXT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_CURRENCY = "£$€¥￥₩₹ "
 
 _IntArray = np.ndarray[Any, np.dtype[np.int64]]
 _FloatArray = np.ndarray[Any, np.dtype[np.float64]]
@@ -93,6 +104,53 @@ def number_column(df: pd.DataFrame, column: Any, what: str = "transactions") -> 
             "(segkit.clean_transactions does this)"
         )
     return numeric_column(df, column, what)
+
+
+def parse_numbers(series: pd.Series) -> pd.Series:
+    """Read numbers written as text the way exports write them; NaN where not a number.
+
+    ``"12.50"``, ``"1.5E3"`` (1500), ``"(12.50)"`` (an accounting negative,
+    -12.5), ``"-£12.50"``, ``"1,234.50"`` (thousands separators), ``"¥1200"``.
+    Numbers (and Decimal objects) pass through as float64.
+
+    Examples
+    --------
+    >>> parse_numbers(pd.Series(["1.5E3", "(12.50)", "1,234.5", "£3", "x"])).tolist()
+    [1500.0, -12.5, 1234.5, 3.0, nan]
+    """
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return pd.Series(np.nan, index=series.index)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return pd.Series(series.to_numpy(dtype=np.float64, na_value=np.nan), index=series.index)
+    codes, uniques = pd.factorize(series.astype("object"), use_na_sentinel=True)
+    values = np.array([_one_number(v) for v in uniques], dtype=np.float64)
+    out = np.where(codes >= 0, values[np.maximum(codes, 0)] if values.size else np.nan, np.nan)
+    return pd.Series(out, index=series.index)
+
+
+def _one_number(value: Any) -> float:
+    if isinstance(value, bool):
+        return float("nan")
+    if isinstance(value, int | float | Decimal | np.number):
+        return float(value)
+    if not isinstance(value, str):
+        return float("nan")
+    text = value.strip()
+    negative = text.startswith("(") and text.endswith(")")
+    if negative:
+        text = text[1:-1].strip()
+    sign = ""
+    if text[:1] in "+-":
+        sign, text = text[:1], text[1:]
+    text = text.strip(_CURRENCY)
+    if text.lower() in ("inf", "infinity"):
+        return float(sign + "inf")
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    if not _NUMBER_TEXT.match(text):
+        return float("nan")
+    number = float(sign + text)
+    return -number if negative else number
 
 
 def group_sum(codes: _IntArray, values: _FloatArray, n: int) -> _FloatArray:
