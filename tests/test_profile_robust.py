@@ -199,3 +199,27 @@ def test_tz_aware_data_profile(tx):
     naive = profile(tx, **COLS, progress=False, holdout_days=100)
     pd.testing.assert_series_equal(p.table["recency_days"], naive.table["recency_days"])
     pd.testing.assert_series_equal(p.table["lifecycle_state"], naive.table["lifecycle_state"])
+
+
+def test_order_lines_count_as_orders_in_every_step():
+    # Several lines per order with equal totals, and a cancelled order.
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 1, 2, 2, 2],
+            "order_id": ["A", "A", "B", "C", "D", "D", "E"],
+            "timestamp": pd.to_datetime(
+                ["2024-01-05"] * 2
+                + ["2024-02-05", "2024-02-06"]
+                + ["2024-01-10"] * 2
+                + ["2024-03-01"]
+            ),
+            "amount": [10.0, 10.0, 25.0, -25.0, 5.0, 7.0, 9.0],
+        }
+    )
+    p = profile(
+        tx, **COLS, order="order_id", as_of="2024-03-31", rules=None, clv=False, progress=False
+    )
+    assert p.table["orders"].to_dict() == {1: 2, 2: 2}
+    assert p.table["revenue"].to_dict() == {1: 20.0, 2: 21.0}
+    direct = segkit.summarize(tx, **COLS, order="order_id", as_of="2024-03-31")
+    pd.testing.assert_frame_equal(p.table[direct.columns], direct)
