@@ -21,7 +21,7 @@ import pandas as pd
 
 from segkit._validation import as_pandas
 from segkit.profiling._options import ProfileOptions
-from segkit.profiling._steps import STEPS, Run
+from segkit.profiling._steps import STEPS, Run, noted
 
 __all__ = ["Profile", "profile"]
 
@@ -319,7 +319,7 @@ def profile(
     )
     for step in STEPS:
         if step.wanted(run):
-            with bar.step(step.name):
+            with bar.step(step.name), noted(run, f"{step.name}: "):
                 step.run(run)
     return Profile(
         run.table,

@@ -27,7 +27,7 @@ from segkit.profiling import _story
 from segkit.profiling._options import ProfileOptions
 from segkit.rfm import RFMScorer
 
-__all__ = ["STEPS", "Run", "Step"]
+__all__ = ["STEPS", "Run", "Step", "noted"]
 
 _WEEK = 7.0
 
@@ -71,7 +71,7 @@ class Run:
 
 
 @contextmanager
-def _noted(run: Run, label: str) -> Iterator[None]:
+def noted(run: Run, label: str) -> Iterator[None]:
     """Turn the warnings of a block into notes of the profile (``label: message``)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -107,7 +107,7 @@ def features(run: Run) -> None:
     windows = set(run.options.windows)
     if machine is not None:
         windows |= set(machine.windows)
-    with _noted(run, ""):
+    with noted(run, ""):
         run.table = summarize(
             run.transactions, **run.tx_columns, as_of=run.options.as_of, windows=sorted(windows)
         )
@@ -127,7 +127,7 @@ def features(run: Run) -> None:
 
 def rfm(run: Run) -> None:
     scorer = RFMScorer() if run.options.rfm is None else run.options.rfm
-    with _noted(run, "RFM: "):
+    with noted(run, "RFM: "):
         scorer.fit(run.table)
     run.add(scorer.transform(run.table))
     run.models["rfm"] = scorer
@@ -156,7 +156,7 @@ def clv(run: Run) -> None:
         run.notes.append("CLV skipped: fewer than 10 repeat customers")
         return
     try:
-        with _noted(run, "BG/NBD: "):
+        with noted(run, "BG/NBD: "):
             purchases = BetaGeo().fit(data)
     except SegkitError as exc:
         run.notes.append(f"CLV skipped: the BG/NBD fit failed ({exc})")
@@ -172,7 +172,7 @@ def clv(run: Run) -> None:
     run.models["purchases"] = purchases
     spendable = (data["x"] > 0) & (data["repeat_aov"] > 0) & np.isfinite(data["repeat_aov"])
     try:
-        with _noted(run, "Gamma-Gamma: "):
+        with noted(run, "Gamma-Gamma: "):
             spend = GammaGamma().fit(data[spendable])
     except SegkitError as exc:
         run.notes.append(f"spend model skipped: the Gamma-Gamma fit failed ({exc})")
@@ -421,7 +421,7 @@ def holdout(run: Run) -> None:
             unit="W",
         )
     try:
-        with _noted(run, "holdout BG/NBD: "):
+        with noted(run, "holdout BG/NBD: "):
             model = BetaGeo().fit(frame)
     except SegkitError as exc:
         run.notes.append(f"holdout check skipped: {exc}")
