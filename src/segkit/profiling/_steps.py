@@ -281,7 +281,7 @@ def churn_drivers(run: Run) -> None:
     if not (stamps.wall <= start).any():
         run.notes.append("churn drivers skipped: no purchase before the holdout")
         return
-    with _noted(run, "churn drivers: "):
+    with noted(run, "churn drivers: "):
         before = summarize(run.transactions, **run.tx_columns, as_of=cut)[
             ["orders", "recency_days"]
         ]
