@@ -7,8 +7,6 @@ notes — never an exception.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest

@@ -412,7 +412,7 @@ def holdout(run: Run) -> None:
         return
     if run.date_only:  # the calibration ends with the whole day `days` before as_of
         cut = cut.date()
-    with _noted(run, "holdout: "):
+    with noted(run, "holdout: "):
         frame = calibration_holdout(
             run.transactions,
             **run.tx_columns,
