@@ -24,16 +24,21 @@ import pandas as pd
 
 from segkit._validation import numeric_column, require_columns, require_frame, show_values
 from segkit.affinity.evaluation import RecommendationReport, recommendation_report
+from segkit.cohorts import CohortTable, cohort_retention, mix_over_time, purchase_intervals
 from segkit.errors import ParameterError, SchemaError, SegkitError
 
 __all__ = [
+    "CohortTable",
     "Concentration",
     "HoldoutReport",
     "Migration",
     "RecommendationReport",
+    "cohort_retention",
     "concentration",
     "holdout_report",
     "migration",
+    "mix_over_time",
+    "purchase_intervals",
     "recommendation_report",
     "segment_summary",
 ]

@@ -343,6 +343,7 @@ class TierProgram:
         end: Any = None,
         customers: Any = None,
         signup: str | None = "signup_date",
+        output: str = "panel",
     ) -> pd.DataFrame:
         """Tiers over history, evaluated at every ``freq`` boundary and at ``end``.
 
@@ -358,6 +359,9 @@ class TierProgram:
             ``state`` = the tier, ``previous_state``, ``changed``) with
             ``upgrade`` and ``downgrade`` flags; :func:`segkit.lifecycle.flows`
             gives the tier counts over time, the moves and the time in tier.
+            ``output="changes"`` gives only the changes (``customer``,
+            ``date``, ``from``, ``to``, with the same flags), as for
+            :meth:`Lifecycle.replay`.
 
         Examples
         --------
@@ -389,10 +393,12 @@ class TierProgram:
             end=end,
             customers=customers,
             signup=signup,
+            output=output,
             columns_at={"review_due": self._review_due(), "tier_level": _tier_level},
         )
-        level = panel["state"].cat.codes.to_numpy()
-        before = panel["previous_state"].cat.codes.to_numpy()
+        now, then = ("state", "previous_state") if output == "panel" else ("to", "from")
+        level = panel[now].cat.codes.to_numpy()
+        before = panel[then].cat.codes.to_numpy()
         entered = before < 0
         panel["upgrade"] = ~entered & (level > before)
         panel["downgrade"] = ~entered & (level < before)
