@@ -1,4 +1,7 @@
-"""Deterministic top-k per row of a sparse matrix, and small shared readers."""
+"""Sparse selection helpers of the recommender: top-k per row, the "because" item, rankings.
+
+Each breaks ties by the smaller code, so results depend only on the data.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from segkit.errors import SchemaError
 
 _IntArray = np.ndarray[Any, np.dtype[np.int64]]
 _FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+_Array = np.ndarray[Any, Any]
 
 
 def codes(series: pd.Series, column: str, what: str) -> tuple[_IntArray, pd.Index]:
@@ -98,3 +102,50 @@ def top_k(
     rank = np.arange(r.size) - np.searchsorted(r, r, side="left")
     cut = rank < k
     return r[cut], c[cut], v[cut]
+
+
+def ranking(label: Any, item_codes: _Array, items: pd.Index, customers: int) -> pd.DataFrame:
+    """Items ranked by buyers (ties: sorted item order), for one segment."""
+    buyers = np.bincount(item_codes, minlength=items.size)
+    order = np.lexsort((np.arange(items.size), -buyers))
+    order = order[buyers[order] > 0]
+    return pd.DataFrame(
+        {
+            "segment": pd.Series([label] * order.size, dtype=object),
+            "rank": np.arange(1, order.size + 1),
+            "item": items.take(order),
+            "customers": buyers[order],
+            "share": buyers[order] / max(customers, 1),
+            "code": order,
+        }
+    )
+
+
+def because_items(hist: Any, rows: _Array, items: _Array, sim: Any) -> _Array:
+    """For each (row, item): the bought item with the largest similarity to it.
+
+    Pairs are grouped by the number of items their customer bought, so each
+    group is a plain 2-D block of look-ups; ``argmax`` keeps the first of
+    tied items, the smallest (a row's indices are sorted).
+    """
+    out = np.full(rows.size, -1, dtype=np.int64)
+    if rows.size == 0:
+        return out
+    lengths = np.diff(hist.indptr)[rows]
+    order = np.argsort(lengths, kind="stable")
+    sorted_lengths = lengths[order]
+    bounds = np.r_[0, np.flatnonzero(np.diff(sorted_lengths)) + 1, rows.size]
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        width = int(sorted_lengths[lo])
+        if width == 0:
+            continue
+        pairs = order[lo:hi]
+        where = hist.indptr[rows[pairs]][:, None] + np.arange(width)
+        bought = hist.indices[where]
+        # Element look-ups search one short row each (scipy's csr_sample_values).
+        value = np.asarray(sim[bought.ravel(), np.repeat(items[pairs], width)])
+        value = value.reshape(-1, width)
+        best = value.argmax(axis=1)
+        found = np.take_along_axis(value, best[:, None], axis=1)[:, 0] > 0
+        out[pairs[found]] = bought[found, best[found]]
+    return out

@@ -17,7 +17,7 @@ from segkit._validation import (
     require_columns,
     require_frame,
 )
-from segkit.affinity._topk import codes, top_k
+from segkit.affinity._topk import because_items, codes, ranking, top_k
 from segkit.errors import ParameterError, SchemaError
 
 __all__ = ["CoPurchaseRecommender"]
@@ -285,10 +285,10 @@ class CoPurchaseRecommender:
             where = pd.Index(known.index).get_indexer(self.customers_)
             seg = np.where(where >= 0, seg_codes[np.maximum(where, 0)], -1)
         bought = history.tocoo()
-        frames = [_ranking(None, bought.col, self.items_, self.customers_.size)]
+        frames = [ranking(None, bought.col, self.items_, self.customers_.size)]
         for s, label in enumerate(seg_labels):
             in_seg = seg[bought.row] == s
-            frames.append(_ranking(label, bought.col[in_seg], self.items_, int((seg == s).sum())))
+            frames.append(ranking(label, bought.col[in_seg], self.items_, int((seg == s).sum())))
         popularity = pd.concat(frames, ignore_index=True)
         # A segment's ranking continues with the population's for the items
         # nobody in the segment bought, so a fallback list never runs short
@@ -409,7 +409,7 @@ class CoPurchaseRecommender:
             r, item, score = top_k(scores.indptr, scores.indices, scores.data, k)
             ok = score > 0
             r, item, score = r[ok], item[ok], score[ok]
-            because = _because(hist, r, item, sim)
+            because = because_items(hist, r, item, sim)
             out.append((positions[start + r], item, score, because))
         if not out:
             return (
@@ -599,50 +599,3 @@ class CoPurchaseRecommender:
 
 def _is_none(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return np.asarray([v is None for v in values], dtype=bool)
-
-
-def _ranking(label: Any, item_codes: _Array, items: pd.Index, customers: int) -> pd.DataFrame:
-    """Items ranked by buyers (ties: sorted item order), for one segment."""
-    buyers = np.bincount(item_codes, minlength=items.size)
-    order = np.lexsort((np.arange(items.size), -buyers))
-    order = order[buyers[order] > 0]
-    return pd.DataFrame(
-        {
-            "segment": pd.Series([label] * order.size, dtype=object),
-            "rank": np.arange(1, order.size + 1),
-            "item": items.take(order),
-            "customers": buyers[order],
-            "share": buyers[order] / max(customers, 1),
-            "code": order,
-        }
-    )
-
-
-def _because(hist: Any, rows: _Array, items: _Array, sim: Any) -> _Array:
-    """For each (row, item): the bought item with the largest similarity to it.
-
-    Pairs are grouped by the number of items their customer bought, so each
-    group is a plain 2-D block of look-ups; ``argmax`` keeps the first of
-    tied items, the smallest (a row's indices are sorted).
-    """
-    out = np.full(rows.size, -1, dtype=np.int64)
-    if rows.size == 0:
-        return out
-    lengths = np.diff(hist.indptr)[rows]
-    order = np.argsort(lengths, kind="stable")
-    sorted_lengths = lengths[order]
-    bounds = np.r_[0, np.flatnonzero(np.diff(sorted_lengths)) + 1, rows.size]
-    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        width = int(sorted_lengths[lo])
-        if width == 0:
-            continue
-        pairs = order[lo:hi]
-        where = hist.indptr[rows[pairs]][:, None] + np.arange(width)
-        bought = hist.indices[where]
-        # Element look-ups search one short row each (scipy's csr_sample_values).
-        value = np.asarray(sim[bought.ravel(), np.repeat(items[pairs], width)])
-        value = value.reshape(-1, width)
-        best = value.argmax(axis=1)
-        found = np.take_along_axis(value, best[:, None], axis=1)[:, 0] > 0
-        out[pairs[found]] = bought[found, best[found]]
-    return out
