@@ -1,29 +1,35 @@
-"""Benchmark: segkit's TagEngine against a loop of DataFrame.eval and rule-engine.
+"""Benchmark: segkit's TagEngine against Polars and DuckDB (and DataFrame.eval, rule-engine).
 
-Run from the repository root::
+Run from the repository root (1M rows: take the bench lock)::
 
-    python benchmarks/bench_tagging.py                      # 1M customers x 100 rules
-    python benchmarks/bench_tagging.py --customers 200000   # quicker
+    flock /tmp/segkit-bench.lock python benchmarks/bench_tagging.py   # 1M customers x 100 rules
+    python benchmarks/bench_tagging.py --customers 200000               # quicker
 
-Three ways to evaluate the same 100 rules (a realistic mix of comparisons,
-and/or, in-lists, null checks and time windows), each written in its own
-syntax with the same meaning:
+The same 100 rules (a realistic mix of comparisons, and/or/not, in-lists,
+null checks, ratios and time windows), each written in the contender's own
+syntax with the same three-valued (Kleene) meaning: a comparison with a
+missing value is unknown, and a tag is given where its rule is true.
 
-* segkit: ``TagEngine(rules).apply(df, as_of=...)``, timed including rule
-  parsing and compilation;
-* pandas: ``df.eval(rule)`` for each rule (numexpr engine when installed);
-  ``DataFrame.eval`` runs code built from the rule text, which is why segkit
-  never calls it. It appears here only as a speed reference;
-* rule-engine (``pip install rule-engine``): one ``Rule.matches(row)`` per rule
-  per customer, measured on ``--re-customers`` customers and ``--re-rules``
-  rules (a slice of the same mix) and scaled linearly to the full size.
+* segkit: ``TagEngine(rules).apply(df, as_of=...)``, including parsing,
+  compilation and building the pandas output frame;
+* Polars: one ``select`` of 100 boolean expressions (``fill_null(False)``) on
+  a Polars frame built before timing; the result is a Polars frame;
+* DuckDB: one ``SELECT`` of 100 ``COALESCE(condition, false)`` over the
+  frame as an Arrow table registered before timing; fetched as Arrow;
+* optionally ``DataFrame.eval`` per rule (``--pandas-eval``; it runs code
+  built from the rule text, which is why segkit never calls it) and
+  rule-engine on a sample scaled up (``--rule-engine``).
 
-Medians of ``--repeat`` runs are printed, with the ratios.
+Contenders run interleaved (one round runs each once), ``--repeat`` rounds;
+medians are printed with the ratios, the CPU time, and the machine's load
+average before and after. Cells where a contender's tags differ from
+segkit's are counted (they must be 0).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -61,8 +67,9 @@ def make_customers(n: int, seed: int = 0) -> pd.DataFrame:
     )
 
 
-def make_rules(count: int) -> list[tuple[str, str, str, str]]:
-    """(tag, segkit rule, DataFrame.eval expression, rule-engine rule), same meaning."""
+def make_rules(count: int) -> list[dict[str, Any]]:
+    """The same rules in each contender's syntax: segkit, pandas, rule-engine, SQL, and the
+    parameters the Polars expression is built from."""
     out = []
     for i in range(count):
         a, b = 50 + 10 * i, 1 + i % 7
@@ -72,18 +79,22 @@ def make_rules(count: int) -> list[tuple[str, str, str, str]]:
             seg = f"revenue >= {a} and orders >= {b}"
             pdx = f"revenue >= {a} and orders >= {b}"
             re_ = f"revenue != null and revenue >= {a} and orders >= {b}"
+            sql = f"revenue >= {a} AND orders >= {b}"
         elif kind == 1:
             seg = f"city in ['Oslo', 'Rome'] or recency_days < {i}"
             pdx = f"city in ['Oslo', 'Rome'] or recency_days < {i}"
             re_ = f"city in ['Oslo', 'Rome'] or recency_days < {i}"
+            sql = f"city IN ('Oslo', 'Rome') OR recency_days < {i}"
         elif kind == 2:
             seg = f"revenue is null or page_view_30d > {b} and email_open_30d >= 1"
             pdx = f"revenue != revenue or page_view_30d > {b} and email_open_30d >= 1"
             re_ = f"revenue == null or page_view_30d > {b} and email_open_30d >= 1"
+            sql = f"revenue IS NULL OR page_view_30d > {b} AND email_open_30d >= 1"
         elif kind == 3:
             seg = f"last_purchase >= as_of - {10 + i}d and channel != 'store'"
             pdx = f"last_purchase >= '{cutoff}' and channel != 'store'"
             re_ = f"last_purchase >= d\"{cutoff}\" and channel != 'store'"
+            sql = f"last_purchase >= TIMESTAMP '{cutoff}' AND channel <> 'store'"
         else:
             seg = f"not orders between 2 and {b + 2} and orders > 0 and revenue / orders > 50"
             pdx = (
@@ -93,46 +104,66 @@ def make_rules(count: int) -> list[tuple[str, str, str, str]]:
                 f"not (orders >= 2 and orders <= {b + 2}) and revenue != null and orders > 0 "
                 "and revenue / orders > 50"
             )
-        out.append((f"tag_{i}", seg, pdx, re_))
+            sql = f"NOT (orders BETWEEN 2 AND {b + 2}) AND orders > 0 AND revenue / orders > 50"
+        out.append(
+            {"tag": f"tag_{i}", "segkit": seg, "pandas": pdx, "rule_engine": re_, "sql": sql,
+             "kind": kind, "a": a, "b": b, "i": i, "cutoff": pd.Timestamp(cutoff)}
+        )  # fmt: skip
     return out
 
 
-CPU: list[float] = []  # CPU seconds of the last timed() call, per run
+def polars_expr(rule: dict[str, Any]) -> Any:
+    """The rule as a Polars expression (Polars' boolean logic with nulls is Kleene too)."""
+    import polars as pl
+
+    c, kind, a, b, i = pl.col, rule["kind"], rule["a"], rule["b"], rule["i"]
+    if kind == 0:
+        expr = (c("revenue") >= a) & (c("orders") >= b)
+    elif kind == 1:
+        expr = c("city").is_in(["Oslo", "Rome"]) | (c("recency_days") < i)
+    elif kind == 2:
+        expr = c("revenue").is_null() | ((c("page_view_30d") > b) & (c("email_open_30d") >= 1))
+    elif kind == 3:
+        expr = (c("last_purchase") >= rule["cutoff"]) & (c("channel") != "store")
+    else:
+        expr = (
+            ~c("orders").is_between(2, b + 2)
+            & (c("orders") > 0)
+            & (c("revenue") / c("orders") > 50)
+        )
+    return expr.fill_null(False).alias(rule["tag"])
 
 
-def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Median wall-clock seconds of ``repeat`` runs (CPU seconds go to ``CPU``)."""
-    times, result = [], None
-    CPU.clear()
-    for _ in range(repeat):
-        start, cpu = time.perf_counter(), time.process_time()
-        result = fn()
-        times.append(time.perf_counter() - start)
-        CPU.append(time.process_time() - cpu)
-    return statistics.median(times), result
-
-
-def run_segkit(df: pd.DataFrame, rules: list[tuple[str, str, str, str]]) -> pd.DataFrame:
-    engine = TagEngine([Rule(tag, seg) for tag, seg, _, _ in rules])
+def run_segkit(df: pd.DataFrame, rules: list[dict[str, Any]]) -> pd.DataFrame:
+    engine = TagEngine([Rule(r["tag"], r["segkit"]) for r in rules])
     return engine.apply(df, as_of=AS_OF)
 
 
-def run_pandas_eval(df: pd.DataFrame, rules: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+def run_polars(frame: Any, rules: list[dict[str, Any]]) -> Any:
+    return frame.select([polars_expr(r) for r in rules])
+
+
+def run_duckdb(con: Any, rules: list[dict[str, Any]]) -> Any:
+    columns = ", ".join(f"COALESCE({r['sql']}, false) AS {r['tag']}" for r in rules)
+    return con.sql(f"SELECT {columns} FROM customers").to_arrow_table()
+
+
+def run_pandas_eval(df: pd.DataFrame, rules: list[dict[str, Any]]) -> pd.DataFrame:
     out = {}
-    for tag, _, expr, _ in rules:
-        out[tag] = df.eval(expr).to_numpy(dtype=bool)  # benchmark only: runs code from text
+    for r in rules:
+        out[r["tag"]] = df.eval(r["pandas"]).to_numpy(dtype=bool)  # benchmark only
     return pd.DataFrame(out, index=df.index)
 
 
 def run_rule_engine(
-    records: list[dict[str, Any]], rules: list[tuple[str, str, str, str]]
+    records: list[dict[str, Any]], rules: list[dict[str, Any]]
 ) -> dict[str, list[bool]]:
     import rule_engine
 
     out = {}
-    for tag, _, _, text in rules:
-        rule = rule_engine.Rule(text)
-        out[tag] = [rule.matches(row) for row in records]
+    for r in rules:
+        rule = rule_engine.Rule(r["rule_engine"])
+        out[r["tag"]] = [rule.matches(row) for row in records]
     return out
 
 
@@ -150,40 +181,86 @@ def to_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(columns, values, strict=True)) for values in zip(*arrays, strict=True)]
 
 
+def as_matrix(result: Any, tags: list[str]) -> np.ndarray:
+    """A contender's output as a (customers x tags) boolean matrix."""
+    if isinstance(result, pd.DataFrame):
+        return result[tags].to_numpy(dtype=bool)
+    if hasattr(result, "to_pandas"):  # Polars frame, Arrow table
+        return np.column_stack([np.asarray(result[t].to_numpy(), dtype=bool) for t in tags])
+    return np.column_stack([np.asarray(result[t], dtype=bool) for t in tags])
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min) on {os.cpu_count()} CPUs"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--rules", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--pandas-eval", action="store_true", help="also time DataFrame.eval")
+    parser.add_argument("--rule-engine", action="store_true", help="also time rule-engine")
     parser.add_argument("--re-customers", type=int, default=100_000)
     parser.add_argument("--re-rules", type=int, default=10)
-    parser.add_argument("--skip-rule-engine", action="store_true")
     args = parser.parse_args(argv)
 
     df = make_customers(args.customers)
     rules = make_rules(args.rules)
-    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, pandas {pd.__version__}")
-    print(f"{args.customers:,} customers x {len(rules)} rules; medians of {args.repeat} runs\n")
-
-    seg_time, seg_out = timed(lambda: run_segkit(df, rules), args.repeat)
-    seg_cpu = statistics.median(CPU)
-    print(f"segkit TagEngine (compile + apply):  {seg_time:8.3f} s  (CPU {seg_cpu:.3f} s)")
-
-    pd_time, pd_out = timed(lambda: run_pandas_eval(df, rules), max(1, args.repeat // 2))
+    tags = [r["tag"] for r in rules]
+    contenders: dict[str, Callable[[], Any]] = {"segkit": lambda: run_segkit(df, rules)}
+    versions = [f"python {sys.version.split()[0]}", f"numpy {np.__version__}",
+                f"pandas {pd.__version__}"]  # fmt: skip
     try:
-        import numexpr
+        import polars as pl
 
-        engine = f"numexpr {numexpr.__version__}"
+        frame = pl.from_pandas(df)
+        contenders["Polars"] = lambda: run_polars(frame, rules)
+        versions.append(f"polars {pl.__version__}")
     except ImportError:
-        engine = "python engine; numexpr not installed"
-    pd_cpu = statistics.median(CPU)
-    print(f"loop of DataFrame.eval ({engine}): {pd_time:8.3f} s  (CPU {pd_cpu:.3f} s)")
-    mismatch = int((seg_out.to_numpy() != pd_out.to_numpy()).sum())
-    print(f"  cells where segkit and DataFrame.eval disagree: {mismatch}")
-    ratio, ratio_cpu = pd_time / seg_time, pd_cpu / seg_cpu
-    print(f"  ratio DataFrame.eval / segkit: {ratio:8.1f}x  (CPU {ratio_cpu:.1f}x)")
+        print("polars not installed; skipped")
+    try:
+        import duckdb
+        import pyarrow as pa
 
-    if not args.skip_rule_engine:
+        con = duckdb.connect()
+        con.register("customers", pa.Table.from_pandas(df, preserve_index=False))
+        contenders["DuckDB"] = lambda: run_duckdb(con, rules)
+        versions.append(f"duckdb {duckdb.__version__}")
+    except ImportError:
+        print("duckdb or pyarrow not installed; skipped")
+    if args.pandas_eval:
+        contenders["DataFrame.eval loop"] = lambda: run_pandas_eval(df, rules)
+
+    print(", ".join(versions))
+    print(f"{args.customers:,} customers x {len(rules)} rules; medians of {args.repeat} "
+          "interleaved rounds")  # fmt: skip
+    print(f"load before: {load()}")
+    wall: dict[str, list[float]] = {name: [] for name in contenders}
+    cpu: dict[str, list[float]] = {name: [] for name in contenders}
+    results: dict[str, Any] = {}
+    for _ in range(args.repeat):
+        for name, run in contenders.items():
+            start, cpu_start = time.perf_counter(), time.process_time()
+            results[name] = run()
+            wall[name].append(time.perf_counter() - start)
+            cpu[name].append(time.process_time() - cpu_start)
+    print(f"load after:  {load()}\n")
+    reference = as_matrix(results["segkit"], tags)
+    seg = statistics.median(wall["segkit"])
+    for name in contenders:
+        median = statistics.median(wall[name])
+        spread = f"{min(wall[name]):.3f}-{max(wall[name]):.3f}"
+        used = statistics.median(cpu[name])
+        print(f"  {name:<22} {median:8.3f} s  (runs {spread} s, CPU {used:.3f} s)"
+              f"  {median / seg:6.2f}x segkit's time")  # fmt: skip
+    for name in contenders:
+        if name != "segkit":
+            mismatch = int((as_matrix(results[name], tags) != reference).sum())
+            print(f"  cells where segkit and {name} disagree: {mismatch}")
+
+    if args.rule_engine:
         try:
             import rule_engine
         except ImportError:
@@ -193,8 +270,9 @@ def main(argv: list[str] | None = None) -> None:
         re_rules = rules[: args.re_rules]
         sample = df.iloc[:n_re]
         records = to_records(sample)
-        re_time, re_out = timed(lambda: run_rule_engine(records, re_rules), 1)
-        re_cpu = CPU[0]
+        start = time.perf_counter()
+        re_out = run_rule_engine(records, re_rules)
+        re_time = time.perf_counter() - start
         per = re_time / (n_re * len(re_rules))
         scaled = per * args.customers * len(rules)
         seg_sample = run_segkit(sample, re_rules)
@@ -202,17 +280,11 @@ def main(argv: list[str] | None = None) -> None:
             int((np.asarray(re_out[tag]) != seg_sample[tag].to_numpy()).sum()) for tag in re_out
         )
         print(
-            f"\nrule-engine {rule_engine.__version__} per object: {re_time:8.3f} s for "
-            f"{n_re:,} customers x {len(re_rules)} rules "
-            f"({per * 1e6:.2f} us per rule per customer)"
+            f"\nrule-engine {rule_engine.__version__}: {per * 1e6:.2f} us per rule per customer; "
+            f"scaled to {args.customers:,} x {len(rules)}: {scaled:.1f} s "
+            f"({scaled / seg:.0f}x segkit's time)"
         )
         print(f"  cells where segkit and rule-engine disagree: {disagree}")
-        print(f"  scaled to {args.customers:,} x {len(rules)}: {scaled:10.1f} s")
-        scaled_cpu = re_cpu / (n_re * len(re_rules)) * args.customers * len(rules)
-        print(
-            f"  ratio rule-engine / segkit: {scaled / seg_time:10.0f}x  "
-            f"(CPU {scaled_cpu / seg_cpu:.0f}x)"
-        )
 
 
 if __name__ == "__main__":

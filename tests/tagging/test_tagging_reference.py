@@ -17,8 +17,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from segkit.tagging import RuleContext, compile_rule, parse
 from segkit.tagging import ast as a
-from segkit.tagging import compile_rule, parse
 
 AS_OF = dt.datetime(2024, 3, 31)
 UNIT = {"d": dt.timedelta(days=1), "w": dt.timedelta(weeks=1), "h": dt.timedelta(hours=1)}
@@ -332,3 +332,29 @@ def test_compiled_equals_reference(df: pd.DataFrame, node: a.Node, vip: list[boo
         want = ref(node, python_row(df, i), {"vip": vip[i]})
         got = plain(result.iloc[i])
         assert same(got, want), (str(node), i, got, want, python_row(df, i))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frames(), expressions(), st.lists(st.booleans(), min_size=N_ROWS, max_size=N_ROWS))
+def test_true_rows_and_shared_parts_agree_with_the_reference(
+    df: pd.DataFrame, node: a.Node, vip: list[bool]
+) -> None:
+    # The engine's fast path computes only the true rows (mask), and computes
+    # sub-expressions several rules share once per context: both must give the
+    # three-valued reference.
+    rule = compile_rule(node, df, expect=None)
+    if rule.type != "bool":
+        return
+    tags = {"vip": vip}
+    shared = RuleContext(df, as_of=AS_OF, tags=tags)
+    shared.shared = frozenset(str(part) for part in a.walk(node))
+    rule_shared = compile_rule(node, shared, expect=None)
+    for compiled, ctx in ((rule, RuleContext(df, as_of=AS_OF, tags=tags)), (rule_shared, shared)):
+        for _ in range(2):  # the second pass reads the cache
+            mask = compiled.mask(ctx)
+            value, known = compiled.kleene(ctx)
+            for i in range(N_ROWS):
+                want = ref(node, python_row(df, i), {"vip": vip[i]})
+                assert bool(mask[i]) == (want is True), (str(node), i, want)
+                assert bool(value[i]) == (want is True), (str(node), i, want)
+                assert bool(known[i]) == (want is not None), (str(node), i, want)

@@ -18,11 +18,15 @@ __all__ = [
     "Expr",
     "article",
     "as_of_days",
+    "condition",
     "constant",
     "days_since_column",
     "days_since_days",
     "describe",
+    "false_of",
+    "memoized",
     "null_constant",
+    "true_of",
     "unknown_fn",
 ]
 
@@ -30,9 +34,16 @@ Evaluator = Callable[[RuleContext], Value]
 
 
 class Expr:
-    """A compiled sub-expression: its type, its evaluator and, for constants, its value."""
+    """A compiled sub-expression: its type, its evaluator and, for constants, its value.
 
-    __slots__ = ("const", "fn", "is_const", "node", "type")
+    A condition's ``fn`` gives ``(value, known)``. Conditions built by
+    :func:`condition` also carry ``true_fn`` and ``false_fn``, the rows where
+    they are true and where they are false, so that a tag (which needs only
+    the true rows) never computes what it does not need, and ``not`` costs
+    nothing (it swaps the two).
+    """
+
+    __slots__ = ("const", "false_fn", "fn", "is_const", "node", "true_fn", "type")
 
     def __init__(
         self,
@@ -42,12 +53,81 @@ class Expr:
         *,
         const: Value = None,
         is_const: bool = False,
+        true_fn: Evaluator | None = None,
+        false_fn: Evaluator | None = None,
     ) -> None:
         self.type = kind
         self.fn = fn
         self.node = node
         self.const = const
         self.is_const = is_const
+        self.true_fn = true_fn
+        self.false_fn = false_fn
+
+
+def condition(node: ast.Node, true: Evaluator, false: Evaluator) -> Expr:
+    """A condition given by the rows where it is true and the rows where it is false."""
+
+    def pair(ctx: RuleContext) -> Value:
+        value = true(ctx)
+        return value, value | false(ctx)
+
+    return Expr("bool", pair, node, true_fn=true, false_fn=false)
+
+
+def true_of(expr: Expr) -> Evaluator:
+    """Where condition ``expr`` is true (a null operand is never true)."""
+    if expr.type != "bool":
+        return _never
+    if expr.true_fn is not None:
+        return expr.true_fn
+    fn = expr.fn
+    return lambda ctx: fn(ctx)[0]
+
+
+def false_of(expr: Expr) -> Evaluator:
+    """Where condition ``expr`` is false (a null operand is never false)."""
+    if expr.type != "bool":
+        return _never
+    if expr.false_fn is not None:
+        return expr.false_fn
+    fn = expr.fn
+
+    def false(ctx: RuleContext) -> Value:
+        value, known = fn(ctx)
+        return known & ~value
+
+    return false
+
+
+def _never(ctx: RuleContext) -> Value:
+    return np.False_
+
+
+def memoized(expr: Expr, key: str) -> Expr:
+    """``expr`` with its evaluators cached in the context under ``key`` (shared parts)."""
+    value_fn = _cached(expr.fn, (key, "value"))
+    assert value_fn is not None
+    return Expr(
+        expr.type,
+        value_fn,
+        expr.node,
+        true_fn=_cached(expr.true_fn, (key, "true")),
+        false_fn=_cached(expr.false_fn, (key, "false")),
+    )
+
+
+def _cached(evaluator: Evaluator | None, slot: tuple[str, str]) -> Evaluator | None:
+    if evaluator is None:
+        return None
+
+    def cached(ctx: RuleContext) -> Value:
+        memo = ctx.memo
+        if slot not in memo:
+            memo[slot] = evaluator(ctx)
+        return memo[slot]
+
+    return cached
 
 
 def constant(kind: str, value: Value, node: ast.Node) -> Expr:

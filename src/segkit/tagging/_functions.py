@@ -18,13 +18,14 @@ from segkit.errors import closest
 from segkit.tagging import ast
 from segkit.tagging._expr import (
     Expr,
+    condition,
     constant,
     days_since_column,
     days_since_days,
     describe,
     null_constant,
 )
-from segkit.tagging._runtime import TRUE, Strings, Value, broadcast, safe
+from segkit.tagging._runtime import Strings, Value, broadcast, safe
 from segkit.tagging._types import FUNCTIONS
 from segkit.tagging.context import RuleContext
 from segkit.tagging.errors import (
@@ -113,9 +114,9 @@ class FunctionCalls:
                 raise RuleEvaluationError(
                     f"the rule reads has_tag({tag!r}) but no tag {tag!r} was given"
                 )
-            return ctx.tags[tag], TRUE
+            return ctx.tags[tag]
 
-        return Expr("bool", read_tag, node)
+        return condition(node, read_tag, lambda ctx: ~read_tag(ctx))
 
     def unary_number(self, node: ast.Call, args: list[Expr], fn: Callable[[Value], Value]) -> Expr:
         arg = args[0]

@@ -183,6 +183,15 @@ def compare_numbers(op: str, a: Value, b: Value, ctx: RuleContext | None = None)
     return value, known
 
 
+def compare_true(op: str, a: Value, b: Value, ctx: RuleContext | None = None) -> Value:
+    """Where ``a op b`` is true for numbers (a comparison with NaN is never true)."""
+    with np.errstate(invalid="ignore"):
+        value = NUM_COMPARE[op](a, b)
+    if op == "!=":
+        value = value & both(num_known(a, ctx), num_known(b, ctx))
+    return value
+
+
 def compare_str_const(op: str, s: Strings, const: str) -> Value:
     per_unique = np.asarray(NUM_COMPARE[op](s.uniques, const), dtype=bool)
     return s.apply(per_unique, False), s.known()

@@ -21,10 +21,13 @@ from segkit.tagging._expr import (
     Expr,
     article,
     as_of_days,
+    condition,
     constant,
     describe,
+    false_of,
+    memoized,
     null_constant,
-    unknown_fn,
+    true_of,
 )
 from segkit.tagging._functions import FunctionCalls
 from segkit.tagging._regex import PatternError, compile_pattern
@@ -36,12 +39,11 @@ from segkit.tagging._runtime import (
     TRUE,
     Strings,
     Value,
-    bool_and,
     bool_not,
     bool_or,
-    compare_numbers,
     compare_objects,
     compare_str_const,
+    compare_true,
     is_in,
     known_mask,
     list_contains,
@@ -57,6 +59,9 @@ from segkit.tagging.errors import (
 __all__ = ["Compiler"]
 
 _EPOCH_DATE = dt.date(1970, 1, 1)
+_LEAVES = (ast.Literal, ast.DateLiteral, ast.Duration, ast.Column, ast.AsOf)
+#: the comparison true exactly where ``op`` is false (both operands known)
+NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 _FIRST_DATE, _LAST_DATE = "1677-09-22", "2262-04-11"
 
 
@@ -70,13 +75,27 @@ class Compiler(FunctionCalls):
         self.columns: dict[str, None] = {}
         self.tags: dict[str, None] = {}
         self.uses_as_of = False
+        # texts of sub-expressions several rules share: computed once per context
+        self.shared: frozenset[str] = getattr(schema, "shared", frozenset())
 
     def error(self, cls: type[Exception], message: str, node: ast.Node) -> Exception:
         return cls(message, self.text, node.span[0], node.span[1])
 
     def visit(self, node: ast.Node) -> Expr:
         method: Callable[[Any], Expr] = getattr(self, f"_compile_{type(node).__name__.lower()}")
-        return method(node)
+        expr = method(node)
+        if self.shared and not expr.is_const and not isinstance(node, _LEAVES):
+            key = str(node)
+            if key in self.shared:
+                return memoized(expr, key)
+        return expr
+
+    def join(self, op: str, left: Expr, right: Expr, node: ast.Node) -> Expr:
+        """``left and right`` / ``left or right`` in Kleene logic, on true and false rows."""
+        lt, lf, rt, rf = true_of(left), false_of(left), true_of(right), false_of(right)
+        if op == "and":
+            return condition(node, lambda ctx: lt(ctx) & rt(ctx), lambda ctx: lf(ctx) | rf(ctx))
+        return condition(node, lambda ctx: lt(ctx) | rt(ctx), lambda ctx: lf(ctx) & rf(ctx))
 
     # -- leaves ----------------------------------------------------------
     def _compile_literal(self, node: ast.Literal) -> Expr:
@@ -126,7 +145,8 @@ class Compiler(FunctionCalls):
             self.require(operand, ("bool",), "'not'")
             if operand.type == "null":
                 return null_constant("bool", node)
-            return self.fold(Expr("bool", lambda ctx: bool_not(operand.fn(ctx)), node), operand)
+            negation = condition(node, false_of(operand), true_of(operand))
+            return self.fold(negation, operand)
         self.require(operand, ("number", "duration"), "'-'")
         if operand.type == "null":
             return null_constant("number", node)
@@ -164,11 +184,7 @@ class Compiler(FunctionCalls):
             left, right = self.visit(node.left), self.visit(node.right)
             self.require(left, ("bool",), f"'{op}'")
             self.require(right, ("bool",), f"'{op}'")
-            lf = left.fn if left.type == "bool" else unknown_fn
-            rf = right.fn if right.type == "bool" else unknown_fn
-            combine = bool_and if op == "and" else bool_or
-            joined = Expr("bool", lambda ctx: combine(lf(ctx), rf(ctx)), node)
-            return self.fold(joined, left, right)
+            return self.fold(self.join(op, left, right, node), left, right)
         if op in ast.COMPARISONS:
             return self.comparison(op, node.left, node.right, node)
         if op in ast.STRING_PREDICATES:
@@ -190,7 +206,12 @@ class Compiler(FunctionCalls):
             self.mismatch("compare", left, right, node)
         lf, rf = left.fn, right.fn
         if lt in NUMERIC:
-            numbers = Expr("bool", lambda ctx: compare_numbers(op, lf(ctx), rf(ctx), ctx), node)
+            negated = NEGATE[op]
+            numbers = condition(
+                node,
+                lambda ctx: compare_true(op, lf(ctx), rf(ctx), ctx),
+                lambda ctx: compare_true(negated, lf(ctx), rf(ctx), ctx),
+            )
             return self.fold(numbers, left, right)
         if lt == "bool":
             negate = op == "!="
@@ -310,8 +331,7 @@ class Compiler(FunctionCalls):
     def _compile_between(self, node: ast.Between) -> Expr:
         low = self.comparison(">=", node.operand, node.low, node)
         high = self.comparison("<=", node.operand, node.high, node)
-        lf, hf = low.fn, high.fn
-        return self.fold(Expr("bool", lambda ctx: bool_and(lf(ctx), hf(ctx)), node), low, high)
+        return self.fold(self.join("and", low, high, node), low, high)
 
     def _compile_inlist(self, node: ast.InList) -> Expr:
         operand = self.visit(node.operand)
@@ -358,12 +378,15 @@ class Compiler(FunctionCalls):
         kind = operand.type
         of = operand.fn
 
-        def is_null(ctx: RuleContext) -> Value:
-            known = known_mask(kind, of(ctx), ctx.n)
-            result = known if negated else ~known
-            return result, np.ones_like(result, dtype=bool)
+        def present(ctx: RuleContext) -> Value:
+            return known_mask(kind, of(ctx), ctx.n)
 
-        return Expr("bool", is_null, node)
+        def missing(ctx: RuleContext) -> Value:
+            return ~known_mask(kind, of(ctx), ctx.n)
+
+        return (
+            condition(node, missing, present) if not negated else condition(node, present, missing)
+        )
 
     # -- functions -------------------------------------------------------
 

@@ -143,8 +143,22 @@ class CompiledRule:
         return value, known
 
     def mask(self, df: Any, *, as_of: Any = None, tags: Any = None) -> np.ndarray:
-        """Return a boolean array, true exactly where the condition is true."""
-        return self.kleene(df, as_of=as_of, tags=tags)[0]
+        """Return a boolean array, true exactly where the condition is true.
+
+        Only the true rows are computed (no unknown/false bookkeeping), so this is
+        the cheapest way to evaluate a condition. The array may be shared with
+        the context's cache: do not modify it in place.
+        """
+        true_fn = self._expr.true_fn
+        if true_fn is None or self.type != "bool":
+            return self.kleene(df, as_of=as_of, tags=tags)[0]
+        ctx = self._context(df, as_of, tags)
+        with np.errstate(all="ignore"):
+            value = true_fn(ctx)
+        if np.ndim(value) == 0:
+            return np.full(ctx.n, bool(value))
+        result: np.ndarray = value
+        return result
 
     def evaluate(self, df: Any, *, as_of: Any = None, tags: Any = None) -> pd.Series:
         """Evaluate on ``df`` and return a Series aligned on its index.

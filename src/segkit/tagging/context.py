@@ -71,6 +71,10 @@ class RuleContext:
                 self.set_tag(str(name), values)
         self._types: dict[str, str] = {}
         self._cache: dict[tuple[str, str], Value] = {}
+        #: texts of sub-expressions that several rules share (set by the tag engine
+        #: before compiling); their values are computed once, into ``memo``
+        self.shared: frozenset[str] = frozenset()
+        self.memo: dict[tuple[str, str], Value] = {}
         # id(column array) -> (array, known mask or np.True_ when it has no nulls)
         self.known_cache: dict[int, tuple[np.ndarray, Value]] = {}
 

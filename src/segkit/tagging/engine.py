@@ -74,6 +74,23 @@ def _tags_read(node: ast.Node) -> list[str]:
     ]
 
 
+_LEAVES = (ast.Literal, ast.DateLiteral, ast.Duration, ast.Column, ast.AsOf)
+
+
+def _shared_parts(nodes: Iterable[ast.Node]) -> frozenset[str]:
+    """Texts of the sub-expressions that occur more than once among the rules.
+
+    ``revenue is null`` in twenty rules is then computed once per apply.
+    """
+    counts: dict[str, int] = {}
+    for node in nodes:
+        for part in ast.walk(node):
+            if not isinstance(part, _LEAVES):
+                text = str(part)
+                counts[text] = counts.get(text, 0) + 1
+    return frozenset(text for text, count in counts.items() if count > 1)
+
+
 @attrs.frozen(eq=False)
 class Coverage:
     """How many customers carry each tag, and how tags overlap.
@@ -135,6 +152,7 @@ class TagEngine:
             group_of[rule.tag] = rule.group
         self._group_of = group_of
         self._units = self._order_units()
+        self._shared = _shared_parts(self._nodes)
         self.order = tuple(t for unit in self._units for t in self._unit_tags(unit))
 
     # -- construction ----------------------------------------------------
@@ -256,6 +274,7 @@ class TagEngine:
     ) -> tuple[RuleContext, dict[str, np.ndarray], list[np.ndarray], dict[str, np.ndarray]]:
         """Evaluate every rule; return the context, tag masks, rule masks and group winners."""
         ctx = RuleContext(df, as_of=as_of)
+        ctx.shared = self._shared
         compiled = self._compile(ctx)
         masks: list[np.ndarray] = [np.zeros(0, dtype=bool)] * len(self.rules)
         winners: dict[str, np.ndarray] = {}
@@ -269,9 +288,10 @@ class TagEngine:
                 masks[i] = compiled[i].mask(ctx)
             if unit.startswith("tag:"):
                 tag = unit[4:]
-                mask = np.zeros(ctx.n, dtype=bool)
-                for i in indices:
-                    mask |= masks[i]
+                if len(indices) == 1:
+                    mask = masks[indices[0]]
+                else:
+                    mask = np.logical_or.reduce([masks[i] for i in indices])
                 result[tag] = mask
                 ctx.set_tag(tag, mask)
                 continue
@@ -314,12 +334,19 @@ class TagEngine:
             )
         ctx, result, _, _ = self._run(df, as_of)
         index = ctx.df.index
-        matrix = np.empty((ctx.n, len(self.tags)), dtype=bool, order="F")
-        for j, tag in enumerate(self.tags):
-            matrix[:, j] = result[tag]
-        wide = pd.DataFrame(matrix, index=index, columns=pd.Index(self.tags), copy=False)
         if output == "wide":
-            return wide
+            # The tag masks become the frame's columns as they are (no copy into a
+            # matrix); a mask two tags share (identical rules) is copied once.
+            seen: set[int] = set()
+            columns = {}
+            for tag in self.tags:
+                mask = result[tag]
+                if id(mask) in seen or not mask.flags.writeable:
+                    mask = mask.copy()
+                seen.add(id(mask))
+                columns[tag] = mask
+            return pd.DataFrame(columns, index=index, copy=False)
+        matrix = np.column_stack([result[tag] for tag in self.tags])
         names = np.asarray(self.tags, dtype=object)
         if output == "list":
             return pd.Series(
