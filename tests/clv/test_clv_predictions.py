@@ -245,3 +245,28 @@ def test_bgnbd_expectation_is_continuous_at_a_equal_one() -> None:
     )
     assert np.isfinite(at_one).all()
     np.testing.assert_allclose(at_one, (above + below) / 2, rtol=1e-5)
+
+
+def test_bg_nbd_expectation_at_a_far_boundary_fit_is_finite():
+    # A real fit on 17 customers ran to a ~ 4e6, b ~ 5e7: the power in eq. (10)
+    # underflowed while its 2F1 overflowed, and every expectation was NaN.
+    # Reference values: mpmath's 2F1 at 50 digits after Pfaff's transformation.
+    from segkit.clv import BetaGeo
+
+    model = BetaGeo()
+    model.params_ = pd.Series(
+        {
+            "r": 0.33598011652526033,
+            "alpha": 5.4799232528677635,
+            "a": 3905211.430499625,
+            "b": 53779072.10734076,
+        }
+    )
+    data = pd.DataFrame({"x": [0, 19, 8], "t_x": [0.0, 83.43, 77.43], "T": [111.8, 149.7, 77.55]})
+    params = [float(v) for v in model.params_]
+    got = model._expected_alive(
+        params, data["x"].to_numpy(float), data["T"].to_numpy(float), 90 / 7
+    )
+    np.testing.assert_allclose(
+        got, [0.0366512132674509, 1.514209741526601, 1.2298704246481174], rtol=1e-9
+    )

@@ -129,9 +129,17 @@ class _BetaGeoFamily(ContinuousModel):
         al = alpha + T
         c = a + bp - 1.0
         z = t / (al + t)
-        bracket = 1.0 - np.exp((a - 1.0) * np.log(al / (al + t))) * hyp2f1(
-            a - 1.0, a + b + self._shift - 1.0 - r, c, z
-        )
+        with np.errstate(all="ignore"):
+            bracket = 1.0 - np.exp((a - 1.0) * np.log(al / (al + t))) * hyp2f1(
+                a - 1.0, a + b + self._shift - 1.0 - r, c, z
+            )
+            lost = ~np.isfinite(bracket)
+            if np.any(lost):
+                # Far at the boundary (a, b ~ 1e7) the power underflows to 0 while
+                # the 2F1 overflows; Pfaff's transformation (A&S 15.3.4) merges them:
+                # (1-z)^(a-1) 2F1(a-1, a+b+k-1-r; c; z) = 2F1(a-1, r+x; c; -t/al).
+                pfaff = 1.0 - hyp2f1(a - 1.0, r + x, c, -t / al)
+                bracket = np.where(lost, pfaff, bracket)
         return f64(c / (a - 1.0) * bracket)
 
     def _prob_n_alive(self, params: list[Any], x: Array, T: Array, n: Array, t: Array) -> Array:
