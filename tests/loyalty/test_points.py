@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -402,3 +403,24 @@ def test_ledger_equals_a_fifo_loop(events, months, as_of) -> None:
     )
     want = _reference(events, months, as_of)
     assert tuple(got[list(LEDGER_COLUMNS[:4])]) == pytest.approx(want)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    stamps=st.lists(
+        st.integers(pd.Timestamp("1700-01-01").value, pd.Timestamp("2250-01-01").value),
+        min_size=1,
+        max_size=50,
+    ),
+    months=st.integers(1, 40),
+)
+def test_calendar_arithmetic_equals_pandas(stamps, months) -> None:
+    from segkit.loyalty._ledger import _calendar, add_months
+
+    wall = np.array(stamps, dtype=np.int64)
+    index = pd.DatetimeIndex(wall)
+    assert (add_months(wall, months) == (index + pd.DateOffset(months=months)).asi8).all()
+    month, weekday, day = _calendar(wall)
+    assert (month == index.month).all()
+    assert (weekday == index.day_of_week).all()
+    assert (day == index.day).all()

@@ -54,26 +54,61 @@ class LoyaltyWarning(UserWarning):
 # --------------------------------------------------------------------------- #
 # Calendar helpers on wall-clock nanoseconds
 # --------------------------------------------------------------------------- #
+def _civil(days: _Ints) -> tuple[_Ints, _Ints, _Ints]:
+    """Year, month (1-12) and day (1-31) of days since 1970-01-01, in integer arithmetic.
+
+    H. Hinnant, "chrono-Compatible Low-Level Date Algorithms", ``civil_from_days``
+    (proleptic Gregorian calendar in 400-year eras); numpy's datetime64
+    conversions to months are several times slower.
+    """
+    z = days + 719_468
+    era = np.floor_divide(z, 146_097)
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1_460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return year, month, day
+
+
+def _days_from_civil(year: _Ints, month: _Ints, day: _Ints) -> _Ints:
+    """Days since 1970-01-01 of a date (Hinnant's ``days_from_civil``)."""
+    y = year - (month <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    doy = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return np.asarray(era * 146_097 + doe - 719_468, dtype=np.int64)
+
+
+def _month_index(wall: _Ints) -> _Ints:
+    """Months since January 1970 of wall-clock nanoseconds."""
+    year, month, _ = _civil(np.floor_divide(wall, _DAY_NS))
+    return np.asarray((year - 1970) * 12 + month - 1, dtype=np.int64)
+
+
 def _calendar(wall: _Ints) -> tuple[_Ints, _Ints, _Ints]:
     """Month (1-12), weekday (0 = Monday) and day of month (1-31)."""
     days = np.floor_divide(wall, _DAY_NS)
-    months = wall.astype("datetime64[ns]").astype("datetime64[M]")
-    month = months.astype(np.int64) % 12 + 1
-    day = days - months.astype("datetime64[D]").astype(np.int64) + 1
+    _, month, day = _civil(days)
     weekday = (days + 3) % 7  # 1970-01-01 was a Thursday
     return month, weekday, day
 
 
 def add_months(wall: _Ints, months: int) -> _Ints:
     """``wall + months`` calendar months, clipped to the month's last day, same time of day."""
-    month = wall.astype("datetime64[ns]").astype("datetime64[M]")
-    start = month.astype("datetime64[ns]").astype(np.int64)
-    offset = wall - start
-    target = month + np.timedelta64(months, "M")
-    t_start = target.astype("datetime64[ns]").astype(np.int64)
-    t_len = (target + np.timedelta64(1, "M")).astype("datetime64[ns]").astype(np.int64) - t_start
-    day_part = np.minimum(offset // _DAY_NS * _DAY_NS, t_len - _DAY_NS)
-    return np.asarray(t_start + day_part + offset % _DAY_NS, dtype=np.int64)
+    days = np.floor_divide(wall, _DAY_NS)
+    year, month, day = _civil(days)
+    index = (year * 12 + month - 1) + months
+    y, m = np.floor_divide(index, 12), index % 12 + 1
+    first = _days_from_civil(y, m, np.ones_like(m))
+    following = _days_from_civil(
+        np.floor_divide(index + 1, 12), (index + 1) % 12 + 1, np.ones_like(m)
+    )
+    target = first + np.minimum(day, following - first) - 1
+    return np.asarray(target * _DAY_NS + (wall - days * _DAY_NS), dtype=np.int64)
 
 
 # --------------------------------------------------------------------------- #
@@ -150,20 +185,14 @@ def _points(program: PointsProgram, amount: _Floats, factor: _Floats) -> _Floats
 
 
 def _cap_month(cap: float, codes: _Ints, wall: _Ints, pts: _Floats) -> _Floats:
-    """Points earned in time order until ``cap`` per customer and calendar month."""
-    month = wall.astype("datetime64[ns]").astype("datetime64[M]").astype(np.int64)
-    order = np.lexsort((wall, month, codes))
-    p = pts[order]
-    group = np.r_[
-        True, (codes[order][1:] != codes[order][:-1]) | (month[order][1:] != month[order][:-1])
-    ]
-    total = np.cumsum(p)
-    before = (total - p)[group]
-    cum = total - np.repeat(before, np.diff(np.r_[np.flatnonzero(group), p.size]))
-    capped = np.minimum(cum, cap) - np.minimum(cum - p, cap)
-    out = np.empty_like(pts)
-    out[order] = capped
-    return out
+    """Points earned in time order until ``cap`` per customer and calendar month.
+
+    The lots are sorted by customer and time, so each (customer, month) is a run.
+    """
+    month = _month_index(wall)
+    starts = np.flatnonzero(np.r_[True, (codes[1:] != codes[:-1]) | (month[1:] != month[:-1])])
+    cum = _segment_cumsum(pts, starts)
+    return np.asarray(np.minimum(cum, cap) - np.minimum(cum - pts, cap), dtype=np.float64)
 
 
 # --------------------------------------------------------------------------- #
@@ -188,24 +217,23 @@ def _segment_cumsum(values: _Floats, starts: _Ints) -> _Floats:
     return np.asarray(total - np.repeat(before, lengths), dtype=np.float64)
 
 
-def _run(
-    cust: _Ints, inflow: _Floats, outflow: _Floats, threshold: _Floats
-) -> tuple[_Floats, _Floats, _Floats]:
-    """Earned, taken out and gone (taken out or expired) after each event."""
+def _run(cust: _Ints, outflow: _Floats, threshold: _Floats) -> tuple[_Floats, _Floats]:
+    """Points taken out and gone (taken out or expired) after each event."""
     starts = np.flatnonzero(np.r_[True, cust[1:] != cust[:-1]]) if cust.size else cust
-    earned = _segment_cumsum(inflow, starts)
-    out = _segment_cumsum(outflow, starts)
+    out = _segment_cumsum(outflow, starts) if cust.size else outflow
     best = _segment_cummax(threshold - out, cust)
-    gone = out + np.maximum(best, 0.0)
-    return earned, out, gone
+    return out, out + np.maximum(best, 0.0)
 
 
 def _fifo(
-    cust: _Ints, kind: _Ints, inflow: _Floats, outflow: _Floats, threshold: _Floats
-) -> tuple[_Floats, _Floats, _Floats, _Floats]:
-    """Run the ledger; cut withdrawals to the balance. Returns earned, out, gone, outflow."""
+    cust: _Ints, earned: _Floats, outflow: _Floats, threshold: _Floats
+) -> tuple[_Floats, _Floats, _Floats]:
+    """Run the withdrawals; cut each to the balance. Returns out, gone, applied outflow.
+
+    ``earned`` is what the customer had earned by each event.
+    """
     outflow = outflow.copy()
-    earned, out, gone = _run(cust, inflow, outflow, threshold)
+    out, gone = _run(cust, outflow, threshold)
     for _ in range(cust.size + 1):
         balance = earned - gone
         short = np.flatnonzero((balance < -1e-9) & (outflow > 0))
@@ -215,12 +243,11 @@ def _fifo(
         outflow[first] += balance[first]  # cut to what was there
         # Recompute the affected customers only.
         rows = np.flatnonzero(np.isin(cust, cust[first]))
-        e, o, g = _run(cust[rows], inflow[rows], outflow[rows], threshold[rows])
-        earned[rows], out[rows], gone[rows] = e, o, g
-    return earned, out, gone, outflow
+        out[rows], gone[rows] = _run(cust[rows], outflow[rows], threshold[rows])
+    return out, gone, outflow
 
 
-def _sort_key(cust: _Ints, wall: _Ints, kind: _Ints, n_cust: int, t0: int, t1: int) -> _Ints:
+def _sort_key(cust: _Ints, wall: _Ints, kind: Any, n_cust: int, t0: int, t1: int) -> _Ints:
     """One int64 key ordering (customer, time, kind); time as fine as fits."""
     for unit in (1, 1_000, 1_000_000, 1_000_000_000):
         span = (t1 - t0) // unit + 1
@@ -312,15 +339,13 @@ def ledger(
     factor = _factors(program, df, rows, codes, net, wall, ids, customers)
     pts = _points(program, net, factor)
     buy = net > 0
-    if program.cap_per_month is not None:
-        pts[buy] = _cap_month(program.cap_per_month, codes[buy], wall[buy], pts[buy])
     lot_c, lot_t, lot_p = codes[buy], wall[buy], pts[buy]
     ret_c, ret_t, ret_p = codes[~buy], wall[~buy], pts[~buy]
 
     # Lots in (customer, time) order, and what each has earned so far.
     t0 = int(min([as_ns, *(int(a.min()) for a in (lot_t, ret_t, red_t) if a.size)]))
     t_end = as_ns + 30 * _DAY_NS
-    lot_key = _sort_key(lot_c, lot_t, np.full(lot_c.size, _EARN), n_cust, t0, t_end)
+    lot_key = _sort_key(lot_c, lot_t, _EARN, n_cust, t0, t_end)
     order_lots = np.argsort(lot_key, kind="stable")
     lot_c, lot_t, lot_p, lot_key = (
         lot_c[order_lots],
@@ -329,38 +354,62 @@ def ledger(
         lot_key[order_lots],
     )
     lot_starts = np.flatnonzero(np.r_[True, lot_c[1:] != lot_c[:-1]]) if lot_c.size else lot_c
+    if program.cap_per_month is not None and lot_c.size:
+        lot_p = _cap_month(program.cap_per_month, lot_c, lot_t, lot_p)
     cum_lots = _segment_cumsum(lot_p, lot_starts) if lot_c.size else lot_p
+    owners = lot_c[lot_starts]
+    total_lots = np.zeros(n_cust)
+    total_lots[owners] = np.add.reduceat(lot_p, lot_starts) if lot_c.size else 0.0
     if program.expiry_months is not None:
         lot_e = add_months(lot_t, program.expiry_months)
-        expired_rows = np.flatnonzero(lot_e <= as_ns)
+        expired = lot_e <= as_ns
     else:
         lot_e = np.full(lot_c.size, np.iinfo(np.int64).max)
-        expired_rows = np.zeros(0, dtype=np.int64)
+        expired = np.zeros(lot_c.size, dtype=bool)
 
-    n_exp, n_ret, n_red = expired_rows.size, ret_c.size, red_c.size
-    cust = np.concatenate([lot_c, lot_c[expired_rows], ret_c, red_c])
-    wall_all = np.concatenate([lot_t, lot_e[expired_rows], ret_t, red_t])
-    kind = np.concatenate(
-        [
-            np.full(lot_c.size, _EARN),
-            np.full(n_exp, _EXPIRY),
-            np.full(n_ret, _CLAWBACK),
-            np.full(n_red, _REDEEM),
-        ]
-    )
-    inflow = np.concatenate([lot_p, np.zeros(n_exp + n_ret + n_red)])
-    outflow = np.concatenate([np.zeros(lot_c.size + n_exp), ret_p, red_p])
-    threshold = np.concatenate(
-        [np.full(lot_c.size, -np.inf), cum_lots[expired_rows], np.full(n_ret + n_red, -np.inf)]
-    )
-    key = _sort_key(cust, wall_all, kind, n_cust, t0, t_end)
-    order_all = np.argsort(key, kind="stable")
-    cust, kind = cust[order_all], kind[order_all]
-    earned, out, gone, applied = _fifo(
-        cust, kind, inflow[order_all], outflow[order_all], threshold[order_all]
-    )
-    if n_red:
-        cut = (kind == _REDEEM) & (applied < outflow[order_all] - 1e-9)
+    # Without withdrawals, what is gone is the lots expired by as_of.
+    total_out = np.zeros(n_cust)
+    total_gone = np.zeros(n_cust)
+    if lot_c.size:
+        total_gone[owners] = np.maximum.reduceat(np.where(expired, cum_lots, 0.0), lot_starts)
+    redeemed: Any = np.zeros(n_cust)
+
+    # Customers with withdrawals: their expiries and withdrawals, merged in time order.
+    o_c = np.concatenate([ret_c, red_c])
+    if o_c.size:
+        o_t = np.concatenate([ret_t, red_t])
+        o_kind = np.concatenate([np.full(ret_c.size, _CLAWBACK), np.full(red_c.size, _REDEEM)])
+        o_p = np.concatenate([ret_p, red_p])
+        o_key = _sort_key(o_c, o_t, o_kind, n_cust, t0, t_end)
+        by = np.argsort(o_key, kind="stable")
+        o_c, o_kind, o_p, o_key = o_c[by], o_kind[by], o_p[by], o_key[by]
+        # what each customer had earned by each withdrawal
+        at = np.searchsorted(lot_key, o_key, side="right") - 1
+        mine = (at >= 0) & (lot_c[np.maximum(at, 0)] == o_c) if lot_c.size else at >= 0
+        o_earned = np.where(mine, cum_lots[np.maximum(at, 0)] if lot_c.size else 0.0, 0.0)
+        withdrawing = np.zeros(n_cust, dtype=bool)
+        withdrawing[o_c] = True
+        e_rows = np.flatnonzero(expired & withdrawing[lot_c])
+        e_key = _sort_key(lot_c[e_rows], lot_e[e_rows], _EXPIRY, n_cust, t0, t_end)
+        size = e_rows.size + o_c.size
+        o_pos = np.searchsorted(e_key, o_key) + np.arange(o_c.size)
+        e_pos = np.searchsorted(o_key, e_key) + np.arange(e_rows.size)
+        cust = np.empty(size, dtype=np.int64)
+        cust[o_pos], cust[e_pos] = o_c, lot_c[e_rows]
+        outflow = np.zeros(size)
+        outflow[o_pos] = o_p
+        threshold = np.full(size, -np.inf)
+        threshold[e_pos] = cum_lots[e_rows]
+        earned = np.full(size, np.inf)  # expiries never overdraw
+        earned[o_pos] = o_earned
+        out, gone, applied = _fifo(cust, earned, outflow, threshold)
+        last = np.flatnonzero(np.r_[cust[1:] != cust[:-1], True])
+        total_out[cust[last]] = out[last]
+        total_gone[cust[last]] = gone[last]
+        is_red = np.zeros(size, dtype=bool)
+        is_red[o_pos[o_kind == _REDEEM]] = True
+        redeemed = np.bincount(cust[is_red], weights=applied[is_red], minlength=n_cust) + 0.0
+        cut = is_red & (applied < outflow - 1e-9)
         if cut.any():
             short = ids[np.unique(cust[cut])]
             warnings.warn(
@@ -369,30 +418,21 @@ def ledger(
                 LoyaltyWarning,
                 stacklevel=3,
             )
-
-    last = np.flatnonzero(np.r_[cust[1:] != cust[:-1], True]) if cust.size else cust
-    who = cust[last]
-    total_earned = np.zeros(n_cust)
-    total_out = np.zeros(n_cust)
-    total_gone = np.zeros(n_cust)
-    total_earned[who], total_out[who], total_gone[who] = earned[last], out[last], gone[last]
-    redeemed = np.bincount(cust, weights=np.where(kind == _REDEEM, applied, 0.0), minlength=n_cust)
     clawed = total_out - redeemed
-    expired = total_gone - total_out
-    balance = total_earned - total_gone
+    expired_points = total_gone - total_out
+    balance = total_lots - total_gone
 
     # Points that expire in the next 30 days unless spent first.
     soon = np.zeros(n_cust)
     if program.expiry_months is not None and lot_c.size:
-        by = np.where(lot_e <= t_end, cum_lots, 0.0)
-        peak = np.maximum.reduceat(by, lot_starts)
-        soon[lot_c[lot_starts]] = peak
+        peak = np.maximum.reduceat(np.where(lot_e <= t_end, cum_lots, 0.0), lot_starts)
+        soon[owners] = peak
         soon = np.maximum(soon - total_gone, 0.0)
     out_frame = pd.DataFrame(
         {
-            "points_earned": total_earned - clawed,
+            "points_earned": total_lots - clawed,
             "points_redeemed": redeemed,
-            "points_expired": expired,
+            "points_expired": expired_points,
             "points_balance": balance,
             "points_expiring_30d": soon,
         },
