@@ -201,16 +201,42 @@ def test_convergence_error_says_what_to_try(monkeypatch: pytest.MonkeyPatch) -> 
         BetaGeo().fit(GOOD)
 
 
-def test_gamma_gamma_bad_spend() -> None:
-    data = GOOD.assign(repeat_aov=[0.0, 10.0, -3.0, 12.0, 0.0, 15.0])
+def test_gamma_gamma_missing_spend() -> None:
+    data = GOOD.assign(repeat_aov=[0.0, 10.0, np.nan, 12.0, 0.0, 15.0])
     with pytest.raises(
         SchemaError,
         match=re.escape(
-            "column 'repeat_aov' must be a positive number where x > 0; 1 row(s) are not, "
-            "index [12]: [-3.0]"
+            "column 'repeat_aov' must be a number where x > 0; 1 row(s) are not, index [12]: [nan]"
         ),
     ):
         GammaGamma().fit(data)
+
+
+def test_gamma_gamma_customers_outside_the_model_get_the_population_mean() -> None:
+    # issue 19: repeat purchases that average 0 (free items) or less cannot be
+    # described by a Gamma spend; the fit leaves them out and the prediction
+    # gives them the population mean gamma p / (q - 1), never an exception
+    rows = GammaGamma().simulate([1, 2, 3, 5] * 500, params={"p": 6.0, "q": 4.0, "gamma": 15.0})
+    odd = pd.DataFrame({"x": [2, 3], "repeat_aov": [0.0, -3.0]}, index=[900_001, 900_002])
+    data = pd.concat([rows, odd])
+    with pytest.warns(UserWarning, match="Gamma-Gamma: 2 customer\\(s\\) with repeat purchases"):
+        model = GammaGamma().fit(data)
+    reference = GammaGamma().fit(rows)
+    pd.testing.assert_series_equal(model.params_, reference.params_)
+    p, q, v = model.params_.to_numpy()
+    spend = model.expected_spend(data)
+    assert spend.loc[900_001] == spend.loc[900_002] == pytest.approx(v * p / (q - 1), rel=1e-14)
+    pd.testing.assert_series_equal(spend.loc[rows.index], model.expected_spend(rows))
+
+
+def test_gamma_gamma_infinite_mean_gives_nan_with_a_warning() -> None:
+    model = GammaGamma.from_params({"p": 6.0, "q": 0.8, "gamma": 15.0})
+    data = pd.DataFrame({"x": [0, 2, 2], "repeat_aov": [0.0, 10.0, 0.0]})
+    with pytest.warns(UserWarning, match="q = 0.8 <= 1, so the population mean spend is infinite"):
+        spend = model.expected_spend(data)
+    assert np.isnan(spend.iloc[0])
+    assert np.isnan(spend.iloc[2])
+    assert spend.iloc[1] == pytest.approx((15.0 + 20.0) * 6.0 / (12.0 - 0.2), rel=1e-14)
 
 
 def test_gamma_gamma_missing_spend_column() -> None:

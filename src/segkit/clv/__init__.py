@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from segkit.clv._beta_geo import BetaGeo, ModifiedBetaGeo
 from segkit.clv._bgbb import BetaGeoBetaBinom
+from segkit.clv._forecast import expected_transactions_over_time
 from segkit.clv._gamma_gamma import GammaGamma
 from segkit.clv._likelihoods import (
     bgbb_log_likelihood,
@@ -37,6 +38,7 @@ __all__ = [
     "ParetoNBD",
     "bgbb_log_likelihood",
     "bgnbd_log_likelihood",
+    "expected_transactions_over_time",
     "gamma_gamma_log_likelihood",
     "lifetime_value",
     "mbgnbd_log_likelihood",

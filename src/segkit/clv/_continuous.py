@@ -361,10 +361,10 @@ class ContinuousModel(FittedModel):
             zero = np.zeros(len(index))
             value = self._expected(params, zero, zero, zero, tt)
             return as_series(value, index, "expected_purchases_new")
-        zero = np.zeros(1)
-        values = np.array(
-            [self._expected(params, zero, zero, zero, np.asarray(v))[0] for v in tt.ravel()]
-        )
+        flat = tt.ravel()
+        zero = np.zeros(flat.size)
+        alive = np.exp(self._log_alive(params, zero, zero, zero))  # one vectorised call
+        values = alive * f64(self._expected_alive(params, zero, zero, flat))
         return float(values[0]) if tt.ndim == 0 else values.reshape(tt.shape)
 
     @_dask_predict

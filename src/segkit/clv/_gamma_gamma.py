@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -98,8 +99,10 @@ class GammaGamma(FittedModel):
         x : str
             Number of repeat transactions.
         repeat_aov : str
-            Average value of those repeat transactions (> 0 where x > 0;
-            ignored where x = 0).
+            Average value of those repeat transactions (ignored where x = 0).
+            Customers whose repeat purchases average zero or less (free
+            items, fully discounted orders) are outside the model (a Gamma
+            spend is positive): they are left out of the fit, with a warning.
         weights : str or array-like, optional
 
         Returns
@@ -109,15 +112,24 @@ class GammaGamma(FittedModel):
         Raises
         ------
         SchemaError
-            If fewer than two customers have a repeat purchase, or an average
-            value is not positive where x > 0.
+            If fewer than two customers have a repeat purchase with a positive
+            average value, or an average value is missing where x > 0.
         """
         cols = {"x": x, "m": repeat_aov}
         df = data
         c = read_columns(df, {"x": x}, what="data", counts=("x",), weights=weights)
         xs = c.values["x"]
-        repeat = xs > 0
-        frame = self._checked_spend(df, repeat_aov, repeat)
+        frame = self._checked_spend(df, repeat_aov, xs > 0)
+        outside = (xs > 0) & (frame <= 0)
+        if outside.any():
+            warnings.warn(
+                f"Gamma-Gamma: {int(outside.sum()):,} customer(s) with repeat purchases whose "
+                f"{repeat_aov!r} is 0 or less are left out of the fit (a spend model describes "
+                "positive amounts); expected_spend gives them the population mean",
+                UserWarning,
+                stacklevel=3,
+            )
+        repeat = (xs > 0) & (frame > 0)
         total = float(c.weights[repeat].sum())
         need_customers(total, "data (repeat buyers only)")
         uniq, w, _ = compress([xs[repeat], frame[repeat]], c.weights[repeat])
@@ -132,10 +144,10 @@ class GammaGamma(FittedModel):
         df = require_frame(data)
         require_columns(df, [column])
         values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=np.float64)
-        bad = repeat & ~(np.isfinite(values) & (values > 0))
+        bad = repeat & ~np.isfinite(values)
         if bad.any():
             raise SchemaError(
-                f"column {column!r} must be a positive number where x > 0; "
+                f"column {column!r} must be a number where x > 0; "
                 f"{int(bad.sum())} row(s) are not, index {show_values(df.index[bad])}: "
                 f"{show_values(values[bad].tolist())}"
             )
@@ -148,8 +160,10 @@ class GammaGamma(FittedModel):
 
         ``E[M | x, m_x] = (q - 1)/(p x + q - 1) · γ p/(q - 1) + p x/(p x + q - 1) · m_x``
         ([FH13] eq. 5): a weighted average of the population mean and the
-        customer's own mean. Customers with ``x = 0`` get the population mean
-        ``γ p / (q - 1)`` (defined for ``q > 1``).
+        customer's own mean. Customers with ``x = 0``, and customers whose
+        repeat purchases average zero or less (outside the model), get the
+        population mean ``γ p / (q - 1)``. That mean is finite only for
+        ``q > 1``; with ``q <= 1`` those customers get NaN, with a warning.
 
         Returns
         -------
@@ -160,8 +174,18 @@ class GammaGamma(FittedModel):
         xs = c.values["x"]
         m = self._checked_spend(data, self.columns_["m"], xs > 0)
         p, q, v = (float(self.params_[k]) for k in self._param_names)
-        mx = np.where(xs > 0, m, 0.0)
+        own = (xs > 0) & (m > 0)
+        xs = np.where(own, xs, 0.0)  # outside the model: the population mean
+        mx = np.where(own, m, 0.0)
         value = (v + mx * xs) * p / (p * xs + q - 1.0)
+        if q <= 1.0 and not own.all():
+            warnings.warn(
+                f"Gamma-Gamma: q = {q:.3g} <= 1, so the population mean spend is infinite; "
+                f"{int((~own).sum()):,} customer(s) without a usable repeat spend get NaN",
+                UserWarning,
+                stacklevel=3,
+            )
+            value = np.where(own, value, np.nan)
         return as_series(value, c.index, "expected_spend")
 
     @benign_underflow
