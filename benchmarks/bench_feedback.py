@@ -72,8 +72,12 @@ def obvious_pandas(fb: pd.DataFrame, cp: pd.DataFrame, as_of: pd.Timestamp) -> p
     is_open = cp["resolved"].isna() | (cp["resolved"] > as_of)
     open_ = cp[is_open]
     out["complaints_open"] = open_.groupby("customer_id").size()
-    out["open_complaint_days"] = (as_of - open_.groupby("customer_id")["opened"].min()) / DAY
-    out["days_since_last_complaint"] = (as_of - cp.groupby("customer_id")["opened"].max()) / DAY
+    # A date-only as_of counts whole calendar days to it (segkit's time policy).
+    day = as_of.floor("D")
+    oldest = open_.groupby("customer_id")["opened"].min().dt.floor("D")
+    out["open_complaint_days"] = (day - oldest) / DAY
+    latest = cp.groupby("customer_id")["opened"].max().dt.floor("D")
+    out["days_since_last_complaint"] = (day - latest) / DAY
     done = cp[~is_open]
     days = (done["resolved"] - done["opened"]) / DAY
     out["median_resolution_days"] = days.groupby(done["customer_id"]).median()
