@@ -375,3 +375,15 @@ def test_pickles_and_clones():
     pd.testing.assert_frame_equal(rec.recommend(k=3), again.recommend(k=3))
     assert clone(rec).get_params() == rec.get_params()
     assert isinstance(rec.similarity_, sparse.csr_matrix)
+
+
+def test_importing_affinity_stays_light():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, segkit.affinity, segkit.evaluate\n"
+        "print(','.join(m for m in ('sklearn', 'scipy.sparse', 'scipy.stats') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

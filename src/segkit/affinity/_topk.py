@@ -53,36 +53,38 @@ def top_k(
     the matrix, not on how its entries are stored. Rows are returned in
     order, each row's entries from rank 1 down.
 
-    Rows are grouped by their number of entries, so that each group is a
-    plain 2-D block for :func:`numpy.argpartition` (no padding).
+    Rows are grouped by their number of entries: after one row permutation
+    each group is a contiguous 2-D block for :func:`numpy.partition`.
 
     Returns
     -------
     rows, columns, values : ndarray
     """
+    from scipy import sparse
+
     indptr = np.asarray(indptr, dtype=np.int64)
     lengths = np.diff(indptr)
-    perm = np.argsort(lengths, kind="stable")
     n_rows = lengths.size
-    starts = indptr[perm]
+    perm = np.argsort(lengths, kind="stable")
+    n_cols = int(indices.max()) + 1 if indices.size else 1
+    by_length = sparse.csr_matrix((data, indices, indptr), shape=(n_rows, n_cols))[perm]
+    block_data = np.asarray(by_length.data, dtype=np.float64)
+    block_cols = by_length.indices
     sorted_lengths = lengths[perm]
     bounds = np.flatnonzero(np.diff(sorted_lengths)) + 1
     group_starts = np.r_[0, bounds]
     group_stops = np.r_[bounds, n_rows]
     rows_out, cols_out, vals_out = [], [], []
-    data = np.asarray(data, dtype=np.float64)
-    indices = np.asarray(indices, dtype=np.int64)
     for lo, hi in zip(group_starts.tolist(), group_stops.tolist(), strict=True):
         width = int(sorted_lengths[lo])
         if width == 0:
             continue
         rows = perm[lo:hi]
-        where = (starts[lo:hi, None] + np.arange(width)).ravel()
-        block = data[where].reshape(-1, width)
-        cols = indices[where].reshape(-1, width)
+        first, last = int(by_length.indptr[lo]), int(by_length.indptr[hi])
+        block = block_data[first:last].reshape(-1, width)
+        cols = block_cols[first:last].reshape(-1, width)
         if width > k:
-            part = np.argpartition(-block, k - 1, axis=1)[:, :k]
-            kth = np.take_along_axis(block, part, axis=1).min(axis=1)
+            kth = np.partition(block, width - k, axis=1)[:, width - k]
             keep = block >= kth[:, None]
             rows_out.append(rows[np.nonzero(keep)[0]])
             cols_out.append(cols[keep])
@@ -101,7 +103,7 @@ def top_k(
     r, c, v = r[order], c[order], v[order]
     rank = np.arange(r.size) - np.searchsorted(r, r, side="left")
     cut = rank < k
-    return r[cut], c[cut], v[cut]
+    return r[cut], c[cut].astype(np.int64, copy=False), v[cut]
 
 
 def ranking(label: Any, item_codes: _Array, items: pd.Index, customers: int) -> pd.DataFrame:
