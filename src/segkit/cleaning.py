@@ -302,18 +302,68 @@ def _check_orders(df: pd.DataFrame, order: Any) -> None:
 
 
 def _duplicates(df: pd.DataFrame, candidates: np.ndarray[Any, Any], columns: Any) -> Any:
-    """Rows identical to an earlier candidate row on every compared column."""
+    """Rows identical to an earlier candidate row on every compared column.
+
+    A cheap hash of the numeric, datetime and categorical columns first finds
+    the rows that could be duplicates (equal rows hash equally); only those
+    are compared on every column.
+    """
     dup = np.zeros(len(df), dtype=bool)
     if not candidates.any():
         return dup
-    part = df.loc[candidates, columns] if columns is not None else df[candidates]
-    part = part.reset_index(drop=True)
+    compared = df if columns is None else df[columns]
+    rows = np.flatnonzero(candidates)
+    key = _row_hash(compared, rows)
+    if key is not None:
+        # Rows whose hash shares no bucket with another row's (three cheap bincount
+        # rounds on different bits) cannot be duplicates; the few left are hashed.
+        width = 1 << max(int(2 * rows.size).bit_length(), 10)
+        keep = np.arange(rows.size)
+        for shift in (0, 21, 42):
+            bucket = ((key[keep] >> np.uint64(shift)) & np.uint64(width - 1)).astype(np.intp)
+            keep = keep[np.bincount(bucket, minlength=width)[bucket] > 1]
+        keep = keep[pd.Series(key[keep]).duplicated(keep=False).to_numpy()]
+        rows = rows[keep]
+        if rows.size == 0:
+            return dup
+    part = compared.iloc[rows].reset_index(drop=True)
     try:
         found = part.duplicated().to_numpy()
     except TypeError:  # unhashable cells (lists): compare their text
         found = part.astype(str).duplicated().to_numpy()
-    dup[np.flatnonzero(candidates)[found]] = True
+    dup[rows[found]] = True
     return dup
+
+
+def _row_hash(frame: pd.DataFrame, rows: Any) -> Any:
+    """A 64-bit mix of the cheap columns at ``rows`` (None when no column is cheap)."""
+    key = None
+    for name in frame.columns:
+        series = frame[name]
+        dtype = series.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            bits = series.cat.codes.to_numpy()[rows].astype(np.uint64)
+        elif isinstance(dtype, np.dtype) and dtype.kind in "iub":
+            bits = series.to_numpy()[rows].astype(np.int64).view(np.uint64)
+        elif isinstance(dtype, np.dtype) and dtype.kind == "f":
+            values = series.to_numpy()[rows].astype(np.float64)
+            values = np.where(values == 0, 0.0, values)  # -0.0 equals 0.0
+            bits = np.where(np.isnan(values), np.nan, values).view(np.uint64)
+        elif pd.api.types.is_datetime64_any_dtype(dtype):
+            stamps = series.to_numpy()[rows] if isinstance(dtype, np.dtype) else series.iloc[rows]
+            bits = pd.Series(stamps).astype("int64").to_numpy().view(np.uint64)
+        else:
+            continue
+        key = bits.copy() if key is None else _mix(key, bits)
+    return key
+
+
+def _mix(key: Any, bits: Any) -> Any:
+    """Combine two arrays of 64-bit words (splitmix64-style finaliser; wraps around)."""
+    with np.errstate(over="ignore"):
+        key = (key ^ (bits + np.uint64(0x9E3779B97F4A7C15))) * np.uint64(0xBF58476D1CE4E5B9)
+        key ^= key >> np.uint64(31)
+    return key
 
 
 def _summary(reason: Any, values: Any, keep: Any) -> pd.DataFrame:

@@ -168,12 +168,13 @@ def order_lines(
     # (another product at the same price) inside the same order.
     same_order = np.zeros(line_order.size, dtype=bool)
     same_order[1:] = line_order[1:] == line_order[:-1]
-    copy = np.flatnonzero(same_order & (rng.random(line_order.size) < equal_totals))
-    for row in copy:  # in order, so chains of equal lines stay equal
-        price[row] = price[row - 1]
-        quantity[row] = quantity[row - 1]
-        if product[row] == product[row - 1]:
-            product[row] = (product[row] + 1) % n_products
+    copy = same_order & (rng.random(line_order.size) < equal_totals)
+    # A chain of copies takes the values of the line before the chain.
+    source = np.maximum.accumulate(np.where(copy, 0, np.arange(line_order.size)))
+    price = price[source]
+    quantity = quantity[source]
+    clash = copy & (product == product[source])
+    product[clash] = (product[clash] + 1) % n_products
     n_orders = order_ns.size
     line_ns = order_ns[line_order]
 
