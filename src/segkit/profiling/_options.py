@@ -124,6 +124,13 @@ class ProfileOptions:
         Fit a :class:`~segkit.affinity.CoPurchaseRecommender` on the
         ``product`` column and keep this many items per customer in
         ``Profile.results["recommendations"]``.
+    loyalty : PointsProgram, TierProgram or a list of them, optional
+        Loyalty programmes (:mod:`segkit.loyalty`): a points programme adds
+        the ledger columns (``points_balance``, ...) as of ``as_of`` and
+        ``results["points_liability"]``; a tier programme adds ``tier`` and
+        ``results["tiers"]`` (the replay panel) and ``results["tier_flows"]``;
+        either adds ``results["cohorts"]``
+        (:func:`segkit.evaluate.cohort_retention`).
     """
 
     as_of: Any = None
@@ -149,6 +156,7 @@ class ProfileOptions:
     recommendations: int | None = attrs.field(
         default=None, validator=_positive_int("recommendations", 1000)
     )
+    loyalty: Any = None
 
     @classmethod
     def from_keywords(

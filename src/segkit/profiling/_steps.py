@@ -494,6 +494,40 @@ def recommendations(run: Run) -> None:
     run.results["recommendations"] = recs
 
 
+def loyalty(run: Run) -> None:
+    """Points ledgers and tier histories of the loyalty programmes, and the cohort table."""
+    from segkit.evaluate import cohort_retention
+    from segkit.lifecycle import flows
+    from segkit.loyalty import PointsProgram, TierProgram
+
+    given = run.options.loyalty
+    programs = list(given) if isinstance(given, list | tuple) else [given]
+    people = run.inputs.get("customers")
+    people = None if people is None else as_pandas(people, "customers")
+    for program in programs:
+        if isinstance(program, PointsProgram):
+            with noted(run, "loyalty points"):
+                book = program.ledger(
+                    run.transactions, **run.tx_columns, customers=people, as_of=run.as_of
+                )
+            run.add(book.reindex(run.table.index).fillna(0.0))
+            run.results["points_liability"] = program.liability(book)
+        elif isinstance(program, TierProgram):
+            panel = program.replay(
+                run.transactions, **run.tx_columns, end=run.as_of, customers=people, signup=None
+            )
+            tiers = program.lifecycle.current(panel)["state"]
+            run.add(tiers.reindex(run.table.index).rename("tier").to_frame())
+            run.results["tiers"] = panel
+            run.results["tier_flows"] = flows(panel)
+        else:
+            raise ParameterError(
+                "loyalty must be a PointsProgram, a TierProgram or a list of them; "
+                f"got {type(program).__name__}"
+            )
+    run.results["cohorts"] = cohort_retention(run.transactions, **run.tx_columns, as_of=run.as_of)
+
+
 def _has_column(name: str | None, run: Run) -> bool:
     return name is not None and name in run.transactions.columns
 
@@ -512,6 +546,7 @@ STEPS: tuple[Step, ...] = (
     Step("feedback", feedback, lambda run: _has_feedback(run)),
     Step("tags", tags, lambda run: run.options.rules is not None),
     Step("lifecycle replay", lifecycle, lambda run: run.models.get("lifecycle") is not None),
+    Step("loyalty programmes", loyalty, lambda run: run.options.loyalty is not None),
     Step("CLV holdout check", holdout, lambda run: run.options.holdout_days is not None),
     Step("category affinity", affinity, lambda run: _has_column(run.options.category, run)),
     Step(
