@@ -177,3 +177,22 @@ def test_xlsx_input_and_ids_as_read(tmp_path, capsys):
     ids = [line.split(",")[0] for line in target.read_text().splitlines()[1:]]
     assert ids
     assert all(i.isdigit() for i in ids), ids[:3]
+
+
+def test_rfm_min_group_merges_small_segments(tmp_path, capsys):
+    tx = make_transactions(300, seed=2)
+    source = tmp_path / "tx.csv"
+    tx.to_csv(source, index=False)
+    target = tmp_path / "o.csv"
+    assert main(["rfm", str(source), *COLUMNS, "--min-group", "40", "-o", str(target)]) == 0
+    out = capsys.readouterr().out
+    counts = {}
+    for line in out.splitlines()[2:]:
+        tokens = line.split()
+        first = next((i for i, t in enumerate(tokens) if t.isdigit()), None)
+        if first:
+            counts[" ".join(tokens[:first])] = int(tokens[first])
+    assert "other" in counts
+    assert min(n for n in counts.values() if n) >= 40
+    full = pd.read_csv(target, index_col=0)["segment"].value_counts()
+    assert counts["other"] == int(full[full < 40].sum())

@@ -87,3 +87,18 @@ def test_missing_extra_is_one_line_naming_it(
 def test_import_optional_returns_the_module() -> None:
     assert import_optional("json", extra="yaml", what="x").dumps([1]) == "[1]"
     assert pd is import_optional("pandas", extra="yaml", what="x")
+
+
+def test_ci_runs_the_readme_test_command_verbatim() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"```bash\n(.*?)\n```", readme, re.S)
+    assert commands[:2] == [
+        "pip install . && segkit demo",
+        'pip install -e ".[test]" && python -m pytest -q',
+    ]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert commands[1] in ci
+    # the wheel is built under the PyPI name and its demo runs
+    assert any("segkit_crm-*.whl" in line for line in ci)
+    assert any(line.strip().endswith('segkit" demo >/dev/null)') for line in ci)
+    assert any("fonts-noto-cjk" in line for line in ci)

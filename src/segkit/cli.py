@@ -223,7 +223,7 @@ def _demo(args: argparse.Namespace) -> int:
         f"{len(table):,} customers, as of {as_of}\n"
     )
     loc = _locale(args)
-    print(_format_segments(segment_table(table), loc))
+    print(_format_segments(_summary(table, args), loc))
     if "lifecycle_state" in table.columns:
         states = table["lifecycle_state"].value_counts()
         print(
@@ -350,7 +350,7 @@ def _rfm(args: argparse.Namespace) -> int:
     tx = _read_table(args.file)
     table = _customer_table(tx, args)
     _write_atomic(table, args.output, args)
-    print(_format_segments(segment_table(table), _locale(args)))
+    print(_format_segments(_summary(table, args), _locale(args)))
     print(f"\nwrote {len(table):,} customers to {args.output}")
     return 0
 
@@ -363,6 +363,27 @@ def _input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--amount", required=True, help="amount column")
     parser.add_argument("--order", default=None, help="order id column (optional)")
     parser.add_argument("--as-of", dest="as_of", default=None, help="date of the profile")
+
+
+def _summary(table: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
+    """The printed segment table, with groups below --min-group merged into 'other'."""
+    summary = segment_table(table)
+    if getattr(args, "min_group", None):
+        from segkit.privacy import suppress_small
+
+        summary = suppress_small(summary, args.min_group, other=_locale(args).t("privacy.other"))
+    return summary
+
+
+def _min_group_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--min-group",
+        dest="min_group",
+        type=int,
+        default=None,
+        metavar="K",
+        help="show no group of fewer than K customers in any table or chart",
+    )
 
 
 def _language_arguments(parser: argparse.ArgumentParser) -> None:
@@ -410,6 +431,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", help="folder to write the customer table to")
     demo.add_argument("--as-of", dest="as_of", default=None, help="date of the summary")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    _min_group_argument(demo)
     _file_arguments(demo)
     _language_arguments(demo)
     demo.set_defaults(run=_demo)
@@ -450,14 +472,7 @@ def _parser() -> argparse.ArgumentParser:
         help="replace customer ids by keyed pseudonyms (HMAC-SHA256 with the key in KEYFILE, "
         "at least 16 bytes; the key is never written anywhere)",
     )
-    rep.add_argument(
-        "--min-group",
-        dest="min_group",
-        type=int,
-        default=None,
-        metavar="K",
-        help="show no group of fewer than K customers in any table or chart",
-    )
+    _min_group_argument(rep)
     rep.add_argument(
         "--drop-pii",
         dest="drop_pii",
@@ -475,6 +490,7 @@ def _parser() -> argparse.ArgumentParser:
         "--segments", default="rfm11", help="segment map name (default rfm11), or 'none'"
     )
     rfm.add_argument("-o", "--output", required=True, help="output file (.csv, .xlsx or .parquet)")
+    _min_group_argument(rfm)
     _file_arguments(rfm)
     _language_arguments(rfm)
     rfm.set_defaults(run=_rfm)
