@@ -349,3 +349,19 @@ def test_last_nps_ties_take_the_later_row() -> None:
     )
     f = feedback_features(fb, **KW, as_of="2024-01-31")
     assert f.loc[1, "last_nps"] == 10.0
+
+
+def test_customer_ids_of_two_types_are_refused(feedback: pd.DataFrame) -> None:
+    cp = pd.DataFrame({"customer_id": ["1"], "opened": ["2024-01-05"], "resolved": [None]})
+    with pytest.raises(
+        SchemaError,
+        match=r"column 'customer_id' holds numbers in one log and text in the other "
+        r"\(feedback int64, complaints (object|str)\)",
+    ):
+        feedback_features(feedback, cp, **KW, as_of="2024-06-30")
+    both = feedback_features(
+        feedback.assign(customer_id=feedback["customer_id"].astype(str)), cp, **KW,
+        as_of="2024-06-30",
+    )  # fmt: skip
+    assert both.index.tolist() == ["1", "2", "3"]
+    assert both.loc["1", "complaints_open"] == 1

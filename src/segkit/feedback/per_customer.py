@@ -10,7 +10,7 @@ import pandas as pd
 
 from segkit._time import DAY_NS, AsOf, parse_as_of, window_days
 from segkit._validation import check_int
-from segkit.errors import ParameterError
+from segkit.errors import ParameterError, SchemaError
 from segkit.feedback.logs import ComplaintLog, FeedbackLog
 
 __all__ = ["feedback_features"]
@@ -150,6 +150,16 @@ def _windows(windows: Iterable[int]) -> list[int]:
 
 
 def _codes(ids: list[pd.Series], name: str) -> tuple[list[Any], pd.Index]:
+    numeric = {pd.api.types.is_numeric_dtype(s.dtype) for s in ids if len(s)}
+    if len(numeric) > 1:
+        kinds = ", ".join(
+            f"{what} {s.dtype}" for what, s in zip(("feedback", "complaints"), ids, strict=True)
+        )
+        raise SchemaError(
+            f"column {name!r} holds numbers in one log and text in the other ({kinds}); the "
+            f"same customer would count twice; make them one type, e.g. "
+            f"df[{name!r}] = df[{name!r}].astype(str) in both"
+        )
     sizes = [len(s) for s in ids]
     joined = ids[0] if len(ids) == 1 else pd.concat(ids, ignore_index=True)
     values = joined.to_numpy()
