@@ -491,3 +491,29 @@ def test_days_since_is_summarize_recency_on_zoned_data() -> None:
                 s, as_of=as_of
             )
             assert tagged["recent"].tolist() == (s["recency_days"] < 7).tolist()
+
+
+_PATTERN_PIECES = st.sampled_from(
+    ["a", "b", ".", "\\", "\\d", "\\w", "\\1", "[", "]", "[^a]", "(", ")", "(?:", "(?P<n>",
+     "(?P=n)", "(?=", "(?i)", "(?#c)", "|", "*", "+", "?", "{", "}", "{2}", "{1,3}", "{,}",
+     "{99999}", "^", "$", "\\x4", "\\u00e9", "\\N{DASH}", "-", ",", "中"]
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("engine", ["default", "python-re"])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pieces=st.lists(_PATTERN_PIECES, max_size=12), text=st.text(max_size=30))
+def test_fuzz_patterns_compile_or_raise_pattern_error(
+    engine: str, pieces: list[str], text: str
+) -> None:
+    pattern = "".join(pieces)
+    saved = _regex._re2
+    if engine == "python-re":
+        _regex._re2 = None
+    try:
+        found = _regex.compile_pattern.__wrapped__(pattern)
+    except _regex.PatternError:
+        return
+    finally:
+        _regex._re2 = saved
+    assert isinstance(found(text), bool)

@@ -25,6 +25,7 @@ import functools
 import importlib
 import itertools
 import re
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -79,15 +80,24 @@ def compile_pattern(pattern: str) -> Callable[[str], bool]:
             f"{MAX_PATTERN_LENGTH})"
         )
     tree, flags = _Scanner(pattern).parse()
-    try:
-        compiled = re.compile(pattern)
-    except (re.error, OverflowError, RecursionError) as exc:
-        raise PatternError(f"invalid regular expression: {exc}") from None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            compiled = re.compile(pattern)
+        except (re.error, OverflowError, RecursionError) as exc:
+            raise PatternError(f"invalid regular expression: {exc}") from None
+    if caught:  # e.g. "Possible nested set": its meaning will change; escape the '['
+        raise PatternError(f"ambiguous regular expression: {caught[0].message}")
     if _re2 is not None:
         try:
-            fast = _re2.compile(pattern)
+            options = _re2.Options()
+            options.log_errors = False  # the error is ours to report, not stderr's
+            fast = _re2.compile(pattern, options)
         except Exception as exc:  # re2 raises its own error class  # pragma: no cover
-            raise PatternError(f"invalid regular expression: {exc}") from None
+            detail = exc.args[0] if exc.args else exc
+            if isinstance(detail, bytes):
+                detail = detail.decode("utf-8", "replace")
+            raise PatternError(f"invalid regular expression for RE2: {detail}") from None
         return lambda text: fast.search(text) is not None
     _check_backtracking(tree, re.IGNORECASE if "i" in flags else 0)
     return lambda text: compiled.search(text) is not None
