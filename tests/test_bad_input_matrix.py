@@ -554,7 +554,7 @@ def test_rfm_degenerate_but_valid(name, make):
                 "-o",
                 "o.csv",
             ],
-            "use a .csv or .parquet",
+            "use a .csv, .xlsx or .parquet file",
         ),
         (
             [
