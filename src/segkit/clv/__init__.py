@@ -7,6 +7,8 @@ Purchase models (fit on ``x``, ``t_x``, ``T`` from :func:`segkit.summarize`):
 * :class:`ModifiedBetaGeo` — MBG/NBD (Batislam, Denizel & Filiztekin 2007)
 * :class:`BetaGeoBetaBinom` — BG/BB for discrete opportunities (Fader, Hardie & Shang 2010)
 
+Contractual setting (subscriptions): :class:`ShiftedBetaGeo` — sBG (Fader & Hardie 2007).
+
 Spend model: :class:`GammaGamma` (Fader & Hardie 2013). Value:
 :func:`lifetime_value`. Plots live in :mod:`segkit.clv.plotting` (needs the
 ``plot`` extra).
@@ -27,6 +29,7 @@ from segkit.clv._likelihoods import (
 from segkit.clv._mle import BoundaryWarning
 from segkit.clv._pareto import ParetoNBD
 from segkit.clv._pareto_likelihood import pareto_nbd_log_likelihood
+from segkit.clv._sbg import ShiftedBetaGeo, tenures_from_survivors
 from segkit.clv._value import lifetime_value
 
 __all__ = [
@@ -36,6 +39,7 @@ __all__ = [
     "GammaGamma",
     "ModifiedBetaGeo",
     "ParetoNBD",
+    "ShiftedBetaGeo",
     "bgbb_log_likelihood",
     "bgnbd_log_likelihood",
     "expected_transactions_over_time",
@@ -43,4 +47,5 @@ __all__ = [
     "lifetime_value",
     "mbgnbd_log_likelihood",
     "pareto_nbd_log_likelihood",
+    "tenures_from_survivors",
 ]
