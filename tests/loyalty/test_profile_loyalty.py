@@ -45,3 +45,21 @@ def test_profile_refuses_other_programmes(tx) -> None:
         match=re.escape("loyalty must be a PointsProgram, a TierProgram or a list of them; got"),
     ):
         segkit.profile(tx, **COLUMNS, loyalty="gold", clv=False, rules=None, lifecycle=None)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_report_has_a_loyalty_section(tx, lang) -> None:
+    result = segkit.profile(tx, **COLUMNS, loyalty=[POINTS, TIERS], clv=False, rules=None)
+    html = result.report(lang=lang)
+    assert "<section id='loyalty'>" in html
+    heading = {"en": "Loyalty programme", "zh": "会员忠诚度计划"}[lang]
+    assert f"<h2>{heading}</h2>" in html
+    section = html.split("<section id='loyalty'>")[1].split("</section>")[0]
+    assert section.count("<svg") == 2  # tiers over time and the cohort heat map
+    owed = result.results["points_liability"]
+    assert f"{int(owed['customers_with_points']):,}" in section
+
+
+def test_report_without_loyalty_has_no_section(tx) -> None:
+    result = segkit.profile(tx, **COLUMNS, clv=False, rules=None)
+    assert "<section id='loyalty'>" not in result.report()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from segkit import __version__
-from segkit.report import _satisfaction, _sections, _story
+from segkit.report import _loyalty, _satisfaction, _sections, _story
 from segkit.report._i18n import Locale, playbook_data
 from segkit.report._sections import Context
 
@@ -137,6 +137,7 @@ SECTIONS: list[Callable[[Context], str]] = [
     _sections.categories,
     _sections.holdout,
     _satisfaction.satisfaction,
+    _loyalty.loyalty,
     _sections.top,
     _story.downloads,
 ]
