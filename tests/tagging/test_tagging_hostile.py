@@ -517,3 +517,13 @@ def test_fuzz_patterns_compile_or_raise_pattern_error(
     finally:
         _regex._re2 = saved
     assert isinstance(found(text), bool)
+
+
+def test_engine_messages_quote_long_tag_names_in_short() -> None:
+    tag = "t" * 50_000
+    with pytest.raises(RuleError) as info:
+        TagEngine([Rule(tag, "x > 1")]).apply(pd.DataFrame({"y": [1]}))
+    message = str(info.value)
+    assert message.startswith("rule #1 (tag 'tttttttt")
+    assert "... (50002 characters)): unknown column 'x'" in message
+    assert len(message) < 400

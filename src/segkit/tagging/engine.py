@@ -47,7 +47,13 @@ from segkit._validation import check_choice, is_dask_collection, require_frame
 from segkit.errors import ParameterError, closest
 from segkit.tagging import ast
 from segkit.tagging.compiler import CompiledRule, RuleContext, compile_rule
-from segkit.tagging.errors import RuleCycleError, RuleError, RuleFileError, UnknownTagError
+from segkit.tagging.errors import (
+    RuleCycleError,
+    RuleError,
+    RuleFileError,
+    UnknownTagError,
+    excerpt,
+)
 from segkit.tagging.parser import parse
 from segkit.tagging.rules import (
     Rule,
@@ -145,8 +151,8 @@ class TagEngine:
         for number, rule in enumerate(self.rules, 1):
             if rule.tag in group_of and group_of[rule.tag] != rule.group:
                 raise RuleFileError(
-                    f"rule #{number} (tag {rule.tag!r}): tag {rule.tag!r} is in group "
-                    f"{group_of[rule.tag]!r} in an earlier rule and in {rule.group!r} here; "
+                    f"rule #{number} (tag {excerpt(rule.tag)}): tag {excerpt(rule.tag)} is in "
+                    f"group {group_of[rule.tag]!r} in an earlier rule and in {rule.group!r} here; "
                     "all rules of a tag must share one group"
                 )
             group_of[rule.tag] = rule.group
@@ -211,7 +217,7 @@ class TagEngine:
                     hint = closest(tag, self.tags)
                     suggestion = f" (did you mean {hint!r}?)" if hint else ""
                     raise UnknownTagError(
-                        f"rule #{number} (tag {rule.tag!r}): has_tag({tag!r}) names a tag "
+                        f"rule #{number} (tag {excerpt(rule.tag)}): has_tag({tag!r}) names a tag "
                         f"that no rule sets{suggestion}"
                     )
                 dep = self._unit_of(tag)
@@ -232,7 +238,7 @@ class TagEngine:
                 compiled.append(compile_rule(rule.when, ctx, tags=self.tags))
             except RuleError as exc:
                 raise type(exc)(
-                    f"rule #{number} (tag {rule.tag!r}): {exc.message}",
+                    f"rule #{number} (tag {excerpt(rule.tag)}): {exc.message}",
                     exc.text,
                     exc.start,
                     exc.end,
@@ -255,7 +261,7 @@ class TagEngine:
             except RuleError as exc:
                 problems.append(
                     type(exc)(
-                        f"rule #{number} (tag {rule.tag!r}): {exc.message}",
+                        f"rule #{number} (tag {excerpt(rule.tag)}): {exc.message}",
                         exc.text,
                         exc.start,
                         exc.end,
