@@ -24,11 +24,22 @@ import numpy as np
 import pandas as pd
 
 from segkit._optional import missing
+from segkit._shop_exports import detect_encoding, read_online_retail, read_text, read_tmall_orders
+from segkit._time import one_format
 from segkit._validation import as_pandas, require_columns
 from segkit._writers import check_target, write_table
 from segkit.errors import ColumnNotFoundError, ParameterError, SchemaError
+from segkit.transactions import parse_numbers
 
-__all__ = ["read_ga4", "read_shopify_orders", "read_transactions", "write_crm"]
+__all__ = [
+    "detect_encoding",
+    "read_ga4",
+    "read_online_retail",
+    "read_shopify_orders",
+    "read_tmall_orders",
+    "read_transactions",
+    "write_crm",
+]
 
 _ROLES = ("customer", "timestamp", "amount", "order")
 
@@ -49,10 +60,9 @@ def _read_any(source: Any, *, sheet: str | int | None = 0, sep: str | None = Non
                 raise ParameterError("sheet must name one sheet, not None")
             return frame
         if suffix in {".csv", ".txt", ".tsv"}:
-            # encoding utf-8-sig drops a byte-order mark; sep=None sniffs ; , tab.
-            return pd.read_csv(
-                path, sep=sep, engine="python" if sep is None else "c", encoding="utf-8-sig"
-            )
+            # The encoding is detected (UTF-8 with or without BOM, UTF-16, GBK/GB18030);
+            # sep=None sniffs ; , tab.
+            return read_text(path, sep=sep)
     except ImportError:
         extra = "parquet" if suffix in {".parquet", ".pq"} else "excel"
         raise missing(extra, f"reading {path.name}") from None
@@ -124,17 +134,29 @@ def read_transactions(
 def _parse_time(series: pd.Series, column: str, *, utc: bool = False) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         return series.reset_index(drop=True)
-    try:
-        parsed = pd.to_datetime(series, errors="coerce", format="mixed", utc=utc)
-    except (ValueError, TypeError):
-        parsed = pd.to_datetime(series, errors="coerce", format="mixed", utc=True)
-    bad = parsed.isna().to_numpy() & series.notna().to_numpy()
+    series = series.reset_index(drop=True)
+    if utc:
+        try:
+            parsed = pd.to_datetime(series, errors="coerce", format="mixed", utc=True)
+        except (ValueError, TypeError):
+            parsed = pd.Series(pd.NaT, index=series.index)
+        bad = parsed.isna().to_numpy() & series.notna().to_numpy()
+    else:
+        # One format for the whole column (ambiguous day/month or mixed formats refused).
+        parsed, bad = one_format(series, column)
     if bad.any():
         where = np.flatnonzero(bad)[:5].tolist()
         shown = series[bad].head(5).tolist()
+        never = [v for v in shown if str(v).strip()[:4] in ("9999", "2999", "3000")]
+        hint = (
+            "; a 'never' date such as 9999-12-31 is not a transaction time: drop those rows"
+            " (segkit.clean_transactions drops them as 'timestamp out of range')"
+            if never
+            else ""
+        )
         raise SchemaError(
             f"column {column!r} has {int(bad.sum())} value(s) that are not dates, in rows "
-            f"{where}: {shown}"
+            f"{where}: {shown}{hint}"
         )
     if getattr(parsed.dtype, "tz", None) is None:
         parsed = parsed.astype("datetime64[ns]")
@@ -146,12 +168,14 @@ def _parse_amount(series: pd.Series, column: str) -> np.ndarray[Any, Any]:
         series.dtype
     ):
         return series.to_numpy(dtype=np.float64, na_value=np.nan)
-    text = series.astype("string").str.replace(r"[^\d.,\-]", "", regex=True)
-    # "1.234,56" (decimal comma) and "1,234.56" (thousands comma).
-    comma_decimal = text.str.contains(r",\d{1,2}$", regex=True, na=False)
-    text = text.where(~comma_decimal, text.str.replace(".", "", regex=False).str.replace(",", "."))
-    text = text.str.replace(",", "", regex=False)
-    numbers = pd.to_numeric(text, errors="coerce")
+    numbers = parse_numbers(series)
+    # "1.234,56" and "12,5" (a decimal comma): read the rest again that way.
+    retry = numbers.isna() & series.notna()
+    if retry.any():
+        text = series[retry].astype(str).str.strip()
+        comma = text.str.fullmatch(r"[^,]*\d,\d{1,2}\)?", na=False)
+        swapped = text[comma].str.replace(".", "", regex=False).str.replace(",", ".")
+        numbers[swapped.index] = parse_numbers(swapped)
     bad = numbers.isna().to_numpy() & series.notna().to_numpy()
     if bad.any():
         where = np.flatnonzero(bad)[:5].tolist()
@@ -246,7 +270,10 @@ def read_shopify_orders(source: Any, *, lines: bool = False) -> pd.DataFrame:
     if not lines:
         return orders
     require_columns(raw, ["Lineitem quantity", "Lineitem price"], "Shopify orders export")
-    items = raw[raw["Name"].isin(orders["order_id"])].reset_index(drop=True)
+    # Order names compare as text: numeric names (1001) read as numbers too.
+    names = raw["Name"].astype(str)
+    items = raw[names.isin(orders["order_id"])].reset_index(drop=True)
+    item_names = pd.Index(names[names.isin(orders["order_id"])])
     per_order = orders.set_index("order_id")
     quantity = _parse_amount(items["Lineitem quantity"], "Lineitem quantity")
     price = _parse_amount(items["Lineitem price"], "Lineitem price")
@@ -255,9 +282,9 @@ def read_shopify_orders(source: Any, *, lines: bool = False) -> pd.DataFrame:
         amount -= np.nan_to_num(_parse_amount(items["Lineitem discount"], "Lineitem discount"))
     out = pd.DataFrame(
         {
-            "customer_id": per_order.loc[items["Name"], "customer_id"].to_numpy(),
-            "order_id": items["Name"].astype(str).to_numpy(),
-            "timestamp": per_order.loc[items["Name"], "timestamp"].to_numpy(),
+            "customer_id": per_order.loc[item_names, "customer_id"].to_numpy(),
+            "order_id": item_names.to_numpy(),
+            "timestamp": per_order.loc[item_names, "timestamp"].to_numpy(),
             "amount": amount,
             "quantity": quantity,
         }

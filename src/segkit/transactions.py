@@ -23,6 +23,7 @@ The transaction model
 from __future__ import annotations
 
 import re
+import string
 from decimal import Decimal
 from typing import Any
 
@@ -110,7 +111,8 @@ def parse_numbers(series: pd.Series) -> pd.Series:
     """Read numbers written as text the way exports write them; NaN where not a number.
 
     ``"12.50"``, ``"1.5E3"`` (1500), ``"(12.50)"`` (an accounting negative,
-    -12.5), ``"-£12.50"``, ``"1,234.50"`` (thousands separators), ``"¥1200"``.
+    -12.5), ``"-£12.50"``, ``"1,234.50"`` (thousands separators), ``"¥1200"``,
+    ``"12 EUR"``.
     Numbers (and Decimal objects) pass through as float64.
 
     Examples
@@ -142,9 +144,11 @@ def _one_number(value: Any) -> float:
     sign = ""
     if text[:1] in "+-":
         sign, text = text[:1], text[1:]
-    text = text.strip(_CURRENCY)
     if text.lower() in ("inf", "infinity"):
         return float(sign + "inf")
+    text = text.strip(_CURRENCY + string.ascii_letters)  # "£3", "12 EUR", "RMB 5"
+    if text[:1] in "+-" and not sign:
+        sign, text = text[:1], text[1:]
     if _THOUSANDS.match(text):
         text = text.replace(",", "")
     if not _NUMBER_TEXT.match(text):

@@ -1,0 +1,161 @@
+"""Readers for shop exports: encodings, "Online Retail", Tmall/Taobao, odd numbers and dates."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import segkit
+from segkit.errors import SchemaError
+from segkit.io import (
+    detect_encoding,
+    read_online_retail,
+    read_shopify_orders,
+    read_tmall_orders,
+    read_transactions,
+)
+
+CN = pd.DataFrame(
+    {
+        "会员": ["小明", "小红", "小明"],
+        "日期": ["2024-03-01", "2024-03-02", "2024-03-05"],
+        "金额": ["￥128.00", "59.90", "(10.00)"],
+    }
+)
+CN_COLUMNS = {"customer": "会员", "timestamp": "日期", "amount": "金额"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
+def test_chinese_csv_in_every_encoding_excel_writes(tmp_path, encoding):
+    path = tmp_path / "orders.csv"
+    path.write_bytes(CN.to_csv(index=False).encode(encoding))
+    tx = read_transactions(path, columns=CN_COLUMNS)
+    assert tx["customer_id"].tolist() == ["小明", "小红", "小明"]
+    assert tx["amount"].tolist() == [128.0, 59.9, -10.0]
+    s = segkit.summarize(tx, customer="customer_id", timestamp="timestamp", amount="amount")
+    assert s.loc["小明", "revenue"] == 118.0
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "is empty: no header and no rows"),
+        (b"\x00\x01\x02binary", "looks binary or UTF-16 without a byte-order mark"),
+        (b"\x81\x30\xff\xff\xfe", "neither UTF-8 nor GBK/GB18030"),
+    ],
+    ids=["empty", "binary", "unknown-encoding"],
+)
+def test_unreadable_files_are_one_line(tmp_path, data, message):
+    path = tmp_path / "x.csv"
+    path.write_bytes(data)
+    with pytest.raises(SchemaError) as info:
+        read_transactions(path, columns=CN_COLUMNS)
+    assert message in str(info.value)
+
+
+def test_detect_encoding():
+    assert detect_encoding("订单编号".encode("gbk")) == "gb18030"
+    assert detect_encoding("订单编号".encode("utf-16")) == "utf-16"
+    assert detect_encoding(b"plain") == "utf-8"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1.5E3", 1500.0), ("(12.50)", -12.5), ("1,234.50", 1234.5), ("1.234,50", 1234.5),
+     ("12,5", 12.5), ("-£3.10", -3.1), ("12 EUR", 12.0)],
+    ids=["exponent", "accounting-negative", "thousands", "decimal-comma", "short-comma",
+         "pound", "currency-code"],
+)  # fmt: skip
+def test_amount_text_as_exports_write_it(text, value):
+    raw = pd.DataFrame({"c": [1], "t": ["2024-01-01"], "a": [text]})
+    tx = read_transactions(raw, columns={"customer": "c", "timestamp": "t", "amount": "a"})
+    assert tx["amount"].tolist() == [value]
+
+
+def test_one_date_format_per_column():
+    raw = pd.DataFrame({"c": [1, 2], "t": ["01/02/2024", "13/02/2024"], "a": [1.0, 2.0]})
+    cols = {"customer": "c", "timestamp": "t", "amount": "a"}
+    # 13/02 settles it: day first for the whole column (not 2 January for the first row).
+    assert read_transactions(raw, columns=cols)["timestamp"].tolist() == [
+        pd.Timestamp("2024-02-01"),
+        pd.Timestamp("2024-02-13"),
+    ]
+    with pytest.raises(SchemaError, match="has dates that read two ways"):
+        read_transactions(raw.assign(t=["01/02/2024", "02/03/2024"]), columns=cols)
+    with pytest.raises(SchemaError, match="mixes date formats"):
+        read_transactions(raw.assign(t=["2024-02-01", "13/02/2024"]), columns=cols)
+
+
+def test_never_date_is_named_with_a_hint():
+    raw = pd.DataFrame({"c": [1, 2], "t": ["2024-01-01", "9999-12-31"], "a": [1.0, 2.0]})
+    with pytest.raises(SchemaError, match="a 'never' date such as 9999-12-31"):
+        read_transactions(raw, columns={"customer": "c", "timestamp": "t", "amount": "a"})
+
+
+def test_shopify_numeric_order_names(tmp_path):
+    export = pd.DataFrame(
+        {
+            "Name": [1001, 1001, 1002],
+            "Email": ["ann@example.com", None, "bo@example.com"],
+            "Created at": ["2024-03-01 10:00:00 +0100"] * 2 + ["2024-03-02 09:30:00 +0100"],
+            "Total": [40.0, None, 20.0],
+            "Lineitem quantity": [1, 2, 1],
+            "Lineitem price": [20.0, 10.0, 20.0],
+        }
+    )
+    path = tmp_path / "orders_export.csv"
+    export.to_csv(path, index=False)
+    lines = read_shopify_orders(path, lines=True)
+    assert lines["order_id"].tolist() == ["1001", "1001", "1002"]
+    assert lines["amount"].tolist() == [20.0, 20.0, 20.0]
+
+
+RETAIL_CSV = """Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country
+536365,85123A,WHITE HANGING HEART,6,12/1/2010 8:26,2.55,17850,United Kingdom
+536365,71053,WHITE METAL LANTERN,6,12/1/2010 8:26,3.39,17850,United Kingdom
+536365,84406B,CREAM CUPID HEARTS,6,12/1/2010 8:26,3.39,17850,United Kingdom
+536365,84406B,CREAM CUPID HEARTS,6,12/1/2010 8:26,3.39,17850,United Kingdom
+C536379,71053,WHITE METAL LANTERN,-6,12/13/2010 9:41,3.39,17850,United Kingdom
+536380,22633,HAND WARMER,2,12/14/2010 10:00,1.85,,United Kingdom
+536381,22632,HAND WARMER RED,1,12/14/2010 11:00,1.85,13047,France
+"""
+
+
+def test_online_retail_to_customer_table(tmp_path):
+    path = tmp_path / "online_retail.csv"
+    path.write_text(RETAIL_CSV, encoding="utf-8")
+    raw = read_online_retail(path)
+    assert raw["order_id"].tolist()[4] == "C536379"
+    assert raw["timestamp"].tolist()[4] == pd.Timestamp("2010-12-13 09:41")
+    clean, report = segkit.clean_transactions(
+        raw, customer="customer_id", timestamp="timestamp", quantity="quantity",
+        price="price", order="order_id", cancel_prefix="C",
+    )  # fmt: skip
+    assert report.counts.to_dict() == {"duplicate row": 1, "missing customer id": 1}
+    s = segkit.summarize(clean, customer="customer_id", timestamp="timestamp",
+                         amount="amount", order="order_id")  # fmt: skip
+    assert s.index.tolist() == [13047, 17850]
+    assert s.loc[17850, "orders"] == 1
+    assert s.loc[17850, "revenue"] == pytest.approx(15.3 + 20.34 + 20.34 - 20.34)
+
+
+def test_tmall_closed_and_refunded_orders_are_not_purchases(tmp_path):
+    export = pd.DataFrame(
+        {
+            "订单编号": ['="2968123456789012345"', "2968123456789012346", "2968123456789012347",
+                     "2968123456789012348"],
+            "买家会员名": ["小明", "小明", "tb_8848", "小红"],
+            "订单付款时间": ["2024-03-01 10:00:00", "2024-03-05 12:00:00", None,
+                       "2024-03-06 09:00:00"],
+            "买家实际支付金额": ["128.00", "59.90", "20.00", "88.00"],
+            "订单状态": ["交易成功", "交易关闭", "等待买家付款", "卖家已发货，等待买家确认"],
+        }
+    )  # fmt: skip
+    path = tmp_path / "ExportOrderList.csv"
+    path.write_bytes(export.to_csv(index=False).encode("gbk"))
+    orders = read_tmall_orders(path)
+    assert orders["order_id"].tolist() == ["2968123456789012345", "2968123456789012348"]
+    assert orders["customer_id"].tolist() == ["小明", "小红"]
+    assert orders["amount"].tolist() == [128.0, 88.0]
+    everything = read_tmall_orders(path, keep_all=True)
+    assert len(everything) == 4
