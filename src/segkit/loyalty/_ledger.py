@@ -83,16 +83,26 @@ def _days_from_civil(year: _Ints, month: _Ints, day: _Ints) -> _Ints:
     return np.asarray(era * 146_097 + doe - 719_468, dtype=np.int64)
 
 
+def _civil_of(days: _Ints) -> tuple[_Ints, _Ints, _Ints]:
+    """:func:`_civil` through a table of the days spanned (a gather per row, not 15 divisions)."""
+    if days.size == 0:
+        return days, days, days
+    lo = int(days.min())
+    year, month, day = _civil(np.arange(lo, int(days.max()) + 1, dtype=np.int64))
+    at = days - lo
+    return year[at], month[at], day[at]
+
+
 def _month_index(wall: _Ints) -> _Ints:
     """Months since January 1970 of wall-clock nanoseconds."""
-    year, month, _ = _civil(np.floor_divide(wall, _DAY_NS))
+    year, month, _ = _civil_of(np.floor_divide(wall, _DAY_NS))
     return np.asarray((year - 1970) * 12 + month - 1, dtype=np.int64)
 
 
 def _calendar(wall: _Ints) -> tuple[_Ints, _Ints, _Ints]:
     """Month (1-12), weekday (0 = Monday) and day of month (1-31)."""
     days = np.floor_divide(wall, _DAY_NS)
-    _, month, day = _civil(days)
+    _, month, day = _civil_of(days)
     weekday = (days + 3) % 7  # 1970-01-01 was a Thursday
     return month, weekday, day
 
@@ -100,13 +110,15 @@ def _calendar(wall: _Ints) -> tuple[_Ints, _Ints, _Ints]:
 def add_months(wall: _Ints, months: int) -> _Ints:
     """``wall + months`` calendar months, clipped to the month's last day, same time of day."""
     days = np.floor_divide(wall, _DAY_NS)
-    year, month, day = _civil(days)
+    if days.size == 0:
+        return wall.copy()
+    year, month, day = _civil_of(days)
     index = (year * 12 + month - 1) + months
-    y, m = np.floor_divide(index, 12), index % 12 + 1
-    first = _days_from_civil(y, m, np.ones_like(m))
-    following = _days_from_civil(
-        np.floor_divide(index + 1, 12), (index + 1) % 12 + 1, np.ones_like(m)
-    )
+    # first day of every month from the first target to the month after the last
+    lo = int(index.min())
+    span = np.arange(lo, int(index.max()) + 2, dtype=np.int64)
+    starts = _days_from_civil(np.floor_divide(span, 12), span % 12 + 1, np.ones_like(span))
+    first, following = starts[index - lo], starts[index - lo + 1]
     target = first + np.minimum(day, following - first) - 1
     return np.asarray(target * _DAY_NS + (wall - days * _DAY_NS), dtype=np.int64)
 
