@@ -270,3 +270,25 @@ def test_bg_nbd_expectation_at_a_far_boundary_fit_is_finite():
     np.testing.assert_allclose(
         got, [0.0366512132674509, 1.514209741526601, 1.2298704246481174], rtol=1e-9
     )
+
+
+def test_bgbb_p_alive_at_a_future_opportunity() -> None:
+    from segkit.datasets import load_donations
+
+    data = load_donations()
+    model = BetaGeoBetaBinom().fit(data, weights="weights")
+    now = model.p_alive(data)
+    pd.testing.assert_series_equal(model.p_alive(data, t=0), now)
+    ga, de = model.params_["gamma"], model.params_["delta"]
+    n = 6.0
+    # alive at 7 and 8 and 9: (de+n)(de+n+1)(de+n+2) / ((ga+de+n)(ga+de+n+1)(ga+de+n+2))
+    later = model.p_alive(data, t=2)
+    ratio = (de + n + 1) * (de + n + 2) / ((ga + de + n + 1) * (ga + de + n + 2))
+    np.testing.assert_allclose(later.to_numpy(), now.to_numpy() * ratio, rtol=1e-13)
+    # a 6-of-6 donor: 0.93 alive in 2002 ([FHS10]), 0.82 still alive two years later
+    assert round(float(later.iloc[-1]), 2) == 0.82
+
+
+def test_penalizer_beyond_the_useful_range_is_refused() -> None:
+    with pytest.raises(ParameterError, match="must be at most 1e\\+06; got 1e\\+300"):
+        BetaGeo(penalizer=1e300).fit(pd.DataFrame({"x": [1, 0], "t_x": [2.0, 0], "T": [5.0, 5]}))

@@ -24,6 +24,8 @@ Array = npt.NDArray[np.float64]
 #: standard error of a log-parameter above which a fit warns: the 95% Wald
 #: interval then spans a factor of more than exp(2 * 1.96 * 2.5) ~ 18,000
 _LOOSE_LOG_SE = 2.5
+#: the largest penalizer accepted (issue: 1e300 ran two minutes before failing)
+MAX_PENALIZER = 1e6
 #: the most customers one ``simulate`` call draws (each costs a few dozen bytes)
 MAX_SIMULATED = 50_000_000
 
@@ -74,6 +76,12 @@ def check_penalizer(value: Any, owner: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
         raise ParameterError(
             f"the 'penalizer' parameter of {owner} must be a float >= 0; got {value!r}"
+        )
+    if value > MAX_PENALIZER:
+        raise ParameterError(
+            f"the 'penalizer' parameter of {owner} must be at most {MAX_PENALIZER:g}; got "
+            f"{value!r}. The penalty is added to the summed log-likelihood: beyond that it "
+            "pins every log-parameter at 0 whatever the data (typical values are 0.001 to 1)"
         )
     return float(value)
 

@@ -177,16 +177,28 @@ class BetaGeoBetaBinom(FittedModel):
 
     @_dask_predict
     @benign_underflow
-    def p_alive(self, data: Any) -> pd.Series:
-        """Probability of being alive at opportunity ``n + 1`` ([FHS10] eq. 11).
+    def p_alive(self, data: Any, t: int = 0) -> pd.Series:
+        """Probability of being alive at opportunity ``n + 1 + t``.
+
+        ``t = 0`` is [FHS10] eq. 11 (alive at the next opportunity). Given
+        alive at ``n``, θ ~ Beta(γ, δ + n), so surviving ``1 + t`` more
+        opportunities has probability ``B(γ, δ + n + 1 + t) / B(γ, δ + n)``.
+
+        Parameters
+        ----------
+        data : DataFrame
+        t : int, default 0
+            Opportunities after the next one.
 
         Returns
         -------
         Series aligned on ``data.index``.
         """
+        tt = float(check_count(t))
         index, _, _, n, log_alive = self._parts(data)
         ga, de = float(self.params_["gamma"]), float(self.params_["delta"])
-        return as_series(np.exp(log_alive + np.log((de + n) / (ga + de + n))), index, "p_alive")
+        survive = betaln(ga, de + n + 1.0 + tt) - betaln(ga, de + n)
+        return as_series(np.exp(log_alive + survive), index, "p_alive")
 
     def _expected_from(self, x: Array, n: Array, alive_n: Array, t: Array) -> Array:
         al, be, ga, de = self.params_[list(self._param_names)].to_numpy()
