@@ -159,3 +159,43 @@ def test_tmall_closed_and_refunded_orders_are_not_purchases(tmp_path):
     assert orders["amount"].tolist() == [128.0, 88.0]
     everything = read_tmall_orders(path, keep_all=True)
     assert len(everything) == 4
+
+
+def test_cli_cleans_a_raw_export(tmp_path, capsys):
+    from segkit.cli import main
+
+    source = tmp_path / "online_retail.csv"
+    source.write_text(RETAIL_CSV, encoding="utf-8")
+    target = tmp_path / "rfm.csv"
+    code = main(
+        ["rfm", str(source), "--customer", "Customer ID", "--timestamp", "InvoiceDate",
+         "--quantity", "Quantity", "--price", "Price", "--order", "Invoice", "--clean",
+         "--cancel-prefix", "C", "-o", str(target)]
+    )  # fmt: skip
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "7 rows in, 5 rows out" in err
+    assert "missing customer id" in err
+    assert "duplicate row" in err
+    written = target.read_text(encoding="utf-8").splitlines()
+    # Ids as read: 17850, not 17850.0.
+    assert [line.split(",")[0] for line in written[1:]] == ["13047", "17850"]
+    table = pd.read_csv(target, index_col=0)
+    assert table.loc[17850, "orders"] == 1
+
+
+def test_cli_quantity_without_clean_and_bad_money_flags(tmp_path, capsys):
+    from segkit.cli import main
+
+    source = tmp_path / "lines.csv"
+    pd.DataFrame(
+        {"c": [1, 1, 2], "t": ["2024-01-01", "2024-01-02", "2024-01-02"], "q": [2, 1, 3],
+         "p": [1.5, 2.0, 1.0]}
+    ).to_csv(source, index=False)  # fmt: skip
+    target = tmp_path / "rfm.csv"
+    base = ["rfm", str(source), "--customer", "c", "--timestamp", "t", "-o", str(target)]
+    assert main([*base, "--quantity", "q", "--price", "p"]) == 0
+    assert pd.read_csv(target, index_col=0)["revenue"].tolist() == [5.0, 3.0]
+    capsys.readouterr()
+    assert main([*base, "--quantity", "q"]) == 2
+    assert "quantity= needs price= too" in capsys.readouterr().err

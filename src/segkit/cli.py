@@ -50,7 +50,10 @@ def _read_table(path: str, what: str = "the transactions") -> pd.DataFrame:
             import_optional("openpyxl", extra="excel", what=f"reading {file.name}")
             frame = pd.read_excel(file, engine="openpyxl")
         else:
-            frame = pd.read_csv(file, sep=None, engine="python", encoding="utf-8-sig")
+            from segkit._shop_exports import read_text
+
+            # UTF-8 with or without BOM, UTF-16, GBK/GB18030: detected.
+            frame = read_text(file)
     except SegkitError:
         raise
     except (ValueError, OSError, csv.Error) as exc:
@@ -314,7 +317,7 @@ def _write_text_atomic(text: str, target: Path) -> None:
 def _report(args: argparse.Namespace) -> int:
     from segkit.profiling import profile
 
-    tx = _read_table(args.file)
+    tx = _prepared(_read_table(args.file), args)
     customers = _read_table(args.customers, "the customers") if args.customers else None
     events = _read_table(args.events, "the events") if args.events else None
     if args.by and (customers is None or args.by not in customers.columns):
@@ -346,8 +349,39 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prepared(tx: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
+    """The transactions with an amount column: cleaned (--clean) or quantity x price."""
+    from segkit.transactions import amount_columns, number_column
+
+    amount_columns(args.amount, args.quantity, args.price)  # one way of naming the money
+    if args.clean:
+        from segkit.cleaning import clean_transactions
+
+        tx, report = clean_transactions(
+            tx,
+            customer=args.customer,
+            timestamp=args.timestamp,
+            amount=args.amount,
+            quantity=args.quantity,
+            price=args.price,
+            order=args.order,
+            cancel_prefix=args.cancel_prefix,
+            amount_name="amount" if args.amount is None else args.amount,
+        )
+        print(str(report), file=sys.stderr)
+    elif args.quantity is not None:
+        if "amount" in tx.columns:
+            raise CLIError(
+                "the file has a column 'amount' already; pass --amount amount, or --clean"
+            )
+        tx = tx.assign(amount=number_column(tx, args.quantity) * number_column(tx, args.price))
+    if args.amount is None:
+        args.amount = "amount"
+    return tx
+
+
 def _rfm(args: argparse.Namespace) -> int:
-    tx = _read_table(args.file)
+    tx = _prepared(_read_table(args.file), args)
     table = _customer_table(tx, args)
     _write_atomic(table, args.output, args)
     print(_format_segments(_summary(table, args), _locale(args)))
@@ -360,8 +394,23 @@ def _input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="transactions as CSV or Parquet")
     parser.add_argument("--customer", required=True, help="customer id column")
     parser.add_argument("--timestamp", required=True, help="timestamp column")
-    parser.add_argument("--amount", required=True, help="amount column")
+    parser.add_argument("--amount", default=None, help="amount column (or --quantity and --price)")
+    parser.add_argument(
+        "--quantity", default=None, help="quantity column (amount = quantity x price)"
+    )
+    parser.add_argument("--price", default=None, help="unit price column")
     parser.add_argument("--order", default=None, help="order id column (optional)")
+    parser.add_argument(
+        "--clean",
+        action="store_true",
+        help="clean the raw export first (segkit.clean_transactions); the report goes to stderr",
+    )
+    parser.add_argument(
+        "--cancel-prefix",
+        dest="cancel_prefix",
+        default=None,
+        help="with --clean: order ids starting with this are cancellations (e.g. C)",
+    )
     parser.add_argument("--as-of", dest="as_of", default=None, help="date of the profile")
 
 
