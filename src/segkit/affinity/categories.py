@@ -177,9 +177,10 @@ def _affinity(
     # Distinct (customer, basket) and (customer, basket, item) among purchase lines.
     b_codes, b_labels = pd.factorize(b[buy])
     pair = c[buy] * max(b_labels.size, 1) + b_codes
-    orders = np.bincount(np.unique(pair) // max(b_labels.size, 1), minlength=n_customers)
+    # Distinct values only (order does not matter to bincount): a hash beats a sort.
+    orders = np.bincount(pd.unique(pair) // max(b_labels.size, 1), minlength=n_customers)
     orders = orders[who].astype(np.float64)
-    triple = np.unique(pair * n_items + i[buy])
+    triple = pd.unique(pair * n_items + i[buy])
     owner = triple // n_items // max(b_labels.size, 1)
     with_item = np.bincount(owner * n_items + triple % n_items, minlength=n_customers * n_items)
     with_item = with_item.reshape(n_customers, n_items)[who]
@@ -304,9 +305,9 @@ def segment_affinity(
     if amount is not None:
         amounts = numeric_column(df, amount, "lines")
         buy &= amounts >= 0
-    pairs = np.unique(np.stack([row_seg[buy], items[buy]]), axis=1)
+    pairs = pd.unique(row_seg[buy] * n_items + items[buy])  # distinct (customer, item)
     buyers = np.bincount(
-        seg_codes[pairs[0]] * n_items + pairs[1], minlength=n_seg * n_items
+        seg_codes[pairs // n_items] * n_items + pairs % n_items, minlength=n_seg * n_items
     ).reshape(n_seg, n_items)
     total_buyers = buyers.sum(axis=0)
     population = int(sizes.sum())
