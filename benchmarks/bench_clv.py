@@ -5,8 +5,10 @@ Run from the repository root::
     python benchmarks/bench_clv.py                 # CDNOW + 1 million customers
     python benchmarks/bench_clv.py --customers 100000 --repeats 3
     python benchmarks/bench_clv.py --lifetimes-timeout 0   # segkit only
+    python benchmarks/bench_clv.py --only-boundary --boundary 3300 30000
 
-Prints, from one run: fit times on the CDNOW calibration data and on
+Prints, from one run: Pareto/NBD fits at the boundary of the parameter space
+(customers who almost never drop out; segkit and lifetimes interleaved), fit times on the CDNOW calibration data and on
 simulated customers (daily units, three years; drawn with segkit's own
 ``simulate``), the time of each prediction over all simulated customers, and
 the ratio to lifetimes where lifetimes runs. Times are medians of
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import statistics
 import sys
 import time
@@ -136,6 +139,61 @@ def lifetimes_available() -> bool:
     return True
 
 
+# ---- Pareto/NBD at the boundary -----------------------------------------------------
+
+#: customers who almost never drop out: mean dropout rate s/beta ~ 6e-8 per day
+PARETO_BOUNDARY = {"r": 0.553, "alpha": 74.046, "s": 0.606, "beta": 1e7}
+
+
+def load() -> str:
+    """The machine's load averages, printed with every timed section."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} on {os.cpu_count()} cores"
+
+
+def boundary(sizes: list[int], repeats: int, timeout: float, have_lifetimes: bool) -> None:
+    """Pareto/NBD fits whose estimate tends to the no-dropout limit, segkit and lifetimes
+    interleaved (segkit, lifetimes, segkit, ...), medians of ``repeats``."""
+    from segkit.clv import BoundaryWarning
+
+    print(f"\nPareto/NBD at the boundary (tiny dropout rate); median of {repeats}; {load()}")
+    for n in sizes:
+        data = simulate(ParetoNBD(), PARETO_BOUNDARY, n, seed=2)
+        ours_wall, ours_cpu, theirs_wall, theirs_cpu = [], [], [], []
+        outcome = "not run"
+        model: Any = None
+        for _ in range(repeats):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", BoundaryWarning)
+                model = ParetoNBD().fit(data)
+            ours_wall.append(time.perf_counter() - start)
+            ours_cpu.append(time.process_time() - start_cpu)
+            if have_lifetimes:
+                outcome, timing = lifetimes_fit(
+                    "pareto", data, timeout, "/tmp/segkit_bench_clv_boundary.pkl"
+                )
+                if timing is None:
+                    break  # a time-out is not repeated
+                theirs_wall.append(timing.wall)
+                theirs_cpu.append(timing.cpu)
+        ours = Timing(statistics.median(ours_wall), statistics.median(ours_cpu))
+        start = time.process_time()
+        model.p_alive(data)
+        alive_cpu = time.process_time() - start
+        est = {k: round(float(v), 4) for k, v in model.params_.items()}
+        print(
+            f"  {n:>9,} customers  segkit fit {ours}  LL {model.log_likelihood_:.2f}  "
+            f"{json.dumps(est)}  p_alive cpu {alive_cpu:.3f} s"
+        )
+        if theirs_wall:
+            theirs = Timing(statistics.median(theirs_wall), statistics.median(theirs_cpu))
+            print(f"  {'':>9}            lifetimes  {outcome}  -> {speedup(theirs, ours)}")
+        elif have_lifetimes:
+            print(f"  {'':>9}            lifetimes  {outcome}")
+    print(f"  after: {load()}")
+
+
 # ---- the benchmark ---------------------------------------------------------------
 
 
@@ -149,11 +207,26 @@ def main() -> None:
         default=300.0,
         help="seconds allowed for each lifetimes fit on the simulated data (0: skip)",
     )
+    parser.add_argument(
+        "--boundary",
+        type=int,
+        nargs="*",
+        default=[3_300, 100_000],
+        help="sizes of the Pareto/NBD boundary data sets (no sizes: skip)",
+    )
+    parser.add_argument(
+        "--only-boundary", action="store_true", help="run the boundary section only"
+    )
     args = parser.parse_args()
     warnings.simplefilter("error")  # a segkit warning would be a finding
     have_lifetimes = lifetimes_available()
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, pandas {pd.__version__}")
     print(f"lifetimes: {'installed' if have_lifetimes else 'not installed (segkit only)'}")
+    print(load())
+    if args.boundary:
+        boundary(args.boundary, args.repeats, args.lifetimes_timeout, have_lifetimes)
+    if args.only_boundary:
+        return
 
     # CDNOW -------------------------------------------------------------------------
     cdnow = summarize(
