@@ -8,7 +8,8 @@ Run from the repository root::
     python benchmarks/bench_clv.py --only-boundary --boundary 3300 30000
 
 Prints, from one run: Pareto/NBD fits at the boundary of the parameter space
-(customers who almost never drop out; segkit and lifetimes interleaved), fit times on the CDNOW calibration data and on
+(customers who almost never drop out; segkit and lifetimes interleaved), fit
+times on the CDNOW calibration data and on
 simulated customers (daily units, three years; drawn with segkit's own
 ``simulate``), the time of each prediction over all simulated customers, and
 the ratio to lifetimes where lifetimes runs. Times are medians of
