@@ -58,7 +58,7 @@ def _hide(monkeypatch: pytest.MonkeyPatch, *modules: str) -> None:
         ),
         (
             ("matplotlib", "matplotlib.pyplot"),
-            lambda tmp: segkit._matplotlib.pyplot(),
+            lambda tmp: segkit.plotting.pyplot(),
             "drawing segkit's plots needs matplotlib; install it with pip install 'segkit-crm[plot]'",
         ),
         (

@@ -19,30 +19,11 @@ from segkit.errors import ColumnNotFoundError, ParameterError, SchemaError
 __all__ = [
     "as_pandas",
     "check_fitted",
-    "is_dask_collection",
     "numeric_column",
     "require_columns",
     "require_frame",
     "show_values",
 ]
-
-
-def is_dask_collection(data: Any) -> bool:
-    """Whether ``data`` is a Dask DataFrame or Series, without importing Dask.
-
-    Only a ``dask.dataframe`` the caller has already imported is consulted:
-    an object cannot be a Dask DataFrame unless that module is loaded.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> is_dask_collection(pd.DataFrame({"a": [1]}))
-    False
-    """
-    dd = sys.modules.get("dask.dataframe")
-    if dd is None:
-        return False
-    return isinstance(data, dd.DataFrame | dd.Series)
 
 
 def as_pandas(data: Any, what: str = "data") -> pd.DataFrame:

@@ -30,6 +30,7 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]
 
+from segkit._backend import dispatch
 from segkit._rule_text import tree_paths
 from segkit._validation import (
     check_choice,
@@ -553,8 +554,9 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         return out
 
     # -- using the fit ----------------------------------------------------- #
+    @dispatch("map", on="X")
     def predict(self, X: Any) -> pd.Series:
-        """Assign customers to the nearest centroid.
+        """Assign customers to the nearest centroid (a map: on Dask, partition by partition).
 
         Parameters
         ----------
@@ -583,7 +585,7 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
     def plot(self, ax: Any = None) -> Any:
         """Heatmap of ``z_scores_`` with the cluster names; returns the Axes (needs matplotlib)."""
         check_fitted(self, "labels_")
-        from segkit._plots_eval import plot_clusters
+        from segkit.plotting import plot_clusters
 
         return plot_clusters(self, ax=ax)
 

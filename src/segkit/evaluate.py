@@ -282,7 +282,7 @@ class Migration:
 
     def plot(self, ax: Any = None, *, normalize: bool = True) -> Any:
         """Heatmap of the migration table (row shares with ``normalize``); returns the Axes."""
-        from segkit._plots_eval import plot_migration
+        from segkit.plotting import plot_migration
 
         return plot_migration(self, ax=ax, normalize=normalize)
 
@@ -384,7 +384,7 @@ class Concentration:
 
     def plot(self, ax: Any = None) -> Any:
         """Lorenz curve with the line of equality; returns the Axes."""
-        from segkit._plots_eval import plot_lorenz
+        from segkit.plotting import plot_lorenz
 
         return plot_lorenz(self, ax=ax)
 
@@ -525,7 +525,7 @@ class HoldoutReport:
 
     def plot(self, ax: Any = None) -> Any:
         """Mean actual vs predicted holdout purchases by calibration frequency."""
-        from segkit._plots_eval import plot_holdout
+        from segkit.plotting import plot_holdout
 
         return plot_holdout(self, ax=ax)
 

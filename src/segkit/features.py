@@ -28,9 +28,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from segkit._backend import dispatch
 from segkit._time import DAY_NS, AsOf, window_days
 from segkit._validation import (
-    is_dask_collection,
     show_values,
 )
 from segkit.cleaning import CleaningReport, clean_transactions
@@ -188,6 +188,7 @@ def _per_customer(
     return out
 
 
+@dispatch("summarize", on="transactions")
 def summarize(
     transactions: Any,
     *,
@@ -272,25 +273,6 @@ def summarize(
     >>> len(s), int(s["x"].gt(0).sum())
     (2357, 946)
     """
-    if is_dask_collection(transactions):
-        from segkit.dask import summarize_dask
-
-        if quantity is not None or price is not None:
-            raise ParameterError(
-                "quantity= and price= are not supported on Dask input yet; add the amount "
-                "column first, e.g. ddf.assign(amount=ddf[quantity] * ddf[price])"
-            )
-
-        return summarize_dask(  # type: ignore[no-any-return]
-            transactions,
-            customer=customer,
-            timestamp=timestamp,
-            amount=amount,  # type: ignore[arg-type]
-            as_of=as_of,
-            unit=unit,
-            order=order,
-            windows=tuple(windows),
-        )
     unit_days = _unit_days(unit)
     windows = _check_windows(windows)
     cols = TransactionColumns.read(
@@ -337,6 +319,7 @@ def _to_frame(cols: TransactionColumns, data: dict[str, Any], as_of: AsOf) -> pd
 # --------------------------------------------------------------------------- #
 # Calibration and holdout
 # --------------------------------------------------------------------------- #
+@dispatch("calibration_holdout", on="transactions")
 def calibration_holdout(
     transactions: Any,
     *,
@@ -381,25 +364,6 @@ def calibration_holdout(
     >>> int(ch["x_holdout"].sum())
     1882
     """
-    if is_dask_collection(transactions):
-        from segkit.dask import calibration_holdout_dask
-
-        if quantity is not None or price is not None:
-            raise ParameterError(
-                "quantity= and price= are not supported on Dask input yet; add the amount "
-                "column first, e.g. ddf.assign(amount=ddf[quantity] * ddf[price])"
-            )
-
-        return calibration_holdout_dask(  # type: ignore[no-any-return]
-            transactions,
-            customer=customer,
-            timestamp=timestamp,
-            amount=amount,  # type: ignore[arg-type]
-            calibration_end=calibration_end,
-            observation_end=observation_end,
-            unit=unit,
-            order=order,
-        )
     unit_days = _unit_days(unit)
     cols = TransactionColumns.read(
         transactions,

@@ -26,11 +26,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from segkit._backend import Reduction, dispatch
 from segkit._validation import (
     check_choice,
     check_fitted,
     check_int,
-    is_dask_collection,
     numeric_column,
     require_columns,
     require_frame,
@@ -428,6 +428,10 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     def fit(self, X: Any, y: Any = None) -> RFMScorer:
         """Learn the bin edges from a customer table.
 
+        The fit is a reduction (:data:`RFM_FIT`): the distinct values of each
+        dimension and how many customers hold each, so it runs on a Dask
+        table as well, with the same edges.
+
         Parameters
         ----------
         X : pandas.DataFrame
@@ -439,23 +443,7 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         -------
         self
         """
-        if is_dask_collection(X):
-            from segkit.dask import rfm_fit
-
-            return rfm_fit(self, X)  # type: ignore[no-any-return]
-        self._check_params()
-        X = require_frame(X, "customer table")
-        values = self._values(X)
-        if len(X) == 0:
-            raise SegkitError("cannot fit RFMScorer on an empty customer table")
-        segment_map = self._segment_map()
-        if self.method == "fixed":
-            edges = self._fixed_edges()
-        else:
-            edges = self._quantile_edges(
-                {dim: np.unique(v, return_counts=True) for dim, v in values.items()}
-            )
-        return self._set_fitted(edges, segment_map, X.columns)
+        return RFM_FIT.fit(self, X)
 
     def _quantile_edges(
         self, counts: Mapping[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]
@@ -473,7 +461,7 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                     f"for {self.bins} equal groups; only scores 1..{edges[dim].size + 1} are "
                     "used",
                     UserWarning,
-                    stacklevel=3,
+                    stacklevel=5,
                 )
         return edges
 
@@ -527,8 +515,9 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             return 1 + e.size - np.searchsorted(e, v, side="right")
         return 1 + np.searchsorted(e, v, side="left")
 
+    @dispatch("map", on="X")
     def transform(self, X: Any) -> pd.DataFrame:
-        """Score customers.
+        """Score customers (a map: each row's scores depend on that row only).
 
         Returns
         -------
@@ -538,10 +527,6 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             segment map, ``segment`` (categorical, in map order).
         """
         check_fitted(self, "bin_edges_")
-        if is_dask_collection(X):
-            from segkit.dask import rfm_transform
-
-            return rfm_transform(self, X)  # type: ignore[no-any-return]
         X = require_frame(X, "customer table")
         values = self._values(X)
         pairs = zip(_SCORES, _DIMENSIONS, strict=True)
@@ -567,3 +552,59 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         if self.segment_map_ is not None:
             names.append("segment")
         return np.asarray(names, dtype=object)
+
+
+# --------------------------------------------------------------------------- #
+# The fit as a reduction: distinct values and their counts per dimension
+# --------------------------------------------------------------------------- #
+_Counts = dict[str, Any]
+
+
+def _fit_start(scorer: RFMScorer, X: Any) -> tuple[SegmentMap | None, Any]:
+    scorer._check_params()
+    X = require_frame(X, "customer table")
+    scorer._values(X.iloc[:0])  # names and dtypes now, before any work
+    segment_map = scorer._segment_map()  # a bad map is reported before any work
+    return segment_map, scorer._fixed_edges() if scorer.method == "fixed" else None
+
+
+def _fit_part(scorer: RFMScorer, plan: Any, X: Any) -> _Counts:
+    X = require_frame(X, "customer table")
+    out: _Counts = {"rows": len(X)}
+    if plan[1] is None:  # quantile edges: count the distinct values
+        for dim, v in scorer._values(X).items():
+            out[dim] = np.unique(v, return_counts=True)
+    return out
+
+
+def _fit_combine(scorer: RFMScorer, plan: Any, parts: Sequence[_Counts]) -> _Counts:
+    if len(parts) == 1:
+        return parts[0]
+    out: _Counts = {"rows": sum(p["rows"] for p in parts)}
+    for dim in _DIMENSIONS:
+        pieces = [p[dim] for p in parts if dim in p]
+        if pieces:
+            values = np.concatenate([v for v, _ in pieces])
+            counts = np.concatenate([n for _, n in pieces])
+            distinct, inverse = np.unique(values, return_inverse=True)
+            total = np.bincount(inverse.ravel(), weights=counts, minlength=distinct.size)
+            out[dim] = (distinct, total.astype(np.int64))
+    return out
+
+
+def _fit_finish(scorer: RFMScorer, plan: Any, counts: Any, columns: Any) -> RFMScorer:
+    segment_map, fixed = plan
+    if counts["rows"] == 0:
+        raise SegkitError("cannot fit RFMScorer on an empty customer table")
+    if fixed is not None:
+        edges = fixed
+    else:
+        edges = scorer._quantile_edges({dim: counts[dim] for dim in _DIMENSIONS})
+    return scorer._set_fitted(edges, segment_map, columns)
+
+
+#: ``RFMScorer.fit`` as a reduction: exact counts, so every split of the rows
+#: gives the same bin edges.
+RFM_FIT: Reduction[RFMScorer, _Counts] = Reduction(
+    start=_fit_start, part=_fit_part, combine=_fit_combine, finish=_fit_finish
+)

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from segkit._validation import check_fitted, is_dask_collection, require_columns, require_frame
+from segkit._backend import dispatch
+from segkit._validation import check_fitted, require_columns, require_frame
 from segkit.errors import ParameterError, SchemaError
 from segkit.tagging.compiler import RuleContext, compile_rule
 from segkit.tagging.errors import RuleError, RuleTypeError
@@ -99,6 +100,7 @@ class BandScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 out.append(f"{show(lo)}-{show(hi)}")
         return tuple(out)
 
+    @dispatch("schema_fit", on="X")
     def fit(self, X: Any, y: Any = None) -> BandScorer:
         """Validate the edges and labels against ``X``; return ``self``."""
         X = require_frame(X, "X")
@@ -151,6 +153,7 @@ class BandScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.n_features_in_ = X.shape[1]
         return self
 
+    @dispatch("map", on="X")
     def transform(self, X: Any) -> pd.DataFrame:
         """Return a DataFrame with one ordered categorical column ``{column}_band``.
 
@@ -232,12 +235,9 @@ class PointsScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.clip = clip
         self.base = base
 
+    @dispatch("schema_fit", on="X")
     def fit(self, X: Any, y: Any = None) -> PointsScorer:
         """Type-check every rule against ``X``; return ``self``."""
-        if is_dask_collection(X):
-            from segkit.dask import scorer_fit
-
-            return scorer_fit(self, X)  # type: ignore[no-any-return]
         X = require_frame(X, "X")
         owner = type(self).__name__
         points = _check_rules(self.points, owner, "points")
@@ -285,12 +285,9 @@ class PointsScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             )
         return table, total
 
+    @dispatch("map", on="X")
     def transform(self, X: Any) -> pd.DataFrame:
         """Return a DataFrame with one float column ``points``."""
-        if is_dask_collection(X):
-            from segkit.dask import scorer_transform
-
-            return scorer_transform(self, X)  # type: ignore[no-any-return]
         _, total = self._awarded(X)
         return pd.DataFrame({"points": total}, index=require_frame(X, "X").index)
 
@@ -343,12 +340,9 @@ class ProfileScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     def __init__(self, profiles: Any = None) -> None:
         self.profiles = profiles
 
+    @dispatch("schema_fit", on="X")
     def fit(self, X: Any, y: Any = None) -> ProfileScorer:
         """Type-check every term against ``X``; return ``self``."""
-        if is_dask_collection(X):
-            from segkit.dask import scorer_fit
-
-            return scorer_fit(self, X)  # type: ignore[no-any-return]
         X = require_frame(X, "X")
         owner = type(self).__name__
         if not isinstance(self.profiles, Mapping) or not self.profiles:
@@ -387,16 +381,13 @@ class ProfileScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.n_features_in_ = X.shape[1]
         return self
 
+    @dispatch("map", on="X")
     def transform(self, X: Any) -> pd.DataFrame:
         """Return one float column per profile and ``top_profile``.
 
         ``top_profile`` is the highest-scoring profile (ties: the first
         listed), or missing when no profile scores above zero.
         """
-        if is_dask_collection(X):
-            from segkit.dask import scorer_transform
-
-            return scorer_transform(self, X)  # type: ignore[no-any-return]
         check_fitted(self, "profiles_")
         X = require_frame(X, "X")
         ctx = RuleContext(X)

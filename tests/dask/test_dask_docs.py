@@ -12,6 +12,7 @@ pytest.importorskip("dask.distributed")
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "dask.md"
 
 
+@pytest.mark.slow
 def test_examples_run() -> None:
     if not PAGE.exists():
         pytest.skip("docs/ is not part of this checkout")

@@ -134,3 +134,39 @@ def test_bad_values_are_reported_by_the_worker(transactions: pd.DataFrame) -> No
     lazy = summarize_dask(to_dask(frame), **COLUMNS, as_of="2025-01-01")
     with pytest.raises(SchemaError, match="missing customer id"):
         lazy.compute()
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        pytest.param(summarize_dask, id="summarize"),
+        pytest.param(segkit.summarize, id="summarize-through-the-seam"),
+    ],
+)
+def test_as_of_before_every_purchase_raises_like_pandas(
+    client: Any, transactions: pd.DataFrame, function: Any
+) -> None:
+    early = transactions["timestamp"].min() - pd.Timedelta(days=3)
+    with pytest.raises(SchemaError, match="no purchases") as expected:
+        segkit.summarize(transactions, **COLUMNS, as_of=early)
+    lazy = function(to_dask(transactions), **COLUMNS, as_of=early)
+    with pytest.raises(SchemaError) as got:
+        lazy.compute()
+    assert str(got.value) == str(expected.value)
+
+
+def test_holdout_calibration_before_every_purchase_raises_like_pandas(
+    client: Any, transactions: pd.DataFrame
+) -> None:
+    early = transactions["timestamp"].min() - pd.Timedelta(days=3)
+    end = transactions["timestamp"].max()
+    with pytest.raises(SchemaError, match="no purchases") as expected:
+        segkit.calibration_holdout(
+            transactions, **COLUMNS, calibration_end=early, observation_end=end
+        )
+    lazy = calibration_holdout_dask(
+        to_dask(transactions), **COLUMNS, calibration_end=early, observation_end=end
+    )
+    with pytest.raises(SchemaError) as got:
+        lazy.compute()
+    assert str(got.value) == str(expected.value)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-import functools
-import inspect
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -16,7 +14,8 @@ import pandas as pd
 from scipy.stats import norm
 from sklearn.base import BaseEstimator
 
-from segkit._validation import check_fitted, is_dask_collection
+from segkit._backend import dispatch
+from segkit._validation import check_fitted
 from segkit.clv._mle import LOG_BOUND, BoundaryWarning, maximize
 from segkit.errors import ParameterError, SchemaError
 
@@ -105,39 +104,13 @@ _Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
 def _dask_predict(method: _Method) -> _Method:
-    """Run a per-customer method as a map over partitions when ``data`` is a Dask frame."""
-    signature = inspect.signature(method)
-
-    @functools.wraps(method)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        bound = signature.bind(self, *args, **kwargs)
-        data = bound.arguments.get("data")
-        if is_dask_collection(data):
-            from segkit.dask import clv_predict
-
-            rest = {k: v for k, v in bound.arguments.items() if k not in ("self", "data")}
-            return clv_predict(self, method.__name__, data, **rest)
-        return method(self, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+    """A per-customer method: on a Dask ``data`` it runs as a map over partitions."""
+    return dispatch("clv.predict", on="data")(method)  # type: ignore[return-value]
 
 
 def _dask_fit(method: _Method) -> _Method:
-    """Fit on the compressed counts of a Dask frame (a reduction), else fit as usual."""
-    signature = inspect.signature(method)
-
-    @functools.wraps(method)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        bound = signature.bind(self, *args, **kwargs)
-        data = bound.arguments.get("data")
-        if is_dask_collection(data):
-            from segkit.dask import clv_fit
-
-            rest = {k: v for k, v in bound.arguments.items() if k not in ("self", "data")}
-            return clv_fit(self, data, **rest)
-        return method(self, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+    """A fit on a Dask ``data`` fits on the compressed counts of its rows (a reduction)."""
+    return dispatch("clv.fit", on="data")(method)  # type: ignore[return-value]
 
 
 def benign_underflow(func: _Method) -> _Method:

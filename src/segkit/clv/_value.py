@@ -7,13 +7,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segkit._validation import is_dask_collection
+from segkit._backend import dispatch
 from segkit.clv._base import benign_underflow, renamed
 from segkit.errors import ParameterError
 
 __all__ = ["lifetime_value"]
 
 
+@dispatch("lifetime_value", on="data")
 @benign_underflow
 def lifetime_value(
     purchase_model: Any,
@@ -84,17 +85,6 @@ def lifetime_value(
     """
     if unit is not None:
         period = renamed("lifetime_value", "unit", "period", unit, period, None)
-    if is_dask_collection(data):
-        from segkit.dask import lifetime_value_dask
-
-        return lifetime_value_dask(  # type: ignore[no-any-return]
-            purchase_model,
-            spend_model,
-            data,
-            horizon=horizon,
-            period=period,
-            discount_rate=discount_rate,
-        )
     if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
         raise ParameterError(f"horizon must be an int >= 1 (number of periods); got {horizon!r}")
     if isinstance(period, bool) or not isinstance(period, int | float) or not period > 0:

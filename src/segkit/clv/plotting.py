@@ -1,104 +1,33 @@
 """Diagnostic plots for the CLV models (needs the ``plot`` extra: matplotlib).
 
+The figures live in :mod:`segkit.plotting`; this module gathers the CLV ones.
 Every function draws on ``ax`` (a new figure when omitted) and returns the
-:class:`matplotlib.axes.Axes`, so plots can be composed and styled further.
-matplotlib is imported only when a function is called.
+:class:`matplotlib.axes.Axes`. matplotlib is imported only when a function is
+called.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from segkit._matplotlib import axes as _axes
-from segkit._validation import check_fitted, require_columns, require_frame
-from segkit.errors import ParameterError
+from segkit.evaluate import holdout_report
+from segkit.plotting import (
+    period_transactions,
+    plot_clv_distribution,
+    plot_frequency_recency_matrix,
+    plot_holdout,
+    plot_p_alive_matrix,
+    plot_period_transactions,
+)
 
 __all__ = [
+    "period_transactions",
     "plot_calibration_holdout",
     "plot_clv_distribution",
     "plot_frequency_recency_matrix",
     "plot_p_alive_matrix",
     "plot_period_transactions",
 ]
-
-
-def _check_max(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ParameterError(f"{name} must be an int >= 1; got {value!r}")
-    return int(value)
-
-
-def _counts_columns(model: Any) -> tuple[str, str, str]:
-    cols = model.columns_
-    if "n" in cols:  # BG/BB
-        return cols["x"], cols["t_x"], cols["n"]
-    return cols["x"], cols["t_x"], cols["T"]
-
-
-def period_transactions(model: Any, data: Any, max_frequency: int = 7) -> pd.DataFrame:
-    """Customers by number of repeat purchases: observed and expected by the model.
-
-    The expected count for ``k`` sums, over customers, the probability that a
-    new customer makes ``k`` repeat purchases over that customer's own
-    observation period (the last class is "``max_frequency`` or more").
-
-    Returns
-    -------
-    DataFrame
-        Indexed by ``0 .. max_frequency``, columns ``actual`` and ``model``.
-    """
-    check_fitted(model, "params_")
-    top = _check_max(max_frequency, "max_frequency")
-    x_col, t_col, age_col = _counts_columns(model)
-    df = require_frame(data)
-    require_columns(df, [x_col, age_col])
-    ages, counts = np.unique(df[age_col].to_numpy(dtype=np.float64), return_counts=True)
-    empty = pd.DataFrame({x_col: [0.0], t_col: [0.0], age_col: [0.0]})
-    expected = np.zeros(top + 1)
-    for age, count in zip(ages, counts, strict=True):
-        probs = [float(model.probability_of_purchases(k, age, empty).iloc[0]) for k in range(top)]
-        expected[:top] += count * np.array(probs)
-        expected[top] += count * (1.0 - sum(probs))
-    actual = np.bincount(
-        np.minimum(df[x_col].to_numpy(dtype=np.int64), top), minlength=top + 1
-    ).astype(np.float64)
-    return pd.DataFrame({"actual": actual, "model": expected}, index=pd.RangeIndex(top + 1))
-
-
-def plot_period_transactions(
-    model: Any, data: Any, *, max_frequency: int = 7, ax: Any = None
-) -> Any:
-    """Bar chart of customers by repeat purchases, observed vs model.
-
-    Parameters
-    ----------
-    model : fitted BetaGeo, ModifiedBetaGeo, ParetoNBD or BetaGeoBetaBinom
-    data : DataFrame
-        The calibration data the model was fitted on.
-    max_frequency : int, default 7
-        The last bar counts customers with this many repeat purchases or more.
-    ax : matplotlib Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    table = period_transactions(model, data, max_frequency)
-    ax = _axes(ax)
-    pos = np.arange(len(table))
-    ax.bar(pos - 0.2, table["actual"], width=0.4, label="actual")
-    ax.bar(pos + 0.2, table["model"], width=0.4, label="model")
-    labels = [str(k) for k in table.index]
-    labels[-1] += "+"
-    ax.set_xticks(pos, labels)
-    ax.set_xlabel("repeat purchases in the calibration period")
-    ax.set_ylabel("customers")
-    ax.set_title("Frequency of repeat purchases")
-    ax.legend()
-    return ax
 
 
 def plot_calibration_holdout(
@@ -111,6 +40,9 @@ def plot_calibration_holdout(
     ax: Any = None,
 ) -> Any:
     """Mean holdout purchases by calibration frequency: actual vs predicted.
+
+    The figure of :func:`segkit.holdout_report` (one holdout check for the
+    whole library), drawn by :func:`segkit.plotting.plot_holdout`.
 
     Parameters
     ----------
@@ -128,167 +60,8 @@ def plot_calibration_holdout(
     -------
     matplotlib.axes.Axes
     """
-    check_fitted(model, "params_")
-    top = _check_max(max_frequency, "max_frequency")
-    x_col = model.columns_["x"]
-    df = require_frame(data)
-    require_columns(df, [x_col, holdout, duration])
-    durations = df[duration].to_numpy(dtype=np.float64)
-    predicted = np.zeros(len(df))
-    for value in np.unique(durations):
-        rows = durations == value
-        predicted[rows] = model.expected_purchases(value, df.loc[rows]).to_numpy()
-    group = np.minimum(df[x_col].to_numpy(dtype=np.int64), top)
-    table = (
-        pd.DataFrame(
-            {"actual": df[holdout].to_numpy(dtype=np.float64), "model": predicted, "x": group}
-        )
-        .groupby("x")[["actual", "model"]]
-        .mean()
+    x = getattr(model, "columns_", {}).get("x", "x")
+    report = holdout_report(
+        model, data, x=x, actual=holdout, duration=duration, max_x=max_frequency
     )
-    ax = _axes(ax)
-    ax.plot(table.index, table["actual"], marker="o", label="actual")
-    ax.plot(table.index, table["model"], marker="s", label="model")
-    ax.set_xlabel("repeat purchases in the calibration period")
-    ax.set_ylabel("mean purchases in the holdout period")
-    ax.set_title("Calibration vs holdout")
-    ax.legend()
-    return ax
-
-
-def _grid(model: Any, max_x: int, T: float) -> pd.DataFrame:
-    x = np.arange(max_x + 1, dtype=np.float64)
-    t_x = np.linspace(0.0, T, 41)
-    xx, tt = np.meshgrid(x, t_x, indexing="ij")
-    keep = (xx > 0) | (tt == 0)
-    return pd.DataFrame(
-        {
-            model.columns_["x"]: xx[keep],
-            model.columns_["t_x"]: tt[keep],
-            model.columns_["T"]: T,
-        }
-    )
-
-
-def _matrix(model: Any, grid: pd.DataFrame, values: pd.Series, max_x: int) -> np.ndarray[Any, Any]:
-    x = grid[model.columns_["x"]].to_numpy().astype(int)
-    col = np.rint(grid[model.columns_["t_x"]].to_numpy() / grid[model.columns_["T"]].iloc[0] * 40)
-    out = np.full((41, max_x + 1), np.nan)
-    out[col.astype(int), x] = values.to_numpy()
-    return out
-
-
-def _draw_matrix(ax: Any, matrix: Any, T: float, max_x: int, title: str, label: str) -> Any:
-    image = ax.imshow(
-        matrix,
-        origin="lower",
-        aspect="auto",
-        extent=(-0.5, max_x + 0.5, 0.0, T),
-        interpolation="nearest",
-    )
-    ax.figure.colorbar(image, ax=ax, label=label)
-    ax.set_xlabel("repeat purchases (x)")
-    ax.set_ylabel("time of the last repeat purchase (t_x)")
-    ax.set_title(title)
-    return ax
-
-
-def plot_frequency_recency_matrix(
-    model: Any, *, t: float = 1.0, T: float | None = None, max_x: int | None = None, ax: Any = None
-) -> Any:
-    """Heat map of expected purchases in the next ``t`` over ``x`` and ``t_x``.
-
-    Parameters
-    ----------
-    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD (without covariates)
-    t : float, default 1
-        Prediction horizon, in the model's time unit.
-    T : float, optional
-        Customer age used for the grid; defaults to the largest ``T`` fitted on.
-    max_x : int, optional
-        Largest frequency shown; defaults to the 99th percentile of ``x``.
-    ax : matplotlib Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    age, top = _grid_limits(model, T, max_x)
-    grid = _grid(model, top, age)
-    values = model.expected_purchases(t, grid)
-    return _draw_matrix(
-        _axes(ax),
-        _matrix(model, grid, values, top),
-        age,
-        top,
-        f"Expected purchases in the next {t:g} time units (T = {age:g})",
-        "expected purchases",
-    )
-
-
-def plot_p_alive_matrix(
-    model: Any, *, T: float | None = None, max_x: int | None = None, ax: Any = None
-) -> Any:
-    """Heat map of P(alive) over ``x`` and ``t_x`` for customers of age ``T``.
-
-    Parameters are those of :func:`plot_frequency_recency_matrix` (without ``t``).
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    age, top = _grid_limits(model, T, max_x)
-    grid = _grid(model, top, age)
-    values = model.p_alive(grid)
-    return _draw_matrix(
-        _axes(ax),
-        _matrix(model, grid, values, top),
-        age,
-        top,
-        f"Probability of being alive (T = {age:g})",
-        "P(alive)",
-    )
-
-
-def _grid_limits(model: Any, T: float | None, max_x: int | None) -> tuple[float, int]:
-    check_fitted(model, "params_")
-    if "T" not in model.columns_:
-        raise ParameterError("the matrix plots are for the continuous-time purchase models")
-    stats = getattr(model, "_stats", None)
-    if T is None:
-        if stats is None:
-            raise ParameterError("give T (the model was not fitted on data)")
-        T = float(stats["T"].max())
-    if max_x is None:
-        if stats is None:
-            raise ParameterError("give max_x (the model was not fitted on data)")
-        order = np.argsort(stats["x"])
-        cum = np.cumsum(stats["w"][order])
-        max_x = int(stats["x"][order][np.searchsorted(cum, 0.99 * cum[-1])])
-    return float(T), max(_check_max(int(max_x), "max_x"), 1)
-
-
-def plot_clv_distribution(clv: pd.Series, *, bins: int = 50, ax: Any = None) -> Any:
-    """Histogram of customer lifetime values (e.g. from :func:`segkit.clv.lifetime_value`).
-
-    Parameters
-    ----------
-    clv : Series
-    bins : int, default 50
-    ax : matplotlib Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    values = np.asarray(clv, dtype=np.float64)
-    values = values[np.isfinite(values)]
-    ax = _axes(ax)
-    ax.hist(values, bins=_check_max(bins, "bins"))
-    mean = float(values.mean()) if values.size else float("nan")
-    ax.axvline(mean, color="black", linestyle="--", label=f"mean {mean:,.2f}")
-    ax.set_xlabel("customer lifetime value")
-    ax.set_ylabel("customers")
-    ax.set_title("Distribution of CLV")
-    ax.legend()
-    return ax
+    return plot_holdout(report, ax)

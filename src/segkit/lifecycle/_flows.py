@@ -390,7 +390,7 @@ def plot_state_counts(data: Any, ax: Any = None) -> Any:
     -------
     matplotlib Axes
     """
-    from segkit.lifecycle._plot import draw_state_counts
+    from segkit.plotting import draw_state_counts
 
     result = data if isinstance(data, Flows) else flows(data)
     return draw_state_counts(result, ax, entered=ENTERED)
@@ -415,7 +415,7 @@ def plot_flows(data: Any, ax: Any = None, *, gap: float = 0.02) -> Any:
     -------
     matplotlib Axes
     """
-    from segkit.lifecycle._plot import draw_flows
+    from segkit.plotting import draw_flows
 
     result = data if isinstance(data, Flows) else flows(data)
     return draw_flows(result, ax, gap=gap, entered=ENTERED)

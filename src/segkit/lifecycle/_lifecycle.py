@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segkit._validation import is_dask_collection, require_columns, require_frame, show_values
-from segkit.errors import ParameterError, closest
+from segkit._backend import dispatch
+from segkit._validation import require_columns, require_frame, show_values
+from segkit.errors import closest
 from segkit.lifecycle._definition import (
     FIXED,
     WILDCARD,
@@ -299,6 +300,7 @@ class Lifecycle:
             )
         return codes.astype(np.int8)
 
+    @dispatch("Lifecycle.step", on="features")
     def step(self, features: Any, current: Any = None, *, as_of: Any = None) -> pd.Series:
         """Move every customer as far as the guards allow, at one date.
 
@@ -350,6 +352,7 @@ class Lifecycle:
             name="state",
         )
 
+    @dispatch("Lifecycle.replay", on="transactions")
     def replay(
         self,
         transactions: Any,
@@ -468,15 +471,6 @@ class Lifecycle:
             output=output,
             columns_at=columns_at,
         )
-        if is_dask_collection(transactions):
-            from segkit.dask import lifecycle_replay
-
-            if customers is not None or columns_at is not None:
-                raise ParameterError(
-                    "customers= (registered prospects) and columns_at= are not supported on "
-                    "Dask yet; replay the purchase history, or compute them with pandas"
-                )
-            return lifecycle_replay(self, transactions, **options.keywords())  # type: ignore[no-any-return]
         return run_replay(self._machine, self._index[self.initial], transactions, options)
 
     def current(self, history: Any) -> pd.DataFrame:

@@ -18,7 +18,7 @@ event of each affected customer per pass, then those customers again).
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -26,8 +26,10 @@ import pandas as pd
 from segkit._validation import require_columns, require_frame, show_values
 from segkit.errors import ColumnNotFoundError, ParameterError, SchemaError
 from segkit.features import TransactionColumns
-from segkit.loyalty._program import PointsProgram
 from segkit.tagging import RuleContext
+
+if TYPE_CHECKING:
+    from segkit.loyalty._program import PointsProgram  # the ledger only names the type
 
 __all__ = ["LEDGER_COLUMNS", "LoyaltyWarning", "ledger", "liability"]
 

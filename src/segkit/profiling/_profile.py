@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from segkit._backend import implementation
 from segkit._validation import as_pandas
 from segkit.profiling._options import ProfileOptions
 from segkit.profiling._steps import STEPS, Run, noted
@@ -186,9 +187,8 @@ class Profile:
         ``options`` go to :func:`segkit.report.render`: ``lang="en"|"zh"``,
         ``currency="GBP"`` (or a symbol), ``privacy=``, ``by=``.
         """
-        from segkit.report import render
-
-        html = render(self, title=title, **options)
+        # the report sits above the pipeline: it registers its renderer at the seam
+        html: str = implementation("render", "report")(self, title=title, **options)
         if path is not None:
             Path(path).write_text(html, encoding="utf-8")
         return html

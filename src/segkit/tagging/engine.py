@@ -43,7 +43,8 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from segkit._validation import check_choice, is_dask_collection, require_frame
+from segkit._backend import dispatch
+from segkit._validation import check_choice, require_frame
 from segkit.errors import ParameterError, closest
 from segkit.tagging import ast
 from segkit.tagging.compiler import CompiledRule, RuleContext, compile_rule
@@ -314,6 +315,7 @@ class TagEngine:
                 ctx.set_tag(tag, result[tag])
         return ctx, result, masks, winners
 
+    @dispatch("map", on="df")
     def apply(self, df: Any, *, as_of: Any = None, output: str = "wide") -> Any:
         """Tag every customer.
 
@@ -328,10 +330,6 @@ class TagEngine:
             Series holding each customer's tags as a list; ``"long"``: a
             DataFrame of (customer, tag) pairs. All follow ``df``'s index.
         """
-        if is_dask_collection(df):
-            from segkit.dask import tags_apply
-
-            return tags_apply(self, df, as_of=as_of, output=output)
         check_choice("output", output, ("wide", "list", "long"), "TagEngine.apply")
         if output == "long" and getattr(getattr(df, "index", None), "name", None) == "tag":
             raise ParameterError(

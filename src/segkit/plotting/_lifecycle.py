@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from segkit._matplotlib import pyplot as _pyplot
+from segkit.plotting._axes import pyplot as _pyplot
 
 __all__ = ["draw_flows", "draw_state_counts"]
 

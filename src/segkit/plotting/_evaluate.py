@@ -6,15 +6,11 @@ it. Every function draws on ``ax`` (a new figure when None) and returns the Axes
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from segkit._matplotlib import axes as _axes
-
-if TYPE_CHECKING:
-    from segkit.cluster import KMeansSegmenter
-    from segkit.evaluate import Concentration, HoldoutReport, Migration
+from segkit.plotting._axes import axes as _axes
 
 __all__ = ["plot_clusters", "plot_holdout", "plot_lorenz", "plot_migration"]
 
@@ -54,7 +50,7 @@ def _heatmap(
     ax.figure.colorbar(image, ax=ax)
 
 
-def plot_migration(result: Migration, ax: Any = None, *, normalize: bool = True) -> Any:
+def plot_migration(result: Any, ax: Any = None, *, normalize: bool = True) -> Any:
     """Heatmap of a :class:`~segkit.evaluate.Migration` (row shares when ``normalize``)."""
     ax = _axes(ax)
     counts = result.counts
@@ -75,7 +71,7 @@ def plot_migration(result: Migration, ax: Any = None, *, normalize: bool = True)
     return ax
 
 
-def plot_lorenz(result: Concentration, ax: Any = None) -> Any:
+def plot_lorenz(result: Any, ax: Any = None) -> Any:
     """Lorenz curve of a :class:`~segkit.evaluate.Concentration` and the line of equality."""
     ax = _axes(ax)
     curve = result.lorenz
@@ -93,7 +89,7 @@ def plot_lorenz(result: Concentration, ax: Any = None) -> Any:
     return ax
 
 
-def plot_holdout(result: HoldoutReport, ax: Any = None) -> Any:
+def plot_holdout(result: Any, ax: Any = None) -> Any:
     """Mean actual vs predicted holdout purchases by calibration frequency."""
     ax = _axes(ax)
     table = result.by_frequency
@@ -112,7 +108,7 @@ def plot_holdout(result: HoldoutReport, ax: Any = None) -> Any:
     return ax
 
 
-def plot_clusters(segmenter: KMeansSegmenter, ax: Any = None) -> Any:
+def plot_clusters(segmenter: Any, ax: Any = None) -> Any:
     """Heatmap of how each cluster differs from the population (``z_scores_``)."""
     ax = _axes(ax)
     z = segmenter.z_scores_

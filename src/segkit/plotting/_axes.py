@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._optional import import_optional
+from segkit._optional import import_optional
 
 __all__ = ["axes", "pyplot"]
 

@@ -1,0 +1,388 @@
+"""The transaction-log capabilities on Dask: a shuffle by customer, then a map.
+
+:func:`summarize`, :func:`calibration_holdout` and :meth:`Lifecycle.replay`
+read several rows per customer, so every customer's rows are first moved into
+one partition (:func:`partition_by_customer`); the dates that depend on the
+whole log (the default ``as_of``, the replay's period boundaries) are resolved
+once, and the pandas function runs on each partition with them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from functools import partial
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from segkit._backend import Call, register
+from segkit.dask._partition import Frame, check_meta, empty_or, partition_by_customer, require_dask
+from segkit.errors import ParameterError, SchemaError
+from segkit.features import calibration_holdout, summarize
+from segkit.transactions import TransactionColumns
+
+__all__ = ["calibration_holdout_dask", "lifecycle_replay", "summarize_dask"]
+
+_RETURNS_ONLY = r".* customer\(s\) have only returns"
+
+
+# --------------------------------------------------------------------------- #
+# Dates that depend on the whole log: one reduction
+# --------------------------------------------------------------------------- #
+_EXTREMES_META = {
+    "first": np.zeros(0, dtype=np.int64),
+    "last": np.zeros(0, dtype=np.int64),
+    "first_stamp": np.zeros(0, dtype=object),
+    "last_stamp": np.zeros(0, dtype=object),
+}
+
+
+def _extremes(part: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:
+    if len(part) == 0:
+        return pd.DataFrame(_EXTREMES_META)
+    cols = TransactionColumns.read(part, **columns)
+    first, last = int(cols.wall.min()), int(cols.wall.max())
+    stamps = [pd.Timestamp(first, unit="ns"), pd.Timestamp(last, unit="ns")]
+    if cols.tz is not None:
+        stamps = [stamp.tz_localize(cols.tz) for stamp in stamps]
+    return pd.DataFrame(
+        {
+            "first": [first],
+            "last": [last],
+            "first_stamp": np.asarray(stamps[:1], dtype=object),
+            "last_stamp": np.asarray(stamps[1:], dtype=object),
+        }
+    )
+
+
+class _Extremes:
+    """The earliest and latest timestamps (wall clock), in one pass."""
+
+    def __init__(self, transactions: Frame, columns: dict[str, Any]) -> None:
+        found = transactions.map_partitions(
+            _extremes, columns, meta=pd.DataFrame(_EXTREMES_META)
+        ).compute()
+        if len(found) == 0:
+            raise SchemaError("the transactions are empty")
+        self.first = found["first_stamp"].iloc[int(np.argmin(found["first"].to_numpy()))]
+        self.last = found["last_stamp"].iloc[int(np.argmax(found["last"].to_numpy()))]
+
+
+def _no_purchase_message(function: Any, probe: pd.DataFrame, amount: str, **options: Any) -> str:
+    """The pandas function's own message for "no purchase on or before the cut-off".
+
+    Learned by running it on the probe row turned into a return, so that both
+    backends say the same thing.
+    """
+    row = probe.iloc[:1].copy()
+    if pd.api.types.is_numeric_dtype(row[amount].dtype):
+        row[amount] = pd.Series([-1], index=row.index).astype(row[amount].dtype)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            function(row, amount=amount, **options)
+    except SchemaError as error:
+        return str(error)
+    return "no purchases on or before the cut-off"  # pragma: no cover - pandas raised above
+
+
+def _purchases_by(part: pd.DataFrame, columns: dict[str, Any], cut_off: Any) -> pd.Series:
+    """Whether the partition (whole customers) has a purchase on or before ``cut_off``."""
+    if len(part) == 0:
+        return pd.Series([False])
+    cols = TransactionColumns.read(part, **columns)
+    cols = cols.subset(cols.wall <= cols.as_of(cut_off).cut)
+    return pd.Series([bool(cols.purchases().any())])
+
+
+def _has_purchase(part: pd.DataFrame, columns: dict[str, Any], cut_off: Any) -> bool:
+    return bool(_purchases_by(part, columns, cut_off).iloc[0])
+
+
+def _probe_rows(meta_nonempty: pd.DataFrame, timestamp: str, amount: str, as_of: Any) -> Any:
+    """One purchase at ``as_of``, in the input's dtypes: run it to learn the output's dtypes."""
+    row = meta_nonempty.iloc[:1].copy()
+    dtype = row[timestamp].dtype
+    stamp: Any = pd.Timestamp("2000-01-01")  # for a missing or bad as_of (pandas reports it)
+    try:
+        given = pd.Timestamp(as_of) if as_of is not None else stamp
+    except (TypeError, ValueError):
+        given = stamp
+    stamp = stamp if pd.isna(given) else given
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        tz = getattr(dtype, "tz", None)
+        if tz is not None:
+            stamp = stamp.tz_localize(tz) if stamp.tzinfo is None else stamp.tz_convert(tz)
+        row[timestamp] = pd.Series([stamp], index=row.index).astype(dtype)
+    elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
+        row[timestamp] = pd.Series([stamp.isoformat()], index=row.index).astype(dtype)
+    # Other dtypes keep their placeholder value: reading the probe reports them.
+    if pd.api.types.is_numeric_dtype(row[amount].dtype):
+        # A positive amount: with an order column, an order needs a positive net.
+        row[amount] = pd.Series([1], index=row.index).astype(row[amount].dtype)
+    return row
+
+
+def _prepare(
+    transactions: Frame,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    order: str | None,
+) -> dict[str, Any]:
+    require_dask(transactions, "transactions")
+    names = [customer, timestamp, amount] + ([order] if order is not None else [])
+    check_meta(transactions, names, "transactions")
+    if len(set(names)) < len(names):
+        raise ParameterError(f"customer, timestamp, amount and order must differ; got {names}")
+    return {"customer": customer, "timestamp": timestamp, "amount": amount, "order": order}
+
+
+def _stamp(as_of: Any, default: Any) -> Any:
+    """``as_of`` checked and passed on as given, or ``default`` (the latest timestamp).
+
+    A date-only ``as_of`` means its whole day (segkit's time policy), so the
+    partitions resolve the value themselves rather than a midnight timestamp.
+    """
+    from segkit._time import parse_as_of
+
+    if as_of is None:
+        return default
+    parse_as_of(as_of, "UTC")  # checks the value; the zone is the partitions' to apply
+    return as_of
+
+
+# --------------------------------------------------------------------------- #
+# summarize and calibration_holdout: a shuffle, then the pandas function per partition
+# --------------------------------------------------------------------------- #
+def _summarize_part(
+    part: pd.DataFrame,
+    columns: dict[str, Any],
+    options: dict[str, Any],
+    meta: pd.DataFrame,
+    found: bool,
+    message: str,
+) -> pd.DataFrame:
+    if not found:  # like pandas: no purchase anywhere up to as_of
+        raise SchemaError(message)
+    if len(part) == 0:
+        return meta
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=_RETURNS_ONLY, category=UserWarning)
+            out: pd.DataFrame = summarize(part, **columns, **options)
+    except SchemaError:
+        if not _has_purchase(part, columns, options["as_of"]):
+            return meta  # no purchase in this partition: nothing to report, not an error here
+        raise
+    return out
+
+
+def summarize_dask(
+    transactions: Frame,
+    *,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    as_of: Any = None,
+    unit: Literal["D", "W"] = "D",
+    order: str | None = None,
+    windows: Sequence[int] = (),
+) -> Frame:
+    """:func:`segkit.summarize` on a Dask DataFrame: one row per customer.
+
+    ``as_of`` is resolved once (by default the latest timestamp) in one pass
+    over the data that also finds the earliest purchase, the rows are
+    partitioned by a hash of the customer id (:func:`partition_by_customer`),
+    and the pandas :func:`~segkit.summarize` runs on each partition with that
+    same ``as_of``.
+
+    Parameters
+    ----------
+    transactions : dask.dataframe.DataFrame
+    customer, timestamp, amount, as_of, unit, order, windows
+        As for :func:`segkit.summarize`.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        The columns of :func:`segkit.summarize`, indexed by customer id.
+        Each partition is sorted by customer id; partitions follow the hash of
+        the id, so ``.compute().sort_index()`` equals the pandas result.
+
+    Raises
+    ------
+    SchemaError
+        As the pandas function, also when no purchase is on or before
+        ``as_of``.
+
+    Notes
+    -----
+    Customers whose rows up to ``as_of`` are all returns are left out without
+    the warning (it would be raised on a worker).
+    """
+    columns = _prepare(transactions, customer, timestamp, amount, order)
+    options: dict[str, Any] = {"as_of": as_of, "unit": unit, "windows": tuple(windows)}
+    probe = _probe_rows(transactions._meta_nonempty, timestamp, amount, as_of)
+    meta = summarize(probe, **columns, **options).iloc[:0]  # bad arguments fail here
+    extremes = _Extremes(transactions, columns) if as_of is None else None
+    options["as_of"] = _stamp(as_of, extremes.last if extremes is not None else None)
+    message = _no_purchase_message(summarize, probe, **columns, **options)
+    parts = partition_by_customer(transactions, customer)
+    # any purchase up to as_of, checked on whole customers: a Dask scalar the map waits for
+    found = parts.map_partitions(_purchases_by, columns, options["as_of"], meta=(None, bool)).any()
+    return parts.map_partitions(_summarize_part, columns, options, meta, found, message, meta=meta)
+
+
+def _holdout_part(
+    part: pd.DataFrame,
+    columns: dict[str, Any],
+    options: dict[str, Any],
+    meta: pd.DataFrame,
+    found: bool,
+    message: str,
+) -> pd.DataFrame:
+    if not found:
+        raise SchemaError(message)
+    if len(part) == 0 or not _has_purchase(part, columns, options["calibration_end"]):
+        return meta
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_RETURNS_ONLY, category=UserWarning)
+        out: pd.DataFrame = calibration_holdout(part, **columns, **options)
+    return out
+
+
+def calibration_holdout_dask(
+    transactions: Frame,
+    *,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    calibration_end: Any,
+    observation_end: Any = None,
+    unit: Literal["D", "W"] = "D",
+    order: str | None = None,
+) -> Frame:
+    """:func:`segkit.calibration_holdout` on a Dask DataFrame.
+
+    Like :func:`summarize_dask`: ``observation_end`` is resolved once, the rows
+    are partitioned by customer, and the pandas function runs per partition.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        The columns of :func:`segkit.calibration_holdout`, indexed by customer.
+    """
+    columns = _prepare(transactions, customer, timestamp, amount, order)
+    meta_rows = transactions._meta_nonempty
+    cal = _stamp(calibration_end, pd.Timestamp("2000-01-01"))
+    probe_end = _stamp(observation_end, pd.Timestamp(cal) + pd.Timedelta(days=2))
+    probe = pd.concat(
+        [
+            _probe_rows(meta_rows, timestamp, amount, cal),
+            _probe_rows(meta_rows, timestamp, amount, probe_end),
+        ]
+    )
+    options: dict[str, Any] = {"calibration_end": cal, "observation_end": probe_end, "unit": unit}
+    meta = calibration_holdout(probe, **columns, **options).iloc[:0]  # bad arguments fail here
+    extremes = _Extremes(transactions, columns) if observation_end is None else None
+    if extremes is not None:
+        options["observation_end"] = extremes.last
+    message = _no_purchase_message(calibration_holdout, probe, **columns, **options)
+    parts = partition_by_customer(transactions, customer)
+    found = parts.map_partitions(_purchases_by, columns, cal, meta=(None, bool)).any()
+    return parts.map_partitions(_holdout_part, columns, options, meta, found, message, meta=meta)
+
+
+def _amount_only(arguments: dict[str, Any]) -> dict[str, Any]:
+    if arguments.pop("quantity", None) is not None or arguments.pop("price", None) is not None:
+        raise ParameterError(
+            "quantity= and price= are not supported on Dask input yet; add the amount "
+            "column first, e.g. ddf.assign(amount=ddf[quantity] * ddf[price])"
+        )
+    return arguments
+
+
+@register("summarize")
+def _summarize(call: Call) -> Frame:
+    return summarize_dask(**_amount_only(call.arguments()))
+
+
+@register("calibration_holdout")
+def _calibration_holdout(call: Call) -> Frame:
+    return calibration_holdout_dask(**_amount_only(call.arguments()))
+
+
+# --------------------------------------------------------------------------- #
+# Lifecycle.replay: boundaries from the extremes, then the pandas method per partition
+# --------------------------------------------------------------------------- #
+def _replay(part: pd.DataFrame, lifecycle: Any, kwargs: dict[str, Any]) -> Any:
+    out = lifecycle.replay(part, **kwargs)
+    # Partitions replayed over the same boundaries; the Dask result does not carry them.
+    out.attrs.clear()
+    return out
+
+
+def lifecycle_replay(lifecycle: Any, transactions: Frame, **options: Any) -> Frame:
+    """:meth:`segkit.lifecycle.Lifecycle.replay` with customers partitioned by hash.
+
+    The period boundaries are resolved once (by default from the earliest and
+    latest timestamps, one reduction, exactly as the pandas method does), every
+    customer's rows are moved into one partition (:func:`partition_by_customer`)
+    and the pandas method runs on each partition with those boundaries.
+
+    Parameters
+    ----------
+    lifecycle : Lifecycle
+    transactions : dask.dataframe.DataFrame
+    **options
+        The keyword arguments of :meth:`Lifecycle.replay`. Registered
+        customers without purchases (``customers=``) are not supported on
+        Dask yet.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        The panel (or changes) rows of each partition's customers, sorted by
+        customer and date within a partition; ``attrs["periods"]`` is not
+        kept.
+    """
+    customer, timestamp, amount = options["customer"], options["timestamp"], options["amount"]
+    start, end = options.pop("start", None), options.pop("end", None)
+    columns = _prepare(transactions, customer, timestamp, amount, None)
+    del columns["order"]
+    options.update(columns)
+    if start is None or end is None:
+        # Let the pandas method place the default boundaries, on the two extreme rows.
+        extremes = _Extremes(transactions, columns)
+        first, last = extremes.first, extremes.last
+        probe = _probe_rows(transactions._meta_nonempty, timestamp, amount, first)
+        probe = pd.concat(
+            [probe, _probe_rows(transactions._meta_nonempty, timestamp, amount, last)]
+        )
+        bounds = lifecycle.replay(probe, **options, start=start, end=end).attrs["periods"]
+        start = bounds[0] if start is None else start
+        end = bounds[-1] if end is None else end
+    kwargs = {**options, "start": start, "end": end}
+    # The empty result, from one purchase at the first boundary (replay rejects empty input).
+    probe = _probe_rows(transactions._meta_nonempty, timestamp, amount, start)
+    meta = lifecycle.replay(probe, **kwargs).iloc[:0]
+    meta.attrs.clear()
+    parts = partition_by_customer(transactions, customer)
+    func = partial(_replay, lifecycle=lifecycle, kwargs=kwargs)
+    return parts.map_partitions(empty_or, func, meta, meta=meta)
+
+
+@register("Lifecycle.replay")
+def _lifecycle_replay(call: Call) -> Frame:
+    arguments = call.arguments()
+    if arguments.pop("customers") is not None or arguments.pop("columns_at", None) is not None:
+        raise ParameterError(
+            "customers= (registered prospects) and columns_at= are not supported on "
+            "Dask yet; replay the purchase history, or compute them with pandas"
+        )
+    arguments.pop("signup")
+    lifecycle = arguments.pop("self")
+    return lifecycle_replay(lifecycle, arguments.pop(call.on), **arguments)
