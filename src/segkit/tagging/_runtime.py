@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from segkit.tagging._types import LIST_TYPES
 
-if TYPE_CHECKING:
-    from segkit.tagging.context import RuleContext
+
+class KnownCache(Protocol):
+    """What the runtime reads of a rule context: cached not-null masks of its columns
+    (a :class:`~segkit.tagging.context.RuleContext`; a protocol keeps the import one way)."""
+
+    known_cache: dict[int, tuple[Any, Any]]
+
 
 US_PER_DAY = 86_400_000_000.0
 DURATION_DAYS = {"d": 1.0, "w": 7.0, "h": 1.0 / 24.0}
@@ -124,7 +129,7 @@ def null_array(kind: str, n: int) -> Value:
 # schema adapters
 
 
-def num_known(x: Value, ctx: RuleContext | None = None) -> Value:
+def num_known(x: Value, ctx: KnownCache | None = None) -> Value:
     """Where a number/date/duration value is not null (cached for columns)."""
     if np.ndim(x) == 0:
         return np.bool_(not np.isnan(x))
@@ -174,7 +179,7 @@ NUM_COMPARE: dict[str, Callable[[Value, Value], Value]] = {
 FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
-def compare_numbers(op: str, a: Value, b: Value, ctx: RuleContext | None = None) -> Value:
+def compare_numbers(op: str, a: Value, b: Value, ctx: KnownCache | None = None) -> Value:
     known = both(num_known(a, ctx), num_known(b, ctx))
     with np.errstate(invalid="ignore"):
         value = NUM_COMPARE[op](a, b)
