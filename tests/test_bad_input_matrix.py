@@ -782,7 +782,7 @@ def _other_cases() -> list[tuple[str, Callable[[], Any], str]]:
         ),
         (
             "profiles empty",
-            lambda: segkit.ProfileScorer({}).fit(people),
+            lambda: segkit.PsychographicScorer({}).fit(people),
             "must be a non-empty mapping",
         ),
         (

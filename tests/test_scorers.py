@@ -1,8 +1,9 @@
-"""BandScorer, PointsScorer and ProfileScorer: values, validation, sklearn contract."""
+"""BandScorer, PointsScorer and PsychographicScorer: values, validation, sklearn contract."""
 
 from __future__ import annotations
 
 import pickle
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -10,8 +11,9 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
+import segkit
 from segkit.errors import ColumnNotFoundError, NotFittedError, ParameterError, SchemaError
-from segkit.scorers import BandScorer, PointsScorer, ProfileScorer
+from segkit.scorers import BandScorer, PointsScorer, PsychographicScorer
 from segkit.tagging import RuleTypeError, UnknownColumnError
 
 
@@ -82,7 +84,11 @@ def test_band_scorer_column_errors(people: pd.DataFrame) -> None:
 
 
 def test_not_fitted_errors(people: pd.DataFrame) -> None:
-    for scorer in (BandScorer("age", [1, 2]), PointsScorer({"age > 1": 1}), ProfileScorer({})):
+    for scorer in (
+        BandScorer("age", [1, 2]),
+        PointsScorer({"age > 1": 1}),
+        PsychographicScorer({}),
+    ):
         with pytest.raises(NotFittedError, match="is not fitted yet"):
             scorer.transform(people)
         with pytest.raises(SklearnNotFittedError):
@@ -99,7 +105,7 @@ def test_points_scorer(people: pd.DataFrame) -> None:
     explained = scorer.explain(people)
     assert list(explained.columns) == ["age >= 35", "city == 'Oslo'", "income < 20000", "points"]
     assert explained.loc["a"].tolist() == [0.0, 5.0, -30.0, 0.0]
-    assert scorer.columns_ == ("age", "city", "income")
+    assert scorer.rule_columns_ == ("age", "city", "income")
 
 
 @pytest.mark.parametrize(
@@ -129,7 +135,7 @@ def test_profile_scorer() -> None:
             "age": [30, 22, 41, 50],
         }
     )
-    scorer = ProfileScorer(
+    scorer = PsychographicScorer(
         {
             "eco": {"interests contains 'sustainability'": 2, "values_environment": 1},
             "style": {"interests contains 'fashion'": 3, "age < 25": 1},
@@ -140,14 +146,14 @@ def test_profile_scorer() -> None:
     assert out["style"].tolist() == [0.0, 4.0, 0.0, 0.0]
     assert out["top_profile"].tolist() == ["eco", "style", None, None]
     assert list(scorer.get_feature_names_out()) == ["eco", "style", "top_profile"]
-    ties = ProfileScorer({"a": {"age > 0": 1}, "b": {"age > 0": 1}}).fit_transform(df)
+    ties = PsychographicScorer({"a": {"age > 0": 1}, "b": {"age > 0": 1}}).fit_transform(df)
     assert ties["top_profile"].tolist() == ["a", "a", "a", "a"]
 
 
 def test_profile_scorer_rejects_string_terms() -> None:
     df = pd.DataFrame({"city": ["Oslo"]})
     with pytest.raises(RuleTypeError) as info:
-        ProfileScorer({"p": {"lower(city)": 1}}).fit(df)
+        PsychographicScorer({"p": {"lower(city)": 1}}).fit(df)
     assert (
         str(info.value)
         == "profile 'p': a term must be a condition or a number; 'lower(city)' is a string"
@@ -159,7 +165,7 @@ def test_profile_scorer_rejects_string_terms() -> None:
     [
         BandScorer("age", [0, 18, 65]),
         PointsScorer({"age > 30": 2}, clip=(0, 10)),
-        ProfileScorer({"old": {"age > 60": 1}}),
+        PsychographicScorer({"old": {"age > 60": 1}}),
     ],
 )
 def test_clone_pickle_and_params(people: pd.DataFrame, scorer: object) -> None:
@@ -170,3 +176,36 @@ def test_clone_pickle_and_params(people: pd.DataFrame, scorer: object) -> None:
     pd.testing.assert_frame_equal(restored.transform(people), fitted.transform(people))
     assert fitted.n_features_in_ == 3
     assert list(fitted.feature_names_in_) == ["age", "income", "city"]
+
+
+# --------------------------------------------------------------------------- #
+# Names renamed in 0.2.0 keep working for one release, with a DeprecationWarning
+# --------------------------------------------------------------------------- #
+def test_profile_scorer_is_the_deprecated_name_of_psychographic_scorer() -> None:
+    frame = pd.DataFrame({"x": [1.0, 3.0]})
+    with pytest.warns(DeprecationWarning, match="ProfileScorer is renamed PsychographicScorer"):
+        old = segkit.ProfileScorer({"p": {"x": 2.0}})
+    new = segkit.PsychographicScorer({"p": {"x": 2.0}})
+    pd.testing.assert_frame_equal(old.fit_transform(frame), new.fit_transform(frame))
+    assert isinstance(old, segkit.PsychographicScorer)
+    assert new.terms_ == (("p", (("x", 2.0, "number"),)),)
+    with pytest.warns(DeprecationWarning, match=r"ProfileScorer.profiles_ is renamed"):
+        assert old.profiles_ == new.terms_
+
+
+@pytest.mark.parametrize(
+    ("make", "old", "new"),
+    [
+        pytest.param(
+            lambda: segkit.BandScorer("x", [0, 2, 4]), "labels_", "bands_", id="band-labels"
+        ),
+        pytest.param(
+            lambda: segkit.PointsScorer({"x > 1": 1}), "columns_", "rule_columns_", id="points"
+        ),
+    ],
+)
+def test_renamed_fitted_attributes_warn(make: Any, old: str, new: str) -> None:
+    scorer = make().fit(pd.DataFrame({"x": [1.0, 3.0]}))
+    with pytest.warns(DeprecationWarning, match=f"{old} is renamed .*{new}"):
+        value = getattr(scorer, old)
+    assert value == getattr(scorer, new)

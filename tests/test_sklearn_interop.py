@@ -15,7 +15,7 @@ import segkit
 from segkit.cluster import KMeansSegmenter
 from segkit.clv import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD
 from segkit.errors import SegkitError
-from segkit.scorers import BandScorer, PointsScorer, ProfileScorer
+from segkit.scorers import BandScorer, PointsScorer, PsychographicScorer
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ TRANSFORMERS = [
     lambda: segkit.RFMScorer(),
     lambda: BandScorer("age", [-np.inf, 30, 50, np.inf]),
     lambda: PointsScorer({"orders >= 3": 10, "recency_days > 200": -5}),
-    lambda: ProfileScorer({"green": {"interests contains 'sustainability'": 1}}),
+    lambda: PsychographicScorer({"green": {"interests contains 'sustainability'": 1}}),
 ]
 ALL = [
     *TRANSFORMERS,

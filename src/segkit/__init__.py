@@ -27,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "Profile": "segkit.profiling",
     "ProfileOptions": "segkit.profiling",
     "ProfileScorer": "segkit.scorers",
+    "PsychographicScorer": "segkit.scorers",
     "RFMScorer": "segkit.rfm",
     "Rule": "segkit.tagging",
     "SegkitError": "segkit.errors",
@@ -58,6 +59,7 @@ __all__ = [
     "Profile",
     "ProfileOptions",
     "ProfileScorer",
+    "PsychographicScorer",
     "RFMScorer",
     "Rule",
     "SegkitError",
@@ -91,7 +93,7 @@ if TYPE_CHECKING:
     from segkit.lifecycle import Lifecycle, State, Transition, default_lifecycle
     from segkit.profiling import Profile, ProfileOptions, profile
     from segkit.rfm import RFMScorer, SegmentMap, load_segment_map
-    from segkit.scorers import BandScorer, PointsScorer, ProfileScorer
+    from segkit.scorers import BandScorer, PointsScorer, ProfileScorer, PsychographicScorer
     from segkit.tagging import Rule, TagEngine
 
 

@@ -4,8 +4,9 @@
   income tiers).
 * :class:`PointsScorer` adds (and subtracts) points for rules, as CRMs score
   leads and engagement, and explains each customer's points.
-* :class:`ProfileScorer` scores psychographic profiles, each a weighted sum of
-  rule-language terms over survey answers or interests, and names the top one.
+* :class:`PsychographicScorer` (``ProfileScorer`` before 0.2.0) scores
+  psychographic profiles, each a weighted sum of rule-language terms over
+  survey answers or interests, and names the top one.
 
 Rules and terms are written in the rule language of :mod:`segkit.tagging`;
 ``fit`` type-checks them against the frame, ``transform`` evaluates them. A
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Mapping
 from numbers import Real
 from typing import Any
@@ -31,7 +33,7 @@ from segkit.tagging.compiler import RuleContext, compile_rule
 from segkit.tagging.errors import RuleError, RuleTypeError
 from segkit.tagging.parser import parse
 
-__all__ = ["BandScorer", "PointsScorer", "ProfileScorer"]
+__all__ = ["BandScorer", "PointsScorer", "ProfileScorer", "PsychographicScorer"]
 
 
 def _number(value: Any) -> bool:
@@ -62,7 +64,9 @@ class BandScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     Attributes
     ----------
     edges_ : ndarray
-    labels_ : tuple of str
+    bands_ : tuple of str
+        The band names, one per band (``labels_`` before 0.2.0: that name is
+        the cluster of each row in :class:`~segkit.KMeansSegmenter`).
     feature_names_in_ : ndarray of str
     n_features_in_ : int
 
@@ -148,10 +152,16 @@ class BandScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             if len(set(labels)) != len(labels):
                 raise ParameterError(f"the labels of {owner} must be unique; got {labels!r}")
         self.edges_ = array
-        self.labels_ = labels
+        self.bands_ = labels
         self.feature_names_in_ = _frame_names(X)
         self.n_features_in_ = X.shape[1]
         return self
+
+    @property
+    def labels_(self) -> tuple[str, ...]:
+        """Deprecated name of :attr:`bands_` (removed in 0.3.0)."""
+        _renamed("BandScorer.labels_", "BandScorer.bands_")
+        return self.bands_
 
     @dispatch("map", on="X")
     def transform(self, X: Any) -> pd.DataFrame:
@@ -167,9 +177,9 @@ class BandScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             codes = np.searchsorted(self.edges_, values, side="left") - 1
         else:
             codes = np.searchsorted(self.edges_, values, side="right") - 1
-        codes[(codes < 0) | (codes >= len(self.labels_)) | np.isnan(values)] = -1
+        codes[(codes < 0) | (codes >= len(self.bands_)) | np.isnan(values)] = -1
         bands = pd.Categorical.from_codes(
-            codes, categories=pd.Index(list(self.labels_)), ordered=True
+            codes, categories=pd.Index(list(self.bands_)), ordered=True
         )
         return pd.DataFrame({f"{self.column}_band": bands}, index=X.index)
 
@@ -212,8 +222,9 @@ class PointsScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     Attributes
     ----------
     rules_ : tuple of (str, float)
-    columns_ : tuple of str
-        Columns the rules read.
+    rule_columns_ : tuple of str
+        Columns the rules read (``columns_`` before 0.2.0: that name maps a
+        CLV model's roles to columns).
     feature_names_in_ : ndarray of str
     n_features_in_ : int
 
@@ -263,10 +274,16 @@ class PointsScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             compiled = compile_rule(rule, ctx)
             columns.update(dict.fromkeys(compiled.columns))
         self.rules_ = tuple(points.items())
-        self.columns_ = tuple(columns)
+        self.rule_columns_ = tuple(columns)
         self.feature_names_in_ = _frame_names(X)
         self.n_features_in_ = X.shape[1]
         return self
+
+    @property
+    def columns_(self) -> tuple[str, ...]:
+        """Deprecated name of :attr:`rule_columns_` (removed in 0.3.0)."""
+        _renamed("PointsScorer.columns_", "PointsScorer.rule_columns_")
+        return self.rule_columns_
 
     def _awarded(self, X: Any) -> tuple[pd.DataFrame, np.ndarray]:
         check_fitted(self, "rules_")
@@ -302,7 +319,7 @@ class PointsScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return np.asarray(["points"], dtype=object)
 
 
-class ProfileScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+class PsychographicScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """Psychographic profiles: weighted sums of rule-language terms, and the top profile.
 
     Parameters
@@ -315,8 +332,10 @@ class ProfileScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     Attributes
     ----------
-    profiles_ : tuple of (str, tuple of (str, float, str))
-        Profile, then (term, weight, kind) with kind ``"bool"`` or ``"number"``.
+    terms_ : tuple of (str, tuple of (str, float, str))
+        Profile, then (term, weight, kind) with kind ``"bool"`` or ``"number"``
+        (``profiles_`` before 0.2.0: that name is the per-cluster table of
+        :class:`~segkit.KMeansSegmenter`).
     feature_names_in_ : ndarray of str
     n_features_in_ : int
 
@@ -326,7 +345,7 @@ class ProfileScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     ...     "interests": [["hiking", "sustainability"], ["fashion"], None],
     ...     "values_environment": [5, 1, 4],
     ... })
-    >>> scorer = ProfileScorer({
+    >>> scorer = PsychographicScorer({
     ...     "eco": {"interests contains 'sustainability'": 2, "values_environment": 1},
     ...     "style": {"interests contains 'fashion'": 3},
     ... })
@@ -341,7 +360,7 @@ class ProfileScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.profiles = profiles
 
     @dispatch("schema_fit", on="X")
-    def fit(self, X: Any, y: Any = None) -> ProfileScorer:
+    def fit(self, X: Any, y: Any = None) -> PsychographicScorer:
         """Type-check every term against ``X``; return ``self``."""
         X = require_frame(X, "X")
         owner = type(self).__name__
@@ -376,7 +395,7 @@ class ProfileScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 parse(term)
                 checked.append((term, weight, kind))
             profiles.append((name, tuple(checked)))
-        self.profiles_ = tuple(profiles)
+        self.terms_ = tuple(profiles)
         self.feature_names_in_ = _frame_names(X)
         self.n_features_in_ = X.shape[1]
         return self
@@ -388,11 +407,11 @@ class ProfileScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         ``top_profile`` is the highest-scoring profile (ties: the first
         listed), or missing when no profile scores above zero.
         """
-        check_fitted(self, "profiles_")
+        check_fitted(self, "terms_")
         X = require_frame(X, "X")
         ctx = RuleContext(X)
         scores: dict[str, np.ndarray] = {}
-        for name, terms in self.profiles_:
+        for name, terms in self.terms_:
             total = np.zeros(len(X))
             for term, weight, kind in terms:
                 compiled = compile_rule(term, ctx, expect=None)
@@ -413,5 +432,30 @@ class ProfileScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Profile names, then ``top_profile``."""
-        check_fitted(self, "profiles_")
-        return np.asarray([name for name, _ in self.profiles_] + ["top_profile"], dtype=object)
+        check_fitted(self, "terms_")
+        return np.asarray([name for name, _ in self.terms_] + ["top_profile"], dtype=object)
+
+
+class ProfileScorer(PsychographicScorer):
+    """Deprecated name of :class:`PsychographicScorer` (removed in 0.3.0).
+
+    ``profile()`` is the pipeline; this class scores psychographic profiles.
+    """
+
+    def __init__(self, profiles: Any = None) -> None:
+        _renamed("ProfileScorer", "PsychographicScorer")
+        super().__init__(profiles)
+
+    @property
+    def profiles_(self) -> tuple[Any, ...]:
+        """Deprecated name of :attr:`PsychographicScorer.terms_` (removed in 0.3.0)."""
+        _renamed("ProfileScorer.profiles_", "PsychographicScorer.terms_")
+        return self.terms_
+
+
+def _renamed(old: str, new: str) -> None:
+    warnings.warn(
+        f"{old} is renamed {new}; the old name is removed in segkit 0.3.0",
+        DeprecationWarning,
+        stacklevel=3,
+    )

@@ -1,4 +1,4 @@
-"""PointsScorer and ProfileScorer on Dask: maps, equal to pandas."""
+"""PointsScorer and PsychographicScorer on Dask: maps, equal to pandas."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sklearn.base import clone
 
 import segkit
 from segkit.dask import scorer_fit, scorer_transform
-from segkit.scorers import PointsScorer, ProfileScorer
+from segkit.scorers import PointsScorer, PsychographicScorer
 
 from .conftest import COLUMNS, quiet, to_dask
 
@@ -31,7 +31,9 @@ def table(transactions: pd.DataFrame) -> pd.DataFrame:
         PointsScorer(
             {"orders >= 3": 10, "revenue_90d > 0": 5, "recency_days > 365": -20}, clip=(-10, 12)
         ),
-        ProfileScorer({"loyal": {"orders >= 5": 2, "x": 1}, "lapsing": {"recency_days > 180": 3}}),
+        PsychographicScorer(
+            {"loyal": {"orders >= 5": 2, "x": 1}, "lapsing": {"recency_days > 180": 3}}
+        ),
     ],
     ids=["points", "profile"],
 )

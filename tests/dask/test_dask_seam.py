@@ -46,7 +46,7 @@ def test_band_scorer_is_a_map(table: pd.DataFrame) -> None:
     expected = scorer.fit(table).transform(table)
     lazy_scorer = segkit.BandScorer(column="revenue", edges=[0, 50, 200, 1_000, 1e9])
     got = lazy_scorer.fit(to_dask(table, 4)).transform(to_dask(table, 4)).compute()
-    assert lazy_scorer.labels_ == scorer.labels_
+    assert lazy_scorer.bands_ == scorer.bands_
     pd.testing.assert_frame_equal(got.sort_index(), expected)
 
 
