@@ -246,15 +246,15 @@ def test_bad_condition_is_named():
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"name": "x", "bins": 2}, "missing the field 'segments'"),
-        ({"name": "x", "bins": 1, "segments": []}, "'bins' must be an int in \\[2, 10\\]"),
+        ({"name": "x", "bins": 2}, "segment map is missing the key 'segments'"),
+        ({"name": "x", "bins": 1, "segments": []}, "'bins' must be an int in \\[2, 9\\]"),
         (
             {"name": "x", "bins": 2, "segments": [{"name": "a"}]},
-            "segment #0 needs the fields 'name' and 'when'",
+            "segment #0 is missing the key 'when'",
         ),
         (
             {"name": "x", "bins": 2, "segments": [{"name": "a", "when": "true", "colour": 1}]},
-            "unknown fields \\['colour'\\]",
+            "segment #0 has an unknown key 'colour'; allowed: ",
         ),
         (
             {
@@ -264,6 +264,21 @@ def test_bad_condition_is_named():
             },
             "names segments twice",
         ),
+        (
+            {"nmae": "x", "bins": 2, "segments": []},
+            "segment map has an unknown key 'nmae' \\(did you mean 'name'\\?\\)",
+        ),
+        # the bins RFMScorer accepts: a 10-level map could never be used
+        ({"name": "x", "bins": 10, "segments": []}, "'bins' must be an int in \\[2, 9\\]; got 10"),
+    ],
+    ids=[
+        "missing-segments",
+        "bins-1",
+        "segment-missing-when",
+        "segment-unknown-key",
+        "duplicate-names",
+        "did-you-mean",
+        "bins-10",
     ],
 )
 def test_malformed_maps(data, message):

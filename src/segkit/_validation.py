@@ -6,23 +6,36 @@ names the column, the value or the position at fault.
 
 from __future__ import annotations
 
+import numbers
 import sys
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Literal
 
+import attrs
 import numpy as np
 import pandas as pd
 
 from segkit import errors
-from segkit.errors import ColumnNotFoundError, ParameterError, SchemaError
+from segkit.errors import (
+    ColumnNotFoundError,
+    ParameterError,
+    SchemaError,
+    SegkitError,
+    did_you_mean,
+)
 
 __all__ = [
+    "Interval",
+    "Options",
+    "Satisfies",
     "as_pandas",
     "check_fitted",
+    "check_keys",
     "numeric_column",
     "require_columns",
     "require_frame",
     "show_values",
+    "validate_params",
 ]
 
 
@@ -136,21 +149,149 @@ def check_fitted(estimator: Any, attribute: str) -> None:
 
 def check_choice(name: str, value: Any, choices: Iterable[Any], owner: str) -> None:
     """Raise :class:`ParameterError` unless ``value`` is one of ``choices``."""
-    options = list(choices)
-    if value not in options:
-        raise ParameterError(
-            f"the {name!r} parameter of {owner} must be one of "
-            f"{', '.join(repr(o) for o in options)}; got {value!r}"
-        )
+    constraint = Options(tuple(choices))
+    if not constraint.accepts(value):
+        raise _violation(name, owner, [constraint], value)
 
 
 def check_int(name: str, value: Any, owner: str, low: int, high: int | None = None) -> int:
     """Raise :class:`ParameterError` unless ``value`` is an int in ``[low, high]``."""
-    ok = isinstance(value, int | np.integer) and not isinstance(value, bool)
-    if ok and value >= low and (high is None or value <= high):
-        return int(value)
-    upper = "inf)" if high is None else f"{high}]"
-    raise ParameterError(
-        f"the {name!r} parameter of {owner} must be an int in the range [{low}, {upper}; "
-        f"got {value!r}"
-    )
+    constraint = Interval(int, low, high)
+    if not constraint.accepts(value):
+        raise _violation(name, owner, [constraint], value)
+    return int(value)
+
+
+# --------------------------------------------------------------------------- #
+# Parameter constraints: one table per estimator, one checker
+# --------------------------------------------------------------------------- #
+@attrs.frozen
+class Interval:
+    """A number of ``kind`` (``int`` or ``float``) in a range; bools are not numbers here."""
+
+    kind: type
+    low: float | None
+    high: float | None
+    closed: Literal["both", "left", "right", "neither"] = "both"
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(value, self._types()):
+            return False
+        raw: Any = value  # a numbers.Real: compare it as a Python number
+        number: float = float(raw) if self.kind is float else int(raw)
+        if not np.isfinite(number):
+            return False
+        low_ok = self.low is None or (
+            number >= self.low if self.closed in ("both", "left") else number > self.low
+        )
+        high_ok = self.high is None or (
+            number <= self.high if self.closed in ("both", "right") else number < self.high
+        )
+        return bool(low_ok and high_ok)
+
+    def _types(self) -> tuple[type, ...]:
+        return (numbers.Integral,) if self.kind is int else (numbers.Real,)
+
+    def describe(self) -> str:
+        left = "[" if self.closed in ("both", "left") and self.low is not None else "("
+        right = "]" if self.closed in ("both", "right") and self.high is not None else ")"
+        low = "-inf" if self.low is None else f"{self.low:g}"
+        high = "inf" if self.high is None else f"{self.high:g}"
+        noun = "an int" if self.kind is int else "a number"
+        return f"{noun} in the range {left}{low}, {high}{right}"
+
+
+@attrs.frozen
+class Options:
+    """One of a fixed set of values."""
+
+    values: tuple[Any, ...]
+
+    def accepts(self, value: Any) -> bool:
+        try:
+            return value in self.values
+        except TypeError:  # unhashable or incomparable values
+            return False
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(repr(v) for v in self.values)
+
+
+@attrs.frozen
+class Satisfies:
+    """Any value for which ``check`` is true, described in words."""
+
+    check: Callable[[Any], bool]
+    description: str
+
+    def accepts(self, value: Any) -> bool:
+        return bool(self.check(value))
+
+    def describe(self) -> str:
+        return self.description
+
+
+#: common constraints
+COLUMN = Satisfies(lambda v: isinstance(v, str), "a column name (str)")
+NONE = Satisfies(lambda v: v is None, "None")
+BOOL = Satisfies(lambda v: isinstance(v, bool | np.bool_), "a bool")
+Constraint = Interval | Options | Satisfies
+
+
+def validate_params(estimator: Any, constraints: Mapping[str, Sequence[Constraint]]) -> None:
+    """Check an estimator's parameters against its ``_parameter_constraints`` table.
+
+    Each parameter must satisfy one of its constraints; the error names the
+    parameter, the estimator, what is allowed and what was given.
+
+    Examples
+    --------
+    >>> class Scorer:
+    ...     _parameter_constraints = {"bins": [Interval(int, 2, 9)]}
+    ...     def __init__(self, bins=5):
+    ...         self.bins = bins
+    >>> validate_params(Scorer(bins=1), Scorer._parameter_constraints)
+    Traceback (most recent call last):
+    ...
+    segkit.errors.ParameterError: the 'bins' parameter of Scorer must be an int in ...; got 1
+    """
+    owner = type(estimator).__name__
+    for name, allowed in constraints.items():
+        value = getattr(estimator, name)
+        if not any(constraint.accepts(value) for constraint in allowed):
+            raise _violation(name, owner, allowed, value)
+
+
+def _violation(name: str, owner: str, allowed: Sequence[Any], value: Any) -> ParameterError:
+    wanted = [c.describe() for c in allowed]
+    text = wanted[0] if len(wanted) == 1 else ", ".join(wanted[:-1]) + " or " + wanted[-1]
+    return ParameterError(f"the {name!r} parameter of {owner} must be {text}; got {value!r}")
+
+
+def check_keys(
+    item: Mapping[Any, Any],
+    allowed: Iterable[str],
+    where: str,
+    *,
+    required: Iterable[str] = (),
+    error: type[SegkitError] = ParameterError,
+) -> None:
+    """Raise ``error`` on an unknown key (suggesting the closest allowed one) or a missing one.
+
+    Examples
+    --------
+    >>> check_keys({"nmae": "x"}, ["name", "bins"], "segment map")
+    Traceback (most recent call last):
+    ...
+    segkit.errors.ParameterError: segment map has an unknown key 'nmae' (did you mean 'name'?)...
+    """
+    names = sorted(allowed)
+    for key in item:
+        if key not in names:
+            raise error(
+                f"{where} has an unknown key {key!r}{did_you_mean(str(key), names)}; "
+                f"allowed: {names}"
+            )
+    for key in sorted(required):
+        if key not in item:
+            raise error(f"{where} is missing the key {key!r}")

@@ -20,6 +20,7 @@ __all__ = [
     "SchemaError",
     "SegkitError",
     "closest",
+    "did_you_mean",
 ]
 
 
@@ -57,10 +58,7 @@ class ColumnNotFoundError(SchemaError, KeyError):
     ) -> None:
         self.missing = [str(m) for m in missing]
         self.available = [str(a) for a in available]
-        parts = []
-        for name in self.missing:
-            hint = closest(name, self.available)
-            parts.append(f"{name!r}" + (f" (did you mean {hint!r}?)" if hint else ""))
+        parts = [f"{name!r}{did_you_mean(name, self.available)}" for name in self.missing]
         shown = ", ".join(repr(a) for a in self.available[:30])
         if len(self.available) > 30:
             shown += f", ... ({len(self.available)} in all)"
@@ -133,3 +131,19 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
         return lowered[name.lower()]
     match = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
     return lowered[match[0]] if match else None
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` when a candidate is close to ``name``, else ``""``.
+
+    The one way segkit suggests a name in a message.
+
+    Examples
+    --------
+    >>> did_you_mean("revenu", ["orders", "revenue"])
+    " (did you mean 'revenue'?)"
+    >>> did_you_mean("zzz", ["orders"])
+    ''
+    """
+    hint = closest(name, candidates)
+    return f" (did you mean {hint!r}?)" if hint else ""

@@ -28,14 +28,20 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from segkit._backend import Reduction, dispatch
 from segkit._validation import (
-    check_choice,
+    COLUMN,
+    NONE,
+    Constraint,
+    Interval,
+    Options,
+    Satisfies,
     check_fitted,
-    check_int,
+    check_keys,
     numeric_column,
     require_columns,
     require_frame,
+    validate_params,
 )
-from segkit.errors import ParameterError, SegkitError
+from segkit.errors import ParameterError, SegkitError, did_you_mean
 
 __all__ = [
     "RFMScorer",
@@ -201,26 +207,29 @@ class SegmentMap:
         """Build a map from ``{"name", "bins", "segments": [{"name", "when", ...}]}``."""
         if not isinstance(data, Mapping):
             raise SegmentMapError(f"a segment map must be a mapping; got {type(data).__name__}")
-        unknown = set(data) - {"name", "bins", "segments", "description"}
-        if unknown:
-            raise SegmentMapError(f"segment map has unknown fields {sorted(unknown)}")
-        for key in ("name", "bins", "segments"):
-            if key not in data:
-                raise SegmentMapError(f"segment map is missing the field {key!r}")
+        check_keys(
+            data,
+            {"name", "bins", "segments", "description"},
+            "segment map",
+            required={"name", "bins", "segments"},
+            error=SegmentMapError,
+        )
         bins = data["bins"]
-        if isinstance(bins, bool) or not isinstance(bins, int) or not 2 <= bins <= 10:
+        if not Interval(int, 2, 9).accepts(bins):  # the bins RFMScorer accepts
             raise SegmentMapError(
-                f"segment map field 'bins' must be an int in [2, 10]; got {bins!r}"
+                f"segment map field 'bins' must be an int in [2, 9]; got {bins!r}"
             )
         segments = []
         for i, item in enumerate(data["segments"]):
             if not isinstance(item, Mapping):
                 raise SegmentMapError(f"segment #{i} must be a mapping; got {item!r}")
-            extra = set(item) - {"name", "when", "description", "action"}
-            if extra:
-                raise SegmentMapError(f"segment #{i} has unknown fields {sorted(extra)}")
-            if "name" not in item or "when" not in item:
-                raise SegmentMapError(f"segment #{i} needs the fields 'name' and 'when'")
+            check_keys(
+                item,
+                {"name", "when", "description", "action"},
+                f"segment #{i}",
+                required={"name", "when"},
+                error=SegmentMapError,
+            )
             segments.append(Segment(**item))
         return cls(str(data["name"]), bins, tuple(segments), str(data.get("description", "")))
 
@@ -244,13 +253,8 @@ def load_segment_map(name: str) -> SegmentMap:
     """Load a segment map shipped with segkit by name (see :func:`segment_maps`)."""
     available = segment_maps()
     if name not in available:
-        from segkit.errors import closest
-
-        hint = closest(name, available)
         raise ParameterError(
-            f"unknown segment map {name!r}"
-            + (f" (did you mean {hint!r}?)" if hint else "")
-            + f"; available: {available}"
+            f"unknown segment map {name!r}{did_you_mean(name, available)}; available: {available}"
         )
     path = resources.files("segkit").joinpath("data", "segment_maps", f"{name}.json")
     return SegmentMap.from_dict(json.loads(path.read_text(encoding="utf-8")))
@@ -293,6 +297,14 @@ def edges_from_counts(
         done = int(cum[k])
         start = k + 1
     return np.asarray(edges, dtype=np.float64)
+
+
+def _three_weights(value: Any) -> bool:
+    try:
+        w = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return bool(w.shape == (3,) and np.all(np.isfinite(w)) and (w >= 0).all() and w.sum() > 0)
 
 
 class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -381,20 +393,28 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     def _columns(self) -> dict[str, str]:
         return {"recency": self.recency, "frequency": self.frequency, "monetary": self.monetary}
 
+    _parameter_constraints: dict[str, list[Constraint]] = {  # noqa: RUF012
+        "bins": [Interval(int, 2, 9)],
+        "method": [Options(("quantile", "fixed"))],
+        "recency": [COLUMN],
+        "frequency": [COLUMN],
+        "monetary": [COLUMN],
+        "segments": [
+            Satisfies(
+                lambda v: isinstance(v, str | SegmentMap | Mapping),
+                "a map name, a SegmentMap or a mapping",
+            ),
+            NONE,
+        ],
+        "weights": [
+            Satisfies(_three_weights, "three non-negative numbers with a positive sum"),
+            NONE,
+        ],
+        "thresholds": [Satisfies(lambda v: isinstance(v, Mapping), "a mapping"), NONE],
+    }
+
     def _check_params(self) -> None:
-        owner = type(self).__name__
-        check_int("bins", self.bins, owner, 2, 9)
-        check_choice("method", self.method, ("quantile", "fixed"), owner)
-        for dim, col in self._columns().items():
-            if not isinstance(col, str):
-                raise ParameterError(f"the {dim!r} parameter of {owner} must be a column name")
-        if self.weights is not None:
-            w = np.asarray(self.weights, dtype=float)
-            if w.shape != (3,) or not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
-                raise ParameterError(
-                    f"the 'weights' parameter of {owner} must be three non-negative numbers "
-                    f"with a positive sum; got {self.weights!r}"
-                )
+        validate_params(self, self._parameter_constraints)
 
     def _segment_map(self) -> SegmentMap | None:
         spec = self.segments
@@ -483,13 +503,9 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 "method='fixed' needs thresholds={'recency': [...], 'frequency': [...], "
                 "'monetary': [...]}"
             )
-        unknown = set(self.thresholds) - set(_DIMENSIONS)
-        if unknown:
-            raise ParameterError(f"thresholds has unknown keys {sorted(unknown)}")
+        check_keys(self.thresholds, _DIMENSIONS, "thresholds", required=_DIMENSIONS)
         edges = {}
         for dim in _DIMENSIONS:
-            if dim not in self.thresholds:
-                raise ParameterError(f"thresholds is missing {dim!r}")
             t = np.asarray(self.thresholds[dim], dtype=float)
             if (
                 t.shape != (self.bins - 1,)

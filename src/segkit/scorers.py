@@ -27,7 +27,16 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from segkit._backend import dispatch
-from segkit._validation import check_fitted, require_columns, require_frame
+from segkit._validation import (
+    BOOL,
+    COLUMN,
+    Constraint,
+    Interval,
+    check_fitted,
+    require_columns,
+    require_frame,
+    validate_params,
+)
 from segkit.errors import ParameterError, SchemaError
 from segkit.tagging.compiler import RuleContext, compile_rule
 from segkit.tagging.errors import RuleError, RuleTypeError
@@ -77,6 +86,11 @@ class BandScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     ['<18', '18-35', '18-35', '65+', nan]
     """
 
+    _parameter_constraints: dict[str, list[Constraint]] = {  # noqa: RUF012
+        "column": [COLUMN],
+        "right": [BOOL],
+    }
+
     def __init__(
         self,
         column: str = "age",
@@ -109,8 +123,7 @@ class BandScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         """Validate the edges and labels against ``X``; return ``self``."""
         X = require_frame(X, "X")
         owner = type(self).__name__
-        if not isinstance(self.column, str):
-            raise ParameterError(f"the 'column' parameter of {owner} must be a string")
+        validate_params(self, self._parameter_constraints)
         require_columns(X, [self.column], "X")
         if not pd.api.types.is_numeric_dtype(X[self.column].dtype) or pd.api.types.is_bool_dtype(
             X[self.column].dtype
@@ -241,6 +254,10 @@ class PointsScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     2                 10.0                0.0    10.0
     """
 
+    _parameter_constraints: dict[str, list[Constraint]] = {  # noqa: RUF012
+        "base": [Interval(float, None, None)],
+    }
+
     def __init__(self, points: Any = None, *, clip: Any = None, base: float = 0.0) -> None:
         self.points = points
         self.clip = clip
@@ -252,8 +269,7 @@ class PointsScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         X = require_frame(X, "X")
         owner = type(self).__name__
         points = _check_rules(self.points, owner, "points")
-        if not _number(self.base) or not math.isfinite(float(self.base)):
-            raise ParameterError(f"the 'base' parameter of {owner} must be a finite number")
+        validate_params(self, self._parameter_constraints)
         if self.clip is not None:
             if not isinstance(self.clip, (tuple, list)) or len(self.clip) != 2:
                 raise ParameterError(

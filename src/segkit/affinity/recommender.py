@@ -545,13 +545,10 @@ class CoPurchaseRecommender:
         k = check_int("k", k, f"{type(self).__name__}.similar_items", 1)
         where = self.items_.get_indexer(pd.Index([item]))[0]
         if where < 0:
-            from segkit.errors import closest
+            from segkit.errors import did_you_mean
 
-            hint = closest(str(item), [str(v) for v in self.items_[:10_000]])
-            raise SchemaError(
-                f"item {item!r} was not seen in fit"
-                + (f" (did you mean {hint!r}?)" if hint else "")
-            )
+            seen = [str(v) for v in self.items_[:10_000]]
+            raise SchemaError(f"item {item!r} was not seen in fit{did_you_mean(str(item), seen)}")
         rules = self.association_rules(items=[item])
         rules = rules.sort_values(
             ["score", "consequent"], ascending=[False, True], kind="stable"

@@ -25,7 +25,7 @@ import pandas as pd
 
 from segkit._time import parse_timestamps, read_timestamps, wall_clock
 from segkit._validation import require_columns, require_frame, show_values
-from segkit.errors import ParameterError, SchemaError, closest
+from segkit.errors import ParameterError, SchemaError, did_you_mean
 from segkit.feedback.scores import KINDS
 
 __all__ = ["ComplaintLog", "FeedbackLog", "feedback_from_survey"]
@@ -128,12 +128,11 @@ class FeedbackLog:
             shown = pd.Series(raw.to_numpy()[unknown], index=df.index[unknown], dtype=object)
             shown = shown.where(shown.notna(), None)
             first = str(shown.dropna().iloc[0]).strip().lower() if shown.notna().any() else ""
-            hint = closest(first, list(limits)) if first else None
             raise SchemaError(
                 f"column {kind!r} of the feedback has {int(unknown.sum())} unknown or missing "
                 f"kind(s) at index {show_values(shown.index)}: {show_values(shown)}; known kinds: "
                 f"{list(limits)}"
-                + (f" (did you mean {hint!r}?)" if hint else "")
+                + (did_you_mean(first, list(limits)) if first else "")
                 + "; add a scale for a new kind with scales={'name': (low, high)}"
             )
         values = _scores(df, score)

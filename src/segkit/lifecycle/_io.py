@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from segkit._files import read_yaml as _read_yaml
-from segkit.errors import closest
+from segkit._validation import check_keys as check_keys_with_hints
 from segkit.lifecycle._definition import LifecycleError, State, Transition
 
 __all__ = ["definition_from_dict", "definition_to_dict", "read_yaml", "to_mermaid"]
@@ -15,16 +15,7 @@ __all__ = ["definition_from_dict", "definition_to_dict", "read_yaml", "to_mermai
 
 def check_keys(item: Mapping[str, Any], allowed: set[str], where: str, required: set[str]) -> None:
     """Raise :class:`LifecycleError` on an unknown key (with a suggestion) or a missing one."""
-    for key in item:
-        if key not in allowed:
-            hint = closest(str(key), sorted(allowed))
-            extra = f" (did you mean {hint!r}?)" if hint else ""
-            raise LifecycleError(
-                f"{where} has an unknown key {key!r}{extra}; allowed: {sorted(allowed)}"
-            )
-    for key in sorted(required):
-        if key not in item:
-            raise LifecycleError(f"{where} is missing the key {key!r}")
+    check_keys_with_hints(item, allowed, where, required=required, error=LifecycleError)
 
 
 def definition_from_dict(

@@ -11,7 +11,7 @@ import pandas as pd
 
 from segkit._backend import dispatch
 from segkit._validation import require_columns, require_frame, show_values
-from segkit.errors import closest
+from segkit.errors import did_you_mean
 from segkit.lifecycle._definition import (
     FIXED,
     WILDCARD,
@@ -138,8 +138,7 @@ class Lifecycle:
                 )
 
     def _hint(self, name: Any) -> str:
-        hint = closest(str(name), self.names)
-        return f" (did you mean {hint!r}?)" if hint else ""
+        return did_you_mean(str(name), self.names)
 
     def _check_transitions(self) -> list[list[int]]:
         terminal = {s.name for s in self.states if s.terminal}
@@ -292,8 +291,7 @@ class Lifecycle:
         codes = pd.Index(self.names).get_indexer(pd.Index(np.where(missing, self.initial, values)))
         if (codes < 0).any():
             bad = pd.unique(values[codes < 0])
-            hint = closest(str(bad[0]), self.names)
-            extra = f" (did you mean {hint!r}?)" if hint else ""
+            extra = did_you_mean(str(bad[0]), self.names)
             raise LifecycleError(
                 f"{what} has states that are not in the lifecycle: "
                 f"{show_values(list(bad))}{extra}; states: {list(self.names)}"

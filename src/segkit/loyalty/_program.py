@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 import pandas as pd
 
-from segkit.errors import ParameterError, closest
+from segkit.errors import ParameterError, did_you_mean
 from segkit.tagging import CompiledRule, compile_rule
 from segkit.tagging.errors import RuleError
 
@@ -92,8 +92,7 @@ def _as_multipliers(value: Any) -> tuple[Multiplier, ...]:
 def _check_keys(item: Mapping[str, Any], allowed: set[str], where: str) -> None:
     for key in item:
         if key not in allowed:
-            hint = closest(str(key), sorted(allowed))
-            extra = f" (did you mean {hint!r}?)" if hint else ""
+            extra = did_you_mean(str(key), sorted(allowed))
             raise ParameterError(
                 f"{where} has an unknown key {key!r}{extra}; allowed: {sorted(allowed)}"
             )

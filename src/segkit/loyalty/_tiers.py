@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from segkit._time import DAY_NS
-from segkit.errors import ParameterError, closest
+from segkit.errors import ParameterError, did_you_mean
 from segkit.lifecycle import Lifecycle, LifecycleWarning, Transition
 from segkit.tagging import ast as rule_ast
 from segkit.tagging import parse
@@ -86,8 +86,7 @@ def _as_tiers(value: Any) -> tuple[Tier, ...]:
         elif isinstance(item, Mapping):
             unknown = [k for k in item if k not in ("name", "when")]
             if unknown:
-                hint = closest(str(unknown[0]), ["name", "when"])
-                extra = f" (did you mean {hint!r}?)" if hint else ""
+                extra = did_you_mean(str(unknown[0]), ["name", "when"])
                 raise ParameterError(
                     f"TierProgram.tiers[{i}] has an unknown key {unknown[0]!r}{extra}; "
                     "allowed: ['name', 'when']"
@@ -288,8 +287,7 @@ class TierProgram:
         allowed = ["protection", "review", "schema", "tiers", "upgrade"]
         for key in data:
             if key not in allowed:
-                hint = closest(str(key), allowed)
-                extra = f" (did you mean {hint!r}?)" if hint else ""
+                extra = did_you_mean(str(key), allowed)
                 raise ParameterError(
                     f"the tier programme has an unknown key {key!r}{extra}; allowed: {allowed}"
                 )

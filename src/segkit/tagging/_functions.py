@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segkit.errors import closest
+from segkit.errors import did_you_mean
 from segkit.tagging import ast
 from segkit.tagging._expr import (
     Expr,
@@ -74,8 +74,7 @@ class FunctionCalls:
     def _compile_call(self, node: ast.Call) -> Expr:
         name = node.name
         if name not in FUNCTIONS:
-            hint = closest(name, FUNCTIONS)
-            suggestion = f" (did you mean {hint!r}?)" if hint else ""
+            suggestion = did_you_mean(name, FUNCTIONS)
             raise self.error(
                 UnknownFunctionError,
                 f"unknown function {name!r}{suggestion}; available functions: "
@@ -104,8 +103,7 @@ class FunctionCalls:
         tag = node.args[0].value
         assert isinstance(tag, str)
         if self.known_tags is not None and tag not in self.known_tags:
-            hint = closest(tag, self.known_tags)
-            suggestion = f" (did you mean {hint!r}?)" if hint else ""
+            suggestion = did_you_mean(tag, self.known_tags)
             raise self.error(UnknownTagError, f"unknown tag {tag!r}{suggestion}", node.args[0])
         self.tags[tag] = None
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from segkit._time import DAY_NS, AsOf, parse_as_of, wall_clock
 from segkit._validation import require_frame
-from segkit.errors import ParameterError, closest
+from segkit.errors import ParameterError, did_you_mean
 from segkit.tagging._runtime import (
     NUMERIC,
     Lists,
@@ -250,9 +250,7 @@ def as_schema(schema: Any) -> Any:
 
 # ---------------------------------------------------------------------------
 def unknown_column_message(name: str, available: list[str]) -> str:
-    hint = closest(name, available)
     shown = ", ".join(repr(a) for a in available[:20])
     if len(available) > 20:
         shown += f", ... ({len(available)} in all)"
-    suggestion = f" (did you mean {hint!r}?)" if hint else ""
-    return f"unknown column {name!r}{suggestion}; available columns: [{shown}]"
+    return f"unknown column {name!r}{did_you_mean(name, available)}; available columns: [{shown}]"

@@ -45,7 +45,7 @@ import pandas as pd
 
 from segkit._backend import dispatch
 from segkit._validation import check_choice, require_frame
-from segkit.errors import ParameterError, closest
+from segkit.errors import ParameterError, did_you_mean
 from segkit.tagging import ast
 from segkit.tagging.compiler import CompiledRule, RuleContext, compile_rule
 from segkit.tagging.errors import (
@@ -215,8 +215,7 @@ class TagEngine:
         for number, (rule, node) in enumerate(zip(self.rules, self._nodes, strict=True), 1):
             for tag in _tags_read(node):
                 if tag not in self._group_of:
-                    hint = closest(tag, self.tags)
-                    suggestion = f" (did you mean {hint!r}?)" if hint else ""
+                    suggestion = did_you_mean(tag, self.tags)
                     raise UnknownTagError(
                         f"rule #{number} (tag {excerpt(rule.tag)}): has_tag({tag!r}) names a tag "
                         f"that no rule sets{suggestion}"

@@ -28,7 +28,7 @@ from typing import Any
 
 import attrs
 
-from segkit.errors import closest
+from segkit.errors import did_you_mean
 from segkit.tagging import ast
 from segkit.tagging._files import load_json, load_yaml, read_source
 from segkit.tagging.errors import RuleError, RuleFileError, excerpt
@@ -129,8 +129,7 @@ def _rules_from_item(item: Any, number: int, source: str) -> list[Rule]:
         raise RuleFileError(f"{where}: must be a mapping of fields; got {excerpt(item)}")
     for key in item:
         if key not in _FIELDS:
-            hint = closest(str(key), _FIELDS)
-            suggestion = f" (did you mean {hint!r}?)" if hint else ""
+            suggestion = did_you_mean(str(key), _FIELDS)
             raise RuleFileError(
                 f"{where}: unknown field {excerpt(key)}{suggestion}; fields are "
                 f"{', '.join(_FIELDS)}"
