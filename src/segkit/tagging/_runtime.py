@@ -188,7 +188,7 @@ def compare_numbers(op: str, a: Value, b: Value, ctx: KnownCache | None = None) 
     return value, known
 
 
-def compare_true(op: str, a: Value, b: Value, ctx: RuleContext | None = None) -> Value:
+def compare_true(op: str, a: Value, b: Value, ctx: KnownCache | None = None) -> Value:
     """Where ``a op b`` is true for numbers (a comparison with NaN is never true)."""
     with np.errstate(invalid="ignore"):
         value = NUM_COMPARE[op](a, b)
