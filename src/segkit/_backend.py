@@ -18,8 +18,8 @@ Deciding the backend never imports it: :func:`backend_of` looks at
 ``sys.modules`` first. The first call with a Dask input imports the Dask layer
 (``segkit.dask``), which registers its implementations here with
 :func:`register`. The same lookup lets a core object hand itself to a layer
-above it without importing it: ``Profile.report()`` renders through the
-``"render"`` implementation that ``segkit.report`` registers. This module is
+above it without importing it: ``Profile.report()`` renders through
+``segkit.report.render``, looked up here by name. This module is
 the only place that names those layers.
 """
 
@@ -46,6 +46,8 @@ E = TypeVar("E")
 #: backend or upper layer -> the module whose import registers its implementations
 _LAYERS = {"dask": "segkit.dask", "report": "segkit.report"}
 _REGISTRY: dict[tuple[str, str], Callable[..., Any]] = {}
+#: layers whose public functions serve as implementations by their own name
+_BY_NAME = {"report"}
 
 
 def is_dask_collection(data: Any) -> bool:
@@ -85,7 +87,9 @@ def implementation(name: str, backend: str) -> Callable[..., Any]:
     """The registered implementation, importing the backend's layer on first use."""
     key = (name, backend)
     if key not in _REGISTRY:
-        importlib.import_module(_LAYERS[backend])
+        layer = importlib.import_module(_LAYERS[backend])
+        if backend in _BY_NAME and callable(getattr(layer, name, None)):
+            _REGISTRY[key] = getattr(layer, name)  # the layer's public function of that name
     if key not in _REGISTRY:
         raise ParameterError(f"{name} does not run on {backend} input")
     return _REGISTRY[key]

@@ -187,7 +187,7 @@ class Profile:
         ``options`` go to :func:`segkit.report.render`: ``lang="en"|"zh"``,
         ``currency="GBP"`` (or a symbol), ``privacy=``, ``by=``.
         """
-        # the report sits above the pipeline: it registers its renderer at the seam
+        # the report sits above the pipeline: the seam looks up segkit.report.render
         html: str = implementation("render", "report")(self, title=title, **options)
         if path is not None:
             Path(path).write_text(html, encoding="utf-8")

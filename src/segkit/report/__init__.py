@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from segkit import __version__
-from segkit._backend import register
 from segkit.report import _loyalty, _satisfaction, _sections, _story
 from segkit.report._i18n import Locale, playbook_data
 from segkit.report._sections import Context
@@ -144,7 +143,6 @@ SECTIONS: list[Callable[[Context], str]] = [
 ]
 
 
-@register("render", backend="report")
 def render(
     profile: Profile,
     *,
