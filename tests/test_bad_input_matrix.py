@@ -403,7 +403,7 @@ RFM_REJECT = [
             },
         },
         ParameterError,
-        "unknown keys",
+        r"thresholds has an unknown key 'tenure'; allowed: \['frequency', 'monetary', 'recency'\]",
     ),
     ("empty table", lambda: table().iloc[:0], {}, SegkitError, "empty customer table"),
     ("column name not a string", table, {"recency": 3}, ParameterError, "must be a column name"),
