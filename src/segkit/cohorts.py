@@ -88,7 +88,7 @@ class CohortTable:
 
     def plot(self, what: str = "customer_share", ax: Any = None) -> Any:
         """Heatmap of one of the tables (needs matplotlib); returns the Axes."""
-        from segkit._matplotlib import axes
+        from segkit.plotting import axes
 
         table = getattr(self, what, None)
         if what not in ("customers", "revenue", "customer_share", "revenue_share"):
