@@ -199,16 +199,37 @@ def _answers(
         classes, categories=pd.Index(["detractor", "passive", "promoter"])
     )
     is_rating = (fb.kind == k_rating) & scored
-    is_low = is_rating & (fb.score <= low_rating)
-    rating = np.where(is_rating, fb.score, 0.0)
-    for w in spans:
-        inside = valid & (fb.wall > as_of.window_start(w))
-        out[f"responses_{w}d"] = _count(codes, inside, n)
-        count = _count(codes, inside & is_rating, n)
-        total = np.bincount(codes, weights=np.where(inside, rating, 0.0), minlength=n)
+    kind3 = is_rating.astype(np.int64) + (
+        is_rating & (fb.score <= low_rating)
+    )  # 0 other, 1, 2 low
+    # The windows are nested: a row's depth is how many of them hold it (0: none, or after
+    # as_of). One bincount over (customer, depth, kind) then gives every window by a
+    # cumulative sum over the depths, instead of three bincounts per window.
+    by_size = sorted(spans)
+    m = len(by_size)
+    depth = np.zeros(fb.wall.size, dtype=np.int64)
+    for w in by_size:
+        depth += valid & (fb.wall > as_of.window_start(w))
+    cells = np.bincount((codes * (m + 1) + depth) * 3 + kind3, minlength=n * (m + 1) * 3)
+    cells = cells.reshape(n, m + 1, 3)[:, ::-1].cumsum(axis=1)[:, ::-1]  # depth >= d
+    totals = np.bincount(
+        codes * (m + 1) + depth, weights=np.where(is_rating, fb.score, 0.0), minlength=n * (m + 1)
+    )
+    totals = totals.reshape(n, m + 1)[:, ::-1].cumsum(axis=1)[:, ::-1]
+    for rank, w in enumerate(by_size):
+        at = m - rank  # rows in the window of rank r (0 = smallest) have depth >= m - r
+        out[f"responses_{w}d"] = cells[:, at, :].sum(axis=1)
+        count = cells[:, at, 1] + cells[:, at, 2]
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[f"avg_rating_{w}d"] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-        out[f"low_ratings_{w}d"] = _count(codes, inside & is_low, n)
+            out[f"avg_rating_{w}d"] = np.where(
+                count > 0, totals[:, at] / np.maximum(count, 1), np.nan
+            )
+        out[f"low_ratings_{w}d"] = cells[:, at, 2]
+    ordered = {}
+    for w in spans:  # columns in the caller's order of windows
+        for name in ("responses", "avg_rating", "low_ratings"):
+            ordered[f"{name}_{w}d"] = out.pop(f"{name}_{w}d")
+    out.update(ordered)
     return out
 
 
