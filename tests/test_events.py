@@ -119,3 +119,16 @@ def test_missing_values_are_reported(events: pd.DataFrame) -> None:
         SchemaError, match=r"column 'cid' of the events has 1 missing value\(s\) at index \[0\]"
     ):
         event_features(bad, customer="cid", timestamp="ts", event="kind", as_of="2024-04-01 00:00")
+
+
+def test_chinese_event_kinds_keep_readable_unique_names() -> None:
+    ev = pd.DataFrame(
+        {
+            "cid": [1, 1, 2],
+            "ts": pd.to_datetime(["2024-03-30", "2024-03-31", "2024-03-31"]),
+            "kind": ["浏览", "加购", "浏览"],
+        }
+    )
+    out = event_features(ev, customer="cid", timestamp="ts", event="kind",
+                         as_of="2024-03-31", windows=(7,))  # fmt: skip
+    assert out.to_dict("list") == {"加购_7d": [1, 0], "浏览_7d": [1, 1]}
