@@ -116,8 +116,14 @@ def _distinct_pairs(who: Any, unit: Any) -> tuple[Any, Any]:
         return who, unit
     lo = int(unit.min())
     span = int(unit.max()) - lo + 1
-    key = np.unique(who.astype(np.int64) * span + (unit - lo))
+    key = _sorted_unique(who.astype(np.int64) * span + (unit - lo))
     return key // span, key % span + lo
+
+
+def _sorted_unique(key: Any) -> Any:
+    """Distinct values, sorted (a sort and a mask: faster than numpy 2's hashing unique)."""
+    key = np.sort(key)
+    return key[np.r_[True, key[1:] != key[:-1]]] if key.size else key
 
 
 def cohort_retention(
@@ -188,7 +194,7 @@ def cohort_retention(
         mark[codes[buy] * k + period[buy]] = True
         pairs = np.flatnonzero(mark)
     else:
-        pairs = np.unique(codes[buy] * k + period[buy])
+        pairs = _sorted_unique(codes[buy] * k + period[buy])
     who, when = pairs // k, pairs % k
     cohort = first[who]
     counts = np.bincount(cohort * k + (when - cohort), minlength=k * k).reshape(k, k)
