@@ -224,3 +224,19 @@ def test_order_lines_count_as_orders_in_every_step():
     assert p.table["revenue"].to_dict() == {1: 20.0, 2: 21.0}
     direct = segkit.summarize(tx, **COLS, order="order_id", as_of="2024-03-31")
     pd.testing.assert_frame_equal(p.table[direct.columns], direct)
+
+
+def test_day_first_text_dates_profile_like_summarize():
+    # 13/03 cannot be mm/dd: the time policy reads the whole column day-first.
+    tx = pd.DataFrame(
+        {
+            "c": [1, 1, 2],
+            "ts": ["09/03/2024 10:00", "13/03/2024 11:00", "25/03/2024 09:00"],
+            "a": [10.0, 20.0, 5.0],
+        }
+    )
+    p = profile(tx, customer="c", timestamp="ts", amount="a", progress=False)
+    monthly = p.results["monthly"]
+    assert list(monthly.index) == [pd.Timestamp("2024-03-01")]
+    assert monthly.loc["2024-03-01", "revenue"] == 35.0
+    assert monthly.loc["2024-03-01", "active"] == 2

@@ -21,9 +21,12 @@ MONTHS_SHOWN = 60
 THEN = pd.DateOffset(months=3)
 
 
-def _wall_clock(values: pd.Series) -> pd.Series:
-    stamps = pd.to_datetime(values)
-    return stamps.dt.tz_localize(None) if stamps.dt.tz is not None else stamps
+def _wall_clock(values: pd.Series, column: str) -> pd.Series:
+    """The column on its own wall clock, read by the time policy (as summarize reads it)."""
+    from segkit._time import read_timestamps
+
+    wall = read_timestamps(values, column).wall
+    return pd.Series(wall.view("datetime64[ns]"), index=values.index)
 
 
 def monthly(run: Run) -> None:
@@ -37,7 +40,7 @@ def monthly(run: Run) -> None:
     if amount is None:
         return
     tx = run.transactions
-    when = _wall_clock(tx[run.timestamp])
+    when = _wall_clock(tx[run.timestamp], run.timestamp)
     stamp = pd.Timestamp(run.stamp)
     stamp = stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
     # A date-only as_of is its whole day; a timestamp is that instant.
