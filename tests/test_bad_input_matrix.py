@@ -657,8 +657,12 @@ def _clv_cases() -> list[tuple[str, Callable[[], Any], str]]:
     cases += [
         ("GammaGamma no repeat buyers", lambda: GammaGamma().fit(btyd().assign(x=0)), "repeat"),
         (
-            "GammaGamma negative spend",
-            lambda: GammaGamma().fit(btyd().assign(repeat_aov=[0.0, -2.0, 15.0, 30.0, 0.0, 12.0])),
+            # A spend of 0 or less is left out of the fit with a warning (documented);
+            # a missing spend where x > 0 is an error.
+            "GammaGamma missing spend",
+            lambda: GammaGamma().fit(
+                btyd().assign(repeat_aov=[0.0, float("nan"), 15.0, 30.0, 0.0, 12.0])
+            ),
             "repeat_aov",
         ),
         (
