@@ -181,3 +181,35 @@ def test_usage_errors_are_one_line(argv, message, capsys):
     assert err.startswith(message.split(": error")[0])
     assert message in err
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-16"], ids=["gbk", "gb18030", "utf16"])
+def test_rfm_reads_chinese_encodings_like_segkit_io(tmp_path, capsys, encoding):
+    tx = pd.DataFrame(
+        {
+            "客户": ["张三", "张三", "李四"],
+            "时间": ["2024-03-01", "2024-03-05", "2024-03-02"],
+            "金额": [10.0, 20.0, 5.0],
+        }
+    )
+    source = tmp_path / "tx.csv"
+    tx.to_csv(source, index=False, encoding=encoding)
+    target = tmp_path / "out.csv"
+    code = main(
+        [
+            "rfm",
+            str(source),
+            "--customer",
+            "客户",
+            "--timestamp",
+            "时间",
+            "--amount",
+            "金额",
+            "-o",
+            str(target),
+        ]
+    )
+    assert code == 0
+    result = pd.read_csv(target, index_col=0)
+    assert sorted(result.index) == ["张三", "李四"]
+    assert "wrote 2 customers" in capsys.readouterr().out

@@ -240,3 +240,28 @@ def test_day_first_text_dates_profile_like_summarize():
     assert list(monthly.index) == [pd.Timestamp("2024-03-01")]
     assert monthly.loc["2024-03-01", "revenue"] == 35.0
     assert monthly.loc["2024-03-01", "active"] == 2
+
+
+@pytest.mark.parametrize(
+    ("label", "message", "note"),
+    [
+        ("BG/NBD: ", "BG/NBD: flat likelihood", "BG/NBD: flat likelihood"),
+        ("holdout BG/NBD: ", "BG/NBD: flat likelihood", "holdout BG/NBD: flat likelihood"),
+        ("RFM: ", "ties in recency", "RFM: ties in recency"),
+        ("", "plain", "plain"),
+    ],
+    ids=["same-prefix", "qualified-prefix", "other-prefix", "no-label"],
+)
+def test_a_note_has_one_model_prefix(label, message, note):
+    import warnings
+
+    from segkit.profiling._steps import noted
+
+    class _Run:
+        def __init__(self) -> None:
+            self.notes: list[str] = []
+
+    run = _Run()
+    with noted(run, label):  # type: ignore[arg-type]
+        warnings.warn(message, UserWarning, stacklevel=1)
+    assert run.notes == [note]

@@ -76,7 +76,18 @@ def noted(run: Run, label: str) -> Iterator[None]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
-    run.notes.extend(f"{label}{w.message}" for w in caught)
+    run.notes.extend(_prefixed(label, str(w.message)) for w in caught)
+
+
+def _prefixed(label: str, text: str) -> str:
+    """``label + text``, once: a message that already names its model keeps one prefix.
+
+    ``_prefixed("holdout BG/NBD: ", "BG/NBD: no fit")`` is ``"holdout BG/NBD: no fit"``.
+    """
+    head = label.split()[-1] if label.strip() else ""
+    if head.endswith(":") and text.startswith(head):
+        return label[: len(label.rstrip()) - len(head)] + text
+    return label + text
 
 
 @attrs.frozen
