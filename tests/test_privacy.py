@@ -189,3 +189,16 @@ def test_forget_table_and_file(tmp_path):
         "7,a",
         "9,c",
     ]
+
+
+@pytest.mark.parametrize(
+    "name", ["city", "country", "province", "region", "state", "城市", "省份", "国家", "ship_city"]
+)
+def test_coarse_location_names_are_not_addresses_by_name_alone(name):
+    frame = pd.DataFrame({name: ["Beijing", "上海", "Shenzhen", None]})
+    assert name not in find_pii(frame).index
+
+
+def test_an_address_name_alone_still_flags():
+    found = find_pii(pd.DataFrame({"address": ["Beijing", "上海"]}))
+    assert found.loc["address", "found_by"] == "name"

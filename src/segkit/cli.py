@@ -326,6 +326,11 @@ def _report(args: argparse.Namespace) -> int:
         columns = [] if customers is None else list(customers.columns)
         raise ColumnNotFoundError([args.by], columns, "customers file (--by reads it there)")
     tx, customers, events = _private_inputs(args, tx, customers, events)
+    if args.by and args.by not in customers.columns:
+        raise CLIError(
+            f"--by {args.by!r}: that column was left out as personal data (--drop-pii); "
+            "group by a column that is kept, or leave out --drop-pii"
+        )
     result = profile(
         tx,
         customer=args.customer,

@@ -86,6 +86,13 @@ _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 _ID_CHECK = "10X98765432"
 
 
+#: Column names of coarse locations: an address only if the values look like one.
+_COARSE = re.compile(
+    r"^(?:[a-z]+_)?(?:city|country|province|region|state)(?:_(?:name|code))?$|^(?:城市|省份|国家)$",
+    re.I,
+)
+
+
 def read_key(source: str | os.PathLike[str] | bytes) -> bytes:
     """A pseudonymisation key from bytes or a key file (its trailing newline dropped).
 
@@ -240,6 +247,9 @@ def find_pii(frame: pd.DataFrame, *, threshold: float = 0.5) -> pd.DataFrame:
             by_name = by_name if by_name in {"phone", "national_id"} else None
             kinds = ["phone", "national_id"]
         counts = {k: _content_hits(values, k) for k in kinds} if len(values) else {}
+        if by_name == "address" and not counts.get("address") and _COARSE.search(str(name)):
+            # "city", "province", "国家": a coarse location is not an address by its name alone.
+            by_name = None
         by_content = max(counts, key=lambda k: counts[k]) if counts else ""
         hits = counts.get(by_content, 0)
         content_ok = hits > 0 and hits >= threshold * len(values)

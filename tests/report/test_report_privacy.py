@@ -120,3 +120,49 @@ def test_cli_short_key_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("segkit: error: the pseudonymisation key has 5 bytes; use at least 16")
     assert err.count("\n") == 1
+
+
+def _cli_with_city(tmp_path, by):
+    tx = make_transactions(80, seed=9)
+    source = tmp_path / "tx.csv"
+    tx.to_csv(source, index=False)
+    ids = tx["customer_id"].unique()
+    people = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "email": [f"p{i}@example.com" for i in range(len(ids))],
+            "city": ["Beijing", "Shanghai"] * (len(ids) // 2) + ["Beijing"] * (len(ids) % 2),
+        }
+    )
+    people_file = tmp_path / "people.csv"
+    people.to_csv(people_file, index=False)
+    argv = ["report", str(source), "--customer", "customer_id", "--timestamp", "timestamp"]
+    argv += ["--amount", "amount", "--customers", str(people_file), "--quiet", "--drop-pii"]
+    argv += ["--by", by, "-o", str(tmp_path / "r.html")]
+    return main(argv)
+
+
+def test_cli_drop_pii_keeps_a_city_to_group_by(tmp_path, capsys):
+    assert _cli_with_city(tmp_path, "city") == 0
+    html = (tmp_path / "r.html").read_text()
+    assert "Shanghai" in html
+    assert "@example.com" not in html
+
+
+def test_cli_by_a_dropped_column_is_one_line(tmp_path, capsys):
+    assert _cli_with_city(tmp_path, "email") == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "segkit: error: --by 'email': that column was left out as personal data (--drop-pii)"
+    )
+    assert err.count("\n") == 1
+
+
+def test_report_by_a_missing_column_names_it_once(small_profile):
+    from segkit.errors import ColumnNotFoundError
+    from segkit.report import render
+
+    with pytest.raises(
+        ColumnNotFoundError, match=r"'city' not found in the customer table \(by=\)"
+    ):
+        render(small_profile, by="city")

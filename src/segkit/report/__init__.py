@@ -184,7 +184,7 @@ def render(
     if by is not None and by not in profile.table.columns:
         from segkit.errors import ColumnNotFoundError
 
-        raise ColumnNotFoundError([by], profile.table.columns, "the customer table (by=)")
+        raise ColumnNotFoundError([by], profile.table.columns, "customer table (by=)")
     ctx = Context(profile, loc, notes=notes, by=by, **options)
     body = "".join(section(ctx) for section in SECTIONS) + _sections.notes(ctx)
     heading = title or loc.t("title")
