@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -202,3 +203,27 @@ def test_coarse_location_names_are_not_addresses_by_name_alone(name):
 def test_an_address_name_alone_still_flags():
     found = find_pii(pd.DataFrame({"address": ["Beijing", "上海"]}))
     assert found.loc["address", "found_by"] == "name"
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        pd.Series(["c1", None, np.nan, "c1"]),
+        pd.Series(["c1", pd.NA, None, "c1"], dtype="string"),
+        pd.Series([1.0, np.nan, np.nan, 1.0]),
+    ],
+    ids=["object", "string", "float"],
+)
+def test_missing_ids_stay_missing(ids):
+    p = pseudonymize(ids, KEY)
+    assert p.isna().tolist() == [False, True, True, False]
+    assert p.iloc[0] == p.iloc[3] == pseudonymize("c1" if ids.iloc[0] == "c1" else 1, KEY)
+    assert pseudonymize([None, "c1"], KEY)[0] is None
+    assert pseudonymize(None, KEY) is None
+
+
+def test_forget_warns_how_many_ids_were_not_found():
+    table = pd.DataFrame({"x": [1, 2, 3]}, index=pd.Index(["a", "b", "c"], name="id"))
+    with pytest.warns(UserWarning, match=r"forget: 2 of the 3 id\(s\) to remove were not found"):
+        out = forget(table, ["a", "zz", "yy"])
+    assert list(out.index) == ["b", "c"]

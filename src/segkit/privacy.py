@@ -27,6 +27,7 @@ import hashlib
 import hmac
 import os
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,8 @@ def pseudonymize(ids: Any, key: str | bytes, *, length: int = 16) -> Any:
     Returns
     -------
     Same shape as ``ids``: a Series keeps its index, an Index stays an Index.
+    Missing ids (None, NaN, NA) stay missing (None) rather than sharing one
+    pseudonym.
 
     Examples
     --------
@@ -160,13 +163,25 @@ def pseudonymize(ids: Any, key: str | bytes, *, length: int = 16) -> Any:
     def one(text: str) -> str:
         return hmac.new(secret, text.encode("utf-8"), hashlib.sha256).hexdigest()[:length]
 
+    def each(values: Any) -> list[str | None]:
+        # A missing id stays missing: one shared pseudonym would join strangers.
+        texts = _id_text(values)
+        return [None if _missing(v) else one(t) for v, t in zip(values, texts, strict=True)]
+
     if isinstance(ids, pd.Series):
-        return pd.Series([one(t) for t in _id_text(ids)], index=ids.index, name=ids.name)
+        return pd.Series(each(ids), index=ids.index, name=ids.name, dtype=object)
     if isinstance(ids, pd.Index):
-        return pd.Index([one(t) for t in _id_text(ids)], name=ids.name, dtype=object)
+        return pd.Index(each(ids), name=ids.name, dtype=object)
     if isinstance(ids, str | bytes) or np.ndim(ids) == 0:
-        return one(_id_text([ids])[0])
-    return [one(t) for t in _id_text(ids)]
+        return each([ids])[0]
+    return each(list(ids))
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def is_cn_resident_id(value: str) -> bool:
@@ -398,11 +413,14 @@ def forget(target: Any, ids: Iterable[Any], *, id_column: str | None = None) -> 
     Returns
     -------
     The same kind of object without those customers (for a file, the path).
+    Ids that are not there are skipped with a ``UserWarning`` saying how many
+    were not found (often a type mismatch or ids that were pseudonymised).
     Fitted models keep only population parameters; the profile's notes say
     that they were fitted before the erasure.
     """
     wanted = list(ids)
     if isinstance(target, pd.DataFrame):
+        _warn_not_found(target.index, wanted, "the table")
         return target[~_ids_match(target.index, wanted)].copy()
     if isinstance(target, str | os.PathLike):
         return _forget_file(Path(target), wanted, id_column)
@@ -416,13 +434,28 @@ def forget(target: Any, ids: Iterable[Any], *, id_column: str | None = None) -> 
     return _forget_profile(target, wanted)
 
 
+def _warn_not_found(index: pd.Index, wanted: list[Any], where: str) -> None:
+    """Warn (UserWarning) how many of the ids asked for are not in ``index``."""
+    present = set(_id_text(index))
+    asked = set(_id_text(wanted))
+    missing = len(asked - present)
+    if missing:
+        warnings.warn(
+            f"forget: {missing} of the {len(asked)} id(s) to remove were not found in {where}; "
+            "check their type and whether the ids are pseudonymised",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
 def _forget_profile(p: Any, wanted: list[Any]) -> Any:
     import copy
 
     from segkit.lifecycle import flows as lifecycle_flows
 
     out = copy.copy(p)
-    out.table = forget(p.table, wanted)
+    _warn_not_found(p.table.index, wanted, "the profile's customer table")
+    out.table = p.table[~_ids_match(p.table.index, wanted)].copy()
     out.results = dict(p.results)
     panel = p.results.get("panel")
     if isinstance(panel, pd.DataFrame) and "customer" in panel.columns:
@@ -432,7 +465,7 @@ def _forget_profile(p: Any, wanted: list[Any]) -> Any:
             out.results["flows"] = lifecycle_flows(kept)
     holdout = p.results.get("holdout")
     if isinstance(holdout, pd.DataFrame):
-        out.results["holdout"] = forget(holdout, wanted)
+        out.results["holdout"] = holdout[~_ids_match(holdout.index, wanted)].copy()
     out.notes = [
         *p.notes,
         (
@@ -458,6 +491,7 @@ def _forget_file(path: Path, wanted: list[Any], id_column: str | None) -> Path:
     column = id_column or str(frame.columns[0])
     if column not in frame.columns:
         raise SchemaError(f"column {column!r} is not in {path.name}; it has {list(frame.columns)}")
+    _warn_not_found(pd.Index(frame[column]), wanted, path.name)
     kept = frame[~_ids_match(pd.Index(frame[column]), wanted)]
     bom = suffix not in {".parquet", ".pq", ".xlsx", ".xlsm"} and path.read_bytes()[:3] == (
         b"\xef\xbb\xbf"
