@@ -162,3 +162,16 @@ def test_cli_bad_currency_is_one_line(tmp_path, capsys):
         "got 'pounds'\n"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_zh_report_shows_no_english_rule_prose(cdnow_profile):
+    html = cdnow_profile.report(lang="zh")
+    described = [r.description for r in cdnow_profile.models["tags"].rules if r.description]
+    assert described
+    for text in described:
+        assert text not in html
+    assert "(entered)" not in html
+    assert Locale("zh").state("(entered)") == "（新进入）"
+    assert Locale("en").state("(entered)") == "(entered)"
+    if cdnow_profile.notes:
+        assert "<h2>技术说明（英文）</h2>" in html

@@ -380,7 +380,8 @@ def tags(ctx: Context) -> str:
     rules = _tag_rules(p)
     rows = "".join(
         f"<tr><td>{_pill(name)}</td><td class='n'>{int(t[col].sum()):,}</td>"
-        f"{_definition(rules[name][0], rules[name][1])}</tr>"
+        # The rules' descriptions are English prose: other languages show the rule.
+        f"{_definition(rules[name][0] if loc.lang == 'en' else '', rules[name][1])}</tr>"
         for col, name in zip(p.tags, names, strict=True)
         if name in rules
     )
