@@ -265,3 +265,32 @@ def test_a_note_has_one_model_prefix(label, message, note):
     with noted(run, label):  # type: ignore[arg-type]
         warnings.warn(message, UserWarning, stacklevel=1)
     assert run.notes == [note]
+
+
+def test_quantity_times_price_is_read_once_for_every_step():
+    lines = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2, 2],
+            "order_id": ["A", "B", "C", "C"],
+            "timestamp": pd.to_datetime(["2024-01-05", "2024-02-05", "2024-01-10", "2024-01-10"]),
+            "qty": [2, 1, 3, -3],
+            "unit_price": [5.0, 7.5, 4.0, 4.0],
+        }
+    )
+    p = profile(
+        lines,
+        customer="customer_id",
+        timestamp="timestamp",
+        quantity="qty",
+        price="unit_price",
+        order="order_id",
+        as_of="2024-03-31",
+        clv=False,
+        rules=None,
+        progress=False,
+    )
+    assert p.table["revenue"].to_dict() == {1: 17.5}
+    assert p.table["orders"].to_dict() == {1: 2}
+    assert any("only returns" in n for n in p.notes)  # customer 2 returned the whole order
+    with pytest.raises(ParameterError, match="not both"):
+        profile(lines.assign(amount=1.0), **COLS, quantity="qty", price="unit_price")

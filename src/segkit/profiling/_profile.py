@@ -20,9 +20,10 @@ from typing import Any
 import pandas as pd
 
 from segkit._backend import implementation
-from segkit._validation import as_pandas
+from segkit._validation import as_pandas, require_columns
 from segkit.profiling._options import ProfileOptions
 from segkit.profiling._steps import STEPS, Run, noted
+from segkit.transactions import amount_columns, number_column
 
 __all__ = ["Profile", "profile"]
 
@@ -229,8 +230,10 @@ def profile(
     *,
     customer: str,
     timestamp: str,
-    amount: str,
+    amount: str | None = None,
     order: str | None = None,
+    quantity: str | None = None,
+    price: str | None = None,
     customers: Any = None,
     events: Any = None,
     feedback: Any = None,
@@ -247,6 +250,9 @@ def profile(
     customer, timestamp, amount, order : str
         Column names in ``transactions``. With ``order``, an order is a
         distinct order id with a positive net amount.
+    quantity, price : str, optional
+        Instead of ``amount``: the line amount is ``quantity * price``,
+        computed once here and read by every step.
     customers : DataFrame, optional
         Customer profiles indexed by (or with a column named) ``customer``:
         the numeric columns named in ``options.bands`` (``age``,
@@ -299,8 +305,14 @@ def profile(
     (True, 12)
     """
     chosen = ProfileOptions.from_keywords(options, keywords)
+    tx = as_pandas(transactions, "transactions")
+    if amount is None or quantity is not None or price is not None:
+        quantity, price = amount_columns(amount, quantity, price)  # a clear message if not
+        require_columns(tx, [quantity, price], "transactions")
+        amount = "amount" if "amount" not in tx.columns else "line_amount"
+        tx = tx.assign(**{amount: number_column(tx, quantity) * number_column(tx, price)})
     run = Run(
-        as_pandas(transactions, "transactions"),
+        tx,
         columns={"customer": customer, "timestamp": timestamp, "amount": amount, "order": order},
         options=chosen,
         inputs={
