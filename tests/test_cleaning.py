@@ -193,3 +193,28 @@ def test_no_dropped_duplicate_differs_from_a_kept_row(rows, compared):
     assert t.loc["kept", "revenue"] + rest["revenue"].sum() == pytest.approx(
         t.loc["total", "revenue"], abs=1e-9
     )
+
+
+def test_cancel_prefix_negates_quantity_and_blank_quantity_is_missing():
+    raw = pd.DataFrame(
+        {
+            "Invoice": ["1", "C1", "2"],
+            "Quantity": ["2", "2", ""],
+            "Price": [3.0, 3.0, 4.0],
+            "InvoiceDate": ["2010-12-01", "2010-12-02", "2010-12-03"],
+            "Customer ID": [1.0, 1.0, 1.0],
+        }
+    )
+    clean, report = segkit.clean_transactions(
+        raw,
+        customer="Customer ID",
+        timestamp="InvoiceDate",
+        quantity="Quantity",
+        price="Price",
+        order="Invoice",
+        cancel_prefix="C",
+    )
+    assert clean["Quantity"].tolist() == [2.0, -2.0]
+    assert clean["amount"].tolist() == [6.0, -6.0]
+    assert (clean["amount"] == clean["Quantity"] * clean["Price"]).all()
+    assert report.dropped["reason"].tolist() == ["missing amount"]

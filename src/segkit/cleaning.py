@@ -216,6 +216,8 @@ def clean_transactions(
         if cancel_prefix is not None:
             ids = df[order].astype(str).str.startswith(cancel_prefix).to_numpy()
             values = np.where(ids & (values > 0), -values, values)
+            if quantity is not None:  # the quantity returned, so amount == quantity * price
+                q = np.where(ids & (q > 0), -q, q)
 
     if as_of is not None:
         cut = parse_as_of(as_of, getattr(stamps.dtype, "tz", None))
@@ -279,7 +281,9 @@ def _strict_numbers(df: pd.DataFrame, column: Any, changed: dict[str, int]) -> A
     if pd.api.types.is_bool_dtype(raw.dtype):
         raise SchemaError(f"column {column!r} is boolean, not a number")
     values = parse_numbers(raw).to_numpy()
-    bad = np.isnan(values) & raw.notna().to_numpy()
+    # A blank cell is a missing value (dropped as "missing amount"), not bad text.
+    blank = raw.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+    bad = np.isnan(values) & raw.notna().to_numpy() & ~blank
     if bad.any():
         raise SchemaError(
             f"column {column!r} of the transactions is not numeric at index "
