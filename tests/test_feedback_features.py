@@ -365,3 +365,12 @@ def test_customer_ids_of_two_types_are_refused(feedback: pd.DataFrame) -> None:
     )  # fmt: skip
     assert both.index.tolist() == ["1", "2", "3"]
     assert both.loc["1", "complaints_open"] == 1
+
+
+def test_survey_dates_are_read_with_one_format_per_column():
+    # Read one by one, "01/02/2024" would be 2 January beside 13 February.
+    survey = pd.DataFrame({"cid": [1, 2], "when": ["01/02/2024", "13/02/2024"], "nps": [9, 3]})
+    answers = feedback_from_survey(
+        survey, customer="cid", timestamp="when", questions={"nps": "nps"}
+    )
+    assert sorted(answers["timestamp"].dt.strftime("%Y-%m-%d")) == ["2024-02-01", "2024-02-13"]

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segkit._time import parse_timestamps
 from segkit._validation import check_fitted
 from segkit.errors import ParameterError, SchemaError
 
@@ -213,7 +214,9 @@ def _actual_repeats(
                 f"column {col!r} not found in transactions; available: "
                 f"{[str(c) for c in transactions.columns]}"
             )
-    stamps = pd.to_datetime(transactions[timestamp], errors="coerce")
+    stamps = transactions[timestamp]
+    if not pd.api.types.is_datetime64_any_dtype(stamps.dtype):  # one format per column
+        stamps = parse_timestamps(stamps, str(timestamp))
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_localize(None)
     frame = pd.DataFrame({"c": transactions[customer].to_numpy(), "d": stamps.dt.floor("D")})

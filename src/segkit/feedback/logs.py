@@ -272,12 +272,16 @@ def feedback_from_survey(
     require_columns(
         df, [customer, timestamp, *questions.values(), *([text] if text else [])], "survey"
     )
+    read = df[timestamp]
+    if not pd.api.types.is_datetime64_any_dtype(read.dtype):  # one format per column
+        read = parse_timestamps(read, str(timestamp))
+    stamps = read.to_numpy()
     parts = []
     for order, (kind_name, column) in enumerate(questions.items()):
         part = pd.DataFrame(
             {
                 "customer_id": df[customer].to_numpy(),
-                "timestamp": pd.to_datetime(df[timestamp]).to_numpy(),
+                "timestamp": stamps,
                 "kind": kind_name,
                 "score": pd.to_numeric(df[column], errors="raise").to_numpy(dtype=np.float64),
                 "_row": np.arange(len(df)),
