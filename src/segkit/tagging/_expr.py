@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+import segkit.tagging.ast as ast
 from segkit._time import AsOf
-from segkit.tagging import ast
 from segkit.tagging._runtime import NAN, NUMERIC, UNKNOWN, Value
 from segkit.tagging._types import type_name
 from segkit.tagging.context import RuleContext

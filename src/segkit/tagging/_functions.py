@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import segkit.tagging.ast as ast
 from segkit.errors import did_you_mean
-from segkit.tagging import ast
 from segkit.tagging._expr import (
     Expr,
     condition,

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segkit.tagging import ast
+import segkit.tagging.ast as ast
 from segkit.tagging._expr import (
     Expr,
     article,

@@ -55,8 +55,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import segkit.tagging.ast as ast
 from segkit.errors import ParameterError
-from segkit.tagging import ast
 from segkit.tagging._expr import Expr, describe
 from segkit.tagging._runtime import US_PER_DAY, Value, broadcast
 from segkit.tagging._types import FUNCTIONS, TYPES, infer_type, type_name
