@@ -219,12 +219,24 @@ TIER_START, TIER_END = "2024-01-01", "2025-12-01"
 
 
 def pandas_tiers(tx: pd.DataFrame) -> pd.Series:
-    """Monthly tiers with protection (one level down per review) from 24 groupby sums."""
+    """Monthly tiers with protection (one level down per review) from 24 groupby sums.
+
+    The month starts before ``TIER_END`` are instants (midnight): the window is
+    ``(b - 365 days, b]``. The last point is ``TIER_END`` itself, a date, which
+    by the time policy (docs/time.md) means that whole day: the window is the
+    365 calendar days ending with it, ``[b + 1 day - 365 days, b + 1 day)``.
+    """
+    day = pd.Timedelta(days=1)
     bounds = pd.date_range(TIER_START, TIER_END, freq="MS")
     level = pd.Series(dtype=np.float64)
     for b in bounds:
-        inside = (tx["timestamp"] > b - pd.Timedelta(days=365)) & (tx["timestamp"] <= b)
-        present = tx.loc[tx["timestamp"] <= b, "customer_id"].unique()
+        if b == bounds[-1]:  # the date TIER_END: the whole day
+            end = b + day
+            inside = (tx["timestamp"] >= end - pd.Timedelta(days=365)) & (tx["timestamp"] < end)
+            present = tx.loc[tx["timestamp"] < end, "customer_id"].unique()
+        else:
+            inside = (tx["timestamp"] > b - pd.Timedelta(days=365)) & (tx["timestamp"] <= b)
+            present = tx.loc[tx["timestamp"] <= b, "customer_id"].unique()
         revenue = tx[inside].groupby("customer_id")["amount"].sum().reindex(present, fill_value=0)
         qualified = (revenue >= 100).astype(float) + (revenue >= 400).astype(float)
         before = level.reindex(present).fillna(0.0)
@@ -236,7 +248,7 @@ def bench_tiers(tx: pd.DataFrame, rounds: int) -> None:
     def ours() -> pd.DataFrame:
         return TIERS.replay(tx, **COLUMNS, start=TIER_START, end=TIER_END, output="changes")
 
-    # (the replay's last point is TIER_END itself, a month start: 24 points)
+    # 24 points: the month starts before TIER_END, then TIER_END itself (a date: the whole day)
     changes = ours()
     mine = changes.groupby("customer")["to"].last().cat.codes.astype(float)
     theirs = pandas_tiers(tx)

@@ -48,7 +48,7 @@ _EXPORTS: dict[str, str] = {
     "summarize": "segkit.features",
 }
 # subpackages exported by name (``segkit.clv``)
-_SUBMODULES = ("affinity", "clv")
+_SUBMODULES = ("affinity", "clv", "loyalty")
 
 __all__ = [
     "BandScorer",
@@ -77,6 +77,7 @@ __all__ = [
     "event_features",
     "holdout_report",
     "load_segment_map",
+    "loyalty",
     "migration",
     "profile",
     "segment_summary",
@@ -84,7 +85,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from segkit import affinity, clv
+    from segkit import affinity, clv, loyalty
     from segkit.cluster import KMeansSegmenter
     from segkit.errors import SegkitError
     from segkit.evaluate import concentration, holdout_report, migration, segment_summary

@@ -424,3 +424,10 @@ def test_calendar_arithmetic_equals_pandas(stamps, months) -> None:
     assert (month == index.month).all()
     assert (weekday == index.day_of_week).all()
     assert (day == index.day).all()
+
+
+def test_loyalty_is_a_public_submodule() -> None:
+    import segkit
+
+    assert "loyalty" in segkit.__all__
+    assert segkit.loyalty.PointsProgram is PointsProgram

@@ -190,3 +190,32 @@ def test_a_rule_naming_an_unknown_column() -> None:
         TierProgram([Tier("member"), Tier("vip", "revenu_365d >= 10")])
     first = str(info.value).splitlines()[0]
     assert first.startswith("TierProgram.tiers[1].when ('vip'): unknown column 'revenu_365d'")
+
+
+# The case where the benchmark's pandas reference disagreed with the replay on 0.1% of
+# customers: its last point, ``end`` given as a date that is also a month start. The
+# month starts before it are instants (midnight); ``end`` itself is a date, which by
+# the time policy is that whole day, with a window of the 365 calendar days ending it.
+END_DAY = tx(
+    (1, "2024-12-01 13:05", 60.0),  # the morning of end - 365 days: out of the last window
+    (1, "2025-06-01 10:00", 250.0),
+    (2, "2025-06-01 10:00", 250.0),
+    (2, "2025-12-01 10:07", 60.0),  # later on the day of end: counts at the last point
+)
+
+
+@pytest.mark.parametrize(
+    ("customer", "at_midnight", "at_end"),
+    [
+        pytest.param(1, "silver", "member", id="window-start"),
+        pytest.param(2, "member", "silver", id="same-day"),
+    ],
+)
+def test_a_date_end_is_the_whole_day(customer: int, at_midnight: str, at_end: str) -> None:
+    program = TierProgram(TIERS, protection=False)
+    panel = program.replay(END_DAY, **COLUMNS, start="2025-11-01", end="2025-12-01")
+    got = history(panel, customer)
+    assert list(got) == ["2025-11-01", "2025-12-01"]
+    assert got["2025-12-01"] == at_end
+    instant = program.replay(END_DAY, **COLUMNS, start="2025-11-01", end="2025-12-01 00:00:00")
+    assert history(instant, customer)["2025-12-01"] == at_midnight
