@@ -22,13 +22,9 @@ import pandas as pd
 from segkit import __version__
 from segkit._optional import import_optional
 from segkit._writers import check_target, write_atomic, write_table
-from segkit.errors import SegkitError
+from segkit.errors import CLIError, SegkitError
 
 __all__ = ["main"]
-
-
-class CLIError(SegkitError):
-    """A bad command-line invocation."""
 
 
 def _read_table(path: str, what: str = "the transactions") -> pd.DataFrame:

@@ -37,9 +37,8 @@ from segkit._validation import (
     require_frame,
     validate_params,
 )
-from segkit.errors import ParameterError, SchemaError
+from segkit.errors import ParameterError, RuleError, RuleTypeError, SchemaError
 from segkit.tagging.compiler import RuleContext, compile_rule
-from segkit.tagging.errors import RuleError, RuleTypeError
 from segkit.tagging.parser import parse
 
 __all__ = ["BandScorer", "PointsScorer", "ProfileScorer", "PsychographicScorer"]

@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from segkit.errors import SegkitError
+from segkit.errors import LifecycleCycleError, LifecycleError
 
 __all__ = [
     "FEATURE_COLUMNS",
@@ -41,14 +41,6 @@ FEATURE_COLUMNS: dict[str, str] = {
 WINDOW = re.compile(r"^(orders|revenue)_([1-9][0-9]{0,4})d$")
 #: The feature names without a window.
 FIXED = tuple(k for k in FEATURE_COLUMNS if "{" not in k)
-
-
-class LifecycleError(SegkitError):
-    """A lifecycle definition is invalid, or states given to it are unknown."""
-
-
-class LifecycleCycleError(LifecycleError):
-    """Customers oscillate between states: the guards along a cycle are all true."""
 
 
 class LifecycleWarning(UserWarning):

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from segkit._validation import show_values
+from segkit.errors import RuleError, UnknownColumnError
 from segkit.lifecycle._definition import (
     FIXED,
     WINDOW,
@@ -23,7 +24,6 @@ from segkit.lifecycle._definition import (
 )
 from segkit.tagging import CompiledRule, RuleContext, compile_rule, parse
 from segkit.tagging import ast as rule_ast
-from segkit.tagging.errors import RuleError, UnknownColumnError
 
 __all__ = ["Machine"]
 

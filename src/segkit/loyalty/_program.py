@@ -9,9 +9,8 @@ from typing import Any
 import attrs
 import pandas as pd
 
-from segkit.errors import ParameterError, did_you_mean
+from segkit.errors import ParameterError, RuleError, did_you_mean
 from segkit.tagging import CompiledRule, compile_rule
-from segkit.tagging.errors import RuleError
 
 __all__ = ["TRANSACTION_COLUMNS", "Multiplier", "PointsProgram"]
 

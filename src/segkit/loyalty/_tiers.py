@@ -26,11 +26,10 @@ import numpy as np
 import pandas as pd
 
 from segkit._time import DAY_NS
-from segkit.errors import ParameterError, did_you_mean
+from segkit.errors import ParameterError, RuleError, did_you_mean
 from segkit.lifecycle import Lifecycle, LifecycleWarning, Transition
 from segkit.tagging import ast as rule_ast
 from segkit.tagging import parse
-from segkit.tagging.errors import RuleError
 
 __all__ = ["Tier", "TierProgram"]
 

@@ -24,10 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from segkit.tagging.ast import Node
-from segkit.tagging.compiler import CompiledRule, RuleContext, compile_rule, infer_type
-from segkit.tagging.engine import Coverage, TagEngine, coverage, diff
-from segkit.tagging.errors import (
+from segkit.errors import (
     RuleCycleError,
     RuleError,
     RuleEvaluationError,
@@ -38,6 +35,9 @@ from segkit.tagging.errors import (
     UnknownFunctionError,
     UnknownTagError,
 )
+from segkit.tagging.ast import Node
+from segkit.tagging.compiler import CompiledRule, RuleContext, compile_rule, infer_type
+from segkit.tagging.engine import Coverage, TagEngine, coverage, diff
 from segkit.tagging.parser import parse
 from segkit.tagging.rules import (
     Rule,

@@ -8,10 +8,10 @@ import numpy as np
 
 import segkit.tagging.ast as ast
 from segkit._time import AsOf
+from segkit.errors import RuleEvaluationError
 from segkit.tagging._runtime import NAN, NUMERIC, UNKNOWN, Value
 from segkit.tagging._types import type_name
 from segkit.tagging.context import RuleContext
-from segkit.tagging.errors import RuleEvaluationError
 
 __all__ = [
     "Evaluator",

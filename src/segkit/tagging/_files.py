@@ -6,7 +6,7 @@ Rule files may come from untrusted sources, so reading one never runs code
 deeper than :data:`MAX_NESTING` (no ``RecursionError``) and decodes only
 UTF-8 (with or without a byte-order mark) and UTF-16/32 with a byte-order
 mark; other encodings are refused with a hint. Every failure is a
-:class:`~segkit.tagging.errors.RuleFileError`.
+:class:`~segkit.errors.RuleFileError`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from segkit._optional import import_optional
-from segkit.tagging.errors import RuleFileError
+from segkit.errors import RuleFileError
 
 __all__ = ["MAX_NESTING", "load_json", "load_yaml", "read_source"]
 

@@ -15,7 +15,13 @@ import numpy as np
 import pandas as pd
 
 import segkit.tagging.ast as ast
-from segkit.errors import did_you_mean
+from segkit.errors import (
+    RuleEvaluationError,
+    RuleTypeError,
+    UnknownFunctionError,
+    UnknownTagError,
+    did_you_mean,
+)
 from segkit.tagging._expr import (
     Expr,
     condition,
@@ -28,12 +34,6 @@ from segkit.tagging._expr import (
 from segkit.tagging._runtime import Strings, Value, broadcast, safe
 from segkit.tagging._types import FUNCTIONS
 from segkit.tagging.context import RuleContext
-from segkit.tagging.errors import (
-    RuleEvaluationError,
-    RuleTypeError,
-    UnknownFunctionError,
-    UnknownTagError,
-)
 
 __all__ = ["FunctionCalls"]
 

@@ -13,8 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segkit.errors import ParameterError
-from segkit.tagging.errors import RuleTypeError
+from segkit.errors import ParameterError, RuleTypeError
 
 __all__ = [
     "ARITHMETIC_TYPES",
@@ -110,7 +109,7 @@ def infer_type(series: pd.Series) -> str:
     >>> infer_type(pd.Series(["a", 5, None]))
     Traceback (most recent call last):
     ...
-    segkit.tagging.errors.RuleTypeError: column None holds values of types ['number', 'string'] \
+    segkit.errors.RuleTypeError: column None holds values of types ['number', 'string'] \
 (first number at row 1, first string at row 0); rules need one type per column
     """
     found = dtype_type(series.dtype)

@@ -17,6 +17,11 @@ import numpy as np
 import pandas as pd
 
 import segkit.tagging.ast as ast
+from segkit.errors import (
+    RuleSyntaxError,
+    RuleTypeError,
+    UnknownColumnError,
+)
 from segkit.tagging._expr import (
     Expr,
     article,
@@ -50,11 +55,6 @@ from segkit.tagging._runtime import (
 )
 from segkit.tagging._types import arithmetic_type, type_name
 from segkit.tagging.context import RuleContext, unknown_column_message
-from segkit.tagging.errors import (
-    RuleSyntaxError,
-    RuleTypeError,
-    UnknownColumnError,
-)
 
 __all__ = ["Compiler"]
 

@@ -56,13 +56,12 @@ import numpy as np
 import pandas as pd
 
 import segkit.tagging.ast as ast
-from segkit.errors import ParameterError
+from segkit.errors import ParameterError, RuleEvaluationError, RuleSyntaxError, RuleTypeError
 from segkit.tagging._expr import Expr, describe
 from segkit.tagging._runtime import US_PER_DAY, Value, broadcast
 from segkit.tagging._types import FUNCTIONS, TYPES, infer_type, type_name
 from segkit.tagging._visitor import Compiler
 from segkit.tagging.context import RuleContext, as_schema
-from segkit.tagging.errors import RuleEvaluationError, RuleSyntaxError, RuleTypeError
 from segkit.tagging.parser import MAX_DEPTH, parse
 
 __all__ = ["FUNCTIONS", "TYPES", "CompiledRule", "RuleContext", "compile_rule", "infer_type"]
@@ -236,7 +235,7 @@ def compile_rule(
     >>> compile_rule("orders > 'ten'", {"orders": "int64"})
     Traceback (most recent call last):
     ...
-    segkit.tagging.errors.RuleTypeError: type mismatch: cannot compare orders (number) with
+    segkit.errors.RuleTypeError: type mismatch: cannot compare orders (number) with
     'ten' (string)
       orders > 'ten'
       ^^^^^^^^^^^^^^

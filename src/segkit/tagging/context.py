@@ -17,7 +17,13 @@ import pandas as pd
 
 from segkit._time import DAY_NS, AsOf, parse_as_of, wall_clock
 from segkit._validation import require_frame
-from segkit.errors import ParameterError, did_you_mean
+from segkit.errors import (
+    ParameterError,
+    RuleEvaluationError,
+    RuleTypeError,
+    UnknownColumnError,
+    did_you_mean,
+)
 from segkit.tagging._runtime import (
     NUMERIC,
     Lists,
@@ -27,7 +33,6 @@ from segkit.tagging._runtime import (
     ticks_to_days,
 )
 from segkit.tagging._types import TYPES, dtype_type, infer_type, type_name
-from segkit.tagging.errors import RuleEvaluationError, RuleTypeError, UnknownColumnError
 
 __all__ = ["MappingSchema", "RuleContext", "as_schema", "unknown_column_message"]
 

@@ -45,16 +45,17 @@ import pandas as pd
 
 from segkit._backend import dispatch
 from segkit._validation import check_choice, require_frame
-from segkit.errors import ParameterError, did_you_mean
-from segkit.tagging import ast
-from segkit.tagging.compiler import CompiledRule, RuleContext, compile_rule
-from segkit.tagging.errors import (
+from segkit.errors import (
+    ParameterError,
     RuleCycleError,
     RuleError,
     RuleFileError,
     UnknownTagError,
+    did_you_mean,
     excerpt,
 )
+from segkit.tagging import ast
+from segkit.tagging.compiler import CompiledRule, RuleContext, compile_rule
 from segkit.tagging.parser import parse
 from segkit.tagging.rules import (
     Rule,

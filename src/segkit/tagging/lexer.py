@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import attrs
 
-from segkit.tagging.errors import RuleSyntaxError
+from segkit.errors import RuleSyntaxError
 
 __all__ = ["KEYWORDS", "MAX_RULE_LENGTH", "Token", "tokenize"]
 

@@ -19,8 +19,8 @@ import functools
 from collections.abc import Callable
 from typing import cast
 
+from segkit.errors import RuleSyntaxError
 from segkit.tagging import ast
-from segkit.tagging.errors import RuleSyntaxError
 from segkit.tagging.lexer import Token, tokenize
 
 __all__ = ["MAX_DEPTH", "parse"]
@@ -56,7 +56,7 @@ def parse(text: str) -> ast.Node:
     >>> parse("a > ")
     Traceback (most recent call last):
     ...
-    segkit.tagging.errors.RuleSyntaxError: unexpected end of rule; expected a value
+    segkit.errors.RuleSyntaxError: unexpected end of rule; expected a value
       a >
         ^
     """

@@ -14,7 +14,7 @@ condition (rules for the same tag are or-ed)::
         priority: 2
         when: recency_days <= 30
 
-A malformed file raises :class:`~segkit.tagging.errors.RuleFileError` (or the
+A malformed file raises :class:`~segkit.errors.RuleFileError` (or the
 rule-language error of a bad ``when``) naming the rule and the field.
 """
 
@@ -28,10 +28,9 @@ from typing import Any
 
 import attrs
 
-from segkit.errors import did_you_mean
+from segkit.errors import RuleError, RuleFileError, did_you_mean, excerpt
 from segkit.tagging import ast
 from segkit.tagging._files import load_json, load_yaml, read_source
-from segkit.tagging.errors import RuleError, RuleFileError, excerpt
 from segkit.tagging.parser import parse
 
 __all__ = ["Rule", "rules_from_dict", "rules_from_json", "rules_from_yaml", "starter_rules"]
@@ -176,7 +175,7 @@ def rules_from_dict(data: Any, *, source: str = "") -> tuple[Rule, ...]:
     >>> rules_from_dict([{"tag": "vip", "whn": "orders > 2"}])
     Traceback (most recent call last):
     ...
-    segkit.tagging.errors.RuleFileError: rule #1 (tag 'vip'): unknown field 'whn' (did you mean
+    segkit.errors.RuleFileError: rule #1 (tag 'vip'): unknown field 'whn' (did you mean
     'when'?); fields are tag, when, group, priority, description
     """
     prefix = f"{source}: " if source else ""
