@@ -63,7 +63,7 @@ def pandas_ledger(tx: pd.DataFrame, red: pd.DataFrame) -> pd.DataFrame:
     t = tx[(tx["timestamp"] <= cut) & (tx["amount"] != 0)].copy()
     t["month"] = t["timestamp"].dt.month
     factor = np.where(t["month"] == 12, 2.0, 1.0)
-    t["pts"] = np.floor(np.round(t["amount"].abs() * factor, 9))
+    t["pts"] = np.floor(np.round(t["amount"] * factor, 9))
     buy = t[t["amount"] > 0].copy()
     buy["ym"] = buy["timestamp"].dt.to_period("M")
     buy = buy.sort_values(["customer_id", "ym", "timestamp"], kind="stable")
@@ -84,6 +84,7 @@ def pandas_ledger(tx: pd.DataFrame, red: pd.DataFrame) -> pd.DataFrame:
                     "t": buy["timestamp"],
                     "k": 1,
                     "inflow": buy["pts"],
+                    "bought": buy["amount"],
                     "out": 0.0,
                     "thr": -np.inf,
                 }
@@ -94,6 +95,7 @@ def pandas_ledger(tx: pd.DataFrame, red: pd.DataFrame) -> pd.DataFrame:
                     "t": exp["timestamp"],
                     "k": 0,
                     "inflow": 0.0,
+                    "bought": 0.0,
                     "out": 0.0,
                     "thr": exp["C"],
                 }
@@ -104,7 +106,8 @@ def pandas_ledger(tx: pd.DataFrame, red: pd.DataFrame) -> pd.DataFrame:
                     "t": ret["timestamp"],
                     "k": 2,
                     "inflow": 0.0,
-                    "out": ret["pts"],
+                    "bought": 0.0,
+                    "out": -ret["amount"],  # points set below
                     "thr": -np.inf,
                 }
             ),
@@ -114,6 +117,7 @@ def pandas_ledger(tx: pd.DataFrame, red: pd.DataFrame) -> pd.DataFrame:
                     "t": r["timestamp"],
                     "k": 3,
                     "inflow": 0.0,
+                    "bought": 0.0,
                     "out": r["points"].astype(float),
                     "thr": -np.inf,
                 }
@@ -123,6 +127,11 @@ def pandas_ledger(tx: pd.DataFrame, red: pd.DataFrame) -> pd.DataFrame:
     ).sort_values(["c", "t", "k"], kind="stable")
     g = events.groupby("c", sort=False)
     events["U"] = g["inflow"].cumsum()
+    # a return (no order ids) claws back the points earned per unit bought so far
+    bought = g["bought"].cumsum()
+    is_ret = (events["k"] == 2).to_numpy()
+    rate = np.where(bought > 0, events["U"] / bought.where(bought > 0, 1.0), 0.0)
+    events.loc[is_ret, "out"] = np.floor(np.round(events["out"] * rate, 9))[is_ret]
     events["S"] = g["out"].cumsum()
     events["v"] = events["thr"] - events["S"]
     events["X"] = events.groupby("c", sort=False)["v"].cummax().clip(lower=0)

@@ -431,3 +431,105 @@ def test_loyalty_is_a_public_submodule() -> None:
 
     assert "loyalty" in segkit.__all__
     assert segkit.loyalty.PointsProgram is PointsProgram
+
+
+# --------------------------------------------------------------------------- #
+# Returns claw back what the returned purchase earned
+# --------------------------------------------------------------------------- #
+BIRTHDAY = PointsProgram(1.0, multipliers=[Multiplier("month == 3", 2.0)])
+
+
+@pytest.mark.parametrize(
+    "order", [pytest.param("order", id="by-order"), pytest.param(None, id="no-order")]
+)
+def test_a_return_claws_back_the_points_its_purchase_earned(order: str | None) -> None:
+    # 100 bought in March (x2: 200 points), returned in April (x1): 200 go, not 100
+    data = tx((1, "2024-03-10", 100.0), (1, "2024-04-05", -100.0), order=["A", "A"])
+    assert book(BIRTHDAY, data, order=order) == row(0, 0, 0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("returned_order", "clawed"),
+    [pytest.param("A", 200, id="march-order"), pytest.param("B", 100, id="may-order")],
+)
+def test_order_ids_say_which_purchase_is_returned(returned_order: str, clawed: float) -> None:
+    # A: 100 in March (x2: 200); B: 100 in May (100); one of them returned in June
+    data = tx(
+        (1, "2024-03-10", 100.0),
+        (1, "2024-05-10", 100.0),
+        (1, "2024-06-01", -100.0),
+        order=["A", "B", returned_order],
+    )
+    got = book(BIRTHDAY, data, order="order")
+    assert got == row(300 - clawed, 0, 0, 300 - clawed, 0)
+
+
+def test_without_order_ids_a_return_claws_back_at_the_rate_earned_so_far() -> None:
+    # 300 points on 200 bought (1.5 a unit) before the return of 100: 150 go
+    data = tx((1, "2024-03-10", 100.0), (1, "2024-05-10", 100.0), (1, "2024-06-01", -100.0))
+    assert book(BIRTHDAY, data) == row(150, 0, 0, 150, 0)
+    # a cancellation booked as an order of its own matches no purchase: the same rule
+    data["order"] = ["A", "B", "C-A"]
+    assert book(BIRTHDAY, data, order="order") == row(150, 0, 0, 150, 0)
+
+
+def test_a_partial_return_claws_back_pro_rata() -> None:
+    # order A: 99.99 in March (x2 = 199.98, floor: 199 points); 33.33 of it returned in
+    # April: floor(199 x 33.33 / 99.99) = 66; the rest (66.66) in May: 199 - 66 = 133 more
+    data = tx(
+        (1, "2024-03-10", 66.66),
+        (1, "2024-03-10", 33.33),
+        (1, "2024-04-05", -33.33),
+        (1, "2024-05-05", -66.66),
+        order=["A", "A", "A", "A"],
+    )
+    assert book(BIRTHDAY, data, order="order", as_of="2024-04-30") == row(133, 0, 0, 133, 0)
+    assert book(BIRTHDAY, data, order="order") == row(0, 0, 0, 0, 0)
+
+
+def test_a_return_after_a_redemption_of_its_points() -> None:
+    # 200 earned in March (x2), 150 redeemed, then the whole order returned in April:
+    # 200 to claw back, 50 left to take
+    data = tx((1, "2024-03-10", 100.0), (1, "2024-04-05", -100.0), order=["A", "A"])
+    red = spent((1, "2024-03-20", 150.0))
+    got = book(BIRTHDAY, data, order="order", redemptions=red)
+    assert got == row(150, 150, 0, 0, 0)
+
+
+def test_a_return_claws_back_the_points_after_the_caps() -> None:
+    # March: A 100 x2 = 200, cut to 150 by the order cap; B 100 x2 = 200 -> 150, then
+    # cut to 50 by the monthly cap of 200. Returning B takes back 50, returning half
+    # of A takes back 75.
+    program = PointsProgram(
+        1.0, multipliers=[Multiplier("month == 3", 2.0)], cap_per_order=150, cap_per_month=200
+    )
+    data = tx(
+        (1, "2024-03-10", 100.0),
+        (1, "2024-03-12", 100.0),
+        (1, "2024-04-01", -100.0),
+        (1, "2024-04-02", -50.0),
+        order=["A", "B", "B", "A"],
+    )
+    assert book(program, data, order="order", as_of="2024-03-31") == row(200, 0, 0, 200, 0)
+    assert book(program, data, order="order") == row(75, 0, 0, 75, 0)
+
+
+def test_a_return_after_its_points_expired_takes_from_the_balance() -> None:
+    # A: 100 on Jan 15 (expires Apr 15); B: 50 on Mar 1 (expires Jun 1). A is returned
+    # on May 1: its 100 points expired on Apr 15, and the claw-back takes what is
+    # there, oldest first: B's 50 (the balance never goes negative). (On Apr 30, B's
+    # expiry is 32 days away: not within 30 days.)
+    program = PointsProgram(1.0, expiry_months=3)
+    data = tx(
+        (1, "2024-01-15", 100.0),
+        (1, "2024-03-01", 50.0),
+        (1, "2024-05-01", -100.0),
+        order=["A", "B", "A"],
+    )
+    assert book(program, data, order="order", as_of="2024-04-30") == row(150, 0, 100, 50, 0)
+    assert book(program, data, order="order", as_of="2024-05-31") == row(100, 0, 100, 0, 0)
+
+
+def test_a_later_purchase_line_of_an_order_earns_on_its_own() -> None:
+    data = tx((1, "2024-03-10", 100.0), (1, "2024-04-05", 10.0), order=["A", "A"])
+    assert book(BIRTHDAY, data, order="order")["points_earned"] == 200 + 10

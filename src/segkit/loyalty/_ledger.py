@@ -26,6 +26,7 @@ import pandas as pd
 from segkit._validation import require_columns, require_frame, show_values
 from segkit.errors import ColumnNotFoundError, ParameterError, SchemaError
 from segkit.features import TransactionColumns
+from segkit.loyalty._returns import apply_rounding, matched_clawbacks, units
 from segkit.tagging import RuleContext
 
 if TYPE_CHECKING:
@@ -128,21 +129,6 @@ def add_months(wall: _Ints, months: int) -> _Ints:
 # --------------------------------------------------------------------------- #
 # Points per purchase
 # --------------------------------------------------------------------------- #
-def _units(cols: TransactionColumns) -> tuple[_Ints, _Ints, _Floats, _Ints]:
-    """(row of the unit's first line, customer code, net amount, wall time) per unit.
-
-    A unit is an order when ``order`` was given (lines netted), else a row.
-    """
-    if cols.order is None:
-        rows = np.arange(cols.codes.size, dtype=np.int64)
-        return rows, cols.codes, cols.amount.astype(np.float64), cols.wall
-    order = cols.order
-    running = np.maximum.accumulate(order)  # codes are numbered in order of appearance
-    first = np.flatnonzero(np.r_[True, running[1:] > running[:-1]])
-    net = np.asarray(np.bincount(order, weights=cols.amount, minlength=first.size), np.float64)
-    return first.astype(np.int64), cols.codes[first], net, cols.wall[first]
-
-
 def _factors(
     program: PointsProgram,
     transactions: pd.DataFrame,
@@ -186,13 +172,7 @@ def _factors(
 
 
 def _points(program: PointsProgram, amount: _Floats, factor: _Floats) -> _Floats:
-    raw = np.round(np.abs(amount) * program.earn_rate * factor, 9)  # 29.99 * 100 is 2999
-    if program.rounding == "floor":
-        pts = np.floor(raw)
-    elif program.rounding == "ceil":
-        pts = np.ceil(raw)
-    else:
-        pts = np.floor(raw + 0.5)
+    pts = apply_rounding(program.rounding, np.abs(amount) * program.earn_rate * factor)
     if program.cap_per_order is not None:
         pts = np.minimum(pts, program.cap_per_order)
     return np.asarray(pts, dtype=np.float64)
@@ -207,6 +187,51 @@ def _cap_month(cap: float, codes: _Ints, wall: _Ints, pts: _Floats) -> _Floats:
     starts = np.flatnonzero(np.r_[True, (codes[1:] != codes[:-1]) | (month[1:] != month[:-1])])
     cum = _segment_cumsum(pts, starts)
     return np.asarray(np.minimum(cum, cap) - np.minimum(cum - pts, cap), dtype=np.float64)
+
+
+def _clawbacks(
+    rounding: str,
+    ret_c: _Ints,
+    ret_t: _Ints,
+    ret_a: _Floats,
+    ret_origin: _Ints,
+    buy_pos: _Ints,
+    lot_key: _Ints,
+    lot_c: _Ints,
+    lot_a: _Floats,
+    lot_p: _Floats,
+    order_lots: _Ints,
+    lot_starts: _Ints,
+    cum_lots: _Floats,
+    key_args: tuple[int, int, int],
+) -> _Floats:
+    """The points each return claws back (see :mod:`segkit.loyalty._returns`).
+
+    The lots are sorted by (customer, time): ``lot_a``/``lot_p`` their amounts
+    and points after the caps, ``order_lots`` the purchase each one is.
+    """
+    out = np.zeros(ret_c.size)
+    if ret_c.size == 0 or lot_c.size == 0:
+        return out
+    matched = ret_origin >= 0
+    if matched.any():
+        lot_of = np.empty(order_lots.size, dtype=np.int64)
+        lot_of[order_lots] = np.arange(order_lots.size)  # purchase -> its sorted lot
+        lot = lot_of[buy_pos[ret_origin[matched]]]
+        out[matched] = matched_clawbacks(
+            rounding, lot, ret_a[matched], ret_t[matched], lot_a, lot_p
+        )
+    rest = np.flatnonzero(~matched)
+    if rest.size:
+        # the customer's points per currency unit bought so far
+        key = _sort_key(ret_c[rest], ret_t[rest], _CLAWBACK, *key_args)
+        at = np.searchsorted(lot_key, key, side="right") - 1
+        mine = (at >= 0) & (lot_c[np.maximum(at, 0)] == ret_c[rest])
+        at = np.maximum(at, 0)
+        bought = _segment_cumsum(lot_a, lot_starts)[at]
+        rate = np.where(mine, cum_lots[at] / np.where(mine, bought, 1.0), 0.0)
+        out[rest] = apply_rounding(rounding, ret_a[rest] * rate)
+    return out
 
 
 # --------------------------------------------------------------------------- #
@@ -345,16 +370,17 @@ def ledger(
     else:
         red_c = red_t = np.zeros(0, dtype=np.int64)
         red_p = np.zeros(0)
-    rows, codes, net, wall = _units(cols)
-    seen = np.bincount(codes[wall <= as_ns], minlength=n_cust) > 0
+    u = units(cols)
+    seen = np.bincount(u.codes[u.wall <= as_ns], minlength=n_cust) > 0
     seen[red_c] = True
-    keep = (wall <= as_ns) & (net != 0)
-    rows, codes, net, wall = rows[keep], codes[keep], net[keep], wall[keep]
-    factor = _factors(program, df, rows, codes, net, wall, ids, customers)
-    pts = _points(program, net, factor)
-    buy = net > 0
-    lot_c, lot_t, lot_p = codes[buy], wall[buy], pts[buy]
-    ret_c, ret_t, ret_p = codes[~buy], wall[~buy], pts[~buy]
+    u = u.subset((u.wall <= as_ns) & (u.net != 0))
+    buy = u.net > 0
+    lot_c, lot_t, lot_a = u.codes[buy], u.wall[buy], u.net[buy]
+    factor = _factors(program, df, u.rows[buy], lot_c, lot_a, lot_t, ids, customers)
+    lot_p = _points(program, lot_a, factor)
+    ret_c, ret_t, ret_a = u.codes[~buy], u.wall[~buy], -u.net[~buy]
+    ret_origin = u.origin[~buy]  # a unit of a purchase, or -1
+    buy_pos = np.cumsum(buy) - 1
 
     # Lots in (customer, time) order, and what each has earned so far.
     t0 = int(min([as_ns, *(int(a.min()) for a in (lot_t, ret_t, red_t) if a.size)]))
@@ -371,6 +397,22 @@ def ledger(
     if program.cap_per_month is not None and lot_c.size:
         lot_p = _cap_month(program.cap_per_month, lot_c, lot_t, lot_p)
     cum_lots = _segment_cumsum(lot_p, lot_starts) if lot_c.size else lot_p
+    ret_p = _clawbacks(
+        program.rounding,
+        ret_c,
+        ret_t,
+        ret_a,
+        ret_origin,
+        buy_pos,
+        lot_key,
+        lot_c,
+        lot_a[order_lots],
+        lot_p,
+        order_lots,
+        lot_starts,
+        cum_lots,
+        (n_cust, t0, t_end),
+    )
     owners = lot_c[lot_starts]
     total_lots = np.zeros(n_cust)
     total_lots[owners] = np.add.reduceat(lot_p, lot_starts) if lot_c.size else 0.0

@@ -16,7 +16,7 @@ __all__ = ["TRANSACTION_COLUMNS", "Multiplier", "PointsProgram"]
 
 #: Columns that multiplier rules may read for every transaction (or order).
 TRANSACTION_COLUMNS: dict[str, str] = {
-    "amount": "the purchase's amount (for a return, the amount returned, positive)",
+    "amount": "the purchase's amount",
     "month": "calendar month of the purchase, 1-12",
     "weekday": "day of the week of the purchase, 0 = Monday",
     "day": "day of the month of the purchase, 1-31",
@@ -300,12 +300,19 @@ class PointsProgram:
         ----------
         transactions : DataFrame
             One row per order line; not modified. A row (or, with ``order``,
-            an order) with a positive net amount earns points; a negative one
-            is a return and claws back the points that amount earns.
+            an order's lines at one instant, netted) with a positive net
+            amount earns points; a negative one is a return and claws back
+            what the purchase it undoes earned: with ``order``, later lines of
+            an order are its returns and take back its points pro rata to the
+            amount returned; without (or for a return whose order id matches
+            no earlier purchase) a return takes back the points the customer
+            earned per currency unit bought so far. See ``docs/loyalty.md``.
         customer, timestamp, amount : str
             Column names, as for :func:`segkit.summarize`.
         order : str, optional
-            Order id column: lines are netted per order first.
+            Order id column: an order's lines at its first instant are netted
+            into one purchase; its lines at a later instant are a return of
+            it (negative net) or a purchase of their own.
         redemptions : DataFrame, optional
             Points spent: columns ``customer``, ``timestamp`` (the same names
             as the transactions) and ``points``.
