@@ -311,12 +311,12 @@ def main() -> None:
         spend = GammaGamma.from_params(spend_params)
         with_spend = data.assign(repeat_aov=25.0)
         methods: list[tuple[str, Callable[[], Any]]] = [
-            ("expected_purchases(30)", lambda m=model, d=data: m.expected_purchases(30.0, d)),
+            ("expected_purchases(30)", lambda m=model, d=data: m.expected_purchases(d, 30.0)),
             ("p_alive()", lambda m=model, d=data: m.p_alive(d)),
             ("p_alive(t=30)", lambda m=model, d=data: m.p_alive(d, t=30.0)),
             (
                 "probability_of_purchases(2, 30)",
-                lambda m=model, d=data: m.probability_of_purchases(2, 30.0, d),
+                lambda m=model, d=data: m.probability_of_purchases(d, 2, 30.0),
             ),
             ("GammaGamma.expected_spend", lambda s=spend, d=with_spend: s.expected_spend(d)),
             (
@@ -352,7 +352,7 @@ def main() -> None:
                 try:
                     theirs, _ = timed(call, 1)
                     ours, _ = timed(
-                        (lambda m=model, d=data: m.expected_purchases(30.0, d))
+                        (lambda m=model, d=data: m.expected_purchases(d, 30.0))
                         if label.startswith("expected")
                         else (lambda m=model, d=data: m.p_alive(d)),
                         1,

@@ -650,7 +650,7 @@ def _clv_cases() -> list[tuple[str, Callable[[], Any], str]]:
             ),
             (
                 f"{name} negative horizon",
-                lambda m=model: m.from_params(_PARAMS[m.__name__]).expected_purchases(-1, btyd()),
+                lambda m=model: m.from_params(_PARAMS[m.__name__]).expected_purchases(btyd(), -1),
                 "t",
             ),
         ]

@@ -503,7 +503,7 @@ def test_clusters_clv_outputs(cdnow):
         unit="W",
     )
     model = clv.BetaGeo().fit(ch)
-    table = ch.assign(expected_purchases=model.expected_purchases(52.0, ch))
+    table = ch.assign(expected_purchases=model.expected_purchases(ch, 52.0))
     seg = KMeansSegmenter(
         features=["expected_purchases", "revenue"], n_clusters=3, random_state=0
     ).fit(table)

@@ -52,7 +52,7 @@ CALLS: dict[str, tuple[str, Callable[[pd.DataFrame, dict[str, Any]], Any]]] = {
         lambda d, w: segkit.clean_transactions(d, **COLS)[0].set_index("order_id", append=True),
     ),
     "RFMScorer": ("table", lambda d, w: segkit.RFMScorer().fit(d).transform(d)),
-    "BetaGeo": ("table", lambda d, w: BetaGeo().fit(d).expected_purchases(10, d)),
+    "BetaGeo": ("table", lambda d, w: BetaGeo().fit(d).expected_purchases(d, 10)),
     "ParetoNBD": ("table", lambda d, w: ParetoNBD().fit(d).p_alive(d)),
     "lifetime_value": (
         "table",

@@ -26,16 +26,16 @@ def test_fit_and_predictions_under_raising_error_state(name: str) -> None:
     expected = [
         model.p_alive(data),
         model.p_alive(data, 10.0),
-        model.expected_purchases(10.0, data),
-        model.probability_of_purchases(2, 10.0, data),
+        model.expected_purchases(data, 10.0),
+        model.probability_of_purchases(data, 2, 10.0),
     ]
     with np.errstate(all="raise"):
         again = cls().fit(data)
         got = [
             again.p_alive(data),
             again.p_alive(data, 10.0),
-            again.expected_purchases(10.0, data),
-            again.probability_of_purchases(2, 10.0, data),
+            again.expected_purchases(data, 10.0),
+            again.probability_of_purchases(data, 2, 10.0),
         ]
         new = again.expected_purchases_new(np.array([0.0, 1.0, 10.0]))
     pd.testing.assert_series_equal(again.params_, model.params_)

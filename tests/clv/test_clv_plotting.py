@@ -65,7 +65,7 @@ def test_calibration_holdout_plot(bgnbd: BetaGeo) -> None:
     actual, model = ax.get_lines()
     assert len(actual.get_xdata()) == 8
     assert model.get_ydata()[0] == pytest.approx(
-        bgnbd.expected_purchases(39.0, split[split["x"] == 0]).mean()
+        bgnbd.expected_purchases(split[split["x"] == 0], 39.0).mean()
     )
 
 

@@ -56,12 +56,12 @@ def test_predictions_are_coherent(
     row = pd.DataFrame({"x": [x], "t_x": [t_x], "T": [T]})
     alive = float(model.p_alive(row).iloc[0])
     later = float(model.p_alive(row, t=t).iloc[0])
-    expected = float(model.expected_purchases(t, row).iloc[0])
-    none = float(model.probability_of_purchases(0, t, row).iloc[0])
+    expected = float(model.expected_purchases(row, t).iloc[0])
+    none = float(model.probability_of_purchases(row, 0, t).iloc[0])
     assert 0.0 <= later <= alive + 1e-12 <= 1.0 + 1e-12
     assert expected >= -1e-12
     assert np.isfinite(expected)
     # More time never means fewer expected purchases.
-    longer = float(model.expected_purchases(2.0 * t + 1.0, row).iloc[0])
+    longer = float(model.expected_purchases(row, 2.0 * t + 1.0).iloc[0])
     assert longer >= expected - 1e-9 * max(1.0, expected)
     assert 1.0 - alive - 1e-12 <= none <= 1.0 + 1e-12

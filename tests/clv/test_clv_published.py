@@ -36,7 +36,7 @@ def test_bgnbd_conditional_expectation_of_customer_1(
 ) -> None:
     # FHL (2005), section 4: 1.226 purchases in the next 39 weeks for x=2,
     # t_x=30.43, T=38.86
-    expected = bgnbd.expected_purchases(39, cdnow_summary)
+    expected = bgnbd.expected_purchases(cdnow_summary, 39)
     assert round(float(expected.loc[1]), 3) == 1.226
     assert expected.index.equals(cdnow_summary.index)
 
@@ -44,7 +44,7 @@ def test_bgnbd_conditional_expectation_of_customer_1(
 def test_bgnbd_at_the_published_parameters() -> None:
     at_paper = BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
     one = pd.DataFrame({"x": [2], "t_x": [30.43], "T": [38.86]})
-    assert round(float(at_paper.expected_purchases(39, one).iloc[0]), 3) == 1.226
+    assert round(float(at_paper.expected_purchases(one, 39).iloc[0]), 3) == 1.226
 
 
 def test_pareto_nbd_cdnow(pareto: ParetoNBD) -> None:
@@ -111,16 +111,16 @@ def test_bgbb_predictions_are_consistent() -> None:
     model = BetaGeoBetaBinom().fit(data, weights="weights")
     # a new donor and the all-zero history (x=0, t_x=0, n=0) are the same thing
     zero = pd.DataFrame({"frequency": [0], "recency": [0], "periods": [0]})
-    assert float(model.expected_purchases(5, zero).iloc[0]) == pytest.approx(
+    assert float(model.expected_purchases(zero, 5).iloc[0]) == pytest.approx(
         model.expected_purchases_new(5), rel=1e-12
     )
     assert round(model.expected_purchases_new(6), 4) == 2.2202
     # the probabilities of 0..5 donations in the next 5 years add up to one and
     # their mean is the conditional expectation
-    probs = np.column_stack([model.probability_of_purchases(k, 5, data) for k in range(6)])
+    probs = np.column_stack([model.probability_of_purchases(data, k, 5) for k in range(6)])
     assert probs.sum(axis=1) == pytest.approx(np.ones(len(data)), abs=1e-12)
     mean = probs @ np.arange(6)
-    assert mean == pytest.approx(model.expected_purchases(5, data).to_numpy(), rel=1e-10)
+    assert mean == pytest.approx(model.expected_purchases(data, 5).to_numpy(), rel=1e-10)
     alive = model.p_alive(data)
     # best donors (6 of 6) are almost surely alive; 0 of 6 mostly gone
     assert round(float(alive.iloc[0]), 4) == 0.1081
@@ -139,8 +139,8 @@ def test_cdnow_holdout_aggregate(bgnbd: BetaGeo, pareto: ParetoNBD) -> None:
     )
     duration = float(split["duration_holdout"].iloc[0])
     actual = int(split["x_holdout"].sum())
-    bg = float(bgnbd.expected_purchases(duration, split).sum())
-    pn = float(pareto.expected_purchases(duration, split).sum())
+    bg = float(bgnbd.expected_purchases(split, duration).sum())
+    pn = float(pareto.expected_purchases(split, duration).sum())
     assert round(duration, 2) == 39.0
     # reported in docs/clv.md
     assert actual == 1882

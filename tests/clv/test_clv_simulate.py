@@ -48,7 +48,7 @@ def test_bgbb_parameter_recovery(seed: int) -> None:
 def test_gamma_gamma_parameter_recovery(seed: int) -> None:
     truth = {"p": 6.0, "q": 4.0, "gamma": 15.0}
     x = np.random.default_rng(seed).integers(1, 8, 5000)
-    fitted = GammaGamma().fit(GammaGamma().simulate(x, params=truth, seed=seed))
+    fitted = GammaGamma().fit(GammaGamma().simulate(len(x), x, params=truth, seed=seed))
     assert (_z_scores(fitted, truth) < 3.5).all()
 
 

@@ -41,12 +41,12 @@ def test_purchase_model_fit_and_predictions_equal_pandas(table: pd.DataFrame, mo
     )
     pd.testing.assert_series_equal(
         clv_predict(fitted, "expected_purchases", lazy, 26).compute(),
-        expected.expected_purchases(26, table),
+        expected.expected_purchases(table, 26),
         check_exact=True,
     )
     pd.testing.assert_series_equal(
         clv_predict(fitted, "probability_of_purchases", lazy, 1, 26).compute(),
-        expected.probability_of_purchases(1, 26, table),
+        expected.probability_of_purchases(table, 1, 26),
         check_exact=True,
     )
 

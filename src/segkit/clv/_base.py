@@ -16,7 +16,7 @@ from scipy.stats import norm
 from sklearn.base import BaseEstimator
 
 from segkit._backend import dispatch
-from segkit._validation import check_fitted
+from segkit._validation import Constraint, Interval, check_fitted, validate_params
 from segkit.clv._mle import LOG_BOUND, BoundaryWarning, maximize
 from segkit.errors import ParameterError, SchemaError
 
@@ -71,21 +71,6 @@ def renamed(owner: str, old: str, new: str, old_value: Any, new_value: Any, defa
     return old_value
 
 
-def check_penalizer(value: Any, owner: str) -> float:
-    """Validate the ``penalizer`` option (a float >= 0)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-        raise ParameterError(
-            f"the 'penalizer' parameter of {owner} must be a float >= 0; got {value!r}"
-        )
-    if value > MAX_PENALIZER:
-        raise ParameterError(
-            f"the 'penalizer' parameter of {owner} must be at most {MAX_PENALIZER:g}; got "
-            f"{value!r}. The penalty is added to the summed log-likelihood: beyond that it "
-            "pins every log-parameter at 0 whatever the data (typical values are 0.001 to 1)"
-        )
-    return float(value)
-
-
 def check_level(level: Any) -> float:
     """Validate a confidence level in (0, 1)."""
     if isinstance(level, bool) or not isinstance(level, int | float) or not 0 < level < 1:
@@ -93,12 +78,40 @@ def check_level(level: Any) -> float:
     return float(level)
 
 
-def check_horizon(t: Any, name: str = "t") -> Array:
-    """Validate a prediction horizon (scalar or array, finite, >= 0)."""
-    arr = np.asarray(t, dtype=np.float64)
+def check_horizon(t: Any, name: str = "t", *, whole: bool = False) -> Array:
+    """Validate a prediction horizon (scalar or array, finite, >= 0; whole numbers if asked)."""
+    try:
+        arr = np.asarray(t, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = np.array(np.nan)
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ParameterError(f"{name} must be finite and >= 0; got {t!r}")
+    if whole and np.any(arr != np.floor(arr)):
+        raise ParameterError(f"{name} must be a whole number of periods >= 0; got {t!r}")
     return arr
+
+
+def check_interval_args(n_boot: Any, level: Any, seed: Any) -> tuple[int, float]:
+    """Validate the bootstrap options every prediction takes (``n_boot``, ``level``, ``seed``)."""
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 0:
+        raise ParameterError(f"n_boot must be an int >= 0 (0: no interval); got {n_boot!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+        raise ParameterError(f"seed must be an int or None; got {seed!r}")
+    return int(n_boot), check_level(level)
+
+
+def per_customer(
+    value: Any, size: int, name: str, *, whole: bool = False, low: float = 0.0
+) -> Array:
+    """A ``simulate`` design argument: one number, or one per customer, broadcast to ``size``."""
+    arr = check_horizon(value, name, whole=whole)
+    if np.any(arr < low):
+        raise ParameterError(f"{name} must be at least {low:g}; got {value!r}")
+    if arr.ndim and arr.shape != (size,):
+        raise ParameterError(
+            f"{name} must be one number or one per customer ({size}); got shape {arr.shape}"
+        )
+    return np.broadcast_to(arr, (size,)).astype(np.float64)
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -140,6 +153,11 @@ class FittedModel(BaseEstimator, ABC):  # type: ignore[misc]
     covariate coefficients) to per-row parameters.
     """
 
+    #: the constructor's options, checked when ``fit`` starts ([scikit-learn]
+    #: ``_parameter_constraints``); subclasses extend the table
+    _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
+        "penalizer": [Interval(float, 0.0, MAX_PENALIZER)],
+    }
     _param_names: ClassVar[tuple[str, ...]] = ()
     _default_columns: ClassVar[dict[str, str]] = {}
     _model_name: ClassVar[str] = "model"
@@ -167,8 +185,13 @@ class FittedModel(BaseEstimator, ABC):  # type: ignore[misc]
         return []
 
     # ---- fitting ---------------------------------------------------------
+    def _check_params(self) -> None:
+        """Check the constructor's options against ``_parameter_constraints`` (at fit)."""
+        validate_params(self, self._parameter_constraints)
+
     def _fit_stats(self, stats: dict[str, Array], n_customers: float) -> None:
-        penalizer = check_penalizer(self.penalizer, type(self).__name__)
+        self._check_params()
+        penalizer = float(self.penalizer)
         k = len(self._param_names)
         names = list(self._param_names) + self._coef_names()
         bounds = [(-LOG_BOUND, LOG_BOUND)] * k + [(-50.0, 50.0)] * (len(names) - k)
@@ -344,22 +367,94 @@ class FittedModel(BaseEstimator, ABC):  # type: ignore[misc]
         return model
 
     # ---- simulation ------------------------------------------------------
+    #: how the second argument of ``simulate`` is checked: whole numbers, lower bound
+    _design: ClassVar[tuple[bool, float]] = (False, 0.0)
+
+    def _draw(self, params: dict[str, float], T: Array, rng: np.random.Generator) -> pd.DataFrame:
+        """Provided by each model that simulates: customers observed for ``T`` each."""
+        raise NotImplementedError  # pragma: no cover - every public model overrides it
+
+    @benign_underflow
+    def simulate(
+        self,
+        n_customers: int,
+        T: Any,
+        *,
+        params: Mapping[str, float] | None = None,
+        seed: int | None = 0,
+    ) -> pd.DataFrame:
+        """Draw synthetic customers from the model.
+
+        Every model simulates with the same arguments; what ``T`` measures is
+        the model's unit of observation.
+
+        Parameters
+        ----------
+        n_customers : int
+            How many customers (at most 50,000,000 per call).
+        T : float or array-like of length ``n_customers``
+            How long each customer is observed: time since the first purchase
+            (BG/NBD, MBG/NBD, Pareto/NBD), repeat transaction opportunities
+            (BG/BB), periods since the contract started (sBG) or the number of
+            repeat transactions whose spend is drawn (Gamma-Gamma, where it is
+            called ``x``).
+        params : mapping, optional
+            Parameter values; defaults to the fitted ``params_``. Covariates
+            are not simulated.
+        seed : int, optional
+            Seed of :func:`numpy.random.default_rng`.
+
+        Returns
+        -------
+        DataFrame
+            Index ``0 .. n_customers - 1``, the columns :meth:`fit` reads by
+            default, plus ``alive`` for the purchase models.
+        """
+        return self._simulate(n_customers, T, "T", params, seed)
+
+    def _simulate(
+        self,
+        n_customers: Any,
+        T: Any,
+        name: str,
+        params: Mapping[str, float] | None,
+        seed: int | None,
+    ) -> pd.DataFrame:
+        size, values = self._simulation_params(params, n_customers)
+        whole, low = self._design
+        design = per_customer(T, size, name, whole=whole, low=low)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+            raise ParameterError(f"seed must be an int or None; got {seed!r}")
+        return self._draw(values, design, np.random.default_rng(seed))
+
+    def _simulate_periods(
+        self,
+        n_customers: Any,
+        T: Any,
+        periods: Any,
+        params: Mapping[str, float] | None,
+        seed: int | None,
+    ) -> pd.DataFrame:
+        """``simulate`` of the models whose ``T`` was called ``periods`` (one more release)."""
+        owner = f"{type(self).__name__}.simulate"
+        T = renamed(owner, "periods", "T", periods, T, None)
+        if T is None:
+            raise ParameterError(f"{owner} needs T (how many periods each customer is observed)")
+        return self._simulate(n_customers, T, "T", params, seed)
+
     def _simulation_params(
-        self, params: Mapping[str, float] | None, n_customers: Any = None
+        self, params: Mapping[str, float] | None, n_customers: Any
     ) -> tuple[int, dict[str, float]]:
         """Checked ``n_customers`` and parameters of a ``simulate`` call."""
-        n = 0
-        if n_customers is not None:
-            if (
-                isinstance(n_customers, bool)
-                or not isinstance(n_customers, int | np.integer)
-                or not 0 <= n_customers <= MAX_SIMULATED
-            ):
-                raise ParameterError(
-                    f"n_customers must be a whole number from 0 to {MAX_SIMULATED:,} "
-                    f"(simulate in batches with different seeds for more); got {n_customers!r}"
-                )
-            n = int(n_customers)
+        if (
+            isinstance(n_customers, bool)
+            or not isinstance(n_customers, int | np.integer)
+            or not 0 <= n_customers <= MAX_SIMULATED
+        ):
+            raise ParameterError(
+                f"n_customers must be a whole number from 0 to {MAX_SIMULATED:,} "
+                f"(simulate in batches with different seeds for more); got {n_customers!r}"
+            )
         if params is None:
             check_fitted(self, "params_")
             params = {k: float(self.params_[k]) for k in self._param_names}
@@ -370,7 +465,22 @@ class FittedModel(BaseEstimator, ABC):  # type: ignore[misc]
         bad = [(k, v) for k, v in values.items() if not (np.isfinite(v) and v > 0)]
         if bad:
             raise ParameterError(f"params must be finite and positive; got {bad}")
-        return n, values
+        return int(n_customers), values
+
+    # ---- predictions with intervals --------------------------------------
+    def _predict(
+        self, compute: Callable[[Any], pd.Series], n_boot: Any, level: Any, seed: Any
+    ) -> Any:
+        """``compute(self)``, with a percentile bootstrap interval when ``n_boot > 0``.
+
+        The one place where every prediction's ``n_boot``, ``level`` and
+        ``seed`` are checked and used.
+        """
+        n_boot, level = check_interval_args(n_boot, level, seed)
+        estimate = compute(self)
+        if not n_boot:
+            return estimate
+        return self._interval(lambda m: compute(m).to_numpy(), estimate, n_boot, level, seed)
 
     # ---- bootstrap -------------------------------------------------------
     def _with_theta(self, theta: Array) -> Any:

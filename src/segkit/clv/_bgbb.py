@@ -13,13 +13,9 @@ from scipy.special import betaln, gammaln
 from segkit._validation import check_fitted
 from segkit.clv._base import (
     Array,
-    FittedModel,
     _dask_fit,
-    _dask_predict,
     as_series,
     benign_underflow,
-    check_count,
-    check_horizon,
     need_customers,
     renamed,
     starts_from,
@@ -27,12 +23,13 @@ from segkit.clv._base import (
 from segkit.clv._continuous import NO_DROPOUT
 from segkit.clv._data import compress, read_columns
 from segkit.clv._likelihoods import _bgbb_rows
+from segkit.clv._purchase import PurchaseModel
 from segkit.errors import ParameterError
 
 __all__ = ["BetaGeoBetaBinom"]
 
 
-class BetaGeoBetaBinom(FittedModel):
+class BetaGeoBetaBinom(PurchaseModel):
     """BG/BB model for discrete-time repeat transactions (Fader, Hardie & Shang 2010).
 
     At each of ``n`` transaction opportunities an active customer transacts
@@ -78,6 +75,9 @@ class BetaGeoBetaBinom(FittedModel):
         ("delta", "upper"): "the dropout probability tends to 0: the data show no sign of "
         "customers dropping out",
     }
+
+    _discrete = True
+    _design = (True, 0.0)
 
     def __init__(self, *, penalizer: float = 0.0) -> None:
         self.penalizer = penalizer
@@ -150,6 +150,7 @@ class BetaGeoBetaBinom(FittedModel):
         -------
         self
         """
+        self._check_params()
         owner = "BetaGeoBetaBinom.fit"
         cols = {
             "x": renamed(owner, "frequency", "x", frequency, x, "frequency"),
@@ -175,29 +176,13 @@ class BetaGeoBetaBinom(FittedModel):
         _, _, log_alive = _bgbb_rows(al, be, ga, de, v["x"], v["t_x"], v["n"])
         return c.index, v["x"], v["t_x"], v["n"], log_alive
 
-    @_dask_predict
-    @benign_underflow
-    def p_alive(self, data: Any, t: int = 0) -> pd.Series:
-        """Probability of being alive at opportunity ``n + 1 + t``.
-
-        ``t = 0`` is [FHS10] eq. 11 (alive at the next opportunity). Given
-        alive at ``n``, θ ~ Beta(γ, δ + n), so surviving ``1 + t`` more
-        opportunities has probability ``B(γ, δ + n + 1 + t) / B(γ, δ + n)``.
-
-        Parameters
-        ----------
-        data : DataFrame
-        t : int, default 0
-            Opportunities after the next one.
-
-        Returns
-        -------
-        Series aligned on ``data.index``.
-        """
-        tt = float(check_count(t))
+    def _p_alive(self, data: Any, t: float) -> pd.Series:
+        # t = 0 is [FHS10] eq. 11 (alive at the next opportunity). Given alive at
+        # n, theta ~ Beta(gamma, delta + n), so surviving 1 + t more
+        # opportunities has probability B(gamma, delta + n + 1 + t) / B(gamma, delta + n).
         index, _, _, n, log_alive = self._parts(data)
         ga, de = float(self.params_["gamma"]), float(self.params_["delta"])
-        survive = betaln(ga, de + n + 1.0 + tt) - betaln(ga, de + n)
+        survive = betaln(ga, de + n + 1.0 + t) - betaln(ga, de + n)
         return as_series(np.exp(log_alive + survive), index, "p_alive")
 
     def _expected_from(self, x: Array, n: Array, alive_n: Array, t: Array) -> Array:
@@ -216,80 +201,44 @@ class BetaGeoBetaBinom(FittedModel):
             alive_n * (al + x) / (al + be + n) * (de + n - ratio) / (ga - 1.0), dtype=np.float64
         )
 
-    @_dask_predict
-    @benign_underflow
-    def expected_purchases(self, t: int, data: Any) -> pd.Series:
-        """Expected transactions in the next ``t`` opportunities (``n+1 .. n+t``).
-
-        Returns
-        -------
-        Series aligned on ``data.index``.
-        """
-        tt = check_horizon(t)
+    def _expected_purchases(self, data: Any, t: float) -> pd.Series:
+        # transactions in the next t opportunities (n+1 .. n+t)
         index, x, _, n, log_alive = self._parts(data)
-        return as_series(
-            self._expected_from(x, n, np.exp(log_alive), tt), index, "expected_purchases"
-        )
+        value = self._expected_from(x, n, np.exp(log_alive), np.asarray(t))
+        return as_series(value, index, "expected_purchases")
 
-    @benign_underflow
-    def expected_purchases_new(self, t: Any) -> Any:
-        """Expected transactions of a new customer in the first ``t`` repeat opportunities.
-
-        Examples
-        --------
-        >>> from segkit.clv import BetaGeoBetaBinom
-        >>> from segkit.datasets import load_donations
-        >>> model = BetaGeoBetaBinom().fit(load_donations(), weights="weights")
-        >>> round(model.expected_purchases_new(6), 3)
-        2.22
-        """
-        check_fitted(self, "params_")
-        tt = check_horizon(t)
-        value = self._expected_from(np.zeros(1), np.zeros(1), np.ones(1), tt)
-        return float(value[0]) if tt.ndim == 0 else value.reshape(tt.shape)
-
-    @_dask_predict
-    @benign_underflow
-    def probability_of_purchases(self, n: Any, t: int, data: Any) -> pd.Series:
-        """Probability of exactly ``n`` transactions in the next ``t`` opportunities.
-
-        Given alive after the customer's own opportunities, they survive ``m``
-        more opportunities (``m < t`` then drop out, or ``m = t``) and
-        transact a beta-binomial number of times over them.
-
-        Parameters
-        ----------
-        n : int
-            Number of transactions.
-        t : int
-            Number of future opportunities.
-        data : DataFrame
-
-        Returns
-        -------
-        Series aligned on ``data.index``.
-        """
-        kk = float(check_count(n))
-        tt = int(check_count(t))
-        index, x, _, n, log_alive = self._parts(data)
-        al, be, ga, de = self.params_[list(self._param_names)].to_numpy()
-        ap, bp = al + x, be + n - x
-        lb_p = betaln(ap, bp)
-        lb_t = betaln(ga, de + n)
-        total = np.zeros_like(x)
-        for m in range(int(kk), tt + 1):
-            if m < tt:
-                log_m = betaln(ga + 1.0, de + n + m) - lb_t  # survive m, drop before m+1
-            else:
-                log_m = betaln(ga, de + n + tt) - lb_t
-            log_k = (
-                gammaln(m + 1.0)
-                - gammaln(kk + 1.0)
-                - gammaln(m - kk + 1.0)
-                + betaln(ap + kk, bp + m - kk)
-                - lb_p
+    def _expected_new(self, t: Array, data: Any) -> pd.Series:
+        # a new customer's transactions in their first t repeat opportunities
+        if data is not None:
+            raise ParameterError(
+                "BetaGeoBetaBinom has no covariates: call expected_purchases_new(t)"
             )
-            total += np.exp(log_m + log_k)
+        return self._by_t(self._expected_from(np.zeros(1), np.zeros(1), np.ones(1), t), t)
+
+    def _probability(self, data: Any, n: float, t: float) -> pd.Series:
+        # Given alive after the customer's own opportunities, they survive m
+        # more opportunities (m < t then drop out, or m = t) and transact a
+        # beta-binomial number of times over them.
+        kk, tt = n, int(t)
+        index, x, _, n_opp, log_alive = self._parts(data)
+        al, be, ga, de = self.params_[list(self._param_names)].to_numpy()
+        ap, bp = al + x, be + n_opp - x
+        lb_p = betaln(ap, bp)
+        lb_t = betaln(ga, de + n_opp)
+        m = np.arange(int(kk), tt + 1, dtype=np.float64)[:, None]  # opportunities survived
+        log_m = np.where(
+            m < tt,
+            betaln(ga + 1.0, de + n_opp + m) - lb_t,  # survive m, drop before m+1
+            betaln(ga, de + n_opp + tt) - lb_t,
+        )
+        log_k = (
+            gammaln(m + 1.0)
+            - gammaln(kk + 1.0)
+            - gammaln(m - kk + 1.0)
+            + betaln(ap + kk, bp + m - kk)
+            - lb_p
+        )
+        total = np.exp(log_m + log_k).sum(axis=0)
         alive = np.exp(log_alive)
         value = alive * total + (1.0 - alive) * (kk == 0)
         return as_series(value, index, f"P(X={int(kk)})")
@@ -298,12 +247,23 @@ class BetaGeoBetaBinom(FittedModel):
     def simulate(
         self,
         n_customers: int,
-        periods: int,
+        T: Any = None,
         *,
         params: Mapping[str, float] | None = None,
         seed: int | None = 0,
+        periods: Any = None,
     ) -> pd.DataFrame:
-        """Draw synthetic customers over ``periods`` repeat opportunities.
+        """Draw synthetic customers over ``T`` repeat opportunities each.
+
+        Parameters
+        ----------
+        n_customers : int
+        T : int or array-like of length ``n_customers``
+            Repeat transaction opportunities observed (the ``n`` of the model).
+        params : mapping, optional
+        seed : int, optional
+        periods : int, optional
+            Deprecated name of ``T``.
 
         Returns
         -------
@@ -313,27 +273,22 @@ class BetaGeoBetaBinom(FittedModel):
             ``periods + 1``, the event whose probability :meth:`p_alive` gives
             ([FHS10] eq. 11).
         """
-        size, params = self._simulation_params(params, n_customers)
-        if isinstance(periods, bool) or not isinstance(periods, int | np.integer) or periods < 0:
-            raise ParameterError(f"periods must be a whole number >= 0; got {periods!r}")
-        rng = np.random.default_rng(seed)
-        p = rng.beta(float(params["alpha"]), float(params["beta"]), size)
-        th = rng.beta(float(params["gamma"]), float(params["delta"]), size)
+        return self._simulate_periods(n_customers, T, periods, params, seed)
+
+    def _draw(self, params: dict[str, float], T: Array, rng: np.random.Generator) -> pd.DataFrame:
+        size = T.size
+        p = rng.beta(params["alpha"], params["beta"], size)
+        th = rng.beta(params["gamma"], params["delta"], size)
         # dropout happens at the start of an opportunity: the number of
         # opportunities survived is geometric
         lifetime = rng.geometric(np.clip(th, 1e-300, 1.0)) - 1
-        survived = np.minimum(lifetime, int(periods))
+        survived = np.minimum(lifetime, T)
         freq = np.zeros(size)
         rec = np.zeros(size)
-        for i in range(1, int(periods) + 1):
+        for i in range(1, int(T.max(initial=0.0)) + 1):
             buy = (i <= survived) & (rng.random(size) < p)
             freq += buy
             rec = np.where(buy, float(i), rec)
         return pd.DataFrame(
-            {
-                "frequency": freq,
-                "recency": rec,
-                "periods": float(periods),
-                "alive": lifetime >= int(periods) + 1,
-            }
+            {"frequency": freq, "recency": rec, "periods": T, "alive": lifetime >= T + 1}
         )

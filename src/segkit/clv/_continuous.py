@@ -18,25 +18,31 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import gammaln
 
-from segkit._validation import check_fitted
+from segkit._validation import NONE, Constraint, Satisfies, check_fitted, validate_params
 from segkit.clv._base import (
     Array,
-    FittedModel,
     _dask_fit,
-    _dask_predict,
     as_series,
     benign_underflow,
-    check_count,
-    check_horizon,
     expand,
     f64,
     need_customers,
 )
 from segkit.clv._data import compress, read_columns
 from segkit.clv._likelihoods import _unique_pairs
+from segkit.clv._purchase import PurchaseModel
 from segkit.errors import ParameterError, SchemaError
 
 NO_DROPOUT = "the data show no sign of customers dropping out"
+#: a list of covariate column names (not one string)
+COLUMN_LIST = Satisfies(
+    lambda v: (
+        not isinstance(v, str)
+        and isinstance(v, list | tuple)
+        and all(isinstance(c, str) for c in v)
+    ),
+    "a list of column names",
+)
 
 
 def log_ratio(num: Any, den: Any) -> Array:
@@ -57,11 +63,16 @@ def nb_logpmf(n: Array, r: Array, log_p: Array, log_q: Array) -> Array:
     return f64(gammaln(r + n) - gammaln(r) - gammaln(n + 1.0) + r * log_p + nq)
 
 
-class ContinuousModel(FittedModel):
+class ContinuousModel(PurchaseModel):
     """BG/NBD-family models on (x, t_x, T), optionally with covariates."""
 
     _dropout_index: ClassVar[int] = 3
     _default_columns: ClassVar[dict[str, str]] = {"x": "x", "t_x": "t_x", "T": "T"}
+
+    _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
+        **PurchaseModel._parameter_constraints,
+        "covariates": [NONE, COLUMN_LIST],
+    }
 
     def __init__(self, *, penalizer: float = 0.0, covariates: Sequence[str] | None = None) -> None:
         self.penalizer = penalizer
@@ -69,15 +80,8 @@ class ContinuousModel(FittedModel):
 
     # ---- parameters per row ---------------------------------------------
     def _covariate_names(self) -> list[str]:
-        cov = self.covariates
-        if cov is None:
-            return []
-        if isinstance(cov, str) or not all(isinstance(c, str) for c in cov):
-            raise ParameterError(
-                f"the 'covariates' parameter of {type(self).__name__} must be a list of column "
-                f"names; got {cov!r}"
-            )
-        return list(cov)
+        validate_params(self, {"covariates": self._parameter_constraints["covariates"]})
+        return list(self.covariates or [])
 
     def _coef_names(self) -> list[str]:
         names = self._covariate_names()
@@ -179,6 +183,7 @@ class ContinuousModel(FittedModel):
         ConvergenceError
             If the optimiser fails from every starting point.
         """
+        self._check_params()
         cols = {"x": x, "t_x": t_x, "T": T}
         what = "data"
         data_cols = self._read(data, what, cols, weights)
@@ -256,141 +261,40 @@ class ContinuousModel(FittedModel):
     def _log_alive(self, params: list[Any], x: Array, t_x: Array, T: Array) -> Array:
         return self._rows(params, x, t_x, T)[2]
 
-    @_dask_predict
-    @benign_underflow
-    def p_alive(
-        self,
-        data: Any,
-        t: float = 0.0,
-        *,
-        n_boot: int = 0,
-        level: float = 0.95,
-        seed: int = 0,
-    ) -> Any:
-        """Probability that each customer is still active.
-
-        Parameters
-        ----------
-        data : DataFrame
-            Customers with the columns used in :meth:`fit`.
-        t : float, default 0
-            Time after the end of the observation period (``T``) at which to
-            evaluate; 0 gives P(alive at T).
-        n_boot, level, seed
-            Bootstrap interval, as in :meth:`expected_purchases`.
-
-        Returns
-        -------
-        Series aligned on ``data.index`` (DataFrame with ``estimate``,
-        ``lower``, ``upper`` when ``n_boot > 0``)
-        """
-        if n_boot:
-            estimate = self.p_alive(data, t)
-            return self._interval(lambda m: m.p_alive(data, t), estimate, n_boot, level, seed)
-        tt = check_horizon(t)
+    def _p_alive(self, data: Any, t: float) -> pd.Series:
         index, x, t_x, T, params, inverse = self._stats_for(data)
         log_alive = self._log_alive(params, x, t_x, T)
-        if tt > 0:
+        if t > 0:
+            tt = np.asarray(t)
             log_alive = log_alive + self._by_x_and_t(
                 params, x, T, lambda p, u, v: self._log_survival(p, u, v, tt)
             )
         return as_series(expand(np.exp(log_alive), inverse), index, "p_alive")
 
-    @_dask_predict
-    @benign_underflow
-    def expected_purchases(
-        self,
-        t: float,
-        data: Any,
-        *,
-        n_boot: int = 0,
-        level: float = 0.95,
-        seed: int = 0,
-    ) -> Any:
-        """Expected number of purchases in ``(T, T + t]`` given each customer's history.
-
-        Parameters
-        ----------
-        t : float
-            Length of the prediction period, in the unit of the fit.
-        data : DataFrame
-            Customers with the columns used in :meth:`fit`.
-        n_boot : int, default 0
-            With ``n_boot > 0``, also a percentile bootstrap interval from
-            ``n_boot`` refits on resampled customers (see :meth:`bootstrap_params`).
-        level : float, default 0.95
-            Coverage of the bootstrap interval.
-        seed : int, default 0
-            Seed of the bootstrap.
-
-        Returns
-        -------
-        Series, or DataFrame with ``estimate``, ``lower``, ``upper`` when ``n_boot > 0``
-        """
-        tt = check_horizon(t)
+    def _expected_purchases(self, data: Any, t: float) -> pd.Series:
         index, x, t_x, T, params, inverse = self._stats_for(data)
-        value = as_series(
-            expand(self._expected(params, x, t_x, T, tt), inverse), index, "expected_purchases"
-        )
-        if n_boot:
-            return self._interval(
-                lambda m: m.expected_purchases(t, data), value, n_boot, level, seed
-            )
-        return value
+        value = self._expected(params, x, t_x, T, np.asarray(t))
+        return as_series(expand(value, inverse), index, "expected_purchases")
 
-    @benign_underflow
-    def expected_purchases_new(self, t: Any, data: Any = None) -> Any:
-        """Expected number of purchases of a new customer in ``(0, t]``.
-
-        Parameters
-        ----------
-        t : float or array-like
-            Lengths of time since the first purchase.
-        data : DataFrame, optional
-            Only with covariates: the covariate values of the new customers.
-
-        Returns
-        -------
-        float or ndarray (Series aligned on ``data`` with covariates)
-        """
-        tt = check_horizon(t)
+    def _expected_new(self, t: Array, data: Any) -> pd.Series:
         index, params = self._new_params(data)
         if index is not None:
-            if tt.ndim:
+            if t.size != 1:
                 raise ParameterError("with covariates, t must be a single number")
             zero = np.zeros(len(index))
-            value = self._expected(params, zero, zero, zero, tt)
+            value = self._expected(params, zero, zero, zero, t[0])
             return as_series(value, index, "expected_purchases_new")
-        flat = tt.ravel()
-        zero = np.zeros(flat.size)
+        zero = np.zeros(t.size)
         alive = np.exp(self._log_alive(params, zero, zero, zero))  # one vectorised call
-        values = alive * f64(self._expected_alive(params, zero, zero, flat))
-        return float(values[0]) if tt.ndim == 0 else values.reshape(tt.shape)
+        return self._by_t(alive * f64(self._expected_alive(params, zero, zero, t)), t)
 
-    @_dask_predict
-    @benign_underflow
-    def probability_of_purchases(self, n: Any, t: float, data: Any) -> pd.Series:
-        """Probability of exactly ``n`` purchases in ``(T, T + t]`` given the history.
-
-        Parameters
-        ----------
-        n : int
-            Number of purchases.
-        t : float
-            Length of the period.
-        data : DataFrame
-
-        Returns
-        -------
-        Series aligned on ``data.index``.
-        """
-        nn = check_count(n)
-        tt = check_horizon(t)
+    def _probability(self, data: Any, n: float, t: float) -> pd.Series:
+        nn, tt = np.asarray(n), np.asarray(t)
         index, x, t_x, T, params, inverse = self._stats_for(data)
         alive = np.exp(self._log_alive(params, x, t_x, T))
         inner = self._by_x_and_t(params, x, T, lambda p, u, v: self._prob_n_alive(p, u, v, nn, tt))
         value = expand(alive * inner + np.where(nn == 0, 1.0 - alive, 0.0), inverse)
-        return as_series(value, index, f"P(X={int(nn)})" if nn.ndim == 0 else "probability")
+        return as_series(value, index, f"P(X={int(n)})")
 
     def _expected(self, params: list[Any], x: Array, t_x: Array, T: Array, t: Array) -> Array:
         alive = np.exp(self._log_alive(params, x, t_x, T))
@@ -425,41 +329,6 @@ class ContinuousModel(FittedModel):
     ) -> tuple[Array, Array, Array]:
         """Provided by each model."""
 
-    @benign_underflow
-    def simulate(
-        self,
-        n_customers: int,
-        T: Any,
-        *,
-        params: Mapping[str, float] | None = None,
-        seed: int | None = 0,
-    ) -> pd.DataFrame:
-        """Draw synthetic customers from the model.
-
-        Parameters
-        ----------
-        n_customers : int
-        T : float or array-like of length ``n_customers``
-            Observation period of each customer (time since the first purchase).
-        params : mapping, optional
-            Parameter values (``{"r": ..., "alpha": ..., ...}``); defaults to
-            the fitted ``params_``. Covariates are not simulated.
-        seed : int, optional
-            Seed of :func:`numpy.random.default_rng`.
-
-        Returns
-        -------
-        DataFrame
-            Columns ``x``, ``t_x``, ``T`` and ``alive`` (whether the customer
-            is still active at ``T``), index ``0 .. n_customers - 1``.
-        """
-        size, params = self._simulation_params(params, n_customers)
-        horizon = check_horizon(T, "T")
-        if horizon.ndim and horizon.shape != (size,):
-            raise ParameterError(
-                f"T must be one number or one per customer ({size}); got shape {horizon.shape}"
-            )
-        TT = np.broadcast_to(horizon, (size,)).astype(np.float64)
-        rng = np.random.default_rng(seed)
-        x, t_x, alive = self._simulate_one(params, TT, rng)
-        return pd.DataFrame({"x": x, "t_x": t_x, "T": TT, "alive": alive.astype(bool)})
+    def _draw(self, params: dict[str, float], T: Array, rng: np.random.Generator) -> pd.DataFrame:
+        x, t_x, alive = self._simulate_one(params, T, rng)
+        return pd.DataFrame({"x": x, "t_x": t_x, "T": T, "alive": alive.astype(bool)})

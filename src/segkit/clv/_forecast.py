@@ -179,7 +179,8 @@ def expected_transactions_over_time(
     start_days = (days_u - start.floor("D")).days.to_numpy() + offset
     edge_days = ((edges - start.floor("D")) / pd.Timedelta(days=1)).to_numpy()
     ages = np.maximum(edge_days[None, :] - start_days[:, None], 0.0) / days
-    cumulative_per_day = np.asarray(model.expected_purchases_new(ages), dtype=np.float64)
+    flat = np.asarray(model.expected_purchases_new(ages.ravel()), dtype=np.float64)
+    cumulative_per_day = flat.reshape(ages.shape)
     cumulative = counts @ cumulative_per_day  # groups x periods
     expected_cum = cumulative.ravel()
     expected = np.diff(cumulative, axis=1, prepend=0.0).ravel()

@@ -12,7 +12,6 @@ import pandas as pd
 
 from segkit._validation import check_fitted, require_columns, require_frame, show_values
 from segkit.clv._base import (
-    MAX_SIMULATED,
     Array,
     FittedModel,
     _dask_fit,
@@ -57,7 +56,7 @@ class GammaGamma(FittedModel):
     --------
     >>> from segkit.clv import GammaGamma
     >>> truth = {"p": 6.0, "q": 4.0, "gamma": 15.0}
-    >>> data = GammaGamma().simulate([1, 2, 3, 5] * 5000, params=truth, seed=2)
+    >>> data = GammaGamma().simulate(20000, [1, 2, 3, 5] * 5000, params=truth, seed=2)
     >>> model = GammaGamma().fit(data)
     >>> model.params_.round(1).to_dict()
     {'p': 6.1, 'q': 4.0, 'gamma': 14.5}
@@ -66,6 +65,8 @@ class GammaGamma(FittedModel):
     _model_name = "Gamma-Gamma"
     _default_columns: ClassVar[dict[str, str]] = {"x": "x", "m": "repeat_aov"}
     _param_names = ("p", "q", "gamma")
+
+    _design = (True, 0.0)  # x: whole numbers of repeat transactions
 
     def __init__(self, *, penalizer: float = 0.0) -> None:
         self.penalizer = penalizer
@@ -115,6 +116,7 @@ class GammaGamma(FittedModel):
             If fewer than two customers have a repeat purchase with a positive
             average value, or an average value is missing where x > 0.
         """
+        self._check_params()
         cols = {"x": x, "m": repeat_aov}
         df = data
         c = read_columns(df, {"x": x}, what="data", counts=("x",), weights=weights)
@@ -155,7 +157,9 @@ class GammaGamma(FittedModel):
 
     @_dask_predict
     @benign_underflow
-    def expected_spend(self, data: Any) -> pd.Series:
+    def expected_spend(
+        self, data: Any, *, n_boot: int = 0, level: float = 0.95, seed: int = 0
+    ) -> Any:
         """Expected average transaction value of each customer.
 
         ``E[M | x, m_x] = (q - 1)/(p x + q - 1) · γ p/(q - 1) + p x/(p x + q - 1) · m_x``
@@ -165,11 +169,22 @@ class GammaGamma(FittedModel):
         population mean ``γ p / (q - 1)``. That mean is finite only for
         ``q > 1``; with ``q <= 1`` those customers get NaN, with a warning.
 
+        Parameters
+        ----------
+        data : DataFrame
+            Customers with the columns used in :meth:`fit`.
+        n_boot, level, seed
+            Bootstrap interval, as in :meth:`segkit.clv.BetaGeo.p_alive`.
+
         Returns
         -------
-        Series aligned on ``data.index``.
+        Series aligned on ``data.index`` (DataFrame ``estimate``, ``lower``,
+        ``upper`` when ``n_boot > 0``).
         """
         check_fitted(self, "params_")
+        return self._predict(lambda m: m._expected_spend(data), n_boot, level, seed)
+
+    def _expected_spend(self, data: Any) -> pd.Series:
         c = read_columns(data, {"x": self.columns_["x"]}, what="data", counts=("x",))
         xs = c.values["x"]
         m = self._checked_spend(data, self.columns_["m"], xs > 0)
@@ -183,7 +198,7 @@ class GammaGamma(FittedModel):
                 f"Gamma-Gamma: q = {q:.3g} <= 1, so the population mean spend is infinite; "
                 f"{int((~own).sum()):,} customer(s) without a usable repeat spend get NaN",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             value = np.where(own, value, np.nan)
         return as_series(value, c.index, "expected_spend")
@@ -191,25 +206,46 @@ class GammaGamma(FittedModel):
     @benign_underflow
     def simulate(
         self,
-        x: Any,
+        n_customers: Any,
+        x: Any = None,
         *,
         params: Mapping[str, float] | None = None,
         seed: int | None = 0,
     ) -> pd.DataFrame:
-        """Draw the average transaction value of customers with ``x`` transactions each.
+        """Draw the average repeat transaction value of customers with ``x`` transactions each.
+
+        Parameters
+        ----------
+        n_customers : int
+        x : int or array-like of length ``n_customers``
+            Repeat transactions of each customer (the mean of ``max(x, 1)``
+            values is drawn).
+        params : mapping, optional
+        seed : int, optional
 
         Returns
         -------
         DataFrame
             Columns ``x`` and ``repeat_aov``.
         """
-        _, params = self._simulation_params(params)
-        xs = np.asarray(x, dtype=np.float64)
-        if xs.ndim != 1 or xs.size > MAX_SIMULATED or not np.all(np.isfinite(xs) & (xs >= 0)):
-            raise ParameterError(
-                f"x must be a list of at most {MAX_SIMULATED:,} purchase counts >= 0"
+        if x is None and _numeric_list(n_customers):
+            warnings.warn(
+                "GammaGamma.simulate: pass simulate(n_customers, x) like every model's "
+                "simulate; simulate(x) will be removed in the next release",
+                DeprecationWarning,
+                stacklevel=3,
             )
-        rng = np.random.default_rng(seed)
-        nu = rng.gamma(float(params["q"]), 1.0 / float(params["gamma"]), xs.size)
-        total = rng.gamma(float(params["p"]) * np.maximum(xs, 1.0), 1.0 / nu)
-        return pd.DataFrame({"x": xs, "repeat_aov": total / np.maximum(xs, 1.0)})
+            x = n_customers
+            n_customers = int(np.size(x))
+        if x is None:
+            raise ParameterError("GammaGamma.simulate needs x (repeat transactions per customer)")
+        return self._simulate(n_customers, x, "x", params, seed)
+
+    def _draw(self, params: dict[str, float], T: Array, rng: np.random.Generator) -> pd.DataFrame:
+        nu = rng.gamma(params["q"], 1.0 / params["gamma"], T.size)
+        total = rng.gamma(params["p"] * np.maximum(T, 1.0), 1.0 / nu)
+        return pd.DataFrame({"x": T, "repeat_aov": total / np.maximum(T, 1.0)})
+
+
+def _numeric_list(value: Any) -> bool:
+    return isinstance(value, list | tuple | np.ndarray | pd.Series) and not isinstance(value, str)

@@ -21,6 +21,7 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -29,7 +30,13 @@ import pandas as pd
 from scipy.special import betaln, digamma, hyp2f1
 
 from segkit._validation import check_fitted, require_columns, require_frame
-from segkit.clv._base import Array, FittedModel, benign_underflow, need_customers, starts_from
+from segkit.clv._base import (
+    Array,
+    FittedModel,
+    benign_underflow,
+    need_customers,
+    starts_from,
+)
 from segkit.clv._data import compress
 from segkit.errors import ParameterError, SchemaError
 
@@ -125,6 +132,8 @@ class ShiftedBetaGeo(FittedModel):
         ("beta", "upper"): "cancellation probabilities tend to be the same for every customer",
     }
 
+    _design = (True, 1.0)  # whole periods, at least one
+
     def __init__(self, *, penalizer: float = 0.0) -> None:
         self.penalizer = penalizer
 
@@ -173,6 +182,7 @@ class ShiftedBetaGeo(FittedModel):
         -------
         self
         """
+        self._check_params()
         df = require_frame(data)
         require_columns(df, [tenure, churned])
         t = pd.to_numeric(df[tenure], errors="coerce").to_numpy(dtype=np.float64)
@@ -295,31 +305,40 @@ class ShiftedBetaGeo(FittedModel):
         value = 1.0 + x * df / f  # the leading factor is the first payment's term
         return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=np.float64)
 
+    @benign_underflow
     def simulate(
         self,
         n_customers: int,
-        periods: int,
+        T: Any = None,
         *,
-        params: dict[str, float] | None = None,
+        params: Mapping[str, float] | None = None,
         seed: int | None = 0,
+        periods: Any = None,
     ) -> pd.DataFrame:
-        """Draw customers observed for ``periods`` periods.
+        """Draw customers observed for ``T`` periods each.
+
+        Parameters
+        ----------
+        n_customers : int
+        T : int or array-like of length ``n_customers``
+            Periods observed since each contract started (>= 1).
+        params : mapping, optional
+        seed : int, optional
+        periods : int, optional
+            Deprecated name of ``T``.
 
         Returns
         -------
         DataFrame
-            Columns ``tenure`` (periods paid for, at most ``periods``) and
+            Columns ``tenure`` (periods paid for, at most ``T``) and
             ``churned`` (cancelled within the observation), ready for :meth:`fit`.
         """
-        size, values = self._simulation_params(params, n_customers)
-        if isinstance(periods, bool) or not isinstance(periods, int | np.integer) or periods < 1:
-            raise ParameterError(f"periods must be a whole number >= 1; got {periods!r}")
-        rng = np.random.default_rng(seed)
-        theta = rng.beta(values["alpha"], values["beta"], size)
+        return self._simulate_periods(n_customers, T, periods, params, seed)
+
+    def _draw(self, params: dict[str, float], T: Array, rng: np.random.Generator) -> pd.DataFrame:
+        theta = rng.beta(params["alpha"], params["beta"], T.size)
         life = rng.geometric(np.clip(theta, 1e-300, 1.0))
-        return pd.DataFrame(
-            {"tenure": np.minimum(life, int(periods)), "churned": life <= int(periods)}
-        )
+        return pd.DataFrame({"tenure": np.minimum(life, T), "churned": life <= T})
 
 
 def _check_rate(rate: Any) -> float:

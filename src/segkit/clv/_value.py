@@ -39,7 +39,7 @@ def lifetime_value(
         \mathrm{CLV}_i = \sum_{k=1}^{K}
         \frac{E[\bar z_i]\,\bigl(E[Y_i(k u)] - E[Y_i((k-1) u)]\bigr)}{(1 + d)^k}
 
-    where :math:`E[Y_i(t)]` is ``purchase_model.expected_purchases(t, data)``
+    where :math:`E[Y_i(t)]` is ``purchase_model.expected_purchases(data, t)``
     (purchases in ``(T, T + t]`` given the history), :math:`E[\bar z_i]` is
     ``spend_model.expected_spend(data)``, ``d`` is ``discount_rate`` per
     period and ``K`` is ``horizon``. With ``discount_rate=0`` this is
@@ -73,7 +73,7 @@ def lifetime_value(
     >>> import pandas as pd
     >>> from segkit.clv import BetaGeo, GammaGamma, lifetime_value
     >>> bg = BetaGeo().simulate(2000, T=40.0, params={"r": .5, "alpha": 10.0, "a": .8, "b": 2.5})
-    >>> gg = GammaGamma().simulate(bg["x"], params={"p": 6.0, "q": 4.0, "gamma": 15.0})
+    >>> gg = GammaGamma().simulate(len(bg), bg["x"], params={"p": 6.0, "q": 4.0, "gamma": 15.0})
     >>> data = bg.assign(repeat_aov=gg["repeat_aov"])
     >>> purchases = BetaGeo().fit(data)
     >>> spend = GammaGamma().fit(data)
@@ -105,7 +105,7 @@ def lifetime_value(
         cumulative = many(ends, data)
     else:
         cumulative = np.vstack(
-            [purchase_model.expected_purchases(t, data).to_numpy() for t in ends]
+            [purchase_model.expected_purchases(data, t).to_numpy() for t in ends]
         )
     per_period = np.diff(cumulative, axis=0, prepend=0.0)
     factors = (1.0 + discount_rate) ** -np.arange(1.0, int(horizon) + 1.0)

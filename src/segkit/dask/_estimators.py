@@ -231,14 +231,14 @@ def _clv_fit(call: Call) -> Any:
 
 
 def _predict(part: pd.DataFrame, model: Any, method: str, args: Any, kwargs: Any) -> Any:
-    return getattr(model, method)(*args, data=part, **kwargs)
+    return getattr(model, method)(part, *args, **kwargs)
 
 
 def clv_predict(model: Any, method: str, table: Frame, *args: Any, **kwargs: Any) -> Frame:
     """A fitted CLV model's per-customer prediction, as a map over partitions.
 
     ``clv_predict(bgf, "expected_purchases", table, 52)`` is
-    ``bgf.expected_purchases(52, data=part)`` on every partition.
+    ``bgf.expected_purchases(part, 52)`` on every partition.
 
     Parameters
     ----------

@@ -80,7 +80,7 @@ def holdout_report(
     Parameters
     ----------
     model : fitted purchase model
-        Any object with ``expected_purchases(t, data)`` returning one
+        Any object with ``expected_purchases(data, t)`` (called with keywords) returning one
         expected count per row of ``data`` (every :mod:`segkit.clv` purchase
         model, fitted on the calibration columns of ``frame``). Nothing else
         of the model is used.
@@ -105,7 +105,7 @@ def holdout_report(
     --------
     >>> import pandas as pd
     >>> class Flat:  # predicts 0.1 purchases per week for everyone
-    ...     def expected_purchases(self, t, data):
+    ...     def expected_purchases(self, data, t):
     ...         return pd.Series(0.1 * t, index=data.index)
     >>> frame = pd.DataFrame({"x": [0, 1, 9], "x_holdout": [0, 2, 5],
     ...                       "duration_holdout": [10.0, 10.0, 10.0]})
@@ -127,7 +127,7 @@ def holdout_report(
     df = require_frame(frame, "calibration/holdout frame")
     if not callable(getattr(model, "expected_purchases", None)):
         raise ParameterError(
-            f"model must have an expected_purchases(t, data) method (a fitted segkit.clv "
+            f"model must have an expected_purchases(data, t) method (a fitted segkit.clv "
             f"purchase model such as BetaGeo); got {type(model).__name__}"
         )
     if isinstance(max_x, bool) or not isinstance(max_x, int) or max_x < 1:
@@ -145,7 +145,7 @@ def holdout_report(
         t = float(duration)
         if not np.isfinite(t) or t < 0:
             raise ParameterError(f"'duration' must be a finite number >= 0; got {duration!r}")
-    raw = model.expected_purchases(t, df)
+    raw = model.expected_purchases(data=df, t=t)
     if isinstance(raw, pd.DataFrame):
         raise SchemaError(
             "expected_purchases returned a DataFrame; call holdout_report with a model that "

@@ -58,7 +58,7 @@ def period_transactions(model: Any, data: Any, max_frequency: int = 7) -> pd.Dat
     empty = pd.DataFrame({x_col: [0.0], t_col: [0.0], age_col: [0.0]})
     expected = np.zeros(top + 1)
     for age, count in zip(ages, counts, strict=True):
-        probs = [float(model.probability_of_purchases(k, age, empty).iloc[0]) for k in range(top)]
+        probs = [float(model.probability_of_purchases(empty, k, age).iloc[0]) for k in range(top)]
         expected[:top] += count * np.array(probs)
         expected[top] += count * (1.0 - sum(probs))
     actual = np.bincount(
@@ -159,7 +159,7 @@ def plot_frequency_recency_matrix(
     """
     age, top = _grid_limits(model, T, max_x)
     grid = _grid(model, top, age)
-    values = model.expected_purchases(t, grid)
+    values = model.expected_purchases(grid, t)
     return _draw_matrix(
         _axes(ax),
         _matrix(model, grid, values, top),

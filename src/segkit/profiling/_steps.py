@@ -175,7 +175,7 @@ def clv(run: Run) -> None:
     out = pd.DataFrame(index=table.index)
     with np.errstate(all="ignore"):
         out["p_alive"] = purchases.p_alive(data)
-        out["expected_purchases_90d"] = purchases.expected_purchases(90 / _WEEK, data)
+        out["expected_purchases_90d"] = purchases.expected_purchases(data, 90 / _WEEK)
     if not np.isfinite(out.to_numpy(dtype=float)).all():
         params = ", ".join(f"{k}={v:.4g}" for k, v in purchases.params_.items())
         run.notes.append(f"CLV skipped: BG/NBD predictions are not finite at the fit ({params})")
