@@ -80,10 +80,10 @@ def holdout_report(
     Parameters
     ----------
     model : fitted purchase model
-        Any object with ``expected_purchases(data, t)`` (called with keywords) returning one
-        expected count per row of ``data`` (every :mod:`segkit.clv` purchase
-        model, fitted on the calibration columns of ``frame``). Nothing else
-        of the model is used.
+        Any object with ``expected_purchases(data, t)`` (called with
+        keywords) returning one expected count per row of ``data`` (every
+        :mod:`segkit.clv` purchase model, fitted on the calibration columns
+        of ``frame``). Nothing else of the model is used.
     frame : DataFrame
         Output of :func:`segkit.calibration_holdout`: the calibration
         summary plus the holdout columns; it is not modified.
