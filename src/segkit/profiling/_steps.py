@@ -19,6 +19,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from segkit._notes import Note
 from segkit._time import parse_as_of
 from segkit._validation import as_pandas, require_columns
 from segkit.errors import ParameterError, SegkitError
@@ -76,7 +77,10 @@ def noted(run: Run, label: str) -> Iterator[None]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
-    run.notes.extend(_prefixed(label, str(w.message)) for w in caught)
+    run.notes.extend(
+        Note(_prefixed(label, str(w.message)), "warning", label=label, message=str(w.message))
+        for w in caught
+    )
 
 
 def _prefixed(label: str, text: str) -> str:
@@ -164,13 +168,15 @@ def clv(run: Run) -> None:
         index=table.index,
     )
     if (data["x"] > 0).sum() < 10:
-        run.notes.append("CLV skipped: fewer than 10 repeat customers")
+        run.notes.append(Note("CLV skipped: fewer than 10 repeat customers", "clv.few_repeat"))
         return
     try:
         with noted(run, "BG/NBD: "):
             purchases = BetaGeo().fit(data)
     except SegkitError as exc:
-        run.notes.append(f"CLV skipped: the BG/NBD fit failed ({exc})")
+        run.notes.append(
+            Note(f"CLV skipped: the BG/NBD fit failed ({exc})", "clv.failed", error=str(exc))
+        )
         return
     out = pd.DataFrame(index=table.index)
     with np.errstate(all="ignore"):
@@ -178,7 +184,8 @@ def clv(run: Run) -> None:
         out["expected_purchases_90d"] = purchases.expected_purchases(data, 90 / _WEEK)
     if not np.isfinite(out.to_numpy(dtype=float)).all():
         params = ", ".join(f"{k}={v:.4g}" for k, v in purchases.params_.items())
-        run.notes.append(f"CLV skipped: BG/NBD predictions are not finite at the fit ({params})")
+        text = f"CLV skipped: BG/NBD predictions are not finite at the fit ({params})"
+        run.notes.append(Note(text, "clv.not_finite", params=params))
         return
     run.models["purchases"] = purchases
     spendable = (data["x"] > 0) & (data["repeat_aov"] > 0) & np.isfinite(data["repeat_aov"])
@@ -186,7 +193,8 @@ def clv(run: Run) -> None:
         with noted(run, "Gamma-Gamma: "):
             spend = GammaGamma().fit(data[spendable])
     except SegkitError as exc:
-        run.notes.append(f"spend model skipped: the Gamma-Gamma fit failed ({exc})")
+        text = f"spend model skipped: the Gamma-Gamma fit failed ({exc})"
+        run.notes.append(Note(text, "spend.failed", error=str(exc)))
         run.add(out)
         return
     run.models["spend"] = spend
@@ -196,8 +204,12 @@ def clv(run: Run) -> None:
         # m_x = population mean gives exactly the population mean.
         data.loc[odd, "repeat_aov"] = spend.expected_spend(data.loc[odd].assign(x=0)).to_numpy()
         run.notes.append(
-            f"{int(odd.sum()):,} customers whose repeat purchases average zero or less get "
-            "the population's mean spend"
+            Note(
+                f"{int(odd.sum()):,} customers whose repeat purchases average zero or less get "
+                "the population's mean spend",
+                "spend.mean",
+                n=int(odd.sum()),
+            )
         )
     out["expected_spend"] = spend.expected_spend(data)
     with np.errstate(all="ignore"):
@@ -210,7 +222,9 @@ def clv(run: Run) -> None:
             discount_rate=run.options.discount_rate,
         )
     if not np.isfinite(out["clv"].to_numpy(dtype=float)).all():
-        run.notes.append("CLV values skipped: not finite at the fitted parameters")
+        run.notes.append(
+            Note("CLV values skipped: not finite at the fitted parameters", "clv.values")
+        )
         out = out.drop(columns="clv")
     run.add(out)
 
@@ -290,7 +304,9 @@ def churn_drivers(run: Run) -> None:
     start = parse_as_of(cut, stamps.tz).cut
     end = parse_as_of(run.as_of, stamps.tz).cut
     if not (stamps.wall <= start).any():
-        run.notes.append("churn drivers skipped: no purchase before the holdout")
+        run.notes.append(
+            Note("churn drivers skipped: no purchase before the holdout", "churn.none")
+        )
         return
     with noted(run, "churn drivers: "):
         before = summarize(run.transactions, **run.tx_columns, as_of=cut)[
@@ -306,7 +322,8 @@ def churn_drivers(run: Run) -> None:
         churned = pd.Series(~table.index.isin(later[run.customer]), index=table.index)
         numeric = [c for c in table.columns if c != "nps_class" and table[c].notna().any()]
         if churned.all() or not churned.any():
-            run.notes.append("churn drivers skipped: everyone or no one churned in the holdout")
+            text = "churn drivers skipped: everyone or no one churned in the holdout"
+            run.notes.append(Note(text, "churn.all"))
             return
         run.results["churn_drivers"] = drivers(table, churned, features=numeric, max_depth=2)
 
@@ -355,17 +372,24 @@ def _starter(table: pd.DataFrame, notes: list[str], *, lifecycle: bool) -> Any:
     every = len(TagEngine.starter().rules)
     served = TagEngine.starter(columns=table)
     if len(served.rules) < every:
+        n = every - len(served.rules)
         notes.append(
-            f"{every - len(served.rules)} starter rules skipped: their columns are not in the data"
+            Note(
+                f"{n} starter rules skipped: their columns are not in the data",
+                "starter.skipped",
+                n=n,
+            )
         )
     if not lifecycle:
         return served if served.rules else None
     engine = TagEngine.starter(columns=table, exclude_groups=["lifecycle"])
     if len(engine.rules) < len(served.rules):
-        notes.append(
-            f"{len(served.rules) - len(engine.rules)} starter rules on lifecycle stages left out: "
+        n = len(served.rules) - len(engine.rules)
+        text = (
+            f"{n} starter rules on lifecycle stages left out: "
             "lifecycle_state comes from the lifecycle"
         )
+        notes.append(Note(text, "starter.lifecycle", n=n))
     return engine if engine.rules else None
 
 
@@ -417,9 +441,8 @@ def holdout(run: Run) -> None:
     days = int(run.options.holdout_days)  # type: ignore[arg-type]
     cut: Any = run.stamp - pd.Timedelta(days=days)
     if cut < pd.Timestamp(run.table["first_purchase"].min()).tz_localize(None):
-        run.notes.append(
-            f"holdout check skipped: {days:,} days before as_of is before the first purchase"
-        )
+        text = f"holdout check skipped: {days:,} days before as_of is before the first purchase"
+        run.notes.append(Note(text, "holdout.early", days=days))
         return
     if run.date_only:  # the calibration ends with the whole day `days` before as_of
         cut = cut.date()
@@ -435,7 +458,7 @@ def holdout(run: Run) -> None:
         with noted(run, "holdout BG/NBD: "):
             model = BetaGeo().fit(frame)
     except SegkitError as exc:
-        run.notes.append(f"holdout check skipped: {exc}")
+        run.notes.append(Note(f"holdout check skipped: {exc}", "holdout.failed", error=str(exc)))
         return
     checked = holdout_report(model, frame)
     frame = frame.copy()
@@ -474,7 +497,9 @@ def affinity(run: Run) -> None:
                 as_of=run.options.as_of,
             )
     except SegkitError as exc:
-        run.notes.append(f"category affinity skipped: {exc}")
+        run.notes.append(
+            Note(f"category affinity skipped: {exc}", "affinity.failed", error=str(exc))
+        )
         return
     keep = [c for c in shares.columns if not str(c).startswith("order_share_")]
     run.add(shares[keep].reindex(run.table.index))
@@ -499,7 +524,7 @@ def recommendations(run: Run) -> None:
         )
         recs = model.recommend(run.table.index, k=int(run.options.recommendations or 10))
     except SegkitError as exc:
-        run.notes.append(f"recommendations skipped: {exc}")
+        run.notes.append(Note(f"recommendations skipped: {exc}", "recs.failed", error=str(exc)))
         return
     run.models["recommender"] = model
     run.results["recommendations"] = recs
@@ -517,7 +542,7 @@ def loyalty(run: Run) -> None:
     people = None if people is None else as_pandas(people, "customers")
     for program in programs:
         if isinstance(program, PointsProgram):
-            with noted(run, "loyalty points"):
+            with noted(run, "loyalty points: "):
                 book = program.ledger(
                     run.transactions, **run.tx_columns, customers=people, as_of=run.as_of
                 )

@@ -473,7 +473,7 @@ TEXT: dict[str, dict[str, str]] = {
         "col.category": "品类",
         "col.bought": "购买占比",
         "col.lift": "提升度",
-        "h.notes": "技术说明（英文）",
+        "h.notes": "说明",
         "p_alive.help": "存活概率 P(alive) 是模型估计的客户仍在购买、没有悄然流失的概率；"
         "“已流失”分群中购买很少的客户，存活概率也可能很高。",
         "privacy.other": "其他",

@@ -19,6 +19,7 @@ import pandas as pd
 
 from segkit.report import _svg
 from segkit.report._i18n import Locale
+from segkit.report._notes import render_note
 
 if TYPE_CHECKING:
     from segkit.profiling import Profile
@@ -522,6 +523,7 @@ def notes(ctx: Context) -> str:
     items = [*ctx.profile.notes, *ctx.notes]
     if not items:
         return ""
-    listed = "".join(f"<li>{escape(n)}</li>" for n in dict.fromkeys(items))
+    said = dict.fromkeys(render_note(n, ctx.loc.lang) for n in items)
+    listed = "".join(f"<li>{escape(n)}</li>" for n in said)
     heading = escape(ctx.loc.t("h.notes"))
     return f"<section id='notes'><h2>{heading}</h2><ul class='note'>{listed}</ul></section>"
