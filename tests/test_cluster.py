@@ -14,7 +14,8 @@ from sklearn.metrics import adjusted_rand_score
 
 import segkit
 from segkit._rule_text import readable_number
-from segkit.cluster import KMeansSegmenter, _name, _unique, _word
+from segkit.cluster import KMeansSegmenter
+from segkit.cluster._naming import cluster_name, feature_word, unique_names
 from segkit.errors import ColumnNotFoundError, NotFittedError, ParameterError, SchemaError
 from segkit.tagging.engine import TagEngine
 
@@ -304,14 +305,17 @@ def test_cdnow(cdnow_table):
     ],
 )
 def test_name_words(feature, z, word):
-    assert _word(feature, z) == word
+    assert feature_word(feature, z) == word
 
 
 def test_names_are_typical_or_strongest_first_and_unique():
     features = ["recency_days", "orders", "revenue"]
-    assert _name(np.array([0.1, -0.2, 0.29]), features) == "typical"
-    assert _name(np.array([-0.4, 1.5, 0.6]), features) == "very frequent · high revenue · recent"
-    assert _unique(["a", "b", "a", "a"]) == ["a", "b", "a #2", "a #3"]
+    assert cluster_name(np.array([0.1, -0.2, 0.29]), features) == "typical"
+    assert (
+        cluster_name(np.array([-0.4, 1.5, 0.6]), features)
+        == "very frequent · high revenue · recent"
+    )
+    assert unique_names(["a", "b", "a", "a"]) == ["a", "b", "a #2", "a #3"]
 
 
 @settings(max_examples=25, deadline=None)
@@ -455,30 +459,73 @@ def test_missing_column():
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        (
+        pytest.param(
             {"n_clusters": 1},
-            "'n_clusters' parameter of KMeansSegmenter must be an int in the range [2, inf); got 1",
+            "the 'n_clusters' parameter of KMeansSegmenter must be one of 'auto' or an int in the range [2, inf); got 1",
+            id="n-clusters-one",
         ),
-        ({"n_clusters": "best"}, "must be 'auto' or an int >= 2; got 'best'"),
-        (
+        pytest.param(
+            {"n_clusters": "best"},
+            "the 'n_clusters' parameter of KMeansSegmenter must be one of 'auto' or an int in the range [2, inf); got 'best'",
+            id="n-clusters-word",
+        ),
+        pytest.param(
             {"scaling": "log"},
-            "'scaling' parameter of KMeansSegmenter must be one of 'log-standard', 'standard', None; got 'log'",
+            "the 'scaling' parameter of KMeansSegmenter must be one of 'log-standard', 'standard', None; got 'log'",
+            id="scaling",
         ),
-        ({"k_range": (1, 4)}, "'k_range' parameter of KMeansSegmenter must be two ints"),
-        ({"k_range": (5, 4)}, "'k_range' parameter"),
-        ({"features": "revenue"}, "did you mean features=['revenue']?"),
-        ({"features": []}, "non-empty list"),
-        ({"features": ["orders", "orders"]}, "repeats a column"),
-        ({"rule_depth": 0}, "'rule_depth' parameter"),
-        ({"sample_size": 1}, "'sample_size' parameter"),
-        ({"n_init": 0}, "'n_init' parameter"),
+        pytest.param(
+            {"k_range": (1, 4)},
+            "the 'k_range' parameter of KMeansSegmenter must be two ints (low, high) with 2 <= low <= high; got (1, 4)",
+            id="k-range-low",
+        ),
+        pytest.param(
+            {"k_range": (5, 4)},
+            "the 'k_range' parameter of KMeansSegmenter must be two ints (low, high) with 2 <= low <= high; got (5, 4)",
+            id="k-range-reversed",
+        ),
+        pytest.param(
+            {"features": "revenue"},
+            "the 'features' parameter of KMeansSegmenter must be a non-empty list of distinct column names; got 'revenue' (did you mean features=['revenue']?)",
+            id="features-one-string",
+        ),
+        pytest.param(
+            {"features": []},
+            "the 'features' parameter of KMeansSegmenter must be a non-empty list of distinct column names; got []",
+            id="features-empty",
+        ),
+        pytest.param(
+            {"features": ["orders", "orders"]},
+            "the 'features' parameter of KMeansSegmenter must be a non-empty list of distinct column names; got ['orders', 'orders']",
+            id="features-repeated",
+        ),
+        pytest.param(
+            {"rule_depth": 0},
+            "the 'rule_depth' parameter of KMeansSegmenter must be an int in the range [1, 10] or None; got 0",
+            id="rule-depth",
+        ),
+        pytest.param(
+            {"sample_size": 1},
+            "the 'sample_size' parameter of KMeansSegmenter must be an int in the range [2, inf); got 1",
+            id="sample-size",
+        ),
+        pytest.param(
+            {"n_init": 0},
+            "the 'n_init' parameter of KMeansSegmenter must be an int in the range [1, inf); got 0",
+            id="n-init",
+        ),
+        pytest.param(
+            {"value": 3},
+            "the 'value' parameter of KMeansSegmenter must be a column name (str) or None; got 3",
+            id="value",
+        ),
     ],
 )
 def test_bad_parameters(params, message):
     table, _ = planted(20)
     with pytest.raises(ParameterError) as info:
         KMeansSegmenter(**params).fit(table)
-    assert message in str(info.value)
+    assert str(info.value) == message
 
 
 def test_predict_checks_input(planted_fit):

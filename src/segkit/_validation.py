@@ -219,10 +219,15 @@ class Options:
 
 @attrs.frozen
 class Satisfies:
-    """Any value for which ``check`` is true, described in words."""
+    """Any value for which ``check`` is true, described in words.
+
+    ``hint``, when given, turns a refused value into a suggestion appended to
+    the message (e.g. ``" (did you mean features=['revenue']?)"``), or ``""``.
+    """
 
     check: Callable[[Any], bool]
     description: str
+    hint: Callable[[Any], str] | None = None
 
     def accepts(self, value: Any) -> bool:
         return bool(self.check(value))
@@ -265,7 +270,12 @@ def validate_params(estimator: Any, constraints: Mapping[str, Sequence[Constrain
 def _violation(name: str, owner: str, allowed: Sequence[Any], value: Any) -> ParameterError:
     wanted = [c.describe() for c in allowed]
     text = wanted[0] if len(wanted) == 1 else ", ".join(wanted[:-1]) + " or " + wanted[-1]
-    return ParameterError(f"the {name!r} parameter of {owner} must be {text}; got {value!r}")
+    hints = "".join(
+        c.hint(value) for c in allowed if isinstance(c, Satisfies) and c.hint is not None
+    )
+    return ParameterError(
+        f"the {name!r} parameter of {owner} must be {text}; got {value!r}{hints}"
+    )
 
 
 def check_keys(

@@ -1,45 +1,33 @@
-"""K-means segmentation, named and explained as rules the tag engine can run.
-
-:class:`KMeansSegmenter` clusters customers on a few numeric columns (RFM
-features, CLV outputs, any numeric customer column), names each cluster from
-how it differs from the whole population ("high revenue · recent ·
-frequent"), and fits a shallow decision tree to the cluster labels whose
-leaves become :class:`~segkit.tagging.rules.Rule` objects in one exclusive
-group. Running those rules in a :class:`~segkit.tagging.engine.TagEngine`
-reproduces the clusters on the training customers up to ``fidelity_`` and
-assigns tomorrow's customers without the model.
-
-See ``docs/clustering.md`` for the method, the choice of k and measured
-speed.
-"""
+"""The k-means segmenter: scaled features, k-means, names and rules in one estimator."""
 
 from __future__ import annotations
 
-import re
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
-from sklearn.cluster import KMeans
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import pairwise_distances_argmin, silhouette_score
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.metrics import pairwise_distances_argmin
 from sklearn.utils import check_random_state
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]
 
 from segkit._backend import dispatch
-from segkit._rule_text import tree_paths
 from segkit._validation import (
-    check_choice,
+    COLUMN,
+    NONE,
+    Constraint,
+    Interval,
+    Options,
+    Satisfies,
     check_fitted,
-    check_int,
     numeric_column,
     require_columns,
     require_frame,
+    validate_params,
 )
+from segkit.cluster._explain import RULE_COLUMNS, cluster_rules, rule_labels, rule_table
+from segkit.cluster._kmeans import choose_k
+from segkit.cluster._naming import cluster_name, unique_names
 from segkit.errors import ParameterError, SchemaError, SegkitError
 from segkit.tagging.rules import Rule
 
@@ -48,36 +36,30 @@ __all__ = ["KMeansSegmenter"]
 _FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 _IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
-#: |z| (difference of a cluster's mean from the population mean, in population
-#: standard deviations of the scaled feature) from which a feature enters a name,
-#: and from which it is "very".
-NAME_THRESHOLD = 0.3
-VERY_THRESHOLD = 1.0
-#: At most this many features in a cluster name.
-NAME_WORDS = 3
-
 _SCALINGS = ("log-standard", "standard", None)
-_RECENCY = re.compile(r"recency|days_since|since_last", re.IGNORECASE)
-_FREQUENCY = frozenset({"orders", "frequency", "x", "n_orders", "purchases", "transactions"})
-_TENURE = frozenset({"tenure_days", "tenure", "age_days", "T"})
 
 
-def _word(feature: str, z: float) -> str:
-    """The words for a cluster whose ``feature`` is ``z`` standard deviations from the mean."""
-    high, very = z > 0, abs(z) >= VERY_THRESHOLD
-    if _RECENCY.search(feature):
-        return (
-            ("long lapsed" if very else "lapsed")
-            if high
-            else (("very " if very else "") + "recent")
-        )
-    if feature in _FREQUENCY:
-        word = "frequent" if high else "infrequent"
-    elif feature in _TENURE:
-        word = "long-standing" if high else "new"
-    else:
-        word = f"{'high' if high else 'low'} {feature.replace('_', ' ')}"
-    return f"very {word}" if very else word
+def _column_list(value: Any) -> bool:
+    return (
+        isinstance(value, Sequence)
+        and not isinstance(value, str)
+        and len(value) > 0
+        and all(isinstance(f, str) for f in value)
+        and len(set(value)) == len(value)
+    )
+
+
+def _one_column_hint(value: Any) -> str:
+    return f" (did you mean features=[{value!r}]?)" if isinstance(value, str) else ""
+
+
+def _k_range(value: Any) -> bool:
+    return (
+        isinstance(value, Sequence)
+        and len(value) == 2
+        and all(isinstance(k, int | np.integer) and not isinstance(k, bool) for k in value)
+        and 2 <= value[0] <= value[1]
+    )
 
 
 class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
@@ -227,62 +209,27 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         self.value = value
         self.random_state = random_state
 
+    _parameter_constraints: dict[str, list[Constraint]] = {  # noqa: RUF012
+        "features": [
+            Satisfies(_column_list, "a non-empty list of distinct column names", _one_column_hint)
+        ],
+        "n_clusters": [Options(("auto",)), Interval(int, 2, None)],
+        "scaling": [Options(_SCALINGS)],
+        "k_range": [Satisfies(_k_range, "two ints (low, high) with 2 <= low <= high")],
+        "sample_size": [Interval(int, 2, None)],
+        "n_init": [Interval(int, 1, None)],
+        "rule_depth": [Interval(int, 1, 10), NONE],
+        "value": [COLUMN, NONE],
+    }
+
     # -- parameters -------------------------------------------------------- #
     def _check_params(self) -> tuple[list[str], list[int]]:
-        owner = type(self).__name__
-        features = self.features
-        if isinstance(features, str) or not isinstance(features, Sequence):
-            raise ParameterError(
-                f"the 'features' parameter of {owner} must be a list of column names; "
-                f"got {features!r}"
-                + (
-                    f" (did you mean features=[{features!r}]?)"
-                    if isinstance(features, str)
-                    else ""
-                )
-            )
-        names = list(features)
-        if not names or not all(isinstance(f, str) for f in names):
-            raise ParameterError(
-                f"the 'features' parameter of {owner} must be a non-empty list of column "
-                f"names; got {features!r}"
-            )
-        if len(set(names)) != len(names):
-            raise ParameterError(f"the 'features' parameter of {owner} repeats a column: {names}")
-        check_choice("scaling", self.scaling, _SCALINGS, owner)
-        check_int("sample_size", self.sample_size, owner, 2)
-        check_int("n_init", self.n_init, owner, 1)
-        if self.rule_depth is not None:
-            check_int("rule_depth", self.rule_depth, owner, 1, 10)
-        if self.value is not None and not isinstance(self.value, str):
-            raise ParameterError(
-                f"the 'value' parameter of {owner} must be a column name or None; "
-                f"got {self.value!r}"
-            )
-        if isinstance(self.n_clusters, str):
-            if self.n_clusters != "auto":
-                raise ParameterError(
-                    f"the 'n_clusters' parameter of {owner} must be 'auto' or an int >= 2; "
-                    f"got {self.n_clusters!r}"
-                )
-            k_range = self.k_range
-            ok = (
-                isinstance(k_range, Sequence)
-                and len(k_range) == 2
-                and all(
-                    isinstance(k, int | np.integer) and not isinstance(k, bool) for k in k_range
-                )
-                and 2 <= k_range[0] <= k_range[1]
-            )
-            if not ok:
-                raise ParameterError(
-                    f"the 'k_range' parameter of {owner} must be two ints (low, high) with "
-                    f"2 <= low <= high; got {k_range!r}"
-                )
-            ks = list(range(int(k_range[0]), int(k_range[1]) + 1))
-        else:
-            ks = [check_int("n_clusters", self.n_clusters, owner, 2)]
-        return names, ks
+        """Check the parameter table; the features and the k to try."""
+        validate_params(self, self._parameter_constraints)
+        if self.n_clusters == "auto":
+            low, high = self.k_range
+            return list(self.features), list(range(int(low), int(high) + 1))
+        return list(self.features), [int(self.n_clusters)]
 
     # -- data -------------------------------------------------------------- #
     def _matrix(self, df: pd.DataFrame, features: list[str]) -> _FloatArray:
@@ -374,7 +321,9 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         sample = np.sort(
             np.random.default_rng(sample_seed).choice(n, min(n, self.sample_size), replace=False)
         )
-        model, scores = self._choose_k(Xs, ks, sample, kmeans_seed, auto)
+        model, scores = choose_k(
+            Xs, ks, sample, seed=kmeans_seed, auto=auto, n_init=self.n_init, features=features
+        )
         if model is None:
             raise ParameterError(
                 f"{owner}: the data has fewer distinct points than the smallest k "
@@ -391,80 +340,6 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         self.n_features_in_ = df.shape[1]
         self.feature_names_in_ = np.asarray([str(c) for c in df.columns], dtype=object)
         return self
-
-    def _choose_k(
-        self,
-        Xs: _FloatArray,
-        ks: list[int],
-        sample: np.ndarray[Any, Any],
-        kmeans_seed: int,
-        auto: bool,
-    ) -> tuple[Any, dict[int, float]]:
-        """The fitted k-means (None if no k fits) and the silhouette score of each k tried.
-
-        With ``auto``, k-means is fitted on the sample for every k and scored
-        there; the best k is then refitted on all customers (unless the
-        sample is all of them).
-        """
-
-        def score(points: _FloatArray, labels: np.ndarray[Any, Any]) -> float:
-            if 2 <= np.unique(labels).size <= len(points) - 1:
-                return float(silhouette_score(points, labels))
-            return float("nan")
-
-        if not auto:
-            with threadpool_limits(1):
-                model = self._kmeans(Xs, ks[0], kmeans_seed, skip=False)
-            return model, {ks[0]: score(Xs[sample], model.labels_[sample])}
-        part = Xs[sample]
-        best: tuple[float, Any] | None = None
-        scores: dict[int, float] = {}
-        with threadpool_limits(1):
-            for k in ks:
-                if k > len(part) - 1:
-                    break
-                model = self._kmeans(part, k, kmeans_seed, skip=True)
-                if model is None:
-                    break
-                scores[k] = score(part, model.labels_)
-                if best is None or scores[k] > best[0] or np.isnan(best[0]):
-                    best = (scores[k], model)
-        if best is None:
-            return None, scores
-        model = best[1]
-        if len(part) < len(Xs):
-            with threadpool_limits(1):
-                model = self._kmeans(Xs, model.n_clusters, kmeans_seed, skip=False)
-        return model, scores
-
-    def _kmeans(self, Xs: _FloatArray, k: int, seed: int, *, skip: bool) -> Any:
-        """Fit k-means; None (``skip``) or an error when there are fewer distinct points than k.
-
-        Callers run it on one thread: multi-threaded sums change the last bits
-        of the centroids with the number of cores, and starting OpenMP threads
-        costs more than it saves on small data.
-        """
-        model = KMeans(n_clusters=k, n_init=self.n_init, random_state=seed)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            model.fit(Xs)
-        too_few = False
-        for w in caught:
-            if issubclass(w.category, ConvergenceWarning) and "distinct clusters" in str(
-                w.message
-            ):
-                too_few = True
-            else:
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        if not too_few:
-            return model
-        if skip:
-            return None
-        distinct = np.unique(Xs, axis=0).shape[0]
-        raise ParameterError(
-            f"n_clusters={k} but the customers have only {distinct} distinct point(s) in "
-            f"{list(self.features)}; lower n_clusters or use n_clusters='auto'"
-        )
 
     def _store(
         self,
@@ -507,7 +382,7 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         )
         z = (means - forward.mean(axis=0)) / spread
         self.z_scores_ = pd.DataFrame(z, index=index, columns=features)
-        self.names_ = _unique(_name(z[c], features) for c in range(k))
+        self.names_ = unique_names(cluster_name(z[c], features) for c in range(k))
 
         frame = pd.DataFrame(raw, columns=features, index=pd.RangeIndex(len(labels)))
         grouped = frame.groupby(labels, sort=True)
@@ -523,35 +398,16 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         self.profiles_ = profiles
 
     def _fit_rules(self, raw: _FloatArray, features: list[str], seed: int) -> None:
-        columns = ["cluster", "name", "when", "customers", "purity"]
         if self.rule_depth is None:
-            self.rule_table_ = pd.DataFrame(columns=columns)
+            self.rule_table_ = pd.DataFrame(columns=RULE_COLUMNS)
             self.rule_tree_ = None
             self.fidelity_ = float("nan")
             return
-        tree = DecisionTreeClassifier(max_depth=self.rule_depth, random_state=seed)
-        tree.fit(raw, self.labels_)
-        self.rule_tree_ = tree
-        leaves = sorted(_tree_conditions(tree, raw, self.labels_, features), key=lambda r: r[0])
-        table = pd.DataFrame(leaves, columns=["cluster", "when", "customers", "purity"])
-        table.insert(1, "name", [self.names_[c] for c in table["cluster"]])
-        self.rule_table_ = table[columns]
-        frame = pd.DataFrame(raw, columns=features)
-        assigned = self._rule_labels(frame)
+        self.rule_table_, self.rule_tree_ = rule_table(
+            raw, self.labels_, self.names_, features, depth=self.rule_depth, seed=seed
+        )
+        assigned = rule_labels(self.to_rules(), self.names_, pd.DataFrame(raw, columns=features))
         self.fidelity_ = float(np.mean(assigned == self.labels_))
-
-    def _rule_labels(self, df: pd.DataFrame) -> _IntArray:
-        from segkit.tagging.engine import TagEngine
-
-        rules = self.to_rules()
-        if not rules:
-            return np.full(len(df), -1, dtype=np.int64)
-        wide = TagEngine(rules).apply(df, output="wide")
-        out = np.full(len(df), -1, dtype=np.int64)
-        for label, name in enumerate(self.names_):
-            if name in wide.columns:
-                out[wide[name].to_numpy(dtype=bool)] = label
-        return out
 
     # -- using the fit ----------------------------------------------------- #
     @dispatch("map", on="X")
@@ -614,75 +470,4 @@ class KMeansSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
                 "this KMeansSegmenter was fitted with rule_depth=None; refit with "
                 "rule_depth=3 (or another depth) to get rules"
             )
-        rules = []
-        table = self.rule_table_
-        for label, when, matched, purity in zip(
-            table["cluster"].tolist(),
-            table["when"].tolist(),
-            table["customers"].tolist(),
-            table["purity"].tolist(),
-            strict=True,
-        ):
-            customers = int(self.profiles_["customers"].iloc[label])
-            share = float(self.profiles_["share"].iloc[label])
-            rules.append(
-                Rule(
-                    self.names_[label],
-                    when,
-                    group=group,
-                    description=(
-                        f"k-means cluster {label} of {self.n_clusters_} ({customers} customers, "
-                        f"{share:.1%}); at fit this rule matched {matched} "
-                        f"customers, {purity:.1%} of them in the cluster"
-                    ),
-                )
-            )
-        return rules
-
-
-def _name(z: _FloatArray, features: list[str]) -> str:
-    strong = [j for j in np.argsort(-np.abs(z), kind="stable") if abs(z[j]) >= NAME_THRESHOLD]
-    words = [_word(features[j], float(z[j])) for j in strong[:NAME_WORDS]]
-    return " · ".join(words) if words else "typical"
-
-
-def _unique(names: Any) -> list[str]:
-    out: list[str] = []
-    for name in names:
-        candidate, number = name, 1
-        while candidate in out:
-            number += 1
-            candidate = f"{name} #{number}"
-        out.append(candidate)
-    return out
-
-
-def _tree_conditions(
-    tree: DecisionTreeClassifier, raw: _FloatArray, labels: _IntArray, features: list[str]
-) -> list[tuple[int, str, int, float]]:
-    """``(cluster, condition, customers, purity)`` per leaf (same-cluster siblings merged)."""
-    t = tree.tree_
-    left, right = t.children_left, t.children_right
-    predicted = tree.classes_[np.argmax(t.value[:, 0, :], axis=1)]
-    uniform: dict[int, int | None] = {}
-
-    def single_class(node: int) -> int | None:
-        if left[node] == -1:
-            result: int | None = int(predicted[node])
-        else:
-            a, b = single_class(left[node]), single_class(right[node])
-            result = a if a is not None and a == b else None
-        uniform[node] = result
-        return result
-
-    single_class(0)
-    out: list[tuple[int, str, int, float]] = []
-    for node, condition, rows in tree_paths(
-        tree, raw, features, stop=lambda node: uniform[node] is not None
-    ):
-        cluster = uniform[node]
-        assert cluster is not None
-        matched = labels[rows]
-        purity = float(np.mean(matched == cluster)) if matched.size else float("nan")
-        out.append((cluster, condition, int(matched.size), purity))
-    return out
+        return cluster_rules(self.rule_table_, self.profiles_, self.names_, group)
