@@ -63,10 +63,13 @@ __all__ = [
     "read_timestamps",
     "to_zone",
     "wall_clock",
+    "wall_clock_ns",
     "window_days",
 ]
 
 DAY_NS = 86_400 * 10**9
+#: a missing time (NaT) in int64 nanoseconds
+NAT = int(np.iinfo(np.int64).min)
 _RANGE = "1677-09-22 .. 2262-04-11"
 _IntArray = np.ndarray[Any, np.dtype[np.int64]]
 _FloatArray = np.ndarray[Any, np.dtype[np.float64]]
@@ -289,6 +292,52 @@ def wall_clock(series: pd.Series) -> pd.Series:
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         return pd.Series(series.dt.tz_localize(None))
     return series
+
+
+def wall_clock_ns(series: pd.Series, column: Any) -> _IntArray:
+    """A column of dates or times on its own wall clock, as int64 nanoseconds.
+
+    Reads ``datetime64`` of any unit and zone, Arrow timestamps and dates,
+    object columns of ``date`` / ``datetime`` / ``Timestamp`` /
+    ``numpy.datetime64`` values, and text (:func:`parse_timestamps`: ISO 8601
+    or one format for the whole column). Missing values stay missing: NaT,
+    the int64 minimum.
+
+    Raises
+    ------
+    SchemaError
+        Text that is not dates, or dates outside 1677-09-22 .. 2262-04-11 (a
+        "never" sentinel such as 9999-12-31); the message names the column.
+
+    Examples
+    --------
+    >>> s = pd.Series(pd.to_datetime(["2024-03-31 05:00+08:00", None]))
+    >>> wall_clock_ns(s, "t").tolist() == [pd.Timestamp("2024-03-31 05:00").value, NAT]
+    True
+    """
+    outside = SchemaError(
+        f"column {column!r} holds dates outside {_RANGE}, the range of segkit's time "
+        "policy; replace sentinel dates such as 9999-12-31 by missing values"
+    )
+    dtype = series.dtype
+    try:
+        if isinstance(dtype, pd.ArrowDtype):
+            zone = getattr(dtype.pyarrow_dtype, "tz", None)
+            series = series.astype(pd.DatetimeTZDtype("us", zone) if zone else "datetime64[us]")
+        elif pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
+            series = parse_timestamps(series, column)
+        elif not pd.api.types.is_datetime64_any_dtype(dtype):
+            if series.map(lambda v: isinstance(v, str)).any():
+                series = parse_timestamps(series, column)
+            else:  # date, datetime, Timestamp or numpy.datetime64 objects
+                series = pd.Series(pd.to_datetime(series))
+        wall = wall_clock(series).dt.as_unit("ns")  # as_unit checks the nanosecond bounds
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        raise outside from None
+    except (TypeError, ValueError) as exc:
+        raise SchemaError(f"column {column!r} could not be read as dates: {exc}") from None
+    ticks: _IntArray = wall.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return ticks
 
 
 # --------------------------------------------------------------------------- #

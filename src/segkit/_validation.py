@@ -34,6 +34,7 @@ __all__ = [
     "numeric_column",
     "require_columns",
     "require_frame",
+    "same_id_kind",
     "show_values",
     "validate_params",
 ]
@@ -305,3 +306,39 @@ def check_keys(
     for key in sorted(required):
         if key not in item:
             raise error(f"{where} is missing the key {key!r}")
+
+
+def _id_kind(index: pd.Index) -> str:
+    if isinstance(index, pd.CategoricalIndex):
+        index = index.categories
+    kind = pd.api.types.infer_dtype(index, skipna=True)
+    if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
+        return "numbers"
+    if kind == "string":
+        return "strings"
+    return kind
+
+
+def same_id_kind(ids: pd.Index, table: pd.Index, customer: Any) -> None:
+    """Refuse customer ids that cannot match: "1" and 1 are different customers to pandas.
+
+    ``ids`` are the transactions' ids, ``table`` those of a customers table.
+
+    Raises
+    ------
+    SchemaError
+        Either side mixes types, or the two sides hold different types.
+    """
+    mine, theirs = _id_kind(ids), _id_kind(table)
+    for kind, what in ((mine, "transactions"), (theirs, "customers table")):
+        if kind not in ("numbers", "strings", "empty"):
+            raise SchemaError(
+                f"the customer ids ({customer!r}) of the {what} mix types ({kind}); "
+                "make them all strings or all integers"
+            )
+    if "empty" not in (mine, theirs) and mine != theirs:
+        raise SchemaError(
+            f"the customer ids ({customer!r}) of the transactions are {mine} but those of the "
+            f"customers table are {theirs}; make them one type, e.g. "
+            f"customers.index = customers.index.astype({'str' if mine == 'strings' else 'int'})"
+        )

@@ -4,7 +4,8 @@ One place decides how segkit writes a table, for :func:`segkit.io.write_crm`,
 :meth:`segkit.Profile.to_csv` and the command line:
 
 * **Formula injection.** A spreadsheet runs a cell that starts with ``=``,
-  ``+``, ``-``, ``@``, a tab or a carriage return as a formula
+  ``+``, ``-``, ``@``, a tab, a carriage return or a line feed as a formula
+  (also after leading spaces, and in the full-width forms ``＝＋－＠``)
   (``=HYPERLINK(...)`` in a customer name, a tag called ``=evil()``). Such text
   cells, headers and index labels are written with a leading ``'`` (the OWASP
   recommendation) unless the caller opts out with ``escape_formulas=False``.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,19 +34,41 @@ from segkit.errors import ParameterError
 
 __all__ = ["check_target", "escape_formula", "escape_formulas", "write_table"]
 
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def _first_visible(text: str) -> str:
+    """The first character that is not a space, a control or a format character, in NFKC.
+
+    Spreadsheets skip leading spaces and read full-width ``＝＋－＠`` (and the
+    small ``﹦``) as their ASCII forms, so those must trigger the escape too.
+    """
+    for char in text:
+        if unicodedata.category(char) not in ("Zs", "Zl", "Zp", "Cc", "Cf"):
+            return unicodedata.normalize("NFKC", char)[:1]
+    return ""
 
 
 def escape_formula(value: Any) -> Any:
     """``value`` with a leading ``'`` when a spreadsheet would run it as a formula.
 
+    A cell is a formula when its first character is ``=``, ``+``, ``-``,
+    ``@``, a tab, a carriage return or a line feed, also after leading spaces
+    or invisible characters and in full-width forms (``＝``). Text that is a
+    plain number such as ``-12.5`` is unchanged.
+
     Examples
     --------
     >>> [escape_formula(v) for v in ["=1+1", "@SUM(A1)", "-12.5", "-2+3", "ok", 7]]
     ["'=1+1", "'@SUM(A1)", '-12.5', "'-2+3", 'ok', 7]
+    >>> [escape_formula(v) for v in [" =1+1", "＝1+1", "\u00a0@x", " -3"]]
+    ["' =1+1", "'＝1+1", "'\xa0@x", ' -3']
     """
-    if isinstance(value, str) and value.startswith(_TRIGGERS) and not _NUMBER.fullmatch(value):
+    if not isinstance(value, str) or not value:
+        return value
+    trigger = value.startswith(_TRIGGERS) or _first_visible(value) in _TRIGGERS
+    if trigger and not _NUMBER.fullmatch(value.strip()):
         return "'" + value
     return value
 

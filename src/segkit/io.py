@@ -127,6 +127,11 @@ def read_transactions(
     if "order" in columns:
         out["order_id"] = raw[columns["order"]].to_numpy()
     for name in keep:
+        if name in out.columns:  # keep=["customer_id"] would replace the id column
+            raise ParameterError(
+                f"keep names {name!r}, a column segkit's reader already writes; rename it in "
+                f"the source first, e.g. raw.rename(columns={{{name!r}: {name + '_source'!r}}})"
+            )
         out[name] = raw[name].to_numpy()
     return out
 

@@ -231,7 +231,7 @@ def test_oscillation_at_a_boundary_names_the_date() -> None:
             (
                 "freq='min' from 2000-01-01 00:00:00 to 2024-07-20 00:00:00 gives about "
                 "12,912,480 evaluation points for 5 customers (64,562,400 customer-steps; at "
-                "most 200,000 points and 2,000,000,000 customer-steps); choose a coarser freq "
+                "most 20,000 points and 2,000,000,000 customer-steps); choose a coarser freq "
                 "or a shorter start..end"
             ),
         ),

@@ -203,7 +203,7 @@ def test_unreasonable_work_is_refused_before_it_starts() -> None:
     tx = pd.DataFrame(
         {"id": ids, "ts": pd.Timestamp("2024-01-01") + pd.to_timedelta(ids, "min"), "amount": 1.0}
     )
-    with pytest.raises(ParameterError, match=r"customer-steps; at most 200,000 points and"):
+    with pytest.raises(ParameterError, match=r"customer-steps; at most 20,000 points and"):
         default_lifecycle().replay(tx, **COLUMNS, freq="min", start="2020-01-01")
 
 

@@ -435,7 +435,7 @@ class Lifecycle:
         ColumnNotFoundError, SchemaError, ParameterError
             Bad columns or arguments; customer ids of different types in the
             transactions and ``customers`` ("1" and 1); a ``freq`` so fine for
-            the span that the work is unreasonable (more than 200,000 points
+            the span that the work is unreasonable (more than 20,000 points
             or 2e9 customer-steps).
         LifecycleCycleError
             Some customers would oscillate between states at a boundary.

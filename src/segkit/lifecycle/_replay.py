@@ -19,7 +19,13 @@ import numpy as np
 import pandas as pd
 
 from segkit._time import DAY_NS, latest, parse_as_of, to_zone
-from segkit._validation import check_choice, require_columns, require_frame, show_values
+from segkit._validation import (
+    check_choice,
+    require_columns,
+    require_frame,
+    same_id_kind,
+    show_values,
+)
 from segkit.errors import ParameterError, SchemaError
 from segkit.features import TransactionColumns
 from segkit.lifecycle._guards import Machine
@@ -59,7 +65,7 @@ def _boundary_on_or_after(stamp: pd.Timestamp, offset: pd.DateOffset) -> pd.Time
 #: Most customer-steps (customers x evaluation points) a replay takes on.
 MAX_STEPS = 2_000_000_000
 #: Most evaluation points of one replay.
-MAX_POINTS = 200_000
+MAX_POINTS = 20_000
 
 
 @attrs.frozen
@@ -156,7 +162,9 @@ class _Window:
     def __init__(self, days: int, wall: _Ints, period: _Ints, bounds: _Ints) -> None:
         self.days = days
         # The first boundary at which a row is N days old or more.
-        leave = np.searchsorted(bounds, wall + days * DAY_NS, side="left")
+        span = days * DAY_NS  # saturating: wall + span must not wrap past 2**63 - 1
+        ends = np.minimum(wall, np.iinfo(np.int64).max - span) + span
+        leave = np.searchsorted(bounds, ends, side="left")
         self.inside = leave > period  # rows that are inside at their own boundary
         rows = np.flatnonzero(self.inside & (leave < bounds.size))
         order, self.starts = _buckets(leave[rows], bounds.size)
@@ -312,37 +320,6 @@ def feature_steps(
 
 
 # --------------------------------------------------------------------------- #
-# Customers table
-# --------------------------------------------------------------------------- #
-def _id_kind(index: pd.Index) -> str:
-    kind = pd.api.types.infer_dtype(index, skipna=True)
-    if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
-        return "numbers"
-    if kind == "string":
-        return "strings"
-    if kind == "empty":
-        return "empty"
-    return kind
-
-
-def _same_id_kind(ids: pd.Index, table: pd.Index, customer: str) -> None:
-    """Refuse ids that cannot match: "1" and 1 are different customers to pandas."""
-    mine, theirs = _id_kind(ids), _id_kind(table)
-    for kind, what in ((mine, "transactions"), (theirs, "customers table")):
-        if kind not in ("numbers", "strings", "empty"):
-            raise SchemaError(
-                f"the customer ids ({customer!r}) of the {what} mix types ({kind}); "
-                "make them all strings or all integers"
-            )
-    if "empty" not in (mine, theirs) and mine != theirs:
-        raise SchemaError(
-            f"the customer ids ({customer!r}) of the transactions are {mine} but those of the "
-            f"customers table are {theirs}; make them one type, e.g. "
-            f"customers.index = customers.index.astype({'str' if mine == 'strings' else 'int'})"
-        )
-
-
-# --------------------------------------------------------------------------- #
 # (the universe of customers)
 # --------------------------------------------------------------------------- #
 def _universe(
@@ -368,7 +345,7 @@ def _universe(
         raise SchemaError(f"the customers table repeats customer ids: {show_values(dup)}")
     needed = list(extra) + ([signup] if signup is not None else [])
     require_columns(table, needed, "customers")
-    _same_id_kind(ids, pd.Index(table.index), customer)
+    same_id_kind(ids, pd.Index(table.index), customer)
     try:
         universe = ids.union(pd.Index(table.index), sort=True)
     except TypeError as exc:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from segkit._notes import Note
 from segkit._time import parse_as_of
-from segkit._validation import as_pandas, require_columns
+from segkit._validation import as_pandas, require_columns, same_id_kind
 from segkit.errors import ParameterError, SegkitError
 from segkit.features import calibration_holdout, summarize
 from segkit.profiling import _story
@@ -241,6 +241,7 @@ def customers(run: Run) -> None:
     if not people.index.is_unique:
         dup = people.index[people.index.duplicated()].unique()[:5].tolist()
         raise SegkitError(f"customers has duplicated ids, e.g. {dup}")
+    same_id_kind(run.table.index, people.index, customer)  # "1" and 1 would match nobody
     run.table = run.table.join(people[[c for c in people.columns if c not in run.table.columns]])
     for column, (edges, labels) in run.options.bands.items():
         if column in run.table.columns and pd.api.types.is_numeric_dtype(run.table[column]):

@@ -10,6 +10,7 @@ from a :class:`~segkit.rfm.SegmentMap`. The fit is a reduction
 
 from __future__ import annotations
 
+import reprlib
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -287,7 +288,11 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         check_keys(self.thresholds, _DIMENSIONS, "thresholds", required=_DIMENSIONS)
         edges = {}
         for dim in _DIMENSIONS:
-            t = np.asarray(self.thresholds[dim], dtype=float)
+            given = self.thresholds[dim]
+            try:
+                t = np.asarray(given, dtype=float)
+            except (TypeError, ValueError):  # text, nested lists: not numbers
+                t = np.full(0, np.nan)
             if (
                 t.shape != (self.bins - 1,)
                 or not np.all(np.isfinite(t))
@@ -295,7 +300,7 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             ):
                 raise ParameterError(
                     f"thresholds[{dim!r}] must be {self.bins - 1} increasing finite numbers; "
-                    f"got {list(self.thresholds[dim])!r}"
+                    f"got {reprlib.repr(given)}"
                 )
             edges[dim] = t
         return edges

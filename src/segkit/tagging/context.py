@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segkit._time import DAY_NS, AsOf, parse_as_of, wall_clock
+from segkit._time import DAY_NS, NAT, AsOf, parse_as_of, wall_clock_ns
 from segkit._validation import require_frame
 from segkit.errors import (
     ParameterError,
+    SchemaError,
     RuleEvaluationError,
     RuleTypeError,
     UnknownColumnError,
@@ -104,17 +105,10 @@ class RuleContext:
         """Datetime column ``name`` as wall-clock nanoseconds (int64; NaT as the minimum)."""
         key = (name, "wall_ns")
         if key not in self._cache:
-            series = self.df[name]
-            if not pd.api.types.is_datetime64_any_dtype(series.dtype):
-                series = pd.to_datetime(series)
             try:
-                ticks = wall_clock(series).to_numpy(dtype="datetime64[ns]").view(np.int64)
-            except (ValueError, OverflowError):
-                raise RuleEvaluationError(
-                    f"column {name!r} holds dates outside 1677-09-22 .. 2262-04-11, the range "
-                    "of segkit's time policy; replace sentinel dates such as 9999-12-31 by "
-                    "missing values"
-                ) from None
+                ticks = wall_clock_ns(self.df[name], name)
+            except SchemaError as exc:
+                raise RuleEvaluationError(str(exc)) from None
             self._cache[key] = ticks
         value: np.ndarray = self._cache[key]
         return value
@@ -174,10 +168,10 @@ class RuleContext:
                 _check_exact(series)
             return series.to_numpy(dtype=np.float64, na_value=np.nan)
         if kind == "datetime":  # on the column's own wall clock (the time policy)
-            if not pd.api.types.is_datetime64_any_dtype(series.dtype):
-                series = pd.to_datetime(series)
-            stamps = wall_clock(series).to_numpy(dtype="datetime64[us]")
-            return ticks_to_days(stamps)
+            ticks = self.wall_ns(str(series.name))
+            days = ticks / DAY_NS
+            days[ticks == NAT] = np.nan
+            return days
         if kind == "duration":
             return ticks_to_days(series.to_numpy(dtype="timedelta64[us]"))
         if kind == "bool":
