@@ -19,9 +19,9 @@ from segkit._time import DAY_NS, NAT, AsOf, parse_as_of, wall_clock_ns
 from segkit._validation import require_frame
 from segkit.errors import (
     ParameterError,
-    SchemaError,
     RuleEvaluationError,
     RuleTypeError,
+    SchemaError,
     UnknownColumnError,
     did_you_mean,
 )
