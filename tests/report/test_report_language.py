@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import escape
 
 import pytest
 
@@ -170,6 +171,11 @@ def test_zh_report_shows_no_english_rule_prose(cdnow_profile):
     assert described
     for text in described:
         assert text not in html
+    # the starter rules carry Chinese descriptions, shown beside each tag
+    chinese = [r.describe("zh") for r in cdnow_profile.models["tags"].rules]
+    assert all(chinese)
+    for text in chinese:
+        assert escape(text) in html
     assert "(entered)" not in html
     assert Locale("zh").state("(entered)") == "（新进入）"
     assert Locale("en").state("(entered)") == "(entered)"

@@ -378,11 +378,11 @@ def tags(ctx: Context) -> str:
         col_title=loc.t("tags.also"),
         loc=loc,
     )
-    rules = _tag_rules(p)
+    rules = _tag_rules(p, loc.lang)
     rows = "".join(
         f"<tr><td>{_pill(name)}</td><td class='n'>{int(t[col].sum()):,}</td>"
-        # The rules' descriptions are English prose: other languages show the rule.
-        f"{_definition(rules[name][0] if loc.lang == 'en' else '', rules[name][1])}</tr>"
+        # A description in the report's language (Rule.describe), else only the rule.
+        f"{_definition(rules[name][0], rules[name][1])}</tr>"
         for col, name in zip(p.tags, names, strict=True)
         if name in rules
     )
@@ -397,12 +397,13 @@ def tags(ctx: Context) -> str:
     )
 
 
-def _tag_rules(p: Profile) -> Mapping[str, tuple[str, str]]:
+def _tag_rules(p: Profile, lang: str) -> Mapping[str, tuple[str, str]]:
+    """Each tag's description in ``lang`` (or "") and its rules, or-ed."""
     engine = p.models.get("tags")
     out: dict[str, tuple[str, str]] = {}
     for rule in getattr(engine, "rules", ()):
         if rule.tag not in out:
-            out[rule.tag] = (rule.description, rule.when)
+            out[rule.tag] = (rule.describe(lang), rule.when)
         else:
             out[rule.tag] = (out[rule.tag][0], f"{out[rule.tag][1]} or {rule.when}")
     return out

@@ -3,12 +3,15 @@
 A rule file is a mapping with a ``rules`` list (or the list itself); each item
 has ``tag`` and ``when`` and optionally ``group``, ``priority`` and
 ``description``. ``when`` may be a list of conditions, giving one rule per
-condition (rules for the same tag are or-ed)::
+condition (rules for the same tag are or-ed). A description is text, or text
+per language (``en``, ``zh``, ...) for reports in that language::
 
     rules:
       - tag: vip
         when: revenue >= 1000 and orders >= 5
-        description: Spends a lot, often
+        description:
+          en: Spends a lot, often
+          zh: 消费高且购买频繁
       - tag: active
         group: lifecycle
         priority: 2
@@ -66,6 +69,35 @@ def _check_description(instance: Any, attribute: attrs.Attribute[Any], value: An
         raise RuleFileError(f"field 'description' must be a string; got {excerpt(value)}")
 
 
+def _as_translations(value: Any) -> tuple[tuple[str, str], ...]:
+    """``{language: text}`` as sorted pairs (a frozen rule stays hashable)."""
+    if value is None:
+        return ()
+    pairs = value.items() if isinstance(value, Mapping) else value
+    try:
+        out = tuple(sorted((k, v) for k, v in pairs))
+    except (TypeError, ValueError):
+        raise RuleFileError(
+            f"field 'description' per language must map a language code to text; got "
+            f"{excerpt(value)}"
+        ) from None
+    for lang, text in out:
+        if not isinstance(lang, str) or not lang.strip() or not isinstance(text, str):
+            raise RuleFileError(
+                f"field 'description' per language must map a language code to text; got "
+                f"{excerpt({lang: text})}"
+            )
+    return out
+
+
+def _split_description(value: Any) -> tuple[Any, tuple[tuple[str, str], ...]]:
+    """A file's ``description``: text, or ``{language: text}`` (English the main text)."""
+    if not isinstance(value, Mapping):
+        return value, ()
+    pairs = _as_translations(value)
+    return dict(pairs).get("en", ""), tuple(p for p in pairs if p[0] != "en")
+
+
 @attrs.frozen
 class Rule:
     """One tag rule: customers for whom ``when`` is true get ``tag``.
@@ -82,7 +114,10 @@ class Rule:
     priority : int, default 0
         Rank within the group.
     description : str, default ""
-        Free text for people.
+        Free text for people (in English, or the language the rules are written in).
+    translations : mapping of str to str, optional
+        The description in other languages, ``{"zh": "..."}``; reports in
+        that language show it (:meth:`describe`).
 
     Examples
     --------
@@ -95,6 +130,24 @@ class Rule:
     group: str | None = attrs.field(default=None, kw_only=True, validator=_check_group)
     priority: int = attrs.field(default=0, kw_only=True, validator=_check_priority)
     description: str = attrs.field(default="", kw_only=True, validator=_check_description)
+    translations: tuple[tuple[str, str], ...] = attrs.field(
+        default=(), kw_only=True, converter=_as_translations, repr=False
+    )
+
+    def describe(self, lang: str = "en") -> str:
+        """The description in ``lang``: its translation, the description for English, else "".
+
+        Examples
+        --------
+        >>> rule = Rule("vip", "revenue >= 1000", description="big spender",
+        ...             translations={"zh": "大客户"})
+        >>> rule.describe("zh"), rule.describe("en"), rule.describe("fr")
+        ('大客户', 'big spender', '')
+        """
+        found = dict(self.translations).get(lang)
+        if found:
+            return found
+        return self.description if lang == "en" else ""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Rule:
@@ -111,7 +164,10 @@ class Rule:
             out["group"] = self.group
         if self.priority:
             out["priority"] = self.priority
-        if self.description:
+        if self.translations:
+            given = {"en": self.description} if self.description else {}
+            out["description"] = {**given, **dict(self.translations)}
+        elif self.description:
             out["description"] = self.description
         return out
 
@@ -147,13 +203,15 @@ def _rules_from_item(item: Any, number: int, source: str) -> list[Rule]:
     rules = []
     for when in whens:
         try:
+            description, translations = _split_description(item.get("description", ""))
             rules.append(
                 Rule(
                     item["tag"],
                     when,
                     group=item.get("group"),
                     priority=item.get("priority", 0),
-                    description=item.get("description", ""),
+                    description=description,
+                    translations=translations,
                 )
             )
         except RuleFileError as exc:
