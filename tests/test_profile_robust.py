@@ -116,7 +116,13 @@ def test_options_are_kept_and_keywords_replace_them(tx):
     [
         (
             {"holdout_day": 3},
-            "profile got an unknown option 'holdout_day'; did you mean 'holdout_days'?",
+            (
+                "profile has an unknown option 'holdout_day' (did you mean 'holdout_days'?); "
+                "allowed: ['as_of', 'bands', 'category', 'clv', 'clv_horizon', 'discount_rate', "
+                "'event', 'event_windows', 'freq', 'holdout_days', 'lifecycle', 'lifecycle_start', "
+                "'loyalty', 'product', 'progress', 'recommendations', 'rfm', 'rules', 'signup', "
+                "'windows']"
+            ),
         ),
         (
             {"holdout_days": 10**6},

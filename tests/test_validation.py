@@ -102,3 +102,17 @@ def test_did_you_mean() -> None:
     assert did_you_mean("revenu", ["orders", "revenue"]) == " (did you mean 'revenue'?)"
     assert did_you_mean("Revenue", ["revenue"]) == " (did you mean 'revenue'?)"
     assert did_you_mean("zzz", ["orders"]) == ""
+
+
+def test_check_keys_quotes_a_hostile_key_cut_short() -> None:
+    with pytest.raises(ParameterError) as info:
+        check_keys({"x" * 10_000: 1}, ["when"], "rule #1")
+    assert str(info.value) == (
+        "rule #1 has an unknown key '" + "x" * 79 + "... (10002 characters); allowed: ['when']"
+    )
+
+
+def test_check_keys_names_fields_and_options() -> None:
+    with pytest.raises(ParameterError) as info:
+        check_keys({"tag": "a"}, ["tag", "when"], "rule #1", required=["when"], noun="field")
+    assert str(info.value) == "rule #1 is missing the field 'when'"

@@ -22,6 +22,7 @@ from segkit.errors import (
     SchemaError,
     SegkitError,
     did_you_mean,
+    excerpt,
 )
 
 __all__ = [
@@ -286,8 +287,13 @@ def check_keys(
     *,
     required: Iterable[str] = (),
     error: type[SegkitError] = ParameterError,
+    noun: str = "key",
 ) -> None:
     """Raise ``error`` on an unknown key (suggesting the closest allowed one) or a missing one.
+
+    The one key checker of every from-dict reader (segment maps, rule files,
+    lifecycle definitions, loyalty programmes, profile options). ``noun`` names
+    what a key is (``"field"``, ``"option"``). A hostile key is quoted cut short.
 
     Examples
     --------
@@ -299,13 +305,11 @@ def check_keys(
     names = sorted(allowed)
     for key in item:
         if key not in names:
-            raise error(
-                f"{where} has an unknown key {key!r}{did_you_mean(str(key), names)}; "
-                f"allowed: {names}"
-            )
+            hint = did_you_mean(str(key)[:100], names)
+            raise error(f"{where} has an unknown {noun} {excerpt(key)}{hint}; allowed: {names}")
     for key in sorted(required):
         if key not in item:
-            raise error(f"{where} is missing the key {key!r}")
+            raise error(f"{where} is missing the {noun} {key!r}")
 
 
 def _id_kind(index: pd.Index) -> str:

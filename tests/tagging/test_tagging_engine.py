@@ -242,10 +242,10 @@ def test_from_dict_json_yaml_round_trip(engine: TagEngine, tmp_path) -> None:
     [
         ({"rules": [{"tag": "a", "when": "x > 1", "priority": "high"}]}, RuleFileError,
          "rule #1 (tag 'a'): field 'priority' must be an integer; got 'high'"),
-        ({"rules": [{"tag": "a"}]}, RuleFileError, "rule #1 (tag 'a'): field 'when' is missing"),
+        ({"rules": [{"tag": "a"}]}, RuleFileError, "rule #1 (tag 'a') is missing the field 'when'"),
         ({"rules": [{"tag": "a", "when": "x > 1"}, {"tag": "b", "wen": "x"}]}, RuleFileError,
-         ("rule #2 (tag 'b'): unknown field 'wen' (did you mean 'when'?); fields are tag, when, "
-         "group, priority, description")),
+         ("rule #2 (tag 'b') has an unknown field 'wen' (did you mean 'when'?); allowed: "
+         "['description', 'group', 'priority', 'tag', 'when']")),
         ({"rules": [{"tag": "", "when": "x > 1"}]}, RuleFileError,
          "rule #1 (tag ''): field 'tag' must be a non-empty string; got ''"),
         ({"rules": [{"tag": "a", "when": "x >"}]}, RuleSyntaxError,

@@ -9,7 +9,8 @@ from typing import Any
 import attrs
 import pandas as pd
 
-from segkit.errors import ParameterError, RuleError, did_you_mean
+from segkit._validation import check_keys
+from segkit.errors import ParameterError, RuleError
 from segkit.tagging import CompiledRule, compile_rule
 
 __all__ = ["TRANSACTION_COLUMNS", "Multiplier", "PointsProgram"]
@@ -89,15 +90,8 @@ def _as_multipliers(value: Any) -> tuple[Multiplier, ...]:
 
 
 def _check_keys(item: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    for key in item:
-        if key not in allowed:
-            extra = did_you_mean(str(key), sorted(allowed))
-            raise ParameterError(
-                f"{where} has an unknown key {key!r}{extra}; allowed: {sorted(allowed)}"
-            )
-    missing = sorted(allowed - set(item)) if where.endswith("]") else []
-    if missing:
-        raise ParameterError(f"{where} is missing the key {missing[0]!r}")
+    # an item of a list (``multipliers[0]``) needs every key; the programme none
+    check_keys(item, allowed, where, required=allowed if where.endswith("]") else ())
 
 
 def _optional_positive(name: str) -> Any:

@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from segkit._time import DAY_NS
-from segkit.errors import ParameterError, RuleError, did_you_mean
+from segkit._validation import check_keys
+from segkit.errors import ParameterError, RuleError
 from segkit.lifecycle import Lifecycle, LifecycleWarning, Transition
 from segkit.tagging import ast as rule_ast
 from segkit.tagging import parse
@@ -83,15 +84,7 @@ def _as_tiers(value: Any) -> tuple[Tier, ...]:
         elif isinstance(item, str):
             out.append(Tier(item))
         elif isinstance(item, Mapping):
-            unknown = [k for k in item if k not in ("name", "when")]
-            if unknown:
-                extra = did_you_mean(str(unknown[0]), ["name", "when"])
-                raise ParameterError(
-                    f"TierProgram.tiers[{i}] has an unknown key {unknown[0]!r}{extra}; "
-                    "allowed: ['name', 'when']"
-                )
-            if "name" not in item:
-                raise ParameterError(f"TierProgram.tiers[{i}] is missing the key 'name'")
+            check_keys(item, ("name", "when"), f"TierProgram.tiers[{i}]", required=("name",))
             out.append(Tier(item["name"], item.get("when")))
         else:
             raise ParameterError(f"TierProgram.tiers[{i}] must be a Tier; got {item!r}")
@@ -283,15 +276,8 @@ class TierProgram:
         """
         if not isinstance(data, Mapping):
             raise ParameterError(f"a tier programme must be a mapping; got {data!r}")
-        allowed = ["protection", "review", "schema", "tiers", "upgrade"]
-        for key in data:
-            if key not in allowed:
-                extra = did_you_mean(str(key), allowed)
-                raise ParameterError(
-                    f"the tier programme has an unknown key {key!r}{extra}; allowed: {allowed}"
-                )
-        if "tiers" not in data:
-            raise ParameterError("the tier programme is missing the key 'tiers'")
+        allowed = ("protection", "review", "schema", "tiers", "upgrade")
+        check_keys(data, allowed, "the tier programme", required=("tiers",))
         return cls(data["tiers"], **{k: v for k, v in data.items() if k != "tiers"})
 
     @classmethod

@@ -8,7 +8,8 @@ from typing import Any
 import attrs
 import numpy as np
 
-from segkit.errors import ParameterError, closest
+from segkit._validation import check_keys
+from segkit.errors import ParameterError
 
 __all__ = ["DEFAULT_BANDS", "ProfileOptions"]
 
@@ -167,12 +168,7 @@ class ProfileOptions:
         Unknown names raise a :class:`~segkit.errors.ParameterError` with the
         closest option name.
         """
-        names = [f.name for f in attrs.fields(cls)]
-        for key in keywords:
-            if key not in names:
-                hint = closest(key, names)
-                suggestion = f"; did you mean {hint!r}?" if hint else ""
-                raise ParameterError(f"profile got an unknown option {key!r}{suggestion}")
+        check_keys(keywords, [f.name for f in attrs.fields(cls)], "profile", noun="option")
         options = cls() if base is None else base
         if not isinstance(options, cls):
             raise ParameterError(f"options must be a ProfileOptions; got {type(base).__name__}")

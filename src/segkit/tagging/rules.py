@@ -31,7 +31,8 @@ from typing import Any
 
 import attrs
 
-from segkit.errors import RuleError, RuleFileError, did_you_mean, excerpt
+from segkit._validation import check_keys
+from segkit.errors import RuleError, RuleFileError, excerpt
 from segkit.tagging import ast
 from segkit.tagging._files import load_json, load_yaml, read_source
 from segkit.tagging.parser import parse
@@ -182,16 +183,7 @@ def _rules_from_item(item: Any, number: int, source: str) -> list[Rule]:
     where = _where(number, item, source)
     if not isinstance(item, Mapping):
         raise RuleFileError(f"{where}: must be a mapping of fields; got {excerpt(item)}")
-    for key in item:
-        if key not in _FIELDS:
-            suggestion = did_you_mean(str(key), _FIELDS)
-            raise RuleFileError(
-                f"{where}: unknown field {excerpt(key)}{suggestion}; fields are "
-                f"{', '.join(_FIELDS)}"
-            )
-    for key in ("tag", "when"):
-        if key not in item:
-            raise RuleFileError(f"{where}: field {key!r} is missing")
+    check_keys(item, _FIELDS, where, required=("tag", "when"), error=RuleFileError, noun="field")
     whens = item["when"]
     if isinstance(whens, str):
         whens = [whens]
@@ -233,8 +225,8 @@ def rules_from_dict(data: Any, *, source: str = "") -> tuple[Rule, ...]:
     >>> rules_from_dict([{"tag": "vip", "whn": "orders > 2"}])
     Traceback (most recent call last):
     ...
-    segkit.errors.RuleFileError: rule #1 (tag 'vip'): unknown field 'whn' (did you mean
-    'when'?); fields are tag, when, group, priority, description
+    segkit.errors.RuleFileError: rule #1 (tag 'vip') has an unknown field 'whn' (did you mean
+    'when'?); allowed: ['description', 'group', 'priority', 'tag', 'when']
     """
     prefix = f"{source}: " if source else ""
     items = data
