@@ -36,7 +36,15 @@ import attrs
 
 from segkit.errors import ParameterError
 
-__all__ = ["Call", "Reduction", "backend_of", "dispatch", "is_dask_collection", "register"]
+__all__ = [
+    "Call",
+    "Reduction",
+    "backend_of",
+    "dispatch",
+    "is_dask_collection",
+    "local",
+    "register",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -71,6 +79,29 @@ def is_dask_collection(data: Any) -> bool:
 def backend_of(data: Any) -> str | None:
     """The backend that must handle ``data``: ``"dask"``, or None for pandas/numpy."""
     return "dask" if is_dask_collection(data) else None
+
+
+def local(data: Any, *, by: str | None = None) -> Any:
+    """``data`` itself, or a backend's lazy result computed into pandas, in pandas order.
+
+    A pipeline that reads a large log through dispatched functions
+    (``summarize``, ``Lifecycle.replay``) gets small per-customer results back
+    and continues on pandas with them. A lazy result comes back sorted as the
+    pandas function sorts it: by its index (the customer id), or, with ``by``,
+    by that column, keeping the order within equal values (the periods of a
+    replay panel).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"a": [2, 1]})
+    >>> local(frame) is frame
+    True
+    """
+    backend = backend_of(data)
+    if backend is None:
+        return data
+    return implementation("local", backend)(data, by)
 
 
 def register(name: str, backend: str = "dask") -> Callable[[Callable[P, R]], Callable[P, R]]:

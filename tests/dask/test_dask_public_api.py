@@ -79,5 +79,5 @@ def test_lifecycle_replay(transactions):
         expected.sort_values(key).reset_index(drop=True),
         check_dtype=False,
     )
-    with pytest.raises(segkit.SegkitError, match="not supported on Dask yet"):
-        life.replay(to_dask(transactions), **COLUMNS, customers=pd.DataFrame())
+    with pytest.raises(segkit.SegkitError, match="columns_at= is not supported on Dask"):
+        life.replay(to_dask(transactions), **COLUMNS, columns_at={"x": lambda *a: 0})

@@ -40,6 +40,7 @@ from segkit.dask._estimators import (
     tags_apply,
 )
 from segkit.dask._partition import map_customers, partition_by_customer
+from segkit.dask._profile import monthly_activity_dask
 from segkit.dask._transactions import calibration_holdout_dask, lifecycle_replay, summarize_dask
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "lifecycle_replay",
     "lifetime_value_dask",
     "map_customers",
+    "monthly_activity_dask",
     "partition_by_customer",
     "rfm_fit",
     "rfm_transform",

@@ -19,6 +19,7 @@ import pandas as pd
 
 from segkit._backend import Call, register
 from segkit.dask._partition import Frame, check_meta, empty_or, partition_by_customer, require_dask
+from segkit.dask._replay import replay_with_customers
 from segkit.errors import ParameterError, SchemaError
 from segkit.features import calibration_holdout, summarize
 from segkit.transactions import TransactionColumns
@@ -319,13 +320,19 @@ def _calibration_holdout(call: Call) -> Frame:
 # Lifecycle.replay: boundaries from the extremes, then the pandas method per partition
 # --------------------------------------------------------------------------- #
 def _replay(part: pd.DataFrame, lifecycle: Any, kwargs: dict[str, Any]) -> Any:
-    out = lifecycle.replay(part, **kwargs)
-    # Partitions replayed over the same boundaries; the Dask result does not carry them.
-    out.attrs.clear()
-    return out
+    # Partitions replayed over the same boundaries carry the same attrs["periods"],
+    # which the computed frame keeps.
+    return lifecycle.replay(part, **kwargs)
 
 
-def lifecycle_replay(lifecycle: Any, transactions: Frame, **options: Any) -> Frame:
+def lifecycle_replay(
+    lifecycle: Any,
+    transactions: Frame,
+    *,
+    customers: Any = None,
+    signup: str | None = "signup_date",
+    **options: Any,
+) -> Frame:
     """:meth:`segkit.lifecycle.Lifecycle.replay` with customers partitioned by hash.
 
     The period boundaries are resolved once (by default from the earliest and
@@ -337,17 +344,22 @@ def lifecycle_replay(lifecycle: Any, transactions: Frame, **options: Any) -> Fra
     ----------
     lifecycle : Lifecycle
     transactions : dask.dataframe.DataFrame
+    customers : pandas.DataFrame, optional
+        Registered customers, as for the pandas method: the transactions and
+        this table are split into the same buckets of customer ids
+        (:func:`segkit.dask._replay.replay_with_customers`), so prospects
+        without purchases are replayed too.
+    signup : str or None
+        The signup date column of ``customers``.
     **options
-        The keyword arguments of :meth:`Lifecycle.replay`. Registered
-        customers without purchases (``customers=``) are not supported on
-        Dask yet.
+        The other keyword arguments of :meth:`Lifecycle.replay`.
 
     Returns
     -------
     dask.dataframe.DataFrame
         The panel (or changes) rows of each partition's customers, sorted by
-        customer and date within a partition; ``attrs["periods"]`` is not
-        kept.
+        customer and date within a partition; every partition and the
+        computed frame carry the boundaries in ``attrs["periods"]``.
     """
     customer, timestamp, amount = options["customer"], options["timestamp"], options["amount"]
     start, end = options.pop("start", None), options.pop("end", None)
@@ -368,8 +380,9 @@ def lifecycle_replay(lifecycle: Any, transactions: Frame, **options: Any) -> Fra
     kwargs = {**options, "start": start, "end": end}
     # The empty result, from one purchase at the first boundary (replay rejects empty input).
     probe = _probe_rows(transactions._meta_nonempty, timestamp, amount, start)
+    if customers is not None:
+        return replay_with_customers(lifecycle, transactions, customers, signup, kwargs, probe)
     meta = lifecycle.replay(probe, **kwargs).iloc[:0]
-    meta.attrs.clear()
     parts = partition_by_customer(transactions, customer)
     func = partial(_replay, lifecycle=lifecycle, kwargs=kwargs)
     return parts.map_partitions(empty_or, func, meta, meta=meta)
@@ -378,11 +391,10 @@ def lifecycle_replay(lifecycle: Any, transactions: Frame, **options: Any) -> Fra
 @register("Lifecycle.replay")
 def _lifecycle_replay(call: Call) -> Frame:
     arguments = call.arguments()
-    if arguments.pop("customers") is not None or arguments.pop("columns_at", None) is not None:
+    if arguments.pop("columns_at", None) is not None:
         raise ParameterError(
-            "customers= (registered prospects) and columns_at= are not supported on "
-            "Dask yet; replay the purchase history, or compute them with pandas"
+            "columns_at= is not supported on Dask (its functions see one partition's "
+            "customers at a time); compute those columns into the customers table"
         )
-    arguments.pop("signup")
     lifecycle = arguments.pop("self")
     return lifecycle_replay(lifecycle, arguments.pop(call.on), **arguments)

@@ -4,5 +4,14 @@ from __future__ import annotations
 
 from segkit.profiling._options import DEFAULT_BANDS, ProfileOptions
 from segkit.profiling._profile import Profile, profile
+from segkit.profiling._story import activity_of, month_lines, monthly_activity
 
-__all__ = ["DEFAULT_BANDS", "Profile", "ProfileOptions", "profile"]
+__all__ = [
+    "DEFAULT_BANDS",
+    "Profile",
+    "ProfileOptions",
+    "activity_of",
+    "month_lines",
+    "monthly_activity",
+    "profile",
+]

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from segkit._backend import implementation
+from segkit._backend import backend_of, dispatch, implementation
 from segkit._validation import as_pandas, require_columns
 from segkit.profiling._options import ProfileOptions
 from segkit.profiling._steps import STEPS, Run, noted
@@ -225,6 +225,12 @@ class Profile:
         )
 
 
+@dispatch("map", on="tx")
+def _with_line_amount(tx: pd.DataFrame, amount: str, quantity: str, price: str) -> pd.DataFrame:
+    """``tx`` with the line amount ``quantity * price`` as ``amount`` (row by row)."""
+    return tx.assign(**{amount: number_column(tx, quantity) * number_column(tx, price)})
+
+
 def profile(
     transactions: Any,
     *,
@@ -246,7 +252,9 @@ def profile(
     Parameters
     ----------
     transactions : DataFrame
-        One row per order line (see :func:`segkit.summarize`).
+        One row per order line (see :func:`segkit.summarize`); a Dask
+        DataFrame runs the steps that read the log on the cluster and the
+        rest on the per-customer tables they return (``docs/dask.md``).
     customer, timestamp, amount, order : str
         Column names in ``transactions``. With ``order``, an order is a
         distinct order id with a positive net amount.
@@ -305,12 +313,13 @@ def profile(
     (True, 12)
     """
     chosen = ProfileOptions.from_keywords(options, keywords)
-    tx = as_pandas(transactions, "transactions")
+    backend = backend_of(transactions)  # Dask: the steps reduce the log on the cluster
+    tx = transactions if backend is not None else as_pandas(transactions, "transactions")
     if amount is None or quantity is not None or price is not None:
         quantity, price = amount_columns(amount, quantity, price)  # a clear message if not
         require_columns(tx, [quantity, price], "transactions")
         amount = "amount" if "amount" not in tx.columns else "line_amount"
-        tx = tx.assign(**{amount: number_column(tx, quantity) * number_column(tx, price)})
+        tx = _with_line_amount(tx, amount, quantity, price)
     run = Run(
         tx,
         columns={"customer": customer, "timestamp": timestamp, "amount": amount, "order": order},
@@ -325,12 +334,18 @@ def profile(
     # Whether a step runs can depend on what earlier steps found, so the bar
     # counts the steps whose inputs were given.
     bar = _Progress(
-        sum(step.wanted(run) for step in STEPS if step.name != "lifecycle replay")
+        sum(
+            step.wanted(run) and (backend is None or step.distributed)
+            for step in STEPS
+            if step.name != "lifecycle replay"
+        )
         + (chosen.lifecycle is not None),
         chosen.progress,
     )
     for step in STEPS:
-        if step.wanted(run):
+        if step.wanted(run) and backend is not None and not step.distributed:
+            run.notes.append(f"{step.name} skipped: it does not run on {backend} input yet")
+        elif step.wanted(run):
             with bar.step(step.name), noted(run, f"{step.name}: "):
                 step.run(run)
     return Profile(

@@ -4,7 +4,9 @@ Each step reads and extends a :class:`Run` — the transactions, the options,
 the customer table built so far, the fitted models and notes — and is listed
 in :data:`STEPS` with the condition under which it runs. A new capability
 joins the profile by adding a step here (and, where it needs data of its own,
-an argument of :func:`segkit.profile` stored in ``Run.inputs``).
+an argument of :func:`segkit.profile` stored in ``Run.inputs``). On a Dask
+log, steps get their per-customer results back through ``_backend.local``
+(docs/dask.md); a step marked ``distributed=False`` is skipped there.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from segkit._backend import local
 from segkit._notes import Note
 from segkit._time import parse_as_of
 from segkit._validation import as_pandas, require_columns, same_id_kind
@@ -38,7 +41,7 @@ class Run:
 
     def __init__(
         self,
-        transactions: pd.DataFrame,
+        transactions: Any,  # pandas, or a backend's lazy frame (Dask)
         columns: dict[str, str | None],
         options: ProfileOptions,
         inputs: dict[str, Any],
@@ -101,6 +104,7 @@ class Step:
     name: str
     run: Callable[[Run], None]
     wanted: Callable[[Run], bool] = lambda run: True
+    distributed: bool = True  # also runs on a Dask log (through the seam)
 
 
 def _lifecycle_machine(run: Run) -> Any:
@@ -126,6 +130,7 @@ def features(run: Run) -> None:
         run.table = summarize(
             run.transactions, **run.tx_columns, as_of=run.options.as_of, windows=sorted(windows)
         )
+    run.table = local(run.table)
     if run.table.empty:
         raise SegkitError("no purchases on or before as_of: nothing to profile")
     # Every later step gets the as_of the caller gave (a date means its whole
@@ -425,6 +430,7 @@ def lifecycle(run: Run) -> None:
         customers=people,
         signup=signup,
     )
+    panel = local(panel, by="customer")
     states = machine.current(panel)["state"]
     # The panel ends at the last period boundary; the table holds every
     # feature the machine reads (the features step asked for its windows).
@@ -455,6 +461,7 @@ def holdout(run: Run) -> None:
             observation_end=run.as_of,
             unit="W",
         )
+    frame = local(frame)
     try:
         with noted(run, "holdout BG/NBD: "):
             model = BetaGeo().fit(frame)
@@ -475,7 +482,8 @@ def _lines_to_as_of(run: Run) -> pd.DataFrame:
     stamps = read_timestamps(run.transactions[run.timestamp], run.timestamp)
     given = run.options.as_of
     cut = latest(stamps.wall, stamps.tz) if given is None else parse_as_of(given, stamps.tz)
-    return run.transactions[stamps.wall <= cut.cut]
+    lines: pd.DataFrame = run.transactions[stamps.wall <= cut.cut]
+    return lines
 
 
 def affinity(run: Run) -> None:
@@ -583,20 +591,32 @@ STEPS: tuple[Step, ...] = (
     Step("feedback", feedback, lambda run: _has_feedback(run)),
     Step("tags", tags, lambda run: run.options.rules is not None),
     Step("lifecycle replay", lifecycle, lambda run: run.models.get("lifecycle") is not None),
-    Step("loyalty programmes", loyalty, lambda run: run.options.loyalty is not None),
+    Step(
+        "loyalty programmes",
+        loyalty,
+        lambda run: run.options.loyalty is not None,
+        distributed=False,
+    ),
     Step("CLV holdout check", holdout, lambda run: run.options.holdout_days is not None),
-    Step("category affinity", affinity, lambda run: _has_column(run.options.category, run)),
+    Step(
+        "category affinity",
+        affinity,
+        lambda run: _has_column(run.options.category, run),
+        distributed=False,
+    ),
     Step(
         "recommendations",
         recommendations,
         lambda run: (
             run.options.recommendations is not None and _has_column(run.options.product, run)
         ),
+        distributed=False,
     ),
     Step(
         "churn drivers",
         churn_drivers,
         lambda run: _has_feedback(run) and run.options.holdout_days is not None,
+        distributed=False,
     ),
     Step("months", _story.monthly),
     Step("segments a quarter ago", _story.segments_then),

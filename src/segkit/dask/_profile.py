@@ -1,0 +1,76 @@
+"""``segkit.profile`` on a Dask log: what the pipeline needs from the cluster.
+
+:func:`segkit.profile` accepts a Dask DataFrame. Its steps that read the log
+call dispatched functions — ``summarize`` (also a quarter back, for the
+segment movements), ``calibration_holdout``, ``Lifecycle.replay`` and
+:func:`segkit.profiling._story.monthly_activity` — which run here on the
+cluster; the pipeline brings each result back with
+:func:`segkit._backend.local` (registered below) and runs the rest on pandas:
+RFM, CLV, bands, tags, the lifecycle's last step and the report all read the
+per-customer table, one row per customer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from segkit._backend import Call, register
+from segkit.dask._partition import Frame, empty_or, partition_by_customer, require_dask
+from segkit.profiling import activity_of, month_lines
+
+__all__ = ["local", "monthly_activity_dask"]
+
+
+@register("local")
+def local(data: Frame, by: str | None = None) -> Any:
+    """Compute a lazy per-customer result and sort it as pandas does.
+
+    Results partitioned by customer hash come back sorted by their index (the
+    customer id) or, with ``by``, by that column; a stable sort keeps the order
+    within a customer (the periods of a replay panel), which every partition
+    already has.
+    """
+    out = data.compute()
+    if by is not None:
+        return out.sort_values(by, kind="stable").reset_index(drop=True)
+    if isinstance(out, pd.DataFrame | pd.Series):
+        return out.sort_index(kind="stable")
+    return out
+
+
+def monthly_activity_dask(transactions: Frame, **options: Any) -> pd.DataFrame:
+    """:func:`segkit.profiling.monthly_activity` of a Dask log, computed.
+
+    The log is reduced to :func:`~segkit.profiling.month_lines` partition by
+    partition. Revenue and active customers come from those lines partitioned
+    by month (each month's lines in one partition, in input order, so the sums
+    are added up as on pandas), new customers from the lines partitioned by
+    customer (a customer's first purchase is found among all their lines);
+    the partitions hold disjoint months and customers, so their tables add up.
+    """
+    require_dask(transactions, "transactions")
+    probe = transactions._meta
+    meta = month_lines(probe, **options)
+    lines = transactions.map_partitions(month_lines, **options, meta=meta)
+    empty = activity_of(meta)
+
+    def by(column: str) -> pd.DataFrame:
+        parts = partition_by_customer(lines, column)
+        found: pd.DataFrame = parts.map_partitions(
+            empty_or, activity_of, empty, meta=empty
+        ).compute()
+        return found.groupby(level=0, sort=True).sum()
+
+    months, customers = by("month"), by("who")
+    out = months[["revenue", "active"]].join(customers["new"], how="outer").fillna(0)
+    out[["active", "new"]] = out[["active", "new"]].astype("int64")
+    out.index.name = "month"
+    return out
+
+
+@register("monthly_activity")
+def _monthly_activity(call: Call) -> pd.DataFrame:
+    arguments = call.arguments()
+    return monthly_activity_dask(arguments.pop(call.on), **arguments)
