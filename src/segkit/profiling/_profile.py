@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from segkit._backend import backend_of, dispatch, implementation
+from segkit._notes import Note
 from segkit._validation import as_pandas, require_columns
 from segkit.profiling._options import ProfileOptions
 from segkit.profiling._steps import STEPS, Run, noted
@@ -344,7 +345,8 @@ def profile(
     )
     for step in STEPS:
         if step.wanted(run) and backend is not None and not step.distributed:
-            run.notes.append(f"{step.name} skipped: it does not run on {backend} input yet")
+            text = f"{step.name} skipped: it does not run on {backend} input yet"
+            run.notes.append(Note(text, "step.not_on_backend", step=step.name, backend=backend))
         elif step.wanted(run):
             with bar.step(step.name), noted(run, f"{step.name}: "):
                 step.run(run)
