@@ -17,6 +17,7 @@ from segkit.clv import (
     mbgnbd_log_likelihood,
     pareto_nbd_log_likelihood,
 )
+from segkit.clv._pareto_likelihood import _pareto_rows
 
 RNG = np.random.default_rng(20240601)
 N = 40
@@ -33,6 +34,8 @@ CONTINUOUS = [
     ("pareto-alpha>beta", pareto_nbd_log_likelihood, [0.553, 30.0, 0.606, 3.0]),
     ("pareto-alpha<beta", pareto_nbd_log_likelihood, [2.0, 3.0, 1.5, 40.0]),
     ("pareto-z-near-1", pareto_nbd_log_likelihood, [0.553, 500.0, 0.606, 0.669]),
+    ("pareto-fit-limit", pareto_nbd_log_likelihood, [0.5275, 66.97, 1548.1, 4.85e8]),
+    ("pareto-alpha-huge", pareto_nbd_log_likelihood, [0.553, 5e8, 0.606, 11.669]),
 ]
 
 
@@ -213,9 +216,19 @@ PARETO_HARD = {
     "beta-huge-s-large": (2.0, 0.01, 50.0, 1e5, 3, 1.0, 1000.0),
     "both-huge": (0.01, 5e7, 1e-6, 4e8, 7, 100.0, 500.0),
     "short-history": (1.0, 30.0, 1.0, 3e5, 1, 0.001, 0.002),
+    # where a boundary fit ends (s and beta both large, s / beta -> 0): binomial pieces
+    "fit-limit": (0.5275, 66.97, 1548.1, 4.85e8, 2, 30.0, 1000.0),
+    "fit-limit-x0": (0.5275, 66.97, 1548.1, 4.85e8, 0, 0.0, 1095.0),
+    "alpha-huge-binomial": (0.553, 5e8, 0.606, 11.669, 3, 10.0, 500.0),
+    # max(s + 1, 1) (alpha + T) / (beta - alpha) just below / above 1/2
+    "binomial-edge-inside": (0.553, 10.0, 0.6, 369.2, 1, 20.0, 100.0),
+    "binomial-edge-outside": (0.553, 10.0, 0.6, 350.0, 1, 20.0, 100.0),
+    "r-integer-beta-huge": (1.0, 10.0, 0.6, 1e7, 0, 0.0, 100.0),
+    "r-integer-beta-huge-x1": (1.0, 10.0, 0.6, 1e7, 1, 50.0, 100.0),
 }
 
 
+@pytest.mark.slow  # 2-10 s a case: nine 40-digit quadratures
 @pytest.mark.parametrize("case", PARETO_HARD.values(), ids=PARETO_HARD.keys())
 def test_pareto_near_z_one_matches_mpmath(case: tuple[float, ...]) -> None:
     # z = |alpha - beta| / (max + t) close to 1: the region where the series
@@ -235,6 +248,34 @@ def test_pareto_near_z_one_matches_mpmath(case: tuple[float, ...]) -> None:
         num = _pareto_mp_quad(*up[:4], int(x), t_x, T) - _pareto_mp_quad(*down[:4], int(x), t_x, T)
         den = mpmath.log(mpmath.mpf(up[j])) - mpmath.log(mpmath.mpf(down[j]))
         assert grad[j] == pytest.approx(float(num / den), rel=1e-8, abs=1e-8)
+
+
+@pytest.mark.parametrize("case", PARETO_HARD.values(), ids=PARETO_HARD.keys())
+def test_pareto_value_is_accurate_to_1e_13(case: tuple[float, ...]) -> None:
+    # alpha^r beta^s is taken into the powers analytically: s log(beta) ~ 3e4 at
+    # the fit limit would otherwise leave ~1e-12 of rounding in every row
+    r, alpha, s, beta, x, t_x, T = case
+    ll, _ = pareto_nbd_log_likelihood(np.log([r, alpha, s, beta]), [x], [t_x], [T])
+    ref = float(_pareto_mp_quad(r, alpha, s, beta, int(x), t_x, T))
+    assert abs(ll - ref) <= 1e-13 * max(1.0, abs(ref))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [[0.5275, 66.97, 1548.1, 4.85e8], [0.553, 5e8, 0.606, 11.669], [0.553, 10.0, 0.6, 369.2]],
+    ids=["beta-huge", "alpha-huge", "binomial-edge"],
+)
+def test_pareto_rows_per_row_parameters_equal_shared_ones(params: list[float]) -> None:
+    # per-row parameters (the covariate path) compute both pieces of a row
+    # separately; they must agree with the shared-parameter path, which
+    # evaluates each distinct (x, t) once
+    x = np.array([0, 1, 2, 5, 40, 3.0])
+    t_x = np.array([0.0, 10.0, 99.0, 50.0, 100.0, 100.0])
+    T = np.array([100.0, 100.0, 100.0, 60.0, 100.0, 100.0])
+    shared = _pareto_rows(*params, x, t_x, T)
+    per_row = _pareto_rows(*(np.full(x.size, p) for p in params), x, t_x, T)
+    for a, b in zip(shared, per_row, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13)
 
 
 def test_pareto_likelihood_under_raising_error_state() -> None:

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.special import digamma, exprel, gammaln
+from scipy.special import digamma, gammaln
 
 from segkit.clv._base import benign_underflow
 from segkit.clv._likelihoods import (
@@ -45,6 +45,7 @@ from segkit.clv._likelihoods import (
     _take,
     _unique_pairs,
 )
+from segkit.clv._pareto_binomial import binomial_eligible, binomial_pieces, log_exprel
 
 __all__ = ["pareto_nbd_log_likelihood"]
 
@@ -71,20 +72,17 @@ def _tanh_sinh(step: float, reach: float) -> tuple[Array, Array, Array, Array]:
 _TS_W, _TS_LOG_W, _TS_LOG_C, _TS_LOG_WEIGHT = _tanh_sinh(1.0 / 12.0, 3.5)
 
 
-def _log_exprel(y: Array) -> Array:
-    """``log((exp(y) - 1) / y)`` for any real ``y`` (0 at ``y = 0``)."""
-    big = y > 30.0
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        small = np.log(exprel(np.minimum(y, 30.0)))
-        large = y + np.log1p(-np.exp(-np.where(big, y, 31.0))) - np.log(np.where(big, y, 31.0))
-    return np.where(big, large, small)
-
-
 def _quad_gap(
     k1: Array, p1: Array, k2: Array, p2: Array, a: Array, b: Array
 ) -> tuple[Array, Array, Array, Array, Array]:
-    r"""``log Q`` for :math:`Q = \int_a^b (k_1+\tau)^{-p_1} (k_2+\tau)^{-p_2} d\tau` and its
+    r"""``log(k_1^{p_1} k_2^{p_2} Q)`` for
+    :math:`Q = \int_a^b (k_1+\tau)^{-p_1} (k_2+\tau)^{-p_2} d\tau` and its
     derivatives in ``(p1, k1, p2, k2)``, by quadrature (``b > a >= 0``, ``k > 0``).
+
+    The factor :math:`k_1^{p_1} k_2^{p_2}` (the likelihood's
+    :math:`\alpha^r \beta^s`, up to a factor ``alpha^x beta``) is taken in
+    analytically, so that large exponents and scales do not cancel in
+    floating point.
 
     The factor with the larger change over ``[a, b]`` is made uniform: with
     ``(k_1+\tau)^{1-p_1}`` linear in ``w`` on ``[0, 1]``,
@@ -102,7 +100,8 @@ def _quad_gap(
     log_ka = np.log(k1 + a)
     big_l = np.log1p(span / (k1 + a))
     y = (1.0 - p1) * big_l
-    log_phi = (1.0 - p1) * log_ka + np.log(big_l) + _log_exprel(y)
+    shift1 = np.log1p(a / k1)  # log((k1 + a) / k1)
+    log_phi = log_ka - p1 * shift1 + np.log(big_l) + log_exprel(y)
     yc = y[:, None]
     w = _TS_W
     c = np.exp(_TS_LOG_C)
@@ -119,11 +118,11 @@ def _quad_gap(
     ratio = lam / np.where(zero, 1.0, y)[:, None]
     ratio[zero] = w
     g = big_l[:, None] * ratio  # log((k1 + tau) / (k1 + a)) at the nodes
-    log_k1t = log_ka[:, None] + g
+    log_k1t = shift1[:, None] + g  # log((k1 + tau) / k1)
     grow = np.expm1(g)
     k1a = (k1 + a)[:, None]
     k2t = k1a * grow + (k2 + a)[:, None]
-    log_k2t = np.log(k2t)
+    log_k2t = np.log1p((k1a * grow + a[:, None]) / k2[:, None])  # log((k2 + tau) / k2)
     lw = _TS_LOG_WEIGHT - p2[:, None] * log_k2t
     top = lw.max(axis=1, keepdims=True)
     e = np.exp(lw - top)
@@ -131,9 +130,9 @@ def _quad_gap(
     pi = e / total[:, None]
     log_q = log_phi + top[:, 0] + np.log(total)
     d_p1 = -(pi * log_k1t).sum(axis=1)
-    d_k1 = -p1 * (pi / (k1a * (grow + 1.0))).sum(axis=1)
+    d_k1 = p1 / k1 - p1 * (pi / (k1a * (grow + 1.0))).sum(axis=1)
     d_p2 = -(pi * log_k2t).sum(axis=1)
-    d_k2 = -p2 * (pi / k2t).sum(axis=1)
+    d_k2 = p2 / k2 - p2 * (pi / k2t).sum(axis=1)
     return (
         log_q,
         np.where(swap, d_p2, d_p1),
@@ -206,7 +205,8 @@ def _hyp2f1_1bc(
 def _pareto_piece(
     rho: Array, s: Array, alpha: Array, beta: Array, t: Array
 ) -> tuple[Array, Array, Array, Array, Array]:
-    r"""Log of :math:`(\rho+s) \int_t^\infty (\alpha+\tau)^{-\rho} (\beta+\tau)^{-s-1} d\tau`.
+    r"""Log of :math:`(\rho+s) \alpha^\rho \beta^s
+    \int_t^\infty (\alpha+\tau)^{-\rho} (\beta+\tau)^{-s-1} d\tau`.
 
     This is the hypergeometric term of [FH05]_ eq. (22) (with ``rho = r + x``)
     after Euler's transformation
@@ -218,7 +218,10 @@ def _pareto_piece(
     * ``alpha < beta``: :math:`(\alpha+t)^{1-\rho} (\beta+t)^{-s-1}\,
       {}_2F_1(1, s+1; \rho+s+1; \frac{\beta-\alpha}{\beta+t})`
 
-    Returns the log value and its derivatives in (rho, s, alpha, beta).
+    The factor :math:`\alpha^\rho \beta^s` is taken into the powers
+    (``(alpha + t) / alpha`` and ``(beta + t) / beta``), so that the value has
+    no cancellation however large ``s log(beta)`` is. Returns the log value
+    and its derivatives in (rho, s, alpha, beta).
     """
     case_a = alpha >= beta
     ta = alpha + t
@@ -227,17 +230,15 @@ def _pareto_piece(
     bpar = np.where(case_a, rho, s + 1.0)
     cpar = rho + s + 1.0
     lg, db, dc, dz = _hyp2f1_1bc(bpar, cpar, z)
-    log_ta = np.log(ta)
-    log_tb = np.log(tb)
-    value = np.where(
-        case_a,
-        -rho * log_ta - s * log_tb + lg,
-        (1.0 - rho) * log_ta - (s + 1.0) * log_tb + lg,
+    rel_a = np.log1p(t / alpha)  # log((alpha + t) / alpha)
+    rel_b = np.log1p(t / beta)
+    value = -rho * rel_a - s * rel_b + lg + np.where(case_a, 0.0, np.log(ta) - np.log(tb))
+    d_rho = -rel_a + np.where(case_a, db + dc, dc)
+    d_s = -rel_b + np.where(case_a, dc, db + dc)
+    d_alpha = rho / alpha + np.where(
+        case_a, -rho / ta + dz * tb / ta**2, (1.0 - rho) / ta - dz / tb
     )
-    d_rho = -log_ta + np.where(case_a, db + dc, dc)
-    d_s = -log_tb + np.where(case_a, dc, db + dc)
-    d_alpha = np.where(case_a, -rho / ta + dz * tb / ta**2, (1.0 - rho) / ta - dz / tb)
-    d_beta = np.where(case_a, -s / tb - dz / ta, -(s + 1.0) / tb + dz * ta / tb**2)
+    d_beta = s / beta + np.where(case_a, -s / tb - dz / ta, -(s + 1.0) / tb + dz * ta / tb**2)
     return value, d_rho, d_s, d_alpha, d_beta
 
 
@@ -274,8 +275,14 @@ def _merge(first: tuple[Array, ...], second: tuple[Array, ...]) -> tuple[Array, 
     return (top + np.log(tot), *rest)
 
 
-def _pieces(rho: Array, s: Param, alpha: Param, beta: Param, t: Array) -> Array:
+def _pieces(rho: Array, s: Param, alpha: Param, beta: Param, t: Array, t_star: float) -> Array:
     """:func:`_pareto_piece` for every row, as an array of 5 columns.
+
+    Where one scale is far above the other and above ``t_star`` (the largest
+    ``T``), the pieces are integrals from ``t`` to ``t_star`` by the binomial
+    series of :mod:`segkit.clv._pareto_binomial` instead of tails to infinity;
+    whether that holds depends on ``rho``, not on ``t``, so both pieces of a
+    row are always of the same kind.
 
     Where ``z(t) > Z_MAX`` the tail integral from ``t`` is split at the point
     ``t_split`` where ``z = Z_MAX``: quadrature on ``[t, t_split]``
@@ -286,8 +293,12 @@ def _pieces(rho: Array, s: Param, alpha: Param, beta: Param, t: Array) -> Array:
     out = np.empty((n, 5))
     b = np.broadcast_to
     rho_n, s_n, a_n, be_n = b(rho, (n,)), b(s, (n,)), b(alpha, (n,)), b(beta, (n,))
-    slow = _z(alpha, beta, t) > Z_MAX
-    ok = np.flatnonzero(~slow)
+    near = binomial_eligible(rho_n, s_n, a_n, be_n, t_star)
+    far = np.flatnonzero(near)
+    if far.size:
+        out[far] = binomial_pieces(rho_n[far], s_n[far], a_n[far], be_n[far], t[far], t_star)
+    slow = (_z(alpha, beta, t) > Z_MAX) & ~near
+    ok = np.flatnonzero(~slow & ~near)
     if ok.size:
         out[ok] = np.column_stack(_pareto_piece(rho_n[ok], s_n[ok], a_n[ok], be_n[ok], t[ok]))
     idx = np.flatnonzero(slow)
@@ -313,7 +324,14 @@ def _pieces(rho: Array, s: Param, alpha: Param, beta: Param, t: Array) -> Array:
         ]
         log_f, df_r, df_a, df_s1, df_b = (np.concatenate(v) for v in zip(*res, strict=True))
         inv_rs = 1.0 / (r_ + s_)
-        quad = (np.log(r_ + s_) + log_f, inv_rs + df_r, inv_rs + df_s1, df_a, df_b)
+        # _quad_gap takes in alpha^rho beta^(s+1); the pieces carry alpha^rho beta^s
+        quad = (
+            np.log(r_ + s_) + log_f - np.log(b_),
+            inv_rs + df_r,
+            inv_rs + df_s1,
+            df_a,
+            df_b - 1.0 / b_,
+        )
         out[idx] = np.column_stack(_merge(quad, tuple(at_split.T)))
     return out
 
@@ -327,7 +345,8 @@ def _from_pieces(
     where it is 0 (``t_x = T``, or equal pieces in floating point).
     """
     with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
-        diff = np.minimum(at_hi[:, 0] - at_lo[:, 0], 0.0)
+        # both pieces -inf: t_x = T = t* of the binomial pieces, an empty interval
+        diff = np.where(at_lo[:, 0] == -np.inf, 0.0, np.minimum(at_hi[:, 0] - at_lo[:, 0], 0.0))
         q = np.exp(diff)
         one_m_q = -np.expm1(diff)
         log_d = at_lo[:, 0] - np.log(rho + s) + np.log(one_m_q)
@@ -342,6 +361,7 @@ def _pareto_block(
     s: Param,
     beta: Param,
     head: Array,
+    x: Array,
     rho: Array,
     t_x: Array,
     T: Array,
@@ -355,12 +375,11 @@ def _pareto_block(
     """
     n = rho.size
     s_n = np.broadcast_to(s, (n,))
+    # log D and l1, l2 below carry the factor alpha^rho beta^s (see _pareto_piece)
     log_d, d_rho, d_s, d_alpha, d_beta = _from_pieces(rho, s_n, at_tx, at_T)
-    log_a = np.log(alpha)
-    log_b = np.log(beta)
-    log_aT = np.log(alpha + T)
-    log_bT = np.log(beta + T)
-    l1 = -rho * log_aT - s * log_bT
+    rel_a = np.log1p(T / alpha)
+    rel_b = np.log1p(T / beta)
+    l1 = -rho * rel_a - s * rel_b
     with np.errstate(under="ignore"):
         l2 = np.log(s) + log_d
         d = np.maximum(l2 - l1, -1e300)
@@ -368,11 +387,11 @@ def _pareto_block(
     w2 = np.where(d > 0, 1.0, e) / (1.0 + e)
     w1 = 1.0 - w2
     lse = l1 + np.maximum(d, 0.0) + np.log1p(e)
-    ll = head + r * log_a + s * log_b + lse
-    g_r = log_a - w1 * log_aT + w2 * d_rho
-    g_alpha = r / alpha - w1 * rho / (alpha + T) + w2 * d_alpha
-    g_s = log_b - w1 * log_bT + w2 * (1.0 / s + d_s)
-    g_beta = s / beta - w1 * s / (beta + T) + w2 * d_beta
+    ll = head - x * np.log(alpha) + lse
+    g_r = -w1 * rel_a + w2 * d_rho
+    g_alpha = -x / alpha + w1 * rho * T / (alpha * (alpha + T)) + w2 * d_alpha
+    g_s = -w1 * rel_b + w2 * (1.0 / s + d_s)
+    g_beta = w1 * s * T / (beta * (beta + T)) + w2 * d_beta
     return ll, g_r, g_alpha, g_s, g_beta, l1 - lse
 
 
@@ -396,12 +415,13 @@ def _pareto_rows(
     n = x.size
     scalar = all(np.ndim(p) == 0 for p in (r, alpha, s, beta))
     xs, idx = _per_x(x, scalar)
+    t_star = float(T.max(initial=0.0))
     head_x = gammaln(r + xs) - gammaln(r)
     dr_x = digamma(r + xs) - digamma(r)
     if scalar:
         # the series pieces depend on (x, t) only: evaluate each distinct pair once
         ux, ut, inv = _pairs_of(x, t_x, T)
-        table = _pieces(r + ux, s, alpha, beta, ut)
+        table = _pieces(r + ux, s, alpha, beta, ut, t_star)
     sums = np.zeros(5)
     summed = weights is not None and scalar
     out = None if summed else np.empty((n, 6))
@@ -413,11 +433,11 @@ def _pareto_rows(
         if scalar:
             at_tx, at_T = table[inv[start:stop]], table[inv[n + start : n + stop]]
         else:
-            at_tx = _pieces(rho, pick[2], pick[1], pick[3], t_x[blk])
-            at_T = _pieces(rho, pick[2], pick[1], pick[3], T[blk])
+            at_tx = _pieces(rho, pick[2], pick[1], pick[3], t_x[blk], t_star)
+            at_T = _pieces(rho, pick[2], pick[1], pick[3], T[blk], t_star)
         head = head_x[idx[blk]] if idx is not None else head_x[blk]
         res = _pareto_block(
-            pick[0], pick[1], pick[2], pick[3], head, rho, t_x[blk], T[blk], at_tx, at_T
+            pick[0], pick[1], pick[2], pick[3], head, x[blk], rho, t_x[blk], T[blk], at_tx, at_T
         )
         if summed:
             wb = weights[blk]  # type: ignore[index]
