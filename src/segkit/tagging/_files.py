@@ -17,13 +17,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from segkit._files import MAX_NESTING, check_yaml_events
 from segkit._optional import import_optional
 from segkit.errors import RuleFileError
 
 __all__ = ["MAX_NESTING", "load_json", "load_yaml", "read_source"]
-
-#: Deepest nesting of lists and mappings accepted in a rule file.
-MAX_NESTING = 50
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -106,23 +104,7 @@ def load_yaml(text: str, name: str) -> Any:
     yaml = import_optional("yaml", extra="yaml", what="reading YAML rules")
     where = f"{name}: " if name else ""
     try:
-        depth = 0
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            line = event.start_mark.line + 1
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise RuleFileError(
-                    f"{where}line {line}: YAML anchors and aliases (&name, *name) are not "
-                    "accepted in rule files; write each value out"
-                )
-            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                depth += 1
-                if depth > MAX_NESTING:
-                    raise RuleFileError(
-                        f"{where}line {line}: the YAML nests deeper than {MAX_NESTING} levels, "
-                        "more than a rule file needs"
-                    )
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                depth -= 1
+        check_yaml_events(yaml, text, "rule", RuleFileError, where)
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
