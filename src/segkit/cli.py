@@ -147,10 +147,12 @@ def segment_table(customers: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("revenue_share", ascending=False)
 
 
-def _locale(args: argparse.Namespace) -> Any:
+def _locale(args: argparse.Namespace, segment_map: Any = None) -> Any:
+    """The language and currency of the output; segment names from ``segment_map``."""
     from segkit.report._i18n import Locale
 
-    return Locale(getattr(args, "lang", "en"), getattr(args, "currency", None))
+    lang, currency = getattr(args, "lang", "en"), getattr(args, "currency", None)
+    return Locale(lang, currency, segment_map=segment_map)
 
 
 def _format_segments(table: pd.DataFrame, loc: Any = None) -> str:
@@ -182,7 +184,8 @@ def _format_segments(table: pd.DataFrame, loc: Any = None) -> str:
         return shown.to_string()
 
 
-def _customer_table(tx: pd.DataFrame, args: Any) -> pd.DataFrame:
+def _customer_table(tx: pd.DataFrame, args: Any) -> tuple[pd.DataFrame, Any]:
+    """The customer table with RFM scores, and the segment map (names for --lang)."""
     from segkit.features import summarize
     from segkit.rfm import RFMScorer
 
@@ -195,8 +198,8 @@ def _customer_table(tx: pd.DataFrame, args: Any) -> pd.DataFrame:
         order=args.order,
     )
     segments = None if str(args.segments).lower() == "none" else args.segments
-    scores = RFMScorer(bins=args.bins, segments=segments).fit(summary).transform(summary)
-    return summary.join(scores)
+    scorer = RFMScorer(bins=args.bins, segments=segments).fit(summary)
+    return summary.join(scorer.transform(summary)), scorer.segment_map_
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -221,7 +224,7 @@ def _demo(args: argparse.Namespace) -> int:
         f"segkit {__version__} demo: CDNOW sample, {len(tx):,} transactions of "
         f"{len(table):,} customers, as of {as_of}\n"
     )
-    loc = _locale(args)
+    loc = _locale(args, getattr(result.models.get("rfm"), "segment_map_", None))
     print(_format_segments(_summary(table, args), loc))
     if "lifecycle_state" in table.columns:
         states = table["lifecycle_state"].value_counts()
@@ -383,9 +386,9 @@ def _prepared(tx: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
 
 def _rfm(args: argparse.Namespace) -> int:
     tx = _prepared(_read_table(args.file), args)
-    table = _customer_table(tx, args)
+    table, segments = _customer_table(tx, args)
     _write_atomic(table, args.output, args)
-    print(_format_segments(_summary(table, args), _locale(args)))
+    print(_format_segments(_summary(table, args), _locale(args, segments)))
     print(f"\nwrote {len(table):,} customers to {args.output}")
     return 0
 

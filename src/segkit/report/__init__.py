@@ -175,7 +175,8 @@ def render(
         A column of the customer table (``"country"``, ``"channel"``…): the
         report adds the segment mix and the revenue per value of it.
     """
-    loc = Locale(lang, currency)
+    rfm = profile.models.get("rfm")
+    loc = Locale(lang, currency, segment_map=getattr(rfm, "segment_map_", None))
     notes: list[str] = []
     if privacy is not None:
         profile = _private(profile, privacy, loc, notes)

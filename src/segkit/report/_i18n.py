@@ -6,7 +6,9 @@ numbers the way readers of that language write them (``£1.2k`` and ``$3.4M``
 in English; ``¥1.2万`` and ``¥3.4亿`` in Chinese, where large numbers are
 grouped by 10⁴), dates (``30 June 1998`` / ``1998年6月30日``), and looks up
 every heading and label in :data:`TEXT`, and segment, lifecycle-state and
-tier names in the playbook data.
+tier names in the playbook data. Segment names, descriptions and actions come
+first from the segment map in use (its ``translations``), so a custom map can
+bring its own.
 """
 
 from __future__ import annotations
@@ -110,6 +112,9 @@ class Locale:
     currency : str, optional
         A symbol (``"£"``) or ISO 4217 code (``"GBP"``); by default ``$`` for
         English and ``¥`` for Chinese.
+    segment_map : segkit.rfm.SegmentMap, optional
+        The map whose segments are shown: their names, descriptions and
+        actions in this language come from it before the playbook.
 
     Examples
     --------
@@ -121,6 +126,7 @@ class Locale:
 
     lang: str = attrs.field(default="en", validator=_validate_lang)
     currency: str | None = None
+    segment_map: Any = attrs.field(default=None, kw_only=True, eq=False, repr=False)
     symbol: str = attrs.field(init=False)
 
     @symbol.default
@@ -179,7 +185,19 @@ class Locale:
         """A short month label for an axis: ``1998-06`` in either language."""
         return f"{pd.Timestamp(when):%Y-%m}"
 
+    def _mapped(self, kind: str, name: Any, field: str) -> str:
+        """A segment's ``field`` in this language from the segment map, or ""."""
+        if kind != "segments" or self.segment_map is None:
+            return ""
+        for segment in getattr(self.segment_map, "segments", ()):
+            if segment.name == str(name):
+                return str(segment.text(field, self.lang))
+        return ""
+
     def _name(self, kind: str, name: Any) -> str:
+        mapped = self._mapped(kind, name, "name")
+        if mapped:
+            return mapped
         entry = playbook_data().get(kind, {}).get(str(name))
         if entry is None:
             return str(name)
@@ -201,13 +219,22 @@ class Locale:
         return self._name("tiers", name)
 
     def definition(self, kind: str, name: Any) -> str:
-        """The playbook's description of a segment/state in this language, or ``""``."""
+        """The description of a segment/state in this language, or ``""``.
+
+        A segment's comes from the segment map, else from the playbook.
+        """
+        mapped = self._mapped(kind, name, "description")
+        if mapped:
+            return mapped
         entry = playbook_data().get(kind, {}).get(str(name), {})
         texts: dict[str, str] = entry.get("description", {})
         return texts.get(self.lang, "")
 
     def action(self, kind: str, name: Any, default: str = "") -> str:
-        """The playbook's suggested action in this language, else ``default``."""
+        """The suggested action in this language (segment map, playbook), else ``default``."""
+        mapped = self._mapped(kind, name, "action")
+        if mapped:
+            return mapped
         entry = playbook_data().get(kind, {}).get(str(name), {})
         texts: dict[str, str] = entry.get("action", {})
         if self.lang == "en" and default:

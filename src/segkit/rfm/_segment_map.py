@@ -38,6 +38,43 @@ def _text(name: str) -> Any:
     return check
 
 
+_TRANSLATED = ("name", "description", "action")
+
+
+def _as_translations(value: Any) -> tuple[tuple[str, str, str], ...]:
+    """``{language: {field: text}}`` as sorted ``(language, field, text)`` triples."""
+    if isinstance(value, tuple) and all(isinstance(v, tuple) for v in value):
+        value = _nest(value)
+    if not isinstance(value, Mapping):
+        raise SegmentMapError(
+            f"segment field 'translations' must map a language code to "
+            f"{{name, description, action}}; got {value!r}"
+        )
+    out = []
+    for lang, fields in value.items():
+        if not isinstance(lang, str) or not lang.strip() or not isinstance(fields, Mapping):
+            raise SegmentMapError(
+                f"segment field 'translations' must map a language code to "
+                f"{{name, description, action}}; got {lang!r}: {fields!r}"
+            )
+        check_keys(fields, set(_TRANSLATED), f"translations[{lang!r}]", error=SegmentMapError)
+        for field, text in fields.items():
+            if not isinstance(text, str) or not text.strip():
+                raise SegmentMapError(
+                    f"translations[{lang!r}][{field!r}] must be a non-empty string; got {text!r}"
+                )
+            out.append((lang, str(field), text))
+    return tuple(sorted(out))
+
+
+def _nest(triples: tuple[Any, ...]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for item in triples:
+        lang, field, text = item
+        out.setdefault(lang, {})[field] = text
+    return out
+
+
 @attrs.frozen
 class Segment:
     """One named segment of a :class:`SegmentMap`.
@@ -51,12 +88,49 @@ class Segment:
         ``m_score`` and ``fm_score``.
     description, action : str
         What the segment is and what to do about it.
+    translations : mapping, optional
+        The name, description and action in other languages,
+        ``{"zh": {"name": "冠军客户", "description": ..., "action": ...}}``;
+        reports in that language show them (:meth:`text`).
+
+    Examples
+    --------
+    >>> s = Segment("champions", "r_score == 5", "Recent, frequent, big spenders.",
+    ...             translations={"zh": {"name": "冠军客户"}})
+    >>> s.text("name", "zh"), s.text("name", "en"), s.text("description", "zh")
+    ('冠军客户', 'champions', '')
     """
 
     name: str = attrs.field(validator=_text("name"))
     when: str = attrs.field(validator=_text("when"))
     description: str = attrs.field(default="", validator=_text("optional"))
     action: str = attrs.field(default="", validator=_text("optional"))
+    translations: tuple[tuple[str, str, str], ...] = attrs.field(
+        default=(), kw_only=True, converter=_as_translations, repr=False
+    )
+
+    def text(self, field: str, lang: str) -> str:
+        """``name``, ``description`` or ``action`` in ``lang``; "" when not translated.
+
+        English is the segment's own fields.
+        """
+        if lang == "en":
+            return str(getattr(self, field))
+        for lang_, field_, text in self.translations:
+            if (lang_, field_) == (lang, field):
+                return text
+        return ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The segment as a plain mapping; :meth:`SegmentMap.from_dict` reads it back."""
+        out: dict[str, Any] = {"name": self.name, "when": self.when}
+        out.update({k: getattr(self, k) for k in ("description", "action") if getattr(self, k)})
+        if self.translations:
+            langs: dict[str, dict[str, str]] = {}
+            for lang, field, text in self.translations:
+                langs.setdefault(lang, {})[field] = text
+            out["translations"] = langs
+        return out
 
 
 def _segment_tuple(items: Iterable[Segment]) -> tuple[Segment, ...]:
@@ -192,12 +266,16 @@ class SegmentMap:
                 raise SegmentMapError(f"segment #{i} must be a mapping; got {item!r}")
             check_keys(
                 item,
-                {"name", "when", "description", "action"},
+                {"name", "when", "description", "action", "translations"},
                 f"segment #{i}",
                 required={"name", "when"},
                 error=SegmentMapError,
             )
-            segments.append(Segment(**item))
+            try:
+                segments.append(Segment(**item))
+            except SegmentMapError as exc:
+                where = f"segment #{i} ({item.get('name')!r})"
+                raise SegmentMapError(f"{where}: {exc}") from None
         return cls(str(data["name"]), bins, tuple(segments), str(data.get("description", "")))
 
 
