@@ -43,6 +43,7 @@ __all__ = [
     "calibration_holdout",
     "clean_transactions",
     "summarize",
+    "summarize_columns",
 ]
 
 _DAY_NS = DAY_NS
@@ -273,7 +274,7 @@ def summarize(
     >>> len(s), int(s["x"].gt(0).sum())
     (2357, 946)
     """
-    unit_days = _unit_days(unit)
+    _unit_days(unit)  # the parameters are checked before the columns are read
     windows = _check_windows(windows)
     cols = TransactionColumns.read(
         transactions,
@@ -284,6 +285,24 @@ def summarize(
         price=price,
         order=order,
     )
+    return summarize_columns(cols, as_of=as_of, unit=unit, windows=windows)
+
+
+def summarize_columns(
+    cols: TransactionColumns,
+    *,
+    as_of: Any = None,
+    unit: Literal["D", "W"] = "D",
+    windows: Iterable[int] = (),
+) -> pd.DataFrame:
+    """:func:`summarize` on a log already read by :meth:`TransactionColumns.read`.
+
+    A caller that needs several summaries of one log (``segkit.profile``:
+    now, and a quarter ago) reads the columns once and summarizes them here,
+    with the same result as :func:`summarize` on the frame.
+    """
+    unit_days = _unit_days(unit)
+    windows = _check_windows(windows)
     cut = cols.as_of(as_of)
     cols = cols.subset(cols.wall <= cut.cut)
     return _to_frame(cols, _per_customer(cols, cut, unit_days, windows), cut)

@@ -15,7 +15,13 @@ from segkit.affinity._topk import codes
 from segkit.errors import ParameterError, SchemaError
 from segkit.features import TransactionColumns
 
-__all__ = ["category_affinity", "segment_affinity"]
+__all__ = [
+    "category_affinity",
+    "category_affinity_columns",
+    "item_codes",
+    "segment_affinity",
+    "segment_affinity_columns",
+]
 
 
 def _slug(label: Any) -> str:
@@ -126,6 +132,35 @@ def category_affinity(
         df, customer=customer, timestamp=timestamp, amount=amount, order=order
     )
     items, labels = codes(df[item], item, "lines")
+    return category_affinity_columns(
+        cols, items, labels, customer=customer, item=item, as_of=as_of, windows=windows
+    )
+
+
+def item_codes(values: pd.Series, item: str) -> tuple[np.ndarray[Any, Any], pd.Index]:
+    """Each line's code into the sorted distinct values of an item column.
+
+    The ``items`` and ``labels`` of :func:`category_affinity_columns` and
+    :func:`segment_affinity_columns`; a missing value is a SchemaError.
+    """
+    return codes(values, item, "lines")
+
+
+def category_affinity_columns(
+    cols: TransactionColumns,
+    items: np.ndarray[Any, Any],
+    labels: pd.Index,
+    *,
+    customer: str,
+    item: str,
+    as_of: Any,
+    windows: Iterable[int] | None = None,
+) -> pd.DataFrame:
+    """:func:`category_affinity` on a log already read into columns.
+
+    ``items`` holds each row's code into ``labels`` (:func:`item_codes`).
+    ``segkit.profile`` reads the log once for every step and calls this.
+    """
     slugs = _slugs(labels, item)
     cut = cols.as_of(as_of)
     spans = _windows(windows)
@@ -169,20 +204,15 @@ def _affinity(
     labels: pd.Index,
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], Any, np.ndarray[Any, Any]]:
     n_items = labels.size
-    c, i, b, a = customers[keep], items[keep], basket[keep], amount[keep]
-    cell = c * n_items + i
-    spend = np.bincount(cell, weights=a, minlength=n_customers * n_items)
+    if keep.all():  # no copies of the columns
+        c, i, b, a = customers, items, basket, amount
+    else:
+        c, i, b, a = customers[keep], items[keep], basket[keep], amount[keep]
+    spend = np.bincount(c * n_items + i, weights=a, minlength=n_customers * n_items)
     spend = np.clip(spend.reshape(n_customers, n_items)[who], 0.0, None)
     buy = a >= 0
-    # Distinct (customer, basket) and (customer, basket, item) among purchase lines.
-    b_codes, b_labels = pd.factorize(b[buy])
-    pair = c[buy] * max(b_labels.size, 1) + b_codes
-    # Distinct values only (order does not matter to bincount): a hash beats a sort.
-    orders = np.bincount(pd.unique(pair) // max(b_labels.size, 1), minlength=n_customers)
+    orders, with_item = _baskets(c[buy], b[buy], i[buy], n_customers, n_items)
     orders = orders[who].astype(np.float64)
-    triple = pd.unique(pair * n_items + i[buy])
-    owner = triple // n_items // max(b_labels.size, 1)
-    with_item = np.bincount(owner * n_items + triple % n_items, minlength=n_customers * n_items)
     with_item = with_item.reshape(n_customers, n_items)[who]
     total = spend.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -194,6 +224,43 @@ def _affinity(
     favourite = pd.Series(labels.take(best), dtype=object).where(total > 0).to_numpy()
     count = (with_item > 0).sum(axis=1)
     return share, order_share, favourite, count
+
+
+def _baskets(
+    c: np.ndarray[Any, Any],
+    b: np.ndarray[Any, Any],
+    i: np.ndarray[Any, Any],
+    n_customers: int,
+    n_items: int,
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Per customer: distinct baskets, and distinct baskets with each item (flat).
+
+    The lines go into a sparse customer x (basket, item) matrix, whose
+    construction sums the duplicates: its entries are the distinct
+    (customer, basket, item) triples, each row's sorted by basket. Baskets
+    are order codes or day numbers (a dense range), factorized only when the
+    column count would not fit in an int64.
+    """
+    from scipy import sparse
+
+    low = int(b.min()) if b.size else 0
+    width = int(b.max()) - low + 1 if b.size else 1
+    if width * n_items >= 2**62:
+        b, uniques = pd.factorize(b)
+        low, width = 0, max(uniques.size, 1)
+    matrix = sparse.csr_matrix(
+        (np.ones(c.size, dtype=bool), (c, (b - low) * n_items + i)),
+        shape=(n_customers, width * n_items),
+    )
+    matrix.sum_duplicates()  # canonical: distinct entries, sorted within each row
+    column, sizes = matrix.indices, np.diff(matrix.indptr)
+    row = np.repeat(np.arange(n_customers), sizes)
+    with_item = np.bincount(row * n_items + column % n_items, minlength=n_customers * n_items)
+    basket_of = column // n_items
+    first = np.ones(column.size, dtype=bool)  # the first entry of each (customer, basket)
+    np.not_equal(basket_of[1:], basket_of[:-1], out=first[1:])
+    first[matrix.indptr[:-1][sizes > 0]] = True
+    return np.bincount(row[first], minlength=n_customers), with_item
 
 
 def segment_affinity(
@@ -270,8 +337,6 @@ def segment_affinity(
     2       b     toys       1    0.5  0.666667
     3       b     wine       1    0.5  2.000000
     """
-    from scipy import stats
-
     if not 0 < alpha < 1:
         raise ParameterError(f"alpha must be in (0, 1); got {alpha!r}")
     frame = require_frame(table, "customer table")
@@ -280,32 +345,105 @@ def segment_affinity(
     require_columns(
         df, [customer, item] + [c for c in (amount, timestamp) if c is not None], "lines"
     )
+    whole = df
+    df = df[list(dict.fromkeys([customer, item] + ([amount] if amount is not None else [])))]
     if timestamp is not None:
-        stamps = read_timestamps(df[timestamp], timestamp, "lines")
+        stamps = read_timestamps(whole[timestamp], timestamp, "lines")
         if len(df) == 0:
             raise SchemaError("the lines are empty")
         cut = latest(stamps.wall, stamps.tz) if as_of is None else parse_as_of(as_of, stamps.tz)
         df = df[stamps.wall <= cut.cut]
+    labels_of = _segmented(frame, by)
+    seg_codes, segments = codes(labels_of, by, "customer table")
+    items, values = codes(df[item], item, "lines")
+    row_seg = pd.Index(labels_of.index).get_indexer(df[customer])
+    amounts = None if amount is None else numeric_column(df, amount, "lines")
+    return _by_segment(by, item, seg_codes, segments, row_seg, items, values, amounts, alpha)
+
+
+def segment_affinity_columns(
+    table: pd.DataFrame,
+    cols: TransactionColumns,
+    items: np.ndarray[Any, Any],
+    labels: pd.Index,
+    by: str = "segment",
+    *,
+    item: str,
+    as_of: Any = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """:func:`segment_affinity` with amounts, on a log already read into columns.
+
+    ``items`` holds each row's code into ``labels`` (:func:`item_codes`); the
+    result is that of
+    ``segment_affinity(table, lines, by, amount=..., timestamp=..., as_of=as_of)``.
+    """
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha must be in (0, 1); got {alpha!r}")
+    require_columns(table, [by], "customer table")
+    upto = cols.wall <= cols.as_of(as_of).cut
+    labels_of = _segmented(table, by)
+    seg_codes, segments = codes(labels_of, by, "customer table")
+    # The values bought up to as_of, in the order of ``labels`` (sorted).
+    seen = np.bincount(items[upto], minlength=labels.size) > 0
+    recode = np.cumsum(seen) - 1
+    row_seg = pd.Index(labels_of.index).get_indexer(cols.customers)[cols.codes[upto]]
+    return _by_segment(
+        by,
+        item,
+        seg_codes,
+        segments,
+        row_seg,
+        recode[items[upto]],
+        labels[seen],
+        cols.amount[upto],
+        alpha,
+    )
+
+
+def _segmented(frame: pd.DataFrame, by: str) -> pd.Series:
+    """The customers of the table with a segment; their ids must be unique."""
     labels_of = frame[by]
     labels_of = labels_of[labels_of.notna()]
     if labels_of.empty:
         raise SchemaError(f"column {by!r} of the customer table has no segment")
-    seg_codes, segments = codes(labels_of, by, "customer table")
-    items, values = codes(df[item], item, "lines")
-    row_seg = pd.Index(labels_of.index).get_indexer(df[customer])
     if not labels_of.index.is_unique:
         raise SchemaError("the customer table's index has duplicated customer ids")
+    return labels_of
+
+
+def _by_segment(
+    by: str,
+    item: str,
+    seg_codes: np.ndarray[Any, Any],
+    segments: pd.Index,
+    row_seg: np.ndarray[Any, Any],
+    items: np.ndarray[Any, Any],
+    values: pd.Index,
+    amounts: np.ndarray[Any, Any] | None,
+    alpha: float,
+) -> pd.DataFrame:
+    """The segment x value table from each line's segmented customer (-1: none)."""
+    from scipy import stats
+
     known = row_seg >= 0
     line_seg = np.full(row_seg.size, -1, dtype=np.int64)
     line_seg[known] = seg_codes[row_seg[known]]
     n_seg, n_items = segments.size, values.size
     sizes = np.bincount(seg_codes, minlength=n_seg)
     buy = known.copy()
-    amounts = None
-    if amount is not None:
-        amounts = numeric_column(df, amount, "lines")
+    if amounts is not None:
         buy &= amounts >= 0
-    pairs = pd.unique(row_seg[buy] * n_items + items[buy])  # distinct (customer, item)
+    # Distinct (customer, item) among purchase lines: marks in a customer x item
+    # grid (the size of category_affinity's tables), or a hash for many items.
+    key = row_seg[buy] * n_items + items[buy]
+    cells = seg_codes.size * n_items
+    if cells <= 4 * key.size + 2**20:
+        marks = np.zeros(cells, dtype=bool)
+        marks[key] = True
+        pairs = np.flatnonzero(marks)
+    else:
+        pairs = pd.unique(key)
     buyers = np.bincount(
         seg_codes[pairs // n_items] * n_items + pairs % n_items, minlength=n_seg * n_items
     ).reshape(n_seg, n_items)

@@ -26,10 +26,11 @@ from segkit._notes import Note
 from segkit._time import parse_as_of
 from segkit._validation import as_pandas, require_columns, same_id_kind
 from segkit.errors import ParameterError, SegkitError
-from segkit.features import calibration_holdout, summarize
+from segkit.features import calibration_holdout, summarize, summarize_columns
 from segkit.profiling import _story
 from segkit.profiling._options import ProfileOptions
 from segkit.rfm import RFMScorer
+from segkit.transactions import TransactionColumns
 
 __all__ = ["STEPS", "Run", "Step", "noted"]
 
@@ -60,6 +61,22 @@ class Run:
         self.notes: list[str] = []
         self.tags: list[str] = []
         self.results: dict[str, Any] = {}
+        # The transaction columns of a pandas log, read once for every step.
+        self.cols: TransactionColumns | None = None
+
+    @property
+    def columns_read(self) -> TransactionColumns | None:
+        """The transaction columns of a pandas log, read once; None on a lazy (Dask) log."""
+        if self.cols is None and isinstance(self.transactions, pd.DataFrame):
+            self.cols = TransactionColumns.read(self.transactions, **self.tx_columns)
+        return self.cols
+
+    def pandas_columns(self) -> TransactionColumns:
+        """:attr:`columns_read` for the steps that run on a pandas log only."""
+        cols = self.columns_read
+        if cols is None:
+            raise SegkitError("this step of the profile runs on a pandas log only")
+        return cols
 
     @property
     def tx_columns(self) -> dict[str, Any]:
@@ -127,9 +144,16 @@ def features(run: Run) -> None:
     if machine is not None:
         windows |= set(machine.windows)
     with noted(run, ""):
-        run.table = summarize(
-            run.transactions, **run.tx_columns, as_of=run.options.as_of, windows=sorted(windows)
-        )
+        cols = run.columns_read
+        if cols is None:
+            run.table = summarize(
+                run.transactions,
+                **run.tx_columns,
+                as_of=run.options.as_of,
+                windows=sorted(windows),
+            )
+        else:
+            run.table = summarize_columns(cols, as_of=run.options.as_of, windows=sorted(windows))
     run.table = local(run.table)
     if run.table.empty:
         raise SegkitError("no purchases on or before as_of: nothing to profile")
@@ -298,7 +322,6 @@ def feedback(run: Run) -> None:
 
 def churn_drivers(run: Run) -> None:
     """Who stopped buying in the holdout, explained by the feedback at its start."""
-    from segkit._time import parse_as_of, read_timestamps
     from segkit.feedback import churn_drivers as drivers
     from segkit.feedback import feedback_features
 
@@ -306,26 +329,25 @@ def churn_drivers(run: Run) -> None:
     cut: Any = run.stamp - pd.Timedelta(days=days)
     if run.date_only:  # as in the holdout check: the whole day `days` before as_of
         cut = cut.date()
-    stamps = read_timestamps(run.transactions[run.timestamp], run.timestamp)
-    start = parse_as_of(cut, stamps.tz).cut
-    end = parse_as_of(run.as_of, stamps.tz).cut
-    if not (stamps.wall <= start).any():
+    cols = run.pandas_columns()
+    start = cols.as_of(cut).cut
+    end = cols.as_of(run.as_of).cut
+    if not (cols.wall <= start).any():
         run.notes.append(
             Note("churn drivers skipped: no purchase before the holdout", "churn.none")
         )
         return
     with noted(run, "churn drivers: "):
-        before = summarize(run.transactions, **run.tx_columns, as_of=cut)[
-            ["orders", "recency_days"]
-        ]
+        before = summarize_columns(cols, as_of=cut)[["orders", "recency_days"]]
         fb, cp = run.inputs.get("feedback"), run.inputs.get("complaints")
         table = before.join(
             feedback_features(
                 fb, cp, customer=run.customer, timestamp=run.timestamp, as_of=cut, customers=before
             )
         )
-        later = run.transactions.loc[(stamps.wall > start) & (stamps.wall <= end)]
-        churned = pd.Series(~table.index.isin(later[run.customer]), index=table.index)
+        bought = np.zeros(cols.customers.size, dtype=bool)
+        bought[cols.codes[(cols.wall > start) & (cols.wall <= end)]] = True
+        churned = pd.Series(~table.index.isin(cols.customers[bought]), index=table.index)
         numeric = [c for c in table.columns if c != "nps_class" and table[c].notna().any()]
         if churned.all() or not churned.any():
             text = "churn drivers skipped: everyone or no one churned in the holdout"
@@ -477,33 +499,33 @@ def holdout(run: Run) -> None:
 
 def _lines_to_as_of(run: Run) -> pd.DataFrame:
     """The transactions on or before the profile's ``as_of``, by the time policy."""
-    from segkit._time import latest, parse_as_of, read_timestamps
-
-    stamps = read_timestamps(run.transactions[run.timestamp], run.timestamp)
-    given = run.options.as_of
-    cut = latest(stamps.wall, stamps.tz) if given is None else parse_as_of(given, stamps.tz)
-    lines: pd.DataFrame = run.transactions[stamps.wall <= cut.cut]
+    cols = run.pandas_columns()
+    lines: pd.DataFrame = run.transactions[cols.wall <= cols.as_of(run.options.as_of).cut]
     return lines
 
 
 def affinity(run: Run) -> None:
     """Category shares per customer, and the categories that set segments apart."""
-    from segkit.affinity import category_affinity, segment_affinity
+    from segkit.affinity.categories import (
+        category_affinity_columns,
+        item_codes,
+        segment_affinity_columns,
+    )
 
     item = str(run.options.category)
-    tx = run.tx_columns
+    as_of = run.options.as_of
     try:
-        shares = category_affinity(run.transactions, **tx, item=item, as_of=run.options.as_of)
+        if item in run.tx_columns.values():
+            raise ParameterError(f"item must be its own column; got {item!r}")
+        cols = run.pandas_columns()
+        items, labels = item_codes(run.transactions[item], item)
+        shares = category_affinity_columns(
+            cols, items, labels, customer=run.customer, item=item, as_of=as_of
+        )
         by_segment = None
         if "segment" in run.table.columns:
-            by_segment = segment_affinity(
-                run.table,
-                run.transactions,
-                customer=tx["customer"],
-                item=item,
-                amount=tx["amount"],
-                timestamp=tx["timestamp"],
-                as_of=run.options.as_of,
+            by_segment = segment_affinity_columns(
+                run.table, cols, items, labels, item=item, as_of=as_of
             )
     except SegkitError as exc:
         run.notes.append(

@@ -1,18 +1,25 @@
-"""Profile steps for the report's story over time: months, and segments a quarter ago."""
+"""Profile steps for the report's story over time: months, and segments a quarter ago.
+
+On a pandas log both read the transaction columns the features step read
+once (``Run.columns_read``): integer codes and nanoseconds, no second pass
+over the caller's frame. On a lazy (Dask) log they go through the seam.
+"""
 
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from segkit._backend import dispatch, local
 from segkit.errors import SegkitError
-from segkit.features import summarize
+from segkit.features import summarize, summarize_columns
 
 if TYPE_CHECKING:
     from segkit.profiling._steps import Run
+    from segkit.transactions import TransactionColumns
 
 __all__ = [
     "MONTHS_SHOWN",
@@ -116,10 +123,75 @@ def monthly_activity(
     return activity_of(lines)
 
 
+def _naive(stamp: Any) -> pd.Timestamp:
+    out = pd.Timestamp(stamp)
+    return out.tz_localize(None) if out.tzinfo is not None else out
+
+
+def _months_of_columns(
+    cols: TransactionColumns, stamp: pd.Timestamp, date_only: bool
+) -> pd.DataFrame | None:
+    """:func:`monthly_activity` (every month from the first) of a log read into columns.
+
+    The same numbers from integer month codes: revenue by pandas' compensated
+    group sum in row order (as :func:`activity_of`), active customers as marks
+    in a month x customer grid of the months shown, new customers from each
+    customer's first month. None when no line is on or before ``stamp``.
+    """
+    stamp = _naive(stamp)
+    # A date-only as_of is its whole day; a timestamp is that instant.
+    if date_only:
+        inside = cols.wall < (stamp.normalize() + pd.Timedelta(days=1)).as_unit("ns").value
+    else:
+        inside = cols.wall <= stamp.as_unit("ns").value
+    if not inside.any():
+        return None
+    every = bool(inside.all())  # then no copies of the columns
+    wall = cols.wall if every else cols.wall[inside]
+    month = wall.view("datetime64[ns]").astype("datetime64[M]").view(np.int64)
+    first_month = int(month.min())
+    month -= first_month
+    n_months = int(month.max()) + 1
+    who = cols.codes if every else cols.codes[inside]
+    money = cols.amount if every else cols.amount[inside]
+    by_month = pd.CategoricalIndex(
+        pd.Categorical.from_codes(month, categories=pd.RangeIndex(n_months))
+    )
+    revenue = pd.Series(money).groupby(by_month, observed=False).sum().to_numpy()
+    bought = money > 0
+    b_month, b_who = month[bought], who[bought]
+    n = cols.customers.size
+    first = np.full(n, n_months, dtype=np.int64)
+    np.minimum.at(first, b_who, b_month)
+    new = np.bincount(first[first < n_months], minlength=n_months)
+    since = max(n_months - MONTHS_SHOWN, 0)
+    recent = b_month >= since
+    marks = np.zeros((n_months - since, n), dtype=bool)
+    marks[b_month[recent] - since, b_who[recent]] = True
+    active = np.zeros(n_months, dtype=np.int64)
+    active[since:] = marks.sum(axis=1)
+    # Month starts as Period.to_timestamp gives them (its unit differs across pandas).
+    index = pd.date_range(
+        pd.Period(ordinal=first_month, freq="M").to_timestamp(),
+        pd.Period(ordinal=first_month + n_months - 1, freq="M").to_timestamp(),
+        freq="MS",
+        name="month",
+    )
+    return pd.DataFrame(
+        {"revenue": revenue, "active": active, "new": new.astype(np.int64)}, index=index
+    )
+
+
 def monthly(run: Run) -> None:
     """``results["monthly"]``: :func:`monthly_activity` per calendar month up to ``as_of``."""
     amount = run.columns.get("amount")
     if amount is None:
+        return
+    cols = run.columns_read
+    if cols is not None:
+        months = _months_of_columns(cols, run.stamp, run.date_only)
+        if months is not None:
+            run.results["monthly"] = months.tail(MONTHS_SHOWN)
         return
     out = local(
         monthly_activity(
@@ -162,8 +234,12 @@ def segments_then(run: Run) -> None:
         with warnings.catch_warnings():
             # The summary as of now has already said what it had to about the data.
             warnings.simplefilter("ignore")
-            earlier = summarize(run.transactions, **run.tx_columns, as_of=then.date().isoformat())
-            earlier = local(earlier)
+            as_of = then.date().isoformat()
+            cols = run.columns_read
+            if cols is None:
+                earlier = local(summarize(run.transactions, **run.tx_columns, as_of=as_of))
+            else:
+                earlier = summarize_columns(cols, as_of=as_of)
             if earlier.empty:
                 return
             segments = scorer.transform(earlier)["segment"]
