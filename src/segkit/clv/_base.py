@@ -91,6 +91,15 @@ def check_horizon(t: Any, name: str = "t", *, whole: bool = False) -> Array:
     return arr
 
 
+def check_rate(rate: Any, name: str = "discount_rate") -> float:
+    """Validate a discount rate (a finite number > 0)."""
+    if isinstance(rate, bool) or not isinstance(rate, int | float | np.floating) or not rate > 0:
+        raise ParameterError(f"{name} must be a number > 0; got {rate!r}")
+    if not np.isfinite(rate):
+        raise ParameterError(f"{name} must be a number > 0; got {rate!r}")
+    return float(rate)
+
+
 def check_interval_args(n_boot: Any, level: Any, seed: Any) -> tuple[int, float]:
     """Validate the bootstrap options every prediction takes (``n_boot``, ``level``, ``seed``)."""
     if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 0:

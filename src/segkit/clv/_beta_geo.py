@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy.special import betainc, betaln, gammaln, gammasgn, hyp2f1
+from scipy.special import betainc, betaln, gammaln, gammasgn, hyp2f1, roots_legendre
 
 from segkit.clv._base import Array, f64, starts_from
 from segkit.clv._continuous import NO_DROPOUT, ContinuousModel, nb_logpmf
@@ -17,6 +17,9 @@ __all__ = ["BetaGeo", "ModifiedBetaGeo"]
 
 
 _U_SWITCH = 1e12
+#: Gauss-Legendre nodes of the DERT integral and where it is cut (e^-60 of the rest)
+_DERT_NODES = 96
+_DERT_CUT = 60.0
 
 
 def _log_bg_survival(a: Any, b2: Any, c: Any, u: Array) -> Array:
@@ -141,6 +144,34 @@ class _BetaGeoFamily(ContinuousModel):
                 pfaff = 1.0 - hyp2f1(a - 1.0, r + x, c, -t / al)
                 bracket = np.where(lost, pfaff, bracket)
         return f64(c / (a - 1.0) * bracket)
+
+    def _dert_alive(self, params: list[Any], x: Array, T: Array, delta: float) -> Array:
+        # Given alive at T with (lambda, p), the k-th future purchase happens
+        # at the k-th arrival of a Poisson(lambda) process, after k-1 "stay"
+        # coins: DERT = sum_k (1-p)^(k-1) (lambda/(lambda+delta))^k
+        #             = lambda / (delta + p lambda)   (derived for segkit).
+        # Under the posterior lambda ~ Gamma(R, A), p ~ Beta(a, B) (R = r+x,
+        # A = alpha+T, B = b+x+k) this is int_0^inf e^(-delta s) m(s) ds with the
+        # purchase rate m(s) = d/ds E[X(s) | alive] = R/A 2F1(R+1, a; a+B; -s/A)
+        #                    = R/A (1+y)^-a 2F1(a, a+b+k-r-1; a+B; y/(1+y)), y = s/A
+        # (Pfaff, A&S 15.3.4: small parameters, argument in [0, 1)). In
+        # w = log(1 + y) the integrand is smooth and decays double-exponentially
+        # once delta A (e^w - 1) >> 1; Gauss-Legendre on [0, W] with
+        # delta A (e^W - 1) = 60 (the rest is below e^-60).
+        r, alpha, a, b = params
+        rr = np.asarray(r + x, dtype=np.float64)[..., None]
+        aa = np.asarray(alpha + T, dtype=np.float64)[..., None]
+        c = delta * aa
+        upper = np.log1p(_DERT_CUT / c)
+        nodes, weights = roots_legendre(_DERT_NODES)
+        w = 0.5 * (nodes + 1.0) * upper
+        y = np.expm1(w)
+        with np.errstate(over="ignore"):
+            two_f_one = hyp2f1(
+                a, a + b + self._shift - r - 1.0, a + b + x[..., None] + self._shift, -np.expm1(-w)
+            )
+        integrand = rr * np.exp(w * (1.0 - a) - c * y) * two_f_one
+        return f64(0.5 * upper[..., 0] * (integrand @ weights))
 
     def _prob_n_alive(self, params: list[Any], x: Array, T: Array, n: Array, t: Array) -> Array:
         # Given alive at T with (lambda, p): N = n >= 1 if the Poisson count K of

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from segkit._backend import dispatch
+from segkit._validation import check_choice
 from segkit.clv._base import benign_underflow, renamed
 from segkit.errors import ParameterError
 
@@ -21,9 +22,10 @@ def lifetime_value(
     spend_model: Any,
     data: Any,
     *,
-    horizon: int,
+    horizon: int | None = None,
     period: float | None = None,
     discount_rate: float,
+    method: str = "periods",
     unit: float | None = None,
 ) -> pd.Series:
     r"""Discounted expected value of each customer's purchases over a horizon.
@@ -45,6 +47,12 @@ def lifetime_value(
     period and ``K`` is ``horizon``. With ``discount_rate=0`` this is
     expected spend times expected purchases over ``horizon * period``.
 
+    With ``method="dert"`` the horizon is unlimited and discounting is
+    continuous: ``CLV_i = E[spend_i] · DERT_i(δ)``, the discounted expected
+    residual transactions of Fader, Hardie & Lee (2005, "RFM and CLV") from
+    ``purchase_model.dert(data, δ)``, with ``discount_rate`` the continuously
+    compounded rate ``δ`` per model time unit.
+
     Parameters
     ----------
     purchase_model : fitted BetaGeo, ModifiedBetaGeo, ParetoNBD or BetaGeoBetaBinom
@@ -52,13 +60,19 @@ def lifetime_value(
     data : DataFrame
         Customers with the columns both models were fitted with.
     horizon : int
-        Number of discounting periods.
+        Number of discounting periods (``method="periods"`` only).
     period : float
         Length of one discounting period in the purchase model's time unit
-        (for BG/BB, a whole number of opportunities).
+        (for BG/BB, a whole number of opportunities; ``method="periods"`` only).
     discount_rate : float
         Discount rate per period (e.g. an annual 10 % over monthly periods is
-        ``1.10 ** (1 / 12) - 1``).
+        ``1.10 ** (1 / 12) - 1``); with ``method="dert"``, the continuously
+        compounded rate per model time unit (``math.log(1.10) / 52`` for an
+        annual 10 % with weekly units).
+    method : {"periods", "dert"}, default "periods"
+        Discrete periods over a finite horizon, or DERT (an unlimited
+        horizon, continuous discounting; BG/NBD, MBG/NBD and the models
+        with a ``dert`` method).
     unit : float, optional
         Deprecated name of ``period`` (``unit`` is the calendar unit "D"/"W"
         of :func:`segkit.summarize`).
@@ -67,6 +81,12 @@ def lifetime_value(
     -------
     Series
         Aligned on ``data.index``, in the currency of the spend model.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). RFM and CLV: using
+    iso-value curves for customer base analysis. Journal of Marketing
+    Research 42(4), 415-430.
 
     Examples
     --------
@@ -83,8 +103,22 @@ def lifetime_value(
     >>> bool((clv >= 0).all()), len(clv)
     (True, 2000)
     """
+    check_choice("method", method, ("periods", "dert"), "lifetime_value")
     if unit is not None:
         period = renamed("lifetime_value", "unit", "period", unit, period, None)
+    if method == "dert":
+        if horizon is not None or period is not None:
+            raise ParameterError(
+                "lifetime_value(method='dert') has an unlimited horizon: leave out horizon and "
+                "period"
+            )
+        if not callable(getattr(purchase_model, "dert", None)):
+            raise ParameterError(
+                f"{type(purchase_model).__name__} has no dert method; use method='periods'"
+            )
+        dert = purchase_model.dert(data, discount_rate)
+        spend = spend_model.expected_spend(data)
+        return pd.Series(dert.to_numpy() * spend.to_numpy(), index=spend.index, name="clv")
     if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
         raise ParameterError(f"horizon must be an int >= 1 (number of periods); got {horizon!r}")
     if isinstance(period, bool) or not isinstance(period, int | float) or not period > 0:
