@@ -11,6 +11,7 @@ from scipy.special import roots_legendre
 
 from segkit.clv._base import Array, f64, starts_from
 from segkit.clv._continuous import NO_DROPOUT, ContinuousModel, log_ratio, nb_logpmf
+from segkit.clv._pareto_dert import dert_alive
 from segkit.clv._pareto_likelihood import _pareto_rows
 
 __all__ = ["ParetoNBD"]
@@ -116,6 +117,12 @@ class ParetoNBD(ContinuousModel):
         safe = np.where(small, 1.0, sm1)
         factor = np.where(small, -log_ratio, -np.expm1(sm1 * log_ratio) / safe)
         return f64((r + x) * bt / (alpha + T) * factor)
+
+    def _dert_alive(self, params: list[Any], x: Array, T: Array, delta: float) -> Array:
+        # Fader, Hardie & Lee (2005, "RFM and CLV") eq. 2 over P(alive):
+        # (r + x) / (alpha + T) * E[1 / (delta + mu)], mu ~ Gamma(s, beta + T)
+        r, alpha, s, beta = params
+        return dert_alive(r, alpha, s, beta, x, T, delta)
 
     def _prob_n_alive(self, params: list[Any], x: Array, T: Array, n: Array, t: Array) -> Array:
         # Given alive at T: survive the whole period (prob (b/(b+t))^s under the
