@@ -411,14 +411,7 @@ class CoPurchaseRecommender:
             r, item, score = r[ok], item[ok], score[ok]
             because = because_items(hist, r, item, sim)
             out.append((positions[start + r], item, score, because))
-        if not out:
-            return (
-                np.zeros(0, np.int64),
-                np.zeros(0, np.int64),
-                np.zeros(0),
-                np.zeros(0, np.int64),
-            )
-        return tuple(np.concatenate(col) for col in zip(*out, strict=True))  # type: ignore[return-value]
+        return _stacked(out)
 
     def _fill(
         self,
@@ -436,7 +429,7 @@ class CoPurchaseRecommender:
         segment_of = self._segment_labels(ids, rows, segments)
         mine = need[taken[0]] > 0
         taken_keys = taken[0][mine] * n_items + taken[1][mine]
-        out = []
+        out: list[tuple[_Array, ...]] = []
         for label in pd.unique(segment_of):
             ranking = self.ranking_codes_.get(label, self.ranking_codes_[None])
             who = (
@@ -468,14 +461,7 @@ class CoPurchaseRecommender:
             pos, item = pos[ok], item[ok]
             share = self._share(label, item)
             out.append((pos, item, share, np.full(pos.size, -1, dtype=np.int64)))
-        if not out:
-            return (
-                np.zeros(0, np.int64),
-                np.zeros(0, np.int64),
-                np.zeros(0),
-                np.zeros(0, np.int64),
-            )
-        return tuple(np.concatenate(col) for col in zip(*out, strict=True))  # type: ignore[return-value]
+        return _stacked(out)
 
     def _segment_labels(
         self, ids: pd.Index, rows: _Array, segments: pd.Series | None
@@ -596,3 +582,11 @@ class CoPurchaseRecommender:
 
 def _is_none(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return np.asarray([v is None for v in values], dtype=bool)
+
+
+def _stacked(parts: list[tuple[_Array, ...]]) -> tuple[_Array, _Array, _Array, _Array]:
+    """(position, item, score, because) of the parts, one after the other."""
+    if not parts:
+        return (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64))
+    position, item, score, because = (np.concatenate(col) for col in zip(*parts, strict=True))
+    return position, item, score, because
