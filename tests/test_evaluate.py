@@ -506,3 +506,65 @@ def test_migration_invariants(before, after):
     pd.testing.assert_frame_equal(
         back.counts.iloc[:-1, :-1].T, inner, check_names=False, check_index_type=False
     )
+
+
+# --------------------------------------------------------------------------- #
+# segment_summary(min_group=): no row describes fewer than k customers
+# --------------------------------------------------------------------------- #
+SMALL = pd.DataFrame(
+    {
+        "segment": ["a"] * 5 + ["b"] * 2 + ["c"] * 2 + ["d"],
+        "revenue": [10.0, 20.0, 30.0, 40.0, 50.0, 100.0, 200.0, 5.0, 7.0, 1000.0],
+        "orders": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    }
+)
+
+
+def test_segment_summary_merges_small_segments_into_other() -> None:
+    before = SMALL.copy()
+    got = segment_summary(SMALL, "segment", columns=["orders"], min_group=4)
+    pd.testing.assert_frame_equal(SMALL, before)
+    assert got.index.tolist() == ["a", "other"]
+    assert got["customers"].tolist() == [5, 5]
+    assert got["share"].tolist() == [0.5, 0.5]
+    assert got["revenue_total"].tolist() == [150.0, 1312.0]
+    assert got["revenue_share"].tolist() == pytest.approx([150 / 1462, 1312 / 1462])
+    assert got["orders_median"].tolist() == [3.0, 8.0]  # over the merged customers 6..10
+    assert got.attrs["note"] == (
+        "3 segments with fewer than 4 customers are merged into 'other' (minimum group size 4)."
+    )
+
+
+def test_segment_summary_leaves_out_an_other_row_that_is_small_too() -> None:
+    got = segment_summary(SMALL, "segment", min_group=2)  # only d (1 customer) is small
+    assert got.index.tolist() == ["a", "b", "c"]
+    assert got["customers"].sum() == 9
+    assert got["revenue_share"].tolist() == pytest.approx([150 / 1462, 300 / 1462, 12 / 1462])
+    assert got.attrs["note"].startswith("1 segments with fewer than 2 customers are left out")
+
+
+def test_segment_summary_keeps_categorical_order_and_other_last() -> None:
+    cats = SMALL.assign(segment=pd.Categorical(SMALL["segment"], categories=list("dcba")))
+    got = segment_summary(cats, "segment", min_group=3)
+    assert got.index.tolist() == ["a", "other"]
+    assert got.loc["other", "customers"] == 5
+
+
+@pytest.mark.parametrize("k", [pytest.param(None, id="none"), pytest.param(0, id="zero")])
+def test_segment_summary_without_min_group(k) -> None:
+    got = segment_summary(SMALL, "segment", min_group=k)
+    assert got.index.tolist() == ["a", "b", "c", "d"]
+    assert "note" not in got.attrs
+
+
+@pytest.mark.parametrize(
+    "k",
+    [
+        pytest.param(-1, id="negative"),
+        pytest.param(2.5, id="float"),
+        pytest.param(True, id="bool"),
+    ],
+)
+def test_segment_summary_bad_min_group(k) -> None:
+    with pytest.raises(ParameterError, match=r"^min_group must be a whole number of customers"):
+        segment_summary(SMALL, "segment", min_group=k)

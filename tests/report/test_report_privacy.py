@@ -166,3 +166,32 @@ def test_report_by_a_missing_column_names_it_once(small_profile):
         ColumnNotFoundError, match=r"'city' not found in the customer table \(by=\)"
     ):
         render(small_profile, by="city")
+
+
+@pytest.mark.parametrize("k", [pytest.param(12, id="k12"), pytest.param(30, id="k30")])
+def test_profile_segments_min_group_agrees_with_the_report(small_profile, k):
+    summary = small_profile.segments(min_group=k)
+    shown = summary[summary["customers"] > 0]  # empty segments: in the summary, not the report
+    assert (shown["customers"] >= k).all()
+    rows = _segment_rows(small_profile.report(privacy=Privacy(min_group=k)))
+    assert shown["customers"].to_dict() == rows
+    assert summary.attrs["note"].endswith(f"(minimum group size {k}).")
+
+
+def test_a_small_other_row_is_left_out_of_the_report():
+    tx = make_transactions(120, seed=1)
+    result = profile(tx, customer="customer_id", timestamp="timestamp", amount="amount", clv=False)
+    sizes = result.table["segment"].value_counts()
+    small = sizes[(sizes > 0) & (sizes < 5)]
+    assert small.tolist() == [1]  # one segment of one customer: "other" would be 1 too
+    html = result.report(privacy=Privacy(min_group=5))
+    rows = _segment_rows(html)
+    assert "other" not in rows
+    assert "1 segments with fewer than 5 customers are left out" in html
+    summary = result.segments(min_group=5)
+    assert summary["customers"][summary["customers"] > 0].to_dict() == rows
+    assert summary["customers"].sum() == len(result.table) - 1
+    assert summary.attrs["note"] == (
+        "1 segments with fewer than 5 customers are left out: together they are fewer than 5 "
+        "too (minimum group size 5)."
+    )

@@ -20,6 +20,9 @@ def segment_summary(
     by: str | pd.Series,
     value: str | None = "revenue",
     columns: Sequence[str] | None = None,
+    *,
+    min_group: int | None = None,
+    other: str = "other",
 ) -> pd.DataFrame:
     """Size, share, value share and medians per segment.
 
@@ -35,6 +38,14 @@ def segment_summary(
         Numeric column whose total and share each segment holds.
     columns : sequence of str, optional
         Numeric columns whose median to show per segment; default ``[value]``.
+    min_group : int, optional
+        Privacy (:mod:`segkit.privacy`): no row describes fewer than this
+        many customers. Segments with fewer are merged into one ``other``
+        row (its totals, shares and medians computed over their customers);
+        when ``other`` itself has fewer, it is left out. The result's
+        ``attrs["note"]`` says what was merged or left out, as the report does.
+    other : str, default "other"
+        The label of the merged row.
 
     Returns
     -------
@@ -52,7 +63,22 @@ def segment_summary(
     segment
     a                3   0.75           50.0            0.5            20.0
     b                1   0.25           50.0            0.5            50.0
+    >>> t = pd.DataFrame({"segment": list("aaaabbc"), "revenue": [1.0] * 7})
+    >>> small = segment_summary(t, "segment", min_group=3)
+    >>> small[["customers", "share"]].round(2)
+             customers  share
+    segment
+    a                4   0.57
+    other            3   0.43
+    >>> small.attrs["note"]
+    "2 segments with fewer than 3 customers are merged into 'other' (minimum group size 3)."
     """
+    if min_group is not None and (
+        isinstance(min_group, bool) or not isinstance(min_group, int | np.integer) or min_group < 0
+    ):
+        raise ParameterError(
+            f"min_group must be a whole number of customers (0 for none); got {min_group!r}"
+        )
     df = require_frame(table, "customer table")
     if isinstance(by, str):
         require_columns(df, [by], "customer table")
@@ -86,21 +112,63 @@ def segment_summary(
     codes = segment_codes(segments, categories)
     k = len(categories)
     counts = np.bincount(codes, minlength=k)
+    note = ""
+    if min_group:
+        categories, codes, note = _merge_small(categories, codes, counts, int(min_group), other)
+        k = len(categories)
+        counts = np.bincount(codes[codes >= 0], minlength=k)
     out = pd.DataFrame(
         {"customers": counts, "share": counts / max(len(df), 1)},
         index=pd.Index(categories, name=name),
     )
     if value is not None:
         v = data[value]
-        totals = np.bincount(codes, weights=np.nan_to_num(v), minlength=k)
+        inside = codes >= 0  # customers of a group too small to show count in no row
+        totals = np.bincount(codes[inside], weights=np.nan_to_num(v[inside]), minlength=k)
         out[f"{value}_total"] = totals
-        grand = totals.sum()
+        grand = float(np.nansum(v))  # of every customer, shown or not
         out[f"{value}_share"] = totals / grand if grand else np.nan
     if columns:
         frame = pd.DataFrame({c: data[c] for c in columns})
-        medians = frame.groupby(codes).median()
+        medians = frame[codes >= 0].groupby(codes[codes >= 0]).median()
         for c in columns:
             out[f"{c}_median"] = medians[c].reindex(range(k)).to_numpy()
     if not isinstance(segments.dtype, pd.CategoricalDtype):
         out = out.sort_values("customers", ascending=False, kind="stable")
+        if note and other in out.index:  # the merged row last, as in the report
+            out = pd.concat([out.drop(index=other), out.loc[[other]]])
+    if note:
+        out.attrs["note"] = note
     return out
+
+
+def _merge_small(
+    categories: Sequence[Any], codes: Any, counts: Any, k: int, other: str
+) -> tuple[list[Any], Any, str]:
+    """Merge the segments of fewer than ``k`` customers into ``other`` (code -1: left out).
+
+    An existing segment named ``other`` joins the merged row.
+    """
+    small = (counts > 0) & (counts < k)
+    if not small.any():
+        return list(categories), codes, ""
+    n_small = int(small.sum())
+    named = np.asarray([str(c) == other for c in categories])
+    merge = small | named
+    kept = [c for c, m in zip(categories, merge, strict=True) if not m]
+    position = np.full(len(categories), -1, dtype=np.int64)
+    position[~merge] = np.arange(len(kept))
+    merged = int(counts[merge].sum())
+    if merged >= k:
+        position[merge] = len(kept)
+        kept.append(other)
+        note = (
+            f"{n_small} segments with fewer than {k} customers are merged into {other!r} "
+            f"(minimum group size {k})."
+        )
+    else:
+        note = (
+            f"{n_small} segments with fewer than {k} customers are left out: together they "
+            f"are fewer than {k} too (minimum group size {k})."
+        )
+    return kept, np.where(codes >= 0, position[codes], -1), note

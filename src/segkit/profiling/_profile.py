@@ -174,12 +174,19 @@ class Profile:
         """Write the customer table as Parquet (needs pyarrow)."""
         self.table.to_parquet(path, **kwargs)
 
-    def segments(self) -> pd.DataFrame:
-        """Customers, revenue share, medians and CLV per RFM segment."""
+    def segments(self, *, min_group: int | None = None) -> pd.DataFrame:
+        """Customers, revenue share, medians and CLV per RFM segment.
+
+        With ``min_group=k`` no row describes fewer than ``k`` customers
+        (merged into "other", or left out; ``attrs["note"]`` says which), as
+        in the report: see :func:`segkit.evaluate.segment_summary`.
+        """
         from segkit.evaluate import segment_summary
 
         columns = [c for c in ("recency_days", "orders", "clv") if c in self.table.columns]
-        return segment_summary(self.table, "segment", value="revenue", columns=columns)
+        return segment_summary(
+            self.table, "segment", value="revenue", columns=columns, min_group=min_group
+        )
 
     def report(
         self, path: str | Path | None = None, *, title: str | None = None, **options: Any

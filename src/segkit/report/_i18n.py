@@ -358,6 +358,8 @@ TEXT: dict[str, dict[str, str]] = {
         "privacy.other": "other",
         "privacy.merged": "{n} segments with fewer than {k} customers are merged into 'other' "
         "(minimum group size {k}).",
+        "privacy.left_out": "{n} segments with fewer than {k} customers are left out: "
+        "together they are fewer than {k} too (minimum group size {k}).",
         "privacy.merged_row": "{n} segments of fewer than {k} customers each",
         "privacy.suppressed": "Cells and rows of fewer than {k} customers are left blank "
         "(minimum group size {k}).",
@@ -505,6 +507,8 @@ TEXT: dict[str, dict[str, str]] = {
         "“已流失”分群中购买很少的客户，存活概率也可能很高。",
         "privacy.other": "其他",
         "privacy.merged": "客户数少于 {k} 的 {n} 个分群已合并为“其他”（最小分组人数 {k}）。",
+        "privacy.left_out": "客户数少于 {k} 的 {n} 个分群未显示：合在一起也少于 {k} 位"
+        "（最小分组人数 {k}）。",
         "privacy.merged_row": "{n} 个分群，每个少于 {k} 位客户",
         "privacy.suppressed": "少于 {k} 位客户的单元格和行留空（最小分组人数 {k}）。",
         "cli.clv": "未来 {horizon} CLV：合计 {total}；前 10% 的客户占 {share}",

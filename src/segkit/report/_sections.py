@@ -131,8 +131,10 @@ def segments(ctx: Context) -> str:
     order = [s for s in revenue.sort_values(ascending=False).index if size[s] > 0]
     hidden = [s for s in order if ctx.small(size[s])]
     shown = [s for s in order if s not in hidden]
-    if hidden:
-        ctx.notes.append(loc.t("privacy.merged", n=len(hidden), k=ctx.min_group))
+    merged = int(size[hidden].sum()) if hidden else 0
+    if hidden:  # as segment_summary(min_group=): "other" only when it is not small itself
+        key = "privacy.merged" if merged >= ctx.min_group else "privacy.left_out"
+        ctx.notes.append(loc.t(key, n=len(hidden), k=ctx.min_group))
     names = [loc.segment(s) for s in shown]
     chart = _svg.bar_chart(
         names,
@@ -164,8 +166,8 @@ def segments(ctx: Context) -> str:
             f"{_definition(text, rule.when if rule is not None else '')}"
             f"<td>{escape(action)}</td></tr>"
         )
-    if hidden:
-        n = int(size[hidden].sum())
+    if hidden and merged >= ctx.min_group:
+        n = merged
         rows.append(
             f"<tr><td>{_pill(loc.t('privacy.other'))}</td><td class='n'>{n:,}</td>"
             f"<td class='n'>{revenue[hidden].sum():.1%}</td><td colspan='4' class='note'>"
