@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import glob
 import os
 import sys
 import warnings
@@ -99,7 +100,7 @@ def _check_inputs(args: argparse.Namespace) -> None:
         raise CLIError(f"--bins must be between 2 and 100; got {bins}")
     for name in ("file", "customers", "events"):
         value = getattr(args, name, None)
-        if value is not None and not Path(value).exists():
+        if value is not None and not Path(value).exists() and not glob.glob(value):
             raise CLIError(f"no such file: {value}")
     if getattr(args, "pseudonymize", None):
         from segkit.privacy import read_key
@@ -184,8 +185,9 @@ def _format_segments(table: pd.DataFrame, loc: Any = None) -> str:
         return shown.to_string()
 
 
-def _customer_table(tx: pd.DataFrame, args: Any) -> tuple[pd.DataFrame, Any]:
+def _customer_table(tx: Any, args: Any) -> tuple[pd.DataFrame, Any]:
     """The customer table with RFM scores, and the segment map (names for --lang)."""
+    from segkit._backend import local
     from segkit.features import summarize
     from segkit.rfm import RFMScorer
 
@@ -197,6 +199,7 @@ def _customer_table(tx: pd.DataFrame, args: Any) -> tuple[pd.DataFrame, Any]:
         as_of=args.as_of,
         order=args.order,
     )
+    summary = local(summary)  # a Dask log: summarised on the cluster, scored here
     segments = None if str(args.segments).lower() == "none" else args.segments
     scorer = RFMScorer(bins=args.bins, segments=segments).fit(summary)
     return summary.join(scorer.transform(summary)), scorer.segment_map_
@@ -316,7 +319,7 @@ def _write_text_atomic(text: str, target: Path) -> None:
 def _report(args: argparse.Namespace) -> int:
     from segkit.profiling import profile
 
-    tx = _prepared(_read_table(args.file), args)
+    tx = _transactions(args)
     customers = _read_table(args.customers, "the customers") if args.customers else None
     events = _read_table(args.events, "the events") if args.events else None
     if args.by and (customers is None or args.by not in customers.columns):
@@ -353,9 +356,9 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _prepared(tx: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
+def _prepared(tx: Any, args: argparse.Namespace) -> Any:
     """The transactions with an amount column: cleaned (--clean) or quantity x price."""
-    from segkit.transactions import amount_columns, number_column
+    from segkit.transactions import amount_columns, with_line_amount
 
     amount_columns(args.amount, args.quantity, args.price)  # one way of naming the money
     if args.clean:
@@ -378,14 +381,25 @@ def _prepared(tx: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
             raise CLIError(
                 "the file has a column 'amount' already; pass --amount amount, or --clean"
             )
-        tx = tx.assign(amount=number_column(tx, args.quantity) * number_column(tx, args.price))
+        tx = with_line_amount(tx, "amount", args.quantity, args.price)
     if args.amount is None:
         args.amount = "amount"
     return tx
 
 
+def _transactions(args: argparse.Namespace) -> Any:
+    """The prepared transactions; a Parquet folder or glob (or --dask) as a Dask DataFrame."""
+    from segkit.dask import is_many_files, read_parquet_log
+
+    if not (args.dask or is_many_files(args.file)):
+        return _prepared(_read_table(args.file), args)
+    if args.clean or getattr(args, "pseudonymize", None):
+        raise CLIError("--clean and --pseudonymize read with pandas: not with Dask input")
+    return _prepared(read_parquet_log(args.file), args)
+
+
 def _rfm(args: argparse.Namespace) -> int:
-    tx = _prepared(_read_table(args.file), args)
+    tx = _transactions(args)
     table, segments = _customer_table(tx, args)
     _write_atomic(table, args.output, args)
     print(_format_segments(_summary(table, args), _locale(args, segments)))
@@ -395,7 +409,10 @@ def _rfm(args: argparse.Namespace) -> int:
 
 def _input_arguments(parser: argparse.ArgumentParser) -> None:
     """The transaction file and its columns, shared by the commands that read one."""
-    parser.add_argument("file", help="transactions as CSV or Parquet")
+    parser.add_argument("file", help="transactions: CSV, Parquet, or a Parquet folder or glob")
+    parser.add_argument(
+        "--dask", action="store_true", help="read FILE with Dask (a folder or glob always is)"
+    )
     parser.add_argument("--customer", required=True, help="customer id column")
     parser.add_argument("--timestamp", required=True, help="timestamp column")
     parser.add_argument("--amount", default=None, help="amount column (or --quantity and --price)")

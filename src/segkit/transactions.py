@@ -31,6 +31,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from segkit._backend import dispatch
 from segkit._time import AsOf, latest, parse_as_of, read_timestamps
 from segkit._validation import numeric_column, require_columns, require_frame, show_values
 from segkit.errors import ParameterError, SchemaError
@@ -41,6 +42,7 @@ __all__ = [
     "group_sum",
     "number_column",
     "parse_numbers",
+    "with_line_amount",
 ]
 
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -105,6 +107,15 @@ def number_column(df: pd.DataFrame, column: Any, what: str = "transactions") -> 
             "(segkit.clean_transactions does this)"
         )
     return numeric_column(df, column, what)
+
+
+@dispatch("map", on="tx")
+def with_line_amount(tx: pd.DataFrame, amount: str, quantity: Any, price: Any) -> pd.DataFrame:
+    """A copy of ``tx`` with the line amount ``quantity * price`` as column ``amount``.
+
+    Row by row, so a Dask DataFrame gets it partition by partition.
+    """
+    return tx.assign(**{amount: number_column(tx, quantity) * number_column(tx, price)})
 
 
 def parse_numbers(series: pd.Series) -> pd.Series:

@@ -39,6 +39,7 @@ from segkit.dask._estimators import (
     scorer_transform,
     tags_apply,
 )
+from segkit.dask._files import is_many_files, read_parquet_log
 from segkit.dask._partition import map_customers, partition_by_customer
 from segkit.dask._profile import monthly_activity_dask
 from segkit.dask._transactions import calibration_holdout_dask, lifecycle_replay, summarize_dask
@@ -49,11 +50,13 @@ __all__ = [
     "clv_fit",
     "clv_predict",
     "is_dask_collection",
+    "is_many_files",
     "lifecycle_replay",
     "lifetime_value_dask",
     "map_customers",
     "monthly_activity_dask",
     "partition_by_customer",
+    "read_parquet_log",
     "rfm_fit",
     "rfm_transform",
     "scorer_fit",

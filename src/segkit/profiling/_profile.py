@@ -19,12 +19,12 @@ from typing import Any
 
 import pandas as pd
 
-from segkit._backend import backend_of, dispatch, implementation
+from segkit._backend import backend_of, implementation
 from segkit._notes import Note
 from segkit._validation import as_pandas, require_columns
 from segkit.profiling._options import ProfileOptions
 from segkit.profiling._steps import STEPS, Run, noted
-from segkit.transactions import amount_columns, number_column
+from segkit.transactions import amount_columns, with_line_amount
 
 __all__ = ["Profile", "profile"]
 
@@ -233,12 +233,6 @@ class Profile:
         )
 
 
-@dispatch("map", on="tx")
-def _with_line_amount(tx: pd.DataFrame, amount: str, quantity: str, price: str) -> pd.DataFrame:
-    """``tx`` with the line amount ``quantity * price`` as ``amount`` (row by row)."""
-    return tx.assign(**{amount: number_column(tx, quantity) * number_column(tx, price)})
-
-
 def profile(
     transactions: Any,
     *,
@@ -327,7 +321,7 @@ def profile(
         quantity, price = amount_columns(amount, quantity, price)  # a clear message if not
         require_columns(tx, [quantity, price], "transactions")
         amount = "amount" if "amount" not in tx.columns else "line_amount"
-        tx = _with_line_amount(tx, amount, quantity, price)
+        tx = with_line_amount(tx, amount, quantity, price)
     run = Run(
         tx,
         columns={"customer": customer, "timestamp": timestamp, "amount": amount, "order": order},
