@@ -49,12 +49,12 @@ def _hide(monkeypatch: pytest.MonkeyPatch, *modules: str) -> None:
             lambda tmp: segkit.tagging.rules_from_yaml(
                 "rules:\n  - name: a\n    when: orders > 1\n"
             ),
-            "reading YAML rules needs PyYAML; install it with pip install 'segkit-crm[yaml]'",
+            "reading YAML rule files needs PyYAML; install it with pip install 'segkit-crm[yaml]'",
         ),
         (
             ("yaml",),
             lambda tmp: segkit.Lifecycle.from_yaml("states: []\n"),
-            "reading YAML needs PyYAML; install it with pip install 'segkit-crm[yaml]'",
+            "reading YAML lifecycle files needs PyYAML; install it with pip install 'segkit-crm[yaml]'",
         ),
         (
             ("matplotlib", "matplotlib.pyplot"),

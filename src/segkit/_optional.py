@@ -5,7 +5,7 @@ unrelated package); the import name and the command are ``segkit``. Every
 optional dependency that is missing fails the same way, with one line naming
 the extra to install::
 
-    reading YAML rules needs PyYAML; install it with pip install 'segkit-crm[yaml]'
+    reading YAML rule files needs PyYAML; install it with pip install 'segkit-crm[yaml]'
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def import_optional(module: str, *, extra: str, what: str) -> ModuleType:
     extra : str
         The segkit extra that installs it (a key of :data:`EXTRAS`).
     what : str
-        What needs it, the start of the message ("reading YAML rules").
+        What needs it, the start of the message ("reading YAML rule files").
 
     Examples
     --------

@@ -323,7 +323,10 @@ def test_json_and_yaml_round_trip(tmp_path) -> None:
     path.write_text(json.dumps(program.to_dict()))
     assert PointsProgram.from_json(path) == program
     assert PointsProgram.from_yaml(yaml.safe_dump(program.to_dict())) == program
-    with pytest.raises(ParameterError, match=r"^the points programme JSON does not parse"):
+    with pytest.raises(
+        ParameterError,
+        match=r"^invalid JSON at line 1, column 2: Expecting property name enclosed in double",
+    ):
         PointsProgram.from_json("{")
     with pytest.raises(ParameterError, match=r"^cannot read the points programme file"):
         PointsProgram.from_json(tmp_path / "missing.json")

@@ -219,3 +219,27 @@ def test_a_date_end_is_the_whole_day(customer: int, at_midnight: str, at_end: st
     assert got["2025-12-01"] == at_end
     instant = program.replay(END_DAY, **COLUMNS, start="2025-11-01", end="2025-12-01 00:00:00")
     assert history(instant, customer)["2025-12-01"] == at_midnight
+
+
+def test_replay_takes_the_keywords_of_lifecycle_replay() -> None:
+    got = TierProgram(TIERS).replay(BIG, **COLUMNS, output="changes", end="2024-06-30")
+    assert got["date"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2023-02-01",
+        "2023-03-01",
+        "2024-02-01",
+        "2024-03-01",
+    ]
+    assert got["from"].tolist()[1:] == ["silver", "gold", "silver"]
+    assert pd.isna(got["from"].iloc[0])  # entered
+    assert got["to"].astype(str).tolist() == ["silver", "gold", "silver", "member"]
+    assert got["upgrade"].tolist() == [False, True, False, False]
+    assert got["downgrade"].tolist() == [False, False, True, True]
+
+
+def test_replay_sets_its_own_columns_at() -> None:
+    with pytest.raises(ParameterError) as info:
+        TierProgram(TIERS).replay(BIG, **COLUMNS, columns_at={"x": lambda *a: 0})
+    assert str(info.value) == (
+        "TierProgram.replay sets columns_at itself (review_due, tier_level); "
+        "replay the lifecycle (program.lifecycle.replay) for other columns"
+    )

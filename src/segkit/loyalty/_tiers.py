@@ -313,27 +313,24 @@ class TierProgram:
         return hash(repr(self.to_dict()))
 
     # -- replay ---------------------------------------------------------------
-    def replay(
-        self,
-        transactions: Any,
-        *,
-        customer: str,
-        timestamp: str,
-        amount: str,
-        order: str | None = None,
-        freq: Any = "MS",
-        start: Any = None,
-        end: Any = None,
-        customers: Any = None,
-        signup: str | None = "signup_date",
-        output: str = "panel",
-    ) -> pd.DataFrame:
+    def replay(self, transactions: Any, **options: Any) -> pd.DataFrame:
         """Tiers over history, evaluated at every ``freq`` boundary and at ``end``.
 
         The replay is :meth:`Lifecycle.replay` of :attr:`lifecycle` (the same
         features, time policy and arguments); customers enter in the base
         tier at their first purchase (or signup) and move up at once when
         they qualify.
+
+        Parameters
+        ----------
+        transactions : DataFrame
+            One row per order line; not modified.
+        **options
+            The keywords of :meth:`Lifecycle.replay`: ``customer``,
+            ``timestamp`` and ``amount``, and optionally ``order``, ``freq``,
+            ``start``, ``end``, ``customers``, ``signup`` and ``output``
+            (``columns_at`` is the programme's own: the review dates and the
+            tier level).
 
         Returns
         -------
@@ -365,21 +362,15 @@ class TierProgram:
         review the January purchase has left the window (silver), and one
         level more at the March review.
         """
-        panel = self.lifecycle.replay(
-            transactions,
-            customer=customer,
-            timestamp=timestamp,
-            amount=amount,
-            order=order,
-            freq=freq,
-            start=start,
-            end=end,
-            customers=customers,
-            signup=signup,
-            output=output,
-            columns_at={"review_due": self._review_due(), "tier_level": _tier_level},
-        )
-        now, then = ("state", "previous_state") if output == "panel" else ("to", "from")
+        if "columns_at" in options:
+            raise ParameterError(
+                "TierProgram.replay sets columns_at itself (review_due, tier_level); "
+                "replay the lifecycle (program.lifecycle.replay) for other columns"
+            )
+        columns_at = {"review_due": self._review_due(), "tier_level": _tier_level}
+        panel = self.lifecycle.replay(transactions, **options, columns_at=columns_at)
+        panel_output = options.get("output", "panel") == "panel"
+        now, then = ("state", "previous_state") if panel_output else ("to", "from")
         level = panel[now].cat.codes.to_numpy()
         before = panel[then].cat.codes.to_numpy()
         entered = before < 0

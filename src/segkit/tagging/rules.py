@@ -31,10 +31,10 @@ from typing import Any
 
 import attrs
 
+from segkit._files import load_json, load_yaml, read_source
 from segkit._validation import check_keys
 from segkit.errors import RuleError, RuleFileError, excerpt
 from segkit.tagging import ast
-from segkit.tagging._files import load_json, load_yaml, read_source
 from segkit.tagging.parser import parse
 
 __all__ = ["Rule", "rules_from_dict", "rules_from_json", "rules_from_yaml", "starter_rules"]
@@ -250,10 +250,10 @@ def rules_from_json(source: str | os.PathLike[str]) -> tuple[Rule, ...]:
     """Read rules from a JSON file (a path) or JSON text.
 
     Files are UTF-8 (or UTF-16/32 with a byte-order mark); see
-    :mod:`segkit.tagging._files` for what is refused.
+    :mod:`segkit._files` for what is refused.
     """
-    text, name = read_source(source, (".json",))
-    return rules_from_dict(load_json(text, name), source=name)
+    text, name = read_source(source, (".json",), "rule", RuleFileError)
+    return rules_from_dict(load_json(text, name, "rule", RuleFileError), source=name)
 
 
 def rules_from_yaml(source: str | os.PathLike[str]) -> tuple[Rule, ...]:
@@ -262,8 +262,8 @@ def rules_from_yaml(source: str | os.PathLike[str]) -> tuple[Rule, ...]:
     Needs PyYAML (``pip install 'segkit-crm[yaml]'``). Anchors and aliases are
     refused (no "billion laughs"), and so is nesting deeper than 50 levels.
     """
-    text, name = read_source(source, (".yaml", ".yml"))
-    return rules_from_dict(load_yaml(text, name), source=name)
+    text, name = read_source(source, (".yaml", ".yml"), "rule", RuleFileError)
+    return rules_from_dict(load_yaml(text, name, "rule", RuleFileError), source=name)
 
 
 def starter_rules(
