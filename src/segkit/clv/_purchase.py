@@ -34,6 +34,7 @@ from segkit.clv._base import (
     benign_underflow,
     check_horizon,
 )
+from segkit.clv._matrices import history_grid, to_matrix
 from segkit.errors import ParameterError
 
 __all__ = ["PurchaseModel", "data_first"]
@@ -233,6 +234,45 @@ class PurchaseModel(FittedModel):
         if tt.ndim == 0 and data is None and not n_boot:
             return float(out.iloc[0])
         return out
+
+    # ---- matrices over histories -------------------------------------------
+    def frequency_recency_matrix(
+        self, t: Any = 1.0, *, T: Any = None, max_x: Any = None
+    ) -> pd.DataFrame:
+        """Expected purchases in the next ``t`` for every history of customers of age ``T``.
+
+        Parameters
+        ----------
+        t : float, default 1
+            Prediction horizon, in the model's time unit (BG/BB: opportunities).
+        T : float, optional
+            The customers' age (BG/BB: ``n``, the opportunities so far);
+            defaults to the largest in the fitted data.
+        max_x : int, optional
+            Largest frequency shown; defaults to the 99th percentile of ``x``
+            in the fitted data.
+
+        Returns
+        -------
+        DataFrame
+            Index ``t_x`` (recency: 41 points from 0 to ``T``; BG/BB each
+            opportunity), columns ``x`` (frequency 0 .. ``max_x``); NaN where
+            the history is impossible (``x = 0`` with ``t_x > 0``).
+            :func:`segkit.clv.plotting.plot_frequency_recency_matrix` draws it.
+        """
+        tt = self._horizon(t)
+        grid, recency, frequency = history_grid(self, T, max_x, discrete=self._discrete)
+        values = self._expected_purchases(grid, tt)
+        return to_matrix(values, grid, self, recency, frequency)
+
+    def p_alive_matrix(self, *, T: Any = None, max_x: Any = None) -> pd.DataFrame:
+        """P(alive) for every history of customers of age ``T``.
+
+        Parameters and result as :meth:`frequency_recency_matrix` (without
+        ``t``); :func:`segkit.clv.plotting.plot_p_alive_matrix` draws it.
+        """
+        grid, recency, frequency = history_grid(self, T, max_x, discrete=self._discrete)
+        return to_matrix(self._p_alive(grid, 0.0), grid, self, recency, frequency)
 
     @staticmethod
     def _by_t(values: Any, t: Array) -> pd.Series:

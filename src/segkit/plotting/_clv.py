@@ -100,34 +100,15 @@ def plot_period_transactions(
     return ax
 
 
-def _grid(model: Any, max_x: int, T: float) -> pd.DataFrame:
-    x = np.arange(max_x + 1, dtype=np.float64)
-    t_x = np.linspace(0.0, T, 41)
-    xx, tt = np.meshgrid(x, t_x, indexing="ij")
-    keep = (xx > 0) | (tt == 0)
-    return pd.DataFrame(
-        {
-            model.columns_["x"]: xx[keep],
-            model.columns_["t_x"]: tt[keep],
-            model.columns_["T"]: T,
-        }
-    )
-
-
-def _matrix(model: Any, grid: pd.DataFrame, values: pd.Series, max_x: int) -> np.ndarray[Any, Any]:
-    x = grid[model.columns_["x"]].to_numpy().astype(int)
-    col = np.rint(grid[model.columns_["t_x"]].to_numpy() / grid[model.columns_["T"]].iloc[0] * 40)
-    out = np.full((41, max_x + 1), np.nan)
-    out[col.astype(int), x] = values.to_numpy()
-    return out
-
-
-def _draw_matrix(ax: Any, matrix: Any, T: float, max_x: int, title: str, label: str) -> Any:
+def _draw_matrix(ax: Any, matrix: pd.DataFrame, title: str, label: str) -> Any:
+    recency = matrix.index.to_numpy(dtype=np.float64)
+    top = int(matrix.columns[-1])
+    half = 0.5 * (recency[1] - recency[0]) if recency.size > 1 else 0.5
     image = ax.imshow(
-        matrix,
+        matrix.to_numpy(),
         origin="lower",
         aspect="auto",
-        extent=(-0.5, max_x + 0.5, 0.0, T),
+        extent=(-0.5, top + 0.5, recency[0] - half, recency[-1] + half),
         interpolation="nearest",
     )
     ax.figure.colorbar(image, ax=ax, label=label)
@@ -142,9 +123,12 @@ def plot_frequency_recency_matrix(
 ) -> Any:
     """Heat map of expected purchases in the next ``t`` over ``x`` and ``t_x``.
 
+    Draws ``model.frequency_recency_matrix(t, T=T, max_x=max_x)`` (the
+    numbers, as a DataFrame).
+
     Parameters
     ----------
-    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD (without covariates)
+    model : fitted purchase model (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB; no covariates)
     t : float, default 1
         Prediction horizon, in the model's time unit.
     T : float, optional
@@ -157,14 +141,11 @@ def plot_frequency_recency_matrix(
     -------
     matplotlib.axes.Axes
     """
-    age, top = _grid_limits(model, T, max_x)
-    grid = _grid(model, top, age)
-    values = model.expected_purchases(grid, t)
+    matrix = model.frequency_recency_matrix(t, T=T, max_x=max_x)
+    age = float(matrix.index[-1])
     return _draw_matrix(
         _axes(ax),
-        _matrix(model, grid, values, top),
-        age,
-        top,
+        matrix,
         f"Expected purchases in the next {t:g} time units (T = {age:g})",
         "expected purchases",
     )
@@ -175,41 +156,16 @@ def plot_p_alive_matrix(
 ) -> Any:
     """Heat map of P(alive) over ``x`` and ``t_x`` for customers of age ``T``.
 
-    Parameters are those of :func:`plot_frequency_recency_matrix` (without ``t``).
+    Draws ``model.p_alive_matrix(T=T, max_x=max_x)``; parameters are those of
+    :func:`plot_frequency_recency_matrix` (without ``t``).
 
     Returns
     -------
     matplotlib.axes.Axes
     """
-    age, top = _grid_limits(model, T, max_x)
-    grid = _grid(model, top, age)
-    values = model.p_alive(grid)
-    return _draw_matrix(
-        _axes(ax),
-        _matrix(model, grid, values, top),
-        age,
-        top,
-        f"Probability of being alive (T = {age:g})",
-        "P(alive)",
-    )
-
-
-def _grid_limits(model: Any, T: float | None, max_x: int | None) -> tuple[float, int]:
-    check_fitted(model, "params_")
-    if "T" not in model.columns_:
-        raise ParameterError("the matrix plots are for the continuous-time purchase models")
-    stats = getattr(model, "_stats", None)
-    if T is None:
-        if stats is None:
-            raise ParameterError("give T (the model was not fitted on data)")
-        T = float(stats["T"].max())
-    if max_x is None:
-        if stats is None:
-            raise ParameterError("give max_x (the model was not fitted on data)")
-        order = np.argsort(stats["x"])
-        cum = np.cumsum(stats["w"][order])
-        max_x = int(stats["x"][order][np.searchsorted(cum, 0.99 * cum[-1])])
-    return float(T), max(_check_max(int(max_x), "max_x"), 1)
+    matrix = model.p_alive_matrix(T=T, max_x=max_x)
+    age = float(matrix.index[-1])
+    return _draw_matrix(_axes(ax), matrix, f"Probability of being alive (T = {age:g})", "P(alive)")
 
 
 def plot_clv_distribution(clv: pd.Series, *, bins: int = 50, ax: Any = None) -> Any:
