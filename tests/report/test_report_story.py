@@ -57,6 +57,40 @@ def test_monthly_revenue_new_active():
     assert "In March 2024: revenue $10, 2 active customers (at least one purchase), 1 new" in html
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_monthly_lead_tells_the_last_month_with_purchases(lang):
+    # April holds only a return (-3) of a March purchase: with as_of in April, the lead
+    # tells March and says that April has returns only.
+    tx = pd.concat(
+        [
+            _tiny(),
+            pd.DataFrame(
+                {"customer_id": ["c"], "timestamp": [pd.Timestamp("2024-04-12")], "amount": [-3.0]}
+            ),
+        ]
+    )
+    p = profile(
+        tx,
+        customer="customer_id",
+        timestamp="timestamp",
+        amount="amount",
+        as_of="2024-04-30",
+        clv=False,
+        lifecycle=None,
+        rules=None,
+        progress=False,
+    )
+    assert p.results["monthly"]["active"].tolist()[-1] == 0
+    html = p.report(lang=lang)
+    lead = {
+        "en": "In March 2024: revenue $10, 2 active customers (at least one purchase), 1 new "
+        "(their first purchase). No purchases after that, only returns (-$3).",
+        "zh": "2024年3月：销售额 ¥10，活跃客户 2 位（至少购买一次），新客户 1 位（首次购买）。"
+        "此后没有购买，只有退货（-¥3）。",
+    }[lang]
+    assert lead in html
+
+
 @pytest.fixture(scope="module")
 def shop():
     tx = make_transactions(400, seed=5)

@@ -372,6 +372,7 @@ TEXT: dict[str, dict[str, str]] = {
         "h.monthly": "Month by month",
         "monthly.lead": "In {month}: revenue {revenue}, {active} active customers (at least one "
         "purchase), {new} new (their first purchase).",
+        "monthly.quiet": "No purchases after that, only returns ({revenue}).",
         "monthly.revenue": "Revenue per month",
         "monthly.customers": "Active and new customers per month",
         "monthly.active": "active",
@@ -519,6 +520,7 @@ TEXT: dict[str, dict[str, str]] = {
         "h.monthly": "逐月概览",
         "monthly.lead": "{month}：销售额 {revenue}，活跃客户 {active} 位（至少购买一次），"
         "新客户 {new} 位（首次购买）。",
+        "monthly.quiet": "此后没有购买，只有退货（{revenue}）。",
         "monthly.revenue": "每月销售额",
         "monthly.customers": "每月活跃客户与新客户",
         "monthly.active": "活跃",

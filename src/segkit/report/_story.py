@@ -58,16 +58,24 @@ def monthly(ctx: Context) -> str:
         title=loc.t("monthly.customers"),
         loc=loc,
     )
-    last = table.iloc[-1]
+    # The lead tells the latest month anyone bought in: a last month of returns
+    # only (as_of is the latest row, which may be a return) would read "0 active".
+    bought = np.flatnonzero(table["active"].to_numpy(dtype=float) > 0)
+    at = int(bought[-1]) if bought.size else len(table) - 1
+    last = table.iloc[at]
     lead = escape(
         loc.t(
             "monthly.lead",
-            month=loc.month(table.index[-1]),
+            month=loc.month(table.index[at]),
             revenue=loc.money(float(last["revenue"])),
             active=loc.count(float(last["active"])),
             new=loc.count(float(last["new"])),
         )
     )
+    if at < len(table) - 1:
+        later = float(table["revenue"].iloc[at + 1 :].sum())
+        space = "" if loc.lang == "zh" else " "  # Chinese sentences follow without one
+        lead += space + escape(loc.t("monthly.quiet", revenue=loc.money(later)))
     return _section("monthly", loc.t("h.monthly"), lead, _grid(revenue, counts))
 
 

@@ -233,10 +233,19 @@ def _axes(
     percent: bool,
     loc: Locale,
     money: bool = False,
+    top: int = 12,
 ) -> list[str]:
+    """Grid lines and labels of the y axis, on the plot's scale.
+
+    The plot spans ``top`` to ``height - bottom``; a value ``v`` is drawn at
+    ``height - bottom - v / ymax * (height - bottom - top)`` (the charts use
+    the same), and no tick lies above ``ymax`` (a label there would be cut).
+    """
     parts = []
-    plot_h = height - bottom - 12
+    plot_h = height - bottom - top
     for tick in _nice_ticks(ymax):
+        if tick > ymax * (1 + 1e-9):
+            continue
         y = height - bottom - tick / ymax * plot_h if ymax > 0 else height - bottom
         parts.append(
             f"<line x1='{left}' x2='{width - 10}' y1='{y:.1f}' y2='{y:.1f}' stroke='#e3e6ea'/>"
@@ -260,7 +269,7 @@ def histogram(
     """Histogram of positive values, on a log axis by default."""
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
-    height, left, bottom = 240, 50, 34
+    height, left, bottom, top = 240, 50, 34, 26  # the y title above the top label
     if log:
         v = v[v > 0]
     if v.size == 0:
@@ -274,8 +283,8 @@ def histogram(
     edges = np.linspace(lo, hi, bins + 1)
     counts, _ = np.histogram(np.log10(v) if log else v, bins=edges)
     ymax = float(counts.max()) * 1.1
-    plot_w, plot_h = width - left - 10, height - bottom - 12
-    parts = _axes(width, height, left, bottom, ymax, percent=False, loc=loc)
+    plot_w, plot_h = width - left - 10, height - bottom - top
+    parts = _axes(width, height, left, bottom, ymax, percent=False, loc=loc, top=top)
     bw = plot_w / bins
     for i, c in enumerate(counts):
         h = c / ymax * plot_h
@@ -300,7 +309,7 @@ def histogram(
             f"fill='#555' font-size='11'>{escape(x_title)}</text>"
         )
     if y_title:
-        parts.append(f"<text x='4' y='10' fill='#555' font-size='11'>{escape(y_title)}</text>")
+        parts.append(f"<text x='4' y='11' fill='#555' font-size='11'>{escape(y_title)}</text>")
     return _svg(width, height, "".join(parts), title)
 
 
@@ -378,11 +387,11 @@ def line_chart(
     names = list(series)
     data = np.asarray([list(series[s]) for s in names], dtype=float)
     n = data.shape[1]
-    height, left, bottom = 250, 50, 40
-    plot_w, plot_h = width - left - 20, height - bottom - 30
+    height, left, bottom, top = 250, 50, 40, 30  # the legend above the plot
+    plot_w, plot_h = width - left - 20, height - bottom - top
     finite = data[np.isfinite(data)]
     ymax = float(finite.max()) * 1.1 if finite.size and finite.max() > 0 else 1.0
-    parts = _axes(width, height, left, bottom, ymax, percent=False, loc=loc, money=money)
+    parts = _axes(width, height, left, bottom, ymax, percent=False, loc=loc, money=money, top=top)
     for j, name in enumerate(names):
         pts = []
         for i in range(n):

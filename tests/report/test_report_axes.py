@@ -1,0 +1,78 @@
+"""The y axes of the report's charts: labels on the data's scale, none cut off or overlapping."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from segkit.report import _svg
+from segkit.report._i18n import Locale, text_width
+
+TICK = re.compile(
+    r"<line x1='\d+' x2='[\d.]+' y1='([\d.-]+)' y2='[\d.-]+' stroke='#e3e6ea'/>"
+    r"<text x='(\d+)' y='([\d.-]+)' text-anchor='end' fill='#555' font-size='11'>([^<]+)</text>"
+)
+
+
+def ticks(svg: str) -> dict[str, float]:
+    return {label: float(y) for y, _, _, label in TICK.findall(svg)}
+
+
+@pytest.mark.parametrize(
+    "values",
+    [pytest.param([170.0, 460.0, 200.0, 0.0], id="active"), pytest.param([3.0, 7.0], id="small")],
+)
+def test_line_chart_points_sit_on_their_grid_lines(values) -> None:
+    svg = _svg.line_chart(["a", "b", "c", "d"][: len(values)], {"n": values}, title="t")
+    grid = ticks(svg)
+    assert grid
+    points = [float(y) for y in re.findall(r"<circle cx='[\d.]+' cy='([\d.]+)'", svg)]
+    zero = grid["0"]
+    # the scale of the points and of the grid: value / pixels from the zero line
+    for value, y in zip(values, points, strict=True):
+        if value:
+            top_label, top_y = max(((float(k), v) for k, v in grid.items()), key=lambda t: t[0])
+            assert (zero - y) / value == pytest.approx((zero - top_y) / top_label, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    "chart",
+    [
+        pytest.param(
+            lambda: _svg.line_chart(["a", "b", "c"], {"n": [170.0, 460.0, 0.0]}, title="t"),
+            id="line",
+        ),
+        pytest.param(
+            lambda: _svg.area_chart(
+                ["a", "b"], {"x": [100.0, 460.0], "y": [0.0, 20.0]}, title="t"
+            ),
+            id="area",
+        ),
+        pytest.param(
+            lambda: _svg.histogram(
+                np.random.default_rng(0).lognormal(3, 2, 3000), title="t", y_title="客户数"
+            ),
+            id="histogram",
+        ),
+    ],
+)
+def test_no_tick_label_is_cut_at_the_top(chart) -> None:
+    svg = chart()
+    for label, y in ticks(svg).items():
+        assert y - 11 >= 0, label  # the label's top (font size 11) inside the drawing
+        assert float(label) >= 0
+
+
+def test_the_histograms_axis_title_does_not_touch_the_top_label() -> None:
+    values = np.random.default_rng(0).lognormal(3, 2, 3000)
+    title = Locale("zh").t("clv.count_axis")
+    svg = _svg.histogram(values, title="t", y_title=title, loc=Locale("zh"))
+    assert f"<text x='4' y='11' fill='#555' font-size='11'>{title}</text>" in svg
+    title_bottom = 11 + 3  # baseline 11, descenders
+    right = 4 + text_width(title) * 11 / 12
+    for _, x, y, label in TICK.findall(svg):
+        label_top = float(y) - 11
+        label_left = float(x) - text_width(label) * 11 / 12
+        assert label_top >= title_bottom or label_left >= right, label
