@@ -44,7 +44,7 @@ def test_counts_and_windows(events: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(events, before)
     # An instant as_of (docs/time.md): 2024-04-01 00:00 is included; the 30-day window starts after 2024-03-02 00:00.
     assert out.index.tolist() == [1, 2, 3]
-    assert out.index.name == "customer"
+    assert out.index.name == "cid"  # named after the customer column, as in summarize
     assert out.to_dict("list") == {
         "add_to_cart_7d": [0, 0, 0],
         "add_to_cart_30d": [0, 0, 0],

@@ -74,7 +74,9 @@ def event_features(
     Returns
     -------
     DataFrame
-        Indexed by customer (index name ``customer``); one int64 column per
+        Indexed by customer, the index named after the ``customer`` column (as
+        :func:`segkit.summarize` names it; it was literally ``"customer"``
+        before 0.2.0); one int64 column per
         event kind and window, named ``{event}_{w}d``, with the event kind
         lower-cased and non-alphanumeric runs replaced by ``_`` (so
         ``"Page View"`` gives ``page_view_30d``). Kinds follow the categories
@@ -97,8 +99,8 @@ def event_features(
     ... })
     >>> event_features(ev, customer="customer_id", timestamp="timestamp", event="event",
     ...                as_of="2024-03-31", windows=(7, 30))
-              add_to_cart_7d  add_to_cart_30d  page_view_7d  page_view_30d
-    customer
+                 add_to_cart_7d  add_to_cart_30d  page_view_7d  page_view_30d
+    customer_id
     1                      0                0             1              2
     2                      1                1             0              0
     """
@@ -138,11 +140,11 @@ def event_features(
     known = stamps.wall <= cut.cut
     if customers is None:
         cust_codes, cust_index = pd.factorize(df[customer][known], sort=True)
-        index = pd.Index(cust_index, name="customer")
+        index = pd.Index(cust_index, name=customer)
         codes_all = np.full(len(df), -1, dtype=np.intp)
         codes_all[known] = cust_codes
     else:
-        index = pd.Index(customers, name="customer")
+        index = pd.Index(customers, name=customer)
         if index.has_duplicates:
             raise ParameterError("customers has duplicated ids")
         codes_all = np.asarray(index.get_indexer(df[customer]), dtype=np.intp)
