@@ -11,11 +11,12 @@ The transaction model
   an ``order`` id and a ``product`` (or line) id.
 * **Orders.** With an ``order`` column, an order is a distinct order id whose
   lines (up to ``as_of``) have a positive net amount; the lines of such an
-  order are its purchase lines. Without it, every row with a non-negative
-  amount is one purchase.
-* **Returns.** Rows that are not purchase lines (negative amounts; the lines
-  of a cancellation invoice or of an order refunded in full) reduce revenue
-  and are not purchases: they change neither ``orders`` nor purchase dates.
+  order with a non-negative amount are its purchase lines. Without it, every
+  row with a non-negative amount is one purchase.
+* **Returns.** Rows that are not purchase lines (negative amounts, also a
+  refund line inside an order; the lines of a cancellation invoice or of an
+  order refunded in full) reduce revenue and are not purchases: they change
+  neither ``orders`` nor purchase dates.
 * **Sums** of money do not depend on the row order: amounts on a grid of
   cents (or 1/10,000) are added as whole numbers, others in sorted order.
 """
@@ -39,9 +40,13 @@ from segkit.errors import ParameterError, SchemaError
 __all__ = [
     "TransactionColumns",
     "amount_columns",
+    "combine_parts",
     "group_sum",
+    "money_parts",
     "number_column",
     "parse_numbers",
+    "parts_sum",
+    "sorted_sums",
     "with_line_amount",
 ]
 
@@ -168,36 +173,87 @@ def _one_number(value: Any) -> float:
     return -number if negative else number
 
 
+def money_parts(values: _FloatArray) -> tuple[np.ndarray[Any, Any], _FloatArray]:
+    """Classify each amount for exact, order-free sums: ``(level, whole)`` per value.
+
+    Level 0: on the grid of 1/100 (``whole`` = the value in hundredths), level
+    1: on the grid of 1/10,000 (``whole`` in ten-thousandths), level 2: any
+    other value (``whole`` is the value itself). Whole numbers below 2**40 add
+    exactly in float64 in any order, so sums of levels 0 and 1 can be kept
+    running (added and subtracted) and still equal :func:`group_sum`.
+    """
+    level = np.zeros(values.size, dtype=np.int8)
+    whole = np.rint(values * 100.0)
+    off = ~((np.abs(values * 100.0 - whole) < 1e-6) & (np.abs(whole) < 2.0**40))
+    if not off.any():
+        return level, whole
+    rest = np.flatnonzero(off)
+    scaled = values[rest] * 10_000.0
+    fine = np.rint(scaled)
+    on = (np.abs(scaled - fine) < 1e-6) & (np.abs(fine) < 2.0**40)
+    level[rest] = np.where(on, 1, 2)
+    whole[rest] = np.where(on, fine, values[rest])
+    return level, whole
+
+
+#: The scale of each level of :func:`money_parts`.
+SCALES = (100.0, 10_000.0)
+
+
+def combine_parts(
+    cents: np.ndarray[Any, Any],
+    fine: np.ndarray[Any, Any] | None,
+    rest: np.ndarray[Any, Any] | None,
+) -> _FloatArray:
+    """Per-group sums from the per-level sums of :func:`money_parts`, as :func:`group_sum` adds.
+
+    ``cents`` and ``fine`` are sums of whole hundredths and ten-thousandths;
+    ``rest`` the sums of the other values, each added in sorted order.
+    """
+    out: _FloatArray = np.divide(cents, SCALES[0])  # as 0.0 + cents / 100: the same value
+    if fine is not None:
+        out += fine / SCALES[1]
+    if rest is not None:
+        out += rest
+    return out
+
+
+def sorted_sums(codes: _IntArray, values: _FloatArray, n: int) -> _FloatArray:
+    """Per-group sums of values added in sorted order (the same in any row order)."""
+    order = np.lexsort((values, codes))
+    return np.asarray(
+        np.bincount(codes[order], weights=values[order], minlength=n), dtype=np.float64
+    )
+
+
 def group_sum(codes: _IntArray, values: _FloatArray, n: int) -> _FloatArray:
     """Per-group sums of ``values`` that depend neither on the row order nor on other groups.
 
-    Each value is classified on its own: money on a grid of 1/100 (then
-    1/10,000) is added as whole numbers (exact in float64), anything else in
-    sorted order within its group. So a customer's revenue is the same in any
-    row order and in any partition of the rows by customer.
+    Each value is classified on its own (:func:`money_parts`): money on a grid
+    of 1/100 (then 1/10,000) is added as whole numbers (exact in float64),
+    anything else in sorted order within its group. So a customer's revenue is
+    the same in any row order and in any partition of the rows by customer,
+    and running sums of whole numbers (a lifecycle replay's) reach the same
+    values.
     """
-    out = np.zeros(n)
     if values.size == 0:
-        return out
-    rest: np.ndarray[Any, Any] | None = None  # positions not summed yet (None: all)
-    for scale in (100.0, 10_000.0):
-        part = values if rest is None else values[rest]
-        scaled = part * scale
-        whole = np.rint(scaled)
-        on_grid = np.abs(scaled - whole) < 1e-6
-        on_grid &= np.abs(whole) < 2.0**40  # sums stay exact (below 2**53) for 8192 rows
-        if rest is None and on_grid.all():
-            return np.bincount(codes, weights=whole, minlength=n) / scale
-        where = np.flatnonzero(on_grid) if rest is None else rest[on_grid]
-        out += np.bincount(codes[where], weights=whole[on_grid], minlength=n) / scale
-        rest = np.flatnonzero(~on_grid) if rest is None else rest[~on_grid]
-        if rest.size == 0:
-            return out
-    assert rest is not None
-    left_codes, left = codes[rest], values[rest]
-    order = np.lexsort((left, left_codes))
-    out += np.bincount(left_codes[order], weights=left[order], minlength=n)
-    return out
+        return np.zeros(n)
+    return parts_sum(codes, *money_parts(values), n)
+
+
+def parts_sum(
+    codes: _IntArray, level: np.ndarray[Any, Any], whole: _FloatArray, n: int
+) -> _FloatArray:
+    """:func:`group_sum` of values already classified by :func:`money_parts`."""
+    if not level.any():
+        return combine_parts(np.bincount(codes, weights=whole, minlength=n), None, None)
+    parts = []
+    for k in (0, 1):
+        sel = level == k
+        parts.append(np.bincount(codes[sel], weights=whole[sel], minlength=n))
+    sel = level == 2
+    rest = sorted_sums(codes[sel], whole[sel], n) if sel.any() else None
+    return combine_parts(parts[0], parts[1], rest)
 
 
 @attrs.frozen
@@ -285,13 +341,16 @@ class TransactionColumns:
         """Which rows are purchase lines (see the module docstring).
 
         Without an order column: rows with a non-negative amount. With one:
-        the lines of orders whose net amount (over these rows) is positive.
+        the lines with a non-negative amount of orders whose net amount (over
+        these rows) is positive; a negative line (a partial refund) is a
+        return even inside such an order, so it never moves a purchase date.
         """
         if self.order is None:
             return self.amount >= 0
         n_orders = int(self.order.max()) + 1 if self.order.size else 0
         net = group_sum(self.order, self.amount, n_orders)
-        return net[self.order] > 0
+        out: _BoolArray = (net[self.order] > 0) & (self.amount >= 0)
+        return out
 
     def stamps(self, ns: _IntArray) -> pd.DatetimeIndex:
         """Turn instants back into timestamps in the input's timezone."""

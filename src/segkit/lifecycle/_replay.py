@@ -29,6 +29,7 @@ from segkit._validation import (
 from segkit.errors import ParameterError, SchemaError
 from segkit.features import TransactionColumns
 from segkit.lifecycle._guards import Machine
+from segkit.transactions import combine_parts, group_sum, money_parts, parts_sum
 
 __all__ = ["ReplayOptions", "feature_steps", "periods", "run_replay"]
 
@@ -157,30 +158,284 @@ def _buckets(key: np.ndarray[Any, Any], k: int) -> tuple[np.ndarray[Any, Any], _
 
 
 class _Window:
-    """Rows to add and to subtract at each boundary for an ``N``-day window."""
+    """Rows to add and to subtract at each boundary for an ``N``-day window.
 
-    def __init__(self, days: int, wall: _Ints, period: _Ints, bounds: _Ints) -> None:
+    ``leave`` is, per row, the first boundary at which it is ``N`` days old or
+    more; ``member`` limits the rows (default: all); ``until`` is, per row, the
+    point from which it stops counting anyway (a later line of the same order
+    takes its place).
+    """
+
+    def __init__(
+        self,
+        days: int,
+        leave: _Ints,
+        period: _Ints,
+        k_all: int,
+        member: _Bools | None = None,
+        until: _Ints | None = None,
+    ) -> None:
         self.days = days
-        # The first boundary at which a row is N days old or more.
-        span = days * DAY_NS  # saturating: wall + span must not wrap past 2**63 - 1
-        ends = np.minimum(wall, np.iinfo(np.int64).max - span) + span
-        leave = np.searchsorted(bounds, ends, side="left")
+        if until is not None:
+            leave = np.minimum(leave, until)
         self.inside = leave > period  # rows that are inside at their own boundary
-        rows = np.flatnonzero(self.inside & (leave < bounds.size))
-        order, self.starts = _buckets(leave[rows], bounds.size)
+        if member is not None:
+            self.inside &= member
+        rows = np.flatnonzero(self.inside & (leave < k_all))
+        order, self.starts = _buckets(leave[rows], k_all)
         self.leaving = rows[order]
 
 
-def _first_lines(cols: TransactionColumns, purchase: _Bools) -> _Bools:
-    """The first purchase line (by time) of each distinct order id."""
-    assert cols.order is not None
-    rows = np.flatnonzero(purchase)
-    by = np.lexsort((cols.wall[rows], cols.order[rows]))
-    ordered = cols.order[rows][by]
-    first = np.r_[True, ordered[1:] != ordered[:-1]]
-    out = np.zeros(purchase.size, dtype=bool)
-    out[rows[by[first]]] = True
+def _window_start(bound: int, days: int) -> int:
+    """The exclusive start of the ``days``-day window ending at ``bound`` (saturating)."""
+    return max(bound - days * DAY_NS, int(np.iinfo(np.int64).min))
+
+
+def _distinct(key: _Ints) -> _Ints:
+    """The distinct values of ``key``, sorted (a sort: numpy 2's hashing unique is slow here)."""
+    key = np.sort(key)
+    if key.size < 2:
+        return key
+    keep = np.empty(key.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(key[1:], key[:-1], out=keep[1:])
+    out: _Ints = key[keep]
     return out
+
+
+def _group_starts(key: _Ints) -> _Bools:
+    """Where a new run of equal values starts in a sorted ``key``."""
+    out = np.ones(key.size, dtype=bool)
+    np.not_equal(key[1:], key[:-1], out=out[1:])
+    return out
+
+
+def _order_status(
+    cols: TransactionColumns, period: _Ints, k_all: int, level: Any, whole: _Floats
+) -> tuple[_Bools, _Bools, _Bools]:
+    """Per order id: whether its net is positive at the end, whether that can change, and
+    whether its lines fall in several periods.
+
+    An order whose lines fall in several periods "moves" when its net is
+    positive at some of its points and not at others (a refund after a
+    point), or when an amount off the cent grid makes running sums inexact.
+    """
+    assert cols.order is not None
+    order = cols.order
+    valid = period < k_all
+    n_orders = int(order.max()) + 1
+    positive: _Bools = parts_sum(order[valid], level[valid], whole[valid], n_orders) > 0
+    lo = np.full(n_orders, k_all, dtype=np.int64)
+    hi = np.full(n_orders, -1, dtype=np.int64)
+    np.minimum.at(lo, order[valid], period[valid])
+    np.maximum.at(hi, order[valid], period[valid])
+    moving = np.zeros(n_orders, dtype=bool)
+    spread = hi > lo
+    if not spread.any():
+        return positive, moving, spread
+    rows = np.flatnonzero(valid & spread[order])
+    level, whole = level[rows], whole[rows]
+    moving[order[rows][level == 2]] = True
+    key = order[rows] * k_all + period[rows]
+    by = np.argsort(key, kind="stable")
+    starts = _group_starts(key[by])
+    group = np.cumsum(starts) - 1
+    sums = []
+    for j in (0, 1):
+        sel = level[by] == j
+        sums.append(
+            np.cumsum(np.bincount(group[sel], weights=whole[by][sel], minlength=group[-1] + 1))
+        )
+    owner = key[by][starts] // k_all
+    new = _group_starts(owner)
+    base = np.flatnonzero(new)[np.cumsum(new) - 1]  # the first group of each order
+    running = [total - np.where(base > 0, total[np.maximum(base - 1, 0)], 0.0) for total in sums]
+    net_then = combine_parts(running[0], running[1], None) > 0
+    moving[owner[net_then != positive[owner]]] = True
+    return positive, moving, spread
+
+
+def _segments(
+    cols: TransactionColumns,
+    codes: _Ints,
+    period: _Ints,
+    k_all: int,
+    purchase: _Bools,
+    spread: _Bools | None = None,
+) -> tuple[_Bools, _Bools, _Ints | None]:
+    """The rows that carry the order counts: ``(first, segment, until)``.
+
+    Per (customer, order id) pair, its latest purchase line in each period is
+    a segment row: the pair is inside an ``N``-day window while the latest of
+    its purchase lines so far is, i.e. from a segment row until it is too old
+    or the pair's next segment (``until``) takes over. ``first`` marks the
+    first segment of each pair, where the pair starts to count as an order.
+    Without an order column every purchase line is its own pair. ``spread``
+    marks the order ids whose lines fall in several periods (computed when
+    not given).
+    """
+    if cols.order is None:
+        return purchase, purchase, None
+    until = np.full(purchase.size, k_all, dtype=np.int64)
+    first = np.zeros(purchase.size, dtype=bool)
+    segment = np.zeros(purchase.size, dtype=bool)
+    rows = np.flatnonzero(purchase)
+    if rows.size == 0:
+        return first, segment, until
+    order, who, when, wall = cols.order[rows], codes[rows], period[rows], cols.wall[rows]
+    n_orders = int(cols.order.max()) + 1
+    # Most orders are one customer's lines in one period: one segment, found
+    # with per-order maxima, no sort.
+    lo = np.full(n_orders, np.iinfo(np.int64).max, dtype=np.int64)
+    hi = np.full(n_orders, -1, dtype=np.int64)
+    np.minimum.at(lo, order, who)
+    np.maximum.at(hi, order, who)
+    several = hi > lo
+    if spread is None:  # the periods of each order's lines
+        lo.fill(np.iinfo(np.int64).max)
+        hi.fill(-1)
+        np.minimum.at(lo, order, when)
+        np.maximum.at(hi, order, when)
+        spread = hi > lo
+    mixed = (several | spread)[order]
+    top = np.full(n_orders, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(top, order, wall)
+    latest = np.flatnonzero(~mixed & (wall == top[order]))
+    pick = np.full(n_orders, rows.size, dtype=np.int64)
+    np.minimum.at(pick, order[latest], latest)
+    simple = rows[pick[pick < rows.size]]
+    first[simple] = True
+    segment[simple] = True
+    rest = np.flatnonzero(mixed)
+    if rest.size == 0:
+        return first, segment, until
+    # The others: sort their lines by (customer, order, period).
+    pair = who[rest] * n_orders + order[rest]
+    if int(codes.max() + 1) * n_orders > 2**62 // k_all:  # pragma: no cover - huge ids
+        by_pair = np.lexsort((order[rest], who[rest]))
+        c, o = who[rest][by_pair], order[rest][by_pair]
+        pair = np.empty(rest.size, dtype=np.int64)
+        pair[by_pair] = np.cumsum(np.r_[True, (c[1:] != c[:-1]) | (o[1:] != o[:-1])]) - 1
+    key = pair * k_all + when[rest]
+    by = np.lexsort((wall[rest], key))
+    key = key[by]
+    last = np.ones(rest.size, dtype=bool)
+    last[:-1] = key[1:] != key[:-1]
+    seg_rows = rows[rest[by[last]]]
+    seg_pair, seg_when = key[last] // k_all, key[last] % k_all
+    new_pair = _group_starts(seg_pair)
+    first[seg_rows[new_pair]] = True
+    segment[seg_rows] = True
+    following = np.full(seg_rows.size, k_all, dtype=np.int64)
+    following[:-1] = np.where(new_pair[1:], k_all, seg_when[1:])
+    until[seg_rows] = following
+    return first, segment, until
+
+
+class _Moving:
+    """The orders whose net turns positive or not from one point to the next.
+
+    For their lines (few: orders refunded in full after a point), whether a
+    line is a purchase changes over time, so their pairs are counted afresh at
+    each point, exactly as :func:`segkit.summarize` there counts them. Pairs
+    of other orders are counted incrementally; the two sets of (customer,
+    order id) pairs never overlap, so counts add and dates take the min/max.
+    """
+
+    def __init__(
+        self,
+        cols: TransactionColumns,
+        codes: _Ints,
+        period: _Ints,
+        k_all: int,
+        positive: _Bools,
+        moving: _Bools,
+    ) -> None:
+        assert cols.order is not None
+        rows = np.flatnonzero(moving[cols.order] & (period < k_all))
+        self.any = rows.size > 0
+        rows = rows[np.argsort(period[rows], kind="stable")]
+        self.ends = np.searchsorted(period[rows], np.arange(k_all), side="right")
+        self.who, local = np.unique(codes[rows], return_inverse=True)
+        self.local = np.asarray(local, dtype=np.int64).ravel()
+        moving_ids = np.flatnonzero(moving)
+        index = np.full(moving.size, -1, dtype=np.int64)
+        index[moving_ids] = np.arange(moving_ids.size)
+        self.code = index[cols.order[rows]]
+        self.n_orders = moving_ids.size
+        self.wall = cols.wall[rows]
+        self.amount = cols.amount[rows]
+
+    def at(
+        self, k: int, bound: int, windows: Sequence[int]
+    ) -> tuple[_Floats, _Ints, _Ints, list[_Floats]]:
+        """Orders, first and last purchase, window orders of these pairs' customers at ``k``."""
+        end = int(self.ends[k])
+        m = self.who.size
+        code, amount = self.code[:end], self.amount[:end]
+        net = group_sum(code, amount, self.n_orders)
+        buy = (net[code] > 0) & (amount >= 0)
+        who, wall = self.local[:end][buy], self.wall[:end][buy]
+        key = who * self.n_orders + code[buy]
+        first = np.full(m, _NEVER, dtype=np.int64)
+        last = np.full(m, -_NEVER, dtype=np.int64)
+        np.minimum.at(first, who, wall)
+        np.maximum.at(last, who, wall)
+
+        def orders(sel: Any) -> _Floats:
+            pairs = _distinct(key[sel])
+            return np.bincount(pairs // self.n_orders, minlength=m).astype(np.float64)
+
+        inside = [orders(wall > _window_start(bound, w)) for w in windows]
+        return orders(slice(None)), first, last, inside
+
+
+class _Revenue:
+    """Running revenue sums that equal :func:`segkit.transactions.group_sum` at every point.
+
+    Amounts on a grid of cents (or 1/10,000) are added and subtracted as whole
+    numbers, which is exact; other amounts (rare) are summed afresh, in sorted
+    order, at each point.
+    """
+
+    def __init__(
+        self,
+        cols: TransactionColumns,
+        codes: _Ints,
+        period: _Ints,
+        n: int,
+        parts: tuple[Any, _Floats],
+    ) -> None:
+        self.level, self.whole = parts
+        self.n = n
+        self.mixed = bool(self.level.any())
+        odd = np.flatnonzero(self.level == 2)
+        odd = odd[np.lexsort((self.whole[odd], codes[odd]))]  # by customer, then value
+        self.odd_codes = codes[odd]
+        self.odd_values = self.whole[odd]
+        self.odd_period = period[odd]
+        self.odd_wall = cols.wall[odd]
+
+    def add(self, sums: list[_Floats], codes: _Ints, rows: Any, sign: float = 1.0) -> None:
+        """Add (``sign=-1``: subtract) the grid amounts of ``rows`` to ``sums`` (cents, fine)."""
+        whole = self.whole[rows]
+        if not self.mixed:
+            sums[0] += sign * np.bincount(codes, weights=whole, minlength=self.n)
+            return
+        level = self.level[rows]
+        for j in (0, 1):
+            sel = level == j
+            sums[j] += sign * np.bincount(codes[sel], weights=whole[sel], minlength=self.n)
+
+    def total(self, sums: list[_Floats], k: int, after: int | None = None) -> _Floats:
+        """The sums at point ``k`` (``after``: only rows later than that wall-clock time)."""
+        if not self.odd_codes.size:
+            return combine_parts(sums[0], sums[1] if self.mixed else None, None)
+        sel = self.odd_period <= k
+        if after is not None:
+            sel &= self.odd_wall > after
+        rest = np.bincount(self.odd_codes[sel], weights=self.odd_values[sel], minlength=self.n)
+        return combine_parts(sums[0], sums[1], rest)
 
 
 def feature_steps(
@@ -200,27 +455,51 @@ def feature_steps(
     ``features`` holds the columns in ``needed`` (all when None), one value per
     customer. Where ``days[k] >= 0`` the point is that whole calendar day and
     durations are whole days to it (the time policy); elsewhere they are exact.
-    With an order column, a customer's orders are the distinct order ids with
-    a purchase line, each counted at its first purchase line.
+    The values equal :func:`segkit.summarize` at each point to the last bit:
+    with an order column, an order counts when its lines up to the point have
+    a positive net (a refund after the point does not change it there), and
+    revenue sums are the same exact sums.
     """
     k_all = bounds.size
     period = np.searchsorted(bounds, cols.wall, side="left")
     order, starts = _buckets(period, k_all)
-    purchase = cols.purchases()  # with an order column: lines of orders with a positive net
-    counted = purchase if cols.order is None else purchase & _first_lines(cols, purchase)
+    moving_orders: _Moving | None = None
+    valid = period < k_all
+    parts = money_parts(cols.amount)
+    spread = None
+    if cols.order is None:
+        purchase = (cols.amount >= 0) & valid
+    else:
+        positive, moving, spread = _order_status(cols, period, k_all, *parts)
+        purchase = positive[cols.order] & (cols.amount >= 0) & valid & ~moving[cols.order]
+        moving_orders = _Moving(cols, codes, period, k_all, positive, moving)
+    first_line, segment, until = _segments(cols, codes, period, k_all, purchase, spread)
+    money = _Revenue(cols, codes, period, n, parts)
     order_codes = codes[order]
     order_wall = cols.wall[order]
-    order_amount = cols.amount[order]
     order_purchase = purchase[order]
-    order_counted = order_purchase if cols.order is None else counted[order]
-    wins = [_Window(w, cols.wall, period, bounds) for w in windows]
-    order_inside = [w.inside[order] for w in wins]
-    del period
-
+    order_counted = first_line[order]
     want = set(needed) if needed is not None else None
 
     def wanted(name: str) -> bool:
         return want is None or name in want
+
+    # Per window: the rows entering and leaving revenue_{N}d and orders_{N}d (when read).
+    wins: list[_Window | None] = []
+    order_wins: list[_Window | None] = []
+    for w in windows:
+        # The first boundary at which a row is N days old or more; saturating:
+        # wall + span must not wrap past 2**63 - 1.
+        span = w * DAY_NS
+        ends = np.minimum(cols.wall, np.iinfo(np.int64).max - span) + span
+        leave = np.searchsorted(bounds, ends, side="left")
+        wins.append(_Window(w, leave, period, k_all) if wanted(f"revenue_{w}d") else None)
+        order_wins.append(
+            _Window(w, leave, period, k_all, segment, until) if wanted(f"orders_{w}d") else None
+        )
+    order_inside = [None if w is None else w.inside[order] for w in wins]
+    segment_inside = [None if w is None else w.inside[order] for w in order_wins]
+    del period
 
     def out_copy(values: np.ndarray[Any, Any], as_int: bool = False) -> np.ndarray[Any, Any]:
         # The caller evaluates each period before the next: no copy needed then.
@@ -228,22 +507,21 @@ def feature_steps(
             return values.astype(np.int64) if as_int else values.copy()
         return values
 
-    need_first = wanted("tenure_days")
-    # Without the first purchase dates, "has bought" comes from the order counts.
-    need_orders = wanted("orders") or wanted("avg_order_value") or not need_first
     need_revenue = wanted("revenue") or wanted("avg_order_value")
     # Counts are kept as float64 (exact below 2**53), which the rules read directly.
-    longest = max([int(np.diff(x).max()) for x in (starts, *(w.starts for w in wins))])
+    longest = max(
+        int(np.diff(x).max())
+        for x in (starts, *(w.starts for w in (*wins, *order_wins) if w is not None))
+    )
     ones = np.ones(longest)
     orders = np.zeros(n, dtype=np.float64)
-    revenue = np.zeros(n, dtype=np.float64)
-    # The first purchase never changes once made: find it once.
+    revenue = [np.zeros(n), np.zeros(n)]
+    # A first purchase outside the moving orders never changes once made: find it once.
     first = np.full(n, _NEVER, dtype=np.int64)
-    if need_first:
-        np.minimum.at(first, codes[purchase], cols.wall[purchase])
+    np.minimum.at(first, codes[purchase], cols.wall[purchase])
     last = np.full(n, -_NEVER, dtype=np.int64)
-    win_orders = [np.zeros(n, dtype=np.float64) for _ in wins]
-    win_revenue = [np.zeros(n, dtype=np.float64) for _ in wins]
+    win_orders = [np.zeros(n, dtype=np.float64) for _ in windows]
+    win_revenue = [[np.zeros(n), np.zeros(n)] for _ in windows]
     signup_known = None if signup is None else signup != _NEVER
     present = np.zeros(n, dtype=bool)
 
@@ -253,26 +531,36 @@ def feature_steps(
     for k in range(k_all):
         lo, hi = int(starts[k]), int(starts[k + 1])
         c = order_codes[lo:hi]
-        a = order_amount[lo:hi]
         is_purchase = order_purchase[lo:hi]
         is_counted = order_counted[lo:hi]
-        pc = c[is_purchase]
-        np.maximum.at(last, pc, order_wall[lo:hi][is_purchase])
+        np.maximum.at(last, c[is_purchase], order_wall[lo:hi][is_purchase])
         if need_revenue:
-            revenue += np.bincount(c, weights=a, minlength=n)
-        if need_orders:
-            orders += count(c[is_counted])
-        for j, win in enumerate(wins):
-            inside = order_inside[j][lo:hi]
-            gone = win.leaving[int(win.starts[k]) : int(win.starts[k + 1])]
-            gone_c = codes[gone]
-            if wanted(f"orders_{win.days}d"):
-                win_orders[j] += count(c[inside & is_counted])
-                win_orders[j] -= count(gone_c[counted[gone]])
-            if wanted(f"revenue_{win.days}d"):
-                win_revenue[j] += np.bincount(c[inside], weights=a[inside], minlength=n)
-                win_revenue[j] -= np.bincount(gone_c, weights=cols.amount[gone], minlength=n)
+            money.add(revenue, c, order[lo:hi])
+        orders += count(c[is_counted])
         b = int(bounds[k])
+        for j in range(len(windows)):
+            entering, leaving = order_wins[j], segment_inside[j]
+            if entering is not None and leaving is not None:
+                gone = entering.leaving[int(entering.starts[k]) : int(entering.starts[k + 1])]
+                win_orders[j] += count(c[leaving[lo:hi]])
+                win_orders[j] -= count(codes[gone])
+            rev, inside = wins[j], order_inside[j]
+            if rev is not None and inside is not None:
+                gone = rev.leaving[int(rev.starts[k]) : int(rev.starts[k + 1])]
+                here = inside[lo:hi]
+                money.add(win_revenue[j], c[here], order[lo:hi][here])
+                money.add(win_revenue[j], codes[gone], gone, sign=-1.0)
+        orders_now, first_now, last_now, win_now = orders, first, last, win_orders
+        if moving_orders is not None and moving_orders.any:
+            more, m_first, m_last, m_inside = moving_orders.at(k, b, windows)
+            at = moving_orders.who
+            orders_now, first_now, last_now = orders.copy(), first.copy(), last.copy()
+            orders_now[at] += more
+            first_now[at] = np.minimum(first[at], m_first)
+            last_now[at] = np.maximum(last[at], m_last)
+            win_now = [x.copy() for x in win_orders]
+            for j in range(len(windows)):
+                win_now[j][at] += m_inside[j]
         whole = days is not None and days[k] >= 0
         day = int(days[k]) if days is not None else -1
 
@@ -281,24 +569,26 @@ def feature_steps(
                 return np.asarray(day - np.floor_divide(x, DAY_NS), dtype=np.float64)
             return np.asarray(np.subtract(b, x) / DAY_NS, dtype=np.float64)
 
-        has = first <= b if need_first else orders > 0
+        has = first_now <= b
         present |= has
         if signup is not None:
             present |= signup <= b
         out: dict[str, Any] = {}
         if wanted("orders"):
-            out["orders"] = out_copy(orders, as_int=True)
+            out["orders"] = out_copy(orders_now, as_int=True)
+        total = money.total(revenue, k) if need_revenue else None
         if wanted("revenue"):
-            out["revenue"] = out_copy(revenue)
+            out["revenue"] = total
         if wanted("avg_order_value"):
-            aov = np.divide(revenue, orders, out=np.zeros(n), where=orders > 0)
+            assert total is not None
+            aov = np.where(orders_now > 0, total / np.maximum(orders_now, 1), 0.0)
             out["avg_order_value"] = aov
         if wanted("recency_days"):
-            recency = since(last)
+            recency = since(last_now)
             np.copyto(recency, np.nan, where=~has)
             out["recency_days"] = recency
         if wanted("tenure_days"):
-            tenure = since(first)
+            tenure = since(first_now)
             np.copyto(tenure, np.nan, where=~has)
             out["tenure_days"] = tenure
         if wanted("days_since_signup"):
@@ -308,14 +598,16 @@ def feature_steps(
                 signed = since(signup)
                 np.copyto(signed, np.nan, where=~signup_known)
                 out["days_since_signup"] = signed
-        for j, win in enumerate(wins):
-            if wanted(f"orders_{win.days}d"):
-                out[f"orders_{win.days}d"] = out_copy(win_orders[j], as_int=True)
-            if wanted(f"revenue_{win.days}d"):
-                out[f"revenue_{win.days}d"] = out_copy(win_revenue[j])
+        for j, days_n in enumerate(windows):
+            if wanted(f"orders_{days_n}d"):
+                out[f"orders_{days_n}d"] = out_copy(win_now[j], as_int=True)
+            if wanted(f"revenue_{days_n}d"):
+                out[f"revenue_{days_n}d"] = money.total(
+                    win_revenue[j], k, after=_window_start(b, days_n)
+                )
         if want is None:
-            out["_first"] = np.where(has, first, _NEVER)
-            out["_last"] = last.copy()
+            out["_first"] = np.where(has, first_now, _NEVER)
+            out["_last"] = last_now.copy()
         yield k, present if want is not None else present.copy(), out
 
 

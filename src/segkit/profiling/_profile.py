@@ -17,10 +17,12 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pandas as pd
 
 from segkit._backend import backend_of, implementation
 from segkit._notes import Note
+from segkit._time import latest, parse_timestamps, read_timestamps
 from segkit._validation import as_pandas, require_columns
 from segkit.profiling._options import ProfileOptions
 from segkit.profiling._steps import STEPS, Run, noted
@@ -233,6 +235,31 @@ class Profile:
         )
 
 
+def _resolve_time(
+    tx: pd.DataFrame, timestamp: str, chosen: ProfileOptions
+) -> tuple[pd.DataFrame, ProfileOptions]:
+    """Read the timestamps once and fix the profile's ``as_of`` for every step.
+
+    Text timestamps are parsed here (one format for the column, by the time
+    policy), so no step parses them again. Without ``as_of``, the profile is
+    as of the latest row (a return after the last purchase included), the
+    default of :func:`segkit.summarize`; every later step (replay, events,
+    tags, holdout) gets that same instant.
+    """
+    require_columns(tx, [timestamp], "transactions")
+    column = tx[timestamp]
+    if not (
+        pd.api.types.is_datetime64_any_dtype(column.dtype)
+        or pd.api.types.is_numeric_dtype(column.dtype)
+        or pd.api.types.is_bool_dtype(column.dtype)
+    ):
+        tx = tx.assign(**{timestamp: parse_timestamps(column, timestamp)})
+    if chosen.as_of is None:
+        stamps = read_timestamps(tx[timestamp], timestamp)
+        chosen = attrs.evolve(chosen, as_of=latest(stamps.wall, stamps.tz).given)
+    return tx, chosen
+
+
 def profile(
     transactions: Any,
     *,
@@ -284,7 +311,9 @@ def profile(
     **keywords
         Any field of :class:`ProfileOptions` (``as_of``, ``holdout_days``,
         ``rules``, ``lifecycle``, ``clv_horizon``, …), replacing the one in
-        ``options``.
+        ``options``. Without ``as_of`` the profile is as of the latest row
+        (as :func:`segkit.summarize`), resolved once here and used by every
+        step (``Profile.as_of``; ``Profile.options`` keeps what was given).
 
     Returns
     -------
@@ -322,10 +351,14 @@ def profile(
         require_columns(tx, [quantity, price], "transactions")
         amount = "amount" if "amount" not in tx.columns else "line_amount"
         tx = with_line_amount(tx, amount, quantity, price)
+    if backend is None:
+        tx, resolved = _resolve_time(tx, timestamp, chosen)
+    else:
+        resolved = chosen
     run = Run(
         tx,
         columns={"customer": customer, "timestamp": timestamp, "amount": amount, "order": order},
-        options=chosen,
+        options=resolved,
         inputs={
             "customers": customers,
             "events": events,

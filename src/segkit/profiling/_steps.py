@@ -453,10 +453,9 @@ def lifecycle(run: Run) -> None:
         signup=signup,
     )
     panel = local(panel, by="customer")
-    states = machine.current(panel)["state"]
-    # The panel ends at the last period boundary; the table holds every
-    # feature the machine reads (the features step asked for its windows).
-    now = machine.step(run.table, states.reindex(run.table.index).astype(object), as_of=run.as_of)
+    # The replay's last point is as_of itself, with the summary's features:
+    # its states are the states on as_of (categorical codes, no second step).
+    now = machine.current(panel)["state"].reindex(run.table.index)
     run.results["panel"] = panel
     run.results["flows"] = flows(panel)
     run.add(now.rename("lifecycle_state").to_frame())
