@@ -28,7 +28,10 @@ from segkit.errors import CLIError, SegkitError
 __all__ = ["main"]
 
 
-def _read_table(path: str, what: str = "the transactions") -> pd.DataFrame:
+def _read_table(
+    path: str, what: str = "the transactions", columns: tuple[list[str], list[str]] | None = None
+) -> pd.DataFrame:
+    """A CSV, Excel or Parquet file; of Parquet only ``columns`` (needed, used if present)."""
     file = Path(path)
     if not file.exists():
         raise CLIError(f"no such file: {path}")
@@ -42,7 +45,7 @@ def _read_table(path: str, what: str = "the transactions") -> pd.DataFrame:
     try:
         if suffix in {".parquet", ".pq"}:
             import_optional("pyarrow", extra="parquet", what=f"reading {file.name}")
-            return pd.read_parquet(file)
+            return pd.read_parquet(file, columns=_parquet_columns(file, columns))
         if suffix in {".xlsx", ".xlsm"}:
             import_optional("openpyxl", extra="excel", what=f"reading {file.name}")
             frame = pd.read_excel(file, engine="openpyxl")
@@ -59,6 +62,19 @@ def _read_table(path: str, what: str = "the transactions") -> pd.DataFrame:
     if frame.empty:
         raise CLIError(f"{what} file {path} has no rows")
     return frame
+
+
+def _parquet_columns(file: Path, columns: tuple[list[str], list[str]] | None) -> list[str] | None:
+    """The columns to read (None: all, also when a needed one is missing: errors list all)."""
+    if columns is None:
+        return None
+    import pyarrow.parquet as pq
+
+    names = set(pq.read_schema(file).names)
+    needed, optional = columns
+    if not set(needed) <= names:
+        return None
+    return list(dict.fromkeys(needed + [c for c in optional if c in names]))
 
 
 def _write_atomic(frame: pd.DataFrame, path: str, args: argparse.Namespace) -> None:
@@ -319,7 +335,8 @@ def _write_text_atomic(text: str, target: Path) -> None:
 def _report(args: argparse.Namespace) -> int:
     from segkit.profiling import profile
 
-    tx = _transactions(args)
+    # The profile also reads the category column, when the file has one.
+    tx = _transactions(args, also=("category",))
     customers = _read_table(args.customers, "the customers") if args.customers else None
     events = _read_table(args.events, "the events") if args.events else None
     if args.by and (customers is None or args.by not in customers.columns):
@@ -387,12 +404,18 @@ def _prepared(tx: Any, args: argparse.Namespace) -> Any:
     return tx
 
 
-def _transactions(args: argparse.Namespace) -> Any:
-    """The prepared transactions; a Parquet folder or glob (or --dask) as a Dask DataFrame."""
+def _transactions(args: argparse.Namespace, also: tuple[str, ...] = ()) -> Any:
+    """The prepared transactions; a Parquet folder or glob (or --dask) as a Dask DataFrame.
+
+    Of a Parquet file, the named columns and those of ``also`` (not with --clean,
+    which compares lines on every column).
+    """
     from segkit.dask import is_many_files, read_parquet_log
 
     if not (args.dask or is_many_files(args.file)):
-        return _prepared(_read_table(args.file), args)
+        named = [args.customer, args.timestamp, args.amount, args.quantity, args.price, args.order]
+        columns = None if args.clean else ([c for c in named if c is not None], list(also))
+        return _prepared(_read_table(args.file, columns=columns), args)
     if args.clean or getattr(args, "pseudonymize", None):
         raise CLIError("--clean and --pseudonymize read with pandas: not with Dask input")
     return _prepared(read_parquet_log(args.file), args)
