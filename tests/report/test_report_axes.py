@@ -76,3 +76,31 @@ def test_the_histograms_axis_title_does_not_touch_the_top_label() -> None:
         label_top = float(y) - 11
         label_left = float(x) - text_width(label) * 11 / 12
         assert label_top >= title_bottom or label_left >= right, label
+
+
+@pytest.mark.parametrize(
+    "cols",
+    [
+        pytest.param(
+            ["prospect", "new", "active", "loyal", "at risk", "churned", "reactivated"],
+            id="states",
+        ),
+        pytest.param(["a", "b", "an extremely long segment name for a column"], id="long-last"),
+        pytest.param(["潜在忠实客户", "需要关注客户", "不能失去的客户"] * 3, id="chinese"),
+    ],
+)
+def test_slanted_column_labels_stay_inside_the_heatmap(cols) -> None:
+    m = np.ones((2, len(cols)))
+    svg = _svg.heatmap(m, ["x", "y"], cols, title="t", width=420)
+    width = float(re.search(r"viewBox='0 0 ([\d.]+) ", svg).group(1))
+    slanted = re.findall(
+        r"<text x='([\d.]+)' y='([\d.]+)' transform='rotate\(-40 [^)]*\)' fill='#333' "
+        r"font-size='11'>([^<]+)</text>",
+        svg,
+    )
+    assert len(slanted) == len(cols)
+    angle = np.radians(40)
+    for x, y, label in slanted:
+        w = text_width(label, 11)
+        assert float(x) + w * np.cos(angle) <= width, label
+        assert float(y) - w * np.sin(angle) - 11 * np.cos(angle) >= 0, label

@@ -136,7 +136,18 @@ def heatmap(
     cell_w = (width - 120) / max(n_c, 1)
     longest = max((text_width(str(c), 11) for c in cols), default=1.0)
     tilt = longest + 4 > cell_w  # column labels would collide: slant them
-    left, top = 110, 40 + (int(min(longest, 120) * 0.65) if tilt else 0)
+    # a label slanted by 40 degrees reaches sin(40) of its width up, cos(40) right
+    left, top = 110, 40 + (math.ceil(longest * math.sin(math.radians(40))) if tilt else 0)
+    reach = width
+    if tilt:
+        cos = math.cos(math.radians(40))
+        reach = max(
+            [width]
+            + [
+                math.ceil(left + (j + 0.5) * cell_w + text_width(str(c), 11) * cos + 4)
+                for j, c in enumerate(cols)
+            ]
+        )
     cell_h = min(34.0, max(20.0, cell_w * 0.6))
     height = int(top + n_r * cell_h + 12)
     finite = m[np.isfinite(m)]
@@ -181,7 +192,7 @@ def heatmap(
                 f"text-anchor='middle' fill='{ink}' font-size='11'>"
                 f"{loc.number(v, percent=percent) if math.isfinite(v) and v != 0 else ''}</text>"
             )
-    return _svg(width, height, "".join(parts), title)
+    return _svg(reach, height, "".join(parts), title)
 
 
 def x_labels(
