@@ -194,6 +194,10 @@ class FittedModel(BaseEstimator, ABC):  # type: ignore[misc]
         return []
 
     # ---- fitting ---------------------------------------------------------
+    def _lower(self) -> Array:
+        """Lower limits of the positive parameters: ``value = lower + exp(theta)``."""
+        return np.zeros(len(self._param_names))
+
     def _check_params(self) -> None:
         """Check the constructor's options against ``_parameter_constraints`` (at fit)."""
         validate_params(self, self._parameter_constraints)
@@ -221,7 +225,9 @@ class FittedModel(BaseEstimator, ABC):  # type: ignore[misc]
         theta = result.theta
         self.theta_ = theta
         self.params_ = pd.Series(
-            np.concatenate([np.exp(theta[:k]), theta[k:]]), index=names, name="estimate"
+            np.concatenate([self._lower() + np.exp(theta[:k]), theta[k:]]),
+            index=names,
+            name="estimate",
         )
         self.log_likelihood_ = result.log_likelihood
         self.n_customers_ = n_customers
@@ -255,9 +261,10 @@ class FittedModel(BaseEstimator, ABC):  # type: ignore[misc]
         ]
         if loose:
             zq = float(norm.ppf(0.975))
+            low = self._lower()
             shown = "; ".join(
-                f"{names[i]} in [{np.exp(theta[i] - zq * se_theta[i]):.3g}, "
-                f"{np.exp(theta[i] + zq * se_theta[i]):.3g}]"
+                f"{names[i]} in [{low[i] + np.exp(theta[i] - zq * se_theta[i]):.3g}, "
+                f"{low[i] + np.exp(theta[i] + zq * se_theta[i]):.3g}]"
                 if np.isfinite(se_theta[i])
                 else f"{names[i]} (no finite standard error)"
                 for i in loose
@@ -316,8 +323,8 @@ class FittedModel(BaseEstimator, ABC):  # type: ignore[misc]
         k = len(self._param_names)
         lo = self.theta_ - zq * self._se_theta
         hi = self.theta_ + zq * self._se_theta
-        lo[:k] = np.exp(lo[:k])
-        hi[:k] = np.exp(hi[:k])
+        lo[:k] = self._lower() + np.exp(lo[:k])
+        hi[:k] = self._lower() + np.exp(hi[:k])
         return pd.DataFrame(
             {"estimate": self.params_.to_numpy(), "lower": lo, "upper": hi},
             index=self.params_.index,
@@ -359,12 +366,14 @@ class FittedModel(BaseEstimator, ABC):  # type: ignore[misc]
             )
         values = np.array([float(params[n]) for n in names])
         k = len(cls._param_names)
-        if not np.all(np.isfinite(values)) or np.any(values[:k] <= 0):
+        lower = model._lower()
+        if not np.all(np.isfinite(values)) or np.any(values[:k] <= lower):
             raise ParameterError(
-                f"{cls.__name__} parameters {list(cls._param_names)} must be finite and > 0; "
+                f"{cls.__name__} parameters {list(cls._param_names)} must be finite and above "
+                f"{dict(zip(cls._param_names, lower.tolist(), strict=True))}; "
                 f"got {dict(zip(names, values.tolist(), strict=True))}"
             )
-        theta = np.concatenate([np.log(values[:k]), values[k:]])
+        theta = np.concatenate([np.log(values[:k] - lower), values[k:]])
         model.theta_ = theta
         model.params_ = pd.Series(values, index=names, name="estimate")
         model.standard_errors_ = pd.Series(np.nan, index=names, name="standard_error")
@@ -498,7 +507,7 @@ class FittedModel(BaseEstimator, ABC):  # type: ignore[misc]
         k = len(self._param_names)
         other.theta_ = theta
         other.params_ = pd.Series(
-            np.concatenate([np.exp(theta[:k]), theta[k:]]),
+            np.concatenate([self._lower() + np.exp(theta[:k]), theta[k:]]),
             index=self.params_.index,
             name="estimate",
         )
@@ -566,7 +575,7 @@ class FittedModel(BaseEstimator, ABC):  # type: ignore[misc]
                 )
                 rows.append(res.theta)
         theta = np.array(rows)
-        theta[:, :k] = np.exp(theta[:, :k])
+        theta[:, :k] = self._lower() + np.exp(theta[:, :k])
         draws = pd.DataFrame(theta, columns=self.params_.index)
         cache[(n_boot, seed)] = draws
         return draws.copy()
@@ -586,7 +595,7 @@ class FittedModel(BaseEstimator, ABC):  # type: ignore[misc]
         values = []
         for row in draws.to_numpy():
             theta = row.copy()
-            theta[:k] = np.log(theta[:k])
+            theta[:k] = np.log(theta[:k] - self._lower())
             values.append(np.asarray(predict(self._with_theta(theta)), dtype=np.float64))
         stacked = np.vstack(values)
         lo, hi = np.quantile(stacked, [0.5 - level / 2, 0.5 + level / 2], axis=0)

@@ -9,8 +9,16 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from scipy.special import digamma, gammaln
 
-from segkit._validation import check_fitted, require_columns, require_frame, show_values
+from segkit._validation import (
+    BOOL,
+    Constraint,
+    check_fitted,
+    require_columns,
+    require_frame,
+    show_values,
+)
 from segkit.clv._base import (
     Array,
     FittedModel,
@@ -18,12 +26,14 @@ from segkit.clv._base import (
     _dask_predict,
     as_series,
     benign_underflow,
+    f64,
     need_customers,
     starts_from,
 )
 from segkit.clv._data import compress, read_columns
 from segkit.clv._likelihoods import _gamma_gamma_rows
 from segkit.errors import ParameterError, SchemaError
+from segkit.transactions import TransactionColumns
 
 __all__ = ["GammaGamma"]
 
@@ -39,13 +49,19 @@ class GammaGamma(FittedModel):
     ----------
     penalizer : float, default 0
         L2 penalty on the log-parameters.
+    q_constraint : bool, default False
+        Keep ``q > 1`` (fit ``log(q - 1)``), so that the population mean
+        spend ``γ p / (q - 1)`` is finite. Where the data alone give
+        ``q <= 1`` the fit stops just above 1, with a ``BoundaryWarning``.
 
     Attributes
     ----------
     params_ : Series
         ``p``, ``q``, ``gamma``.
     standard_errors_, log_likelihood_, n_customers_, columns_
-        As in :class:`BetaGeo`; ``n_customers_`` counts the repeat buyers used.
+        As in :class:`BetaGeo`; ``n_customers_`` counts the customers used.
+    include_first_ : bool
+        Whether the first purchases were in the fit (:meth:`fit_transactions`).
 
     References
     ----------
@@ -65,21 +81,40 @@ class GammaGamma(FittedModel):
     _model_name = "Gamma-Gamma"
     _default_columns: ClassVar[dict[str, str]] = {"x": "x", "m": "repeat_aov"}
     _param_names = ("p", "q", "gamma")
+    _limits: ClassVar[dict[tuple[str, str], str]] = {
+        ("q", "lower"): "q_constraint keeps q above 1 where the data alone give "
+        "q <= 1, an infinite mean spend",
+    }
 
     _design = (True, 0.0)  # x: whole numbers of repeat transactions
+    _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
+        **FittedModel._parameter_constraints,
+        "q_constraint": [BOOL],
+    }
 
-    def __init__(self, *, penalizer: float = 0.0) -> None:
+    def __init__(self, *, penalizer: float = 0.0, q_constraint: bool = False) -> None:
         self.penalizer = penalizer
+        self.q_constraint = q_constraint
+
+    def _lower(self) -> Array:
+        # q_constraint: q = 1 + exp(theta_q) > 1, so the mean spend gamma p / (q - 1) is finite
+        return np.array([0.0, 1.0 if self.q_constraint else 0.0, 0.0])
 
     def _loglik(self, theta: Array, stats: dict[str, Array]) -> tuple[float, Array]:
-        p, q, v = np.exp(theta)
-        ll, grad = _gamma_gamma_rows(p, q, v, stats["x"], stats["m"])
+        p, q, v = self._lower() + np.exp(theta)
+        if "s" in stats:  # individual transactions
+            ll, grad = _transaction_rows(p, q, v, stats["x"], stats["s"], stats["log_sum"])
+        else:
+            ll, grad = _gamma_gamma_rows(p, q, v, stats["x"], stats["m"])
         w = stats["w"]
-        return float(w @ ll), w @ grad
+        g = w @ grad
+        g[1] *= (q - self._lower()[1]) / q  # d/d theta_q = d/d log q * (q - lower) / q
+        return float(w @ ll), g
 
     def _starts(self, stats: dict[str, Array]) -> list[Array]:
         w = stats["w"]
-        mean = float(w @ stats["m"]) / float(w.sum())
+        means = stats["s"] / stats["x"] if "s" in stats else stats["m"]
+        mean = float(w @ means) / float(w.sum())
         return starts_from([1.0, 2.0, mean], [[5.0, 3.0, 1.0], [0.3, 1.5, 0.3]])
 
     @_dask_fit
@@ -117,6 +152,7 @@ class GammaGamma(FittedModel):
             average value, or an average value is missing where x > 0.
         """
         self._check_params()
+        self.include_first_ = False
         cols = {"x": x, "m": repeat_aov}
         df = data
         c = read_columns(df, {"x": x}, what="data", counts=("x",), weights=weights)
@@ -139,6 +175,101 @@ class GammaGamma(FittedModel):
         stats = {"x": uniq[0][keep], "m": uniq[1][keep], "w": w[keep]}
         self.columns_ = cols
         self._fit_stats(stats, total)
+        return self
+
+    @benign_underflow
+    def fit_transactions(
+        self,
+        transactions: Any,
+        *,
+        customer: str,
+        timestamp: str,
+        amount: str | None = None,
+        quantity: str | None = None,
+        price: str | None = None,
+        order: str | None = None,
+        include_first: bool = False,
+    ) -> GammaGamma:
+        """Fit on the individual transaction values instead of each customer's average.
+
+        Transactions are counted as everywhere in segkit: a purchase is a
+        customer's distinct purchase day, its value the day's amount over the
+        purchase lines (lines with a negative amount are returns; with
+        ``order``, the lines of orders whose net is 0 or less are dropped).
+        The likelihood of customer ``i``'s values ``z_1 .. z_x`` is the
+        Gamma-Gamma model itself before averaging:
+
+        ``∏_j z_j^(p-1)/Γ(p) · γ^q Γ(px+q) / (Γ(q) (γ + Σ_j z_j)^(px+q))``
+
+        which is the average's likelihood ([FH13] eq. 1a) times the density
+        of how the total is split among the transactions (a Dirichlet(p, ..,
+        p)): the spread within a customer also informs ``p``. With one
+        transaction per customer the two fits are the same.
+
+        Parameters
+        ----------
+        transactions : DataFrame
+            The transaction log (order lines).
+        customer, timestamp : str
+            Columns of the customer id and the time of each line.
+        amount : str, optional
+            Column of the line amount (or ``quantity`` and ``price``).
+        quantity, price : str, optional
+        order : str, optional
+            Order ids: lines of orders whose net amount is 0 or less are dropped.
+        include_first : bool, default False
+            Also use each customer's first purchase. By default only repeat
+            purchases count, as in :meth:`fit` and [FH13]: first purchases
+            are often unlike the repeat ones (a welcome discount, a starter
+            kit, a big first basket), and the model assumes every value of a
+            customer comes from one Gamma(p, ν); including them shifts
+            ``p``, ``q``, ``γ`` and the predicted spend towards the first
+            purchases (a bias when predicting repeat spend), while adding the
+            customers with no repeat purchase to the fit. Predict with the
+            matching columns (all purchases and their average value).
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        SchemaError
+            Missing columns, bad values, or fewer than two customers with a
+            transaction to fit on.
+        """
+        self._check_params()
+        if not isinstance(include_first, bool | np.bool_):
+            raise ParameterError(f"include_first must be True or False; got {include_first!r}")
+        log = TransactionColumns.read(
+            transactions,
+            customer=customer,
+            timestamp=timestamp,
+            amount=amount,
+            quantity=quantity,
+            price=price,
+            order=order,
+        )
+        log = log.subset(log.purchases())
+        day = log.wall // (86_400 * 10**9)
+        keys, inverse = np.unique(np.column_stack([log.codes, day]), axis=0, return_inverse=True)
+        value = np.bincount(inverse.ravel(), weights=log.amount, minlength=len(keys))
+        # customers' days in time order: the first row of each customer is the first purchase
+        first = np.r_[True, keys[1:, 0] != keys[:-1, 0]]
+        keep = value > 0
+        if not include_first:
+            keep &= ~first
+        codes, value = keys[keep, 0], value[keep]
+        n = len(log.customers)
+        x = np.bincount(codes, minlength=n).astype(np.float64)
+        total = f64(np.bincount(codes, weights=value, minlength=n))
+        log_sum = f64(np.bincount(codes, weights=np.log(value), minlength=n))
+        has = x > 0
+        need_customers(float(has.sum()), "transactions (customers with a purchase to fit on)")
+        uniq, w, _ = compress([x[has], total[has], log_sum[has]], np.ones(int(has.sum())))
+        self.columns_ = dict(self._default_columns)
+        self.include_first_ = include_first
+        self._fit_stats({"x": uniq[0], "s": uniq[1], "log_sum": uniq[2], "w": w}, float(has.sum()))
         return self
 
     @staticmethod
@@ -245,6 +376,31 @@ class GammaGamma(FittedModel):
         nu = rng.gamma(params["q"], 1.0 / params["gamma"], T.size)
         total = rng.gamma(params["p"] * np.maximum(T, 1.0), 1.0 / nu)
         return pd.DataFrame({"x": T, "repeat_aov": total / np.maximum(T, 1.0)})
+
+
+def _transaction_rows(
+    p: float, q: float, v: float, x: Array, s: Array, log_sum: Array
+) -> tuple[Array, Array]:
+    """Per-customer log-likelihood of ``x`` transaction values summing to ``s``.
+
+    ``(p-1) Σ log z - x log Γ(p) + q log γ - log Γ(q) + log Γ(px+q) - (px+q) log(γ+s)``
+    and its gradient with respect to ``log p``, ``log q``, ``log γ``.
+    """
+    px = p * x
+    log_vs = np.log(v + s)
+    psi = digamma(px + q)
+    ll = (
+        (p - 1.0) * log_sum
+        - x * gammaln(p)
+        + q * np.log(v)
+        - gammaln(q)
+        + gammaln(px + q)
+        - (px + q) * log_vs
+    )
+    g_p = log_sum - x * digamma(p) + x * psi - x * log_vs
+    g_q = np.log(v) - digamma(q) + psi - log_vs
+    g_v = q / v - (px + q) / (v + s)
+    return f64(ll), np.column_stack([g_p * p, g_q * q, g_v * v])
 
 
 def _numeric_list(value: Any) -> bool:
