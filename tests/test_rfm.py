@@ -12,7 +12,14 @@ from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 import segkit
 from segkit.errors import ColumnNotFoundError, NotFittedError, ParameterError, SchemaError
-from segkit.rfm import RFMScorer, SegmentMap, SegmentMapError, load_segment_map, segment_maps
+from segkit.rfm import (
+    RFMScorer,
+    Segment,
+    SegmentMap,
+    SegmentMapError,
+    load_segment_map,
+    segment_maps,
+)
 
 
 @pytest.fixture(scope="module")
@@ -247,7 +254,10 @@ def test_bad_condition_is_named():
     ("data", "message"),
     [
         ({"name": "x", "bins": 2}, "segment map is missing the key 'segments'"),
-        ({"name": "x", "bins": 1, "segments": []}, "'bins' must be an int in \\[2, 9\\]"),
+        (
+            {"name": "x", "bins": 1, "segments": []},
+            "^the 'bins' parameter of SegmentMap must be an int in the range \\[2, 9\\]; got 1$",
+        ),
         (
             {"name": "x", "bins": 2, "segments": [{"name": "a"}]},
             "segment #0 is missing the key 'when'",
@@ -269,7 +279,14 @@ def test_bad_condition_is_named():
             "segment map has an unknown key 'nmae' \\(did you mean 'name'\\?\\)",
         ),
         # the bins RFMScorer accepts: a 10-level map could never be used
-        ({"name": "x", "bins": 10, "segments": []}, "'bins' must be an int in \\[2, 9\\]; got 10"),
+        (
+            {"name": "x", "bins": 10, "segments": []},
+            "^the 'bins' parameter of SegmentMap must be an int in the range \\[2, 9\\]; got 10$",
+        ),
+        (
+            {"name": 3, "bins": 2, "segments": []},
+            "^the 'name' parameter of SegmentMap must be a non-empty str; got 3$",
+        ),
     ],
     ids=[
         "missing-segments",
@@ -279,11 +296,21 @@ def test_bad_condition_is_named():
         "duplicate-names",
         "did-you-mean",
         "bins-10",
+        "name-not-text",
     ],
 )
 def test_malformed_maps(data, message):
     with pytest.raises(SegmentMapError, match=message):
         SegmentMap.from_dict(data)
+
+
+def test_a_map_built_directly_is_checked_too():
+    segment = Segment("all", "r_score >= 1")
+    with pytest.raises(SegmentMapError) as info:
+        SegmentMap("ten", 10, (segment,))
+    assert str(info.value) == (
+        "the 'bins' parameter of SegmentMap must be an int in the range [2, 9]; got 10"
+    )
 
 
 def test_custom_map_object(table):

@@ -245,11 +245,18 @@ BOOL = Satisfies(lambda v: isinstance(v, bool | np.bool_), "a bool")
 Constraint = Interval | Options | Satisfies
 
 
-def validate_params(estimator: Any, constraints: Mapping[str, Sequence[Constraint]]) -> None:
+def validate_params(
+    estimator: Any,
+    constraints: Mapping[str, Sequence[Constraint]],
+    *,
+    error: type[SegkitError] = ParameterError,
+) -> None:
     """Check an estimator's parameters against its ``_parameter_constraints`` table.
 
-    Each parameter must satisfy one of its constraints; the error names the
-    parameter, the estimator, what is allowed and what was given.
+    Each parameter must satisfy one of its constraints; the error (a
+    ``ParameterError`` unless ``error`` says otherwise) names the parameter,
+    the estimator, what is allowed and what was given. Value objects (a
+    :class:`~segkit.rfm.SegmentMap`) call it from ``__attrs_post_init__``.
 
     Examples
     --------
@@ -266,18 +273,22 @@ def validate_params(estimator: Any, constraints: Mapping[str, Sequence[Constrain
     for name, allowed in constraints.items():
         value = getattr(estimator, name)
         if not any(constraint.accepts(value) for constraint in allowed):
-            raise _violation(name, owner, allowed, value)
+            raise _violation(name, owner, allowed, value, error)
 
 
-def _violation(name: str, owner: str, allowed: Sequence[Any], value: Any) -> ParameterError:
+def _violation(
+    name: str,
+    owner: str,
+    allowed: Sequence[Any],
+    value: Any,
+    error: type[SegkitError] = ParameterError,
+) -> SegkitError:
     wanted = [c.describe() for c in allowed]
     text = wanted[0] if len(wanted) == 1 else ", ".join(wanted[:-1]) + " or " + wanted[-1]
     hints = "".join(
         c.hint(value) for c in allowed if isinstance(c, Satisfies) and c.hint is not None
     )
-    return ParameterError(
-        f"the {name!r} parameter of {owner} must be {text}; got {value!r}{hints}"
-    )
+    return error(f"the {name!r} parameter of {owner} must be {text}; got {value!r}{hints}")
 
 
 def check_keys(

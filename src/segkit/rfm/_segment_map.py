@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from importlib import resources
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 import numpy as np
 import pandas as pd
 
-from segkit._validation import Interval, check_keys
+from segkit._validation import Constraint, Interval, Satisfies, check_keys, validate_params
 from segkit.errors import ParameterError, SegkitError, SegmentMapError, did_you_mean
 
 __all__ = ["Segment", "SegmentMap", "load_segment_map", "segment_maps"]
@@ -189,7 +189,14 @@ class SegmentMap:
         init=False, repr=False, eq=False, hash=False
     )
 
+    _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
+        "name": [Satisfies(lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty str")],
+        "bins": [Interval(int, 2, 9)],  # the bins RFMScorer accepts
+        "description": [Satisfies(lambda v: isinstance(v, str), "a str")],
+    }
+
     def __attrs_post_init__(self) -> None:
+        validate_params(self, self._parameter_constraints, error=SegmentMapError)
         if not self.segments:
             raise SegmentMapError(f"segment map {self.name!r} has no segments")
         names = [s.name for s in self.segments]
@@ -255,11 +262,6 @@ class SegmentMap:
             required={"name", "bins", "segments"},
             error=SegmentMapError,
         )
-        bins = data["bins"]
-        if not Interval(int, 2, 9).accepts(bins):  # the bins RFMScorer accepts
-            raise SegmentMapError(
-                f"segment map field 'bins' must be an int in [2, 9]; got {bins!r}"
-            )
         segments = []
         for i, item in enumerate(data["segments"]):
             if not isinstance(item, Mapping):
@@ -276,7 +278,8 @@ class SegmentMap:
             except SegmentMapError as exc:
                 where = f"segment #{i} ({item.get('name')!r})"
                 raise SegmentMapError(f"{where}: {exc}") from None
-        return cls(str(data["name"]), bins, tuple(segments), str(data.get("description", "")))
+        name, description = data["name"], data.get("description", "")
+        return cls(name, data["bins"], tuple(segments), description)
 
 
 def segment_maps() -> list[str]:
