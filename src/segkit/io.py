@@ -44,7 +44,24 @@ __all__ = [
 _ROLES = ("customer", "timestamp", "amount", "order")
 
 
-def _read_any(source: Any, *, sheet: str | int | None = 0, sep: str | None = None) -> pd.DataFrame:
+_INTEGER_ID = r"[+-]?(?:0|[1-9]\d{0,17})(?:\.0*)?"
+
+
+def _ids_from_text(text: pd.Series) -> pd.Series:
+    """An id column read as text: numbers when every id is a plain integer, else text.
+
+    ``"007"`` and ``"7"`` are two customers: a column with a leading zero
+    anywhere stays text, so no id is changed by reading it.
+    """
+    given = text.dropna()
+    if len(given) and given.str.strip().str.fullmatch(_INTEGER_ID).all():
+        return pd.Series(pd.to_numeric(text.str.strip()), index=text.index, name=text.name)
+    return text
+
+
+def _read_any(
+    source: Any, *, sheet: str | int | None = 0, sep: str | None = None, ids: Iterable[str] = ()
+) -> pd.DataFrame:
     if not isinstance(source, str | os.PathLike):
         return as_pandas(source, "source").copy()
     path = Path(source)
@@ -62,7 +79,11 @@ def _read_any(source: Any, *, sheet: str | int | None = 0, sep: str | None = Non
         if suffix in {".csv", ".txt", ".tsv"}:
             # The encoding is detected (UTF-8 with or without BOM, UTF-16, GBK/GB18030);
             # sep=None sniffs ; , tab.
-            return read_text(path, sep=sep)
+            frame = read_text(path, sep=sep, dtype=dict.fromkeys(ids, str))
+            for column in ids:
+                if column in frame.columns:
+                    frame[column] = _ids_from_text(frame[column])
+            return frame
     except ImportError:
         extra = "parquet" if suffix in {".parquet", ".pq"} else "excel"
         raise missing(extra, f"reading {path.name}") from None
@@ -117,7 +138,8 @@ def read_transactions(
     for role in ("customer", "timestamp", "amount"):
         if role not in columns:
             raise ParameterError(f"columns must name the {role!r} column")
-    raw = _read_any(source, sheet=sheet, sep=sep)
+    ids = [columns[role] for role in ("customer", "order") if role in columns]
+    raw = _read_any(source, sheet=sheet, sep=sep, ids=ids)
     keep = list(keep)
     require_columns(raw, [*columns.values(), *keep], "source file")
     out = pd.DataFrame(index=pd.RangeIndex(len(raw)))
@@ -168,27 +190,52 @@ def _parse_time(series: pd.Series, column: str, *, utc: bool = False) -> pd.Seri
     return parsed.reset_index(drop=True)
 
 
+#: A digit-group separator between digits: a space, a no-break or thin space, an apostrophe.
+_GROUPS = r"(?<=\d)[ \u00a0\u202f'\u2019](?=\d{3}(?!\d))"
+
+
+def _decimal_comma(text: pd.Series, column: str) -> bool:
+    """Whether a column writes its numbers with a decimal comma ("1.234,50", "12,5").
+
+    One convention for the whole column, as with dates: "1,234" is 1234 in a
+    column that writes "12.50" and 1.234 in one that writes "12,50"; a column
+    that writes both is refused.
+    """
+    core = text.str.replace(r"[^\d.,]", "", regex=True)
+    comma = core.str.contains(r"\d,(?:\d{1,2}|\d{4,})$|\.\d{3},\d+$", regex=True).to_numpy()
+    point = core.str.contains(r"\d\.(?:\d{1,2}|\d{4,})$|,\d{3}\.\d+$", regex=True).to_numpy()
+    if comma.any() and point.any():
+        i, j = int(np.flatnonzero(comma)[0]), int(np.flatnonzero(point)[0])
+        raise SchemaError(
+            f"column {column!r} writes numbers two ways: with a decimal comma (row "
+            f"{text.index[i]}: {text.iloc[i]!r}) and with a decimal point (row {text.index[j]}: "
+            f"{text.iloc[j]!r}); write them one way, or convert the column yourself"
+        )
+    return bool(comma.any())
+
+
 def _parse_amount(series: pd.Series, column: str) -> np.ndarray[Any, Any]:
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
         series.dtype
     ):
         return series.to_numpy(dtype=np.float64, na_value=np.nan)
-    numbers = parse_numbers(series)
-    # "1.234,56" and "12,5" (a decimal comma): read the rest again that way.
-    retry = numbers.isna() & series.notna()
-    if retry.any():
-        text = series[retry].astype(str).str.strip()
-        comma = text.str.fullmatch(r"[^,]*\d,\d{1,2}\)?", na=False)
-        swapped = text[comma].str.replace(".", "", regex=False).str.replace(",", ".")
-        numbers[swapped.index] = parse_numbers(swapped)
-    bad = numbers.isna().to_numpy() & series.notna().to_numpy()
+    values = np.array(series.astype(object), dtype=object)
+    is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=values.size)
+    if is_text.any():
+        text = pd.Series(values[is_text], dtype=object).str.strip()
+        text = text.str.replace(_GROUPS, "", regex=True)  # "1 234,50", "1'234.50"
+        if _decimal_comma(text, column):
+            text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        values[is_text] = text.to_numpy(dtype=object)
+    numbers = parse_numbers(pd.Series(values, dtype=object)).to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(numbers) & series.notna().to_numpy()  # "NaN", "Infinity", "1e400": no
     if bad.any():
         where = np.flatnonzero(bad)[:5].tolist()
         raise SchemaError(
             f"column {column!r} has {int(bad.sum())} value(s) that are not amounts, in rows "
             f"{where}: {series[bad].head(5).tolist()}"
         )
-    return numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+    return numbers
 
 
 # --------------------------------------------------------------------------- #

@@ -50,9 +50,9 @@ __all__ = [
     "with_line_amount",
 ]
 
-_NUMBER_TEXT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-_CURRENCY = "£$€¥￥₩₹ "
+_NUMBER_TEXT = re.compile(r"^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")  # the sign is read apart
+_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+_CURRENCY = "£$€¥￥₩₹元円 "
 
 _IntArray = np.ndarray[Any, np.dtype[np.int64]]
 _FloatArray = np.ndarray[Any, np.dtype[np.float64]]
@@ -153,7 +153,7 @@ def _one_number(value: Any) -> float:
         return float(value)
     if not isinstance(value, str):
         return float("nan")
-    text = value.strip()
+    text = value.strip().replace("\u2212", "-").replace("\uff0d", "-")  # the minus sign, too
     negative = text.startswith("(") and text.endswith(")")
     if negative:
         text = text[1:-1].strip()
@@ -165,6 +165,8 @@ def _one_number(value: Any) -> float:
     text = text.strip(_CURRENCY + string.ascii_letters)  # "£3", "12 EUR", "RMB 5"
     if text[:1] in "+-" and not sign:
         sign, text = text[:1], text[1:]
+    if sign and negative:  # "(-12)": which sign was meant?
+        return float("nan")
     if _THOUSANDS.match(text):
         text = text.replace(",", "")
     if not _NUMBER_TEXT.match(text):

@@ -4,8 +4,8 @@ Each case is ``18.NN-what`` (NN the item's number in the issue; ``18.zh`` the
 Chinese exports). A case builds its inputs with ``make(tmp_path)`` (a dict),
 calls one public entry point with them, and states what must happen: the exact
 :class:`~segkit.errors.SegkitError` subclass and the key part of its message
-(:class:`Raises`), or the exact correct value (:class:`Gives`). Every case
-then checks that the caller's inputs are unchanged. The reproductions of the
+(:func:`Raises`), or the exact correct value (:func:`Gives`). Every case
+then checks that the caller's inputs are unchanged (conftest.py). The reproductions of the
 issue are the seeds; the cases that could hang (ReDoS) run in a subprocess
 with a time bound. The command line's error paths (item 17) are in
 ``test_cli_errors`` below; the fuzz tests over rule texts and definition files
@@ -14,14 +14,12 @@ are in ``test_fuzz.py``; attacks found after the issue in ``test_attacks.py``.
 
 from __future__ import annotations
 
-import copy
 import importlib.util
 import os
 import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -49,21 +47,20 @@ RAW = {"customer": "c", "timestamp": "d", "amount": "a"}
 SHOPIFY = Path(__file__).parents[1] / "data" / "shopify_orders_export.csv"
 
 
-@dataclass(frozen=True)
-class Raises:
-    error: type[SegkitError]
-    fragment: str
+def Raises(error: type[SegkitError], fragment: str) -> SegkitError:
+    """The exact error class and the key part of its message (see conftest.run_case)."""
+    return error(fragment)
 
 
-@dataclass(frozen=True)
-class Gives:
-    value: Any
+def Gives(value: Any) -> Any:
+    """The exact value the call must return."""
+    return value
 
 
 Make = Callable[[Path], dict[str, Any]]
 
 
-def case(case_id: str, make: Make, call: Callable[..., Any], expect: Raises | Gives) -> Any:
+def case(case_id: str, make: Make, call: Callable[..., Any], expect: Any) -> Any:
     return pytest.param(make, call, expect, id=case_id)
 
 
@@ -693,38 +690,9 @@ CASES = [
 ]
 
 
-def _snapshot(value: Any) -> Any:
-    if isinstance(value, pd.DataFrame | pd.Series):
-        return value.copy(deep=True)
-    return copy.deepcopy(value)
-
-
-def assert_unchanged(before: Any, after: Any) -> None:
-    if isinstance(before, pd.DataFrame):
-        pd.testing.assert_frame_equal(after, before)
-    elif isinstance(before, pd.Series):
-        pd.testing.assert_series_equal(after, before)
-    else:
-        assert after == before
-
-
-def run_case(make: Make, call: Callable[..., Any], expect: Raises | Gives, tmp_path: Path) -> None:
-    inputs = make(tmp_path)
-    before = {name: _snapshot(value) for name, value in inputs.items()}
-    if isinstance(expect, Raises):
-        with pytest.raises(SegkitError) as info:
-            call(**inputs)
-        assert type(info.value) is expect.error, f"{type(info.value).__name__}: {info.value}"
-        assert expect.fragment in str(info.value)
-    else:
-        assert call(**inputs) == expect.value
-    for name, value in before.items():
-        assert_unchanged(value, inputs[name])
-
-
 @pytest.mark.parametrize(("make", "call", "expect"), CASES)
-def test_issue18(make: Make, call: Callable[..., Any], expect: Any, tmp_path: Path) -> None:
-    run_case(make, call, expect, tmp_path)
+def test_issue18(make: Make, call: Callable[..., Any], expect: Any, run_case: Any) -> None:
+    run_case(make, call, expect)
 
 
 # --------------------------------------------------------------------------- #

@@ -1,0 +1,211 @@
+"""The bad-input matrix, round three: attacks tried after issue #18, each a case.
+
+Ids are ``A.<area>-<what>``. The runner (``conftest.run_case``) checks the
+exact error class and the key part of its message, or the exact value, and
+that the inputs are unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import segkit
+from segkit.errors import (
+    LifecycleError,
+    ParameterError,
+    RuleEvaluationError,
+    SchemaError,
+)
+from segkit.io import read_transactions, write_crm
+from segkit.loyalty import PointsProgram, TierProgram
+from segkit.tagging import evaluate_rule
+
+RAW = {"customer": "c", "timestamp": "d", "amount": "a"}
+
+
+def amounts(*values: Any) -> Callable[[Path], dict[str, Any]]:
+    """A raw export whose amount column holds ``values`` (one customer per row)."""
+    n = len(values)
+    return lambda tmp: {
+        "raw": pd.DataFrame({"c": range(n), "d": ["2024-01-01"] * n, "a": list(values)})
+    }
+
+
+def read_amounts(raw: pd.DataFrame) -> list[float]:
+    out: list[float] = read_transactions(raw, columns=RAW)["amount"].tolist()
+    return out
+
+
+def file(name: str, content: str | bytes, encoding: str = "utf-8") -> Any:
+    def make(tmp: Path) -> dict[str, Any]:
+        path = tmp / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
+        return {"path": path}
+
+    return make
+
+
+def laughs(tail: str, depth: int = 9) -> str:
+    lines = ['a0: &a0 "lol"']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, depth + 1)]
+    return "\n".join(lines) + "\n" + tail
+
+
+def frame(**columns: Any) -> Any:
+    return lambda tmp: {"df": pd.DataFrame(columns)}
+
+
+def crm_cells(table: pd.DataFrame, tmp: Path) -> list[str]:
+    write_crm(table, tmp / "crm.csv", columns=["segment"])
+    text = pd.read_csv(tmp / "crm.csv", dtype=str, keep_default_na=False)
+    return text["segment"].tolist()
+
+
+NOT_AMOUNTS = "value(s) that are not amounts, in rows [0]"
+TOKYO = pd.ArrowDtype(__import__("pyarrow").timestamp("us", tz="Asia/Tokyo"))
+
+CASES = [
+    # Numbers as exports write them: one convention per column, nothing misread.
+    pytest.param(amounts("−12", "5"), read_amounts, [-12.0, 5.0], id="A.num-unicode-minus"),
+    pytest.param(amounts("１２３", "－5"), read_amounts, [123.0, -5.0], id="A.num-full-width"),
+    pytest.param(
+        amounts("1,234.50", "12.00"), read_amounts, [1234.5, 12.0], id="A.num-thousands-comma"
+    ),
+    pytest.param(
+        amounts("1.234,50", "12,00"), read_amounts, [1234.5, 12.0], id="A.num-decimal-comma"
+    ),
+    pytest.param(
+        amounts("1,5", "2,25", "1,234"),
+        read_amounts,
+        [1.5, 2.25, 1.234],
+        id="A.num-decimal-comma-column-reads-1,234-as-1.234",
+    ),
+    pytest.param(
+        amounts("1.5", "1,234"), read_amounts, [1.5, 1234.0], id="A.num-decimal-point-column"
+    ),
+    pytest.param(
+        amounts("1,234.50", "1.234,50"),
+        read_amounts,
+        SchemaError("column 'a' writes numbers two ways: with a decimal comma (row 1"),
+        id="A.num-two-conventions-refused",
+    ),
+    pytest.param(amounts("¥1,200", "￥300"), read_amounts, [1200.0, 300.0], id="A.num-yen"),
+    pytest.param(amounts("1,200元", "5"), read_amounts, [1200.0, 5.0], id="A.num-yuan-after"),
+    pytest.param(amounts("€ 12,50", "12,50 €"), read_amounts, [12.5, 12.5], id="A.num-euro"),
+    pytest.param(
+        amounts("1\u00a0234,50", "1 234,50"),
+        read_amounts,
+        [1234.5, 1234.5],
+        id="A.num-space-groups",
+    ),
+    pytest.param(amounts("1'234.50", "5"), read_amounts, [1234.5, 5.0], id="A.num-swiss-groups"),
+    pytest.param(
+        amounts("(£12.50)", "-£3", "£-4"), read_amounts, [-12.5, -3.0, -4.0], id="A.num-signs"
+    ),
+    pytest.param(amounts("Infinity", "5"), read_amounts, SchemaError(NOT_AMOUNTS), id="A.num-inf"),
+    pytest.param(amounts("1e400", "5"), read_amounts, SchemaError(NOT_AMOUNTS), id="A.num-1e400"),
+    pytest.param(amounts("--12", "5"), read_amounts, SchemaError(NOT_AMOUNTS), id="A.num-double"),
+    pytest.param(
+        amounts("(-12)", "5"), read_amounts, SchemaError(NOT_AMOUNTS), id="A.num-paren-and-minus"
+    ),
+    pytest.param(
+        amounts(12, "13,5", None),
+        lambda raw: [None if np.isnan(v) else v for v in read_amounts(raw)],
+        [12.0, 13.5, None],
+        id="A.num-numbers-text-and-missing",
+    ),
+    # Ids in a CSV: read as written.
+    pytest.param(
+        file("t.csv", "c,d,a\n007,2024-01-01,1\n7,2024-01-02,1\n"),
+        lambda path: read_transactions(path, columns=RAW)["customer_id"].tolist(),
+        ["007", "7"],
+        id="A.csv-ids-with-leading-zeros-stay-text",
+    ),
+    pytest.param(
+        file("t.csv", "c,d,a\n12345678901234567890,2024-01-01,1\n1,2024-01-02,1\n"),
+        lambda path: read_transactions(path, columns=RAW)["customer_id"].tolist(),
+        ["12345678901234567890", "1"],
+        id="A.csv-ids-beyond-int64-stay-text",
+    ),
+    pytest.param(
+        file("t.csv", "c,d,a\n7,2024-01-01,1\n9,2024-01-02,1\n"),
+        lambda path: read_transactions(path, columns=RAW)["customer_id"].tolist(),
+        [7, 9],
+        id="A.csv-plain-integer-ids-are-numbers",
+    ),
+    # Definition files: every kind read with the rule files' care.
+    pytest.param(
+        file("t.yaml", laughs("tiers: *a9\n")),
+        lambda path: TierProgram.from_yaml(path),
+        ParameterError("YAML anchors and aliases (&name, *name) are not accepted in tier"),
+        id="A.file-tier-programme-billion-laughs",
+    ),
+    pytest.param(
+        file("l.yaml", "initial: " + "9" * 5000 + "\n"),
+        lambda path: segkit.Lifecycle.from_yaml(path),
+        LifecycleError("the lifecycle YAML holds a value segkit cannot read"),
+        id="A.file-lifecycle-5000-digit-integer",
+    ),
+    pytest.param(
+        file("p.json", '{"earn_rate": ' + "9" * 5000 + "}"),
+        lambda path: PointsProgram.from_json(path),
+        ParameterError("the points programme JSON holds a value segkit cannot read"),
+        id="A.file-points-json-5000-digit-integer",
+    ),
+    pytest.param(
+        file("l.yaml", "initial: 新\nstates:\n  - name: 新\n    terminal: true\n", "utf-16"),
+        lambda path: segkit.Lifecycle.from_yaml(path).initial,
+        "新",
+        id="A.file-lifecycle-utf16-with-bom-read",
+    ),
+    # Rule columns read by the time policy.
+    pytest.param(
+        frame(d=pd.Series([dt.date(9999, 12, 31), dt.date(2024, 3, 1)], dtype=object)),
+        lambda df: evaluate_rule("days_since(d) >= 0", df, as_of="2024-03-02"),
+        RuleEvaluationError("column 'd' holds dates outside 1677-09-22 .. 2262-04-11"),
+        id="A.time-rule-column-of-date-objects-9999",
+    ),
+    pytest.param(
+        frame(d=pd.Series([dt.datetime(1600, 1, 1), dt.datetime(2024, 3, 1)], dtype=object)),
+        lambda df: evaluate_rule("days_since(d) >= 0", df, as_of="2024-03-02"),
+        RuleEvaluationError("column 'd' holds dates outside 1677-09-22 .. 2262-04-11"),
+        id="A.time-rule-column-of-1600-datetimes",
+    ),
+    pytest.param(
+        frame(d=pd.Series(pd.array([pd.Timestamp("2024-03-02 01:00", tz="Asia/Tokyo")], TOKYO))),
+        lambda df: evaluate_rule("d < date('2024-03-02')", df).tolist(),
+        [False],
+        id="A.time-rule-arrow-zoned-column-on-its-wall-clock",
+    ),
+    pytest.param(
+        frame(d=pd.Series([dt.date(2024, 3, 1), None], dtype=object)),
+        lambda df: evaluate_rule("days_since(d) == 1", df, as_of="2024-03-02").tolist(),
+        [True, pd.NA],
+        id="A.time-rule-column-of-date-objects",
+    ),
+    # Formula injection past the first character.
+    pytest.param(
+        lambda tmp: {
+            "table": pd.DataFrame(
+                {"segment": [" =1+1", "＝1+1", "\u00a0@x", "\n=1", "＋1", "－1", " -3", "a=b"]},
+                index=pd.Index(range(8), name="cid"),
+            ),
+            "tmp": tmp,
+        },
+        crm_cells,
+        ["' =1+1", "'＝1+1", "'\u00a0@x", "'\n=1", "'＋1", "'－1", " -3", "a=b"],
+        id="A.csv-formula-after-spaces-and-full-width",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "call", "expect"), CASES)
+def test_attack(make: Any, call: Any, expect: Any, run_case: Any) -> None:
+    run_case(make, call, expect)
