@@ -150,13 +150,13 @@ CASES = [
     pytest.param(
         file("l.yaml", "initial: " + "9" * 5000 + "\n"),
         lambda path: segkit.Lifecycle.from_yaml(path),
-        LifecycleError("the lifecycle YAML holds a value segkit cannot read"),
+        LifecycleError("l.yaml: invalid YAML: Exceeds the limit (4300 digits)"),
         id="A.file-lifecycle-5000-digit-integer",
     ),
     pytest.param(
         file("p.json", '{"earn_rate": ' + "9" * 5000 + "}"),
         lambda path: PointsProgram.from_json(path),
-        ParameterError("the points programme JSON holds a value segkit cannot read"),
+        ParameterError("invalid JSON: Exceeds the limit (4300 digits)"),
         id="A.file-points-json-5000-digit-integer",
     ),
     pytest.param(
