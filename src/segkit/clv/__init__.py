@@ -4,6 +4,8 @@ Purchase models (fit on ``x``, ``t_x``, ``T`` from :func:`segkit.summarize`):
 
 * :class:`BetaGeo` — BG/NBD (Fader, Hardie & Lee 2005)
 * :class:`ParetoNBD` — Pareto/NBD (Schmittlein, Morrison & Colombo 1987)
+* :class:`ParetoNBDDynamic` — Pareto/NBD with time-varying covariates
+  (Bachmann, Meierer & Näf 2021)
 * :class:`ModifiedBetaGeo` — MBG/NBD (Batislam, Denizel & Filiztekin 2007)
 * :class:`BetaGeoBetaBinom` — BG/BB for discrete opportunities (Fader, Hardie & Shang 2010)
 
@@ -28,6 +30,7 @@ from segkit.clv._likelihoods import (
 )
 from segkit.clv._mle import BoundaryWarning
 from segkit.clv._pareto import ParetoNBD
+from segkit.clv._pareto_dynamic import ParetoNBDDynamic
 from segkit.clv._pareto_likelihood import pareto_nbd_log_likelihood
 from segkit.clv._sbg import ShiftedBetaGeo, tenures_from_survivors
 from segkit.clv._value import lifetime_value
@@ -39,6 +42,7 @@ __all__ = [
     "GammaGamma",
     "ModifiedBetaGeo",
     "ParetoNBD",
+    "ParetoNBDDynamic",
     "ShiftedBetaGeo",
     "bgbb_log_likelihood",
     "bgnbd_log_likelihood",

@@ -275,7 +275,7 @@ def _merge(first: tuple[Array, ...], second: tuple[Array, ...]) -> tuple[Array, 
     return (top + np.log(tot), *rest)
 
 
-def _pieces(rho: Array, s: Param, alpha: Param, beta: Param, t: Array, t_star: float) -> Array:
+def tail_pieces(rho: Array, s: Param, alpha: Param, beta: Param, t: Array, t_star: float) -> Array:
     """:func:`_pareto_piece` for every row, as an array of 5 columns.
 
     Where one scale is far above the other and above ``t_star`` (the largest
@@ -336,7 +336,7 @@ def _pieces(rho: Array, s: Param, alpha: Param, beta: Param, t: Array, t_star: f
     return out
 
 
-def _from_pieces(
+def interval_from_pieces(
     rho: Array, s: Array, at_lo: Array, at_hi: Array
 ) -> tuple[Array, Array, Array, Array, Array]:
     """``log D`` and its derivatives in (rho, s, alpha, beta) from the pieces at both ends.
@@ -376,7 +376,7 @@ def _pareto_block(
     n = rho.size
     s_n = np.broadcast_to(s, (n,))
     # log D and l1, l2 below carry the factor alpha^rho beta^s (see _pareto_piece)
-    log_d, d_rho, d_s, d_alpha, d_beta = _from_pieces(rho, s_n, at_tx, at_T)
+    log_d, d_rho, d_s, d_alpha, d_beta = interval_from_pieces(rho, s_n, at_tx, at_T)
     rel_a = np.log1p(T / alpha)
     rel_b = np.log1p(T / beta)
     l1 = -rho * rel_a - s * rel_b
@@ -421,7 +421,7 @@ def _pareto_rows(
     if scalar:
         # the series pieces depend on (x, t) only: evaluate each distinct pair once
         ux, ut, inv = _pairs_of(x, t_x, T)
-        table = _pieces(r + ux, s, alpha, beta, ut, t_star)
+        table = tail_pieces(r + ux, s, alpha, beta, ut, t_star)
     sums = np.zeros(5)
     summed = weights is not None and scalar
     out = None if summed else np.empty((n, 6))
@@ -433,8 +433,8 @@ def _pareto_rows(
         if scalar:
             at_tx, at_T = table[inv[start:stop]], table[inv[n + start : n + stop]]
         else:
-            at_tx = _pieces(rho, pick[2], pick[1], pick[3], t_x[blk], t_star)
-            at_T = _pieces(rho, pick[2], pick[1], pick[3], T[blk], t_star)
+            at_tx = tail_pieces(rho, pick[2], pick[1], pick[3], t_x[blk], t_star)
+            at_T = tail_pieces(rho, pick[2], pick[1], pick[3], T[blk], t_star)
         head = head_x[idx[blk]] if idx is not None else head_x[blk]
         res = _pareto_block(
             pick[0], pick[1], pick[2], pick[3], head, x[blk], rho, t_x[blk], T[blk], at_tx, at_T
