@@ -171,6 +171,9 @@ def test_zh_report_shows_no_english_rule_prose(cdnow_profile):
     assert described
     for text in described:
         assert text not in html
+    # the default lifecycle's states are described in Chinese beside their rules
+    lifecycle = html.split("<section id='lifecycle'>")[1].split("</section>")[0]
+    assert "天没有购买" in lifecycle
     # the starter rules carry Chinese descriptions, shown beside each tag
     chinese = [r.describe("zh") for r in cdnow_profile.models["tags"].rules]
     assert all(chinese)

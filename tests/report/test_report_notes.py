@@ -178,3 +178,15 @@ def test_a_zh_report_says_its_notes_in_chinese() -> None:
     english = result.report(lang="en")
     for note in result.notes:
         assert note.replace("'", "&#x27;") in english
+
+
+def test_the_default_lifecycle_states_are_described_in_chinese() -> None:
+    from segkit.lifecycle import default_lifecycle
+    from segkit.report._notes import state_description
+
+    machine = default_lifecycle()
+    said = {s.name: state_description(s.description, "zh") for s in machine.states}
+    assert all(CJK.search(text) for text in said.values()), said
+    assert said["churned"] == "超过 365 天没有购买"
+    assert state_description("Something of our own", "zh") == ""
+    assert state_description("Something of our own", "en") == "Something of our own"

@@ -15,7 +15,7 @@ from typing import Any
 
 from segkit._notes import Note
 
-__all__ = ["render_note"]
+__all__ = ["render_note", "state_description"]
 
 #: Chinese templates of the keyed notes of ``segkit.profiling``.
 ZH_NOTES: dict[str, str] = {
@@ -178,3 +178,31 @@ def render_note(note: str, lang: str) -> str:
     else:
         said = _warning(str(note), "")
     return said if said is not None else f"（英文）{note}"
+
+
+#: The descriptions of the default lifecycle's states (``segkit.lifecycle``), in Chinese.
+ZH_STATES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), template)
+    for pattern, template in (
+        (r"Registered, no purchase yet", "已注册，尚未购买"),
+        (r"First purchase made, no repeat purchase yet", "已首次购买，尚未复购"),
+        (
+            r"Repeat customer, last purchase within (?P<d>[\d,]+) days",
+            "复购客户，最近 {d} 天内有购买",
+        ),
+        (r"At least (?P<n>[\d,]+) purchases and still buying", "至少购买 {n} 次，且仍在购买"),
+        (r"No purchase for more than (?P<d>[\d,]+) days", "超过 {d} 天没有购买"),
+        (r"Bought again after having churned", "流失后再次购买"),
+    )
+)
+
+
+def state_description(text: str, lang: str) -> str:
+    """A lifecycle state's description in ``lang``; "" when it cannot be said there."""
+    if lang == "en" or not text:
+        return text
+    for pattern, template in ZH_STATES:
+        found = pattern.fullmatch(text.strip())
+        if found is not None:
+            return template.format(**found.groupdict())
+    return ""

@@ -19,7 +19,7 @@ import pandas as pd
 
 from segkit.report import _svg
 from segkit.report._i18n import Locale
-from segkit.report._notes import render_note
+from segkit.report._notes import render_note, state_description
 
 if TYPE_CHECKING:
     from segkit.profiling import Profile
@@ -333,7 +333,7 @@ def lifecycle(ctx: Context) -> str:
         f"<tr><td>{_pill(loc.state(s))}</td><td class='n'>"
         f"{'&lt; ' + str(ctx.min_group) if ctx.small(n) else f'{n:,}'}</td>"
         + _definition(
-            described.get(str(s), "") if loc.lang == "en" else "",
+            state_description(described.get(str(s), ""), loc.lang),
             "; ".join(into.get(str(s), [])),
         )
         + f"<td>{escape(loc.action('lifecycle', s))}</td></tr>"
