@@ -314,7 +314,8 @@ def test_only_returns_warns(tiny):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"unit": "M"}, "unit must be one of 'D' \\(days\\) or 'W' \\(weeks\\); got 'M'"),
+        ({"unit": "Y"}, "unit must be one of 'D' \\(days\\), 'W' \\(weeks\\), 'M' .*; got 'Y'"),
+        ({"unit": 0}, "unit must be one of .* or a number of days > 0; got 0"),
         ({"windows": (0,)}, "windows must be positive whole numbers of days; got 0"),
         ({"windows": (30, 30)}, "windows has duplicates"),
         ({"as_of": "yesterday-ish"}, "as_of must be a date or timestamp"),

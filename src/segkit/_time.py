@@ -143,6 +143,37 @@ class AsOf:
         return max(self.cut - window_days(days) * DAY_NS, int(np.iinfo(np.int64).min))
 
 
+#: calendar units of the time policy, in days ("M": a month of 365.25 / 12 days)
+TIME_UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
+
+
+def unit_days(unit: Any, *, name: str = "unit") -> float:
+    """Length in days of a time unit: ``"D"``, ``"W"``, ``"M"`` or a number of days > 0.
+
+    One rule for ``summarize``, ``calibration_holdout``, the CLV forecast and
+    the models' time unit: a month is 365.25 / 12 = 30.4375 days (the
+    average Gregorian month), any other unit is a positive number of days.
+
+    Examples
+    --------
+    >>> unit_days("M"), unit_days(14)
+    (30.4375, 14.0)
+    """
+    if isinstance(unit, str) and unit in TIME_UNITS:
+        return TIME_UNITS[unit]
+    if (
+        not isinstance(unit, bool | str)
+        and isinstance(unit, int | float | np.integer | np.floating)
+        and np.isfinite(unit)
+        and unit > 0
+    ):
+        return float(unit)
+    raise ParameterError(
+        f"{name} must be one of 'D' (days), 'W' (weeks), 'M' (months of 365.25/12 days) or a "
+        f"number of days > 0; got {unit!r}"
+    )
+
+
 def window_days(days: Any, *, name: str = "windows") -> int:
     """Check one window length in days: a positive whole number the clock can hold."""
     if isinstance(days, bool) or not isinstance(days, int | np.integer) or days <= 0:

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from segkit._backend import dispatch
-from segkit._time import DAY_NS, AsOf, window_days
+from segkit._time import DAY_NS, AsOf, unit_days, window_days
 from segkit._validation import (
     show_values,
 )
@@ -47,7 +47,6 @@ __all__ = [
 ]
 
 _DAY_NS = DAY_NS
-_UNITS = {"D": 1.0, "W": 7.0}
 _FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 _IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
@@ -55,10 +54,7 @@ _IntArray = np.ndarray[Any, np.dtype[np.int64]]
 # --------------------------------------------------------------------------- #
 # Reading the columns
 # --------------------------------------------------------------------------- #
-def _unit_days(unit: str) -> float:
-    if unit not in _UNITS:
-        raise ParameterError(f"unit must be one of 'D' (days) or 'W' (weeks); got {unit!r}")
-    return _UNITS[unit]
+_unit_days = unit_days
 
 
 def _check_windows(windows: Iterable[Any]) -> tuple[int, ...]:
@@ -197,7 +193,7 @@ def summarize(
     timestamp: str,
     amount: str | None = None,
     as_of: Any = None,
-    unit: Literal["D", "W"] = "D",
+    unit: str | float = "D",
     order: str | None = None,
     windows: Iterable[int] = (),
     quantity: str | None = None,
@@ -218,8 +214,10 @@ def summarize(
     as_of : date-like, optional
         The date the summary describes; rows after it are ignored. Default: the
         latest timestamp.
-    unit : {"D", "W"}
-        Time unit of ``t_x`` and ``T``: days, or weeks (days / 7).
+    unit : "D", "W", "M" or float, default "D"
+        Time unit of ``t_x`` and ``T``: days, weeks (days / 7), months
+        (days / (365.25 / 12)) or any positive number of days (one rule,
+        :func:`segkit._time.unit_days`).
     order : str, optional
         Order id column. ``orders`` then counts distinct order ids whose lines
         have a positive net amount; the lines of other order ids (cancellation
@@ -292,7 +290,7 @@ def summarize_columns(
     cols: TransactionColumns,
     *,
     as_of: Any = None,
-    unit: Literal["D", "W"] = "D",
+    unit: str | float = "D",
     windows: Iterable[int] = (),
 ) -> pd.DataFrame:
     """:func:`summarize` on a log already read by :meth:`TransactionColumns.read`.
@@ -347,7 +345,7 @@ def calibration_holdout(
     amount: str | None = None,
     calibration_end: Any,
     observation_end: Any = None,
-    unit: Literal["D", "W"] = "D",
+    unit: str | float = "D",
     order: str | None = None,
     quantity: str | None = None,
     price: str | None = None,

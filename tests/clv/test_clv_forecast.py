@@ -81,7 +81,7 @@ def test_cdnow_tracking_with_actuals_and_cohorts() -> None:
     ("kwargs", "error", "match"),
     [
         ({"freq": "Q"}, ParameterError, "freq must be one of"),
-        ({"unit": 0}, ParameterError, "unit must be 'D', 'W', 'M'"),
+        ({"unit": 0}, ParameterError, "unit must be one of 'D' \\(days\\), 'W' \\(weeks\\), 'M'"),
         (
             {"end": "1990-01-01"},
             ParameterError,

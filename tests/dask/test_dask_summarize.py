@@ -99,7 +99,7 @@ def test_missing_column_is_reported_before_any_work(transactions: pd.DataFrame) 
 def test_bad_parameters(transactions: pd.DataFrame) -> None:
     ddf = to_dask(transactions)
     with pytest.raises(ParameterError, match="unit must be one of"):
-        summarize_dask(ddf, **COLUMNS, unit="M")  # type: ignore[arg-type]
+        summarize_dask(ddf, **COLUMNS, unit="Y")
     with pytest.raises(ParameterError, match="as_of must be a date"):
         summarize_dask(ddf, **COLUMNS, as_of="soon")
     with pytest.raises(SchemaError, match="must be a Dask DataFrame; got DataFrame"):

@@ -7,31 +7,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segkit._time import parse_timestamps
+from segkit._time import parse_timestamps, unit_days
 from segkit._validation import check_fitted
 from segkit.errors import ParameterError, SchemaError
 
 __all__ = ["expected_transactions_over_time"]
 
 _FREQS = {"D": "D", "W": "W", "MS": "M"}
-_UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
 _MAX_CELLS = 50_000_000  # first-purchase days x periods evaluated at once
-
-
-def _unit_days(unit: Any) -> float:
-    if isinstance(unit, str) and unit in _UNITS:
-        return _UNITS[unit]
-    if (
-        not isinstance(unit, bool)
-        and isinstance(unit, int | float | np.integer | np.floating)
-        and np.isfinite(unit)
-        and unit > 0
-    ):
-        return float(unit)
-    raise ParameterError(
-        f"unit must be 'D', 'W', 'M' (365.25/12 days) or a positive number of days: the time "
-        f"unit the model was fitted in; got {unit!r}"
-    )
 
 
 def _first_purchases(first_purchases: Any) -> pd.Series:
@@ -137,7 +120,7 @@ def expected_transactions_over_time(
         )
     if freq not in _FREQS:
         raise ParameterError(f"freq must be one of {sorted(_FREQS)}; got {freq!r}")
-    days = _unit_days(unit)
+    days = unit_days(unit)
     first = _first_purchases(first_purchases)
     if first.empty:
         raise SchemaError("first_purchases is empty: there is no customer to forecast for")

@@ -74,7 +74,7 @@ def lifetime_value(
         horizon, continuous discounting; BG/NBD, MBG/NBD and the models
         with a ``dert`` method).
     unit : float, optional
-        Deprecated name of ``period`` (``unit`` is the calendar unit "D"/"W"
+        Deprecated name of ``period`` (``unit`` is the calendar unit "D"/"W"/"M"
         of :func:`segkit.summarize`).
 
     Returns

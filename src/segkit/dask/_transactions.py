@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from functools import partial
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -188,7 +188,7 @@ def summarize_dask(
     timestamp: str,
     amount: str,
     as_of: Any = None,
-    unit: Literal["D", "W"] = "D",
+    unit: str | float = "D",
     order: str | None = None,
     windows: Sequence[int] = (),
 ) -> Frame:
@@ -263,7 +263,7 @@ def calibration_holdout_dask(
     amount: str,
     calibration_end: Any,
     observation_end: Any = None,
-    unit: Literal["D", "W"] = "D",
+    unit: str | float = "D",
     order: str | None = None,
 ) -> Frame:
     """:func:`segkit.calibration_holdout` on a Dask DataFrame.
