@@ -59,6 +59,7 @@ __all__ = [
     "latest",
     "one_format",
     "parse_as_of",
+    "parse_freq",
     "parse_timestamps",
     "read_timestamps",
     "to_zone",
@@ -184,6 +185,31 @@ def window_days(days: Any, *, name: str = "windows") -> int:
             "use at most 106000 days"
         )
     return int(days)
+
+
+def parse_freq(freq: Any) -> pd.DateOffset:
+    """The period of a replay or cohort table: a pandas frequency that moves forward.
+
+    Examples
+    --------
+    >>> parse_freq("MS")
+    <MonthBegin>
+    >>> parse_freq("0D")
+    Traceback (most recent call last):
+    ...
+    segkit.errors.ParameterError: freq must move forward in time; got '0D'
+    """
+    try:
+        offset: pd.DateOffset = pd.tseries.frequencies.to_offset(freq)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(
+            f"freq must be a pandas frequency such as 'MS' (month starts), 'W-MON' or 'QS'; "
+            f"got {freq!r}"
+        ) from exc
+    probe = pd.Timestamp("2000-01-01")
+    if not probe + offset > probe:
+        raise ParameterError(f"freq must move forward in time; got {freq!r}")
+    return offset
 
 
 def _date_only(value: Any) -> bool:

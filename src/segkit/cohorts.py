@@ -15,7 +15,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from segkit._time import DAY_NS
+from segkit._time import DAY_NS, parse_freq
 from segkit.errors import ParameterError, SchemaError
 from segkit.transactions import TransactionColumns
 
@@ -23,19 +23,6 @@ __all__ = ["CohortTable", "cohort_retention", "mix_over_time", "purchase_interva
 
 #: The largest cohort x period grid counted with a dense mark array (bytes).
 _DENSE = 400_000_000
-
-
-def _offset(freq: Any) -> pd.DateOffset:
-    try:
-        offset: pd.DateOffset = pd.tseries.frequencies.to_offset(freq)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(
-            f"freq must be a pandas frequency such as 'MS' (month starts) or 'QS'; got {freq!r}"
-        ) from exc
-    probe = pd.Timestamp("2000-01-01")
-    if not probe + offset > probe:
-        raise ParameterError(f"freq must move forward in time; got {freq!r}")
-    return offset
 
 
 def _period_of(wall: np.ndarray[Any, Any], offset: pd.DateOffset, cut: int) -> tuple[Any, Any]:
@@ -178,7 +165,7 @@ def cohort_retention(
     cols = cols.subset(cols.wall <= cut)
     if cols.wall.size == 0:
         raise SchemaError(f"no transactions on or before as_of ({as_of})")
-    offset = _offset(freq)
+    offset = parse_freq(freq)
     period, starts = _period_of(cols.wall, offset, cut)
     k = len(starts)
     n = len(cols.customers)

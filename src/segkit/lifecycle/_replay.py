@@ -18,7 +18,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from segkit._time import DAY_NS, latest, parse_as_of, to_zone
+from segkit._time import DAY_NS, latest, parse_as_of, parse_freq, to_zone
 from segkit._validation import (
     check_choice,
     require_columns,
@@ -42,20 +42,6 @@ _Bools = np.ndarray[Any, np.dtype[np.bool_]]
 # --------------------------------------------------------------------------- #
 # Periods
 # --------------------------------------------------------------------------- #
-def _offset(freq: Any) -> pd.DateOffset:
-    try:
-        offset: pd.DateOffset = pd.tseries.frequencies.to_offset(freq)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(
-            f"freq must be a pandas frequency such as 'MS' (month starts), 'W-MON' or 'QS'; "
-            f"got {freq!r}"
-        ) from exc
-    probe = pd.Timestamp("2000-01-01")
-    if not probe + offset > probe:
-        raise ParameterError(f"freq must move forward in time; got {freq!r}")
-    return offset
-
-
 def _boundary_on_or_after(stamp: pd.Timestamp, offset: pd.DateOffset) -> pd.Timestamp:
     out = offset.rollforward(stamp.normalize())
     while out < stamp:
@@ -99,7 +85,7 @@ def periods(
     before it are evaluated at their instant; the last point is ``end``, so the
     replay never runs past the data.
     """
-    offset = _offset(freq)
+    offset = parse_freq(freq)
     if cols.wall.size == 0 and (start is None or end is None):
         raise SchemaError("the transactions are empty; pass start and end")
     last = latest(cols.wall, cols.tz) if end is None else parse_as_of(end, cols.tz, name="end")

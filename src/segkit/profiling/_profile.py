@@ -28,7 +28,19 @@ from segkit.profiling._options import ProfileOptions
 from segkit.profiling._steps import STEPS, Run, noted
 from segkit.transactions import amount_columns, with_line_amount
 
-__all__ = ["Profile", "profile"]
+__all__ = ["HEADLINE_COLUMNS", "Profile", "profile"]
+
+#: The columns of the customer table a person looks at first, in this order:
+#: the notebook preview shows them, the report offers them for download.
+HEADLINE_COLUMNS = (
+    "segment",
+    "lifecycle_state",
+    "orders",
+    "revenue",
+    "recency_days",
+    "p_alive",
+    "clv",
+)
 
 
 class _Progress:
@@ -206,19 +218,7 @@ class Profile:
 
     def _repr_html_(self) -> str:
         head = self.table.head(10)
-        shown = [
-            c
-            for c in (
-                "segment",
-                "lifecycle_state",
-                "orders",
-                "revenue",
-                "recency_days",
-                "p_alive",
-                "clv",
-            )
-            if c in head.columns
-        ]
+        shown = [c for c in HEADLINE_COLUMNS if c in head.columns]
         counts = self.table["segment"].value_counts() if "segment" in self.table else None
         summary = ""
         if counts is not None:

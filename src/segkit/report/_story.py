@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segkit.profiling import HEADLINE_COLUMNS
 from segkit.report import _svg
 from segkit.report._sections import Context, _grid, _section
 
@@ -24,15 +25,6 @@ __all__ = ["breakdown", "downloads", "monthly", "movements"]
 #: Rows and bytes per embedded CSV: the page stays a file you can e-mail.
 MAX_ROWS = 5_000
 MAX_BYTES = 1_000_000
-_DOWNLOAD_COLUMNS = (
-    "segment",
-    "lifecycle_state",
-    "orders",
-    "revenue",
-    "recency_days",
-    "p_alive",
-    "clv",
-)
 
 
 def monthly(ctx: Context) -> str:
@@ -174,7 +166,7 @@ def downloads(ctx: Context) -> str:
     loc, t = ctx.loc, ctx.table
     if "segment" not in t.columns or not ctx.show_ids:
         return ""
-    columns = [c for c in _DOWNLOAD_COLUMNS if c in t.columns]
+    columns = [c for c in HEADLINE_COLUMNS if c in t.columns]
     columns += [c for c in ctx.profile.tags if c in t.columns]
     sort = "clv" if "clv" in t.columns else "revenue"
     links, cut = [], []
