@@ -330,11 +330,12 @@ class TransactionColumns:
         """Rows where ``keep`` is true (no copy when every row is kept)."""
         if keep.all():
             return self
+        instant = self.instant[keep]
         return attrs.evolve(
             self,
             codes=self.codes[keep],
-            instant=self.instant[keep],
-            wall=self.wall[keep],
+            instant=instant,
+            wall=instant if self.wall is self.instant else self.wall[keep],  # naive: one array
             amount=self.amount[keep],
             order=None if self.order is None else self.order[keep],
         )

@@ -211,7 +211,10 @@ def _affinity(
     spend = np.bincount(c * n_items + i, weights=a, minlength=n_customers * n_items)
     spend = np.clip(spend.reshape(n_customers, n_items)[who], 0.0, None)
     buy = a >= 0
-    orders, with_item = _baskets(c[buy], b[buy], i[buy], n_customers, n_items)
+    if buy.all():
+        orders, with_item = _baskets(c, b, i, n_customers, n_items)
+    else:
+        orders, with_item = _baskets(c[buy], b[buy], i[buy], n_customers, n_items)
     orders = orders[who].astype(np.float64)
     with_item = with_item.reshape(n_customers, n_items)[who]
     total = spend.sum(axis=1)
@@ -248,10 +251,13 @@ def _baskets(
     if width * n_items >= 2**62:
         b, uniques = pd.factorize(b)
         low, width = 0, max(uniques.size, 1)
+    column = b - low
+    column *= n_items
+    column += i
     matrix = sparse.csr_matrix(
-        (np.ones(c.size, dtype=bool), (c, (b - low) * n_items + i)),
-        shape=(n_customers, width * n_items),
+        (np.ones(c.size, dtype=bool), (c, column)), shape=(n_customers, width * n_items)
     )
+    del column
     matrix.sum_duplicates()  # canonical: distinct entries, sorted within each row
     column, sizes = matrix.indices, np.diff(matrix.indptr)
     row = np.repeat(np.arange(n_customers), sizes)

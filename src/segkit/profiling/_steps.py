@@ -611,6 +611,10 @@ STEPS: tuple[Step, ...] = (
     Step("behaviour events", events, lambda run: run.inputs.get("events") is not None),
     Step("feedback", feedback, lambda run: _has_feedback(run)),
     Step("tags", tags, lambda run: run.options.rules is not None),
+    # The story over time only adds results: it runs before the lifecycle
+    # replay, whose panel the run holds from then on (a lower peak of memory).
+    Step("months", _story.monthly),
+    Step("segments a quarter ago", _story.segments_then),
     Step("lifecycle replay", lifecycle, lambda run: run.models.get("lifecycle") is not None),
     Step(
         "loyalty programmes",
@@ -639,6 +643,4 @@ STEPS: tuple[Step, ...] = (
         lambda run: _has_feedback(run) and run.options.holdout_days is not None,
         distributed=False,
     ),
-    Step("months", _story.monthly),
-    Step("segments a quarter ago", _story.segments_then),
 )
