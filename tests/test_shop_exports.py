@@ -199,3 +199,33 @@ def test_cli_quantity_without_clean_and_bad_money_flags(tmp_path, capsys):
     capsys.readouterr()
     assert main([*base, "--quantity", "q"]) == 2
     assert "quantity= needs price= too" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("blank", ["", " ", "-", None], ids=["empty", "space", "dash", "missing"])
+def test_tmall_blank_payment_time_is_not_paid(tmp_path, blank):
+    export = pd.DataFrame(
+        {
+            "订单编号": ["1001", "1002", "1003", "1004", "1005"],
+            "买家会员名": ["小明", "小明", "小红", "小红", "小红"],
+            "订单付款时间": ["2024-03-01 10:00:00", blank, "2024-03-02 09:30:00",
+                       "2024-03-03 08:00:00", blank],
+            "买家实际支付金额": ["128.00", "20.00", "59.90", "30.00", "0.00"],
+            "订单状态": ["交易成功", "交易成功", "交易成功", "退款成功", "交易关闭"],
+        }
+    )  # fmt: skip
+    before = export.copy()
+    in_memory = read_tmall_orders(export)
+    pd.testing.assert_frame_equal(export, before)  # the caller's frame is not modified
+    path = tmp_path / "orders.csv"
+    path.write_bytes(export.to_csv(index=False).encode("gb18030"))
+    for orders in (in_memory, read_tmall_orders(path)):
+        assert orders["order_id"].tolist() == ["1001", "1003"]
+        assert orders.attrs["left_out"] == {
+            "not paid (no 订单付款时间)": 1,
+            "closed (交易关闭)": 1,
+            "waiting for payment (等待买家付款)": 0,
+            "refund (退款)": 1,
+        }
+        assert len(orders) + sum(orders.attrs["left_out"].values()) == len(export)
+    everything = read_tmall_orders(export, keep_all=True)
+    assert everything["timestamp"].isna().tolist() == [False, True, False, False, True]

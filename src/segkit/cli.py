@@ -50,7 +50,7 @@ def _read_table(
             import_optional("openpyxl", extra="excel", what=f"reading {file.name}")
             frame = pd.read_excel(file, engine="openpyxl")
         else:
-            from segkit._shop_exports import read_text
+            from segkit.io import read_text
 
             # UTF-8 with or without BOM, UTF-16, GBK/GB18030: detected.
             frame = read_text(file)

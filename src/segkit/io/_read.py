@@ -1,0 +1,216 @@
+"""The generic reader: any CSV, Parquet or Excel file with a column mapping."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from segkit._optional import missing
+from segkit._time import one_format
+from segkit._validation import as_pandas, require_columns
+from segkit.errors import ParameterError, SchemaError
+from segkit.io._text import read_text
+from segkit.transactions import parse_numbers
+
+__all__ = ["parse_amount", "parse_time", "read_any", "read_transactions"]
+
+_ROLES = ("customer", "timestamp", "amount", "order")
+
+
+_INTEGER_ID = r"[+-]?(?:0|[1-9]\d{0,17})(?:\.0*)?"
+
+
+def _ids_from_text(text: pd.Series) -> pd.Series:
+    """An id column read as text: numbers when every id is a plain integer, else text.
+
+    ``"007"`` and ``"7"`` are two customers: a column with a leading zero
+    anywhere stays text, so no id is changed by reading it.
+    """
+    given = text.dropna()
+    if len(given) and given.str.strip().str.fullmatch(_INTEGER_ID).all():
+        return pd.Series(pd.to_numeric(text.str.strip()), index=text.index, name=text.name)
+    return text
+
+
+def read_any(
+    source: Any, *, sheet: str | int | None = 0, sep: str | None = None, ids: Iterable[str] = ()
+) -> pd.DataFrame:
+    if not isinstance(source, str | os.PathLike):
+        return as_pandas(source, "source").copy()
+    path = Path(source)
+    if not path.exists():
+        raise ParameterError(f"no such file: {path}")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in {".parquet", ".pq"}:
+            return pd.read_parquet(path)
+        if suffix in {".xlsx", ".xlsm", ".xls"}:
+            frame = pd.read_excel(path, sheet_name=sheet)
+            if isinstance(frame, dict):
+                raise ParameterError("sheet must name one sheet, not None")
+            return frame
+        if suffix in {".csv", ".txt", ".tsv"}:
+            # The encoding is detected (UTF-8 with or without BOM, UTF-16, GBK/GB18030);
+            # sep=None sniffs ; , tab.
+            frame = read_text(path, sep=sep, dtype=dict.fromkeys(ids, str))
+            for column in ids:
+                if column in frame.columns:
+                    frame[column] = _ids_from_text(frame[column])
+            return frame
+    except ImportError:
+        extra = "parquet" if suffix in {".parquet", ".pq"} else "excel"
+        raise missing(extra, f"reading {path.name}") from None
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise SchemaError(f"could not read {path}: {exc}") from exc
+    raise ParameterError(f"cannot read {path.name}: use a .csv, .parquet or .xlsx file")
+
+
+def read_transactions(
+    source: Any,
+    *,
+    columns: Mapping[str, str],
+    keep: Iterable[str] = (),
+    sheet: str | int | None = 0,
+    sep: str | None = None,
+) -> pd.DataFrame:
+    """Read a transaction file and rename its columns to segkit's names.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        A ``.csv`` (delimiter sniffed, byte-order mark dropped), ``.parquet``
+        or ``.xlsx`` file, or a frame already in memory.
+    columns : mapping
+        ``{"customer": ..., "timestamp": ..., "amount": ..., "order": ...}``
+        naming the source columns; ``order`` is optional.
+    keep : iterable of str
+        Other source columns to carry along unchanged.
+    sheet, sep
+        The Excel sheet, and a CSV delimiter when sniffing is not wanted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``timestamp`` (datetime64), ``amount`` (float64),
+        ``order_id`` when mapped, then the ``keep`` columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from segkit.io import read_transactions
+    >>> raw = pd.DataFrame({"Client": ["a", "b"], "Date": ["2024-01-03", "2024-02-01"],
+    ...                     "Total": ["10.5", "3"]})
+    >>> tx = read_transactions(raw, columns={"customer": "Client", "timestamp": "Date",
+    ...                                      "amount": "Total"})
+    >>> tx.values.tolist()
+    [['a', Timestamp('2024-01-03 00:00:00'), 10.5], ['b', Timestamp('2024-02-01 00:00:00'), 3.0]]
+    """
+    unknown = set(columns) - set(_ROLES)
+    if unknown:
+        raise ParameterError(f"columns has unknown keys {sorted(unknown)}; use {list(_ROLES)}")
+    for role in ("customer", "timestamp", "amount"):
+        if role not in columns:
+            raise ParameterError(f"columns must name the {role!r} column")
+    ids = [columns[role] for role in ("customer", "order") if role in columns]
+    raw = read_any(source, sheet=sheet, sep=sep, ids=ids)
+    keep = list(keep)
+    require_columns(raw, [*columns.values(), *keep], "source file")
+    out = pd.DataFrame(index=pd.RangeIndex(len(raw)))
+    out["customer_id"] = raw[columns["customer"]].to_numpy()
+    out["timestamp"] = parse_time(raw[columns["timestamp"]], columns["timestamp"])
+    out["amount"] = parse_amount(raw[columns["amount"]], columns["amount"])
+    if "order" in columns:
+        out["order_id"] = raw[columns["order"]].to_numpy()
+    for name in keep:
+        if name in out.columns:  # keep=["customer_id"] would replace the id column
+            raise ParameterError(
+                f"keep names {name!r}, a column segkit's reader already writes; rename it in "
+                f"the source first, e.g. raw.rename(columns={{{name!r}: {name + '_source'!r}}})"
+            )
+        out[name] = raw[name].to_numpy()
+    return out
+
+
+def parse_time(series: pd.Series, column: str, *, utc: bool = False) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return series.reset_index(drop=True)
+    series = series.reset_index(drop=True)
+    if utc:
+        try:
+            parsed = pd.to_datetime(series, errors="coerce", format="mixed", utc=True)
+        except (ValueError, TypeError):
+            parsed = pd.Series(pd.NaT, index=series.index)
+        bad = parsed.isna().to_numpy() & series.notna().to_numpy()
+    else:
+        # One format for the whole column (ambiguous day/month or mixed formats refused).
+        parsed, bad = one_format(series, column)
+    if bad.any():
+        where = np.flatnonzero(bad)[:5].tolist()
+        shown = series[bad].head(5).tolist()
+        never = [v for v in shown if str(v).strip()[:4] in ("9999", "2999", "3000")]
+        hint = (
+            "; a 'never' date such as 9999-12-31 is not a transaction time: drop those rows"
+            " (segkit.clean_transactions drops them as 'timestamp out of range')"
+            if never
+            else ""
+        )
+        raise SchemaError(
+            f"column {column!r} has {int(bad.sum())} value(s) that are not dates, in rows "
+            f"{where}: {shown}{hint}"
+        )
+    if getattr(parsed.dtype, "tz", None) is None:
+        parsed = parsed.astype("datetime64[ns]")
+    return parsed.reset_index(drop=True)
+
+
+#: A digit-group separator between digits: a space, a no-break or thin space, an apostrophe.
+_GROUPS = r"(?<=\d)[ \u00a0\u202f'\u2019](?=\d{3}(?!\d))"
+
+
+def _decimal_comma(text: pd.Series, column: str) -> bool:
+    """Whether a column writes its numbers with a decimal comma ("1.234,50", "12,5").
+
+    One convention for the whole column, as with dates: "1,234" is 1234 in a
+    column that writes "12.50" and 1.234 in one that writes "12,50"; a column
+    that writes both is refused.
+    """
+    core = text.str.replace(r"[^\d.,]", "", regex=True)
+    comma = core.str.contains(r"\d,(?:\d{1,2}|\d{4,})$|\.\d{3},\d+$", regex=True).to_numpy()
+    point = core.str.contains(r"\d\.(?:\d{1,2}|\d{4,})$|,\d{3}\.\d+$", regex=True).to_numpy()
+    if comma.any() and point.any():
+        i, j = int(np.flatnonzero(comma)[0]), int(np.flatnonzero(point)[0])
+        raise SchemaError(
+            f"column {column!r} writes numbers two ways: with a decimal comma (row "
+            f"{text.index[i]}: {text.iloc[i]!r}) and with a decimal point (row {text.index[j]}: "
+            f"{text.iloc[j]!r}); write them one way, or convert the column yourself"
+        )
+    return bool(comma.any())
+
+
+def parse_amount(series: pd.Series, column: str) -> np.ndarray[Any, Any]:
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+        series.dtype
+    ):
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    values = np.array(series.astype(object), dtype=object)
+    is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=values.size)
+    if is_text.any():
+        text = pd.Series(values[is_text], dtype=object).str.strip()
+        text = text.str.replace(_GROUPS, "", regex=True)  # "1 234,50", "1'234.50"
+        if _decimal_comma(text, column):
+            text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        values[is_text] = text.to_numpy(dtype=object)
+    numbers = parse_numbers(pd.Series(values, dtype=object)).to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(numbers) & series.notna().to_numpy()  # "NaN", "Infinity", "1e400": no
+    if bad.any():
+        where = np.flatnonzero(bad)[:5].tolist()
+        raise SchemaError(
+            f"column {column!r} has {int(bad.sum())} value(s) that are not amounts, in rows "
+            f"{where}: {series[bad].head(5).tolist()}"
+        )
+    return numbers

@@ -1,0 +1,123 @@
+"""Shopify's orders export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from segkit._validation import require_columns
+from segkit.io._read import parse_amount, parse_time, read_any
+
+__all__ = ["read_shopify_orders"]
+
+_SHOPIFY_REQUIRED = ("Name", "Email", "Created at", "Total")
+
+
+def read_shopify_orders(source: Any, *, lines: bool = False) -> pd.DataFrame:
+    """Read Shopify's orders export CSV.
+
+    The export has one row per line item; order-level fields (``Email``,
+    ``Total``, ``Financial Status``, ...) are filled on the first row of each
+    order only. Customers are identified by their e-mail address (trimmed and
+    lower-cased); orders without one are dropped, as are orders whose
+    financial status is ``voided``.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        The export (``orders_export.csv``).
+    lines : bool, default False
+        False: one row per order, ``amount`` = ``Total`` minus ``Refunded
+        Amount`` (when present). True: one row per line item, ``amount`` =
+        quantity × price minus the line discount, with ``product`` and
+        ``vendor``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``order_id`` (the order ``Name``), ``timestamp``
+        (``Created at``, timezone-aware UTC), ``amount`` and, per order,
+        ``currency``, ``financial_status``, ``discount_code``, ``source``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from segkit.io import read_shopify_orders
+    >>> export = pd.DataFrame({
+    ...     "Name": ["#1001", "#1001", "#1002"],
+    ...     "Email": ["Ann@Example.com", None, "bo@example.com"],
+    ...     "Financial Status": ["paid", None, "refunded"],
+    ...     "Created at": ["2024-03-01 10:00:00 +0100", "2024-03-01 10:00:00 +0100",
+    ...                    "2024-03-02 09:30:00 +0100"],
+    ...     "Total": [53.9, None, 20.0], "Refunded Amount": [0.0, None, 20.0],
+    ...     "Lineitem quantity": [1, 2, 1], "Lineitem price": [33.9, 10.0, 20.0],
+    ...     "Lineitem name": ["Mask", "Soap", "Cream"]})
+    >>> read_shopify_orders(export)[["customer_id", "order_id", "amount"]]
+           customer_id order_id  amount
+    0  ann@example.com    #1001    53.9
+    1   bo@example.com    #1002     0.0
+    """
+    raw = read_any(source)
+    require_columns(raw, _SHOPIFY_REQUIRED, "Shopify orders export")
+    # Order-level fields: take each order's first non-empty value.
+    first = raw.groupby("Name", sort=False).first()
+    orders = pd.DataFrame(
+        {
+            "customer_id": first["Email"].astype("string").str.strip().str.lower(),
+            "order_id": first.index.astype(str),
+            "timestamp": parse_time(first["Created at"], "Created at", utc=True).to_numpy(),
+            "amount": parse_amount(first["Total"], "Total"),
+        }
+    )
+    if "Refunded Amount" in first.columns:
+        refunded = parse_amount(first["Refunded Amount"], "Refunded Amount")
+        orders["amount"] = orders["amount"] - np.nan_to_num(refunded)
+    for source_name, name in [
+        ("Currency", "currency"),
+        ("Financial Status", "financial_status"),
+        ("Discount Code", "discount_code"),
+        ("Source", "source"),
+    ]:
+        if source_name in first.columns:
+            orders[name] = first[source_name].to_numpy()
+    keep = orders["customer_id"].notna().to_numpy().copy()
+    if "financial_status" in orders.columns:
+        keep &= (
+            (orders["financial_status"].astype("string").str.lower() != "voided")
+            .fillna(True)
+            .to_numpy()
+        )
+    orders = orders[keep].reset_index(drop=True)
+    if not lines:
+        return orders
+    require_columns(raw, ["Lineitem quantity", "Lineitem price"], "Shopify orders export")
+    # Order names compare as text: numeric names (1001) read as numbers too.
+    names = raw["Name"].astype(str)
+    items = raw[names.isin(orders["order_id"])].reset_index(drop=True)
+    item_names = pd.Index(names[names.isin(orders["order_id"])])
+    per_order = orders.set_index("order_id")
+    quantity = parse_amount(items["Lineitem quantity"], "Lineitem quantity")
+    price = parse_amount(items["Lineitem price"], "Lineitem price")
+    amount = quantity * price
+    if "Lineitem discount" in items.columns:
+        amount -= np.nan_to_num(parse_amount(items["Lineitem discount"], "Lineitem discount"))
+    out = pd.DataFrame(
+        {
+            "customer_id": per_order.loc[item_names, "customer_id"].to_numpy(),
+            "order_id": item_names.to_numpy(),
+            "timestamp": per_order.loc[item_names, "timestamp"].to_numpy(),
+            "amount": amount,
+            "quantity": quantity,
+        }
+    )
+    for source_name, name in [
+        ("Lineitem name", "product"),
+        ("Vendor", "vendor"),
+        ("Lineitem sku", "sku"),
+    ]:
+        if source_name in items.columns:
+            out[name] = items[source_name].to_numpy()
+    out["timestamp"] = pd.to_datetime(out["timestamp"], utc=True)
+    return out
