@@ -227,3 +227,22 @@ def test_forget_warns_how_many_ids_were_not_found():
     with pytest.warns(UserWarning, match=r"forget: 2 of the 3 id\(s\) to remove were not found"):
         out = forget(table, ["a", "zz", "yy"])
     assert list(out.index) == ["b", "c"]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pytest.param(["2024-09-21", "2023-01-05", "2025-11-30"], id="iso-dates"),
+        pytest.param(["21/09/2024", "05/01/2023", "30/11/2025"], id="day-month-year"),
+        pytest.param(["2024.9.21", "2023.1.5", "2025.11.30"], id="dotted"),
+        pytest.param(["2024-09-21 10:30:00", "2023-01-05T08:00", "2025-11-30 23:59"], id="stamps"),
+    ],
+)
+def test_dates_are_not_phone_numbers(values):
+    # a shop's signup_date column was dropped by --drop-pii as "phone (content)"
+    assert find_pii(pd.DataFrame({"signup_date": values})).empty
+
+
+def test_phones_with_dashes_are_still_phones():
+    frame = pd.DataFrame({"x": ["020-7946-0958", "+44 20 7946 0958", "138-1234-5678"]})
+    assert find_pii(frame)["kind"].to_dict() == {"x": "phone"}

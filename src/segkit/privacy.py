@@ -83,6 +83,11 @@ _CONTENT: dict[str, re.Pattern[str]] = {
         re.I,
     ),
 }
+#: Dates and timestamps (2024-09-21, 21/09/2024, 2024.9.21 10:30), whose digits and
+#: separators would otherwise pass for a phone number.
+_DATE = re.compile(
+    r"(\d{4}([-/.])\d{1,2}\2\d{1,2}|\d{1,2}([-/.])\d{1,2}\3\d{4})([ T]\d{1,2}:\d{2}.*)?"
+)
 _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 _ID_CHECK = "10X98765432"
 
@@ -217,7 +222,8 @@ def _content_hits(values: pd.Series, kind: str) -> int:
         return int((hits & ~eighteen).sum()) + int(valid)
     if kind == "phone":
         digits = text.str.count(r"\d").fillna(0)
-        hits = hits & digits.between(7, 15).to_numpy() & ~eighteen
+        dates = text.str.fullmatch(_DATE).fillna(False).astype(bool)  # 2024-09-21 is no phone
+        hits = hits & digits.between(7, 15).to_numpy() & ~eighteen & ~dates
     return int(hits.sum())
 
 
