@@ -189,7 +189,9 @@ def boundary(sizes: list[int], repeats: int, timeout: float, have_lifetimes: boo
         )
         if theirs_wall:
             theirs = Timing(statistics.median(theirs_wall), statistics.median(theirs_cpu))
-            print(f"  {'':>9}            lifetimes  {outcome}  -> {speedup(theirs, ours)}")
+            runs = f"median of {len(theirs_wall)} finished run(s); last: {outcome}"
+            pad = " " * 21
+            print(f"  {pad}lifetimes  {theirs}  ({runs})  -> {speedup(theirs, ours)}")
         elif have_lifetimes:
             print(f"  {'':>9}            lifetimes  {outcome}")
     print(f"  after: {load()}")

@@ -7,6 +7,7 @@ from typing import Any
 
 import mpmath
 import numpy as np
+import pandas as pd
 import pytest
 
 from segkit.clv import ParetoNBD
@@ -128,3 +129,12 @@ def test_dert_hook_of_the_model_is_dert_of_an_alive_customer() -> None:
     T = np.array([77.86, 40.0])
     got = model._dert_alive(list(FHL), x, T, DELTA)
     np.testing.assert_allclose(got, dert_alive(*FHL, x, T, DELTA), rtol=0)
+
+
+def test_public_dert_of_the_pareto_model_matches_the_paper_formula() -> None:
+    model = ParetoNBD.from_params(dict(zip(("r", "alpha", "s", "beta"), FHL, strict=True)))
+    data = pd.DataFrame({"x": [0, 2, 7], "t_x": [0.0, 70.0, 35.0], "T": [77.86, 77.86, 77.86]})
+    got = model.dert(data, DELTA)
+    for i, (x, t_x, T) in enumerate(data.itertuples(index=False)):
+        _, closed = _dert_mp(*FHL, int(x), t_x, T, DELTA)
+        assert float(got.iloc[i]) == pytest.approx(float(closed), rel=1e-11)
