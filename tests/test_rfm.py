@@ -206,13 +206,20 @@ def test_empty_table():
 
 
 # -- segment maps ------------------------------------------------------------ #
-def test_shipped_maps_are_partitions():
+def test_shipped_maps_are_listed():
     assert segment_maps() == ["rfm11", "rfm6"]
-    for name in segment_maps():
-        m = load_segment_map(name)
-        table = m.lookup_table()
-        assert table.shape == (m.bins,) * 3
-        assert set(np.unique(table)) == set(range(len(m.segments)))
+
+
+@pytest.mark.parametrize(
+    ("name", "bins", "n_segments"),
+    [pytest.param("rfm11", 5, 11, id="rfm11"), pytest.param("rfm6", 3, 6, id="rfm6")],
+)
+def test_shipped_maps_are_partitions(name, bins, n_segments):
+    m = load_segment_map(name)
+    table = m.lookup_table()
+    assert (m.bins, len(m.segments)) == (bins, n_segments)
+    assert table.shape == (bins,) * 3
+    assert set(np.unique(table)) == set(range(n_segments))
 
 
 def test_rfm11_cells():
