@@ -440,7 +440,7 @@ def read_timestamps(series: pd.Series, column: str, what: str = "transactions") 
     else:
         parsed = parse_timestamps(series, column)
     if isinstance(parsed.dtype, pd.ArrowDtype):
-        arrow_tz = parsed.dtype.pyarrow_dtype.tz
+        arrow_tz = getattr(parsed.dtype.pyarrow_dtype, "tz", None)  # date32 has none
         parsed = parsed.astype(
             pd.DatetimeTZDtype("ns", arrow_tz) if arrow_tz else "datetime64[ns]"
         )

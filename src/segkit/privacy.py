@@ -109,6 +109,11 @@ def read_key(source: str | os.PathLike[str] | bytes) -> bytes:
     """
     if isinstance(source, bytes):
         key = source
+    elif not isinstance(source, str | os.PathLike):
+        raise ParameterError(
+            f"the pseudonymisation key must be bytes or the path of a key file; got "
+            f"{type(source).__name__}"
+        )
     else:
         try:
             key = Path(source).read_bytes().rstrip(b"\r\n")

@@ -14,20 +14,45 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import segkit
+from segkit.cohorts import cohort_retention
 from segkit.errors import (
     LifecycleError,
     ParameterError,
     RuleEvaluationError,
     SchemaError,
 )
+from segkit.feedback import feedback_features, nps
 from segkit.io import read_transactions, write_crm
-from segkit.loyalty import PointsProgram, TierProgram
+from segkit.loyalty import PointsProgram, Tier, TierProgram
+from segkit.privacy import pseudonymize
 from segkit.tagging import evaluate_rule
 
 RAW = {"customer": "c", "timestamp": "d", "amount": "a"}
+COLS = {"customer": "cid", "timestamp": "ts", "amount": "amount"}
+GAP = "2024-03-31 02:30"  # in Oslo's spring-forward gap
+
+
+def tx_in(times: list[str], tz: str | None = None) -> pd.DataFrame:
+    df = pd.DataFrame(
+        {"cid": [1, 1, 2, 2], "ts": pd.to_datetime(times), "amount": [10.0, 20.0, 5.0, 7.0]}
+    )
+    if tz is not None:
+        df["ts"] = df["ts"].dt.tz_localize(tz)
+    return df
+
+
+def oslo(times: list[str] | None = None) -> Callable[[Path], dict[str, Any]]:
+    times = times or [
+        "2024-03-30 10:00",
+        "2024-03-31 01:00",
+        "2024-03-31 04:00",
+        "2024-03-31 10:00",
+    ]
+    return lambda tmp: {"tx": tx_in(times, "Europe/Oslo")}
 
 
 def amounts(*values: Any) -> Callable[[Path], dict[str, Any]]:
@@ -69,7 +94,7 @@ def crm_cells(table: pd.DataFrame, tmp: Path) -> list[str]:
 
 
 NOT_AMOUNTS = "value(s) that are not amounts, in rows [0]"
-TOKYO = pd.ArrowDtype(__import__("pyarrow").timestamp("us", tz="Asia/Tokyo"))
+TOKYO = pd.ArrowDtype(pa.timestamp("us", tz="Asia/Tokyo"))
 
 CASES = [
     # Numbers as exports write them: one convention per column, nothing misread.
@@ -148,6 +173,12 @@ CASES = [
         id="A.file-tier-programme-billion-laughs",
     ),
     pytest.param(
+        file("t.yaml", "tiers:\n"),
+        lambda path: TierProgram.from_yaml(path),
+        ParameterError("TierProgram.tiers must be a list of Tier; got None"),
+        id="A.file-tier-programme-empty-tiers",
+    ),
+    pytest.param(
         file("l.yaml", "initial: " + "9" * 5000 + "\n"),
         lambda path: segkit.Lifecycle.from_yaml(path),
         LifecycleError("l.yaml: invalid YAML: Exceeds the limit (4300 digits)"),
@@ -189,6 +220,113 @@ CASES = [
         lambda df: evaluate_rule("days_since(d) == 1", df, as_of="2024-03-02").tolist(),
         [True, pd.NA],
         id="A.time-rule-column-of-date-objects",
+    ),
+    # DST gaps and overlaps in every zone-aware function (Oslo: 02:00-03:00 on 2024-03-31
+    # does not exist; 02:00-03:00 on 2024-10-27 happens twice).
+    pytest.param(
+        oslo(),
+        lambda tx: segkit.calibration_holdout(
+            tx, **COLS, calibration_end=GAP, observation_end="2024-03-31 12:00"
+        )[["recency_days", "tenure_days"]].values.tolist(),
+        [[1.5 / 24, 16.5 / 24]],
+        id="A.dst-gap-calibration-end",
+    ),
+    pytest.param(
+        oslo(),
+        lambda tx: PointsProgram(1).ledger(tx, **COLS, as_of=GAP)["points_balance"].tolist(),
+        [30.0],
+        id="A.dst-gap-points-ledger-as-of",
+    ),
+    pytest.param(
+        oslo(),
+        lambda tx: [
+            str(p)
+            for p in TierProgram([Tier("base"), Tier("gold", "revenue_365d >= 20")])
+            .replay(tx, **COLS, freq="h", end=GAP)
+            .attrs["periods"]
+        ][-2:],
+        ["2024-03-31 01:00:00+01:00", "2024-03-31 03:00:00+02:00"],
+        id="A.dst-gap-tier-replay-end",
+    ),
+    pytest.param(
+        oslo(),
+        lambda tx: [
+            str(p)
+            for p in segkit.default_lifecycle()
+            .replay(tx, **COLS, freq="h", start=GAP)
+            .attrs["periods"]
+        ][:2],
+        ["2024-03-31 03:00:00+02:00", "2024-03-31 03:30:00+02:00"],
+        id="A.dst-gap-replay-start",
+    ),
+    pytest.param(
+        oslo(["2024-10-26 10:00", "2024-10-27 01:00", "2024-10-27 04:00", "2024-10-27 10:00"]),
+        lambda tx: [
+            str(p)
+            for p in segkit.default_lifecycle()
+            .replay(tx, **COLS, freq="h", start="2024-10-27 02:30")
+            .attrs["periods"]
+        ][:2],
+        ["2024-10-27 02:30:00+02:00", "2024-10-27 03:30:00+01:00"],
+        id="A.dst-overlap-replay-start-first-occurrence",
+    ),
+    pytest.param(
+        lambda tmp: {
+            "log": pd.DataFrame(
+                {
+                    "cid": [1, 1],
+                    "ts": pd.to_datetime(["2024-03-31 01:30", "2024-03-31 03:30"]).tz_localize(
+                        "Europe/Oslo"
+                    ),
+                    "kind": ["nps", "nps"],
+                    "score": [9, 3],
+                }
+            )
+        },
+        lambda log: [
+            segkit.event_features(
+                log, customer="cid", timestamp="ts", event="kind", as_of=GAP, windows=(1,)
+            )["nps_1d"].tolist(),
+            feedback_features(log, customer="cid", timestamp="ts", as_of=GAP, windows=(1,))[
+                "last_nps"
+            ].tolist(),
+        ],
+        [[1], [9.0]],
+        id="A.dst-gap-event-and-feedback-as-of",
+    ),
+    pytest.param(
+        lambda tmp: {
+            "tx": tx_in(
+                ["2023-09-02 10:00", "2023-09-02 23:30", "2023-09-03 04:00", "2023-09-04 10:00"],
+                "America/Santiago",
+            )
+        },
+        lambda tx: cohort_retention(tx, **COLS, freq="D").customers.iloc[:2, :2].values.tolist(),
+        [[1.0, 0.0], [1.0, 1.0]],
+        id="A.dst-gap-santiago-daily-cohorts",
+    ),
+    # Arrow dates, keys, scores.
+    pytest.param(
+        lambda tmp: {
+            "tx": tx_in(["2023-08-01", "2023-09-01", "2023-10-01", "2023-11-01"]).assign(
+                ts=lambda d: d["ts"].dt.date.astype(pd.ArrowDtype(pa.date32()))
+            )
+        },
+        lambda tx: segkit.summarize(tx, **COLS)["orders"].tolist(),
+        [2, 2],
+        id="A.time-arrow-date32-transactions",
+    ),
+    pytest.param(
+        lambda tmp: {"ids": pd.Series([1, 2])},
+        lambda ids: pseudonymize(ids, None),
+        ParameterError("the pseudonymisation key must be bytes or the path of a key file"),
+        id="A.privacy-pseudonymize-without-a-key",
+    ),
+    pytest.param(
+        lambda tmp: {"scores": [True, False, 9]},
+        lambda scores: nps(scores),
+        SchemaError("2 NPS answers are not whole numbers on the scale 0..10, at position [0, 1]"),
+        id="A.feedback-booleans-are-not-scores",
     ),
     # Formula injection past the first character.
     pytest.param(

@@ -148,8 +148,11 @@ def check_scale(scores: Any, low: int, high: int, what: str = "scores") -> _Floa
         raise SchemaError(f"{what} must be numbers on the scale {low}..{high}, not booleans")
     values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     given = series.notna().to_numpy()
+    flags = np.fromiter(  # True/False in a list are not the scores 1 and 0
+        (isinstance(v, bool | np.bool_) for v in series.to_numpy(dtype=object)), bool, len(series)
+    )
     bad = given & (
-        np.isnan(values) | (values < low) | (values > high) | (values != np.round(values))
+        flags | np.isnan(values) | (values < low) | (values > high) | (values != np.round(values))
     )
     if bad.any():
         where = series.index[bad]

@@ -18,7 +18,7 @@ point, 0 for the base tier).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -75,7 +75,7 @@ class Tier:
 
 
 def _as_tiers(value: Any) -> tuple[Tier, ...]:
-    if isinstance(value, str | Tier | Mapping):
+    if isinstance(value, str | Tier | Mapping) or not isinstance(value, Iterable):
         raise ParameterError(f"TierProgram.tiers must be a list of Tier; got {value!r}")
     out = []
     for i, item in enumerate(value):
