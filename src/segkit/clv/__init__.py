@@ -8,6 +8,8 @@ Purchase models (fit on ``x``, ``t_x``, ``T`` from :func:`segkit.summarize`):
   (Bachmann, Meierer & Näf 2021)
 * :class:`ModifiedBetaGeo` — MBG/NBD (Batislam, Denizel & Filiztekin 2007)
 * :class:`BetaGeoBetaBinom` — BG/BB for discrete opportunities (Fader, Hardie & Shang 2010)
+* :class:`ModifiedBetaGeoCNBD`, :class:`BetaGeoCNBD` — MBG/CNBD-k and BG/CNBD-k for
+  regular buyers (Reutterer, Platzer & Schröder 2021)
 
 Contractual setting (subscriptions): :class:`ShiftedBetaGeo` — sBG (Fader & Hardie 2007).
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 from segkit.clv._beta_geo import BetaGeo, ModifiedBetaGeo
 from segkit.clv._bgbb import BetaGeoBetaBinom
+from segkit.clv._cnbd import BetaGeoCNBD, ModifiedBetaGeoCNBD, log_intertransaction_times
 from segkit.clv._forecast import expected_transactions_over_time
 from segkit.clv._gamma_gamma import GammaGamma
 from segkit.clv._likelihoods import (
@@ -38,9 +41,11 @@ from segkit.clv._value import lifetime_value
 __all__ = [
     "BetaGeo",
     "BetaGeoBetaBinom",
+    "BetaGeoCNBD",
     "BoundaryWarning",
     "GammaGamma",
     "ModifiedBetaGeo",
+    "ModifiedBetaGeoCNBD",
     "ParetoNBD",
     "ParetoNBDDynamic",
     "ShiftedBetaGeo",
@@ -49,6 +54,7 @@ __all__ = [
     "expected_transactions_over_time",
     "gamma_gamma_log_likelihood",
     "lifetime_value",
+    "log_intertransaction_times",
     "mbgnbd_log_likelihood",
     "pareto_nbd_log_likelihood",
     "tenures_from_survivors",

@@ -262,9 +262,12 @@ class FittedModel(BaseEstimator, ABC):  # type: ignore[misc]
         if loose:
             zq = float(norm.ppf(0.975))
             low = self._lower()
+            with np.errstate(over="ignore"):  # an interval reaching past 1e308 shows as inf
+                ends = low[:k_pos, None] + np.exp(
+                    theta[:k_pos, None] + np.outer(se_theta[:k_pos], [-zq, zq])
+                )
             shown = "; ".join(
-                f"{names[i]} in [{low[i] + np.exp(theta[i] - zq * se_theta[i]):.3g}, "
-                f"{low[i] + np.exp(theta[i] + zq * se_theta[i]):.3g}]"
+                f"{names[i]} in [{ends[i, 0]:.3g}, {ends[i, 1]:.3g}]"
                 if np.isfinite(se_theta[i])
                 else f"{names[i]} (no finite standard error)"
                 for i in loose
