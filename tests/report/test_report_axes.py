@@ -104,3 +104,8 @@ def test_slanted_column_labels_stay_inside_the_heatmap(cols) -> None:
         w = text_width(label, 11)
         assert float(x) + w * np.cos(angle) <= width, label
         assert float(y) - w * np.sin(angle) - 11 * np.cos(angle) >= 0, label
+
+
+def test_heatmap_cell_tooltips_name_their_own_column() -> None:
+    svg = _svg.heatmap(np.array([[1.0, 2.0]]), ["r"], ["first", "second"], title="t")
+    assert re.findall(r"<title>(r → [^<]+)</title>", svg) == ["r → first: 1", "r → second: 2"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import escape
 
 import pandas as pd
 import pytest
@@ -195,3 +196,53 @@ def test_a_small_other_row_is_left_out_of_the_report():
         "1 segments with fewer than 5 customers are left out: together they are fewer than 5 "
         "too (minimum group size 5)."
     )
+
+
+@pytest.fixture(scope="module")
+def country_profile():
+    tx = make_transactions(300, seed=3)
+    ids = sorted(tx["customer_id"].unique())
+    people = pd.DataFrame(
+        {"customer_id": ids, "country": ["UK", "CN"] * (len(ids) // 2) + ["UK"] * (len(ids) % 2)}
+    )
+    people.loc[0, "country"] = "IS"  # one customer in Iceland
+    return profile(
+        tx,
+        customer="customer_id",
+        timestamp="timestamp",
+        amount="amount",
+        customers=people,
+        clv=False,
+        progress=False,
+    )
+
+
+def test_a_small_other_value_is_left_out_of_the_breakdown(country_profile):
+    html = country_profile.report(by="country", privacy=Privacy(min_group=10))
+    section = html.split("<section id='breakdown'>")[1].split("</section>")[0]
+    rows = re.findall(r"<tr><td>([^<]+)</td><td class='n'>", section)
+    assert sorted(rows) == ["CN", "UK"]  # no 'other' row of one customer
+    assert "1 smaller values are left out: together they have fewer than 10 customers" in section
+    # no cell of the segment mix stands for fewer than 10 customers
+    table = country_profile.table
+    counts = pd.crosstab(table["country"], table["segment"].astype(object))
+    small = {(c, s) for c in ("CN", "UK") for s in counts.columns if 0 < counts.loc[c, s] < 10}
+    assert small  # the data has such cells
+    heat = re.search(r"<svg.*?</svg>", section, re.S).group(0)
+    for c, s in small:
+        assert f"{c} → {escape(s)}: –</title>" in heat
+
+
+def test_the_lifecycle_legend_hides_small_states(country_profile):
+    html = country_profile.report(privacy=Privacy(min_group=10))
+    states = country_profile.table["lifecycle_state"].value_counts()
+    small = [s for s, n in states.items() if 0 < n < 10]
+    assert small
+    section = html.split("<section id='lifecycle'>")[1].split("</section>")[0]
+    legend = re.findall(r"<text x='[\d.]+' y='[\d.]+' fill='#333'>([^<]+)</text>", section)
+    for state in small:
+        assert any(entry.endswith("(&lt; 10)") and "(" in entry for entry in legend), state
+    for entry in legend:
+        n = re.search(r"\(([\d,.k]+)\)$", entry)
+        if n:
+            assert not n.group(1).isdigit() or int(n.group(1)) == 0 or int(n.group(1)) >= 10

@@ -390,6 +390,8 @@ TEXT: dict[str, dict[str, str]] = {
         "by.title": "Share of each segment within each {by}",
         "by.cols": "segment →",
         "by.rest": "{n} smaller values are shown together as 'other'.",
+        "by.left_out": "{n} smaller values are left out: together they have fewer than {k} "
+        "customers (minimum group size {k}).",
         "h.dl": "Customer lists",
         "dl.lead": "The customers of each segment as a CSV file (opens in Excel), embedded in "
         "this page; at most {n} customers per segment.",
@@ -537,6 +539,7 @@ TEXT: dict[str, dict[str, str]] = {
         "by.title": "每个 {by} 中各分群的占比",
         "by.cols": "分群 →",
         "by.rest": "{n} 个较小的取值合并显示为“其他”。",
+        "by.left_out": "{n} 个较小的取值未显示：合在一起也少于 {k} 位客户（最小分组人数 {k}）。",
         "h.dl": "客户名单",
         "dl.lead": "每个分群的客户名单（CSV 文件，可用 Excel 打开），嵌在本页中；"
         "每个分群最多 {n} 位客户。",

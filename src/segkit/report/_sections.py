@@ -305,7 +305,12 @@ def lifecycle(ctx: Context) -> str:
         labels = [loc.period(i) for i in counts.index]
         series = {loc.state(c): [float(v) for v in counts[c]] for c in counts.columns}
         # The legend gives the customers in each state now, as the table below does.
-        now = {loc.state(c): float(state.get(c, 0)) for c in counts.columns}
+        now: dict[str, float | str] = {
+            loc.state(c): f"< {ctx.min_group}"
+            if ctx.small(state.get(c, 0))
+            else float(state.get(c, 0))
+            for c in counts.columns
+        }
         parts.append(
             _svg.area_chart(labels, series, title=loc.t("lifecycle.area"), loc=loc, legend=now)
         )

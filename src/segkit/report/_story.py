@@ -116,14 +116,21 @@ def breakdown(ctx: Context) -> str:
     rest = [v for v in sizes.index if v not in top]
     if rest:
         values = values.where(values.isin(top), loc.t("privacy.other"))
-    mix = pd.crosstab(values, t["segment"].astype(object), normalize="index")
+    counts = pd.crosstab(values, t["segment"].astype(object))
+    mix = counts.div(counts.sum(axis=1), axis=0)
     revenue = t.groupby(values)["revenue"].sum()
     customers = values.value_counts()
-    order = revenue.sort_values(ascending=False).index
-    mix = mix.loc[order]
+    # "other" itself below the minimum group size is left out, as in segment_summary
+    order = [v for v in revenue.sort_values(ascending=False).index if not ctx.small(customers[v])]
+    left_out = len(rest) if any(ctx.small(customers[v]) for v in customers.index) else 0
+    mix, counts = mix.loc[order], counts.loc[order]
     segs = [s for s in mix.columns if mix[s].sum() > 0]
+    matrix = mix[segs].to_numpy(dtype=float)
+    if ctx.min_group:  # a cell of fewer than k customers is left blank
+        cells = counts[segs].to_numpy(dtype=float)
+        matrix = np.where((cells > 0) & (cells < ctx.min_group), np.nan, matrix)
     heat = _svg.heatmap(
-        mix[segs].to_numpy(dtype=float),
+        matrix,
         [str(v) for v in order],
         [loc.segment(s) for s in segs],
         title=loc.t("by.title", by=by),
@@ -150,6 +157,9 @@ def breakdown(ctx: Context) -> str:
         for x in (str(by), loc.t("col.customers"), loc.t("col.revenue"), loc.t("share.revenue"))
     )
     note = f"<p class='note'>{escape(loc.t('by.rest', n=len(rest)))}</p>" if rest else ""
+    if left_out:
+        said = loc.t("by.left_out", n=left_out, k=ctx.min_group)
+        note = f"<p class='note'>{escape(said)}</p>"
     lead = escape(loc.t("by.lead", by=by))
     body = _grid(heat, f"<table><tr>{head}</tr>{rows}</table>") + note
     return _section("breakdown", loc.t("h.by", by=by), lead, body)

@@ -186,7 +186,7 @@ def heatmap(
             x = left + j * cell_w
             parts.append(
                 f"<rect x='{x:.1f}' y='{y:.1f}' width='{cell_w - 2:.1f}' height='{cell_h - 2:.1f}'"
-                f" rx='3' fill='{fill}'><title>{escape(str(r))} → {escape(str(c))}: "
+                f" rx='3' fill='{fill}'><title>{escape(str(r))} → {escape(str(cols[j]))}: "
                 f"{loc.number(v, percent=percent)}</title></rect>"
                 f"<text x='{x + cell_w / 2 - 1:.1f}' y='{y + cell_h / 2 + 3:.1f}' "
                 f"text-anchor='middle' fill='{ink}' font-size='11'>"
@@ -331,11 +331,12 @@ def area_chart(
     title: str,
     width: int = 720,
     loc: Locale = EN,
-    legend: Mapping[str, float] | None = None,
+    legend: Mapping[str, float | str] | None = None,
 ) -> str:
     """Stacked area chart (e.g. customers per lifecycle state over time).
 
-    The legend shows each series' last value, or the value ``legend`` gives.
+    The legend shows each series' last value, or the value ``legend`` gives
+    (text, such as "< 10", as it is).
     """
     names = list(series)
     data = np.asarray([list(series[s]) for s in names], dtype=float)
@@ -344,7 +345,10 @@ def area_chart(
     shown = {
         name: (legend or {}).get(name, data[j, -1] if n else 0.0) for j, name in enumerate(names)
     }
-    entries = [f"{name} ({loc.number(float(v))})" for name, v in shown.items()]
+    entries = [
+        f"{name} ({v if isinstance(v, str) else loc.number(float(v))})"
+        for name, v in shown.items()
+    ]
     legend_w = int(max([text_width(e) for e in entries] + [100.0])) + 30
     height, left, bottom = 280, 56, 40
     legend_px = legend_w
