@@ -42,6 +42,7 @@ __all__ = [
     "amount_columns",
     "combine_parts",
     "group_sum",
+    "ids_as_read",
     "money_parts",
     "number_column",
     "parse_numbers",
@@ -380,6 +381,35 @@ def order_codes_of(df: pd.DataFrame, order: Any) -> _IntArray:
     return np.asarray(codes, dtype=np.int64)
 
 
+def ids_as_read(index: pd.Index) -> np.ndarray[Any, Any]:
+    """Customer ids as people wrote them: integer-valued float ids become integers.
+
+    A CSV reader turns an integer id column with a gap into floats (``7.0``);
+    written back, ``7.0`` no longer matches the CRM's ``7``. Strings stay
+    strings; other floats stay as they are. Every customer table segkit
+    builds (summarize, replays, profile) is indexed this way, and so are the
+    files it writes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ids_as_read(pd.Index([7.0, 9.0])).tolist(), ids_as_read(pd.Index(["007"])).tolist()
+    ([7, 9], ['007'])
+    """
+    values = index.to_numpy()
+    if pd.api.types.is_float_dtype(index.dtype):
+        values = index.to_numpy(dtype=np.float64, na_value=np.nan)
+        finite = np.isfinite(values)
+        if (
+            finite.all()
+            and (values == np.round(values)).all()
+            and np.abs(values).max(initial=0) < 2**53
+        ):
+            return values.astype(np.int64)
+        return index.to_numpy()
+    return values
+
+
 def customer_codes(series: pd.Series, column: Any) -> tuple[_IntArray, pd.Index]:
     """Codes of the customer ids (positions in the sorted distinct ids)."""
     values = series.to_numpy() if not isinstance(series.dtype, pd.CategoricalDtype) else None
@@ -422,6 +452,5 @@ def customer_codes(series: pd.Series, column: Any) -> tuple[_IntArray, pd.Index]
         ) from exc
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(order.size)
-    sorted_ids = uniques[order]
-    sorted_ids.name = column
+    sorted_ids = pd.Index(ids_as_read(uniques[order]), name=column)
     return rank[codes], sorted_ids

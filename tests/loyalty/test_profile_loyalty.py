@@ -27,7 +27,8 @@ def test_profile_adds_points_and_tiers(tx) -> None:
         tx, **COLUMNS, loyalty=[POINTS, TIERS], clv=False, rules=None, lifecycle=None
     )
     table = result.table
-    as_of = table["last_purchase"].max()  # the profile's as_of: the latest purchase
+    as_of = tx["timestamp"].max()  # the profile's as_of: the latest row, as in summarize
+    assert result.as_of == as_of
     book = POINTS.ledger(tx, **COLUMNS, as_of=as_of)
     pd.testing.assert_frame_equal(
         table.loc[book.index, list(book.columns)], book, check_names=False

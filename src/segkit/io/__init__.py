@@ -15,13 +15,14 @@ where the source has them, ``order_id`` and more), and raises a
   state, in the shape CRM import tools take.
 """
 
-from segkit.io._crm import ids_as_read, write_crm
+from segkit.io._crm import write_crm
 from segkit.io._ga4 import read_ga4
 from segkit.io._online_retail import read_online_retail
 from segkit.io._read import read_transactions
 from segkit.io._shopify import read_shopify_orders
 from segkit.io._text import detect_encoding, read_text
 from segkit.io._tmall import read_tmall_orders
+from segkit.transactions import ids_as_read
 
 __all__ = [
     "detect_encoding",

@@ -12,8 +12,9 @@ import pandas as pd
 from segkit._validation import require_columns
 from segkit._writers import check_target, write_table
 from segkit.errors import ParameterError
+from segkit.transactions import ids_as_read
 
-__all__ = ["ids_as_read", "write_crm"]
+__all__ = ["write_crm"]
 
 
 def write_crm(
@@ -162,31 +163,6 @@ def write_crm(
 
 
 _MONEY = frozenset({"revenue", "avg_order_value", "repeat_aov", "expected_spend", "clv"})
-
-
-def ids_as_read(index: pd.Index) -> np.ndarray[Any, Any]:
-    """Customer ids as people wrote them: integer-valued float ids become integers.
-
-    A CSV reader turns an integer id column with a gap into floats (``7.0``);
-    written back, ``7.0`` no longer matches the CRM's ``7``. Strings stay
-    strings; other floats stay as they are.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> ids_as_read(pd.Index([7.0, 9.0])).tolist(), ids_as_read(pd.Index(["007"])).tolist()
-    ([7, 9], ['007'])
-    """
-    values = index.to_numpy()
-    if pd.api.types.is_float_dtype(index.dtype):
-        finite = np.isfinite(values)
-        if (
-            finite.all()
-            and (values == np.round(values)).all()
-            and np.abs(values).max(initial=0) < 2**53
-        ):
-            return values.astype(np.int64)
-    return values
 
 
 def _recommended(index: pd.Index, recommendations: Any, recommender: Any, sep: str) -> list[str]:
