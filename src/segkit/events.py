@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segkit._backend import dispatch
 from segkit._time import parse_as_of, read_timestamps, window_days
 from segkit._validation import require_columns, require_frame, show_values
 from segkit.errors import ParameterError, SchemaError
@@ -43,6 +44,7 @@ def _name(event: Any) -> str:
     return text or "event"
 
 
+@dispatch("event_features", on="events")
 def event_features(
     events: Any,
     *,

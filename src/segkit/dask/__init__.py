@@ -39,6 +39,7 @@ from segkit.dask._estimators import (
     scorer_transform,
     tags_apply,
 )
+from segkit.dask._events import event_features_dask
 from segkit.dask._files import is_many_files, read_parquet_log
 from segkit.dask._partition import map_customers, partition_by_customer
 from segkit.dask._profile import monthly_activity_dask
@@ -49,6 +50,7 @@ __all__ = [
     "clv_counts",
     "clv_fit",
     "clv_predict",
+    "event_features_dask",
     "is_dask_collection",
     "is_many_files",
     "lifecycle_replay",

@@ -12,6 +12,7 @@ per-customer table, one row per customer.
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 import pandas as pd
@@ -32,7 +33,10 @@ def local(data: Frame, by: str | None = None) -> Any:
     within a customer (the periods of a replay panel), which every partition
     already has.
     """
-    out = data.compute()
+    # Gathered piece by piece and joined here: ``compute()`` would first join the
+    # partitions on one worker, which then holds the whole table.
+    pieces = import_module("dask").compute(*data.to_delayed())
+    out = pd.concat(pieces) if pieces else data._meta
     if by is not None:
         return out.sort_values(by, kind="stable").reset_index(drop=True)
     if isinstance(out, pd.DataFrame | pd.Series):

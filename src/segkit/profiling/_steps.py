@@ -290,6 +290,7 @@ def events(run: Run) -> None:
         as_of=run.as_of,
         windows=run.options.event_windows,
     )
+    counts = local(counts)  # a Dask event log: counted on the cluster
     fill = [c for c in counts.columns if pd.api.types.is_numeric_dtype(counts[c])]
     dtypes = counts[fill].dtypes.to_dict()
     counts = counts.reindex(run.table.index)  # customers without events count 0
