@@ -17,9 +17,9 @@ from segkit.clv._base import (
     as_series,
     benign_underflow,
     need_customers,
-    renamed,
     starts_from,
 )
+from segkit.clv._checks import renamed
 from segkit.clv._continuous import NO_DROPOUT
 from segkit.clv._data import compress, read_columns
 from segkit.clv._likelihoods import _bgbb_rows

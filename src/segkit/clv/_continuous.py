@@ -25,11 +25,11 @@ from segkit.clv._base import (
     _dask_predict,
     as_series,
     benign_underflow,
-    check_rate,
     expand,
     f64,
     need_customers,
 )
+from segkit.clv._checks import check_rate
 from segkit.clv._data import compress, read_columns
 from segkit.clv._likelihoods import _unique_pairs
 from segkit.clv._purchase import PurchaseModel

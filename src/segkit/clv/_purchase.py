@@ -32,8 +32,8 @@ from segkit.clv._base import (
     FittedModel,
     _dask_predict,
     benign_underflow,
-    check_horizon,
 )
+from segkit.clv._checks import check_horizon
 from segkit.clv._matrices import history_grid, to_matrix
 from segkit.errors import ParameterError
 

@@ -9,7 +9,10 @@ import pandas as pd
 
 from segkit._backend import dispatch
 from segkit._validation import check_choice
-from segkit.clv._base import benign_underflow, renamed
+from segkit.clv._base import (
+    benign_underflow,
+)
+from segkit.clv._checks import renamed
 from segkit.errors import ParameterError
 
 __all__ = ["lifetime_value"]
