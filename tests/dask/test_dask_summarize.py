@@ -170,3 +170,30 @@ def test_holdout_calibration_before_every_purchase_raises_like_pandas(
     with pytest.raises(SchemaError) as got:
         lazy.compute()
     assert str(got.value) == str(expected.value)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"order": "order_id", "windows": (90,)}],
+    ids=["lines", "orders"],
+)
+def test_quantity_and_price_equal_pandas(
+    transactions: pd.DataFrame, options: dict[str, Any]
+) -> None:
+    # an order-line log with quantity x price and no amount column
+    lines = transactions.drop(columns="amount").assign(
+        quantity=np.where(transactions["amount"] < 0, -2, 2),
+        price=transactions["amount"].abs() / 2,
+    )
+    money = {"customer": "customer_id", "timestamp": "timestamp"}
+    money |= {"quantity": "quantity", "price": "price"}
+    expected = quiet(segkit.summarize, lines, **money, **options)
+    check_equal(segkit.summarize(to_dask(lines), **money, **options), expected)
+    split = {"calibration_end": "2024-06-30", "order": options.get("order")}
+    expected = quiet(segkit.calibration_holdout, lines, **money, **split)
+    check_equal(segkit.calibration_holdout(to_dask(lines), **money, **split), expected)
+
+
+def test_amount_and_quantity_together_are_refused(transactions: pd.DataFrame) -> None:
+    with pytest.raises(ParameterError, match="not both"):
+        segkit.summarize(to_dask(transactions), **COLUMNS, quantity="amount", price="amount")

@@ -22,7 +22,7 @@ from segkit.dask._partition import Frame, check_meta, empty_or, partition_by_cus
 from segkit.dask._replay import replay_with_customers
 from segkit.errors import ParameterError, SchemaError
 from segkit.features import calibration_holdout, summarize
-from segkit.transactions import TransactionColumns
+from segkit.transactions import TransactionColumns, amount_columns, with_line_amount
 
 __all__ = ["calibration_holdout_dask", "lifecycle_replay", "summarize_dask"]
 
@@ -158,27 +158,69 @@ def _stamp(as_of: Any, default: Any) -> Any:
 # --------------------------------------------------------------------------- #
 # summarize and calibration_holdout: a shuffle, then the pandas function per partition
 # --------------------------------------------------------------------------- #
-def _summarize_part(
+def _by_customer_part(
     part: pd.DataFrame,
+    function: Any,
     columns: dict[str, Any],
     options: dict[str, Any],
+    cut: str,
     meta: pd.DataFrame,
     found: bool,
     message: str,
 ) -> pd.DataFrame:
-    if not found:  # like pandas: no purchase anywhere up to as_of
+    """The pandas ``function`` on one partition of whole customers."""
+    if not found:  # like pandas: no purchase anywhere up to the cut-off
         raise SchemaError(message)
     if len(part) == 0:
         return meta
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=_RETURNS_ONLY, category=UserWarning)
-            out: pd.DataFrame = summarize(part, **columns, **options)
+            out: pd.DataFrame = function(part, **columns, **options)
     except SchemaError:
-        if not _has_purchase(part, columns, options["as_of"]):
+        if not _has_purchase(part, columns, options[cut]):
             return meta  # no purchase in this partition: nothing to report, not an error here
         raise
     return out
+
+
+def _run_by_customer(
+    transactions: Frame,
+    function: Any,
+    columns: dict[str, Any],
+    options: dict[str, Any],
+    cut: str,
+    probe: pd.DataFrame,
+    meta: pd.DataFrame,
+) -> Frame:
+    """Partition by customer and run the pandas ``function`` on each partition.
+
+    ``options[cut]`` is the cut-off date (``as_of``, ``calibration_end``):
+    when no customer has a purchase on or before it, every partition raises
+    the pandas function's own message.
+    """
+    message = _no_purchase_message(function, probe, **columns, **options)
+    parts = partition_by_customer(transactions, columns["customer"])
+    # any purchase up to the cut-off, checked on whole customers: a Dask scalar the map waits for
+    found = parts.map_partitions(_purchases_by, columns, options[cut], meta=(None, bool)).any()
+    return parts.map_partitions(
+        _by_customer_part, function, columns, options, cut, meta, found, message, meta=meta
+    )
+
+
+def _money(
+    transactions: Frame, amount: str | None, quantity: str | None, price: str | None
+) -> tuple[Frame, str]:
+    """The log with a line amount column, and its name: ``amount``, or quantity x price."""
+    money = amount_columns(amount, quantity, price)  # one of the two, with the pandas message
+    if amount is not None:
+        return transactions, amount
+    require_dask(transactions, "transactions")
+    check_meta(transactions, money, "transactions")
+    name = "amount"
+    while name in transactions.columns:
+        name = "_" + name
+    return with_line_amount(transactions, name, *money), name
 
 
 def summarize_dask(
@@ -186,11 +228,13 @@ def summarize_dask(
     *,
     customer: str,
     timestamp: str,
-    amount: str,
+    amount: str | None = None,
     as_of: Any = None,
     unit: str | float = "D",
     order: str | None = None,
     windows: Sequence[int] = (),
+    quantity: str | None = None,
+    price: str | None = None,
 ) -> Frame:
     """:func:`segkit.summarize` on a Dask DataFrame: one row per customer.
 
@@ -203,8 +247,9 @@ def summarize_dask(
     Parameters
     ----------
     transactions : dask.dataframe.DataFrame
-    customer, timestamp, amount, as_of, unit, order, windows
-        As for :func:`segkit.summarize`.
+    customer, timestamp, amount, quantity, price, as_of, unit, order, windows
+        As for :func:`segkit.summarize` (``quantity * price`` is computed
+        partition by partition when there is no ``amount``).
 
     Returns
     -------
@@ -224,35 +269,14 @@ def summarize_dask(
     Customers whose rows up to ``as_of`` are all returns are left out without
     the warning (it would be raised on a worker).
     """
+    transactions, amount = _money(transactions, amount, quantity, price)
     columns = _prepare(transactions, customer, timestamp, amount, order)
     options: dict[str, Any] = {"as_of": as_of, "unit": unit, "windows": tuple(windows)}
     probe = _probe_rows(transactions._meta_nonempty, timestamp, amount, as_of)
     meta = summarize(probe, **columns, **options).iloc[:0]  # bad arguments fail here
     extremes = _Extremes(transactions, columns) if as_of is None else None
     options["as_of"] = _stamp(as_of, extremes.last if extremes is not None else None)
-    message = _no_purchase_message(summarize, probe, **columns, **options)
-    parts = partition_by_customer(transactions, customer)
-    # any purchase up to as_of, checked on whole customers: a Dask scalar the map waits for
-    found = parts.map_partitions(_purchases_by, columns, options["as_of"], meta=(None, bool)).any()
-    return parts.map_partitions(_summarize_part, columns, options, meta, found, message, meta=meta)
-
-
-def _holdout_part(
-    part: pd.DataFrame,
-    columns: dict[str, Any],
-    options: dict[str, Any],
-    meta: pd.DataFrame,
-    found: bool,
-    message: str,
-) -> pd.DataFrame:
-    if not found:
-        raise SchemaError(message)
-    if len(part) == 0 or not _has_purchase(part, columns, options["calibration_end"]):
-        return meta
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=_RETURNS_ONLY, category=UserWarning)
-        out: pd.DataFrame = calibration_holdout(part, **columns, **options)
-    return out
+    return _run_by_customer(transactions, summarize, columns, options, "as_of", probe, meta)
 
 
 def calibration_holdout_dask(
@@ -260,11 +284,13 @@ def calibration_holdout_dask(
     *,
     customer: str,
     timestamp: str,
-    amount: str,
+    amount: str | None = None,
     calibration_end: Any,
     observation_end: Any = None,
     unit: str | float = "D",
     order: str | None = None,
+    quantity: str | None = None,
+    price: str | None = None,
 ) -> Frame:
     """:func:`segkit.calibration_holdout` on a Dask DataFrame.
 
@@ -276,6 +302,7 @@ def calibration_holdout_dask(
     dask.dataframe.DataFrame
         The columns of :func:`segkit.calibration_holdout`, indexed by customer.
     """
+    transactions, amount = _money(transactions, amount, quantity, price)
     columns = _prepare(transactions, customer, timestamp, amount, order)
     meta_rows = transactions._meta_nonempty
     cal = _stamp(calibration_end, pd.Timestamp("2000-01-01"))
@@ -291,29 +318,19 @@ def calibration_holdout_dask(
     extremes = _Extremes(transactions, columns) if observation_end is None else None
     if extremes is not None:
         options["observation_end"] = extremes.last
-    message = _no_purchase_message(calibration_holdout, probe, **columns, **options)
-    parts = partition_by_customer(transactions, customer)
-    found = parts.map_partitions(_purchases_by, columns, cal, meta=(None, bool)).any()
-    return parts.map_partitions(_holdout_part, columns, options, meta, found, message, meta=meta)
-
-
-def _amount_only(arguments: dict[str, Any]) -> dict[str, Any]:
-    if arguments.pop("quantity", None) is not None or arguments.pop("price", None) is not None:
-        raise ParameterError(
-            "quantity= and price= are not supported on Dask input yet; add the amount "
-            "column first, e.g. ddf.assign(amount=ddf[quantity] * ddf[price])"
-        )
-    return arguments
+    return _run_by_customer(
+        transactions, calibration_holdout, columns, options, "calibration_end", probe, meta
+    )
 
 
 @register("summarize")
 def _summarize(call: Call) -> Frame:
-    return summarize_dask(**_amount_only(call.arguments()))
+    return summarize_dask(**call.arguments())
 
 
 @register("calibration_holdout")
 def _calibration_holdout(call: Call) -> Frame:
-    return calibration_holdout_dask(**_amount_only(call.arguments()))
+    return calibration_holdout_dask(**call.arguments())
 
 
 # --------------------------------------------------------------------------- #
