@@ -109,3 +109,20 @@ def test_slanted_column_labels_stay_inside_the_heatmap(cols) -> None:
 def test_heatmap_cell_tooltips_name_their_own_column() -> None:
     svg = _svg.heatmap(np.array([[1.0, 2.0]]), ["r"], ["first", "second"], title="t")
     assert re.findall(r"<title>(r → [^<]+)</title>", svg) == ["r → first: 1", "r → second: 2"]
+
+
+def test_heatmap_cell_numbers_fit_their_cells() -> None:
+    # 12 columns (a cohort heat map): "100.0%" does not fit, "100%" does; the tooltip
+    # keeps the value; 30 columns: nothing fits, nothing is printed
+    m = np.full((2, 12), 1.0)
+    m[1, :] = 0.5
+    svg = _svg.heatmap(m, ["a", "b"], [str(i) for i in range(12)], title="t", percent=True)
+    cells = re.findall(r"font-size='11'>(\d[^<]*%)</text>", svg)
+    assert cells == ["100%"] * 12 + ["50%"] * 12
+    assert "<title>a → 0: 100.0%</title>" in svg
+    cell_w = (520 - 120) / 12
+    assert all(text_width(c, 11) <= cell_w - 4 for c in cells)
+    wide = _svg.heatmap(
+        np.ones((1, 30)), ["a"], [str(i) for i in range(30)], title="t", percent=True
+    )
+    assert not re.findall(r"font-size='11'>(\d[^<]*%)</text>", wide)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["loyalty"]
 
 #: Cohorts and periods shown in the heat map (the latest cohorts, the first periods).
-SHOWN = 12
+SHOWN_COHORTS, SHOWN_PERIODS = 24, 12
 
 
 def _tiers(ctx: Context, results: dict[str, Any]) -> list[str]:
@@ -33,7 +33,7 @@ def _tiers(ctx: Context, results: dict[str, Any]) -> list[str]:
     parts = [
         _svg.area_chart(
             [loc.period(i) for i in counts.index],
-            {str(c): [float(v) for v in counts[c]] for c in counts.columns},
+            {loc.tier(c): [float(v) for v in counts[c]] for c in counts.columns},
             title=loc.t("loyalty.tiers"),
             loc=loc,
         )
@@ -57,10 +57,10 @@ def _cohorts(ctx: Context, results: dict[str, Any]) -> list[str]:
     sizes = getattr(table, "customers", None)
     if not isinstance(share, pd.DataFrame) or share.empty or sizes is None:
         return []
-    share = share.iloc[-SHOWN:, :SHOWN]
+    share = share.iloc[-SHOWN_COHORTS:, :SHOWN_PERIODS]
     matrix = share.to_numpy(dtype=float)
     if ctx.min_group:
-        small = sizes.iloc[-SHOWN:, :1].to_numpy(dtype=float) < ctx.min_group
+        small = sizes.iloc[-SHOWN_COHORTS:, :1].to_numpy(dtype=float) < ctx.min_group
         matrix = np.where(small, np.nan, matrix)
     return [
         _svg.heatmap(

@@ -190,9 +190,19 @@ def heatmap(
                 f"{loc.number(v, percent=percent)}</title></rect>"
                 f"<text x='{x + cell_w / 2 - 1:.1f}' y='{y + cell_h / 2 + 3:.1f}' "
                 f"text-anchor='middle' fill='{ink}' font-size='11'>"
-                f"{loc.number(v, percent=percent) if math.isfinite(v) and v != 0 else ''}</text>"
+                f"{_cell_text(v, cell_w - 4, percent=percent, loc=loc)}</text>"
             )
     return _svg(reach, height, "".join(parts), title)
+
+
+def _cell_text(value: float, room: float, *, percent: bool, loc: Locale) -> str:
+    """A heat-map cell's number, shortened to fit ``room`` pixels, or "" (the tooltip has it)."""
+    if not math.isfinite(value) or value == 0:
+        return ""
+    text = loc.number(value, percent=percent)
+    if text_width(text, 11) > room and percent:
+        text = f"{100 * value:.0f}%"  # 100.0% -> 100%
+    return text if text_width(text, 11) <= room else ""
 
 
 def x_labels(
