@@ -59,6 +59,10 @@ def test_report_has_a_loyalty_section(tx, lang) -> None:
     assert section.count("<svg") == 2  # tiers over time and the cohort heat map
     owed = result.results["points_liability"]
     assert f"{int(owed['customers_with_points']):,}" in section
+    # the tiers by their names in the report's language
+    names = {"en": ["member (", "gold ("], "zh": ["普通会员 (", "金牌会员 ("]}[lang]
+    for name in names:
+        assert name in section
 
 
 def test_report_without_loyalty_has_no_section(tx) -> None:
