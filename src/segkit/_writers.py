@@ -74,10 +74,10 @@ def escape_formula(value: Any) -> Any:
 
 
 def _escape_labels(index: pd.Index) -> pd.Index:
-    if isinstance(index, pd.MultiIndex) or not (
-        index.dtype == object or pd.api.types.is_string_dtype(index.dtype)
-    ):
-        return index
+    if isinstance(index, pd.MultiIndex):
+        return index.set_names([escape_formula(n) for n in index.names])
+    if not (index.dtype == object or pd.api.types.is_string_dtype(index.dtype)):
+        return index.rename(escape_formula(index.name))  # the header of the id column
     labels: pd.Index = pd.Index(
         [escape_formula(v) for v in index], name=escape_formula(index.name), dtype=object
     )
@@ -103,6 +103,8 @@ def check_target(path: str | os.PathLike[str], what: str = "the output") -> Path
     target = Path(path)
     if target.is_dir():
         raise ParameterError(f"{what} {str(target)!r} is a folder; give a file name inside it")
+    if target.exists() and not target.is_file():  # a device, a pipe: never replaced by a file
+        raise ParameterError(f"{what} {str(target)!r} is not a regular file; give a file name")
     folder = target.parent
     if not folder.exists():
         raise ParameterError(

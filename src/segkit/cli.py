@@ -14,6 +14,7 @@ import glob
 import os
 import sys
 import warnings
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -56,7 +57,7 @@ def _read_table(
             frame = read_text(file)
     except SegkitError:
         raise
-    except (ValueError, OSError, csv.Error) as exc:
+    except (ValueError, OSError, csv.Error, zipfile.BadZipFile) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CLIError(f"could not read {path}: {first}") from exc
     if frame.empty:
@@ -112,8 +113,8 @@ def _check_inputs(args: argparse.Namespace) -> None:
             f"--holdout-days must be between 1 and {_MAX_HOLDOUT_DAYS:,} (100 years); got {days:,}"
         )
     bins = getattr(args, "bins", None)
-    if bins is not None and not 2 <= bins <= 100:
-        raise CLIError(f"--bins must be between 2 and 100; got {bins}")
+    if bins is not None and not 2 <= bins <= 9:  # RFMScorer's range: one-digit scores
+        raise CLIError(f"--bins must be between 2 and 9; got {bins}")
     for name in ("file", "customers", "events"):
         value = getattr(args, name, None)
         if value is not None and not Path(value).exists() and not glob.glob(value):
@@ -135,10 +136,20 @@ def _check_inputs(args: argparse.Namespace) -> None:
             import_optional("yaml", extra="yaml", what=f"reading the rules file {rules}")
         elif Path(rules).suffix.lower() != ".json":
             raise CLIError(f"the rules file must be .yaml, .yml or .json; got {rules}")
+    inputs = {
+        Path(value).resolve(): f"--{name}" if name != "file" else "the input file"
+        for name in ("file", "customers", "events", "rules", "pseudonymize")
+        if isinstance(value := getattr(args, name, None), str) and Path(value).is_file()
+    }
     for name, what in (("output", "the output"), ("table", "the table")):
         value = getattr(args, name, None)
         if value is not None:
             _check_output(value, what)
+            if Path(value).resolve() in inputs:
+                raise CLIError(
+                    f"{what} {value!r} is {inputs[Path(value).resolve()]}; writing it would "
+                    "destroy it: give another file name"
+                )
 
 
 def _check_output(value: str, what: str) -> None:

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pytest
 
 import segkit
+from segkit._writers import write_table
 from segkit.cohorts import cohort_retention
 from segkit.errors import (
     LifecycleError,
@@ -342,6 +343,75 @@ CASES = [
         id="A.csv-formula-after-spaces-and-full-width",
     ),
 ]
+
+
+CASES += [
+    pytest.param(
+        lambda tmp: {"table": pd.DataFrame({"segment": ["a"]}), "target": Path("/dev/null")},
+        lambda table, target: write_crm(table, target, columns=["segment"]),
+        ParameterError("the CRM file '/dev/null' is not a regular file"),
+        id="A.write-never-replaces-a-device",
+    ),
+    pytest.param(
+        lambda tmp: {
+            "table": pd.DataFrame({"segment": ["a"]}, index=pd.Index([7], name="=cmd|x")),
+            "tmp": tmp,
+        },
+        lambda table, tmp: (
+            write_table(table, tmp / "t.csv"),
+            (tmp / "t.csv").read_text().splitlines()[0],
+        )[1],
+        "'=cmd|x,segment",
+        id="A.csv-formula-in-the-id-header-of-integer-ids",
+    ),
+    pytest.param(
+        file("b.xlsx", b"PK" + bytes(100)),
+        lambda path: read_transactions(path, columns=RAW),
+        SchemaError("b.xlsx: Excel file format cannot be determined"),
+        id="A.read-xlsx-that-is-not-a-workbook",
+    ),
+]
+
+
+CLI = [
+    pytest.param(["rfm", "{src}", "-o", "{src}"], "is the input file", id="A.cli-output-is-input"),
+    pytest.param(["rfm", "{src}", "-o", "/dev/null"], "is not a regular file", id="A.cli-device"),
+    pytest.param(["rfm", "{xlsx}", "-o", "o.csv"], "File is not a zip file", id="A.cli-bad-xlsx"),
+    pytest.param(
+        ["rfm", "{src}", "--bins", "50", "-o", "o.csv"], "between 2 and 9", id="A.cli-bins"
+    ),
+    pytest.param(
+        ["report", "{src}", "--rules", "{src}", "--quiet", "-o", "r.html"],
+        "the rules file must be .yaml, .yml or .json",
+        id="A.cli-rules-is-the-input",
+    ),
+    pytest.param(
+        ["report", "{src}", "--quiet", "--table", "{src}", "-o", "r.html"],
+        "the table '{src}' is the input file",
+        id="A.cli-table-is-input",
+    ),
+]
+
+
+@pytest.mark.parametrize(("argv", "fragment"), CLI)
+@pytest.mark.filterwarnings("ignore")
+def test_cli_attack(argv: list[str], fragment: str, tmp_path: Path, capsys: Any, monkeypatch: Any):
+    from segkit.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    src = tmp_path / "tx.csv"
+    tx_in(["2024-01-01", "2024-02-01", "2024-01-15", "2024-03-01"]).to_csv(src, index=False)
+    (tmp_path / "b.xlsx").write_bytes(b"PK" + bytes(100))
+    content = src.read_bytes()
+    names = {"src": src, "xlsx": tmp_path / "b.xlsx"}
+    argv = [a.format(**names) for a in argv]
+    argv += ["--customer", "cid", "--timestamp", "ts", "--amount", "amount"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith("segkit: error: ")
+    assert fragment.format(**names) in err[-1]
+    assert src.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.xlsx", "tx.csv"]
 
 
 @pytest.mark.parametrize(("make", "call", "expect"), CASES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ def read_any(
     except ImportError:
         extra = "parquet" if suffix in {".parquet", ".pq"} else "excel"
         raise missing(extra, f"reading {path.name}") from None
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
+    except (ValueError, OSError, UnicodeDecodeError, zipfile.BadZipFile) as exc:  # a bad .xlsx
         raise SchemaError(f"could not read {path}: {exc}") from exc
     raise ParameterError(f"cannot read {path.name}: use a .csv, .parquet or .xlsx file")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,10 @@ def read_source(source: Any, text_columns: tuple[str, ...] = ()) -> pd.DataFrame
     if not path.exists():
         raise ParameterError(f"no such file: {path}")
     if path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
-        return pd.read_excel(path, dtype=dict.fromkeys(text_columns, str))
+        try:
+            return pd.read_excel(path, dtype=dict.fromkeys(text_columns, str))
+        except (ValueError, OSError, zipfile.BadZipFile) as exc:  # not an Excel workbook
+            raise SchemaError(f"could not read {path}: {exc}") from exc
     return read_text(path, dtype=dict.fromkeys(text_columns, str))
 
 

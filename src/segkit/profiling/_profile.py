@@ -23,7 +23,7 @@ import pandas as pd
 from segkit._backend import backend_of, implementation
 from segkit._notes import Note
 from segkit._time import latest, parse_timestamps, read_timestamps
-from segkit._validation import as_pandas, require_columns
+from segkit._validation import as_pandas, require_columns, require_frame
 from segkit.profiling._options import ProfileOptions
 from segkit.profiling._steps import STEPS, Run, noted
 from segkit.transactions import amount_columns, with_line_amount
@@ -246,7 +246,7 @@ def _resolve_time(
     default of :func:`segkit.summarize`; every later step (replay, events,
     tags, holdout) gets that same instant.
     """
-    require_columns(tx, [timestamp], "transactions")
+    require_columns(require_frame(tx, "transactions"), [timestamp], "transactions")
     column = tx[timestamp]
     if not (
         pd.api.types.is_datetime64_any_dtype(column.dtype)
