@@ -223,32 +223,35 @@ def test_input_is_not_modified() -> None:
         pytest.param(
             {"earn_rate": -1},
             ParameterError,
-            "PointsProgram.earn_rate must be a finite number >= 0; got -1",
+            "the 'earn_rate' parameter of PointsProgram must be a number in the range "
+            "[0, inf); got -1",
             id="negative-rate",
         ),
         pytest.param(
             {"earn_rate": 1, "expiry_months": 0},
             ParameterError,
-            "PointsProgram.expiry_months must be a whole number of months >= 1, or None for "
-            "points that never expire; got 0",
+            "the 'expiry_months' parameter of PointsProgram must be an int in the range "
+            "[1, inf) or None; got 0",
             id="expiry-0",
         ),
         pytest.param(
             {"earn_rate": 1, "rounding": "nearest"},
             ParameterError,
-            "PointsProgram.rounding must be one of ['floor', 'round', 'ceil']; got 'nearest'",
+            "the 'rounding' parameter of PointsProgram must be one of 'floor', 'round', "
+            "'ceil'; got 'nearest'",
             id="rounding",
         ),
         pytest.param(
             {"earn_rate": 1, "cap_per_month": 0},
             ParameterError,
-            "PointsProgram.cap_per_month must be a finite number > 0; got 0",
+            "the 'cap_per_month' parameter of PointsProgram must be a number in the range "
+            "(0, inf) or None; got 0",
             id="cap-0",
         ),
         pytest.param(
             {"earn_rate": 1, "multipliers": [{"when": "amount > 10", "factor": 0}]},
             ParameterError,
-            "Multiplier.factor must be a finite number > 0; got 0",
+            "the 'factor' parameter of Multiplier must be a number in the range (0, inf); got 0",
             id="factor-0",
         ),
         pytest.param(

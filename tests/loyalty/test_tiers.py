@@ -168,9 +168,15 @@ def test_round_trip_and_equality() -> None:
         pytest.param(
             TIERS,
             {"review": "yearly"},
-            "TierProgram.review must be one of ['monthly', 'quarterly', 'anniversary']; got "
-            "'yearly'",
+            "the 'review' parameter of TierProgram must be one of 'monthly', 'quarterly', "
+            "'anniversary'; got 'yearly'",
             id="review",
+        ),
+        pytest.param(
+            TIERS,
+            {"protection": "yes"},
+            "the 'protection' parameter of TierProgram must be a bool; got 'yes'",
+            id="protection",
         ),
         pytest.param(
             TIERS,
@@ -243,3 +249,25 @@ def test_replay_sets_its_own_columns_at() -> None:
         "TierProgram.replay sets columns_at itself (review_due, tier_level); "
         "replay the lifecycle (program.lifecycle.replay) for other columns"
     )
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        pytest.param(
+            lambda: Tier(" gold"),
+            "the 'name' parameter of Tier must be a non-empty str without edge spaces; "
+            "got ' gold'",
+            id="name-spaces",
+        ),
+        pytest.param(
+            lambda: Tier("gold", ""),
+            "the 'when' parameter of Tier must be rule text or None (the base tier); got ''",
+            id="empty-rule",
+        ),
+    ],
+)
+def test_bad_tiers(make, message) -> None:
+    with pytest.raises(ParameterError) as info:
+        make()
+    assert str(info.value) == message

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 import pandas as pd
 
-from segkit._validation import check_keys
+from segkit._validation import (
+    NONE,
+    Constraint,
+    Interval,
+    Options,
+    Satisfies,
+    check_keys,
+    validate_params,
+)
 from segkit.errors import ParameterError, RuleError
 from segkit.tagging import CompiledRule, compile_rule
 
@@ -27,23 +34,9 @@ _ROUNDING = ("floor", "round", "ceil")
 _STACKING = ("max", "multiply")
 
 
-def _number(owner: str, name: str, value: Any, *, low: float, strict: bool) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ParameterError(f"{owner}.{name} must be a number; got {value!r}")
-    x = float(value)
-    if not math.isfinite(x) or x < low or (strict and x == low):
-        bound = f"> {low:g}" if strict else f">= {low:g}"
-        raise ParameterError(f"{owner}.{name} must be a finite number {bound}; got {value!r}")
-    return x
-
-
-def _check_when(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ParameterError(f"Multiplier.when must be rule text; got {value!r}")
-
-
-def _check_factor(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    _number("Multiplier", "factor", value, low=0.0, strict=True)
+#: a positive number, for factors and caps
+_POSITIVE = Interval(float, 0, None, closed="neither")
+_TEXT = Satisfies(lambda v: isinstance(v, str) and bool(v.strip()), "rule text (a non-empty str)")
 
 
 @attrs.frozen
@@ -65,8 +58,16 @@ class Multiplier:
     Multiplier(when="tier == 'gold'", factor=1.5)
     """
 
-    when: str = attrs.field(validator=_check_when)
-    factor: float = attrs.field(validator=_check_factor)
+    when: str
+    factor: float
+
+    _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
+        "when": [_TEXT],
+        "factor": [_POSITIVE],
+    }
+
+    def __attrs_post_init__(self) -> None:
+        validate_params(self, self._parameter_constraints)
 
 
 def _as_multipliers(value: Any) -> tuple[Multiplier, ...]:
@@ -92,34 +93,6 @@ def _as_multipliers(value: Any) -> tuple[Multiplier, ...]:
 def _check_keys(item: Mapping[str, Any], allowed: set[str], where: str) -> None:
     # an item of a list (``multipliers[0]``) needs every key; the programme none
     check_keys(item, allowed, where, required=allowed if where.endswith("]") else ())
-
-
-def _optional_positive(name: str) -> Any:
-    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is not None:
-            _number("PointsProgram", name, value, low=0.0, strict=True)
-
-    return check
-
-
-def _check_expiry(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ParameterError(
-            f"PointsProgram.expiry_months must be a whole number of months >= 1, or None for "
-            f"points that never expire; got {value!r}"
-        )
-
-
-def _choice(name: str, choices: tuple[str, ...]) -> Any:
-    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value not in choices:
-            raise ParameterError(
-                f"PointsProgram.{name} must be one of {list(choices)}; got {value!r}"
-            )
-
-    return check
 
 
 @attrs.frozen(eq=False)
@@ -175,36 +148,31 @@ class PointsProgram:
     2.0
     """
 
-    earn_rate: float = attrs.field()
-    rounding: str = attrs.field(
-        default="floor", kw_only=True, validator=_choice("rounding", _ROUNDING)
-    )
+    earn_rate: float
+    rounding: str = attrs.field(default="floor", kw_only=True)
     multipliers: tuple[Multiplier, ...] = attrs.field(
         default=(), kw_only=True, converter=_as_multipliers
     )
-    stacking: str = attrs.field(
-        default="max", kw_only=True, validator=_choice("stacking", _STACKING)
-    )
-    cap_per_order: float | None = attrs.field(
-        default=None, kw_only=True, validator=_optional_positive("cap_per_order")
-    )
-    cap_per_month: float | None = attrs.field(
-        default=None, kw_only=True, validator=_optional_positive("cap_per_month")
-    )
-    expiry_months: int | None = attrs.field(default=None, kw_only=True, validator=_check_expiry)
+    stacking: str = attrs.field(default="max", kw_only=True)
+    cap_per_order: float | None = attrs.field(default=None, kw_only=True)
+    cap_per_month: float | None = attrs.field(default=None, kw_only=True)
+    expiry_months: int | None = attrs.field(default=None, kw_only=True)
     point_value: float = attrs.field(default=0.01, kw_only=True)
     schema: dict[str, Any] = attrs.field(factory=dict, kw_only=True, converter=dict)
     _rules: tuple[CompiledRule, ...] = attrs.field(init=False, repr=False)
 
-    @earn_rate.validator
-    def _check_rate(self, attribute: attrs.Attribute[Any], value: Any) -> None:
-        _number("PointsProgram", "earn_rate", value, low=0.0, strict=False)
-
-    @point_value.validator
-    def _check_value(self, attribute: attrs.Attribute[Any], value: Any) -> None:
-        _number("PointsProgram", "point_value", value, low=0.0, strict=False)
+    _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
+        "earn_rate": [Interval(float, 0, None)],
+        "rounding": [Options(_ROUNDING)],
+        "stacking": [Options(_STACKING)],
+        "cap_per_order": [_POSITIVE, NONE],
+        "cap_per_month": [_POSITIVE, NONE],
+        "expiry_months": [Interval(int, 1, None), NONE],
+        "point_value": [Interval(float, 0, None)],
+    }
 
     def __attrs_post_init__(self) -> None:
+        validate_params(self, self._parameter_constraints)
         clash = sorted(set(self.schema) & set(TRANSACTION_COLUMNS))
         if clash:
             raise ParameterError(

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 import numpy as np
 import pandas as pd
 
 from segkit._time import DAY_NS
-from segkit._validation import check_keys
+from segkit._validation import BOOL, Constraint, Options, Satisfies, check_keys, validate_params
 from segkit.errors import ParameterError, RuleError
 from segkit.lifecycle import Lifecycle, LifecycleWarning, Transition
 from segkit.tagging import ast as rule_ast
@@ -37,18 +37,6 @@ __all__ = ["Tier", "TierProgram"]
 _REVIEWS = ("monthly", "quarterly", "anniversary")
 _UPGRADES = ("immediate", "review")
 _RESERVED = ("review_due", "tier_level")
-
-
-def _check_name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, str) or not value.strip() or value != value.strip():
-        raise ParameterError(
-            f"Tier.name must be a non-empty string without edge spaces; got {value!r}"
-        )
-
-
-def _check_rule(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise ParameterError(f"Tier.when must be rule text or None (the base tier); got {value!r}")
 
 
 @attrs.frozen
@@ -70,8 +58,24 @@ class Tier:
     Tier(name='gold', when='revenue_365d >= 1000 or orders_365d >= 12')
     """
 
-    name: str = attrs.field(validator=_check_name)
-    when: str | None = attrs.field(default=None, validator=_check_rule)
+    name: str
+    when: str | None = None
+
+    _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
+        "name": [
+            Satisfies(
+                lambda v: isinstance(v, str) and bool(v.strip()) and v == v.strip(),
+                "a non-empty str without edge spaces",
+            )
+        ],
+        "when": [
+            Satisfies(lambda v: isinstance(v, str) and bool(v.strip()), "rule text"),
+            Satisfies(lambda v: v is None, "None (the base tier)"),
+        ],
+    }
+
+    def __attrs_post_init__(self) -> None:
+        validate_params(self, self._parameter_constraints)
 
 
 def _as_tiers(value: Any) -> tuple[Tier, ...]:
@@ -89,21 +93,6 @@ def _as_tiers(value: Any) -> tuple[Tier, ...]:
         else:
             raise ParameterError(f"TierProgram.tiers[{i}] must be a Tier; got {item!r}")
     return tuple(out)
-
-
-def _choice(name: str, choices: tuple[str, ...]) -> Any:
-    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value not in choices:
-            raise ParameterError(
-                f"TierProgram.{name} must be one of {list(choices)}; got {value!r}"
-            )
-
-    return check
-
-
-def _check_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, bool):
-        raise ParameterError(f"TierProgram.{attribute.name} must be True or False; got {value!r}")
 
 
 def _thresholds(text: str) -> dict[str, float]:
@@ -168,17 +157,20 @@ class TierProgram:
     """
 
     tiers: tuple[Tier, ...] = attrs.field(converter=_as_tiers)
-    review: str = attrs.field(
-        default="monthly", kw_only=True, validator=_choice("review", _REVIEWS)
-    )
-    protection: bool = attrs.field(default=True, kw_only=True, validator=_check_bool)
-    upgrade: str = attrs.field(
-        default="immediate", kw_only=True, validator=_choice("upgrade", _UPGRADES)
-    )
+    review: str = attrs.field(default="monthly", kw_only=True)
+    protection: bool = attrs.field(default=True, kw_only=True)
+    upgrade: str = attrs.field(default="immediate", kw_only=True)
     schema: dict[str, Any] = attrs.field(factory=dict, kw_only=True, converter=dict)
     lifecycle: Lifecycle = attrs.field(init=False, repr=False)
 
+    _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
+        "review": [Options(_REVIEWS)],
+        "protection": [BOOL],
+        "upgrade": [Options(_UPGRADES)],
+    }
+
     def __attrs_post_init__(self) -> None:
+        validate_params(self, self._parameter_constraints)
         self._check_tiers()
         object.__setattr__(self, "lifecycle", self._build())
 
