@@ -91,3 +91,33 @@ def test_clv_distribution(
     assert len(ax.patches) == 20
     with pytest.raises(ParameterError, match="bins must be an int >= 1"):
         plot_clv_distribution(clv, bins=0)
+
+
+def test_tracking_plot_draws_expected_and_actual() -> None:
+    from segkit.clv import ParetoNBD, expected_transactions_over_time
+    from segkit.clv.plotting import plot_tracking
+
+    log = load_cdnow()
+    model = ParetoNBD.from_params({"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669})
+    first = log.groupby("customer_id")["date"].min()
+    weekly = expected_transactions_over_time(
+        model,
+        first,
+        end="1998-06-30",
+        unit="W",
+        transactions=log,
+        customer="customer_id",
+        timestamp="date",
+    )
+    ax = plot_tracking(weekly)
+    expected, actual = ax.get_lines()
+    np.testing.assert_array_equal(expected.get_ydata(), weekly["expected_cumulative"].to_numpy())
+    np.testing.assert_array_equal(actual.get_ydata(), weekly["actual_cumulative"].to_numpy())
+    cohorts = first.dt.to_period("Q").astype(str)
+    by = expected_transactions_over_time(
+        model, first, end="1997-12-31", unit="W", by=cohorts, freq="MS"
+    )
+    lines = plot_tracking(by, cumulative=False).get_lines()
+    assert len(lines) == by.index.get_level_values("group").nunique()
+    with pytest.raises(ParameterError, match="expected_transactions_over_time"):
+        plot_tracking(pd.DataFrame({"x": [1]}))

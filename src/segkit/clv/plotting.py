@@ -18,6 +18,7 @@ from segkit.plotting import (
     plot_holdout,
     plot_p_alive_matrix,
     plot_period_transactions,
+    plot_tracking,
 )
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "plot_frequency_recency_matrix",
     "plot_p_alive_matrix",
     "plot_period_transactions",
+    "plot_tracking",
 ]
 
 

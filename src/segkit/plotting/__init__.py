@@ -20,6 +20,7 @@ from segkit.plotting._clv import (
     plot_frequency_recency_matrix,
     plot_p_alive_matrix,
     plot_period_transactions,
+    plot_tracking,
 )
 from segkit.plotting._evaluate import plot_clusters, plot_holdout, plot_lorenz, plot_migration
 from segkit.plotting._lifecycle import draw_flows, draw_state_counts
@@ -37,5 +38,6 @@ __all__ = [
     "plot_migration",
     "plot_p_alive_matrix",
     "plot_period_transactions",
+    "plot_tracking",
     "pyplot",
 ]

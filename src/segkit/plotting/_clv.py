@@ -21,6 +21,7 @@ __all__ = [
     "plot_frequency_recency_matrix",
     "plot_p_alive_matrix",
     "plot_period_transactions",
+    "plot_tracking",
 ]
 
 
@@ -190,5 +191,58 @@ def plot_clv_distribution(clv: pd.Series, *, bins: int = 50, ax: Any = None) -> 
     ax.set_xlabel("customer lifetime value")
     ax.set_ylabel("customers")
     ax.set_title("Distribution of CLV")
+    ax.legend()
+    return ax
+
+
+def plot_tracking(forecast: pd.DataFrame, *, cumulative: bool = True, ax: Any = None) -> Any:
+    """The tracking plot: expected vs actual repeat transactions over calendar time.
+
+    Draws the output of :func:`segkit.clv.expected_transactions_over_time`:
+    the expected repeat transactions of the customer base per period (or
+    cumulated), with the actual ones as a second line when the transactions
+    were given, and one pair of lines per group when it was computed ``by=``
+    a segment or cohort (Fader, Hardie & Lee 2005, Figure 2).
+
+    Parameters
+    ----------
+    forecast : DataFrame
+        Columns ``expected``, ``expected_cumulative`` and optionally
+        ``actual``, ``actual_cumulative``; index ``period`` (or ``group``,
+        ``period``).
+    cumulative : bool, default True
+        Cumulative repeat transactions (the classic tracking plot); False:
+        per period.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    suffix = "_cumulative" if cumulative else ""
+    if not isinstance(forecast, pd.DataFrame) or f"expected{suffix}" not in forecast.columns:
+        raise ParameterError(
+            "forecast must be the DataFrame of segkit.clv.expected_transactions_over_time "
+            f"(with an 'expected{suffix}' column)"
+        )
+    ax = _axes(ax)
+    if isinstance(forecast.index, pd.MultiIndex):
+        parts = [(str(g), part.droplevel(0)) for g, part in forecast.groupby(level=0, sort=False)]
+    else:
+        parts = [("", forecast)]
+    for name, part in parts:
+        label = f"{name}: " if name else ""
+        (line,) = ax.plot(part.index, part[f"expected{suffix}"], label=f"{label}expected")
+        if f"actual{suffix}" in part.columns:
+            ax.plot(
+                part.index,
+                part[f"actual{suffix}"],
+                linestyle="--",
+                color=line.get_color(),
+                label=f"{label}actual",
+            )
+    ax.set_xlabel("calendar time")
+    ax.set_ylabel("cumulative repeat transactions" if cumulative else "repeat transactions")
+    ax.set_title("Tracking: expected vs actual repeat transactions")
     ax.legend()
     return ax

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from segkit import __version__
-from segkit.report import _loyalty, _satisfaction, _sections, _story
+from segkit.report import _forecast, _loyalty, _satisfaction, _sections, _story
 from segkit.report._i18n import Locale, playbook_data
 from segkit.report._sections import Context
 
@@ -132,6 +132,7 @@ SECTIONS: list[Callable[[Context], str]] = [
     _story.movements,
     _story.breakdown,
     _sections.clv,
+    _forecast.forecast,
     _sections.lifecycle,
     _sections.tags,
     _sections.categories,

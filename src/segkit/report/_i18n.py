@@ -282,6 +282,11 @@ TEXT: dict[str, dict[str, str]] = {
         "rf.title": "Customers by recency and frequency score",
         "rf.cols": "frequency score →",
         "rf.rows": "recency",
+        "h.forecast": "Demand forecast",
+        "forecast.lead": "Expected repeat purchases per segment in each of the next {months} "
+        "calendar months (<b>{total}</b> in all), from the purchase model and each customer's "
+        "own history.",
+        "forecast.total": "all customers",
         "h.clv": "Customer lifetime value",
         "clv.lead": "Expected, discounted value of each customer's purchases over the next "
         "{horizon}. The top 10% of customers hold <b>{share}</b> of it.{params}",
@@ -439,6 +444,10 @@ TEXT: dict[str, dict[str, str]] = {
         "rf.title": "按最近购买与频次评分的客户数",
         "rf.cols": "频次评分 →",
         "rf.rows": "最近购买",
+        "h.forecast": "需求预测",
+        "forecast.lead": "根据购买模型和每位客户自己的购买记录，"
+        "各分群未来 {months} 个自然月每月的预期复购次数（合计 <b>{total}</b>）。",
+        "forecast.total": "全部客户",
         "h.clv": "客户终身价值",
         "clv.lead": "每位客户未来 {horizon}购买的预期折现价值。前 10% 的客户占其中的"
         " <b>{share}</b>。{params}",

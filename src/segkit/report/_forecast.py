@@ -1,0 +1,78 @@
+"""The report's demand forecast: expected repeat purchases per segment, month by month.
+
+It reads the profile's fitted purchase model (``models["purchases"]``, the
+BG/NBD in weeks of :func:`segkit.profile`) and the customer table (``x``,
+``t_x``, ``T`` in days, ``segment``), and returns ``""`` without them. Each
+customer's history counts: month ``k`` holds
+``E[X(T, T + end_k)] - E[X(T, T + end_(k-1))]`` summed over the segment, with
+``end_k`` the end of the k-th calendar month after ``as_of``.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from segkit.report._sections import Context
+
+__all__ = ["forecast"]
+
+#: calendar months forecast
+MONTHS = 12
+_WEEK = 7.0  # the profile fits the purchase model in weeks on a table in days
+
+
+def monthly_by_segment(ctx: Context) -> pd.DataFrame | None:
+    """Expected repeat purchases per segment (rows) and calendar month (columns)."""
+    model = ctx.profile.models.get("purchases")
+    t = ctx.table
+    if model is None or not {"x", "t_x", "T", "segment"} <= set(t.columns):
+        return None
+    as_of = pd.Timestamp(ctx.profile.as_of)
+    if as_of.tzinfo is not None:
+        as_of = as_of.tz_localize(None)
+    start = as_of.normalize() + pd.Timedelta(days=1)  # the day after as_of
+    month = start.to_period("M")
+    labels = [month + k for k in range(MONTHS)]
+    ends = [(m + 1).start_time for m in labels]
+    weeks = [(end - start) / pd.Timedelta(days=_WEEK) for end in ends]
+    data = pd.DataFrame({"x": t["x"], "t_x": t["t_x"] / _WEEK, "T": t["T"] / _WEEK}, index=t.index)
+    cumulative = np.column_stack(
+        [model.expected_purchases(data, w).to_numpy(dtype=np.float64) for w in weeks]
+    )
+    per_month = np.diff(cumulative, axis=1, prepend=0.0)
+    frame = pd.DataFrame(per_month, index=t.index, columns=[m.start_time for m in labels])
+    return frame.groupby(t["segment"].to_numpy(), sort=False).sum()
+
+
+def forecast(ctx: Context) -> str:
+    """The forecast section: a table of segments by month, with a total row."""
+    loc = ctx.loc
+    table = monthly_by_segment(ctx)
+    if table is None or table.empty:
+        return ""
+    sizes = ctx.table["segment"].value_counts()
+    shown = [s for s in table.index if not ctx.small(int(sizes.get(s, 0)))]
+    table = table.sort_values(table.columns[0], ascending=False)
+    head = f"<th>{escape(loc.t('col.segment'))}</th>" + "".join(
+        f"<th>{escape(loc.month(m))}</th>" for m in table.columns
+    )
+    rows = "".join(
+        f"<tr><td>{escape(loc.segment(s))}</td>"
+        + "".join(f"<td class='n'>{loc.number(float(v))}</td>" for v in table.loc[s])
+        + "</tr>"
+        for s in table.index
+        if s in shown
+    )
+    total = "".join(f"<td class='n'><b>{loc.number(float(v))}</b></td>" for v in table.sum())
+    rows += f"<tr><td><b>{escape(loc.t('forecast.total'))}</b></td>{total}</tr>"
+    lead = loc.t("forecast.lead", months=MONTHS, total=loc.number(float(table.to_numpy().sum())))
+    grid = f"<div style='overflow-x:auto'><table><tr>{head}</tr>{rows}</table></div>"
+    return (
+        f"<section id='forecast'><h2>{escape(loc.t('h.forecast'))}</h2>"
+        f"<p class='lead'>{lead}</p>{grid}</section>"
+    )
