@@ -16,6 +16,11 @@ or one customer's summary row) or a *fit* that needs the whole population
   equal the pandas edges), and the CLV models fit on the counts of identical
   ``(x, t_x, T)`` rows (whose number does not grow with the customer base).
 
+:func:`segkit.profile` and the ``segkit report`` / ``segkit rfm`` commands run
+on a Dask log too: the steps that read the log run here and return
+per-customer tables, on which the rest of the pipeline runs with pandas
+(``segkit.dask._profile``; a Parquet folder is read by :func:`read_parquet_log`).
+
 Results equal the pandas path exactly: ``segkit.summarize(ddf, ...).compute()``
 equals ``segkit.summarize(ddf.compute(), ...)`` once sorted by customer id.
 

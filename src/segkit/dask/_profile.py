@@ -37,6 +37,7 @@ def local(data: Frame, by: str | None = None) -> Any:
     # partitions on one worker, which then holds the whole table.
     pieces = import_module("dask").compute(*data.to_delayed())
     out = pd.concat(pieces) if pieces else data._meta
+    del pieces  # before the sort, which copies
     if by is not None:
         return out.sort_values(by, kind="stable").reset_index(drop=True)
     if isinstance(out, pd.DataFrame | pd.Series):
