@@ -131,3 +131,27 @@ def test_steps_without_a_dask_path_are_skipped_with_a_note() -> None:
 def test_a_missing_column_is_reported_before_any_work(log: pd.DataFrame) -> None:
     with pytest.raises(segkit.SegkitError, match="'when'"):
         segkit.profile(to_dask(log, 2), customer="customer_id", timestamp="when", amount="amount")
+
+
+@pytest.mark.slow
+def test_text_ids_a_time_zone_and_orders(log: pd.DataFrame) -> None:
+    frame = log.assign(
+        customer_id="c" + log["customer_id"].astype(str),
+        timestamp=log["timestamp"].dt.tz_localize(
+            "Europe/London", nonexistent="shift_forward", ambiguous=False
+        ),
+    )
+    ids = np.sort(frame["customer_id"].unique())[:30]
+    people = pd.DataFrame(
+        {"customer_id": [*ids, "zz1"], "signup_date": pd.Timestamp("2024-05-01"), "age": 40}
+    )
+    columns = {**COLUMNS, "order": "order_id"}
+    options = {"customers": people, "as_of": AS_OF, "holdout_days": 120}
+    expected = segkit.profile(frame, **columns, **options)
+    got = segkit.profile(to_dask(frame, 5), **columns, **options)
+    pd.testing.assert_frame_equal(got.table, expected.table, check_exact=True)
+    for name in ("panel", "monthly", "holdout"):
+        pd.testing.assert_frame_equal(got.results[name], expected.results[name], check_exact=True)
+    assert "zz1" in set(got.panel["customer"])  # the prospect
+    # summarize on Dask does not warn about customers with only returns (docs/dask.md)
+    assert got.notes == [n for n in expected.notes if "have only returns" not in n]

@@ -38,11 +38,36 @@ def local(data: Frame, by: str | None = None) -> Any:
     pieces = import_module("dask").compute(*data.to_delayed())
     out = pd.concat(pieces) if pieces else data._meta
     del pieces  # before the sort, which copies
+    out = _default_text(out)
     if by is not None:
         return out.sort_values(by, kind="stable").reset_index(drop=True)
     if isinstance(out, pd.DataFrame | pd.Series):
         return out.sort_index(kind="stable")
     return out
+
+
+def _default_text(frame: Any) -> Any:
+    """Text columns (and index) back in pandas' default dtype for text.
+
+    Dask stores text as ``string[pyarrow]`` with ``pd.NA`` for missing values
+    (its ``dataframe.convert-string`` option); pandas' own functions give the
+    default text dtype (``str`` on pandas 3, ``object`` before), so the
+    results are put back in it.
+    """
+    default = pd.Series(["a"]).dtype
+
+    def fix(dtype: Any) -> bool:
+        return isinstance(dtype, pd.StringDtype) and dtype.na_value is pd.NA and dtype != default
+
+    if isinstance(frame, pd.DataFrame):
+        texts = {c: default for c, d in frame.dtypes.items() if fix(d)}
+        if texts:
+            frame = frame.astype(texts)
+    elif isinstance(frame, pd.Series) and fix(frame.dtype):
+        frame = frame.astype(default)
+    if isinstance(frame, pd.DataFrame | pd.Series) and fix(frame.index.dtype):
+        frame = frame.set_axis(frame.index.astype(default))
+    return frame
 
 
 def monthly_activity_dask(transactions: Frame, **options: Any) -> pd.DataFrame:
