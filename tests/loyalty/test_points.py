@@ -539,3 +539,100 @@ def test_a_return_after_its_points_expired_takes_from_the_balance() -> None:
 def test_a_later_purchase_line_of_an_order_earns_on_its_own() -> None:
     data = tx((1, "2024-03-10", 100.0), (1, "2024-04-05", 10.0), order=["A", "A"])
     assert book(BIRTHDAY, data, order="order")["points_earned"] == 200 + 10
+
+
+PURCHASE = st.tuples(st.integers(0, 60), st.integers(1, 60).map(float))  # day, amount
+RETURN = st.tuples(
+    st.integers(0, 40),  # index of the purchase returned (modulo their number)
+    st.integers(0, 30),  # days after the purchase
+    st.sampled_from([0.25, 0.5, 1.0]),  # share of it returned
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    buys=st.lists(PURCHASE, min_size=1, max_size=12),
+    returns=st.lists(RETURN, max_size=6),
+    redeems=st.lists(st.tuples(st.integers(0, 90), st.integers(1, 80).map(float)), max_size=4),
+    months=st.sampled_from([None, 1, 2]),
+)
+def test_returns_by_order_equal_a_fifo_loop(buys, returns, redeems, months) -> None:
+    """Orders earn x2 from 30 up; a return claws back its order's points pro rata."""
+    day = lambda d: START + pd.Timedelta(days=d)  # noqa: E731
+    program = PointsProgram(
+        1.0, multipliers=[Multiplier("amount >= 30", 2.0)], expiry_months=months
+    )
+    earned = [np.floor(a * (2.0 if a >= 30 else 1.0)) for _, a in buys]
+    rows = [(1, day(d) + pd.Timedelta(hours=1), a, f"o{i}") for i, (d, a) in enumerate(buys)]
+    events = [(d * 24 + 1, 1, p) for (d, _), p in zip(buys, earned, strict=True)]
+    returned: dict[int, float] = {}
+    # in time order (returns on one day in list order), as the pro-rata shares add up
+    timed = sorted(
+        ((index % len(buys), after, share) for index, after, share in returns),
+        key=lambda r: buys[r[0]][0] + r[1],
+    )
+    for i, after, share in timed:
+        d, a = buys[i]
+        amount = round(a * share, 2)
+        before = returned.get(i, 0.0)
+        returned[i] = before + amount
+        clawed = np.floor(earned[i] * min(1.0, returned[i] / a)) - np.floor(
+            earned[i] * min(1.0, before / a)
+        )
+        at = day(d + after) + pd.Timedelta(hours=2 + len(rows) / 100)  # after its purchase
+        rows.append((1, at, -amount, f"o{i}"))
+        events.append(((d + after) * 24 + 2, 2, clawed))
+    data = pd.DataFrame(rows, columns=["id", "ts", "amount", "order"])
+    red = pd.DataFrame(
+        [(1, day(d), p) for d, p in redeems] or [(1, day(0), 0.0)], columns=["id", "ts", "points"]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LoyaltyWarning)
+        out = program.ledger(
+            data, **COLUMNS, order="order", redemptions=red, as_of=day(100).date()
+        )  # a date: the whole of day 100
+    got = out.iloc[0]
+    assert got["points_balance"] >= 0
+    assert got["points_balance"] == pytest.approx(
+        got["points_earned"] - got["points_redeemed"] - got["points_expired"]
+    )
+    # the loop on an hourly clock: purchases at hour 1, returns at 2, redemptions at 0
+    hourly = events + [(d * 24, 3, p) for d, p in redeems]
+    want = _reference_hours(hourly, months, 100 * 24 + 23)
+    assert tuple(got[list(LEDGER_COLUMNS[:4])]) == pytest.approx(want)
+
+
+def _reference_hours(events: list[tuple[int, int, float]], months: int | None, as_of: int):
+    """:func:`_reference` with times in hours (lots expire at the same hour)."""
+
+    def expires(hour: int) -> int:
+        if months is None:
+            return 10**9
+        stamp = START + pd.Timedelta(hours=hour) + pd.DateOffset(months=months)
+        return int((stamp - START) / pd.Timedelta(hours=1))
+
+    timeline = list(events) + [(expires(h), 0, 0.0) for h, k, _ in events if k == 1]
+    lots: list[list[float]] = []
+    earned = redeemed = expired = clawed = 0.0
+    for hour, kind, pts in sorted(timeline, key=lambda e: (e[0], e[1])):
+        if hour > as_of:
+            break
+        if kind == 0:
+            while lots and lots[0][0] <= hour:
+                expired += lots.pop(0)[1]
+        elif kind == 1:
+            lots.append([expires(hour), pts])
+            earned += pts
+        else:
+            take = min(pts, sum(p for _, p in lots))
+            if kind == 2:
+                clawed += take
+            else:
+                redeemed += take
+            while take > 0:
+                used = min(take, lots[0][1])
+                lots[0][1] -= used
+                take -= used
+                if lots[0][1] == 0:
+                    lots.pop(0)
+    return earned - clawed, redeemed, expired, sum(p for _, p in lots)
