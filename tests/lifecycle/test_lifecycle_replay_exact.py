@@ -162,3 +162,31 @@ def test_profile_summarize_and_replay_agree_on_order_lines() -> None:
     )
     panel = default_lifecycle().replay(tx, **columns, end=as_of)
     assert panel["period"].max() == pd.Timestamp(as_of)
+
+
+def test_quantity_and_price_replay_like_the_amount() -> None:
+    lines = LINES.assign(quantity=2.0, price=LINES["amount"] / 2).drop(columns="amount")
+    money = {k: v for k, v in COLUMNS.items() if k != "amount"}
+    before = lines.copy()
+    got = default_lifecycle().replay(lines, **money, quantity="quantity", price="price")
+    pd.testing.assert_frame_equal(lines, before)  # not modified
+    pd.testing.assert_frame_equal(got, default_lifecycle().replay(LINES, **COLUMNS))
+
+
+@pytest.mark.parametrize(
+    ("money", "error", "message"),
+    [
+        (
+            {"amount": "amount", "quantity": "amount", "price": "amount"},
+            "ParameterError",
+            "not both",
+        ),
+        ({"quantity": "amount"}, "ParameterError", "needs price="),
+        ({"quantity": "note", "price": "amount"}, "SchemaError", "column 'note'"),
+    ],
+    ids=["both", "no-price", "text-quantity"],
+)
+def test_bad_money_columns_in_replay(money: dict[str, str], error: str, message: str) -> None:
+    columns = {k: v for k, v in COLUMNS.items() if k != "amount"}
+    with pytest.raises(getattr(segkit.errors, error), match=message):
+        default_lifecycle().replay(LINES.assign(note="x"), **columns, **money)

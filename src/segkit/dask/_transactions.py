@@ -378,7 +378,13 @@ def lifecycle_replay(
         customer and date within a partition; every partition and the
         computed frame carry the boundaries in ``attrs["periods"]``.
     """
-    customer, timestamp, amount = options["customer"], options["timestamp"], options["amount"]
+    transactions, amount = _money(
+        transactions,
+        options.pop("amount", None),
+        options.pop("quantity", None),
+        options.pop("price", None),
+    )
+    customer, timestamp = options["customer"], options["timestamp"]
     start, end = options.pop("start", None), options.pop("end", None)
     columns = _prepare(transactions, customer, timestamp, amount, None)
     del columns["order"]

@@ -357,7 +357,7 @@ class Lifecycle:
         *,
         customer: str,
         timestamp: str,
-        amount: str,
+        amount: str | None = None,
         order: str | None = None,
         freq: Any = "MS",
         start: Any = None,
@@ -366,6 +366,8 @@ class Lifecycle:
         signup: str | None = "signup_date",
         output: str = "panel",
         columns_at: Mapping[str, Any] | None = None,
+        quantity: str | None = None,
+        price: str | None = None,
     ) -> pd.DataFrame:
         """Run the lifecycle over history, evaluating it at every period boundary.
 
@@ -382,6 +384,8 @@ class Lifecycle:
             (returns) count towards revenue but are not purchases.
         customer, timestamp, amount : str
             Column names, as for :func:`segkit.summarize`.
+        quantity, price : str, optional
+            Instead of ``amount``: the line amount is ``quantity * price``.
         order : str, optional
             Order id column: ``orders`` (and ``orders_{N}d``) count distinct
             order ids with a purchase line, as :func:`segkit.summarize` does,
@@ -460,6 +464,8 @@ class Lifecycle:
             customer=customer,
             timestamp=timestamp,
             amount=amount,
+            quantity=quantity,
+            price=price,
             order=order,
             freq=freq,
             start=start,

@@ -663,7 +663,9 @@ class ReplayOptions:
 
     customer: str
     timestamp: str
-    amount: str
+    amount: str | None = None
+    quantity: str | None = None
+    price: str | None = None
     order: str | None = None
     freq: Any = "MS"
     start: Any = None
@@ -703,6 +705,8 @@ def run_replay(
         customer=options.customer,
         timestamp=options.timestamp,
         amount=options.amount,
+        quantity=options.quantity,
+        price=options.price,
         order=options.order,
     )
     extra = [c for c in machine.static if c not in extra_at]
