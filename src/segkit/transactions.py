@@ -124,27 +124,64 @@ def with_line_amount(tx: pd.DataFrame, amount: str, quantity: Any, price: Any) -
     return tx.assign(**{amount: number_column(tx, quantity) * number_column(tx, price)})
 
 
-def parse_numbers(series: pd.Series) -> pd.Series:
+def parse_numbers(series: pd.Series, column: Any = None) -> pd.Series:
     """Read numbers written as text the way exports write them; NaN where not a number.
 
     ``"12.50"``, ``"1.5E3"`` (1500), ``"(12.50)"`` (an accounting negative,
-    -12.5), ``"-£12.50"``, ``"1,234.50"`` (thousands separators), ``"¥1200"``,
-    ``"12 EUR"``.
-    Numbers (and Decimal objects) pass through as float64.
+    -12.5), ``"-£12.50"``, ``"−3"`` (the Unicode minus), ``"1,234.50"`` and
+    ``"1 234,50"`` (digit groups), ``"¥1200"``, ``"12 EUR"``, ``"1,200元"``.
+    One convention for the whole column, as with dates: a column that writes a
+    decimal comma anywhere (``"12,5"``, ``"1.234,50"``) reads ``"1,234"`` as
+    1.234, otherwise as 1234. Numbers (and Decimal objects) pass through as
+    float64.
+
+    Raises
+    ------
+    SchemaError
+        The column writes numbers both ways (``"1,234.50"`` and ``"1.234,50"``).
 
     Examples
     --------
     >>> parse_numbers(pd.Series(["1.5E3", "(12.50)", "1,234.5", "£3", "x"])).tolist()
     [1500.0, -12.5, 1234.5, 3.0, nan]
+    >>> parse_numbers(pd.Series(["12,5", "1,234", "1.000,25"])).tolist()
+    [12.5, 1.234, 1000.25]
     """
     if pd.api.types.is_bool_dtype(series.dtype):
         return pd.Series(np.nan, index=series.index)
     if pd.api.types.is_numeric_dtype(series.dtype):
         return pd.Series(series.to_numpy(dtype=np.float64, na_value=np.nan), index=series.index)
     codes, uniques = pd.factorize(series.astype("object"), use_na_sentinel=True)
-    values = np.array([_one_number(v) for v in uniques], dtype=np.float64)
+    given = np.asarray(uniques, dtype=object)
+    is_text = np.fromiter((isinstance(v, str) for v in given), dtype=bool, count=given.size)
+    if is_text.any():
+        text = pd.Series(given[is_text], dtype=object).str.strip()
+        text = text.str.replace(_GROUPS, "", regex=True)  # "1 234,50", "1'234.50"
+        if _decimal_comma(text, series.name if column is None else column):
+            text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        given[is_text] = text.to_numpy(dtype=object)
+    values = np.array([_one_number(v) for v in given], dtype=np.float64)
     out = np.where(codes >= 0, values[np.maximum(codes, 0)] if values.size else np.nan, np.nan)
     return pd.Series(out, index=series.index)
+
+
+#: A digit-group separator between digits: a space, a no-break or thin space, an apostrophe.
+_GROUPS = r"(?<=\d)[ \u00a0\u202f'\u2019](?=\d{3}(?!\d))"
+
+
+def _decimal_comma(text: pd.Series, column: Any) -> bool:
+    """Whether a column's distinct texts write numbers with a decimal comma; both ways refused."""
+    core = text.str.replace(r"[^\d.,]", "", regex=True)
+    comma = core.str.contains(r"\d,(?:\d{1,2}|\d{4,})$|\.\d{3},\d+$", regex=True).to_numpy()
+    point = core.str.contains(r"\d\.(?:\d{1,2}|\d{4,})$|,\d{3}\.\d+$", regex=True).to_numpy()
+    if comma.any() and point.any():
+        i, j = int(np.flatnonzero(comma)[0]), int(np.flatnonzero(point)[0])
+        raise SchemaError(
+            f"column {column!r} writes numbers two ways: with a decimal comma ({text.iloc[i]!r}) "
+            f"and with a decimal point ({text.iloc[j]!r}); write them one way, or convert the "
+            "column yourself"
+        )
+    return bool(comma.any())
 
 
 def _one_number(value: Any) -> float:

@@ -119,7 +119,7 @@ CASES = [
     pytest.param(
         amounts("1,234.50", "1.234,50"),
         read_amounts,
-        SchemaError("column 'a' writes numbers two ways: with a decimal comma (row 1"),
+        SchemaError("column 'a' writes numbers two ways: with a decimal comma ('1.234,50')"),
         id="A.num-two-conventions-refused",
     ),
     pytest.param(amounts("¥1,200", "￥300"), read_amounts, [1200.0, 300.0], id="A.num-yen"),
@@ -369,6 +369,25 @@ CASES += [
         lambda path: read_transactions(path, columns=RAW),
         SchemaError("b.xlsx: Excel file format cannot be determined"),
         id="A.read-xlsx-that-is-not-a-workbook",
+    ),
+]
+
+CASES += [
+    pytest.param(
+        lambda tmp: {
+            "tx": pd.DataFrame(
+                {"cid": [1, 2, 3], "ts": ["2024-01-01"] * 3, "amount": ["1,5", "2,25", "1,234"]}
+            )
+        },
+        lambda tx: segkit.clean_transactions(tx, **COLS)[0]["amount"].tolist(),
+        [1.5, 2.25, 1.234],
+        id="A.clean-decimal-comma-column",
+    ),
+    pytest.param(
+        lambda tmp: {"tx": tx_in(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"])},
+        lambda tx: PointsProgram(1e308).ledger(tx, **COLS, as_of="2024-01-05"),
+        ParameterError("points overflow: earn_rate 1e+308 x multipliers x amounts"),
+        id="A.loyalty-points-overflow",
     ),
 ]
 

@@ -170,43 +170,12 @@ def parse_time(series: pd.Series, column: str, *, utc: bool = False) -> pd.Serie
 
 
 #: A digit-group separator between digits: a space, a no-break or thin space, an apostrophe.
-_GROUPS = r"(?<=\d)[ \u00a0\u202f'\u2019](?=\d{3}(?!\d))"
-
-
-def _decimal_comma(text: pd.Series, column: str) -> bool:
-    """Whether a column writes its numbers with a decimal comma ("1.234,50", "12,5").
-
-    One convention for the whole column, as with dates: "1,234" is 1234 in a
-    column that writes "12.50" and 1.234 in one that writes "12,50"; a column
-    that writes both is refused.
-    """
-    core = text.str.replace(r"[^\d.,]", "", regex=True)
-    comma = core.str.contains(r"\d,(?:\d{1,2}|\d{4,})$|\.\d{3},\d+$", regex=True).to_numpy()
-    point = core.str.contains(r"\d\.(?:\d{1,2}|\d{4,})$|,\d{3}\.\d+$", regex=True).to_numpy()
-    if comma.any() and point.any():
-        i, j = int(np.flatnonzero(comma)[0]), int(np.flatnonzero(point)[0])
-        raise SchemaError(
-            f"column {column!r} writes numbers two ways: with a decimal comma (row "
-            f"{text.index[i]}: {text.iloc[i]!r}) and with a decimal point (row {text.index[j]}: "
-            f"{text.iloc[j]!r}); write them one way, or convert the column yourself"
-        )
-    return bool(comma.any())
-
-
 def parse_amount(series: pd.Series, column: str) -> np.ndarray[Any, Any]:
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
         series.dtype
     ):
         return series.to_numpy(dtype=np.float64, na_value=np.nan)
-    values = np.array(series.astype(object), dtype=object)
-    is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=values.size)
-    if is_text.any():
-        text = pd.Series(values[is_text], dtype=object).str.strip()
-        text = text.str.replace(_GROUPS, "", regex=True)  # "1 234,50", "1'234.50"
-        if _decimal_comma(text, column):
-            text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-        values[is_text] = text.to_numpy(dtype=object)
-    numbers = parse_numbers(pd.Series(values, dtype=object)).to_numpy(dtype=np.float64)
+    numbers = parse_numbers(series, column).to_numpy(dtype=np.float64)
     bad = ~np.isfinite(numbers) & series.notna().to_numpy()  # "NaN", "Infinity", "1e400": no
     if bad.any():
         where = np.flatnonzero(bad)[:5].tolist()

@@ -172,7 +172,13 @@ def _factors(
 
 
 def _points(program: PointsProgram, amount: _Floats, factor: _Floats) -> _Floats:
-    pts = apply_rounding(program.rounding, np.abs(amount) * program.earn_rate * factor)
+    with np.errstate(over="ignore"):
+        pts = apply_rounding(program.rounding, np.abs(amount) * program.earn_rate * factor)
+    if not np.isfinite(pts).all():  # 1e308 points per unit: an overflow, not a balance
+        raise ParameterError(
+            f"points overflow: earn_rate {program.earn_rate!r} x multipliers x amounts exceeds "
+            "what a 64-bit float holds; use an earn rate in points per currency unit (e.g. 1)"
+        )
     if program.cap_per_order is not None:
         pts = np.minimum(pts, program.cap_per_order)
     return np.asarray(pts, dtype=np.float64)
