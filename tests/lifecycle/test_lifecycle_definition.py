@@ -43,18 +43,48 @@ def test_list_guard_means_any() -> None:
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: State("*"), "'*' is not a state name; it means 'any state' in a transition"),
-        (lambda: State(""), "State.name must be a non-empty string; got ''"),
-        (lambda: State(" a"), "State.name ' a' has leading or trailing spaces"),
-        (lambda: State("a", terminal="yes"), "State.terminal must be True or False; got 'yes'"),
-        (lambda: Transition("a", "b", when=3), "Transition.when must be a string; got 3"),
-        (
-            lambda: Transition("a", "b", when="x", priority=1.5),
-            "Transition.priority must be an int; got 1.5",
+        pytest.param(
+            lambda: State("*"),
+            "the 'name' parameter of State must be a non-empty name without edge spaces, not '*'; got '*' "
+            "('*' means any state, as the source of a transition)",
+            id="wildcard-state",
         ),
-        (
+        pytest.param(
+            lambda: State(""),
+            "the 'name' parameter of State must be a non-empty name without edge spaces, not '*'; got ''",
+            id="empty-name",
+        ),
+        pytest.param(
+            lambda: State(" a"),
+            "the 'name' parameter of State must be a non-empty name without edge spaces, not '*'; got ' a'",
+            id="edge-spaces",
+        ),
+        pytest.param(
+            lambda: State("a", terminal="yes"),
+            "the 'terminal' parameter of State must be a bool; got 'yes'",
+            id="terminal",
+        ),
+        pytest.param(
+            lambda: Transition("a", "b", when=3),
+            "the 'when' parameter of Transition must be a str; got 3",
+            id="guard-not-text",
+        ),
+        pytest.param(
+            lambda: Transition("a", "b", when="x", priority=1.5),
+            "the 'priority' parameter of Transition must be an int; got 1.5",
+            id="priority",
+        ),
+        pytest.param(
             lambda: Transition("a", "*", when="x"),
-            "'*' is not a state name; it means 'any state' in a transition",
+            "the 'target' parameter of Transition must be a non-empty name without edge spaces, not '*'; got '*' "
+            "('*' means any state, as the source of a transition)",
+            id="wildcard-target",
+        ),
+        pytest.param(
+            lambda: Transition(" a", "b", when="x"),
+            "the 'source' parameter of Transition must be a state name without edge spaces, "
+            "or '*'; got ' a'",
+            id="source-spaces",
         ),
     ],
 )

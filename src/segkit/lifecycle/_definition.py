@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from numbers import Integral
+from typing import Any, ClassVar
 
 import attrs
-import numpy as np
 
+from segkit._validation import BOOL, Constraint, Satisfies, validate_params
 from segkit.errors import LifecycleCycleError, LifecycleError
 
 __all__ = [
@@ -50,40 +51,20 @@ class LifecycleWarning(UserWarning):
 # --------------------------------------------------------------------------- #
 # Values
 # --------------------------------------------------------------------------- #
-def _check_name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise LifecycleError(
-            f"{type(instance).__name__}.{attribute.name} must be a non-empty string; got {value!r}"
-        )
-    if value != value.strip():
-        raise LifecycleError(
-            f"{type(instance).__name__}.{attribute.name} {value!r} has leading or trailing spaces"
-        )
+def _is_name(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip()) and value == value.strip()
 
 
-def _check_state_name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    _check_name(instance, attribute, value)
-    if value == WILDCARD:
-        raise LifecycleError("'*' is not a state name; it means 'any state' in a transition")
+def _wildcard_hint(value: Any) -> str:
+    return " ('*' means any state, as the source of a transition)" if value == WILDCARD else ""
 
 
-def _check_str(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, str):
-        raise LifecycleError(
-            f"{type(instance).__name__}.{attribute.name} must be a string; got {value!r}"
-        )
-
-
-def _check_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, bool | np.bool_):
-        raise LifecycleError(
-            f"{type(instance).__name__}.{attribute.name} must be True or False; got {value!r}"
-        )
-
-
-def _check_priority(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise LifecycleError(f"Transition.priority must be an int; got {value!r}")
+_STATE_NAME = Satisfies(
+    lambda v: _is_name(v) and v != WILDCARD,
+    "a non-empty name without edge spaces, not '*'",
+    _wildcard_hint,
+)
+_TEXT = Satisfies(lambda v: isinstance(v, str), "a str")
 
 
 def _guard_text(value: Any) -> str:
@@ -118,9 +99,18 @@ class State:
     State(name='churned', description='No purchase for a year', terminal=False)
     """
 
-    name: str = attrs.field(validator=_check_state_name)
-    description: str = attrs.field(default="", kw_only=True, validator=_check_str)
-    terminal: bool = attrs.field(default=False, kw_only=True, validator=_check_bool)
+    name: str
+    description: str = attrs.field(default="", kw_only=True)
+    terminal: bool = attrs.field(default=False, kw_only=True)
+
+    _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
+        "name": [_STATE_NAME],
+        "description": [_TEXT],
+        "terminal": [BOOL],
+    }
+
+    def __attrs_post_init__(self) -> None:
+        validate_params(self, self._parameter_constraints, error=LifecycleError)
 
 
 @attrs.frozen
@@ -147,10 +137,22 @@ class Transition:
     Transition(source='new', target='active', when='orders >= 2', priority=0)
     """
 
-    source: str = attrs.field(validator=_check_name)
-    target: str = attrs.field(validator=_check_state_name)
-    when: str = attrs.field(kw_only=True, converter=_guard_text, validator=_check_str)
-    priority: int = attrs.field(default=0, kw_only=True, validator=_check_priority)
+    source: str
+    target: str
+    when: str = attrs.field(kw_only=True, converter=_guard_text)
+    priority: int = attrs.field(default=0, kw_only=True)
+
+    _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
+        "source": [Satisfies(_is_name, "a state name without edge spaces, or '*'")],
+        "target": [_STATE_NAME],
+        "when": [_TEXT],
+        "priority": [
+            Satisfies(lambda v: isinstance(v, Integral) and not isinstance(v, bool), "an int")
+        ],
+    }
+
+    def __attrs_post_init__(self) -> None:
+        validate_params(self, self._parameter_constraints, error=LifecycleError)
 
     @property
     def label(self) -> str:
