@@ -257,3 +257,6 @@ def test_inputs_are_checked_and_left_unchanged() -> None:
     buys = pd.DataFrame({"customer": ["c0"], "t": [1.0]})
     with pytest.raises(SchemaError, match=r"repeat_purchases must list each customer's x"):
         ParetoNBDDynamic(**MODEL).fit(data, covariates=cov, repeat_purchases=buys)
+    buys = pd.DataFrame({"customer": ["nobody"], "t": [1.0]})
+    with pytest.raises(SchemaError, match=r"names customer 'nobody', who is not in data"):
+        ParetoNBDDynamic(**MODEL).fit(data, covariates=cov, repeat_purchases=buys)

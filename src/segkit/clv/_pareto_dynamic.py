@@ -267,13 +267,18 @@ class ParetoNBDDynamic(BaseEstimator):  # type: ignore[misc]
             )
         when = _numeric(purchases, time, "repeat_purchases")
         who = index.get_indexer(pd.Index(purchases[customer]))
-        counts = np.bincount(who[who >= 0], minlength=index.size)
-        wrong = np.flatnonzero((counts != x) | (np.bincount(who[who >= 0]).size < 0))
-        if (who < 0).any() or wrong.size:
-            bad = index[wrong[0]] if wrong.size else purchases[customer].iloc[int(np.argmin(who))]
+        stranger = np.flatnonzero(who < 0)
+        if stranger.size:
+            raise SchemaError(
+                f"repeat_purchases row {purchases.index[stranger[0]]!r} names customer "
+                f"{purchases[customer].iloc[stranger[0]]!r}, who is not in data"
+            )
+        counts = np.bincount(who, minlength=index.size)
+        wrong = np.flatnonzero(counts != x)
+        if wrong.size:
             raise SchemaError(
                 f"repeat_purchases must list each customer's x repeat purchases; customer "
-                f"{bad!r} does not match data"
+                f"{index[wrong[0]]!r} has {counts[wrong[0]]} there and x = {x[wrong[0]]:g}"
             )
         latest = np.full(index.size, 0.0)
         np.maximum.at(latest, who, when)
