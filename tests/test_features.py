@@ -455,3 +455,29 @@ def test_summary_invariants(rows):
     kept = df[df["cid"].isin(s.index)]
     assert s["revenue"].sum() == pytest.approx(kept["amount"].sum(), abs=1e-6)
     assert (s["recency_days"] <= s["tenure_days"]).all()
+
+
+def test_holdout_counts_orders_as_summarize_does() -> None:
+    # A buys in calibration; in the holdout order 2 is refunded in full (same order id)
+    # and order 3 has two lines of 0.1 and 0.2.
+    tx = pd.DataFrame(
+        {
+            "c": ["A"] * 5,
+            "t": pd.to_datetime(
+                ["2024-01-05", "2024-02-03", "2024-02-10", "2024-02-20", "2024-02-20"]
+            ),
+            "a": [10.0, 30.0, -30.0, 0.1, 0.2],
+            "o": ["1", "2", "2", "3", "3"],
+        }
+    )
+    ch = segkit.calibration_holdout(
+        tx,
+        customer="c",
+        timestamp="t",
+        amount="a",
+        order="o",
+        calibration_end="2024-01-31",
+        observation_end="2024-02-28",
+    )
+    assert ch.loc["A", "x_holdout"] == 1  # Feb 20 only: order 2 is not a purchase
+    assert ch.loc["A", "revenue_holdout"] == 0.3  # exact, as summarize adds money

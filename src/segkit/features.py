@@ -366,7 +366,9 @@ def calibration_holdout(
     pandas.DataFrame
         The :func:`summarize` columns as of ``calibration_end``, for customers
         whose first purchase is on or before it, plus ``x_holdout`` (distinct
-        purchase days in the holdout), ``revenue_holdout`` (net revenue in the
+        purchase days in the holdout; with ``order``, days with a line of an
+        order whose net up to ``observation_end`` is positive, as
+        :func:`summarize` counts), ``revenue_holdout`` (net revenue in the
         holdout) and ``duration_holdout`` (its length in ``unit``).
 
     Examples
@@ -400,19 +402,22 @@ def calibration_holdout(
         )
     calibration = cols.subset(cols.wall <= cal_wall)
     frame = _to_frame(calibration, _per_customer(calibration, cal, unit_days, ()), cal)
-    holdout = cols.subset((cols.wall > cal_wall) & (cols.wall <= end_wall))
+    # Purchases in the holdout as summarize(as_of=observation_end) sees them: with
+    # an order column, lines of orders with a positive net up to observation_end.
+    upto = cols.subset(cols.wall <= end_wall)
+    later = upto.wall > cal_wall
+    bought = later & upto.purchases()
     known = pd.Index(cols.customers).get_indexer(frame.index)
     n = len(cols.customers)
-    bought = holdout.amount >= 0
-    codes = holdout.codes[bought]
-    day = holdout.wall[bought] // _DAY_NS
+    codes = upto.codes[bought]
+    day = upto.wall[bought] // _DAY_NS
     pairs = np.unique(
         codes * (int(day.max() - day.min()) + 1 if day.size else 1)
         + (day - (day.min() if day.size else 0))
     )
     width = int(day.max() - day.min()) + 1 if day.size else 1
     x_holdout = np.bincount(pairs // width, minlength=n)
-    revenue_holdout = np.bincount(holdout.codes, weights=holdout.amount, minlength=n)
+    revenue_holdout = group_sum(upto.codes[later], upto.amount[later], n)
     frame["x_holdout"] = x_holdout[known].astype(np.int64)
     frame["revenue_holdout"] = revenue_holdout[known]
     frame["duration_holdout"] = (end.reference - cal.reference) / _DAY_NS / unit_days
