@@ -391,6 +391,31 @@ CASES += [
     ),
 ]
 
+CASES += [
+    pytest.param(
+        lambda tmp: {
+            "raw": pd.DataFrame(
+                {
+                    "c": [1, 2],
+                    "d": ["2024-01-01T00:00+01:00", "2024-06-01T00:00+02:00"],
+                    "a": [1, 2],
+                }
+            )
+        },
+        lambda raw: read_transactions(raw, columns=RAW),
+        SchemaError("they carry several UTC offsets (+01:00, +02:00; a change to or from summer"),
+        id="A.read-offsets-that-change-with-summer-time",
+    ),
+    pytest.param(
+        lambda tmp: {
+            "raw": pd.DataFrame({"c": [1, 2], "d": ["1677-09-21", "2024-01-01"], "a": [1, 2]})
+        },
+        lambda raw: read_transactions(raw, columns=RAW),
+        SchemaError("dates outside 1677-09-22 .. 2262-04-11 are outside the time policy's range"),
+        id="A.read-1677-09-21",
+    ),
+]
+
 
 CLI = [
     pytest.param(["rfm", "{src}", "-o", "{src}"], "is the input file", id="A.cli-output-is-input"),

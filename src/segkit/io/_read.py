@@ -154,10 +154,18 @@ def parse_time(series: pd.Series, column: str, *, utc: bool = False) -> pd.Serie
         where = np.flatnonzero(bad)[:5].tolist()
         shown = series[bad].head(5).tolist()
         never = [v for v in shown if str(v).strip()[:4] in ("9999", "2999", "3000")]
+        offsets = series.dropna().astype(str).str.strip().str.extract(r"([+-]\d{2}:?\d{2}|Z)$")[0]
         hint = (
             "; a 'never' date such as 9999-12-31 is not a transaction time: drop those rows"
             " (segkit.clean_transactions drops them as 'timestamp out of range')"
             if never
+            else "; dates outside 1677-09-22 .. 2262-04-11 are outside the time policy's range:"
+            " drop those rows (segkit.clean_transactions drops them as 'timestamp out of range')"
+            if _outside_range(shown)
+            else f"; they carry several UTC offsets ({', '.join(offsets.dropna().unique()[:3])}"
+            "; a change to or from summer time?): read them as instants in their zone, e.g. "
+            f"pd.to_datetime(raw[{column!r}], utc=True).dt.tz_convert('Europe/Berlin')"
+            if len(offsets.dropna().unique()) > 1
             else ""
         )
         raise SchemaError(
@@ -169,7 +177,18 @@ def parse_time(series: pd.Series, column: str, *, utc: bool = False) -> pd.Serie
     return parsed.reset_index(drop=True)
 
 
-#: A digit-group separator between digits: a space, a no-break or thin space, an apostrophe.
+def _outside_range(values: list[Any]) -> bool:
+    """Whether some of these values are dates outside the nanosecond range (1677..2262)."""
+    for value in values:
+        try:
+            pd.Timestamp(value).as_unit("ns")
+        except (pd.errors.OutOfBoundsDatetime, OverflowError):
+            return True
+        except (TypeError, ValueError):
+            continue
+    return False
+
+
 def parse_amount(series: pd.Series, column: str) -> np.ndarray[Any, Any]:
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
         series.dtype
