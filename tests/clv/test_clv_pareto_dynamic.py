@@ -60,8 +60,16 @@ def test_zero_covariates_give_the_static_likelihood(starts: np.ndarray) -> None:
     # Bachmann et al. (2021): with gamma' z = 0 the model is the Pareto/NBD; the
     # integral is split at every period edge and must add up to the same value
     data = _customers(200, seed=3)
-    cov = _periods(data, starts, mail=0.0, season=0.0)
-    theta = np.r_[np.log(P), 0.7, -0.4]  # coefficients act on zeros
+    rng = np.random.default_rng(4)
+    # values that change from period to period (so that no periods are merged),
+    # with coefficients 0
+    cov = _periods(
+        data,
+        starts,
+        mail=rng.normal(size=len(data) * starts.size),
+        season=rng.normal(size=len(data) * starts.size),
+    )
+    theta = np.r_[np.log(P), 0.0, 0.0]
     ll, grad, log_alive, _ = _rows(ParetoNBDDynamic(**MODEL), theta, data, cov)
     ref_ll, ref_grad, ref_alive = _pareto_rows(
         *P, *(data[c].to_numpy() for c in ("x", "t_x", "T"))

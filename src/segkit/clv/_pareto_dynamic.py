@@ -130,7 +130,15 @@ def build_paths(
     z: Array,
     purchase_z: Array,
 ) -> Paths:
-    """The periods inside ``[0, T]`` and the pieces of ``[t_x, T]`` (see :class:`Paths`)."""
+    """The periods inside ``[0, T]`` and the pieces of ``[t_x, T]`` (see :class:`Paths`).
+
+    Consecutive periods of a customer with the same covariate values are merged
+    first: the clocks run at one rate across them, so the likelihood is the
+    same and there are fewer pieces to integrate.
+    """
+    repeat = (owner[1:] == owner[:-1]) & np.all(z[1:] == z[:-1], axis=1)
+    merged = np.r_[True, ~repeat]
+    owner, begin, z = owner[merged], begin[merged], z[merged]
     end = _ends(owner, begin)
     keep = begin < T[owner]
     owner, begin, end, z = owner[keep], begin[keep], end[keep], z[keep]
@@ -146,6 +154,7 @@ def build_paths(
         w=np.ones(x.size),
         owner=owner,
         first=first.astype(np.intp),
+        start=begin,
         length=stop - begin,
         z=z,
         seg_row=seg.astype(np.intp),
@@ -552,7 +561,7 @@ class ParetoNBDDynamic(BaseEstimator):  # type: ignore[misc]
         n = index.size
         zeros = np.zeros(n)
         paths = build_paths(zeros, zeros, horizon, owner, begin, z, np.zeros((n, z.shape[1])))
-        start_k = begin[begin < horizon[owner]]
+        start_k = paths.start
         r, alpha, s, beta = np.exp(theta[:4])
         a = np.exp(paths.z[:, :m_p] @ theta[4 : 4 + m_p])
         b = np.exp(paths.z[:, m_p:] @ theta[4 + m_p :])

@@ -65,7 +65,7 @@ class Paths:
     ``[t_x, T]`` they cut.
 
     ``rows`` are the periods (sorted by customer, then start) with their
-    customer ``owner``, ``length`` inside ``[0, T]`` and values ``z`` (one
+    customer ``owner``, ``start``, ``length`` inside ``[0, T]`` and values ``z`` (one
     column per covariate); ``first`` is each customer's first row. ``seg_*``
     describe the pieces of ``[t_x, T]``: the period they lie in, their offset
     from its start and their length. ``purchase_z`` is each customer's sum of
@@ -78,6 +78,7 @@ class Paths:
     w: Array
     owner: Index
     first: Index
+    start: Array
     length: Array
     z: Array
     seg_row: Index
