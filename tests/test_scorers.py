@@ -209,3 +209,25 @@ def test_renamed_fitted_attributes_warn(make: Any, old: str, new: str) -> None:
     with pytest.warns(DeprecationWarning, match=f"{old} is renamed .*{new}"):
         value = getattr(scorer, old)
     assert value == getattr(scorer, new)
+
+
+_PROFILES = (
+    "a non-empty mapping of profile name (a non-empty str, not 'top_profile') to {term: weight}"
+)
+
+
+@pytest.mark.parametrize(
+    ("profiles", "shown"),
+    [
+        pytest.param({}, "{}", id="empty"),
+        pytest.param(["eco"], "['eco']", id="not-a-mapping"),
+        pytest.param({"top_profile": {"age > 1": 1}}, "{'top_profile': {'age > 1': 1}}", id="reserved"),
+        pytest.param({"": {"age > 1": 1}}, "{'': {'age > 1': 1}}", id="empty-name"),
+    ],
+)  # fmt: skip
+def test_psychographic_profiles_table(profiles, shown):
+    with pytest.raises(ParameterError) as info:
+        PsychographicScorer(profiles).fit(pd.DataFrame({"age": [30]}))
+    assert str(info.value) == (
+        f"the 'profiles' parameter of PsychographicScorer must be {_PROFILES}; got {shown}"
+    )

@@ -32,6 +32,7 @@ from segkit._validation import (
     COLUMN,
     Constraint,
     Interval,
+    Satisfies,
     check_fitted,
     require_columns,
     require_frame,
@@ -371,6 +372,20 @@ class PsychographicScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc
     2  4.0    0.0         eco
     """
 
+    _parameter_constraints: dict[str, list[Constraint]] = {  # noqa: RUF012
+        "profiles": [
+            Satisfies(
+                lambda v: (
+                    isinstance(v, Mapping)
+                    and bool(v)
+                    and all(isinstance(k, str) and k and k != "top_profile" for k in v)
+                ),
+                "a non-empty mapping of profile name (a non-empty str, not 'top_profile') "
+                "to {term: weight}",
+            )
+        ],
+    }
+
     def __init__(self, profiles: Any = None) -> None:
         self.profiles = profiles
 
@@ -379,18 +394,10 @@ class PsychographicScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc
         """Type-check every term against ``X``; return ``self``."""
         X = require_frame(X, "X")
         owner = type(self).__name__
-        if not isinstance(self.profiles, Mapping) or not self.profiles:
-            raise ParameterError(
-                f"the 'profiles' parameter of {owner} must be a non-empty mapping of profile "
-                f"name to {{term: weight}}; got {self.profiles!r}"
-            )
-        if "top_profile" in self.profiles:
-            raise ParameterError(f"{owner}: 'top_profile' is reserved and cannot name a profile")
+        validate_params(self, self._parameter_constraints)
         ctx = RuleContext(X)
         profiles = []
         for name, terms in self.profiles.items():
-            if not isinstance(name, str) or not name:
-                raise ParameterError(f"{owner}: profile names must be non-empty strings")
             weights = _check_rules(terms, owner, f"profiles[{name!r}]")
             checked = []
             for term, weight in weights.items():
