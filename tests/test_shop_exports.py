@@ -229,3 +229,30 @@ def test_tmall_blank_payment_time_is_not_paid(tmp_path, blank):
         assert len(orders) + sum(orders.attrs["left_out"].values()) == len(export)
     everything = read_tmall_orders(export, keep_all=True)
     assert everything["timestamp"].isna().tolist() == [False, True, False, False, True]
+
+
+def test_cli_date_format_reads_a_short_ambiguous_export(tmp_path, capsys):
+    from segkit.cli import main
+
+    source = tmp_path / "december.csv"
+    source.write_text(
+        "Invoice,StockCode,Quantity,InvoiceDate,Price,Customer ID\n"
+        "1,A,2,12/1/2010 8:26,1.25,12346.0\n"
+        "2,B,1,12/2/2010 9:00,3.00,12347.0\n"
+        "3,A,1,12/9/2010 23:59,1.25,12346.0\n",
+        encoding="utf-8",
+    )
+    args = ["rfm", str(source), "--customer", "Customer ID", "--timestamp", "InvoiceDate",
+            "--quantity", "Quantity", "--price", "Price", "--order", "Invoice", "--clean",
+            "--as-of", "2010-12-09", "-o", str(tmp_path / "rfm.csv")]  # fmt: skip
+    assert main(args) == 2  # 1 February or 12 January? refused, with the option named
+    assert "--date-format '%m/%d/%Y %H:%M'" in capsys.readouterr().err
+    assert main([*args, "--date-format", "%m/%d/%Y %H:%M"]) == 0
+    table = pd.read_csv(tmp_path / "rfm.csv", index_col=0)
+    assert table.index.tolist() == [12346, 12347]
+    assert table.loc[12346, "orders"] == 2  # the whole of Dec 9 is inside as_of
+    assert table.loc[12346, "recency_days"] == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text(source.read_text().replace("12/2/2010 9:00", "2010-12-02"), encoding="utf-8")
+    assert main([*args[:1], str(bad), *args[2:], "--date-format", "%m/%d/%Y %H:%M"]) == 2
+    assert "not in --date-format" in capsys.readouterr().err

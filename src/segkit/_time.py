@@ -580,7 +580,8 @@ def one_format(series: pd.Series, column: Any) -> tuple[pd.Series, np.ndarray[An
                 raise SchemaError(
                     f"column {column!r} has dates that read two ways ({full[0]!r} or {fmt!r}, "
                     f"e.g. {show_values(list(uniques[:2]))}); parse it yourself with the right "
-                    f"one, e.g. pd.to_datetime(df[{column!r}], format={fmt!r})"
+                    f"one, e.g. pd.to_datetime(df[{column!r}], format={fmt!r}) (on the "
+                    f"command line: --date-format {fmt!r})"
                 )
     top_fmt = max(hits, key=lambda fmt: hits[fmt])
     top = tries[top_fmt]

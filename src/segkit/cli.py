@@ -389,6 +389,8 @@ def _prepared(tx: Any, args: argparse.Namespace) -> Any:
     from segkit.transactions import amount_columns, with_line_amount
 
     amount_columns(args.amount, args.quantity, args.price)  # one way of naming the money
+    if getattr(args, "date_format", None):
+        tx = _dates_in_format(tx, args.timestamp, args.date_format)
     if args.clean:
         from segkit.cleaning import clean_transactions
 
@@ -415,6 +417,25 @@ def _prepared(tx: Any, args: argparse.Namespace) -> Any:
     return tx
 
 
+def _dates_in_format(tx: pd.DataFrame, column: str, fmt: str) -> pd.DataFrame:
+    """The timestamp column read with the format given by --date-format (blank: missing)."""
+    if column not in tx.columns:
+        return tx  # the readers name the missing column
+    text = tx[column]
+    if pd.api.types.is_datetime64_any_dtype(text.dtype):
+        return tx
+    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    given = text.notna() & (text.astype("string").str.strip() != "").fillna(False)
+    bad = given & parsed.isna()
+    if bad.any():
+        rows = tx.index[bad.to_numpy(dtype=bool)][:5].tolist()
+        raise CLIError(
+            f"column {column!r} has {int(bad.sum())} value(s) not in --date-format {fmt!r}, "
+            f"in rows {rows}: {text[bad].head(5).tolist()}"
+        )
+    return tx.assign(**{column: parsed})
+
+
 def _transactions(args: argparse.Namespace, also: tuple[str, ...] = ()) -> Any:
     """The prepared transactions; a Parquet folder or glob (or --dask) as a Dask DataFrame.
 
@@ -427,8 +448,10 @@ def _transactions(args: argparse.Namespace, also: tuple[str, ...] = ()) -> Any:
         named = [args.customer, args.timestamp, args.amount, args.quantity, args.price, args.order]
         columns = None if args.clean else ([c for c in named if c is not None], list(also))
         return _prepared(_read_table(args.file, columns=columns), args)
-    if args.clean or getattr(args, "pseudonymize", None):
-        raise CLIError("--clean and --pseudonymize read with pandas: not with Dask input")
+    if args.clean or getattr(args, "pseudonymize", None) or getattr(args, "date_format", None):
+        raise CLIError(
+            "--clean, --date-format and --pseudonymize read with pandas: not with Dask input"
+        )
     return _prepared(read_parquet_log(args.file), args)
 
 
@@ -465,6 +488,12 @@ def _input_arguments(parser: argparse.ArgumentParser) -> None:
         dest="cancel_prefix",
         default=None,
         help="with --clean: order ids starting with this are cancellations (e.g. C)",
+    )
+    parser.add_argument(
+        "--date-format",
+        dest="date_format",
+        default=None,
+        help="the timestamp column's format when it reads two ways, e.g. '%%m/%%d/%%Y %%H:%%M'",
     )
     parser.add_argument("--as-of", dest="as_of", default=None, help="date of the profile")
 
