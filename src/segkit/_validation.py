@@ -334,10 +334,13 @@ def _id_kind(index: pd.Index) -> str:
     return kind
 
 
-def same_id_kind(ids: pd.Index, table: pd.Index, customer: Any) -> None:
+def same_id_kind(
+    ids: pd.Index, table: pd.Index, customer: Any, what: str = "customers table"
+) -> None:
     """Refuse customer ids that cannot match: "1" and 1 are different customers to pandas.
 
-    ``ids`` are the transactions' ids, ``table`` those of a customers table.
+    ``ids`` are the transactions' ids, ``table`` those of ``what`` (a customers
+    table, events, feedback).
 
     Raises
     ------
@@ -345,15 +348,20 @@ def same_id_kind(ids: pd.Index, table: pd.Index, customer: Any) -> None:
         Either side mixes types, or the two sides hold different types.
     """
     mine, theirs = _id_kind(ids), _id_kind(table)
-    for kind, what in ((mine, "transactions"), (theirs, "customers table")):
+    for kind, where in ((mine, "transactions"), (theirs, what)):
         if kind not in ("numbers", "strings", "empty"):
             raise SchemaError(
-                f"the customer ids ({customer!r}) of the {what} mix types ({kind}); "
+                f"the customer ids ({customer!r}) of the {where} mix types ({kind}); "
                 "make them all strings or all integers"
             )
     if "empty" not in (mine, theirs) and mine != theirs:
+        example = (
+            f"customers.index = customers.index.astype({'str' if mine == 'strings' else 'int'})"
+            if what == "customers table"
+            else f"{what}[{customer!r}] = {what}[{customer!r}].astype("
+            f"{'str' if mine == 'strings' else 'int'})"
+        )
         raise SchemaError(
             f"the customer ids ({customer!r}) of the transactions are {mine} but those of the "
-            f"customers table are {theirs}; make them one type, e.g. "
-            f"customers.index = customers.index.astype({'str' if mine == 'strings' else 'int'})"
+            f"{what} are {theirs}; make them one type, e.g. {example}"
         )

@@ -27,7 +27,7 @@ from segkit.errors import (
     SchemaError,
 )
 from segkit.feedback import feedback_features, nps
-from segkit.io import read_transactions, write_crm
+from segkit.io import read_shopify_orders, read_transactions, write_crm
 from segkit.loyalty import PointsProgram, Tier, TierProgram
 from segkit.privacy import pseudonymize
 from segkit.tagging import evaluate_rule
@@ -413,6 +413,45 @@ CASES += [
         lambda raw: read_transactions(raw, columns=RAW),
         SchemaError("dates outside 1677-09-22 .. 2262-04-11 are outside the time policy's range"),
         id="A.read-1677-09-21",
+    ),
+]
+
+CASES += [
+    pytest.param(
+        lambda tmp: {
+            "tx": tx_in(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]),
+            "ev": pd.DataFrame({"cid": ["1"], "ts": ["2024-01-02"], "event": ["view"]}),
+        },
+        lambda tx, ev: segkit.profile(
+            tx, **COLS, events=ev, clv=False, rules=None, lifecycle=None
+        ),
+        SchemaError("the transactions are numbers but those of the events are strings"),
+        id="A.profile-events-ids-of-another-type",
+    ),
+    pytest.param(
+        lambda tmp: {
+            "tx": tx_in(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]),
+            "fb": pd.DataFrame(
+                {"cid": ["1"], "ts": ["2024-01-02"], "kind": ["nps"], "score": [9]}
+            ),
+        },
+        lambda tx, fb: segkit.profile(
+            tx, **COLS, feedback=fb, clv=False, rules=None, lifecycle=None
+        ),
+        SchemaError("the transactions are numbers but those of the feedback are strings"),
+        id="A.profile-feedback-ids-of-another-type",
+    ),
+    pytest.param(
+        file("t.csv", "c,d,a\n1,2024-01-01,1,234.50\n2,2024-01-02,5\n"),
+        lambda path: read_transactions(path, columns=RAW),
+        SchemaError("t.csv has rows with more fields than its header"),
+        id="A.csv-row-with-more-fields-than-the-header",
+    ),
+    pytest.param(
+        file("s.csv", 'Name,Email,Created at,Total\n#1,a@b.c,"1.234",12.00\n'),
+        lambda path: read_shopify_orders(path),
+        SchemaError("'Created at'"),
+        id="A.shopify-a-number-is-no-timestamp",
     ),
 ]
 

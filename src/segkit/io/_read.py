@@ -146,7 +146,9 @@ def parse_time(series: pd.Series, column: str, *, utc: bool = False) -> pd.Serie
             parsed = pd.to_datetime(series, errors="coerce", format="mixed", utc=True)
         except (ValueError, TypeError):
             parsed = pd.Series(pd.NaT, index=series.index)
-        bad = parsed.isna().to_numpy() & series.notna().to_numpy()
+        # A bare number ("1.234") is no time, though "mixed" reads it as epoch nanoseconds.
+        number = series.astype(str).str.strip().str.fullmatch(r"[+-]?[\d.,]+", na=False)
+        bad = (parsed.isna().to_numpy() | number.to_numpy()) & series.notna().to_numpy()
     else:
         # One format for the whole column (ambiguous day/month or mixed formats refused).
         parsed, bad = one_format(series, column)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -69,9 +70,24 @@ def read_text(
         raise SchemaError(f"{path.name} is empty: no header and no rows")
     chosen = encoding or detect_encoding(data)
     try:
-        return pd.read_csv(
-            path, sep=sep, engine="python" if sep is None else "c", encoding=chosen, dtype=dtype
-        )
+        with warnings.catch_warnings():
+            # A row with more fields than the header would shift the columns (or, with
+            # index_col=False, lose the extra fields): an error either way.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(
+                path,
+                sep=sep,
+                engine="python" if sep is None else "c",
+                encoding=chosen,
+                dtype=dtype,
+                index_col=False,
+            )
+    except pd.errors.ParserWarning as exc:
+        raise SchemaError(
+            f"{path.name} has rows with more fields than its header (a separator inside an "
+            "unquoted value, such as 1.234,50 in a comma-separated file?); quote those values "
+            "or pass sep="
+        ) from exc
     except pd.errors.EmptyDataError as exc:
         raise SchemaError(f"{path.name} is empty: no header and no rows") from exc
     except (ValueError, UnicodeError) as exc:

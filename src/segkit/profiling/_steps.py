@@ -291,6 +291,7 @@ def events(run: Run) -> None:
         windows=run.options.event_windows,
     )
     counts = local(counts)  # a Dask event log: counted on the cluster
+    same_id_kind(run.table.index, counts.index, run.customer, "events")  # "1" matches nobody
     fill = [c for c in counts.columns if pd.api.types.is_numeric_dtype(counts[c])]
     dtypes = counts[fill].dtypes.to_dict()
     counts = counts.reindex(run.table.index)  # customers without events count 0
@@ -305,6 +306,9 @@ def feedback(run: Run) -> None:
     fb, cp = run.inputs.get("feedback"), run.inputs.get("complaints")
     as_of = run.as_of
     who, when = run.customer, run.timestamp
+    for log, what in ((fb, "feedback"), (cp, "complaints")):
+        if isinstance(log, pd.DataFrame) and who in log.columns:  # "1" would match nobody
+            same_id_kind(run.table.index, pd.Index(log[who].dropna().unique()), who, what)
     run.add(
         feedback_features(fb, cp, customer=who, timestamp=when, as_of=as_of, customers=run.table)
     )
