@@ -636,3 +636,15 @@ def _reference_hours(events: list[tuple[int, int, float]], months: int | None, a
                 if lots[0][1] == 0:
                     lots.pop(0)
     return earned - clawed, redeemed, expired, sum(p for _, p in lots)
+
+
+@pytest.mark.parametrize(
+    "big", [pytest.param(7.7e9 + 0.37, id="7.7e9"), pytest.param(1.2e10, id="1.2e10")]
+)
+def test_a_whole_return_takes_back_every_point_after_a_large_ledger(big) -> None:
+    # The amounts bought so far were a global running sum minus its value at the
+    # customer's start: after a large first customer that lost the digits that decide
+    # the floor, and b kept 1 point of a purchase returned in full.
+    data = tx((1, "2024-01-01", big), (2, "2024-01-02", 40.1), (2, "2024-01-03", -40.1))
+    out = PointsProgram(1.0).ledger(data, **COLUMNS)
+    assert out.loc[2].tolist() == [0.0, 0.0, 0.0, 0.0, 0.0]

@@ -26,7 +26,7 @@ import pandas as pd
 from segkit._validation import require_columns, require_frame, show_values
 from segkit.errors import ColumnNotFoundError, ParameterError, SchemaError
 from segkit.features import TransactionColumns
-from segkit.loyalty._returns import apply_rounding, matched_clawbacks, units
+from segkit.loyalty._returns import apply_rounding, group_cumsum, matched_clawbacks, units
 from segkit.tagging import RuleContext
 
 if TYPE_CHECKING:
@@ -234,7 +234,14 @@ def _clawbacks(
         at = np.searchsorted(lot_key, key, side="right") - 1
         mine = (at >= 0) & (lot_c[np.maximum(at, 0)] == ret_c[rest])
         at = np.maximum(at, 0)
-        bought = _segment_cumsum(lot_a, lot_starts)[at]
+        # amounts bought so far, summed customer by customer (a global cumulative sum
+        # minus its value at the customer's start loses digits: 40 x 1.0 became 39.99...)
+        wanted = np.zeros(int(lot_c.max()) + 1, dtype=bool)
+        wanted[ret_c[rest]] = True
+        lots = np.flatnonzero(wanted[lot_c])
+        bought = np.zeros(lot_c.size)
+        bought[lots] = group_cumsum(lot_a[lots], lot_c[lots])
+        bought = bought[at]
         rate = np.where(mine, cum_lots[at] / np.where(mine, bought, 1.0), 0.0)
         out[rest] = apply_rounding(rounding, ret_a[rest] * rate)
     return out

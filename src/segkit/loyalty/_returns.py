@@ -31,7 +31,7 @@ import pandas as pd
 
 from segkit.transactions import TransactionColumns
 
-__all__ = ["Units", "apply_rounding", "matched_clawbacks", "units"]
+__all__ = ["Units", "apply_rounding", "group_cumsum", "matched_clawbacks", "units"]
 
 _Floats = np.ndarray[Any, np.dtype[np.float64]]
 _Ints = np.ndarray[Any, np.dtype[np.int64]]
@@ -116,6 +116,18 @@ def units(cols: TransactionColumns) -> Units:
     return Units(rows, codes, np.asarray(net, dtype=np.float64), walls, origin)
 
 
+def group_cumsum(values: _Floats, groups: _Ints) -> _Floats:
+    """Cumulative sums restarting at each group (``groups`` sorted), added up in order.
+
+    Not a global cumulative sum minus its value at each group's start: over
+    millions of amounts that loses the digits that decide a floor.
+    """
+    if values.size == 0:
+        return values.astype(np.float64)
+    out = pd.Series(values, copy=False).groupby(groups, sort=False).cumsum()
+    return np.asarray(out.to_numpy(), dtype=np.float64)
+
+
 def apply_rounding(rounding: str, raw: _Floats) -> _Floats:
     """Whole points by the programme's rounding (``round``: halves up)."""
     raw = np.round(raw, 9)  # 29.99 * 100 is 2999
@@ -146,10 +158,8 @@ def matched_clawbacks(
     by = np.lexsort((wall, origin))
     o, r = origin[by], returned[by]
     starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]])
-    total = np.cumsum(r)
-    before = np.repeat(total[starts] - r[starts], np.diff(np.r_[starts, r.size]))
-    so_far = total - before  # returned of this purchase up to and including each return
-    share = np.minimum(so_far / bought[o], 1.0)
+    so_far = group_cumsum(r, o)  # returned of this purchase up to and including each return
+    share = np.minimum(np.round(so_far / bought[o], 12), 1.0)
     clawed = apply_rounding(rounding, earned[o] * share)
     previous = np.r_[0.0, clawed[:-1]]
     previous[starts] = 0.0
