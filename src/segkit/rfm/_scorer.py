@@ -199,6 +199,7 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         validate_params(self, self._parameter_constraints)
 
     def _segment_map(self) -> SegmentMap | None:
+        """The map ``segments`` names (its type was checked by the parameter table)."""
         spec = self.segments
         if spec is None:
             return None
@@ -206,13 +207,8 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             segment_map = load_segment_map(spec)
         elif isinstance(spec, SegmentMap):
             segment_map = spec
-        elif isinstance(spec, Mapping):
-            segment_map = SegmentMap.from_dict(spec)
         else:
-            raise ParameterError(
-                "the 'segments' parameter of RFMScorer must be a map name, a SegmentMap, "
-                f"a mapping or None; got {type(spec).__name__}"
-            )
+            segment_map = SegmentMap.from_dict(spec)
         if segment_map.bins != self.bins:
             raise ParameterError(
                 f"segment map {segment_map.name!r} is written for bins={segment_map.bins}, "
