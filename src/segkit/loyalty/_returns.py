@@ -64,9 +64,13 @@ class Units:
 
     def subset(self, keep: Any) -> Units:
         """Units where ``keep`` is true; origins renumbered (-1 when dropped)."""
-        where = np.cumsum(keep) - 1
         origin = self.origin[keep]
         matched = origin >= 0
+        if not matched.any():  # no order ids: nothing to renumber
+            return Units(
+                self.rows[keep], self.codes[keep], self.net[keep], self.wall[keep], origin
+            )
+        where = np.cumsum(keep) - 1
         kept = np.zeros(origin.size, dtype=bool)
         kept[matched] = keep[origin[matched]]
         origin = np.where(kept, where[np.maximum(origin, 0)], -1)
