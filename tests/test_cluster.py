@@ -141,12 +141,16 @@ def test_profiles_and_centres(planted_fit):
     assert p.loc[1, "revenue_mean"] == pytest.approx(members["revenue"].mean())
     assert p.loc[1, "orders_median"] == pytest.approx(members["orders"].median())
     assert list(seg.cluster_centers_.columns) == FEATURES
+
+
+@pytest.mark.parametrize("cluster", [0, 1, 2], ids=["cluster-0", "cluster-1", "cluster-2"])
+def test_centres_lie_among_their_members(planted_fit, cluster):
     # centres in original units: inside the range of their members
-    for c in range(3):
-        m = table[seg.labels_ == c]
-        centre = seg.cluster_centers_.loc[c]
-        assert (m.min() * (1 - 1e-9) <= centre).all()
-        assert (centre <= m.max() * (1 + 1e-9)).all()
+    table, _, seg = planted_fit
+    members = table.loc[seg.labels_ == cluster, FEATURES]
+    centre = seg.cluster_centers_.loc[cluster]
+    assert (members.min() * (1 - 1e-9) <= centre).all()
+    assert (centre <= members.max() * (1 + 1e-9)).all()
 
 
 def test_predict_agrees_with_labels(planted_fit):
