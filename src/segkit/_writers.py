@@ -20,6 +20,7 @@ One place decides how segkit writes a table, for :func:`segkit.io.write_crm`,
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import unicodedata
@@ -155,10 +156,34 @@ def write_table(
     shown = escape_formulas(frame) if escape else frame
     if suffix in {".xlsx", ".xlsm"}:
         import_optional("openpyxl", extra="excel", what=f"writing {Path(path).name}")
-        return write_atomic(
-            path, lambda tmp: shown.to_excel(tmp, index=index, engine="openpyxl"), what
-        )
+
+        def write_excel(tmp: Path) -> None:
+            try:
+                shown.to_excel(tmp, index=index, engine="openpyxl")
+            except Exception as exc:  # openpyxl's IllegalCharacterError has no common base
+                if type(exc).__name__ != "IllegalCharacterError":
+                    raise
+                raise ParameterError(
+                    f"{what} holds control characters (such as \\x00) that Excel cannot "
+                    f"store: {str(exc)[:80]!r}; remove them, or write a .csv file"
+                ) from None
+
+        return write_atomic(path, write_excel, what)
     sep = "\t" if suffix == ".tsv" else ","
-    return write_atomic(
-        path, lambda tmp: shown.to_csv(tmp, index=index, sep=sep, encoding=encoding), what
-    )
+    try:
+        codecs.lookup(encoding)
+    except (LookupError, TypeError):
+        raise ParameterError(
+            f"unknown encoding {encoding!r}; use 'utf-8' or 'utf-8-sig'"
+        ) from None
+
+    def write_csv(tmp: Path) -> None:
+        try:
+            shown.to_csv(tmp, index=index, sep=sep, encoding=encoding)
+        except UnicodeEncodeError as exc:
+            raise ParameterError(
+                f"{what} holds {exc.object[exc.start : exc.end]!r}, which {encoding!r} cannot "
+                "write; use encoding='utf-8' (or 'utf-8-sig' for Excel)"
+            ) from None
+
+    return write_atomic(path, write_csv, what)

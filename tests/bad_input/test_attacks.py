@@ -456,6 +456,60 @@ CASES += [
 ]
 
 
+def _crm(**kw: Any) -> Callable[[Path], dict[str, Any]]:
+    def make(tmp: Path) -> dict[str, Any]:
+        table = pd.DataFrame({"segment": ["a", "b"]}, index=pd.Index([1, 2], name="cid"))
+        return {"table": table, "tmp": tmp, **{k: v(table) for k, v in kw.items()}}
+
+    return make
+
+
+CASES += [
+    pytest.param(
+        _crm(tags=lambda t: pd.DataFrame({"vip": ["yes", "no"]}, index=t.index)),
+        lambda table, tmp, tags: write_crm(table, tags=tags, columns=["segment"]),
+        ParameterError("tag column 'vip' must hold True/False; got ['yes', 'no']"),
+        id="A.crm-tags-that-are-not-booleans",
+    ),
+    pytest.param(
+        _crm(tags=lambda t: pd.DataFrame({"vip": [True]}, index=[99])),
+        lambda table, tmp, tags: write_crm(table, tags=tags, columns=["segment"]),
+        ParameterError("tags has 1 customer id(s) that are not in the table, e.g. [99]"),
+        id="A.crm-tags-of-other-customers",
+    ),
+    pytest.param(
+        _crm(),
+        lambda table, tmp: write_crm(table, columns=["segment"], money=["segment"]),
+        ParameterError("money column 'segment' holds"),
+        id="A.crm-text-as-money",
+    ),
+    pytest.param(
+        _crm(),
+        lambda table, tmp: write_crm(table, tmp / "c.csv", columns=["segment"], encoding="bogus"),
+        ParameterError("unknown encoding 'bogus'"),
+        id="A.crm-unknown-encoding",
+    ),
+    pytest.param(
+        lambda tmp: {
+            "table": pd.DataFrame({"segment": ["高价值"]}, index=pd.Index([1], name="cid")),
+            "tmp": tmp,
+        },
+        lambda table, tmp: write_crm(table, tmp / "c.csv", columns=["segment"], encoding="ascii"),
+        ParameterError("the CRM file holds '高价值', which 'ascii' cannot write"),
+        id="A.crm-encoding-that-cannot-write-chinese",
+    ),
+    pytest.param(
+        lambda tmp: {
+            "table": pd.DataFrame({"segment": ["a\x00b"]}, index=pd.Index([1], name="cid")),
+            "tmp": tmp,
+        },
+        lambda table, tmp: write_crm(table, tmp / "c.xlsx", columns=["segment"]),
+        ParameterError("holds control characters (such as \\x00) that Excel cannot store"),
+        id="A.crm-xlsx-control-characters",
+    ),
+]
+
+
 CLI = [
     pytest.param(["rfm", "{src}", "-o", "{src}"], "is the input file", id="A.cli-output-is-input"),
     pytest.param(["rfm", "{src}", "-o", "/dev/null"], "is not a regular file", id="A.cli-device"),

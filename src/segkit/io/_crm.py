@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segkit._validation import require_columns
+from segkit._validation import require_columns, show_values
 from segkit._writers import check_target, write_table
 from segkit.errors import ParameterError
 from segkit.transactions import ids_as_read
@@ -133,11 +133,18 @@ def write_crm(
     for column in columns:
         values = table[column]
         if column in money:
-            values = pd.to_numeric(values, errors="coerce").round(2)
-            out[column] = values.to_numpy()
+            if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(
+                values.dtype
+            ):
+                raise ParameterError(
+                    f"money column {column!r} holds {values.dtype} values, not amounts; leave it "
+                    "out of money= (money columns are written rounded to cents)"
+                )
+            out[column] = values.round(2).to_numpy()
         else:
             out[column] = values.astype(object).where(values.notna(), "").to_numpy()
     if tags is not None:
+        _check_tags(tags, table.index)
         if not tags.index.equals(table.index):
             tags = tags.reindex(table.index)
         names = np.asarray([str(c) for c in tags.columns], dtype=object)
@@ -197,3 +204,24 @@ def _recommended(index: pd.Index, recommendations: Any, recommender: Any, sep: s
         )
     joined = names.groupby(recs[customer].to_numpy(), sort=False).agg(sep.join)
     return joined.reindex(index).fillna("").tolist()
+
+
+def _check_tags(tags: Any, index: pd.Index) -> None:
+    """Tags are booleans for customers of the table (else every tag would silently vanish)."""
+    if not isinstance(tags, pd.DataFrame):
+        raise ParameterError(f"tags must be a DataFrame of booleans; got {type(tags).__name__}")
+    unknown = tags.index.difference(index)
+    if len(unknown):
+        raise ParameterError(
+            f"tags has {len(unknown):,} customer id(s) that are not in the table, e.g. "
+            f"{show_values(unknown)}; align it with the table (same index)"
+        )
+    for column in tags.columns:
+        values = tags[column]
+        if pd.api.types.is_bool_dtype(values.dtype):
+            continue
+        given = values.dropna()
+        if not given.map(lambda v: isinstance(v, bool | np.bool_)).all():
+            raise ParameterError(
+                f"tag column {column!r} must hold True/False; got {show_values(list(given.unique()))}"
+            )
