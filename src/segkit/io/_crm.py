@@ -222,6 +222,5 @@ def _check_tags(tags: Any, index: pd.Index) -> None:
             continue
         given = values.dropna()
         if not given.map(lambda v: isinstance(v, bool | np.bool_)).all():
-            raise ParameterError(
-                f"tag column {column!r} must hold True/False; got {show_values(list(given.unique()))}"
-            )
+            shown = show_values(list(given.unique()))
+            raise ParameterError(f"tag column {column!r} must hold True/False; got {shown}")
