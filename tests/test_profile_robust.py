@@ -102,6 +102,20 @@ def test_a_holdout_longer_than_the_history_is_skipped_with_a_note(tx):
     )
 
 
+def test_holdout_predictions_not_finite_are_skipped_with_a_note(tx, monkeypatch):
+    # A fit far at the boundary (no sign of dropout) can give NaN predictions;
+    # the profile notes it, as the CLV step does, instead of failing.
+    def nan(self, data, t):
+        return pd.Series(np.nan, index=data.index)
+
+    monkeypatch.setattr(segkit.clv.BetaGeo, "expected_purchases", nan)
+    p = profile(tx, **COLS, progress=False, lifecycle=None, holdout_days=90)
+    assert p.holdout is None
+    assert p.notes[-1].startswith(
+        "holdout check skipped: the model predicted 300 missing or infinite value(s)"
+    )
+
+
 def test_options_are_kept_and_keywords_replace_them(tx):
     base = ProfileOptions(clv_horizon=6, lifecycle=None)
     p = profile(tx, **COLS, options=base, rules=None, progress=False)
