@@ -509,6 +509,15 @@ CASES += [
     ),
 ]
 
+CASES += [
+    pytest.param(
+        lambda tmp: {"tx": tx_in(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"])},
+        lambda tx: segkit.profile(tx, **COLS, freq="fortnight", clv=False, rules=None),
+        ParameterError("freq must be a pandas frequency such as 'MS'"),
+        id="A.profile-unknown-freq",
+    ),
+]
+
 
 CLI = [
     pytest.param(["rfm", "{src}", "-o", "{src}"], "is the input file", id="A.cli-output-is-input"),

@@ -23,7 +23,7 @@ import pandas as pd
 
 from segkit._backend import local
 from segkit._notes import Note
-from segkit._time import parse_as_of
+from segkit._time import parse_as_of, parse_freq
 from segkit._validation import as_pandas, require_columns, same_id_kind
 from segkit.errors import ParameterError, SegkitError
 from segkit.features import calibration_holdout, summarize, summarize_columns
@@ -428,8 +428,6 @@ def _starter(table: pd.DataFrame, notes: list[str], *, lifecycle: bool) -> Any:
 
 def lifecycle(run: Run) -> None:
     """Replay the machine to ``as_of``; one more step gives the state on ``as_of``."""
-    from pandas.tseries.frequencies import to_offset
-
     from segkit.lifecycle import flows
 
     machine = run.models["lifecycle"]
@@ -441,7 +439,7 @@ def lifecycle(run: Run) -> None:
         start = max((run.stamp - pd.DateOffset(months=24)).normalize(), first.normalize())
         # Back to a period boundary, so that even a history shorter than one
         # period has one boundary to replay to.
-        start = to_offset(run.options.freq).rollback(start)
+        start = parse_freq(run.options.freq).rollback(start)
     people = signup = None
     if run.inputs.get("customers") is not None and run.options.signup is not None:
         people = as_pandas(run.inputs["customers"], "customers")
