@@ -246,3 +246,37 @@ def test_the_lifecycle_legend_hides_small_states(country_profile):
         n = re.search(r"\(([\d,.k]+)\)$", entry)
         if n:
             assert not n.group(1).isdigit() or int(n.group(1)) == 0 or int(n.group(1)) >= 10
+
+
+def test_min_group_hides_small_tags_in_the_table_and_the_chart(small_profile):
+    counts = small_profile.table[small_profile.tags].sum()
+    assert counts.to_dict() == {
+        "tag_high_spender": 5,
+        "tag_frequent_buyer": 17,
+        "tag_big_basket": 0,
+        "tag_one_time_buyer": 22,
+        "tag_vip": 5,
+    }
+    html = small_profile.report(privacy=Privacy(min_group=12))
+    section = html.split("<section id='tags'>")[1].split("</section>")[0]
+    rows = re.findall(
+        r"<tr><td><span class='pill'>([^<]+)</span></td><td class='n'>([^<]+)</td>", section
+    )
+    assert rows == [
+        ("high_spender", "&lt; 12"),
+        ("frequent_buyer", "17"),
+        ("big_basket", "0"),
+        ("one_time_buyer", "22"),
+        ("vip", "&lt; 12"),
+    ]
+    bars = section.split("<svg")[1]  # the first chart: one bar per tag shown
+    assert re.findall(r"<text[^>]*>([^<]*)</text>", bars)[:6] == [
+        "one_time_buyer",
+        "18.3%",
+        "frequent_buyer",
+        "14.2%",
+        "big_basket",
+        "0.0%",
+    ]
+    assert "high_spender" not in bars
+    assert "vip" not in bars

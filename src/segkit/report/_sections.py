@@ -69,6 +69,11 @@ class Context:
         return 0 < count < self.min_group
 
 
+def _shown(ctx: Context, n: int) -> str:
+    """A count as shown: "< k" for a group too small to show."""
+    return f"&lt; {ctx.min_group}" if ctx.small(n) else f"{n:,}"
+
+
 def _pill(text: str) -> str:
     return f"<span class='pill'>{escape(text)}</span>"
 
@@ -336,7 +341,7 @@ def lifecycle(ctx: Context) -> str:
     described, into = _lifecycle_rules(p)
     rows = "".join(
         f"<tr><td>{_pill(loc.state(s))}</td><td class='n'>"
-        f"{'&lt; ' + str(ctx.min_group) if ctx.small(n) else f'{n:,}'}</td>"
+        f"{_shown(ctx, n)}</td>"
         + _definition(
             state_description(described.get(str(s), ""), loc.lang),
             "; ".join(into.get(str(s), [])),
@@ -361,6 +366,7 @@ def tags(ctx: Context) -> str:
         return ""
     t = p.table[p.tags].isin([True])
     share = t.mean().sort_values(ascending=False)
+    share = share[[not ctx.small(n) for n in t[share.index].sum()]]  # a bar shows its size
     chart = _svg.bar_chart(
         [str(s).removeprefix("tag_") for s in share.index],
         {loc.t("share.customers"): share.tolist()},
@@ -387,7 +393,7 @@ def tags(ctx: Context) -> str:
     )
     rules = _tag_rules(p, loc.lang)
     rows = "".join(
-        f"<tr><td>{_pill(name)}</td><td class='n'>{int(t[col].sum()):,}</td>"
+        f"<tr><td>{_pill(name)}</td><td class='n'>{_shown(ctx, int(t[col].sum()))}</td>"
         # A description in the report's language (Rule.describe), else only the rule.
         f"{_definition(rules[name][0], rules[name][1])}</tr>"
         for col, name in zip(p.tags, names, strict=True)
