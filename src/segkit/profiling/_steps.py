@@ -24,10 +24,10 @@ import pandas as pd
 from segkit._backend import local
 from segkit._notes import Note
 from segkit._time import parse_as_of, parse_freq
-from segkit._validation import as_pandas, require_columns, same_id_kind
+from segkit._validation import as_pandas
 from segkit.errors import ParameterError, SegkitError
 from segkit.features import calibration_holdout, summarize, summarize_columns
-from segkit.profiling import _story
+from segkit.profiling import _inputs, _story
 from segkit.profiling._options import ProfileOptions
 from segkit.rfm import RFMScorer
 from segkit.transactions import TransactionColumns
@@ -256,73 +256,6 @@ def clv(run: Run) -> None:
         )
         out = out.drop(columns="clv")
     run.add(out)
-
-
-def customers(run: Run) -> None:
-    """Join the customer profiles; band numeric columns named in ``bands``."""
-    from segkit.scorers import BandScorer
-
-    customer = run.customer
-    people = as_pandas(run.inputs["customers"], "customers")
-    if people.index.name != customer:
-        require_columns(people, [customer], "customers")
-        people = people.set_index(customer)
-    if not people.index.is_unique:
-        dup = people.index[people.index.duplicated()].unique()[:5].tolist()
-        raise SegkitError(f"customers has duplicated ids, e.g. {dup}")
-    same_id_kind(run.table.index, people.index, customer)  # "1" and 1 would match nobody
-    run.table = run.table.join(people[[c for c in people.columns if c not in run.table.columns]])
-    for column, (edges, labels) in run.options.bands.items():
-        if column in run.table.columns and pd.api.types.is_numeric_dtype(run.table[column]):
-            scorer = BandScorer(column=column, edges=list(edges), labels=list(labels))
-            banded = scorer.fit(run.table).transform(run.table)
-            run.add(banded[[c for c in banded.columns if c not in run.table.columns]])
-
-
-def events(run: Run) -> None:
-    from segkit.events import event_features
-
-    counts = event_features(
-        run.inputs["events"],
-        customer=run.customer,
-        timestamp=run.timestamp,
-        event=run.options.event,
-        as_of=run.as_of,
-        windows=run.options.event_windows,
-    )
-    counts = local(counts)  # a Dask event log: counted on the cluster
-    same_id_kind(run.table.index, counts.index, run.customer, "events")  # "1" matches nobody
-    fill = [c for c in counts.columns if pd.api.types.is_numeric_dtype(counts[c])]
-    dtypes = counts[fill].dtypes.to_dict()
-    counts = counts.reindex(run.table.index)  # customers without events count 0
-    counts[fill] = counts[fill].fillna(0).astype(dtypes)
-    run.add(counts)
-
-
-def feedback(run: Run) -> None:
-    """Satisfaction and complaint columns; NPS/CSAT by segment and themes in ``results``."""
-    from segkit.feedback import category_counts, feedback_features, satisfaction_by, theme_counts
-
-    fb, cp = run.inputs.get("feedback"), run.inputs.get("complaints")
-    as_of = run.as_of
-    who, when = run.customer, run.timestamp
-    for log, what in ((fb, "feedback"), (cp, "complaints")):
-        if isinstance(log, pd.DataFrame) and who in log.columns:  # "1" would match nobody
-            same_id_kind(run.table.index, pd.Index(log[who].dropna().unique()), who, what)
-    run.add(
-        feedback_features(fb, cp, customer=who, timestamp=when, as_of=as_of, customers=run.table)
-    )
-    if fb is not None and "segment" in run.table.columns:
-        run.results["satisfaction"] = satisfaction_by(
-            fb, run.table, "segment", customer=who, timestamp=when, as_of=as_of
-        )
-    for name, log, time in (("feedback", fb, run.timestamp), ("complaints", cp, "opened")):
-        if log is not None and "text" in log.columns:
-            run.results[f"{name}_themes"] = theme_counts(
-                log, run.table, None, customer=run.customer, timestamp=time, as_of=as_of
-            )
-        elif name == "complaints" and log is not None and "category" in log.columns:
-            run.results["complaints_themes"] = category_counts(log, as_of=as_of)
 
 
 def churn_drivers(run: Run) -> None:
@@ -614,9 +547,13 @@ STEPS: tuple[Step, ...] = (
     Step("features", features),
     Step("RFM scores", rfm),
     Step("CLV models", clv, lambda run: run.options.clv),
-    Step("customer profiles", customers, lambda run: run.inputs.get("customers") is not None),
-    Step("behaviour events", events, lambda run: run.inputs.get("events") is not None),
-    Step("feedback", feedback, lambda run: _has_feedback(run)),
+    Step(
+        "customer profiles",
+        _inputs.customers,
+        lambda run: run.inputs.get("customers") is not None,
+    ),
+    Step("behaviour events", _inputs.events, lambda run: run.inputs.get("events") is not None),
+    Step("feedback", _inputs.feedback, lambda run: _has_feedback(run)),
     Step("tags", tags, lambda run: run.options.rules is not None),
     # The story over time only adds results: it runs before the lifecycle
     # replay, whose panel the run holds from then on (a lower peak of memory).
