@@ -4,7 +4,9 @@ Each case builds its input, calls one public function, and states what must
 happen: ``ok`` (with a check of the result) or the SegkitError subclass and a
 pattern its message must match. No case may end in a raw KeyError,
 TypeError, IndexError or ValueError from pandas or numpy internals, and no
-warning may escape (pytest turns warnings into errors).
+warning may escape (pytest turns warnings into errors). The items of issue #18,
+the attacks tried after it and the fuzz tests over rule texts and definition
+files are in the package tests/bad_input/.
 """
 
 from __future__ import annotations

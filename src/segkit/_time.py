@@ -610,6 +610,11 @@ def one_format(series: pd.Series, column: Any) -> tuple[pd.Series, np.ndarray[An
 
 def _try_format(text: pd.Series, fmt: str) -> pd.Series:
     try:
-        return pd.Series(pd.to_datetime(text, errors="coerce", format=fmt))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # pandas 2.2 on mixed offsets
+            parsed = pd.Series(pd.to_datetime(text, errors="coerce", format=fmt))
     except (ValueError, TypeError):
         return pd.Series(pd.NaT, index=text.index)
+    if not pd.api.types.is_datetime64_any_dtype(parsed.dtype):  # mixed offsets: no one zone
+        return pd.Series(pd.NaT, index=text.index)
+    return parsed
