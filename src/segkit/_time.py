@@ -472,6 +472,19 @@ def read_timestamps(series: pd.Series, column: str, what: str = "transactions") 
 
 def parse_timestamps(series: pd.Series, column: str) -> pd.Series:
     """Parse strings as timestamps: ISO 8601, else one format inferred for the column."""
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    objects = series.dropna() if kind in ("datetime", "mixed") else series.iloc[:0]
+    zones = {
+        str(value.tzinfo)
+        for value in objects
+        if isinstance(value, _dt.datetime) and value.tzinfo is not None
+    }
+    if len(zones) > 1:  # datetime objects in several zones: no one wall clock
+        shown = ", ".join(sorted(zones)[:3])
+        raise SchemaError(
+            f"column {column!r} holds timestamps in several time zones ({shown}); "
+            f"convert them to one zone first, e.g. pd.to_datetime(df[{column!r}], utc=True)"
+        )
     try:
         with warnings.catch_warnings():
             # pandas 2.2 warns (FutureWarning) where pandas 3 raises on mixed offsets.

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Hashable
 from decimal import Decimal
 from typing import Any
 
@@ -342,6 +343,9 @@ class TransactionColumns:
         df = require_frame(transactions, "transactions")
         money = amount_columns(amount, quantity, price)
         names = [customer, timestamp, *money] + ([order] if order is not None else [])
+        for name in names:
+            if not isinstance(name, Hashable):  # customer=["cid"]
+                raise ParameterError(f"column names must be strings; got {name!r}")
         require_columns(df, names, "transactions")
         if len(df) == 0:
             raise SchemaError("the transactions are empty")

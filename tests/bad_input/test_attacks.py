@@ -518,6 +518,32 @@ CASES += [
     ),
 ]
 
+CASES += [
+    pytest.param(
+        lambda tmp: {
+            "tx": tx_in(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]).assign(
+                ts=pd.Series(
+                    [
+                        pd.Timestamp("2024-01-01", tz="UTC"),
+                        pd.Timestamp("2024-01-02", tz="Asia/Tokyo"),
+                    ]
+                    + [pd.Timestamp("2024-01-03", tz="UTC")] * 2,
+                    dtype=object,
+                )
+            )
+        },
+        lambda tx: segkit.summarize(tx, **COLS),
+        SchemaError("column 'ts' holds timestamps in several time zones (Asia/Tokyo, UTC)"),
+        id="A.time-summarize-timestamps-in-two-zones",
+    ),
+    pytest.param(
+        lambda tmp: {"tx": tx_in(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"])},
+        lambda tx: segkit.summarize(tx, customer=["cid"], timestamp="ts", amount="amount"),
+        ParameterError("column names must be strings; got ['cid']"),
+        id="A.summarize-a-list-as-column-name",
+    ),
+]
+
 
 CLI = [
     pytest.param(["rfm", "{src}", "-o", "{src}"], "is the input file", id="A.cli-output-is-input"),
