@@ -148,10 +148,11 @@ def _months_of_columns(
         return None
     every = bool(inside.all())  # then no copies of the columns
     wall = cols.wall if every else cols.wall[inside]
-    month = wall.view("datetime64[ns]").astype("datetime64[M]").view(np.int64)
-    first_month = int(month.min())
-    month -= first_month
-    n_months = int(month.max()) + 1
+    since_epoch = wall.view("datetime64[ns]").astype("datetime64[M]").view(np.int64)
+    first_month = int(since_epoch.min())
+    n_months = int(since_epoch.max()) - first_month + 1
+    month = (since_epoch - first_month).astype(np.int32)  # months are few: 4 bytes a line
+    del since_epoch, wall
     who = cols.codes if every else cols.codes[inside]
     money = cols.amount if every else cols.amount[inside]
     by_month = pd.CategoricalIndex(
@@ -165,9 +166,11 @@ def _months_of_columns(
     np.minimum.at(first, b_who, b_month)
     new = np.bincount(first[first < n_months], minlength=n_months)
     since = max(n_months - MONTHS_SHOWN, 0)
-    recent = b_month >= since
+    if since:
+        recent = b_month >= since
+        b_month, b_who = b_month[recent] - since, b_who[recent]
     marks = np.zeros((n_months - since, n), dtype=bool)
-    marks[b_month[recent] - since, b_who[recent]] = True
+    marks[b_month, b_who] = True
     active = np.zeros(n_months, dtype=np.int64)
     active[since:] = marks.sum(axis=1)
     # Month starts as Period.to_timestamp gives them (its unit differs across pandas).
