@@ -283,9 +283,13 @@ def _strict_numbers(df: pd.DataFrame, column: Any, changed: dict[str, int]) -> A
     if pd.api.types.is_bool_dtype(raw.dtype):
         raise SchemaError(f"column {column!r} is boolean, not a number")
     values = parse_numbers(raw).to_numpy()
-    # A blank cell is a missing value (dropped as "missing amount"), not bad text.
-    blank = raw.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
-    bad = np.isnan(values) & raw.notna().to_numpy() & ~blank
+    bad = np.isnan(values) & raw.notna().to_numpy()
+    if bad.any():
+        # A blank cell is a missing value (dropped as "missing amount"), not bad text;
+        # looked at only where a value did not read as a number.
+        where = np.flatnonzero(bad)
+        blank = [isinstance(v, str) and not v.strip() for v in raw.iloc[where]]
+        bad[where[np.asarray(blank, dtype=bool)]] = False
     if bad.any():
         raise SchemaError(
             f"column {column!r} of the transactions is not numeric at index "
