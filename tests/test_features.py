@@ -302,6 +302,13 @@ def test_nothing_before_as_of(tiny):
         segkit.summarize(tiny, **COLS, as_of="2023-01-01")
 
 
+@pytest.mark.parametrize("windows", [(), (90,)], ids=["no-windows", "windows"])
+def test_nothing_before_as_of_with_orders(tiny, windows):
+    # with an order column and windows, as with the CLI's 'segkit report --order'
+    with pytest.raises(SchemaError, match=r"no purchases .* on or before 2023-01-01"):
+        segkit.summarize(tiny, **COLS, order="order", as_of="2023-01-01", windows=windows)
+
+
 def test_only_returns_warns(tiny):
     extra = pd.DataFrame(
         {"cid": ["z"], "ts": pd.to_datetime(["2024-01-02"]), "amount": [-3.0], "order": [99]}

@@ -176,7 +176,7 @@ def _per_customer(
             in_orders = np.bincount(codes[inside & purchase], minlength=n)
         else:
             sel = inside & purchase
-            width = int(cols.order.max()) + 1
+            width = int(cols.order.max(initial=0)) + 1  # no lines: _to_frame says so
             in_orders = np.bincount(
                 np.unique(codes[sel] * width + cols.order[sel]) // width, minlength=n
             )
