@@ -157,21 +157,28 @@ class _BetaGeoFamily(ContinuousModel):
         # (Pfaff, A&S 15.3.4: small parameters, argument in [0, 1)). In
         # w = log(1 + y) the integrand is smooth and decays double-exponentially
         # once delta A (e^w - 1) >> 1; Gauss-Legendre on [0, W] with
-        # delta A (e^W - 1) = 60 (the rest is below e^-60).
+        # delta A (e^W - 1) >= 60 (the rest is below e^-60). W is rounded up to
+        # a grid of ratio 2^(1/4), so that the 2F1, which depends on x and w
+        # only, is evaluated once per distinct (x, W) rather than per row.
         r, alpha, a, b = params
-        rr = np.asarray(r + x, dtype=np.float64)[..., None]
-        aa = np.asarray(alpha + T, dtype=np.float64)[..., None]
+        xs = np.broadcast_to(np.asarray(x, dtype=np.float64), np.broadcast(x, T).shape).ravel()
+        aa = np.broadcast_to(np.asarray(alpha + T, dtype=np.float64), xs.shape)[:, None]
         c = delta * aa
-        upper = np.log1p(_DERT_CUT / c)
+        upper = 2.0 ** (np.ceil(4.0 * np.log2(np.log1p(_DERT_CUT / c))) / 4.0)
+        keys, inverse = np.unique(np.column_stack([xs, upper[:, 0]]), axis=0, return_inverse=True)
         nodes, weights = roots_legendre(_DERT_NODES)
         w = 0.5 * (nodes + 1.0) * upper
-        y = np.expm1(w)
         with np.errstate(over="ignore"):
             two_f_one = hyp2f1(
-                a, a + b + self._shift - r - 1.0, a + b + x[..., None] + self._shift, -np.expm1(-w)
+                a,
+                a + b + self._shift - r - 1.0,
+                a + b + keys[:, :1] + self._shift,
+                -np.expm1(-0.5 * (nodes + 1.0) * keys[:, 1:]),
             )
-        integrand = rr * np.exp(w * (1.0 - a) - c * y) * two_f_one
-        return f64(0.5 * upper[..., 0] * (integrand @ weights))
+        integrand = (r + xs[:, None]) * np.exp(w * (1.0 - a) - c * np.expm1(w))
+        integrand *= two_f_one[inverse.ravel()]
+        value = 0.5 * upper[:, 0] * (integrand @ weights)
+        return f64(value.reshape(np.broadcast(x, T).shape))
 
     def _prob_n_alive(self, params: list[Any], x: Array, T: Array, n: Array, t: Array) -> Array:
         # Given alive at T with (lambda, p): N = n >= 1 if the Poisson count K of
