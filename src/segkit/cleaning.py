@@ -18,7 +18,7 @@ from segkit._time import one_format as _one_format
 from segkit._time import parse_as_of, read_timestamps
 from segkit._validation import require_columns, require_frame, show_values
 from segkit.errors import SchemaError
-from segkit.transactions import amount_columns, group_sum, parse_numbers
+from segkit.transactions import amount_columns, group_sum, money_parts, parse_numbers, parts_sum
 
 __all__ = ["CleaningReport", "clean_transactions"]
 
@@ -380,20 +380,18 @@ def _summary(reason: Any, values: Any, keep: Any) -> pd.DataFrame:
     usable = np.where(np.isfinite(values), values, 0.0)
     groups = np.where(keep, 0, reason + 1)
     rows = np.bincount(groups, minlength=len(REASONS) + 1)
-    money = group_sum(groups, usable, len(REASONS) + 1)
+    level, whole = money_parts(usable)  # classified once for the three sums
+    money = parts_sum(groups, level, whole, len(REASONS) + 1)
     returns = keep & (values < 0)
+    returns_money = parts_sum(
+        np.zeros(int(returns.sum()), dtype=np.int64), level[returns], whole[returns], 1
+    )[0]
+    total_money = parts_sum(np.zeros(len(values), dtype=np.int64), level, whole, 1)[0]
     index = ["kept", "returns", *REASONS, "total"]
     table = pd.DataFrame(
         {
             "rows": [rows[0], int(returns.sum()), *rows[1:], len(values)],
-            "revenue": [
-                money[0],
-                float(
-                    group_sum(np.zeros(int(returns.sum()), dtype=np.int64), usable[returns], 1)[0]
-                ),
-                *money[1:],
-                float(group_sum(np.zeros(len(values), dtype=np.int64), usable, 1)[0]),
-            ],
+            "revenue": [money[0], float(returns_money), *money[1:], float(total_money)],
         },
         index=pd.Index(index, name="outcome"),
     )
