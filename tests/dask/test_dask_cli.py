@@ -87,7 +87,10 @@ def test_report_of_a_parquet_folder_equals_the_pandas_report(
     [
         pytest.param(lambda d: d / "*.csv", [], "no such file: ", id="glob-matches-nothing"),
         pytest.param(
-            lambda d: d, ["--clean"], "--clean and --pseudonymize read with pandas", id="clean"
+            lambda d: d,
+            ["--clean"],
+            "--clean, --date-format and --pseudonymize read with pandas",
+            id="clean",
         ),
         pytest.param(
             lambda d: d / "tx.csv",
