@@ -1,0 +1,71 @@
+"""The ``segkit`` command.
+
+``segkit demo`` runs the whole flow on the bundled CDNOW data;
+``segkit rfm FILE`` scores a user's own transaction file (CSV or Parquet);
+``segkit report FILE`` writes the HTML report.
+Errors on bad input print one line and exit with status 2; ``--debug`` shows
+the traceback.
+
+One job per module: ``_parser`` (the options), ``_checks`` (what is checked
+before any work), ``_read`` (the input files), ``_output`` (what is printed
+and written), and one runner per command (``_demo``, ``_report``, ``_rfm``);
+``python -m segkit.cli`` runs it (``__main__``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from segkit.cli._checks import _check_inputs as _check_inputs
+from segkit.cli._output import segment_table as segment_table
+from segkit.cli._parser import _parser as _parser
+from segkit.cli._read import _read_table as _read_table
+from segkit.cli._report import mask_pii_columns as mask_pii_columns
+from segkit.errors import CLIError as CLIError
+from segkit.errors import SegkitError
+
+__all__ = ["main"]
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    print(f"segkit: warning: {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``segkit`` command; return the exit status.
+
+    Warnings are printed as one line each (``segkit: warning: ...``); a
+    :class:`~segkit.errors.SegkitError` prints ``segkit: error: ...`` and
+    returns 2 (``--debug`` re-raises it with the traceback).
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = _show_warning
+        try:
+            _check_inputs(args)
+            return int(args.run(args))
+        except BrokenPipeError:
+            # The reader went away (``segkit demo | head``): stop quietly, as
+            # the Python documentation recommends for command-line tools.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 1
+        except (SegkitError, OSError) as exc:
+            if args.debug:
+                raise
+            message = " ".join(str(exc).split()) if isinstance(exc, SegkitError) else str(exc)
+            print(f"segkit: error: {message}", file=sys.stderr)
+            return 2

@@ -1,0 +1,140 @@
+"""Reading the command's input: the transaction, customer and event files.
+
+A CSV, Excel or Parquet file (of Parquet only the columns the command uses),
+or a Parquet folder or glob read with Dask; then the dates in --date-format,
+the amount from quantity x price, and --clean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from segkit._optional import import_optional
+from segkit.errors import CLIError, SegkitError
+
+
+def _read_table(
+    path: str, what: str = "the transactions", columns: tuple[list[str], list[str]] | None = None
+) -> pd.DataFrame:
+    """A CSV, Excel or Parquet file; of Parquet only ``columns`` (needed, used if present)."""
+    file = Path(path)
+    if not file.exists():
+        raise CLIError(f"no such file: {path}")
+    if file.is_dir():
+        raise CLIError(f"{what} {path!r} is a folder; give a .csv or .parquet file")
+    suffix = file.suffix.lower()
+    if suffix not in {".parquet", ".pq", ".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}:
+        raise CLIError(f"cannot read {path}: use a .csv, .xlsx or .parquet file")
+    if file.stat().st_size == 0:
+        raise CLIError(f"{what} file {path} is empty")
+    try:
+        if suffix in {".parquet", ".pq"}:
+            import_optional("pyarrow", extra="parquet", what=f"reading {file.name}")
+            return pd.read_parquet(file, columns=_parquet_columns(file, columns))
+        if suffix in {".xlsx", ".xlsm"}:
+            import_optional("openpyxl", extra="excel", what=f"reading {file.name}")
+            frame = pd.read_excel(file, engine="openpyxl")
+        else:
+            from segkit.io import read_text
+
+            # UTF-8 with or without BOM, UTF-16, GBK/GB18030: detected.
+            frame = read_text(file)
+    except SegkitError:
+        raise
+    except (ValueError, OSError, csv.Error, zipfile.BadZipFile) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CLIError(f"could not read {path}: {first}") from exc
+    if frame.empty:
+        raise CLIError(f"{what} file {path} has no rows")
+    return frame
+
+
+def _parquet_columns(file: Path, columns: tuple[list[str], list[str]] | None) -> list[str] | None:
+    """The columns to read (None: all, also when a needed one is missing: errors list all)."""
+    if columns is None:
+        return None
+    import pyarrow.parquet as pq
+
+    names = set(pq.read_schema(file).names)
+    needed, optional = columns
+    if not set(needed) <= names:
+        return None
+    return list(dict.fromkeys(needed + [c for c in optional if c in names]))
+
+
+def _transactions(args: argparse.Namespace, also: tuple[str, ...] = ()) -> Any:
+    """The prepared transactions; a Parquet folder or glob (or --dask) as a Dask DataFrame.
+
+    Of a Parquet file, the named columns and those of ``also`` (not with --clean,
+    which compares lines on every column).
+    """
+    from segkit.dask import is_many_files, read_parquet_log
+
+    if not (args.dask or is_many_files(args.file)):
+        named = [args.customer, args.timestamp, args.amount, args.quantity, args.price, args.order]
+        columns = None if args.clean else ([c for c in named if c is not None], list(also))
+        return _prepared(_read_table(args.file, columns=columns), args)
+    if args.clean or getattr(args, "pseudonymize", None) or getattr(args, "date_format", None):
+        raise CLIError(
+            "--clean, --date-format and --pseudonymize read with pandas: not with Dask input"
+        )
+    return _prepared(read_parquet_log(args.file), args)
+
+
+def _prepared(tx: Any, args: argparse.Namespace) -> Any:
+    """The transactions with an amount column: cleaned (--clean) or quantity x price."""
+    from segkit.transactions import amount_columns, with_line_amount
+
+    amount_columns(args.amount, args.quantity, args.price)  # one way of naming the money
+    if getattr(args, "date_format", None):
+        tx = _dates_in_format(tx, args.timestamp, args.date_format)
+    if args.clean:
+        from segkit.cleaning import clean_transactions
+
+        tx, report = clean_transactions(
+            tx,
+            customer=args.customer,
+            timestamp=args.timestamp,
+            amount=args.amount,
+            quantity=args.quantity,
+            price=args.price,
+            order=args.order,
+            cancel_prefix=args.cancel_prefix,
+            amount_name="amount" if args.amount is None else args.amount,
+        )
+        print(str(report), file=sys.stderr)
+    elif args.quantity is not None:
+        if "amount" in tx.columns:
+            raise CLIError(
+                "the file has a column 'amount' already; pass --amount amount, or --clean"
+            )
+        tx = with_line_amount(tx, "amount", args.quantity, args.price)
+    if args.amount is None:
+        args.amount = "amount"
+    return tx
+
+
+def _dates_in_format(tx: pd.DataFrame, column: str, fmt: str) -> pd.DataFrame:
+    """The timestamp column read with the format given by --date-format (blank: missing)."""
+    if column not in tx.columns:
+        return tx  # the readers name the missing column
+    text = tx[column]
+    if pd.api.types.is_datetime64_any_dtype(text.dtype):
+        return tx
+    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    given = text.notna() & (text.astype("string").str.strip() != "").fillna(False)
+    bad = given & parsed.isna()
+    if bad.any():
+        rows = tx.index[bad.to_numpy(dtype=bool)][:5].tolist()
+        raise CLIError(
+            f"column {column!r} has {int(bad.sum())} value(s) not in --date-format {fmt!r}, "
+            f"in rows {rows}: {text[bad].head(5).tolist()}"
+        )
+    return tx.assign(**{column: parsed})
