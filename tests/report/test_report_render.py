@@ -154,3 +154,50 @@ def test_axis_labels_never_overlap_or_clip(tmp_path, lang):
             assert a[1] <= b[0], (i, a, b)  # no overlap
         assert labels[0][0] >= left - 0.5, (i, labels[0], left)
         assert labels[-1][1] <= right + 0.5, (i, labels[-1], right)
+
+
+def _label_boxes(tmp_path: Path, name: str, html: str) -> list[dict[str, list]]:
+    page = tmp_path / f"{name}.html"
+    page.write_text(html.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    dom = _run(tmp_path, "--window-size=1400,1000", "--dump-dom", page.as_uri())
+    found = re.search(r"data-boxes=\"([^\"]*)\"", dom)
+    assert found is not None
+    return list(json.loads(found.group(1).replace("&quot;", '"')))
+
+
+# The demo's span (the lifecycle chart ran "1998-05" into "1998-06" at its right
+# edge, where the last label is anchored and moves towards its neighbour), and
+# shorter and mid-month spans of the same data.
+SPANS = {
+    "demo-19-months": "1998-06-30",
+    "6-months": "1997-06-15",
+    "11-months": "1997-11-01",
+    "14-months": "1998-02-20",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("as_of", list(SPANS.values()), ids=list(SPANS))
+def test_axis_labels_in_the_rendered_report_never_overlap_or_clip(tmp_path, cdnow, lang, as_of):
+    from segkit.profiling import profile
+
+    p = profile(
+        cdnow[cdnow["date"] <= as_of],
+        customer="customer_id",
+        timestamp="date",
+        amount="amount",
+        as_of=as_of,
+        progress=False,
+    )
+    html = p.report(lang=lang)
+    boxes = _label_boxes(tmp_path, "report", html)
+    with_labels = [chart for chart in boxes if chart["labels"]]
+    # months (revenue, customers), CLV histogram, lifecycle states at least
+    assert len(with_labels) >= 4
+    for i, chart in enumerate(with_labels):
+        left, right = chart["svg"]
+        labels = sorted(chart["labels"])
+        for a, b in itertools.pairwise(labels):
+            assert a[1] <= b[0], (i, a, b)  # no overlap
+        assert labels[0][0] >= left - 0.5, (i, labels[0], left)
+        assert labels[-1][1] <= right + 0.5, (i, labels[-1], right)

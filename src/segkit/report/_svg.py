@@ -6,6 +6,7 @@ scales with the page. Text is escaped; numbers are formatted for people.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from html import escape
@@ -210,27 +211,35 @@ def x_labels(
 ) -> list[str]:
     """Axis labels at ``positions`` that never overlap and never leave ``[low, high]``.
 
-    Every ``step``-th label is shown, ``step`` being the smallest that leaves a
-    gap between neighbours (at their estimated width); a label that would cross
-    an edge is anchored at that edge instead of centred.
+    A label that would cross an edge is anchored at that edge instead of
+    centred, which moves it towards its neighbour; every ``step``-th label is
+    shown, ``step`` being the smallest for which every shown label, where it is
+    finally drawn, keeps a gap to the next. Widths are the estimate of
+    :func:`~segkit.report._i18n.text_width` with a margin for wider fonts.
     """
     n = len(labels)
     if n == 0:
         return []
-    widths = [text_width(str(label), 11) for label in labels]
-    spacing = (positions[-1] - positions[0]) / (n - 1) if n > 1 else high - low
+    widths = [text_width(str(label), 11) * 1.12 for label in labels]
+
+    def placed(i: int) -> tuple[str, float, float, float]:
+        """Anchor, anchor x, left and right edge of label ``i``."""
+        x, half = positions[i], widths[i] / 2
+        if x - half < low:
+            return "start", low, low, low + widths[i]
+        if x + half > high:
+            return "end", high, high - widths[i], high
+        return "middle", x, x - half, x + half
+
     step = 1
-    while step < n and spacing * step < max(widths) + 8:
+    while step < n:
+        boxes = [placed(i) for i in range(0, n, step)]
+        if all(a[3] + 6 <= b[2] for a, b in itertools.pairwise(boxes)):
+            break
         step += 1
     parts = []
     for i in range(0, n, step):
-        x, half = positions[i], widths[i] / 2
-        if x - half < low:
-            anchor, x = "start", max(x - half, low)
-        elif x + half > high:
-            anchor, x = "end", min(x + half, high)
-        else:
-            anchor = "middle"
+        anchor, x, _, _ = placed(i)
         parts.append(
             f"<text class='xl' x='{x:.1f}' y='{y:.1f}' text-anchor='{anchor}' fill='#555' "
             f"font-size='11'>{escape(str(labels[i]))}</text>"
