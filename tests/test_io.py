@@ -22,10 +22,12 @@ def test_shopify_orders():
         "ann@example.com",
     ]
     assert orders["amount"].tolist() == [0.0, 53.91, 20.0]
+    # "Created at" is +0100 in March and +0200 in April (summer time): the
+    # shop's wall clock as written, not UTC (docs/time.md).
     assert orders["timestamp"].tolist() == [
-        pd.Timestamp("2024-03-02 08:30", tz="UTC"),
-        pd.Timestamp("2024-03-01 09:00", tz="UTC"),
-        pd.Timestamp("2024-04-10 06:00", tz="UTC"),
+        pd.Timestamp("2024-03-02 09:30"),
+        pd.Timestamp("2024-03-01 10:00"),
+        pd.Timestamp("2024-04-10 08:00"),
     ]
     assert orders["source"].tolist() == ["web", "web", "pos"]
     # bo's only order was refunded in full: a net of 0 is no order.

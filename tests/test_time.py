@@ -261,3 +261,48 @@ def test_long_window_counts_everything(tiny):
 
 def test_days_constant():
     assert pd.Timedelta(days=1).value == DAY_NS
+
+
+@pytest.mark.parametrize(
+    ("texts", "walls"),
+    [
+        pytest.param(
+            ["2024-03-09 23:30:00 -0500", "2024-03-11 10:00:00 -0400"],
+            ["2024-03-09 23:30:00", "2024-03-11 10:00:00"],
+            id="shopify-new-york-spring-forward",
+        ),
+        pytest.param(
+            ["2024-10-26T09:00+02:00", "2024-10-28T09:00+01:00", "2024-10-29T09:00Z"],
+            ["2024-10-26 09:00:00", "2024-10-28 09:00:00", "2024-10-29 09:00:00"],
+            id="iso-berlin-fall-back-and-z",
+        ),
+    ],
+)
+def test_text_whose_offsets_change_is_its_written_wall_clock(texts, walls):
+    stamps = read_timestamps(pd.Series(texts), "ts")
+    assert stamps.tz is None
+    assert stamps.wall.tolist() == [pd.Timestamp(w).value for w in walls]
+
+
+def test_text_with_one_offset_keeps_it():
+    stamps = read_timestamps(pd.Series(["2024-03-09 23:30:00 -0500"] * 2), "ts")
+    assert str(stamps.tz) == "UTC-05:00"
+    assert stamps.wall.tolist() == [pd.Timestamp("2024-03-09 23:30").value] * 2
+
+
+def test_summarize_on_text_whose_offsets_change_counts_the_shops_days():
+    raw = pd.DataFrame(
+        {
+            "cid": [1, 1, 2],
+            "ts": [
+                "2024-03-09 23:30:00 -0500",  # 04:30 on 10 March in UTC
+                "2024-03-11 10:00:00 -0400",
+                "2024-03-10 03:30:00 -0400",
+            ],
+            "amount": [10.0, 5.0, 20.0],
+        }
+    )
+    s = segkit.summarize(raw, **COLS, as_of="2024-03-11")
+    assert s["tenure_days"].tolist() == [2.0, 1.0]
+    assert s["recency_days"].tolist() == [0.0, 1.0]
+    assert str(s.loc[1, "first_purchase"]) == "2024-03-09 23:30:00"

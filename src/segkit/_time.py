@@ -49,6 +49,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from segkit._offsets import written_wall_clock
 from segkit._validation import show_values
 from segkit.errors import ParameterError, SchemaError
 
@@ -471,7 +472,12 @@ def read_timestamps(series: pd.Series, column: str, what: str = "transactions") 
 
 
 def parse_timestamps(series: pd.Series, column: str) -> pd.Series:
-    """Parse strings as timestamps: ISO 8601, else one format inferred for the column."""
+    """Parse strings as timestamps: ISO 8601, else one format inferred for the column.
+
+    Text whose UTC offsets differ (a change to or from summer time) is read
+    as the wall clock written in each value (:mod:`segkit._offsets`).
+    """
+    series = written_wall_clock(series)
     kind = pd.api.types.infer_dtype(series, skipna=True)
     objects = series.dropna() if kind in ("datetime", "mixed") else series.iloc[:0]
     zones = {
@@ -571,6 +577,7 @@ def one_format(series: pd.Series, column: Any) -> tuple[pd.Series, np.ndarray[An
         Two formats read every value differently (``01/02/2024``: 1 February
         or 2 January?), or the values need several formats.
     """
+    series = written_wall_clock(series)  # offsets that change: the written wall clock
     codes, uniques = pd.factorize(series.astype("object"), use_na_sentinel=True)
     given = codes >= 0
     text = pd.Series(
@@ -607,7 +614,8 @@ def one_format(series: pd.Series, column: Any) -> tuple[pd.Series, np.ndarray[An
             f"index {show_values(rows)}); write them one way, or parse the column yourself "
             "with pd.to_datetime"
         )
-    outside = top.notna() & ((top < pd.Timestamp.min) | (top > pd.Timestamp.max))
+    naive = top.dt.tz_localize(None) if isinstance(top.dtype, pd.DatetimeTZDtype) else top
+    outside = top.notna() & ((naive < pd.Timestamp.min) | (naive > pd.Timestamp.max))
     if outside.any():  # pandas 3 reads 9999-12-31 in microseconds: not a nanosecond time
         top = top.where(~outside)
         missed = missed | outside.to_numpy()

@@ -35,6 +35,12 @@ from segkit.tagging import evaluate_rule
 RAW = {"customer": "c", "timestamp": "d", "amount": "a"}
 COLS = {"customer": "cid", "timestamp": "ts", "amount": "amount"}
 GAP = "2024-03-31 02:30"  # in Oslo's spring-forward gap
+#: Shopify's "Created at" across New York's spring-forward (2024-03-10): -0500, then -0400
+SHOPIFY_DST = [
+    "2024-03-09 23:30:00 -0500",
+    "2024-03-10 03:30:00 -0400",
+    "2024-03-11 10:00:00 -0400",
+]
 
 
 def tx_in(times: list[str], tz: str | None = None) -> pd.DataFrame:
@@ -402,9 +408,37 @@ CASES += [
                 }
             )
         },
-        lambda raw: read_transactions(raw, columns=RAW),
-        SchemaError("they carry several UTC offsets (+01:00, +02:00; a change to or from summer"),
+        # Offsets that change (summer time): the wall clock written in each value
+        # (docs/time.md), not a refusal.
+        lambda raw: read_transactions(raw, columns=RAW)["timestamp"].tolist(),
+        [pd.Timestamp("2024-01-01 00:00"), pd.Timestamp("2024-06-01 00:00")],
         id="A.read-offsets-that-change-with-summer-time",
+    ),
+    pytest.param(
+        lambda tmp: {"raw": pd.DataFrame({"c": [1, 2, 3], "d": SHOPIFY_DST, "a": [1, 2, 3]})},
+        lambda raw: [
+            str(t) for t in segkit.clean_transactions(raw, **RAW)[0]["d"]
+        ],  # every row kept, each on the wall clock it was written in
+        ["2024-03-09 23:30:00", "2024-03-10 03:30:00", "2024-03-11 10:00:00"],
+        id="A.clean-offsets-that-change-with-summer-time",
+    ),
+    pytest.param(
+        lambda tmp: {
+            "raw": pd.DataFrame({"c": [1, 2, 3], "d": [*SHOPIFY_DST[:2], "soon"], "a": [1, 2, 3]})
+        },
+        lambda raw: (
+            segkit.clean_transactions(raw, **RAW)[1].dropped[["d", "reason"]].values.tolist()
+        ),
+        [["soon", "unparseable timestamp"]],
+        id="A.clean-offsets-that-change-and-a-value-that-is-no-time",
+    ),
+    pytest.param(
+        lambda tmp: {
+            "raw": pd.DataFrame({"c": [1, 2], "d": [SHOPIFY_DST[0], "soon"], "a": [1, 2]})
+        },
+        lambda raw: read_transactions(raw, columns=RAW),
+        SchemaError("column 'd' has 1 value(s) that are not dates, in rows [1]: ['soon']"),
+        id="A.read-offsets-and-a-value-that-is-no-time",
     ),
     pytest.param(
         lambda tmp: {

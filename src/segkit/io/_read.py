@@ -137,26 +137,22 @@ def read_transactions(
     return out
 
 
-def parse_time(series: pd.Series, column: str, *, utc: bool = False) -> pd.Series:
+def parse_time(series: pd.Series, column: str) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         return series.reset_index(drop=True)
     series = series.reset_index(drop=True)
-    if utc:
-        try:
-            parsed = pd.to_datetime(series, errors="coerce", format="mixed", utc=True)
-        except (ValueError, TypeError):
-            parsed = pd.Series(pd.NaT, index=series.index)
-        # A bare number ("1.234") is no time, though "mixed" reads it as epoch nanoseconds.
-        number = series.astype(str).str.strip().str.fullmatch(r"[+-]?[\d.,]+", na=False)
-        bad = (parsed.isna().to_numpy() | number.to_numpy()) & series.notna().to_numpy()
-    else:
-        # One format for the whole column (ambiguous day/month or mixed formats refused).
-        parsed, bad = one_format(series, column)
+    if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        raise SchemaError(
+            f"column {column!r} holds numbers ({series.dtype}), not timestamps, e.g. "
+            f"{series.head(3).tolist()}"
+        )
+    # One format for the whole column (ambiguous day/month or mixed formats refused);
+    # offsets that change are read as the wall clock written (segkit._offsets).
+    parsed, bad = one_format(series, column)
     if bad.any():
         where = np.flatnonzero(bad)[:5].tolist()
         shown = series[bad].head(5).tolist()
         never = [v for v in shown if str(v).strip()[:4] in ("9999", "2999", "3000")]
-        offsets = series.dropna().astype(str).str.strip().str.extract(r"([+-]\d{2}:?\d{2}|Z)$")[0]
         hint = (
             "; a 'never' date such as 9999-12-31 is not a transaction time: drop those rows"
             " (segkit.clean_transactions drops them as 'timestamp out of range')"
@@ -164,10 +160,6 @@ def parse_time(series: pd.Series, column: str, *, utc: bool = False) -> pd.Serie
             else "; dates outside 1677-09-22 .. 2262-04-11 are outside the time policy's range:"
             " drop those rows (segkit.clean_transactions drops them as 'timestamp out of range')"
             if _outside_range(shown)
-            else f"; they carry several UTC offsets ({', '.join(offsets.dropna().unique()[:3])}"
-            "; a change to or from summer time?): read them as instants in their zone, e.g. "
-            f"pd.to_datetime(raw[{column!r}], utc=True).dt.tz_convert('Europe/Berlin')"
-            if len(offsets.dropna().unique()) > 1
             else ""
         )
         raise SchemaError(

@@ -24,6 +24,13 @@ def read_shopify_orders(source: Any, *, lines: bool = False) -> pd.DataFrame:
     lower-cased); orders without one are dropped, as are orders whose
     financial status is ``voided``.
 
+    ``Created at`` is the shop's local time with its UTC offset
+    (``2024-03-09 10:00:00 -0500``). Like every reader (``docs/time.md``),
+    this one keeps the wall clock written in each value: timezone-aware with
+    that offset when the whole file has one offset, naive wall-clock times
+    when the offsets change (a change to or from summer time), so days are
+    the shop's days.
+
     Parameters
     ----------
     source : path or DataFrame
@@ -38,7 +45,8 @@ def read_shopify_orders(source: Any, *, lines: bool = False) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``customer_id``, ``order_id`` (the order ``Name``), ``timestamp``
-        (``Created at``, timezone-aware UTC), ``amount`` and, per order,
+        (``Created at``: the shop's wall clock as written, see below),
+        ``amount`` and, per order,
         ``currency``, ``financial_status``, ``discount_code``, ``source``.
 
     Examples
@@ -67,7 +75,7 @@ def read_shopify_orders(source: Any, *, lines: bool = False) -> pd.DataFrame:
         {
             "customer_id": first["Email"].astype("string").str.strip().str.lower(),
             "order_id": first.index.astype(str),
-            "timestamp": parse_time(first["Created at"], "Created at", utc=True).to_numpy(),
+            "timestamp": parse_time(first["Created at"], "Created at").array,
             "amount": parse_amount(first["Total"], "Total"),
         }
     )
@@ -107,7 +115,7 @@ def read_shopify_orders(source: Any, *, lines: bool = False) -> pd.DataFrame:
         {
             "customer_id": per_order.loc[item_names, "customer_id"].to_numpy(),
             "order_id": item_names.to_numpy(),
-            "timestamp": per_order.loc[item_names, "timestamp"].to_numpy(),
+            "timestamp": per_order.loc[item_names, "timestamp"].array,
             "amount": amount,
             "quantity": quantity,
         }
@@ -119,5 +127,4 @@ def read_shopify_orders(source: Any, *, lines: bool = False) -> pd.DataFrame:
     ]:
         if source_name in items.columns:
             out[name] = items[source_name].to_numpy()
-    out["timestamp"] = pd.to_datetime(out["timestamp"], utc=True)
     return out
