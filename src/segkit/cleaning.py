@@ -81,12 +81,12 @@ class CleaningReport:
         return float(self.summary["revenue"].to_dict()["kept"])
 
     def __str__(self) -> str:
-        lines = [f"{self.n_input} rows in, {self.n_output} rows out"]
+        lines = [f"{self.n_input:,} rows in, {self.n_output:,} rows out"]
         for reason, row in self.summary.iterrows():
             # returns are kept rows, shown again on their own: not a further outcome
             label = "  of which returns" if reason == "returns" else reason
-            lines.append(f"  {label:<24} {int(row['rows']):>10} rows {row['revenue']:>16,.2f}")
-        lines += [f"  converted {n:>6} values in {col!r}" for col, n in self.changed.items() if n]
+            lines.append(f"  {label:<24} {int(row['rows']):>10,} rows {row['revenue']:>16,.2f}")
+        lines += [f"  converted {n:>6,} values in {col!r}" for col, n in self.changed.items() if n]
         return "\n".join(lines)
 
 

@@ -14,10 +14,12 @@ and written), and one runner per command (``_demo``, ``_report``, ``_rfm``);
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from segkit.cli._checks import _check_inputs as _check_inputs
@@ -40,6 +42,24 @@ def _show_warning(
     line: str | None = None,
 ) -> None:
     print(f"segkit: warning: {message}", file=sys.stderr)
+
+
+def _for_the_command_line(message: str, args: argparse.Namespace) -> str:
+    """The message with its hints at the Python API turned into the command's option.
+
+    The readers' messages suggest ``segkit.clean_transactions`` to a Python user;
+    a command that has ``--clean`` (and read a file it can clean) says to pass it.
+    """
+    if "segkit.clean_transactions" not in message or getattr(args, "clean", True):
+        return message
+    if args.dask or not Path(args.file).is_file():  # Dask input: --clean is refused
+        return message
+    if "of the customers" in message or "of the events" in message:
+        return message  # --clean cleans the transactions only
+    message = message.replace(
+        "let segkit.clean_transactions drop", "pass --clean to drop"
+    ).replace("(segkit.clean_transactions ", "(pass --clean, which ")
+    return message.replace("segkit.clean_transactions", "--clean")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,5 +87,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.debug:
                 raise
             message = " ".join(str(exc).split()) if isinstance(exc, SegkitError) else str(exc)
+            message = _for_the_command_line(message, args)
             print(f"segkit: error: {message}", file=sys.stderr)
             return 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from segkit import __version__
+from segkit.cli._messages import say
 from segkit.cli._output import (
     _demo_folder,
     _format_segments,
@@ -34,10 +35,15 @@ def _demo(args: argparse.Namespace) -> int:
         progress=None if not args.quiet else False,
     )
     table = result.table
-    print(
-        f"segkit {__version__} demo: CDNOW sample, {len(tx):,} transactions of "
-        f"{len(table):,} customers, as of {as_of}\n"
+    header = say(
+        args,
+        "demo.header",
+        version=__version__,
+        transactions=len(tx),
+        customers=len(table),
+        as_of=as_of,
     )
+    print(header + "\n")
     loc = _locale(args, getattr(result.models.get("rfm"), "segment_map_", None))
     print(_format_segments(_summary(table, args), loc))
     if "lifecycle_state" in table.columns:
@@ -59,8 +65,8 @@ def _demo(args: argparse.Namespace) -> int:
         )
     report = out / "segkit_demo_report.html"
     _write_text_atomic(result.report(**_report_options(args)), report)
-    print(f"\nwrote the report to {report}")
+    print("\n" + say(args, "wrote.report", path=report))
     if args.out:
         _write_atomic(table, str(out / "customers.csv"), args)
-        print(f"wrote the customer table to {out / 'customers.csv'}")
+        print(say(args, "wrote.table", path=out / "customers.csv"))
     return 0

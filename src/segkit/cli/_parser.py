@@ -60,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
         "--by",
         default=None,
         metavar="COLUMN",
-        help="also break segments and revenue down by this column of --customers (e.g. country)",
+        help="also break segments and revenue down by this column of --customers (e.g. "
+        "country); without --customers, a column of the transactions with one value per customer",
     )
     rep.add_argument(
         "--pseudonymize",

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from segkit.cli._messages import say
 from segkit.cli._output import _write_atomic, _write_text_atomic
 from segkit.cli._read import _read_table, _transactions
 from segkit.errors import CLIError
@@ -16,15 +17,19 @@ from segkit.errors import CLIError
 def _report(args: argparse.Namespace) -> int:
     from segkit.profiling import profile
 
-    # The profile also reads the category column, when the file has one.
-    tx = _transactions(args, also=("category",))
+    # The profile also reads the category column (and --by), when the file has them.
+    tx = _transactions(args, also=("category", *([args.by] if args.by else [])))
     customers = _read_table(args.customers, "the customers") if args.customers else None
     events = _read_table(args.events, "the events") if args.events else None
-    if args.by and (customers is None or args.by not in customers.columns):
-        from segkit.errors import ColumnNotFoundError
+    if args.by:
+        if customers is None:
+            customers = _by_from_transactions(tx, args)
+        if args.by not in customers.columns:
+            from segkit.errors import ColumnNotFoundError
 
-        columns = [] if customers is None else list(customers.columns)
-        raise ColumnNotFoundError([args.by], columns, "customers file (--by reads it there)")
+            raise ColumnNotFoundError(
+                [args.by], customers.columns, "customers file (--by reads it there)"
+            )
     tx, customers, events = _private_inputs(args, tx, customers, events)
     if args.by and args.by not in customers.columns:
         raise CLIError(
@@ -47,11 +52,43 @@ def _report(args: argparse.Namespace) -> int:
     )
     target = Path(args.output)
     _write_text_atomic(result.report(**_report_options(args)), target)
-    print(f"wrote the report on {len(result.table):,} customers to {target}")
+    print(say(args, "wrote.report_on", n=len(result.table), path=target))
     if args.table:
         _write_atomic(result.table, args.table, args)
-        print(f"wrote the customer table to {args.table}")
+        print(say(args, "wrote.table", path=args.table))
     return 0
+
+
+def _by_from_transactions(tx: Any, args: argparse.Namespace) -> pd.DataFrame:
+    """The --by column of the transactions as a customer table (no --customers given).
+
+    The report breaks customers down by one value each: a column of the
+    transactions serves when every customer has one value in it (a country, a
+    channel); a customer with several is an error naming them.
+    """
+    by, customer = args.by, args.customer
+    if by not in tx.columns:
+        raise CLIError(
+            f"--by {by!r}: no column {by!r} in the transactions, and --by reads a column of "
+            "the --customers file, which was not given; pass --customers FILE with that column"
+        )
+    if not isinstance(tx, pd.DataFrame):
+        raise CLIError(
+            f"--by {by!r} with Dask input reads a column of the --customers file, which was "
+            "not given; pass --customers FILE with that column"
+        )
+    values = tx[[customer, by]].dropna(subset=[customer])
+    counts = values.groupby(customer, sort=False)[by].nunique()
+    several = counts[counts > 1]
+    if len(several):
+        shown = ", ".join(repr(c) for c in several.index[:3])
+        raise CLIError(
+            f"--by {by!r}: {len(several):,} customer(s) have more than one {by!r} in the "
+            f"transactions (e.g. {shown}); --by needs one value per customer: give them in a "
+            "--customers file"
+        )
+    table: pd.DataFrame = values.groupby(customer, sort=False)[by].first().reset_index()
+    return table
 
 
 def _report_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -76,7 +113,7 @@ def _private_inputs(
         found = [c for c in mask_pii_columns(customers) if c != args.customer]
         if found:
             customers = mask_pii(customers, action="drop", columns=found)
-            print(f"left out {len(found)} personal-data columns of the customers: {found}")
+            print(say(args, "pii.left_out", n=len(found), columns=found))
     if args.pseudonymize:
         key = read_key(args.pseudonymize)
         frames: list[Any] = []

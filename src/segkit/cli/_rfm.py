@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from segkit.cli._messages import say
 from segkit.cli._output import _format_segments, _locale, _summary, _write_atomic
 from segkit.cli._read import _transactions
 
@@ -16,7 +17,7 @@ def _rfm(args: argparse.Namespace) -> int:
     table, segments = _customer_table(tx, args)
     _write_atomic(table, args.output, args)
     print(_format_segments(_summary(table, args), _locale(args, segments)))
-    print(f"\nwrote {len(table):,} customers to {args.output}")
+    print("\n" + say(args, "wrote.customers", n=len(table), path=args.output))
     return 0
 
 

@@ -1,0 +1,155 @@
+"""The command's messages speak to a command-line user (issue #17): options, not API
+calls; progress lines in the language of --lang; counts with separators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from segkit.cli import main
+from segkit.datasets import make_transactions
+
+COLUMNS = ["--customer", "customer_id", "--timestamp", "timestamp", "--amount", "amount"]
+
+
+def _error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith("segkit: error: ")
+    return err.removeprefix("segkit: error: ").strip()
+
+
+@pytest.fixture
+def guests_csv(tmp_path: Path) -> Path:
+    """A raw export: lines 1 and 3 have no customer id (guest checkouts)."""
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", None, "b", None, "a"],
+            "timestamp": ["2024-01-02", "2024-01-03", "2024-01-05", "2024-02-01", "2024-03-01"],
+            "amount": [10.0, 5.0, 7.5, 3.0, 12.0],
+        }
+    )
+    source = tmp_path / "raw.csv"
+    tx.to_csv(source, index=False)
+    return source
+
+
+@pytest.mark.parametrize(
+    ("command", "output"), [("rfm", "x.csv"), ("report", "x.html")], ids=["rfm", "report"]
+)
+def test_guest_lines_say_pass_clean(tmp_path, guests_csv, capsys, command, output):
+    out = tmp_path / output
+    assert _error(capsys, [command, str(guests_csv), *COLUMNS, "-o", str(out)]) == (
+        "column 'customer_id' has 2 missing customer id(s) at index [1, 3]; "
+        "drop them first (pass --clean, which does this)"
+    )
+    assert not out.exists()
+
+
+def test_guest_lines_with_clean_are_dropped_and_reported(tmp_path, guests_csv, capsys):
+    out = tmp_path / "x.csv"
+    assert main(["rfm", str(guests_csv), *COLUMNS, "--clean", "-o", str(out)]) == 0
+    assert sorted(pd.read_csv(out)["customer_id"]) == ["a", "b"]
+    err = capsys.readouterr().err
+    assert err.splitlines()[0] == "5 rows in, 3 rows out"
+
+
+def test_the_api_keeps_its_own_hint(guests_csv):
+    import segkit
+
+    tx = pd.read_csv(guests_csv)
+    with pytest.raises(segkit.errors.SchemaError, match=r"\(segkit\.clean_transactions does"):
+        segkit.summarize(tx, customer="customer_id", timestamp="timestamp", amount="amount")
+
+
+def test_cleaning_report_counts_have_separators(tmp_path, capsys):
+    tx = make_transactions(400, seed=4)
+    tx.loc[tx.index[:3], "customer_id"] = None
+    assert len(tx) > 1000  # the row counts need a separator
+    source = tmp_path / "tx.csv"
+    tx.to_csv(source, index=False)
+    out = tmp_path / "x.csv"
+    assert main(["rfm", str(source), *COLUMNS, "--clean", "-o", str(out)]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == f"{len(tx):,} rows in, {len(tx) - 3:,} rows out"
+    kept = next(line for line in lines if line.split()[0] == "kept")
+    assert kept.split()[1] == f"{len(tx) - 3:,}"
+
+
+@pytest.fixture
+def country_csv(tmp_path: Path) -> tuple[Path, pd.DataFrame]:
+    tx = make_transactions(60, seed=2)
+    ids = sorted(tx["customer_id"].unique())
+    country = {c: ("UK" if i % 3 else "France") for i, c in enumerate(ids)}
+    tx["Country"] = tx["customer_id"].map(country)
+    source = tmp_path / "tx.csv"
+    tx.to_csv(source, index=False)
+    return source, tx
+
+
+def test_by_a_column_of_the_transactions(tmp_path, country_csv, capsys):
+    source, _ = country_csv
+    out = tmp_path / "r.html"
+    argv = ["report", str(source), *COLUMNS, "--quiet", "--by", "Country", "-o", str(out)]
+    assert main(argv) == 0
+    html = out.read_text()
+    assert "<h2>By Country</h2>" in html
+    assert "France" in html
+
+
+def test_by_with_several_values_per_customer(tmp_path, country_csv, capsys):
+    source, tx = country_csv
+    first = tx["customer_id"].value_counts().index[0]  # a customer with several lines
+    assert (tx["customer_id"] == first).sum() >= 2
+    tx.loc[tx.index[tx["customer_id"] == first][:1], "Country"] = "Spain"
+    tx.loc[(tx["customer_id"] == first) & (tx["Country"] != "Spain"), "Country"] = "UK"
+    tx.to_csv(source, index=False)
+    out = tmp_path / "r.html"
+    argv = ["report", str(source), *COLUMNS, "--quiet", "--by", "Country", "-o", str(out)]
+    assert _error(capsys, argv) == (
+        f"--by 'Country': 1 customer(s) have more than one 'Country' in the transactions "
+        f"(e.g. {int(first)}); --by needs one value per customer: give them in a --customers file"
+    )
+    assert not out.exists()
+
+
+def test_by_without_customers_and_not_in_the_transactions(tmp_path, country_csv, capsys):
+    source, _ = country_csv
+    out = tmp_path / "r.html"
+    argv = ["report", str(source), *COLUMNS, "--quiet", "--by", "region", "-o", str(out)]
+    assert _error(capsys, argv) == (
+        "--by 'region': no column 'region' in the transactions, and --by reads a column of "
+        "the --customers file, which was not given; pass --customers FILE with that column"
+    )
+    assert not out.exists()
+
+
+def test_rfm_progress_in_chinese(tmp_path, country_csv, capsys):
+    source, tx = country_csv
+    out = tmp_path / "x.csv"
+    assert main(["rfm", str(source), *COLUMNS, "--lang", "zh", "-o", str(out)]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last == f"已将 {tx['customer_id'].nunique():,} 位客户写入 {out}"
+
+
+def test_rfm_progress_in_english(tmp_path, country_csv, capsys):
+    source, tx = country_csv
+    out = tmp_path / "x.csv"
+    assert main(["rfm", str(source), *COLUMNS, "-o", str(out)]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last == f"wrote {tx['customer_id'].nunique():,} customers to {out}"
+
+
+def test_report_progress_in_chinese(tmp_path, country_csv, capsys):
+    source, tx = country_csv
+    out, table = tmp_path / "r.html", tmp_path / "t.csv"
+    argv = ["report", str(source), *COLUMNS, "--quiet", "--lang", "zh", "-o", str(out)]
+    assert main([*argv, "--table", str(table)]) == 0
+    n = tx["customer_id"].nunique()
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        f"已将 {n:,} 位客户的报告写入 {out}",
+        f"已将客户表写入 {table}",
+    ]
