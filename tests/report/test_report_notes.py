@@ -7,6 +7,7 @@ import re
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -190,3 +191,101 @@ def test_the_default_lifecycle_states_are_described_in_chinese() -> None:
     assert said["churned"] == "超过 365 天没有购买"
     assert state_description("Something of our own", "zh") == ""
     assert state_description("Something of our own", "en") == "Something of our own"
+
+
+#: Three or more English words in a row: an English sentence left in a Chinese note.
+ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[ ,;]+[A-Za-z]{2,}){2,}")
+
+
+def steady_customers(n: int, seed: int) -> pd.DataFrame:
+    """Customers who keep buying (Poisson) to the end: no sign of anyone dropping out."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    start = pd.Timestamp("2022-01-01")
+    for c in range(n):
+        rate, t = rng.gamma(2.0, 1 / 20), rng.uniform(0, 200)
+        while t < 730:
+            rows.append((c, start + pd.Timedelta(days=float(t)), float(rng.gamma(4, 10))))
+            t += rng.exponential(1 / rate)
+    return pd.DataFrame(rows, columns=["customer_id", "timestamp", "amount"])
+
+
+def test_a_zh_report_of_customers_who_never_drop_out_has_no_english_sentence() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = profile(
+            steady_customers(200, 0),
+            customer="customer_id",
+            timestamp="timestamp",
+            amount="amount",
+            as_of="2024-01-01",
+            holdout_days=180,
+            progress=False,
+        )
+    english = " ".join(result.notes)
+    # the profile hits the limit of the BG/NBD model, in the fit and in the holdout fit
+    assert english.count("the mean dropout probability after a purchase tends to 0") == 2
+    html = result.report(lang="zh")
+    section = html.split("<section id='notes'>")[1].split("</section>")[0]
+    items = re.findall(r"<li>(.*?)</li>", section)
+    assert len(items) == len(result.notes)
+    for item in items:
+        assert ENGLISH.search(item) is None, item
+    assert section.count("购买后的平均流失概率趋于 0；数据中看不出客户流失的迹象") == 2
+
+
+def no_finite_se() -> Note:
+    message = (
+        "BG/NBD: the data hardly determine a, b (95% intervals a (no finite standard error); b "
+        "(no finite standard error)): the likelihood is nearly flat in that direction, usually "
+        "because the fit is close to a limit of the parameter space. Predictions may still be "
+        "usable; compare models on a holdout period, or use a penalizer"
+    )
+    return Note(message, "warning", label="BG/NBD: ", message=message)
+
+
+def predicted_missing() -> Note:
+    from segkit.errors import SegkitError
+    from segkit.evaluate import holdout_report
+
+    class Missing:
+        def expected_purchases(self, data, t):
+            return pd.Series(np.nan, index=data.index)
+
+    frame = pd.DataFrame({"x": [0, 1, 2], "x_holdout": [0, 2, 5], "duration_holdout": 10.0})
+    with pytest.raises(SegkitError) as raised:
+        holdout_report(Missing(), frame)
+    error = str(raised.value)  # the library's own words
+    return Note(f"holdout check skipped: {error}", "holdout.failed", error=error)
+
+
+@pytest.mark.parametrize(
+    ("make", "zh"),
+    [
+        pytest.param(
+            no_finite_se,
+            "BG/NBD：数据几乎确定不了参数 a, b（95% 区间：a（标准误不是有限数）; b（标准误不是有限数））",
+            id="no-finite-standard-error",
+        ),
+        pytest.param(
+            predicted_missing,
+            "未做模型检验：模型给出了 3 个缺失或无穷大的预测值，例如客户 0",
+            id="holdout-predicted-missing",
+        ),
+    ],
+)
+def test_clv_and_holdout_messages_are_said_in_chinese(make, zh) -> None:
+    said = render_note(make(), "zh")
+    assert said.startswith(zh)
+    assert ENGLISH.search(said.replace("penalizer", "")) is None, said
+
+
+def test_no_spaces_around_a_chinese_value_in_a_chinese_sentence() -> None:
+    from segkit.report._i18n import Locale
+
+    zh = Locale("zh")
+    assert zh.t("top.lead", key="销售额") == "每个分群中按销售额排名前三的客户：优先联系谁。"
+    # an English column name keeps its spaces, as Chinese typesetting does
+    assert zh.t("top.lead", key="revenue") == "每个分群中按 revenue 排名前三的客户：优先联系谁。"
+    note = Note("x", "starter.skipped", n=7)
+    assert " " not in render_note(note, "zh").replace("7 条", "")

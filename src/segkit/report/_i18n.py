@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import unicodedata
 from functools import cache
 from importlib import resources
@@ -54,6 +55,19 @@ def playbook_data() -> dict[str, Any]:
     path = resources.files("segkit").joinpath("data", "playbook.json")
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
+
+
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_SPACE = re.compile(f"(?<=[{_CJK}]) +(?=[{_CJK}])")
+
+
+def cjk_tight(text: str) -> str:
+    """``text`` without spaces between two Chinese characters (or full-width marks).
+
+    >>> cjk_tight("每个分群中按 销售额 排名前三；按 amount 排名")
+    '每个分群中按销售额排名前三；按 amount 排名'
+    """
+    return _CJK_SPACE.sub("", text)
 
 
 def text_width(text: str, size: float = 12.0) -> float:
@@ -136,9 +150,14 @@ class Locale:
         return _symbol(self.currency)
 
     def t(self, message: str, **values: Any) -> str:
-        """The text ``message`` in this language, with ``{placeholders}`` filled."""
+        """The text ``message`` in this language, with ``{placeholders}`` filled.
+
+        In Chinese a space between two Chinese characters (a Chinese value in a
+        placeholder set off by spaces) is taken out: 按销售额排名, not 按 销售额 排名.
+        """
         text = TEXT[self.lang].get(message) or TEXT["en"][message]
-        return text.format(**values) if values else text
+        text = text.format(**values) if values else text
+        return cjk_tight(text) if self.lang == "zh" else text
 
     def number(self, value: float, *, money: bool = False, percent: bool = False) -> str:
         """A short number for a label: ``1.2k``/``1.2万``, ``12.3%``, ``–`` when missing."""

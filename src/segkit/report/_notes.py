@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from segkit._notes import Note
+from segkit.report._i18n import cjk_tight
 
 __all__ = ["render_note", "state_description"]
 
@@ -47,10 +48,33 @@ ZH_LABELS: dict[str, str] = {
     "loyalty points": "会员积分",
 }
 
+_NO_DROPOUT = "数据中看不出客户流失的迹象"
+
+#: The meanings the models give a limit of the parameter space (``segkit.clv``).
 _MEANINGS: dict[str, str] = {
     "the dropout probability after a purchase tends to 0: the data show no sign of customers "
-    "dropping out": "每次购买后的流失概率趋于 0：数据中看不出客户流失的迹象",
+    "dropping out": f"每次购买后的流失概率趋于 0：{_NO_DROPOUT}",
+    "the mean dropout probability after a purchase tends to 0; the data show no sign of "
+    "customers dropping out": f"购买后的平均流失概率趋于 0；{_NO_DROPOUT}",
+    "the dropout probability tends to 0: the data show no sign of customers dropping out": (
+        f"流失概率趋于 0：{_NO_DROPOUT}"
+    ),
+    "the mean dropout probability tends to 0; the data show no sign of customers dropping out": (
+        f"平均流失概率趋于 0；{_NO_DROPOUT}"
+    ),
+    "dropout rates tend to 0: the data show no sign of customers dropping out": (
+        f"流失率趋于 0：{_NO_DROPOUT}"
+    ),
+    "the mean dropout rate tends to 0; the data show no sign of customers dropping out": (
+        f"平均流失率趋于 0；{_NO_DROPOUT}"
+    ),
     "purchase rates tend to be the same for every customer": "各位客户的购买率趋于相同",
+    "cancellation probabilities tend to be the same for every customer": (
+        "各位客户的退订概率趋于相同"
+    ),
+    "q_constraint keeps q above 1 where the data alone give q <= 1, an infinite mean spend": (
+        "q_constraint 使 q 保持大于 1，而仅凭数据会得到 q ≤ 1，即平均消费为无穷大"
+    ),
 }
 
 _MODEL = r"(?:(?P<model>[\w/ -]+): )?"
@@ -119,6 +143,13 @@ ZH_WARNINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "超过积分余额的兑换已按余额截断，涉及客户 {ids}",
         ),
         (
+            (
+                r"the model predicted (?P<n>[\d,]+) missing or infinite value\(s\), e\.g\. "
+                r"for customer (?P<id>.*)"
+            ),
+            "模型给出了 {n} 个缺失或无穷大的预测值，例如客户 {id}",
+        ),
+        (
             r"redemptions by customers without transactions are ignored: (?P<ids>.*)",
             "没有交易记录的客户的兑换已忽略：{ids}",
         ),
@@ -135,7 +166,9 @@ def _values(group: str, value: str | None) -> str:
     if group == "ids":
         return _IN_ALL.sub(r", …（共 \1 个）", value)
     if group == "shown":
-        return value.replace(" in ", " ∈ ")
+        return value.replace(" in ", " ∈ ").replace(
+            " (no finite standard error)", "（标准误不是有限数）"
+        )
     if group == "side":
         return {"lower": "下限", "upper": "上限"}[value]
     if group == "meaning":
@@ -177,7 +210,7 @@ def render_note(note: str, lang: str) -> str:
         said = ZH_NOTES[key].format(**params)
     else:
         said = _warning(str(note), "")
-    return said if said is not None else f"（英文）{note}"
+    return cjk_tight(said) if said is not None else f"（英文）{note}"
 
 
 #: The descriptions of the default lifecycle's states (``segkit.lifecycle``), in Chinese.
