@@ -153,7 +153,11 @@ def test_debug_shows_traceback(tmp_path):
     [
         ([], "segkit: error: the following arguments are required: command"),
         (["frob"], "segkit: error: argument command: invalid choice: 'frob'"),
-        (["rfm", "x.csv"], "segkit rfm: error: the following arguments are required: --customer"),
+        (["rfm", "x.csv"], "segkit rfm: error: the following arguments are required: -o/--output"),
+        (
+            ["rfm", "x.csv", "--format", "taobao", "-o", "o.csv"],
+            "segkit rfm: error: argument --format: invalid choice: 'taobao'",
+        ),
         (
             [
                 "rfm",

@@ -30,6 +30,10 @@ def test_shopify_orders():
         pd.Timestamp("2024-04-10 08:00"),
     ]
     assert orders["source"].tolist() == ["web", "web", "pos"]
+    assert orders.attrs["left_out"] == {
+        "voided (Financial Status)": 1,
+        "no e-mail (no customer)": 0,
+    }
     # bo's only order was refunded in full: a net of 0 is no order.
     with pytest.warns(UserWarning, match=r"\['bo@example.com'\]"):
         s = segkit.summarize(

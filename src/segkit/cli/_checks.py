@@ -10,6 +10,7 @@ import pandas as pd
 
 from segkit._optional import import_optional
 from segkit._writers import check_target
+from segkit.cli._formats import check_columns_or_format
 from segkit.cli._output import _locale
 from segkit.errors import CLIError
 
@@ -19,6 +20,7 @@ _MAX_HOLDOUT_DAYS = 36_525
 def _check_inputs(args: argparse.Namespace) -> None:
     """Every argument the command can check before it reads or computes anything."""
     _locale(args)  # the currency
+    check_columns_or_format(args)
     _check_as_of(getattr(args, "as_of", None))
     days = getattr(args, "holdout_days", None)
     if days is not None and not 1 <= days <= _MAX_HOLDOUT_DAYS:

@@ -7,6 +7,7 @@ from typing import NoReturn
 
 from segkit import __version__
 from segkit.cli._demo import _demo
+from segkit.cli._formats import add_format_argument
 from segkit.cli._report import _report
 from segkit.cli._rfm import _rfm
 
@@ -101,8 +102,9 @@ def _input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dask", action="store_true", help="read FILE with Dask (a folder or glob always is)"
     )
-    parser.add_argument("--customer", required=True, help="customer id column")
-    parser.add_argument("--timestamp", required=True, help="timestamp column")
+    add_format_argument(parser)
+    parser.add_argument("--customer", default=None, help="customer id column (or --format)")
+    parser.add_argument("--timestamp", default=None, help="timestamp column (or --format)")
     parser.add_argument("--amount", default=None, help="amount column (or --quantity and --price)")
     parser.add_argument(
         "--quantity", default=None, help="quantity column (amount = quantity x price)"

@@ -77,6 +77,10 @@ def _transactions(args: argparse.Namespace, also: tuple[str, ...] = ()) -> Any:
     """
     from segkit.dask import is_many_files, read_parquet_log
 
+    if getattr(args, "format", None) is not None:
+        from segkit.cli._formats import read_format
+
+        return _prepared(read_format(args), args)
     if not (args.dask or is_many_files(args.file)):
         named = [args.customer, args.timestamp, args.amount, args.quantity, args.price, args.order]
         columns = None if args.clean else ([c for c in named if c is not None], list(also))

@@ -10,7 +10,11 @@ import pandas as pd
 from segkit._validation import require_columns
 from segkit.io._read import parse_amount, parse_time, read_any
 
-__all__ = ["read_shopify_orders"]
+__all__ = ["NO_EMAIL", "VOIDED", "read_shopify_orders"]
+
+#: Why an order is left out (the keys of ``result.attrs["left_out"]``).
+VOIDED = "voided (Financial Status)"
+NO_EMAIL = "no e-mail (no customer)"
 
 _SHOPIFY_REQUIRED = ("Name", "Email", "Created at", "Total")
 
@@ -21,8 +25,9 @@ def read_shopify_orders(source: Any, *, lines: bool = False) -> pd.DataFrame:
     The export has one row per line item; order-level fields (``Email``,
     ``Total``, ``Financial Status``, ...) are filled on the first row of each
     order only. Customers are identified by their e-mail address (trimmed and
-    lower-cased); orders without one are dropped, as are orders whose
-    financial status is ``voided``.
+    lower-cased); orders without one are left out, as are orders whose
+    financial status is ``voided``; how many, by reason, is in
+    ``result.attrs["left_out"]``.
 
     ``Created at`` is the shop's local time with its UTC offset
     (``2024-03-09 10:00:00 -0500``). Like every reader (``docs/time.md``),
@@ -90,14 +95,14 @@ def read_shopify_orders(source: Any, *, lines: bool = False) -> pd.DataFrame:
     ]:
         if source_name in first.columns:
             orders[name] = first[source_name].to_numpy()
-    keep = orders["customer_id"].notna().to_numpy().copy()
+    voided = np.zeros(len(orders), dtype=bool)
     if "financial_status" in orders.columns:
-        keep &= (
-            (orders["financial_status"].astype("string").str.lower() != "voided")
-            .fillna(True)
-            .to_numpy()
-        )
-    orders = orders[keep].reset_index(drop=True)
+        status = orders["financial_status"].astype("string").str.lower()
+        voided = (status == "voided").fillna(False).to_numpy(dtype=bool)
+    guest = orders["customer_id"].isna().to_numpy() & ~voided
+    left_out = {VOIDED: int(voided.sum()), NO_EMAIL: int(guest.sum())}
+    orders = orders[~(voided | guest)].reset_index(drop=True)
+    orders.attrs["left_out"] = left_out
     if not lines:
         return orders
     require_columns(raw, ["Lineitem quantity", "Lineitem price"], "Shopify orders export")
@@ -127,4 +132,5 @@ def read_shopify_orders(source: Any, *, lines: bool = False) -> pd.DataFrame:
     ]:
         if source_name in items.columns:
             out[name] = items[source_name].to_numpy()
+    out.attrs["left_out"] = left_out
     return out

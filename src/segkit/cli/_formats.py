@@ -1,0 +1,93 @@
+"""``--format``: read a shop's export with its reader, which knows its columns.
+
+``segkit rfm orders.csv --format tmall`` reads the file with
+:func:`segkit.io.read_tmall_orders` (its columns, its encoding, and the order
+states that are not purchases), ``--format shopify`` with
+:func:`segkit.io.read_shopify_orders`, ``--format online-retail`` with
+:func:`segkit.io.read_online_retail`; the columns need no naming. What the
+reader left out, by reason (``attrs["left_out"]``), is printed on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from segkit.errors import CLIError
+
+#: --format: (the reader's name, what it reads, what one row is)
+FORMATS = {
+    "tmall": ("read_tmall_orders", "Tmall/Taobao order export", "orders"),
+    "shopify": ("read_shopify_orders", "Shopify orders export", "orders"),
+    "online-retail": ("read_online_retail", "Online Retail export", "lines"),
+}
+_COLUMN_OPTIONS = ("customer", "timestamp", "amount", "quantity", "price", "order")
+
+
+def add_format_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``--format`` option of the commands that read a transaction file."""
+    parser.add_argument(
+        "--format",
+        dest="format",
+        choices=tuple(FORMATS),
+        default=None,
+        help="read FILE as this shop's export with segkit.io's reader, which names the "
+        "columns (no --customer, --timestamp, ...) and leaves out orders that are no "
+        "purchases (e.g. Tmall's closed and refunded ones)",
+    )
+
+
+def check_columns_or_format(args: argparse.Namespace) -> None:
+    """The columns are named, or ``--format`` names them: not both, not neither."""
+    if not hasattr(args, "customer"):
+        return  # a command without a transaction file
+    named = [f"--{name}" for name in _COLUMN_OPTIONS if getattr(args, name) is not None]
+    if args.format is not None:
+        if named:
+            raise CLIError(
+                f"--format {args.format} names the columns itself; leave out {', '.join(named)}"
+            )
+        if args.dask:
+            raise CLIError("--format reads one file with pandas: not with --dask")
+        return
+    missing = [f"--{name}" for name in ("customer", "timestamp") if getattr(args, name) is None]
+    if missing:
+        raise CLIError(
+            f"name the columns ({' and '.join(missing)}), or read a shop's export with "
+            f"--format ({', '.join(FORMATS)})"
+        )
+
+
+def read_format(args: argparse.Namespace) -> pd.DataFrame:
+    """The file read by the reader of ``--format``; names its columns in ``args``.
+
+    Prints what was read and what the reader left out, by reason, on stderr.
+    """
+    import segkit.io
+
+    name, what, rows = FORMATS[args.format]
+    reader: Callable[..., pd.DataFrame] = getattr(segkit.io, name)
+    options: dict[str, Any] = {}
+    if args.format == "online-retail":
+        options["date_format"] = args.date_format
+    tx = reader(args.file, **options)
+    args.customer, args.timestamp, args.order = "customer_id", "timestamp", "order_id"
+    if args.format == "online-retail":
+        args.quantity, args.price = "quantity", "price"
+        if args.cancel_prefix is None:
+            args.cancel_prefix = "C"  # the shape's cancellations: C536379
+    else:
+        args.amount = "amount"
+    left = {why: n for why, n in tx.attrs.get("left_out", {}).items() if n}
+    line = f"read {len(tx):,} {rows} from the {what} (--format {args.format})"
+    if left:
+        reasons = ", ".join(f"{why} {n:,}" for why, n in left.items())
+        line += f"; left out {sum(left.values()):,} orders: {reasons}"
+    print(line, file=sys.stderr)
+    if tx.empty:
+        raise CLIError(f"the {what} {args.file} has no {rows} left to score")
+    return tx
