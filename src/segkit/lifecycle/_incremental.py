@@ -1,0 +1,245 @@
+"""The replay's features, updated incrementally from one evaluation point to the next.
+
+The transaction rows are bucketed once by the first period boundary on or
+after their timestamp (a counting sort on the period number). At each boundary
+the rows of its bucket are added to running per-customer aggregates, and for
+each ``orders_{N}d`` / ``revenue_{N}d`` window the rows that have just become
+older than ``N`` days are subtracted, so the features at a boundary equal
+:func:`segkit.summarize` with ``as_of`` at that boundary without re-reading
+history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from segkit._time import DAY_NS
+from segkit.lifecycle._exact import (
+    NEVER,
+    MovingOrders,
+    RevenueSums,
+    order_status,
+    segments,
+    window_start,
+)
+from segkit.transactions import TransactionColumns, money_parts
+
+__all__ = ["feature_steps"]
+
+_Ints = np.ndarray[Any, np.dtype[np.int64]]
+_Floats = np.ndarray[Any, np.dtype[np.float64]]
+_Bools = np.ndarray[Any, np.dtype[np.bool_]]
+
+
+def _buckets(key: np.ndarray[Any, Any], k: int) -> tuple[np.ndarray[Any, Any], _Ints]:
+    """Row order grouped by ``key`` (0..k), and where each group starts."""
+    small = key.astype(np.int16 if k < 32_000 else np.int32, copy=False)
+    order = np.argsort(small, kind="stable")  # a radix sort for small integer keys
+    starts = np.zeros(k + 2, dtype=np.int64)
+    np.cumsum(np.bincount(small, minlength=k + 1)[: k + 1], out=starts[1:])
+    return order, starts
+
+
+class _Window:
+    """Rows to add and to subtract at each boundary for an ``N``-day window.
+
+    ``leave`` is, per row, the first boundary at which it is ``N`` days old or
+    more; ``member`` limits the rows (default: all); ``until`` is, per row, the
+    point from which it stops counting anyway (a later line of the same order
+    takes its place).
+    """
+
+    def __init__(
+        self,
+        days: int,
+        leave: _Ints,
+        period: _Ints,
+        k_all: int,
+        member: _Bools | None = None,
+        until: _Ints | None = None,
+    ) -> None:
+        self.days = days
+        if until is not None:
+            leave = np.minimum(leave, until)
+        self.inside = leave > period  # rows that are inside at their own boundary
+        if member is not None:
+            self.inside &= member
+        rows = np.flatnonzero(self.inside & (leave < k_all))
+        order, self.starts = _buckets(leave[rows], k_all)
+        self.leaving = rows[order]
+
+
+def feature_steps(
+    cols: TransactionColumns,
+    codes: _Ints,
+    n: int,
+    bounds: _Ints,
+    windows: Sequence[int],
+    signup: _Ints | None,
+    needed: Sequence[str] | None,
+    days: _Ints | None = None,
+) -> Iterator[tuple[int, _Bools, dict[str, Any]]]:
+    """Yield ``(k, present, features)`` at each point, rows up to ``bounds[k]`` inclusive.
+
+    ``codes`` maps each row to its customer (0..n-1). ``present`` marks the
+    customers with a purchase or a signup on or before the boundary.
+    ``features`` holds the columns in ``needed`` (all when None), one value per
+    customer. Where ``days[k] >= 0`` the point is that whole calendar day and
+    durations are whole days to it (the time policy); elsewhere they are exact.
+    The values equal :func:`segkit.summarize` at each point to the last bit:
+    with an order column, an order counts when its lines up to the point have
+    a positive net (a refund after the point does not change it there), and
+    revenue sums are the same exact sums.
+    """
+    k_all = bounds.size
+    period = np.searchsorted(bounds, cols.wall, side="left")
+    order, starts = _buckets(period, k_all)
+    moving_orders: MovingOrders | None = None
+    valid = period < k_all
+    parts = money_parts(cols.amount)
+    spread = None
+    if cols.order is None:
+        purchase = (cols.amount >= 0) & valid
+    else:
+        positive, moving, spread = order_status(cols, period, k_all, *parts)
+        purchase = positive[cols.order] & (cols.amount >= 0) & valid & ~moving[cols.order]
+        moving_orders = MovingOrders(cols, codes, period, k_all, positive, moving)
+    first_line, segment, until = segments(cols, codes, period, k_all, purchase, spread)
+    money = RevenueSums(cols, codes, period, n, parts)
+    order_codes = codes[order]
+    order_wall = cols.wall[order]
+    order_purchase = purchase[order]
+    order_counted = first_line[order]
+    want = set(needed) if needed is not None else None
+
+    def wanted(name: str) -> bool:
+        return want is None or name in want
+
+    # Per window: the rows entering and leaving revenue_{N}d and orders_{N}d (when read).
+    wins: list[_Window | None] = []
+    order_wins: list[_Window | None] = []
+    for w in windows:
+        # The first boundary at which a row is N days old or more; saturating:
+        # wall + span must not wrap past 2**63 - 1.
+        span = w * DAY_NS
+        ends = np.minimum(cols.wall, np.iinfo(np.int64).max - span) + span
+        leave = np.searchsorted(bounds, ends, side="left")
+        wins.append(_Window(w, leave, period, k_all) if wanted(f"revenue_{w}d") else None)
+        order_wins.append(
+            _Window(w, leave, period, k_all, segment, until) if wanted(f"orders_{w}d") else None
+        )
+    order_inside = [None if w is None else w.inside[order] for w in wins]
+    segment_inside = [None if w is None else w.inside[order] for w in order_wins]
+    del period
+
+    def out_copy(values: np.ndarray[Any, Any], as_int: bool = False) -> np.ndarray[Any, Any]:
+        # The caller evaluates each period before the next: no copy needed then.
+        if want is None:
+            return values.astype(np.int64) if as_int else values.copy()
+        return values
+
+    need_revenue = wanted("revenue") or wanted("avg_order_value")
+    # Counts are kept as float64 (exact below 2**53), which the rules read directly.
+    longest = max(
+        int(np.diff(x).max())
+        for x in (starts, *(w.starts for w in (*wins, *order_wins) if w is not None))
+    )
+    ones = np.ones(longest)
+    orders = np.zeros(n, dtype=np.float64)
+    revenue = [np.zeros(n), np.zeros(n)]
+    # A first purchase outside the moving orders never changes once made: find it once.
+    first = np.full(n, NEVER, dtype=np.int64)
+    np.minimum.at(first, codes[purchase], cols.wall[purchase])
+    last = np.full(n, -NEVER, dtype=np.int64)
+    win_orders = [np.zeros(n, dtype=np.float64) for _ in windows]
+    win_revenue = [[np.zeros(n), np.zeros(n)] for _ in windows]
+    signup_known = None if signup is None else signup != NEVER
+    present = np.zeros(n, dtype=bool)
+
+    def count(where: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        return np.bincount(where, weights=ones[: where.size], minlength=n)
+
+    for k in range(k_all):
+        lo, hi = int(starts[k]), int(starts[k + 1])
+        c = order_codes[lo:hi]
+        is_purchase = order_purchase[lo:hi]
+        is_counted = order_counted[lo:hi]
+        np.maximum.at(last, c[is_purchase], order_wall[lo:hi][is_purchase])
+        if need_revenue:
+            money.add(revenue, c, order[lo:hi])
+        orders += count(c[is_counted])
+        b = int(bounds[k])
+        for j in range(len(windows)):
+            entering, leaving = order_wins[j], segment_inside[j]
+            if entering is not None and leaving is not None:
+                gone = entering.leaving[int(entering.starts[k]) : int(entering.starts[k + 1])]
+                win_orders[j] += count(c[leaving[lo:hi]])
+                win_orders[j] -= count(codes[gone])
+            rev, inside = wins[j], order_inside[j]
+            if rev is not None and inside is not None:
+                gone = rev.leaving[int(rev.starts[k]) : int(rev.starts[k + 1])]
+                here = inside[lo:hi]
+                money.add(win_revenue[j], c[here], order[lo:hi][here])
+                money.add(win_revenue[j], codes[gone], gone, sign=-1.0)
+        orders_now, first_now, last_now, win_now = orders, first, last, win_orders
+        if moving_orders is not None and moving_orders.any:
+            more, m_first, m_last, m_inside = moving_orders.at(k, b, windows)
+            at = moving_orders.who
+            orders_now, first_now, last_now = orders.copy(), first.copy(), last.copy()
+            orders_now[at] += more
+            first_now[at] = np.minimum(first[at], m_first)
+            last_now[at] = np.maximum(last[at], m_last)
+            win_now = [x.copy() for x in win_orders]
+            for j in range(len(windows)):
+                win_now[j][at] += m_inside[j]
+        whole = days is not None and days[k] >= 0
+        day = int(days[k]) if days is not None else -1
+
+        def since(x: _Ints, b: int = b, whole: bool = whole, day: int = day) -> _Floats:
+            if whole:
+                return np.asarray(day - np.floor_divide(x, DAY_NS), dtype=np.float64)
+            return np.asarray(np.subtract(b, x) / DAY_NS, dtype=np.float64)
+
+        has = first_now <= b
+        present |= has
+        if signup is not None:
+            present |= signup <= b
+        out: dict[str, Any] = {}
+        if wanted("orders"):
+            out["orders"] = out_copy(orders_now, as_int=True)
+        total = money.total(revenue, k) if need_revenue else None
+        if wanted("revenue"):
+            out["revenue"] = total
+        if wanted("avg_order_value"):
+            assert total is not None
+            aov = np.where(orders_now > 0, total / np.maximum(orders_now, 1), 0.0)
+            out["avg_order_value"] = aov
+        if wanted("recency_days"):
+            recency = since(last_now)
+            np.copyto(recency, np.nan, where=~has)
+            out["recency_days"] = recency
+        if wanted("tenure_days"):
+            tenure = since(first_now)
+            np.copyto(tenure, np.nan, where=~has)
+            out["tenure_days"] = tenure
+        if wanted("days_since_signup"):
+            if signup is None or signup_known is None:
+                out["days_since_signup"] = np.full(n, np.nan)
+            else:
+                signed = since(signup)
+                np.copyto(signed, np.nan, where=~signup_known)
+                out["days_since_signup"] = signed
+        for j, days_n in enumerate(windows):
+            if wanted(f"orders_{days_n}d"):
+                out[f"orders_{days_n}d"] = out_copy(win_now[j], as_int=True)
+            if wanted(f"revenue_{days_n}d"):
+                out[f"revenue_{days_n}d"] = money.total(
+                    win_revenue[j], k, after=window_start(b, days_n)
+                )
+        if want is None:
+            out["_first"] = np.where(has, first_now, NEVER)
+            out["_last"] = last_now.copy()
+        yield k, present if want is not None else present.copy(), out

@@ -1,0 +1,141 @@
+"""The customers of a lifecycle replay and the frames it returns.
+
+This module reads the universe of customers (the ids of the transactions and
+of an optional customers table, each row's position among them, signup times
+and the static columns the guards read) and builds the two outputs of a
+replay from the states held at each point: the panel (one row per customer
+and point from their first) and the changes (one row per move).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from segkit._validation import require_columns, require_frame, same_id_kind, show_values
+from segkit.errors import ParameterError, SchemaError
+from segkit.lifecycle._exact import NEVER
+from segkit.transactions import TransactionColumns
+
+__all__ = ["changes_frame", "customer_universe", "panel_frame"]
+
+_Ints = np.ndarray[Any, np.dtype[np.int64]]
+
+
+def customer_universe(
+    cols: TransactionColumns,
+    customers: Any,
+    customer: str,
+    signup: str | None,
+    extra: Sequence[str],
+) -> tuple[pd.Index, _Ints, _Ints | None, dict[str, Any]]:
+    """All customer ids, each row's position among them, signups and static columns."""
+    ids = cols.customers
+    if customers is None:
+        if extra:
+            raise ParameterError(
+                f"the guards read {list(extra)} from the customers table; pass customers="
+            )
+        return ids, cols.codes, None, {}
+    table = require_frame(customers, "customers")
+    if customer in table.columns:
+        table = table.set_index(customer)
+    if table.index.has_duplicates:
+        dup = table.index[table.index.duplicated()].unique()
+        raise SchemaError(f"the customers table repeats customer ids: {show_values(dup)}")
+    needed = list(extra) + ([signup] if signup is not None else [])
+    require_columns(table, needed, "customers")
+    same_id_kind(ids, pd.Index(table.index), customer)
+    try:
+        universe = ids.union(pd.Index(table.index), sort=True)
+    except TypeError as exc:
+        raise SchemaError(
+            "the customer ids of the transactions and of the customers table have different "
+            "types; make them one type"
+        ) from exc
+    universe.name = ids.name
+    codes = cols.codes if universe.equals(ids) else universe.get_indexer(ids)[cols.codes]
+    where = universe.get_indexer(table.index)
+    signup_ns = None
+    if signup is not None:
+        stamps = table[signup]
+        if not pd.api.types.is_datetime64_any_dtype(stamps.dtype):
+            try:
+                stamps = pd.to_datetime(stamps, format="ISO8601")
+            except (TypeError, ValueError) as exc:
+                raise SchemaError(
+                    f"column {signup!r} of the customers table could not be read as dates: {exc}"
+                ) from exc
+        if getattr(stamps.dtype, "tz", None) is not None:
+            stamps = stamps.dt.tz_convert(cols.tz or "UTC").dt.tz_localize(None)
+        ns = stamps.to_numpy(dtype="datetime64[ns]").view(np.int64).copy()
+        ns[stamps.isna().to_numpy()] = NEVER
+        signup_ns = np.full(len(universe), NEVER, dtype=np.int64)
+        signup_ns[where] = ns
+    static = {name: table[name].reindex(universe).to_numpy() for name in extra}
+    return universe, codes, signup_ns, static
+
+
+def _categorical(names: Sequence[str], codes: np.ndarray[Any, Any], absent: int) -> Any:
+    return pd.Categorical.from_codes(
+        np.where(codes == absent, -1, codes).astype(np.int8),
+        categories=pd.Index(names),
+    )
+
+
+def changes_frame(
+    names: Sequence[str],
+    ids: pd.Index,
+    labels: pd.DatetimeIndex,
+    moves: list[tuple[int, _Ints, np.ndarray[Any, Any], np.ndarray[Any, Any]]],
+    absent: int,
+) -> pd.DataFrame:
+    who = np.concatenate([m[1] for m in moves]) if moves else np.zeros(0, np.int64)
+    when = np.concatenate([np.full(m[1].size, m[0]) for m in moves]) if moves else who
+    src = np.concatenate([m[2] for m in moves]) if moves else np.zeros(0, np.int8)
+    dst = np.concatenate([m[3] for m in moves]) if moves else np.zeros(0, np.int8)
+    order = np.argsort(who, kind="stable")  # moves were collected in date order
+    out = pd.DataFrame(
+        {
+            "customer": ids.array.take(who[order]),
+            "date": labels.array.take(when[order]),
+            "from": _categorical(names, src[order], absent),
+            "to": _categorical(names, dst[order], absent),
+        },
+        copy=False,
+    )
+    out.attrs["periods"] = tuple(labels)  # a tuple compares cleanly when frames are concatenated
+    return out
+
+
+def panel_frame(
+    names: Sequence[str],
+    ids: pd.Index,
+    labels: pd.DatetimeIndex,
+    history: np.ndarray[Any, Any],
+    absent: int,
+) -> pd.DataFrame:
+    by_customer = np.ascontiguousarray(history.T)  # customers x periods
+    present = by_customer != absent
+    previous = np.empty_like(by_customer)
+    previous[:, 0] = absent
+    previous[:, 1:] = by_customer[:, :-1]
+    who, when = np.nonzero(present)
+    state = by_customer[present]
+    before = previous[present]
+    # Take from the arrays, not the Index objects: no per-row boxing, no index copies.
+    out = pd.DataFrame(
+        {
+            "customer": ids.array.take(who),
+            "period": labels.array.take(when),
+            "state": _categorical(names, state, absent),
+            "previous_state": _categorical(names, before, absent),
+            "changed": state != before,
+        },
+        copy=False,
+    )
+    out.attrs["periods"] = tuple(labels)  # a tuple compares cleanly when frames are concatenated
+    return out
