@@ -91,6 +91,67 @@ def test_the_monthly_lead_tells_the_last_month_with_purchases(lang):
     assert lead in html
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_part_last_month_is_marked_and_not_told_as_a_whole_month(lang):
+    # as_of 5 March: March so far holds c's first purchase (4) only; February is the
+    # last whole month: a (7) and a's return (-2), 1 active, 0 new.
+    tx = _tiny()
+    p = profile(
+        tx[tx["timestamp"] <= "2024-03-05"],
+        customer="customer_id",
+        timestamp="timestamp",
+        amount="amount",
+        as_of="2024-03-05",
+        clv=False,
+        lifecycle=None,
+        rules=None,
+        progress=False,
+    )
+    assert p.results["monthly"]["revenue"].tolist() == [15.0, 5.0, 4.0]
+    html = p.report(lang=lang)
+    lead, tick = {
+        "en": (
+            (
+                "In February 2024: revenue $5, 1 active customers (at least one purchase), 0 new "
+                "(their first purchase). So far in 1–5 March 2024 (a part month, up to the profile "
+                "date): revenue $4, 1 active customers, 1 new."
+            ),
+            "1–5 Mar",
+        ),
+        "zh": (
+            (
+                "2024年2月：销售额 ¥5，活跃客户 1 位（至少购买一次），新客户 0 位（首次购买）。"
+                "本月截至2024年3月5日（不足一个月，截至分析日）：销售额 ¥4，活跃客户 1 位，"
+                "新客户 1 位。"
+            ),
+            "截至3月5日",
+        ),
+    }[lang]
+    section = html.split("<section id='monthly'>")[1].split("</section>")[0]
+    assert f"<p class='lead'>{lead}</p>" in section
+    ticks = re.findall(r"class='xl'[^>]*>([^<]*)</text>", section)
+    # both charts name the last point as the part month; no tick calls it 2024-03
+    assert ticks.count(tick) == 2
+    assert "2024-03" not in ticks
+
+
+def test_a_whole_last_month_is_not_marked():
+    p = profile(
+        _tiny(),
+        customer="customer_id",
+        timestamp="timestamp",
+        amount="amount",
+        as_of="2024-03-31",
+        clv=False,
+        lifecycle=None,
+        rules=None,
+        progress=False,
+    )
+    section = p.report().split("<section id='monthly'>")[1].split("</section>")[0]
+    assert "So far" not in section
+    assert re.findall(r"class='xl'[^>]*>([^<]*)</text>", section)[-1] == "2024-03"
+
+
 @pytest.fixture(scope="module")
 def shop():
     tx = make_transactions(400, seed=5)

@@ -397,6 +397,10 @@ TEXT: dict[str, dict[str, str]] = {
         "monthly.lead": "In {month}: revenue {revenue}, {active} active customers (at least one "
         "purchase), {new} new (their first purchase).",
         "monthly.quiet": "No purchases after that, only returns ({revenue}).",
+        "monthly.partial": "So far in {span} (a part month, up to the profile date): revenue "
+        "{revenue}, {active} active customers, {new} new.",
+        "monthly.span": "1–{day} {month}",
+        "monthly.tick": "1–{day} {mon}",
         "monthly.revenue": "Revenue per month",
         "monthly.customers": "Active and new customers per month",
         "monthly.active": "active",
@@ -551,6 +555,10 @@ TEXT: dict[str, dict[str, str]] = {
         "monthly.lead": "{month}：销售额 {revenue}，活跃客户 {active} 位（至少购买一次），"
         "新客户 {new} 位（首次购买）。",
         "monthly.quiet": "此后没有购买，只有退货（{revenue}）。",
+        "monthly.partial": "本月截至{span}（不足一个月，截至分析日）：销售额 {revenue}，"
+        "活跃客户 {active} 位，新客户 {new} 位。",
+        "monthly.span": "{month}{day}日",
+        "monthly.tick": "截至{mon}{day}日",
         "monthly.revenue": "每月销售额",
         "monthly.customers": "每月活跃客户与新客户",
         "monthly.active": "活跃",

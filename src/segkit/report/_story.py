@@ -33,7 +33,16 @@ def monthly(ctx: Context) -> str:
     table = ctx.profile.results.get("monthly")
     if not isinstance(table, pd.DataFrame) or table.empty:
         return ""
+    # A last month that as_of cuts short is marked as such on the axis and in the
+    # lead, which tells the last whole month and then the part of this one so far.
+    as_of = pd.Timestamp(ctx.profile.as_of)
+    partial = not as_of.is_month_end and pd.Timestamp(table.index[-1]) == as_of.to_period(
+        "M"
+    ).start_time.tz_localize(pd.Timestamp(table.index[-1]).tz)
     periods = [loc.period(i) for i in table.index]
+    if partial:
+        mon = f"{as_of.month}月" if loc.lang == "zh" else f"{as_of:%b}"
+        periods[-1] = loc.t("monthly.tick", day=as_of.day, mon=mon)
     revenue = _svg.line_chart(
         periods,
         {loc.t("col.revenue"): table["revenue"].astype(float).tolist()},
@@ -50,24 +59,37 @@ def monthly(ctx: Context) -> str:
         title=loc.t("monthly.customers"),
         loc=loc,
     )
-    # The lead tells the latest month anyone bought in: a last month of returns
-    # only (as_of is the latest row, which may be a return) would read "0 active".
-    bought = np.flatnonzero(table["active"].to_numpy(dtype=float) > 0)
-    at = int(bought[-1]) if bought.size else len(table) - 1
-    last = table.iloc[at]
-    lead = escape(
-        loc.t(
-            "monthly.lead",
-            month=loc.month(table.index[at]),
-            revenue=loc.money(float(last["revenue"])),
-            active=loc.count(float(last["active"])),
-            new=loc.count(float(last["new"])),
+    whole = table.iloc[:-1] if partial else table
+    space = "" if loc.lang == "zh" else " "  # Chinese sentences follow without one
+    lead = ""
+    if len(whole):
+        # The lead tells the latest month anyone bought in: a last month of returns
+        # only (as_of is the latest row, which may be a return) would read "0 active".
+        bought = np.flatnonzero(whole["active"].to_numpy(dtype=float) > 0)
+        at = int(bought[-1]) if bought.size else len(whole) - 1
+        last = whole.iloc[at]
+        lead = escape(
+            loc.t(
+                "monthly.lead",
+                month=loc.month(whole.index[at]),
+                revenue=loc.money(float(last["revenue"])),
+                active=loc.count(float(last["active"])),
+                new=loc.count(float(last["new"])),
+            )
         )
-    )
-    if at < len(table) - 1:
-        later = float(table["revenue"].iloc[at + 1 :].sum())
-        space = "" if loc.lang == "zh" else " "  # Chinese sentences follow without one
-        lead += space + escape(loc.t("monthly.quiet", revenue=loc.money(later)))
+        if at < len(whole) - 1:
+            later = float(whole["revenue"].iloc[at + 1 :].sum())
+            lead += space + escape(loc.t("monthly.quiet", revenue=loc.money(later)))
+    if partial:
+        now = table.iloc[-1]
+        said = loc.t(
+            "monthly.partial",
+            span=loc.t("monthly.span", day=as_of.day, month=loc.month(as_of)),
+            revenue=loc.money(float(now["revenue"])),
+            active=loc.count(float(now["active"])),
+            new=loc.count(float(now["new"])),
+        )
+        lead += (space if lead else "") + escape(said)
     return _section("monthly", loc.t("h.monthly"), lead, _grid(revenue, counts))
 
 

@@ -212,8 +212,9 @@ def x_labels(
     """Axis labels at ``positions`` that never overlap and never leave ``[low, high]``.
 
     A label that would cross an edge is anchored at that edge instead of
-    centred, which moves it towards its neighbour; every ``step``-th label is
-    shown, ``step`` being the smallest for which every shown label, where it is
+    centred, which moves it towards its neighbour; every ``step``-th label,
+    counted back from the last (the latest period is always named), is shown,
+    ``step`` being the smallest for which every shown label, where it is
     finally drawn, keeps a gap to the next. Widths are the estimate of
     :func:`~segkit.report._i18n.text_width` with a margin for wider fonts.
     """
@@ -233,12 +234,12 @@ def x_labels(
 
     step = 1
     while step < n:
-        boxes = [placed(i) for i in range(0, n, step)]
+        boxes = [placed(i) for i in range((n - 1) % step, n, step)]
         if all(a[3] + 6 <= b[2] for a, b in itertools.pairwise(boxes)):
             break
         step += 1
     parts = []
-    for i in range(0, n, step):
+    for i in range((n - 1) % step, n, step):
         anchor, x, _, _ = placed(i)
         parts.append(
             f"<text class='xl' x='{x:.1f}' y='{y:.1f}' text-anchor='{anchor}' fill='#555' "
