@@ -329,7 +329,7 @@ TEXT: dict[str, dict[str, str]] = {
         "loyalty.lead": "Membership tiers over time, the latest upgrades and downgrades, the "
         "points the shop owes, and how acquisition cohorts keep buying.",
         "loyalty.tiers": "Customers per tier",
-        "loyalty.moves": "At {when}",
+        "loyalty.moves": "From {start} to {end} (the last whole review period)",
         "loyalty.up": "upgrades",
         "loyalty.down": "downgrades",
         "loyalty.cohorts": "Share of each cohort buying, by periods since acquisition",
@@ -493,7 +493,7 @@ TEXT: dict[str, dict[str, str]] = {
         "loyalty.lead": "会员等级随时间的变化、最近的升级与降级、待兑付积分，"
         "以及各获客批次的复购情况。",
         "loyalty.tiers": "各等级客户数",
-        "loyalty.moves": "{when}",
+        "loyalty.moves": "{start}至{end}（最近一个完整的评级周期）",
         "loyalty.up": "升级",
         "loyalty.down": "降级",
         "loyalty.cohorts": "各获客批次在获客后各期的购买比例",

@@ -18,7 +18,7 @@ from segkit.report import _svg
 if TYPE_CHECKING:
     from segkit.report._sections import Context
 
-__all__ = ["loyalty"]
+__all__ = ["last_review_moves", "loyalty"]
 
 #: Cohorts and periods shown in the heat map (the latest cohorts, the first periods).
 SHOWN_COHORTS, SHOWN_PERIODS = 24, 12
@@ -39,15 +39,62 @@ def _tiers(ctx: Context, results: dict[str, Any]) -> list[str]:
         )
     ]
     if isinstance(panel, pd.DataFrame) and "upgrade" in panel.columns and len(panel):
-        last = panel[panel["period"] == panel["period"].max()]
-        up, down = int(last["upgrade"].sum()), int(last["downgrade"].sum())
-        shown = [f"&lt; {ctx.min_group}" if ctx.small(n) else f"{n:,}" for n in (up, down)]
-        parts.append(
-            f"<p>{escape(loc.t('loyalty.moves', when=loc.period(last['period'].iloc[0])))}: "
-            f"{escape(loc.t('loyalty.up'))} <b>{shown[0]}</b>, "
-            f"{escape(loc.t('loyalty.down'))} <b>{shown[1]}</b></p>"
-        )
+        moves = last_review_moves(panel, _review(ctx))
+        if moves is not None:
+            start, end, up, down = moves
+            shown = [f"&lt; {ctx.min_group}" if ctx.small(n) else f"{n:,}" for n in (up, down)]
+            when = loc.t("loyalty.moves", start=loc.date(start), end=loc.date(end))
+            colon, comma = ("：", "，") if loc.lang == "zh" else (": ", ", ")
+            parts.append(
+                f"<p>{escape(when)}{colon}"
+                f"{escape(loc.t('loyalty.up'))} <b>{shown[0]}</b>{comma}"
+                f"{escape(loc.t('loyalty.down'))} <b>{shown[1]}</b></p>"
+            )
     return parts
+
+
+def _review(ctx: Context) -> str:
+    """The review cadence of the profile's tier programme ("monthly" when unknown)."""
+    from segkit.loyalty import TierProgram
+
+    options = getattr(ctx.profile, "options", None)
+    given = getattr(options, "loyalty", None)
+    programs = list(given) if isinstance(given, list | tuple) else [given]
+    found = [p for p in programs if isinstance(p, TierProgram)]
+    return str(found[0].review) if found else "monthly"
+
+
+def last_review_moves(
+    panel: pd.DataFrame, review: str
+) -> tuple[pd.Timestamp, pd.Timestamp, int, int] | None:
+    """Upgrades and downgrades in the last complete review period.
+
+    The period runs from the second-last review date (exclusive) to the last
+    (inclusive); review dates are the panel's month starts (``"monthly"`` and
+    ``"anniversary"``: each customer's anniversary review falls on a month
+    start of the replay) or quarter starts (``"quarterly"``). The stretch from
+    the last review to ``as_of`` is not a whole period and is left out. With a
+    single review date, the period runs from the first point of the panel.
+
+    Returns
+    -------
+    tuple or None
+        ``(start, end, upgrades, downgrades)``; None without a review date.
+    """
+    months = 3 if review == "quarterly" else 1
+    periods = pd.DatetimeIndex(pd.unique(panel["period"])).sort_values()
+    reviews = [
+        p for p in periods if p == p.normalize() and p.day == 1 and (p.month - 1) % months == 0
+    ]
+    if not reviews:
+        return None
+    end = reviews[-1]
+    start = reviews[-2] if len(reviews) > 1 else periods[0]
+    within = (panel["period"] > start) & (panel["period"] <= end)
+    if len(reviews) == 1:
+        within |= panel["period"] == start
+    rows = panel[within]
+    return start, end, int(rows["upgrade"].sum()), int(rows["downgrade"].sum())
 
 
 def _cohorts(ctx: Context, results: dict[str, Any]) -> list[str]:
