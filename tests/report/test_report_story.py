@@ -244,3 +244,24 @@ def test_cli_by(tmp_path, capsys):
         "available columns: ['customer_id', 'country']\n"
     )
     assert not (tmp_path / "s.html").exists()
+
+
+def test_the_lifecycle_chart_names_its_last_point_by_its_day():
+    # The replay's points are the month starts and as_of (15 March): the last two
+    # were both labelled "2024-03"; the last one is named by its day.
+    tx = _tiny()
+    p = profile(
+        tx[tx["timestamp"] <= "2024-03-15"],
+        customer="customer_id",
+        timestamp="timestamp",
+        amount="amount",
+        as_of="2024-03-15",
+        clv=False,
+        rules=None,
+        progress=False,
+    )
+    html = p.report()
+    section = html.split("<section id='lifecycle'>")[1].split("</section>")[0]
+    ticks = re.findall(r"class='xl'[^>]*>([^<]*)</text>", section)
+    assert ticks[-1] == "2024-03-15"
+    assert len(ticks) == len(set(ticks))

@@ -201,8 +201,16 @@ class Locale:
         return f"{ts.year}年{ts.month}月" if self.lang == "zh" else f"{ts:%B %Y}"
 
     def period(self, when: Any) -> str:
-        """A short month label for an axis: ``1998-06`` in either language."""
-        return f"{pd.Timestamp(when):%Y-%m}"
+        """A short label for an axis, in either language.
+
+        ``1998-06`` for a month start; a point within a month (``as_of`` at the
+        end of a replay, weekly boundaries) gets its day, ``1998-06-30``, so two
+        points of one month never share a label.
+        """
+        ts = pd.Timestamp(when)
+        if ts.day == 1 and ts == ts.normalize():
+            return f"{ts:%Y-%m}"
+        return f"{ts:%Y-%m-%d}"
 
     def _mapped(self, kind: str, name: Any, field: str) -> str:
         """A segment's ``field`` in this language from the segment map, or ""."""
