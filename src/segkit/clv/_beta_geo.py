@@ -11,6 +11,7 @@ from scipy.special import betainc, betaln, gammaln, gammasgn, hyp2f1, roots_lege
 
 from segkit.clv._base import Array, f64, starts_from
 from segkit.clv._continuous import NO_DROPOUT, ContinuousModel, nb_logpmf
+from segkit.clv._hyp2f1 import huge, safe_hyp2f1, series_where
 from segkit.clv._likelihoods import _beta_geo_rows
 
 __all__ = ["BetaGeo", "ModifiedBetaGeo"]
@@ -27,7 +28,9 @@ def _log_bg_survival(a: Any, b2: Any, c: Any, u: Array) -> Array:
     u = np.asarray(u, dtype=np.float64)
     big = u > _U_SWITCH
     u_s = np.where(big, 1.0, u)
-    out = np.asarray(-a * np.log1p(u_s) + np.log(hyp2f1(a, b2, c, u_s / (1.0 + u_s))))
+    with np.errstate(all="ignore"):
+        out = np.asarray(-a * np.log1p(u_s) + np.log(hyp2f1(a, b2, c, u_s / (1.0 + u_s))))
+    out = _at_limit(out, ~big & (~np.isfinite(out) | huge(a, b2, c)), a, b2, c, u_s)
     if not np.any(big):
         return out
     w = 1.0 / (1.0 + np.where(big, u, _U_SWITCH))  # 1 - z
@@ -51,6 +54,29 @@ def _log_bg_survival(a: Any, b2: Any, c: Any, u: Array) -> Array:
         slope = np.minimum(a, c - b2)
         tail = np.where(bad, at_switch - slope * np.log(np.where(big, u, 1.0) / _U_SWITCH), tail)
     return np.where(big, tail, out)
+
+
+def _at_limit(out: Array, need: Any, a: Any, b2: Any, c: Any, u: Array) -> Array:
+    """``out`` with the rows of ``need`` (huge parameters) summed as series.
+
+    First ``log 2F1(a, c-b2; c; -u)`` (Pfaff's form, A&S 15.3.4, whose series
+    converges for ``u < 1``), then ``-a log(1+u) + log 2F1(a, b2; c; u/(1+u))``;
+    rows where neither series can be trusted keep ``out``.
+    """
+    need = np.broadcast_to(need, np.broadcast(out, need).shape)
+    if not np.any(need):
+        return out
+    out = np.array(np.broadcast_to(out, need.shape), dtype=np.float64)
+    with np.errstate(all="ignore"):
+        pfaff, ok = series_where(need, a, c - b2, c, -u)
+        out[need & ok] = np.log1p(pfaff[need & ok])
+        rest = need & ~ok
+        if np.any(rest):
+            euler, ok2 = series_where(rest, a, b2, c, u / (1.0 + u))
+            value = -a * np.log1p(u) + np.log1p(euler)
+            value = np.broadcast_to(value, rest.shape)
+            out[rest & ok2] = value[rest & ok2]
+    return out
 
 
 class _BetaGeoFamily(ContinuousModel):
@@ -143,6 +169,20 @@ class _BetaGeoFamily(ContinuousModel):
                 # (1-z)^(a-1) 2F1(a-1, a+b+k-1-r; c; z) = 2F1(a-1, r+x; c; -t/al).
                 pfaff = 1.0 - hyp2f1(a - 1.0, r + x, c, -t / al)
                 bracket = np.where(lost, pfaff, bracket)
+            # At a limit of the parameter space (huge a+b or r) scipy loses
+            # the 2F1 (NaN, or digits): the Gauss series of either form
+            # converges at once there and gives 1 - 2F1 without cancellation.
+            need = ~np.isfinite(bracket) | huge(a + b + self._shift - 1.0 - r, c, r + x)
+            if np.any(need):
+                bracket = np.array(np.broadcast_to(bracket, need.shape), dtype=np.float64)
+                s_pfaff, ok = series_where(need, a - 1.0, r + x, c, -t / al)
+                bracket[need & ok] = -s_pfaff[need & ok]
+                rest = need & ~ok
+                if np.any(rest):
+                    s_euler, ok2 = series_where(rest, a - 1.0, a + b + self._shift - 1.0 - r, c, z)
+                    log_power = np.broadcast_to((a - 1.0) * np.log1p(-z), rest.shape)
+                    euler = -np.expm1(log_power) - np.exp(log_power) * s_euler
+                    bracket[rest & ok2] = euler[rest & ok2]
         return f64(c / (a - 1.0) * bracket)
 
     def _dert_alive(self, params: list[Any], x: Array, T: Array, delta: float) -> Array:
@@ -169,7 +209,7 @@ class _BetaGeoFamily(ContinuousModel):
         nodes, weights = roots_legendre(_DERT_NODES)
         w = 0.5 * (nodes + 1.0) * upper
         with np.errstate(over="ignore"):
-            two_f_one = hyp2f1(
+            two_f_one = safe_hyp2f1(
                 a,
                 a + b + self._shift - r - 1.0,
                 a + b + keys[:, :1] + self._shift,

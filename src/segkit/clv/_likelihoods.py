@@ -187,7 +187,10 @@ def _beta_geo_rows(
     log_aT = np.log(alpha + T)
     log_atx = np.log(alpha + t_x)
     l1 = _take(log_alive, idx) - rx * log_aT
-    diff = _take(log_dead, idx) - rx * log_atx - l1  # log(dead / alive)
+    # log(dead / alive); (alpha+T)/(alpha+t_x) through log1p, which keeps its
+    # digits when alpha is huge (a fit at the homogeneous-rate limit)
+    log_gap = np.log1p((T - t_x) / (alpha + t_x))
+    diff = _take(log_dead, idx) - _take(log_alive, idx) + rx * log_gap
     e = np.exp(-np.abs(diff))
     softplus = np.maximum(diff, 0.0) + np.log1p(e)
     w2 = np.where(diff > 0, 1.0, e) / (1.0 + e)  # posterior share of the dead branch

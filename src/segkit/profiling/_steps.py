@@ -213,8 +213,13 @@ def clv(run: Run) -> None:
         out["expected_purchases_90d"] = purchases.expected_purchases(data, 90 / _WEEK)
     if not np.isfinite(out.to_numpy(dtype=float)).all():
         params = ", ".join(f"{k}={v:.4g}" for k, v in purchases.params_.items())
-        text = f"CLV skipped: BG/NBD predictions are not finite at the fit ({params})"
-        run.notes.append(Note(text, "clv.not_finite", params=params))
+        bad = (~np.isfinite(out)).sum()
+        columns = ", ".join(f"{col} ({int(n):,})" for col, n in bad.items() if n)
+        text = (
+            f"CLV skipped: BG/NBD predictions are not finite at the fit ({params}); "
+            f"customers without a finite value: {columns}"
+        )
+        run.notes.append(Note(text, "clv.not_finite", params=params, columns=columns))
         return
     run.models["purchases"] = purchases
     spendable = (data["x"] > 0) & (data["repeat_aov"] > 0) & np.isfinite(data["repeat_aov"])

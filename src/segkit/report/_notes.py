@@ -22,7 +22,10 @@ __all__ = ["render_note", "state_description"]
 ZH_NOTES: dict[str, str] = {
     "clv.few_repeat": "未计算 CLV：复购客户少于 10 位",
     "clv.failed": "未计算 CLV：BG/NBD 模型拟合失败（{error}）",
-    "clv.not_finite": "未计算 CLV：在拟合参数下 BG/NBD 的预测值不是有限数（{params}）",
+    "clv.not_finite": (
+        "未计算 CLV：在拟合参数下 BG/NBD 的预测值不是有限数（{params}）；"
+        "没有有限值的客户数：{columns}"
+    ),
     "clv.values": "未给出 CLV 数值：在拟合参数下不是有限数",
     "spend.failed": "未使用消费模型：Gamma-Gamma 模型拟合失败（{error}）",
     "spend.mean": "{n:,} 位复购平均金额为零或负数的客户，按总体平均消费计算",

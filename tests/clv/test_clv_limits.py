@@ -1,0 +1,174 @@
+"""BG/NBD-family predictions at a limit of the parameter space (huge parameters).
+
+A fit to customers who show no sign of dropping out lands at ``a -> 0``,
+``b -> inf`` (and, with homogeneous rates, ``r, alpha -> inf``); scipy's
+``hyp2f1`` returns NaN there and the predictions used to be NaN. The
+reference values are the closed forms of Fader, Hardie & Lee (2005, eq. 10;
+BG/NBD) and Batislam, Denizel & Filiztekin (2007; MBG/NBD), evaluated with
+mpmath at 50 digits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import segkit
+from segkit.clv import BetaGeo, ModifiedBetaGeo
+from segkit.clv._hyp2f1 import hyp2f1_minus_one, safe_hyp2f1
+
+mpmath = pytest.importorskip("mpmath")
+
+#: a real BG/NBD fit at the limit (the reproduction of the issue)
+LIMIT = {"r": 6.754988e6, "alpha": 4.066372e7, "a": 4.746849e-7, "b": 7.632586e5}
+ROWS = pd.DataFrame({"x": [0.0, 1.0, 5.0, 40.0], "t_x": [0.0, 3.0, 30.0, 39.5], "T": 40.0})
+
+
+def _mp_expected(p: dict[str, float], x: float, t_x: float, T: float, t: float, k: int) -> Any:
+    """FHL05 eq. (10) (k = 0) and its MBG/NBD counterpart (k = 1), in mpmath."""
+    with mpmath.workdps(50):
+        r, alpha, a, b = (mpmath.mpf(p[n]) for n in ("r", "alpha", "a", "b"))
+        x, t_x, T, t = (mpmath.mpf(v) for v in (x, t_x, T, t))
+        c = a + b + x + k - 1
+        ratio = (alpha + T) / (alpha + T + t)
+        f = mpmath.hyp2f1(r + x, b + x + k, c, t / (alpha + T + t))
+        top = c / (a - 1) * (1 - ratio ** (r + x) * f)
+        if k == 0 and x == 0:
+            return top
+        odds = a / (b + x + k - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x)
+        return top / (1 + odds)
+
+
+def _mp_p_alive(p: dict[str, float], x: float, t_x: float, T: float, t: float, k: int) -> Any:
+    """P(alive at T + t): P(alive at T) times 2F1(r + x, a; a + b + x + k; -t/(alpha + T))."""
+    with mpmath.workdps(50):
+        r, alpha, a, b = (mpmath.mpf(p[n]) for n in ("r", "alpha", "a", "b"))
+        x, t_x, T, t = (mpmath.mpf(v) for v in (x, t_x, T, t))
+        survive = mpmath.hyp2f1(r + x, a, a + b + x + k, -t / (alpha + T))
+        if k == 0 and x == 0:
+            return survive
+        odds = a / (b + x + k - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x)
+        return survive / (1 + odds)
+
+
+def test_the_issue_reproduction_is_finite_and_exact() -> None:
+    model = BetaGeo.from_params(LIMIT)
+    data = pd.DataFrame({"x": [5.0], "t_x": [30.0], "T": [40.0]})
+    got = float(model.expected_purchases(data, t=12.857).iloc[0])
+    want = float(_mp_expected(LIMIT, 5.0, 30.0, 40.0, 12.857, 0))
+    assert got == pytest.approx(want, rel=1e-10)
+
+
+LIMITS = {
+    "fit": LIMIT,
+    "no-dropout": {"r": 0.8, "alpha": 9.0, "a": 3e-8, "b": 2e7},
+    "homogeneous": {"r": 4e7, "alpha": 3e8, "a": 0.7, "b": 2.5},
+}
+
+
+@pytest.mark.parametrize("cls", [BetaGeo, ModifiedBetaGeo], ids=["bgnbd", "mbgnbd"])
+@pytest.mark.parametrize("name", LIMITS, ids=list(LIMITS))
+@pytest.mark.parametrize("t", [0.5, 12.857, 40.0], ids=["t0.5", "t12.857", "t40"])
+def test_expected_purchases_at_a_limit_match_mpmath(cls: Any, name: str, t: float) -> None:
+    params = LIMITS[name]
+    k = 1 if cls is ModifiedBetaGeo else 0
+    got = cls.from_params(params).expected_purchases(ROWS, t=t).to_numpy()
+    want = [float(_mp_expected(params, *row, t, k)) for row in ROWS.to_numpy()]
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=0)
+
+
+@pytest.mark.parametrize("cls", [BetaGeo, ModifiedBetaGeo], ids=["bgnbd", "mbgnbd"])
+@pytest.mark.parametrize("name", LIMITS, ids=list(LIMITS))
+def test_p_alive_ahead_at_a_limit_matches_mpmath(cls: Any, name: str) -> None:
+    params = LIMITS[name]
+    k = 1 if cls is ModifiedBetaGeo else 0
+    got = cls.from_params(params).p_alive(ROWS, t=12.857).to_numpy()
+    want = [float(_mp_p_alive(params, *row, 12.857, k)) for row in ROWS.to_numpy()]
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=0)
+
+
+@pytest.mark.parametrize("cls", [BetaGeo, ModifiedBetaGeo], ids=["bgnbd", "mbgnbd"])
+def test_new_customers_and_dert_at_the_limit_are_finite(cls: Any) -> None:
+    model = cls.from_params(LIMIT)
+    k = 1 if cls is ModifiedBetaGeo else 0
+    new = float(model.expected_purchases_new(12.857))
+    assert new == pytest.approx(float(_mp_expected(LIMIT, 0.0, 0.0, 0.0, 12.857, k)), rel=1e-10)
+    dert = model.dert(ROWS, 0.01).to_numpy()
+    # no dropout and a rate of x/T-ish: DERT ~ rate / delta, finite and increasing in x
+    assert np.isfinite(dert).all()
+    assert (np.diff(dert) > 0).all()
+
+
+SERIES = [
+    (-0.9999995, 6.75e6, 7.63e5, -3.16e-7),
+    (-0.9999995, -6.0e6, 7.63e5, 3.16e-7),
+    (4.7e-7, -5.99e6, 7.63e5, 0.03),
+    (2.5e6, 3.1e6, 5.0e6, 1e-7),
+    (1.5, 2.0e7, 3.0e7, -0.4),
+]
+
+
+@pytest.mark.parametrize("args", SERIES, ids=[f"case{i}" for i in range(len(SERIES))])
+def test_the_series_matches_mpmath(args: tuple[float, ...]) -> None:
+    value, ok = hyp2f1_minus_one(*args)
+    assert bool(ok)
+    with mpmath.workdps(50):
+        want = mpmath.hyp2f1(*(mpmath.mpf(v) for v in args))
+        assert float(value) == pytest.approx(float(want - 1), rel=1e-10)
+        assert float(safe_hyp2f1(*args)) == pytest.approx(float(want), rel=1e-12)
+
+
+def test_the_series_refuses_what_it_cannot_sum() -> None:
+    # ratio a b z / c ~ 1e6 at first: the terms grow for a million steps
+    _, ok = hyp2f1_minus_one(1e6, 1e6, 1.0, 0.9)
+    assert not bool(ok)
+    # the ratio tends to b z / c ~ -2.4 for the first million terms
+    _, ok = hyp2f1_minus_one(4.7e-7, -5.99e6, 7.63e5, 0.3)
+    assert not bool(ok)
+    # beyond the unit disc it never converges
+    _, ok = hyp2f1_minus_one(0.5, 0.5, 1.5, -3.0)
+    assert not bool(ok)
+
+
+def _never_drop_out() -> pd.DataFrame:
+    # 300 customers buying at the same Poisson rate from their first purchase
+    # to the end, none dropping out: the fit lands at the limit.
+    rng = np.random.default_rng(13)
+    start = pd.Timestamp("2024-01-01")
+    rows = []
+    for cid in range(300):
+        first = rng.uniform(0, 60)
+        gaps = rng.exponential(14.0, 40)
+        days = first + np.concatenate([[0.0], np.cumsum(gaps)])
+        days = days[days < 365]
+        rows += [(f"c{cid}", start + pd.Timedelta(days=float(d)), 20.0) for d in days]
+    return pd.DataFrame(rows, columns=["customer", "ts", "amount"])
+
+
+def test_profile_of_customers_who_never_drop_out_has_clv() -> None:
+    tx = _never_drop_out()
+    p = segkit.profile(
+        tx, customer="customer", timestamp="ts", amount="amount", progress=False, lifecycle=None
+    )
+    assert not [n for n in p.notes if "not finite" in str(n)]
+    assert np.isfinite(p.to_frame()["expected_purchases_90d"]).all()
+
+
+def test_profile_note_names_the_predictions_that_are_not_finite(monkeypatch: Any) -> None:
+    def some_nan(self: Any, data: pd.DataFrame, t: float) -> pd.Series:
+        return pd.Series(np.where(np.arange(len(data)) < 7, np.nan, 1.0), index=data.index)
+
+    monkeypatch.setattr(BetaGeo, "expected_purchases", some_nan)
+    p = segkit.profile(
+        _never_drop_out(),
+        customer="customer",
+        timestamp="ts",
+        amount="amount",
+        progress=False,
+        lifecycle=None,
+    )
+    (note,) = [str(n) for n in p.notes if "not finite" in str(n)]
+    assert note.endswith("; customers without a finite value: expected_purchases_90d (7)")
