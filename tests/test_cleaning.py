@@ -195,6 +195,51 @@ def test_no_dropped_duplicate_differs_from_a_kept_row(rows, compared):
     )
 
 
+def test_rows_equal_on_the_key_but_not_in_a_text_column_are_kept():
+    # Rows 0 and 1 agree on customer, timestamp, amount and order (the cheap
+    # columns the duplicate search hashes first) and differ only in the note;
+    # rows 2 and 3 repeat rows 0 and 1 on every column.
+    raw = pd.DataFrame(
+        {
+            "c": [1, 1, 1, 1, 1],
+            "t": pd.to_datetime(["2024-01-01 10:00"] * 5),
+            "amount": [5.0, 5.0, 5.0, 5.0, 6.0],
+            "o": ["A", "A", "A", "A", "A"],
+            "note": ["red", "blue", "red", "blue", "red"],
+        }
+    )
+    clean, report = segkit.clean_transactions(
+        raw, customer="c", timestamp="t", amount="amount", order="o"
+    )
+    assert clean.index.tolist() == [0, 1, 4]
+    assert report.dropped["reason"].to_dict() == {2: "duplicate row", 3: "duplicate row"}
+    assert report.summary.loc["duplicate row"].tolist() == [2, 10.0]
+
+
+@pytest.mark.parametrize(
+    ("values", "dropped"),
+    [
+        ([0.0, -0.0, 1.0], [1]),
+        ([np.nan, -np.nan, 1.0], [1]),  # two NaN bit patterns
+        (pd.to_datetime([None, None, "2024-01-02"]).tz_localize("Asia/Tokyo"), [1]),
+        (pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-01"]).tz_localize("UTC"), [2]),
+        (pd.Categorical(["x", "y", "x"]), [2]),
+        (np.array([7, 8, 7], dtype=np.int32), [2]),
+        (np.array([True, False, False]), [2]),
+        ([1.5, 2.5, 3.5], []),
+    ],
+    ids=["signed-zero", "nan", "nat-tz", "tz-aware", "categorical", "int32", "bool", "distinct"],
+)
+def test_duplicates_compare_extra_columns_as_pandas_does(values, dropped):
+    # The extra column decides: the rows are equal everywhere else. Equal as
+    # pandas compares (0.0 == -0.0, NaN == NaN, NaT == NaT) is a duplicate.
+    raw = pd.DataFrame(
+        {"c": [1, 1, 1], "t": pd.Timestamp("2024-01-01"), "amount": 2.0, "extra": values}
+    )
+    _, report = segkit.clean_transactions(raw, customer="c", timestamp="t", amount="amount")
+    assert report.dropped.index.tolist() == dropped
+
+
 def test_cancel_prefix_negates_quantity_and_blank_quantity_is_missing():
     raw = pd.DataFrame(
         {

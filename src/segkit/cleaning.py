@@ -234,7 +234,7 @@ def clean_transactions(
         mark(values < 0, "negative amount")
 
     keep = reason < 0
-    out = df[keep].copy()
+    out = df.take(np.flatnonzero(keep))  # one copy, its own (no second .copy())
     out[timestamp] = stamps[keep]
     if quantity is not None:
         out[quantity] = q[keep]
@@ -314,23 +314,27 @@ def _check_orders(df: pd.DataFrame, order: Any) -> None:
 def _duplicates(df: pd.DataFrame, candidates: np.ndarray[Any, Any], columns: Any) -> Any:
     """Rows identical to an earlier candidate row on every compared column.
 
-    A cheap hash of the numeric, datetime and categorical columns first finds
-    the rows that could be duplicates (equal rows hash equally); only those
-    are compared on every column.
+    A cheap hash of the numeric, datetime and categorical columns (integer and
+    datetime columns read in place) first finds the rows that could be duplicates: equal rows
+    hash equally, so a row whose hash no other row shares has no duplicate.
+    Only those few are compared on every column, text columns included.
     """
     dup = np.zeros(len(df), dtype=bool)
     if not candidates.any():
         return dup
     compared = df if columns is None else df[columns]
     rows = np.flatnonzero(candidates)
-    key = _row_hash(compared, rows)
+    key = _row_hash(compared)
     if key is not None:
+        key = _finish(key[rows] if rows.size < len(df) else key)
         # Rows whose hash shares no bucket with another row's (three cheap bincount
         # rounds on different bits) cannot be duplicates; the few left are hashed.
-        width = 1 << max(int(2 * rows.size).bit_length(), 10)
-        keep = np.arange(rows.size)
-        for shift in (0, 21, 42):
-            bucket = ((key[keep] >> np.uint64(shift)) & np.uint64(width - 1)).astype(np.intp)
+        width = 1 << max(int(rows.size).bit_length(), 10)
+        mask = np.uint64(width - 1)
+        bucket = (key & mask).view(np.int64)  # the first round reads the key in place
+        keep = np.flatnonzero(np.bincount(bucket, minlength=width)[bucket] > 1)
+        for shift in (21, 42):
+            bucket = ((key[keep] >> np.uint64(shift)) & mask).view(np.int64)
             keep = keep[np.bincount(bucket, minlength=width)[bucket] > 1]
         keep = keep[pd.Series(key[keep]).duplicated(keep=False).to_numpy()]
         rows = rows[keep]
@@ -345,33 +349,61 @@ def _duplicates(df: pd.DataFrame, candidates: np.ndarray[Any, Any], columns: Any
     return dup
 
 
-def _row_hash(frame: pd.DataFrame, rows: Any) -> Any:
-    """A 64-bit mix of the cheap columns at ``rows`` (None when no column is cheap)."""
-    key = None
-    for name in frame.columns:
-        series = frame[name]
-        dtype = series.dtype
-        if isinstance(dtype, pd.CategoricalDtype):
-            bits = series.cat.codes.to_numpy()[rows].astype(np.uint64)
-        elif isinstance(dtype, np.dtype) and dtype.kind in "iub":
-            bits = series.to_numpy()[rows].astype(np.int64).view(np.uint64)
-        elif isinstance(dtype, np.dtype) and dtype.kind == "f":
-            values = series.to_numpy()[rows].astype(np.float64)
-            values = np.where(values == 0, 0.0, values)  # -0.0 equals 0.0
-            bits = np.where(np.isnan(values), np.nan, values).view(np.uint64)
-        elif pd.api.types.is_datetime64_any_dtype(dtype):
-            stamps = series.to_numpy()[rows] if isinstance(dtype, np.dtype) else series.iloc[rows]
-            bits = pd.Series(stamps).astype("int64").to_numpy().view(np.uint64)
-        else:
-            continue
-        key = bits.copy() if key is None else _mix(key, bits)
+#: Odd multiplier of the row hash (splitmix64's); multiplying by it is one-to-one.
+_MULTIPLIER = np.uint64(0xBF58476D1CE4E5B9)
+
+
+def _row_hash(frame: pd.DataFrame) -> Any:
+    """A 64-bit hash per row of the cheap columns (None when no column is cheap).
+
+    Per column ``key = (key ^ bits) * odd``: each step is one-to-one in the
+    column's bits, so two rows that differ in one hashed column never collide.
+    Equal values give equal bits (-0.0 as 0.0, every NaN alike).
+    """
+    columns = [_bits(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    columns = [bits for bits in columns if bits is not None]
+    if not columns:
+        return None
+    key = np.zeros(len(frame), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for bits in columns:
+            np.bitwise_xor(key, bits, out=key)
+            np.multiply(key, _MULTIPLIER, out=key)
     return key
 
 
-def _mix(key: Any, bits: Any) -> Any:
-    """Combine two arrays of 64-bit words (splitmix64-style finaliser; wraps around)."""
+def _bits(series: pd.Series) -> Any:
+    """The column's values as 64-bit words (a view when possible), None for text."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy().astype(np.uint64)
+    if isinstance(dtype, pd.DatetimeTZDtype):  # the instants, NaT one value
+        return series.to_numpy(dtype=f"datetime64[{dtype.unit}]").view(np.uint64)
+    if not isinstance(dtype, np.dtype):
+        return None
+    values = series.to_numpy()
+    if dtype.kind == "M":
+        return values.view(np.uint64)
+    if dtype.kind == "f":
+        values = np.add(values, 0.0, dtype=np.float64)  # a new array; -0.0 + 0.0 is 0.0
+        nan = np.isnan(values)
+        if nan.any():
+            values[nan] = np.nan
+        return values.view(np.uint64)
+    if dtype.kind in "iu":
+        return values.view(np.uint64) if dtype.itemsize == 8 else values.astype(np.uint64)
+    if dtype.kind == "b":
+        return values.astype(np.uint64)
+    return None
+
+
+def _finish(key: Any) -> Any:
+    """Spread every bit of the hash over the low bits (splitmix64's finaliser), in place."""
     with np.errstate(over="ignore"):
-        key = (key ^ (bits + np.uint64(0x9E3779B97F4A7C15))) * np.uint64(0xBF58476D1CE4E5B9)
+        key ^= key >> np.uint64(30)
+        key *= _MULTIPLIER
+        key ^= key >> np.uint64(27)
+        key *= np.uint64(0x94D049BB133111EB)
         key ^= key >> np.uint64(31)
     return key
 
