@@ -235,7 +235,7 @@ def clean_transactions(
 
     keep = reason < 0
     out = df.take(np.flatnonzero(keep))  # one copy, its own (no second .copy())
-    out[timestamp] = stamps[keep]
+    out[timestamp] = stamps.array[keep]  # by position: no index built for the mask
     if quantity is not None:
         out[quantity] = q[keep]
         out[price] = p[keep]
