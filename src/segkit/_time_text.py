@@ -11,7 +11,9 @@ rows (:func:`read_timestamps`) or kept missing (:func:`wall_clock_ns`).
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import warnings
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -206,7 +208,7 @@ def parse_timestamps(series: pd.Series, column: str) -> pd.Series:
         retry, failed = one_format(series, column)
         if not failed.any():
             return retry
-        if _any_out_of_range(series[failed]):
+        if any_out_of_range(series[failed]):
             raise SchemaError(
                 f"column {column!r} has timestamps outside {TIME_RANGE}, at index "
                 f"{show_values(series.index[failed])}: {show_values(series[failed])}; a 'never' "
@@ -221,9 +223,9 @@ def parse_timestamps(series: pd.Series, column: str) -> pd.Series:
     return parsed
 
 
-def _any_out_of_range(values: pd.Series) -> bool:
-    """Whether some of these unparsed values are real dates outside the nanosecond range."""
-    for value in values.iloc[:100]:
+def any_out_of_range(values: Iterable[Any]) -> bool:
+    """Whether some of the first 100 values are dates outside the range 1677..2262."""
+    for value in itertools.islice(values, 100):
         try:
             pd.Timestamp(value).as_unit("ns")
         except (pd.errors.OutOfBoundsDatetime, OverflowError):

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from segkit._optional import missing
-from segkit._time import one_format
+from segkit._time import any_out_of_range, one_format
 from segkit._validation import as_pandas, require_columns
 from segkit.errors import ParameterError, SchemaError
 from segkit.io._text import read_text
@@ -159,7 +159,7 @@ def parse_time(series: pd.Series, column: str) -> pd.Series:
             if never
             else "; dates outside 1677-09-22 .. 2262-04-11 are outside the time policy's range:"
             " drop those rows (segkit.clean_transactions drops them as 'timestamp out of range')"
-            if _outside_range(shown)
+            if any_out_of_range(shown)
             else ""
         )
         raise SchemaError(
@@ -169,18 +169,6 @@ def parse_time(series: pd.Series, column: str) -> pd.Series:
     if getattr(parsed.dtype, "tz", None) is None:
         parsed = parsed.astype("datetime64[ns]")
     return parsed.reset_index(drop=True)
-
-
-def _outside_range(values: list[Any]) -> bool:
-    """Whether some of these values are dates outside the nanosecond range (1677..2262)."""
-    for value in values:
-        try:
-            pd.Timestamp(value).as_unit("ns")
-        except (pd.errors.OutOfBoundsDatetime, OverflowError):
-            return True
-        except (TypeError, ValueError):
-            continue
-    return False
 
 
 def parse_amount(series: pd.Series, column: str) -> np.ndarray[Any, Any]:
