@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 import pandas as pd
 
-from segkit._backend import backend_of, implementation
+from segkit._backend import backend_of, dispatch, implementation
 from segkit._notes import Note
 from segkit._time import latest, parse_timestamps, read_timestamps
 from segkit._validation import as_pandas, require_columns, require_frame
@@ -255,9 +255,15 @@ def _resolve_time(
     ):
         tx = tx.assign(**{timestamp: parse_timestamps(column, timestamp)})
     if chosen.as_of is None:
-        stamps = read_timestamps(tx[timestamp], timestamp)
-        chosen = attrs.evolve(chosen, as_of=latest(stamps.wall, stamps.tz).given)
+        chosen = attrs.evolve(chosen, as_of=latest_row(tx, timestamp=timestamp))
     return tx, chosen
+
+
+@dispatch("latest_row", on="transactions")
+def latest_row(transactions: pd.DataFrame, *, timestamp: str) -> Any:
+    """The latest row's timestamp (by the wall clock): a profile's default ``as_of``."""
+    stamps = read_timestamps(transactions[timestamp], timestamp)
+    return latest(stamps.wall, stamps.tz).given
 
 
 def profile(
@@ -353,6 +359,9 @@ def profile(
         tx = with_line_amount(tx, amount, quantity, price)
     if backend is None:
         tx, resolved = _resolve_time(tx, timestamp, chosen)
+    elif chosen.as_of is None:  # the same default as on pandas, in one pass over the log
+        require_columns(tx, [customer, timestamp, amount], "transactions")
+        resolved = attrs.evolve(chosen, as_of=latest_row(tx, timestamp=timestamp))
     else:
         resolved = chosen
     run = Run(
