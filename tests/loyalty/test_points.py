@@ -339,30 +339,38 @@ def test_json_and_yaml_round_trip(tmp_path) -> None:
 # Property: FIFO ledger = a plain loop, balance = earned - redeemed - expired >= 0
 # --------------------------------------------------------------------------- #
 START = pd.Timestamp("2024-01-01")
+DAY = pd.Timedelta(days=1)
 
 
-def _reference(events: list[tuple[int, int, float]], months: int | None, as_of: int) -> tuple:
-    """A plain FIFO loop over (day, kind, points); kinds: 1 earn, 2 claw back, 3 redeem.
+def _reference(
+    events: list[tuple[int, int, float]],
+    months: int | None,
+    as_of: int,
+    unit: pd.Timedelta = DAY,
+) -> tuple:
+    """A plain FIFO loop over (time, kind, points); kinds: 1 earn, 2 claw back, 3 redeem.
 
-    A lot earned on day d expires on the same date ``months`` calendar months later.
+    Times count ``unit`` (days, or hours) from ``START``. A lot earned at time t
+    expires at the same clock time ``months`` calendar months later.
     """
 
-    def expires(day: int) -> int:
+    def expires(time: int) -> int:
         if months is None:
             return 10**9
-        return (START + pd.Timedelta(days=day) + pd.DateOffset(months=months) - START).days
+        stamp = START + unit * time + pd.DateOffset(months=months)
+        return int((stamp - START) / unit)
 
-    timeline = list(events) + [(expires(d), 0, 0.0) for d, k, _ in events if k == 1]
-    lots: list[list[float]] = []  # [expiry day, points left], oldest first
+    timeline = list(events) + [(expires(t), 0, 0.0) for t, k, _ in events if k == 1]
+    lots: list[list[float]] = []  # [expiry time, points left], oldest first
     earned = redeemed = expired = clawed = 0.0
-    for day, kind, pts in sorted(timeline, key=lambda e: (e[0], e[1])):
-        if day > as_of:
+    for time, kind, pts in sorted(timeline, key=lambda e: (e[0], e[1])):
+        if time > as_of:
             break
         if kind == 0:
-            while lots and lots[0][0] <= day:
+            while lots and lots[0][0] <= time:
                 expired += lots.pop(0)[1]
         elif kind == 1:
-            lots.append([expires(day), pts])
+            lots.append([expires(time), pts])
             earned += pts
         else:
             take = min(pts, sum(p for _, p in lots))
@@ -598,44 +606,8 @@ def test_returns_by_order_equal_a_fifo_loop(buys, returns, redeems, months) -> N
     )
     # the loop on an hourly clock: purchases at hour 1, returns at 2, redemptions at 0
     hourly = events + [(d * 24, 3, p) for d, p in redeems]
-    want = _reference_hours(hourly, months, 100 * 24 + 23)
+    want = _reference(hourly, months, 100 * 24 + 23, unit=pd.Timedelta(hours=1))
     assert tuple(got[list(LEDGER_COLUMNS[:4])]) == pytest.approx(want)
-
-
-def _reference_hours(events: list[tuple[int, int, float]], months: int | None, as_of: int):
-    """:func:`_reference` with times in hours (lots expire at the same hour)."""
-
-    def expires(hour: int) -> int:
-        if months is None:
-            return 10**9
-        stamp = START + pd.Timedelta(hours=hour) + pd.DateOffset(months=months)
-        return int((stamp - START) / pd.Timedelta(hours=1))
-
-    timeline = list(events) + [(expires(h), 0, 0.0) for h, k, _ in events if k == 1]
-    lots: list[list[float]] = []
-    earned = redeemed = expired = clawed = 0.0
-    for hour, kind, pts in sorted(timeline, key=lambda e: (e[0], e[1])):
-        if hour > as_of:
-            break
-        if kind == 0:
-            while lots and lots[0][0] <= hour:
-                expired += lots.pop(0)[1]
-        elif kind == 1:
-            lots.append([expires(hour), pts])
-            earned += pts
-        else:
-            take = min(pts, sum(p for _, p in lots))
-            if kind == 2:
-                clawed += take
-            else:
-                redeemed += take
-            while take > 0:
-                used = min(take, lots[0][1])
-                lots[0][1] -= used
-                take -= used
-                if lots[0][1] == 0:
-                    lots.pop(0)
-    return earned - clawed, redeemed, expired, sum(p for _, p in lots)
 
 
 @pytest.mark.parametrize(
