@@ -12,7 +12,7 @@ import pytest
 from segkit.cli import main
 from segkit.datasets import make_transactions
 from segkit.errors import ColumnNotFoundError
-from segkit.profiling import profile
+from segkit.profiling import Profile, profile
 from segkit.report import _story
 
 
@@ -36,18 +36,22 @@ def _tiny() -> pd.DataFrame:
     )
 
 
-def test_monthly_revenue_new_active():
-    p = profile(
-        _tiny(),
+def _tiny_profile(tx: pd.DataFrame, as_of: str, **options: object) -> Profile:
+    """The profile of ``tx`` the story tests read: no CLV, no lifecycle, no tags."""
+    defaults: dict[str, object] = {"clv": False, "lifecycle": None, "rules": None}
+    return profile(
+        tx,
         customer="customer_id",
         timestamp="timestamp",
         amount="amount",
-        as_of="2024-03-31",
-        clv=False,
-        lifecycle=None,
-        rules=None,
+        as_of=as_of,
         progress=False,
+        **(defaults | options),
     )
+
+
+def test_monthly_revenue_new_active():
+    p = _tiny_profile(_tiny(), "2024-03-31")
     monthly = p.results["monthly"]
     assert monthly.index.strftime("%Y-%m").tolist() == ["2024-01", "2024-02", "2024-03"]
     assert monthly["revenue"].tolist() == [15.0, 5.0, 10.0]
@@ -69,17 +73,7 @@ def test_the_monthly_lead_tells_the_last_month_with_purchases(lang):
             ),
         ]
     )
-    p = profile(
-        tx,
-        customer="customer_id",
-        timestamp="timestamp",
-        amount="amount",
-        as_of="2024-04-30",
-        clv=False,
-        lifecycle=None,
-        rules=None,
-        progress=False,
-    )
+    p = _tiny_profile(tx, "2024-04-30")
     assert p.results["monthly"]["active"].tolist()[-1] == 0
     html = p.report(lang=lang)
     lead = {
@@ -96,17 +90,7 @@ def test_a_part_last_month_is_marked_and_not_told_as_a_whole_month(lang):
     # as_of 5 March: March so far holds c's first purchase (4) only; February is the
     # last whole month: a (7) and a's return (-2), 1 active, 0 new.
     tx = _tiny()
-    p = profile(
-        tx[tx["timestamp"] <= "2024-03-05"],
-        customer="customer_id",
-        timestamp="timestamp",
-        amount="amount",
-        as_of="2024-03-05",
-        clv=False,
-        lifecycle=None,
-        rules=None,
-        progress=False,
-    )
+    p = _tiny_profile(tx[tx["timestamp"] <= "2024-03-05"], "2024-03-05")
     assert p.results["monthly"]["revenue"].tolist() == [15.0, 5.0, 4.0]
     html = p.report(lang=lang)
     lead, tick = {
@@ -136,17 +120,7 @@ def test_a_part_last_month_is_marked_and_not_told_as_a_whole_month(lang):
 
 
 def test_a_whole_last_month_is_not_marked():
-    p = profile(
-        _tiny(),
-        customer="customer_id",
-        timestamp="timestamp",
-        amount="amount",
-        as_of="2024-03-31",
-        clv=False,
-        lifecycle=None,
-        rules=None,
-        progress=False,
-    )
+    p = _tiny_profile(_tiny(), "2024-03-31")
     section = p.report().split("<section id='monthly'>")[1].split("</section>")[0]
     assert "So far" not in section
     assert re.findall(r"class='xl'[^>]*>([^<]*)</text>", section)[-1] == "2024-03"
@@ -250,16 +224,7 @@ def test_the_lifecycle_chart_names_its_last_point_by_its_day():
     # The replay's points are the month starts and as_of (15 March): the last two
     # were both labelled "2024-03"; the last one is named by its day.
     tx = _tiny()
-    p = profile(
-        tx[tx["timestamp"] <= "2024-03-15"],
-        customer="customer_id",
-        timestamp="timestamp",
-        amount="amount",
-        as_of="2024-03-15",
-        clv=False,
-        rules=None,
-        progress=False,
-    )
+    p = _tiny_profile(tx[tx["timestamp"] <= "2024-03-15"], "2024-03-15", lifecycle="default")
     html = p.report()
     section = html.split("<section id='lifecycle'>")[1].split("</section>")[0]
     ticks = re.findall(r"class='xl'[^>]*>([^<]*)</text>", section)
