@@ -51,3 +51,36 @@ def run_case(tmp_path: Path) -> Callable[..., None]:
             _assert_unchanged(value, inputs[name])
 
     return run
+
+
+# --------------------------------------------------------------------------- #
+# Inputs the case tables of both matrix files build
+# --------------------------------------------------------------------------- #
+COLS = {"customer": "cid", "timestamp": "ts", "amount": "amount"}
+RAW = {"customer": "c", "timestamp": "d", "amount": "a"}
+
+#: what a case's ``make`` is: the inputs, built in the test's temporary folder
+Make = Callable[[Path], dict[str, Any]]
+
+
+def file(name: str, content: str | bytes, encoding: str = "utf-8") -> Make:
+    """A case input ``path``: ``content`` written to ``name`` (text in ``encoding``)."""
+
+    def make(tmp: Path) -> dict[str, Any]:
+        path = tmp / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
+        return {"path": path}
+
+    return make
+
+
+def frame(**columns: Any) -> Make:
+    """A case input ``df`` with these columns."""
+    return lambda tmp: {"df": pd.DataFrame(columns)}
+
+
+def laughs(tail: str, depth: int = 9) -> str:
+    """YAML whose anchors expand tenfold per level ("billion laughs"), then ``tail``."""
+    lines = ['a0: &a0 "lol"']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, depth + 1)]
+    return "\n".join(lines) + "\n" + tail

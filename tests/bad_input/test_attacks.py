@@ -32,8 +32,8 @@ from segkit.loyalty import PointsProgram, Tier, TierProgram
 from segkit.privacy import pseudonymize
 from segkit.tagging import evaluate_rule
 
-RAW = {"customer": "c", "timestamp": "d", "amount": "a"}
-COLS = {"customer": "cid", "timestamp": "ts", "amount": "amount"}
+from .conftest import COLS, RAW, file, frame, laughs
+
 GAP = "2024-03-31 02:30"  # in Oslo's spring-forward gap
 #: Shopify's "Created at" across New York's spring-forward (2024-03-10): -0500, then -0400
 SHOPIFY_DST = [
@@ -73,25 +73,6 @@ def amounts(*values: Any) -> Callable[[Path], dict[str, Any]]:
 def read_amounts(raw: pd.DataFrame) -> list[float]:
     out: list[float] = read_transactions(raw, columns=RAW)["amount"].tolist()
     return out
-
-
-def file(name: str, content: str | bytes, encoding: str = "utf-8") -> Any:
-    def make(tmp: Path) -> dict[str, Any]:
-        path = tmp / name
-        path.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
-        return {"path": path}
-
-    return make
-
-
-def laughs(tail: str, depth: int = 9) -> str:
-    lines = ['a0: &a0 "lol"']
-    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, depth + 1)]
-    return "\n".join(lines) + "\n" + tail
-
-
-def frame(**columns: Any) -> Any:
-    return lambda tmp: {"df": pd.DataFrame(columns)}
 
 
 def crm_cells(table: pd.DataFrame, tmp: Path) -> list[str]:

@@ -37,8 +37,8 @@ from segkit.errors import (
 from segkit.io import read_shopify_orders, read_transactions, write_crm
 from segkit.tagging import evaluate_rule
 
-COLS = {"customer": "cid", "timestamp": "ts", "amount": "amount"}
-RAW = {"customer": "c", "timestamp": "d", "amount": "a"}
+from .conftest import COLS, RAW, Make, file, frame, laughs
+
 SHOPIFY = Path(__file__).parents[1] / "data" / "shopify_orders_export.csv"
 
 
@@ -50,9 +50,6 @@ def Raises(error: type[SegkitError], fragment: str) -> SegkitError:
 def Gives(value: Any) -> Any:
     """The exact value the call must return."""
     return value
-
-
-Make = Callable[[Path], dict[str, Any]]
 
 
 def case(case_id: str, make: Make, call: Callable[..., Any], expect: Any) -> Any:
@@ -69,31 +66,12 @@ def tx(times: list[str] | None = None, tz: str | None = None) -> pd.DataFrame:
     return df
 
 
-def frame(**columns: Any) -> Make:
-    return lambda tmp: {"df": pd.DataFrame(columns)}
-
-
 def raw(**columns: Any) -> Make:
     return lambda tmp: {"raw": pd.DataFrame(columns)}
 
 
 def with_tx(*args: Any, **kw: Any) -> Make:
     return lambda tmp: {"tx": tx(*args, **kw)}
-
-
-def file(name: str, content: str | bytes, encoding: str = "utf-8") -> Make:
-    def make(tmp: Path) -> dict[str, Any]:
-        path = tmp / name
-        path.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
-        return {"path": path}
-
-    return make
-
-
-def laughs(tail: str, depth: int = 9) -> str:
-    lines = ['a0: &a0 "lol"']
-    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, depth + 1)]
-    return "\n".join(lines) + "\n" + tail
 
 
 def periods_on(panel: pd.DataFrame, day: str) -> list[str]:
