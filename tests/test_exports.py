@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import segkit
-from segkit._writers import escape_formula, escape_formulas
+from segkit._writers import escape_formula, escape_formulas, write_table
 from segkit.errors import ParameterError, SegkitError
 from segkit.io import write_crm
 
@@ -169,3 +169,29 @@ def test_repr_html_escapes_segment_names():
     assert "<img" not in html
     assert "<script>" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_xlsx_keeps_every_digit_of_long_integer_ids(tmp_path):
+    # Excel stores numbers as doubles: 9007199254740993 (2**53 + 1) would come back ...992.
+    openpyxl = pytest.importorskip("openpyxl")
+    ids = pd.Index([123456789012345678, 9007199254740993, 7], name="cid")
+    table = pd.DataFrame({"orders": [1, 2, 3], "order_no": [2**60 + 1, 5, 6]}, index=ids)
+    target = tmp_path / "ids.xlsx"
+    write_table(table, target)
+    sheet = openpyxl.load_workbook(target).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    assert rows == [
+        ["123456789012345678", 1, "1152921504606846977"],
+        ["9007199254740993", 2, "5"],
+        ["7", 3, "6"],
+    ]
+    assert table.index.dtype == "int64"  # the caller's table is not modified
+    assert table["order_no"].dtype == "int64"
+
+
+def test_xlsx_small_integer_ids_stay_numbers(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    target = tmp_path / "ids.xlsx"
+    write_table(pd.DataFrame({"n": [1, 2]}, index=pd.Index([2**53, 3], name="cid")), target)
+    sheet = openpyxl.load_workbook(target).active
+    assert [c.value for c in sheet["A"]][1:] == [2**53, 3]

@@ -318,6 +318,25 @@ def test_only_returns_warns(tiny):
     assert "z" not in s.index
 
 
+def test_an_order_refunded_in_full_is_no_purchase_and_the_warning_says_so():
+    # A Shopify export gives an order refunded in full as total - refunded = 0.
+    tx = pd.DataFrame(
+        {
+            "c": ["a", "b"],
+            "t": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+            "amt": [10.0, 0.0],
+            "o": ["1", "2"],
+        }
+    )
+    message = (
+        r"1 customer\(s\) have only returns \(negative amounts, or orders whose net amount "
+        r"is 0 or less\) up to as_of and are left out of the summary: \['b'\]"
+    )
+    with pytest.warns(UserWarning, match=message):
+        s = segkit.summarize(tx, customer="c", timestamp="t", amount="amt", order="o")
+    assert s.index.tolist() == ["a"]
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

@@ -99,6 +99,43 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Excel stores every number as a double: integers beyond 2**53 lose digits there.
+_EXACT_LIMIT = 2**53
+
+
+def _too_big(values: pd.Index | pd.Series) -> bool:
+    if not pd.api.types.is_integer_dtype(values.dtype):
+        return False
+    present = values.dropna()
+    if len(present) == 0:
+        return False
+    return max(abs(int(present.min())), abs(int(present.max()))) > _EXACT_LIMIT
+
+
+def _exact_in_excel(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with integer columns (and index) beyond 2**53 as text, so Excel keeps every digit.
+
+    Long order and customer ids (a Tmall order number has 19 digits) would
+    otherwise be rounded to the nearest double; other columns are unchanged.
+    """
+    big = [i for i in range(frame.shape[1]) if _too_big(frame.iloc[:, i])]
+    index_big = not isinstance(frame.index, pd.MultiIndex) and _too_big(frame.index)
+    if not big and not index_big:
+        return frame
+    out = frame.copy()
+    for position in big:
+        column = frame.iloc[:, position]
+        text = [None if pd.isna(v) else str(int(v)) for v in column]
+        out.isetitem(position, pd.array(text, dtype=object))
+    if index_big:
+        out.index = pd.Index(
+            [None if pd.isna(v) else str(int(v)) for v in frame.index],
+            name=frame.index.name,
+            dtype=object,
+        )
+    return out
+
+
 def check_target(path: str | os.PathLike[str], what: str = "the output") -> Path:
     """``path`` as a :class:`~pathlib.Path` once it is known to be writable (else one line)."""
     target = Path(path)
@@ -156,6 +193,7 @@ def write_table(
     shown = escape_formulas(frame) if escape else frame
     if suffix in {".xlsx", ".xlsm"}:
         import_optional("openpyxl", extra="excel", what=f"writing {Path(path).name}")
+        shown = _exact_in_excel(shown)
 
         def write_excel(tmp: Path) -> None:
             try:

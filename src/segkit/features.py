@@ -317,8 +317,9 @@ def _to_frame(cols: TransactionColumns, data: dict[str, Any], as_of: AsOf) -> pd
     if returns_only.any():
         only_returns = cols.customers[returns_only]
         warnings.warn(
-            f"{int(returns_only.sum())} customer(s) have only returns (negative amounts) up to "
-            f"as_of and are left out of the summary: {show_values(only_returns)}",
+            f"{int(returns_only.sum())} customer(s) have only returns (negative amounts, or "
+            f"orders whose net amount is 0 or less) up to as_of and are left out of the "
+            f"summary: {show_values(only_returns)}",
             UserWarning,
             stacklevel=3,
         )

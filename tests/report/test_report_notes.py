@@ -69,7 +69,7 @@ def redemptions_cut() -> str:
         pytest.param(
             only_returns,
             "",
-            "7 位客户截至分析日只有退货（负金额），未计入客户表：[2, 3, 4, 5, 6, …（共 7 个）]",
+            "7 位客户截至分析日只有退货（负金额，或净额不大于 0 的订单），未计入客户表：[2, 3, 4, 5, 6, …（共 7 个）]",
             id="only-returns",
         ),
         pytest.param(

@@ -88,10 +88,11 @@ ZH_WARNINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for pattern, template in (
         (
             (
-                r"(?P<n>[\d,]+) customer\(s\) have only returns \(negative amounts\) up to as_of "
+                r"(?P<n>[\d,]+) customer\(s\) have only returns \(negative amounts, or orders "
+                r"whose net amount is 0 or less\) up to as_of "
                 r"and are left out of the summary: (?P<ids>.*)"
             ),
-            "{n} 位客户截至分析日只有退货（负金额），未计入客户表：{ids}",
+            "{n} 位客户截至分析日只有退货（负金额，或净额不大于 0 的订单），未计入客户表：{ids}",
         ),
         (
             _MODEL + r"(?P<n>[\d,]+) customer\(s\) with repeat purchases whose (?P<col>.+?) is 0 "
