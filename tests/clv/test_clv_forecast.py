@@ -92,7 +92,7 @@ def test_cdnow_tracking_with_actuals_and_cohorts() -> None:
     ids=["freq", "unit", "end", "transactions-columns"],
 )
 def test_bad_arguments(kwargs: dict, error: type, match: str) -> None:
-    model = ParetoNBD.from_params(PUBLISHED_PNBD)
+    model = ParetoNBD.from_params(PUBLISHED_PNBD, unit="W")
     first = pd.Series(pd.to_datetime(["1997-01-01"]))
     options = {"end": "1997-03-01", **kwargs}
     with pytest.raises(error, match=match):
@@ -100,6 +100,6 @@ def test_bad_arguments(kwargs: dict, error: type, match: str) -> None:
 
 
 def test_first_purchases_that_are_not_dates() -> None:
-    model = ParetoNBD.from_params(PUBLISHED_PNBD)
+    model = ParetoNBD.from_params(PUBLISHED_PNBD, unit="W")
     with pytest.raises(SchemaError, match=r"1 value\(s\) that are not dates, e.g. \['soon'\]"):
         expected_transactions_over_time(model, pd.Series(["1997-01-01", "soon"]), end="1997-03-01")

@@ -153,8 +153,8 @@ def test_pickle_round_trip(fixture: str, request: pytest.FixtureRequest) -> None
 
 
 def test_clone_and_get_params() -> None:
-    model = ParetoNBD(penalizer=0.01, covariates=["age"])
-    assert model.get_params() == {"penalizer": 0.01, "covariates": ["age"]}
+    model = ParetoNBD(penalizer=0.01, covariates=["age"], unit="W")
+    assert model.get_params() == {"penalizer": 0.01, "covariates": ["age"], "unit": "W"}
     assert clone(model).get_params() == model.get_params()
 
 

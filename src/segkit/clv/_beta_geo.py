@@ -280,6 +280,13 @@ class BetaGeo(_BetaGeoFamily):
         coefficient raises the purchase rate) and ``b_i = b·exp(-γ_dropoutᵀ z_i)``
         (a positive coefficient raises the dropout probability). Use
         centred or dummy-coded columns.
+    unit : "D", "W", "M" or float, optional
+        The time unit of ``t_x`` and ``T`` (a number is a length in days),
+        recorded as ``unit_``. Without it, ``fit`` takes the unit
+        :func:`segkit.summarize` marks on its output (``attrs["unit_days"]``);
+        the calendar-time consumers (:func:`~segkit.clv.expected_transactions_over_time`,
+        calendar periods in :func:`~segkit.clv.lifetime_value`, ``rate_unit`` of
+        ``dert``) read it.
 
     Attributes
     ----------
@@ -294,6 +301,8 @@ class BetaGeo(_BetaGeoFamily):
         Distinct rows the likelihood was evaluated on.
     columns_ : dict
         Column names used in :meth:`fit`, reused by the predictions.
+    unit_ : float or None
+        Days per model time unit (7.0 for weeks), None when unknown.
 
     References
     ----------

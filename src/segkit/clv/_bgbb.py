@@ -165,6 +165,7 @@ class BetaGeoBetaBinom(PurchaseModel):
         keep = w > 0
         stats = {"x": uniq[0][keep], "t_x": uniq[1][keep], "n": uniq[2][keep], "w": w[keep]}
         self.columns_ = cols
+        self._record_unit(data)
         self._fit_stats(stats, total)
         return self
 

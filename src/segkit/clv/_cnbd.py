@@ -69,7 +69,7 @@ from segkit.clv._base import (
     starts_from,
 )
 from segkit.clv._data import compress, read_columns
-from segkit.clv._purchase import PurchaseModel
+from segkit.clv._purchase import UNIT, PurchaseModel
 from segkit.errors import ParameterError, SchemaError
 from segkit.transactions import TransactionColumns
 
@@ -139,6 +139,8 @@ class ModifiedBetaGeoCNBD(PurchaseModel):
         fallen twice in a row.
     penalizer : float, default 0
         L2 penalty on the log-parameters.
+    unit : "D", "W", "M" or float, optional
+        The time unit of ``t_x`` and ``T``, as in :class:`BetaGeo`.
 
     Attributes
     ----------
@@ -146,7 +148,7 @@ class ModifiedBetaGeoCNBD(PurchaseModel):
         The regularity used.
     log_likelihoods_ : Series
         Log-likelihood of each k tried (index ``k``).
-    params_, standard_errors_, log_likelihood_, n_customers_, n_distinct_, columns_
+    params_, standard_errors_, log_likelihood_, n_customers_, n_distinct_, columns_, unit_
         As in :class:`BetaGeo` (``r``, ``alpha``, ``a``, ``b``).
 
     References
@@ -170,15 +172,24 @@ class ModifiedBetaGeoCNBD(PurchaseModel):
     _default_columns: ClassVar[dict[str, str]] = {"x": "x", "t_x": "t_x", "T": "T"}
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
         **PurchaseModel._parameter_constraints,
+        "unit": UNIT,
         "k": [NONE, Interval(int, 1, 100)],
         "max_k": [Interval(int, 1, 100)],
     }
     _shift: ClassVar[int] = 1
 
-    def __init__(self, *, k: int | None = None, max_k: int = 12, penalizer: float = 0.0) -> None:
+    def __init__(
+        self,
+        *,
+        k: int | None = None,
+        max_k: int = 12,
+        penalizer: float = 0.0,
+        unit: str | float | None = None,
+    ) -> None:
         self.k = k
         self.max_k = max_k
         self.penalizer = penalizer
+        self.unit = unit
 
     # ---- fitting ---------------------------------------------------------
     def _regularity(self) -> int:
@@ -276,6 +287,7 @@ class ModifiedBetaGeoCNBD(PurchaseModel):
             "w": w[keep],
         }
         self.columns_ = cols
+        self._record_unit(data)
         ks = [int(self.k)] if self.k is not None else list(range(1, int(self.max_k) + 1))
         fits: dict[int, tuple[dict[str, Any], list[warnings.WarningMessage]]] = {}
         lls: dict[int, float] = {}

@@ -32,7 +32,8 @@ from segkit.clv._base import (
 from segkit.clv._checks import check_rate
 from segkit.clv._data import compress, read_columns
 from segkit.clv._likelihoods import _unique_pairs
-from segkit.clv._purchase import PurchaseModel
+from segkit.clv._purchase import UNIT, PurchaseModel
+from segkit.clv._units import check_data_unit, model_unit, rate_days
 from segkit.errors import ParameterError, SchemaError
 
 NO_DROPOUT = "the data show no sign of customers dropping out"
@@ -74,11 +75,19 @@ class ContinuousModel(PurchaseModel):
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
         **PurchaseModel._parameter_constraints,
         "covariates": [NONE, COLUMN_LIST],
+        "unit": UNIT,
     }
 
-    def __init__(self, *, penalizer: float = 0.0, covariates: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        penalizer: float = 0.0,
+        covariates: Sequence[str] | None = None,
+        unit: str | float | None = None,
+    ) -> None:
         self.penalizer = penalizer
         self.covariates = covariates
+        self.unit = unit
 
     # ---- parameters per row ---------------------------------------------
     def _covariate_names(self) -> list[str]:
@@ -210,6 +219,7 @@ class ContinuousModel(PurchaseModel):
             "w": w[keep],
         }
         self.columns_ = cols
+        self._record_unit(data)
         self._fit_stats(stats, total)
         return self
 
@@ -305,6 +315,7 @@ class ContinuousModel(PurchaseModel):
         data: Any,
         discount_rate: float,
         *,
+        rate_unit: str | float | None = None,
         n_boot: int = 0,
         level: float = 0.95,
         seed: int = 0,
@@ -326,9 +337,14 @@ class ContinuousModel(PurchaseModel):
         data : DataFrame
             Customers with the columns used in :meth:`fit`.
         discount_rate : float
-            Continuously compounded discount rate ``δ`` per model time unit
-            (> 0): an annual rate of 15 % with weekly units is
-            ``math.log(1.15) / 52``.
+            Continuously compounded discount rate (> 0), per model time unit
+            unless ``rate_unit`` says otherwise: an annual rate of 15 % is
+            ``math.log(1.15)`` per year (``rate_unit="Y"``), or
+            ``math.log(1.15) / 52`` per week for a model in weeks.
+        rate_unit : "D", "W", "M", "Y" or float, optional
+            The calendar period ``discount_rate`` is quoted for ("Y" is 365.25
+            days, a number is days); it is converted to the model's unit
+            ``unit_``, which must then be known. Default: one model time unit.
         n_boot, level, seed
             Bootstrap interval, as in :meth:`p_alive`.
 
@@ -343,6 +359,10 @@ class ContinuousModel(PurchaseModel):
         Marketing Research 42(4), 415-430.
         """
         delta = check_rate(discount_rate, "discount_rate")
+        if rate_unit is not None:
+            per = rate_days(rate_unit)
+            delta *= model_unit(self, f"dert(rate_unit={rate_unit!r})") / per
+        check_data_unit(self, data)
         return self._predict(lambda m: m._dert(data, delta), n_boot, level, seed)
 
     def _dert(self, data: Any, delta: float) -> pd.Series:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 
 from segkit._time import parse_timestamps, unit_days
 from segkit._validation import check_fitted
+from segkit.clv._units import model_unit, unit_name
 from segkit.errors import ParameterError, SchemaError
 
 __all__ = ["expected_transactions_over_time"]
@@ -42,13 +44,27 @@ def _first_purchases(first_purchases: Any) -> pd.Series:
     return stamps
 
 
+def _model_days(model: Any, unit: Any) -> float:
+    """Days per model time unit: ``unit`` or the model's ``unit_``, which must agree."""
+    fitted = getattr(model, "unit_", None)
+    if unit is None:
+        return model_unit(model, "expected_transactions_over_time")
+    days = unit_days(unit)
+    if fitted is not None and not math.isclose(days, fitted, rel_tol=1e-9):
+        raise ParameterError(
+            f"unit={unit!r} ({unit_name(days)}) but the {type(model).__name__} was fitted in "
+            f"{unit_name(fitted)}: leave out unit (the model's own is used) or refit"
+        )
+    return days
+
+
 def expected_transactions_over_time(
     model: Any,
     first_purchases: Any,
     *,
     end: Any,
     freq: str = "W",
-    unit: Any = "W",
+    unit: Any = None,
     by: Any = None,
     transactions: pd.DataFrame | None = None,
     customer: str | None = None,
@@ -81,9 +97,12 @@ def expected_transactions_over_time(
         Last calendar day of the forecast.
     freq : {"W", "MS", "D"}, default "W"
         Calendar periods: weeks, months (labelled by their first day) or days.
-    unit : "D", "W", "M" or float, default "W"
+    unit : "D", "W", "M" or float, optional
         The time unit the model was fitted in ("M" is 365.25/12 days; a number
-        is a length in days).
+        is a length in days). Default: the model's ``unit_`` (from its
+        ``unit`` option or the :func:`segkit.summarize` output it was fitted
+        on); needed when the model does not know its unit, and must agree
+        with it when it does.
     by : Series, optional
         A group per customer (segment, acquisition cohort), aligned on
         ``first_purchases``' index: one forecast per group.
@@ -106,9 +125,10 @@ def expected_transactions_over_time(
     --------
     >>> import pandas as pd
     >>> from segkit.clv import ParetoNBD, expected_transactions_over_time
-    >>> model = ParetoNBD.from_params({"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669})
+    >>> published = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}  # in weeks
+    >>> model = ParetoNBD.from_params(published, unit="W")
     >>> first = pd.Series(pd.to_datetime(["1997-01-01", "1997-01-01", "1997-02-01"]))
-    >>> weekly = expected_transactions_over_time(model, first, end="1997-12-31", unit="W")
+    >>> weekly = expected_transactions_over_time(model, first, end="1997-12-31")
     >>> weekly.index[-1].date(), round(float(weekly["expected_cumulative"].iloc[-1]), 3)
     (datetime.date(1997, 12, 29), 4.375)
     """
@@ -120,7 +140,7 @@ def expected_transactions_over_time(
         )
     if freq not in _FREQS:
         raise ParameterError(f"freq must be one of {sorted(_FREQS)}; got {freq!r}")
-    days = unit_days(unit)
+    days = _model_days(model, unit)
     first = _first_purchases(first_purchases)
     if first.empty:
         raise SchemaError("first_purchases is empty: there is no customer to forecast for")

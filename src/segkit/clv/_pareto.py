@@ -31,12 +31,19 @@ class ParetoNBD(ContinuousModel):
         Time-invariant numeric columns ``z``: ``α_i = α·exp(-γ_purchaseᵀ z_i)``
         and ``β_i = β·exp(-γ_dropoutᵀ z_i)`` (positive coefficients raise the
         purchase rate and the dropout rate respectively).
+    unit : "D", "W", "M" or float, optional
+        The time unit of ``t_x`` and ``T`` (a number is a length in days),
+        recorded as ``unit_``. Without it, ``fit`` takes the unit
+        :func:`segkit.summarize` marks on its output (``attrs["unit_days"]``);
+        the calendar-time consumers (:func:`~segkit.clv.expected_transactions_over_time`,
+        calendar periods in :func:`~segkit.clv.lifetime_value`, ``rate_unit`` of
+        ``dert``) read it.
 
     Attributes
     ----------
     params_ : Series
         ``r``, ``alpha``, ``s``, ``beta`` (then the covariate coefficients).
-    standard_errors_, log_likelihood_, n_customers_, n_distinct_, columns_
+    standard_errors_, log_likelihood_, n_customers_, n_distinct_, columns_, unit_
         As in :class:`BetaGeo`.
 
     References

@@ -27,6 +27,7 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 import pandas as pd
 
+from segkit._validation import NONE, Constraint, Satisfies
 from segkit.clv._base import (
     Array,
     FittedModel,
@@ -35,6 +36,7 @@ from segkit.clv._base import (
 )
 from segkit.clv._checks import check_horizon
 from segkit.clv._matrices import history_grid, to_matrix
+from segkit.clv._units import check_data_unit, fitted_unit, is_unit
 from segkit.errors import ParameterError
 
 __all__ = ["PurchaseModel", "data_first"]
@@ -80,11 +82,39 @@ def data_first(method: _Method) -> _Method:
     return wrapper  # type: ignore[return-value]
 
 
+#: the ``unit`` option of the continuous-time models (their constraint tables add it)
+UNIT: list[Constraint] = [NONE, Satisfies(is_unit, "'D', 'W', 'M' or a number of days > 0")]
+
+
 class PurchaseModel(FittedModel):
-    """Base of the purchase models: the public prediction methods and their checks."""
+    """Base of the purchase models: the public prediction methods and their checks.
+
+    The continuous-time models take a ``unit`` option and record the unit
+    they were fitted in as ``unit_`` (days per model time unit, None when
+    unknown; see :mod:`segkit.clv._units`).
+    """
 
     #: transaction opportunities are counted (BG/BB): horizons are whole numbers
     _discrete: ClassVar[bool] = False
+
+    # ---- the time unit ----------------------------------------------------
+    def _record_unit(self, data: Any) -> None:
+        """Set ``unit_`` at fit: the ``unit`` option or the data's mark (they must agree)."""
+        self.unit_ = None if self._discrete else fitted_unit(self, data)
+
+    @classmethod
+    def from_params(cls, params: Any, **options: Any) -> Any:
+        """An estimator that uses the given parameters as if it had been fitted.
+
+        As :meth:`FittedModel.from_params <segkit.clv._base.FittedModel.from_params>`;
+        ``unit=`` (a constructor option) says which time unit the parameters
+        are in, e.g. ``ParetoNBD.from_params(published, unit="W")``.
+        """
+        model = super().from_params(params, **options)
+        if not cls._discrete:
+            model._check_params()
+        model._record_unit(None)
+        return model
 
     # ---- provided by each model, on checked arguments ---------------------
     @abstractmethod
@@ -140,6 +170,7 @@ class PurchaseModel(FittedModel):
         ``lower``, ``upper`` when ``n_boot > 0``)
         """
         tt = self._horizon(t)
+        check_data_unit(self, data)
         return self._predict(lambda m: m._p_alive(data, tt), n_boot, level, seed)
 
     @data_first
@@ -165,6 +196,7 @@ class PurchaseModel(FittedModel):
         Series, or DataFrame with ``estimate``, ``lower``, ``upper`` when ``n_boot > 0``
         """
         tt = self._horizon(t)
+        check_data_unit(self, data)
         return self._predict(lambda m: m._expected_purchases(data, tt), n_boot, level, seed)
 
     @data_first
@@ -200,6 +232,7 @@ class PurchaseModel(FittedModel):
         if nn.ndim or not np.isfinite(nn) or nn < 0 or nn != np.floor(nn):
             raise ParameterError(f"n must be a whole number >= 0; got {n!r}")
         tt = self._horizon(t)
+        check_data_unit(self, data)
         return self._predict(lambda m: m._probability(data, float(nn), tt), n_boot, level, seed)
 
     @benign_underflow

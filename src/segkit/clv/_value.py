@@ -13,6 +13,7 @@ from segkit.clv._base import (
     benign_underflow,
 )
 from segkit.clv._checks import renamed
+from segkit.clv._units import in_model_time
 from segkit.errors import ParameterError
 
 __all__ = ["lifetime_value"]
@@ -26,16 +27,18 @@ def lifetime_value(
     data: Any,
     *,
     horizon: int | None = None,
-    period: float | None = None,
+    period: str | float | None = None,
     discount_rate: float,
     method: str = "periods",
     unit: float | None = None,
+    rate_unit: str | float | None = None,
 ) -> pd.Series:
     r"""Discounted expected value of each customer's purchases over a horizon.
 
-    The horizon is cut into ``horizon`` periods of ``period`` model time units
-    each (e.g. a model fitted in weeks with ``period=52/12`` and ``horizon=12``
-    gives a year in months). Purchases expected in period ``k`` are valued at
+    The horizon is cut into ``horizon`` periods of ``period`` each: a
+    calendar unit (``period="M"`` and ``horizon=12`` is a year in months,
+    whatever unit the model was fitted in) or a number of model time units
+    (``period=52/12`` for a model in weeks). Purchases expected in period ``k`` are valued at
     the customer's expected spend and discounted as if paid at the **end** of
     the period:
 
@@ -64,14 +67,16 @@ def lifetime_value(
         Customers with the columns both models were fitted with.
     horizon : int
         Number of discounting periods (``method="periods"`` only).
-    period : float
-        Length of one discounting period in the purchase model's time unit
-        (for BG/BB, a whole number of opportunities; ``method="periods"`` only).
+    period : "D", "W", "M" or float
+        Length of one discounting period: a calendar day, week or month
+        (365.25/12 days), converted with the purchase model's ``unit_``; or a
+        number of the purchase model's time units (for BG/BB, a whole number
+        of opportunities). ``method="periods"`` only.
     discount_rate : float
         Discount rate per period (e.g. an annual 10 % over monthly periods is
         ``1.10 ** (1 / 12) - 1``); with ``method="dert"``, the continuously
         compounded rate per model time unit (``math.log(1.10) / 52`` for an
-        annual 10 % with weekly units).
+        annual 10 % with weekly units), or per ``rate_unit``.
     method : {"periods", "dert"}, default "periods"
         Discrete periods over a finite horizon, or DERT (an unlimited
         horizon, continuous discounting; BG/NBD, MBG/NBD and the models
@@ -79,6 +84,10 @@ def lifetime_value(
     unit : float, optional
         Deprecated name of ``period`` (``unit`` is the calendar unit "D"/"W"/"M"
         of :func:`segkit.summarize`).
+    rate_unit : "D", "W", "M", "Y" or float, optional
+        With ``method="dert"``: the calendar period the continuous
+        ``discount_rate`` is quoted for (``"Y"``: 365.25 days), as in the
+        purchase model's ``dert``.
 
     Returns
     -------
@@ -105,10 +114,25 @@ def lifetime_value(
     ... )
     >>> bool((clv >= 0).all()), len(clv)
     (True, 2000)
+
+    A model that knows its unit takes calendar periods:
+
+    >>> weekly = BetaGeo(unit="W").fit(data)
+    >>> by_month = lifetime_value(weekly, spend, data, horizon=12, period="M", discount_rate=0.01)
+    >>> round(float(by_month.sum() / clv.sum()), 4)  # a month is 30.44 days, not 30.33
+    1.0029
     """
     check_choice("method", method, ("periods", "dert"), "lifetime_value")
     if unit is not None:
         period = renamed("lifetime_value", "unit", "period", unit, period, None)
+    rate = {} if rate_unit is None else {"rate_unit": rate_unit}
+    if rate and method != "dert":
+        raise ParameterError(
+            "rate_unit is for method='dert' (a continuous rate); with method='periods' "
+            "discount_rate is the rate per period"
+        )
+    if isinstance(period, str):
+        period = in_model_time(period, purchase_model, "period")
     if method == "dert":
         if horizon is not None or period is not None:
             raise ParameterError(
@@ -119,7 +143,7 @@ def lifetime_value(
             raise ParameterError(
                 f"{type(purchase_model).__name__} has no dert method; use method='periods'"
             )
-        dert = purchase_model.dert(data, discount_rate)
+        dert = purchase_model.dert(data, discount_rate, **rate)
         spend = spend_model.expected_spend(data)
         return pd.Series(dert.to_numpy() * spend.to_numpy(), index=spend.index, name="clv")
     if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:

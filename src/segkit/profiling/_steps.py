@@ -201,7 +201,7 @@ def clv(run: Run) -> None:
         return
     try:
         with noted(run, "BG/NBD: "):
-            purchases = BetaGeo().fit(data)
+            purchases = BetaGeo(unit="W").fit(data)
     except SegkitError as exc:
         run.notes.append(
             Note(f"CLV skipped: the BG/NBD fit failed ({exc})", "clv.failed", error=str(exc))
@@ -426,7 +426,7 @@ def holdout(run: Run) -> None:
     frame = local(frame)
     try:
         with noted(run, "holdout BG/NBD: "):
-            model = BetaGeo().fit(frame)
+            model = BetaGeo(unit="W").fit(frame)
     except SegkitError as exc:
         run.notes.append(Note(f"holdout check skipped: {exc}", "holdout.failed", error=str(exc)))
         return

@@ -1,8 +1,9 @@
 """The report's demand forecast: expected repeat purchases per segment, month by month.
 
 It reads the profile's fitted purchase model (``models["purchases"]``, the
-BG/NBD in weeks of :func:`segkit.profile`) and the customer table (``x``,
-``t_x``, ``T`` in days, ``segment``), and returns ``""`` without them. Each
+BG/NBD of :func:`segkit.profile`, in the time unit it records as ``unit_``)
+and the customer table (``x``, ``t_x``, ``T`` in days, ``segment``), and
+returns ``""`` without them (or when the model does not know its unit). Each
 customer's history counts: month ``k`` holds
 ``E[X(T, T + end_k)] - E[X(T, T + end_(k-1))]`` summed over the segment, with
 ``end_k`` the end of the k-th calendar month after ``as_of``.
@@ -23,7 +24,6 @@ __all__ = ["forecast"]
 
 #: calendar months forecast
 MONTHS = 12
-_WEEK = 7.0  # the profile fits the purchase model in weeks on a table in days
 
 
 def monthly_by_segment(ctx: Context) -> pd.DataFrame | None:
@@ -32,6 +32,9 @@ def monthly_by_segment(ctx: Context) -> pd.DataFrame | None:
     t = ctx.table
     if model is None or not {"x", "t_x", "T", "segment"} <= set(t.columns):
         return None
+    unit = getattr(model, "unit_", None)  # days per model time unit
+    if unit is None:
+        return None
     as_of = pd.Timestamp(ctx.profile.as_of)
     if as_of.tzinfo is not None:
         as_of = as_of.tz_localize(None)
@@ -39,10 +42,10 @@ def monthly_by_segment(ctx: Context) -> pd.DataFrame | None:
     month = start.to_period("M")
     labels = [month + k for k in range(MONTHS)]
     ends = [(m + 1).start_time for m in labels]
-    weeks = [(end - start) / pd.Timedelta(days=_WEEK) for end in ends]
-    data = pd.DataFrame({"x": t["x"], "t_x": t["t_x"] / _WEEK, "T": t["T"] / _WEEK}, index=t.index)
+    horizons = [(end - start) / pd.Timedelta(days=unit) for end in ends]
+    data = pd.DataFrame({"x": t["x"], "t_x": t["t_x"] / unit, "T": t["T"] / unit}, index=t.index)
     cumulative = np.column_stack(
-        [model.expected_purchases(data, w).to_numpy(dtype=np.float64) for w in weeks]
+        [model.expected_purchases(data, h).to_numpy(dtype=np.float64) for h in horizons]
     )
     per_month = np.diff(cumulative, axis=1, prepend=0.0)
     frame = pd.DataFrame(per_month, index=t.index, columns=[m.start_time for m in labels])
