@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import segkit
+from segkit import cleaning
 from segkit.errors import ParameterError, SchemaError
+from segkit.transactions import group_sum
 
 RETAIL = {
     "customer": "Customer ID",
@@ -263,3 +265,81 @@ def test_cancel_prefix_negates_quantity_and_blank_quantity_is_missing():
     assert clean["amount"].tolist() == [6.0, -6.0]
     assert (clean["amount"] == clean["Quantity"] * clean["Price"]).all()
     assert report.dropped["reason"].tolist() == ["missing amount"]
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Passes over the rows a few rows at a time, so chunk edges fall everywhere."""
+    monkeypatch.setattr(cleaning, "_CHUNK", 3)
+
+
+def _shop(seed: int, n: int = 400) -> pd.DataFrame:
+    """Order lines with many exact duplicates, equal line totals and every money grid."""
+    rng = np.random.default_rng(seed)
+    price = rng.choice([2.5, 3.39, 0.1234, 1 / 3, 7.0], n)
+    return pd.DataFrame(
+        {
+            "c": rng.choice([1.0, 2.0, 3.0, np.nan], n),
+            "t": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 3, n), unit="D"),
+            "q": rng.choice([-1, 1, 2], n),
+            "pr": price,
+            "o": rng.choice(["A", "B", "C1"], n),
+            "kind": pd.Categorical(rng.choice(["x", "y"], n)),
+            "note": rng.choice(["red", "blue"], n),
+        }
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_duplicates_are_what_pandas_finds_in_any_chunking(seed, small_chunks):
+    raw = _shop(seed).dropna(subset=["c"])
+    _, report = segkit.clean_transactions(
+        raw, customer="c", timestamp="t", quantity="q", price="pr", order="o"
+    )
+    dropped = report.dropped.index[report.dropped["reason"] == "duplicate row"]
+    assert dropped.tolist() == raw.index[raw.duplicated()].tolist()
+    assert len(dropped) > 10  # the case is not empty
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_each_outcome_revenue_is_the_group_sum_of_its_rows(seed, small_chunks):
+    raw = _shop(seed)
+    raw.loc[raw.index[::17], "pr"] = np.inf
+    raw.loc[raw.index[5::19], "q"] = np.nan
+    clean, report = segkit.clean_transactions(
+        raw, customer="c", timestamp="t", quantity="q", price="pr", order="o"
+    )
+    amount = (raw["q"] * raw["pr"]).to_numpy()
+    amount = np.where(np.isfinite(amount), amount, 0.0)
+
+    def money(positions):
+        return group_sum(np.zeros(len(positions), dtype=np.int64), amount[positions], 1)[0]
+
+    reason = report.dropped["reason"].reindex(raw.index).to_numpy()
+    t = report.summary
+    assert set(t.index) >= {"duplicate row", "missing customer id", "infinite amount"}
+    for outcome in t.index.drop(["kept", "returns", "total"]):
+        assert t.loc[outcome, "revenue"] == money(np.flatnonzero(reason == outcome))
+        assert t.loc[outcome, "rows"] == (reason == outcome).sum()
+    kept = raw.index.get_indexer(clean.index)
+    assert t.loc["kept", "revenue"] == money(kept)
+    assert t.loc["returns", "revenue"] == money(kept[amount[kept] < 0])
+    assert t.loc["total", "revenue"] == money(np.arange(len(raw)))
+
+
+def test_rows_sharing_a_hash_slot_are_told_apart():
+    # Keys equal in their top bits share a slot of the small table: only equal keys count.
+    top = np.uint64(0xABC) << np.uint64(52)
+    key = np.array([5, 6, 5, 7, 6, 8], dtype=np.uint64) | top
+    assert cleaning._shared(key).tolist() == [0, 1, 2, 4]
+    assert cleaning._shared(np.arange(10, dtype=np.uint64)).tolist() == []
+
+
+def test_the_cleaned_frame_shares_no_memory_with_the_input(raw):
+    before = raw.copy()
+    clean, _ = segkit.clean_transactions(raw, **RETAIL)
+    for name in ("StockCode", "Invoice", "Quantity"):
+        assert not np.shares_memory(clean[name].to_numpy(), raw[name].to_numpy())
+    clean.loc[:, "Price"] = 0.0
+    clean.loc[:, "StockCode"] = "x"
+    pd.testing.assert_frame_equal(raw, before)

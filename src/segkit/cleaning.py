@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import attrs
@@ -18,7 +19,14 @@ from segkit._time import one_format as _one_format
 from segkit._time import parse_as_of, read_timestamps
 from segkit._validation import require_columns, require_frame, show_values
 from segkit.errors import SchemaError
-from segkit.transactions import amount_columns, group_sum, money_parts, parse_numbers, parts_sum
+from segkit.transactions import (
+    amount_columns,
+    combine_parts,
+    group_sum,
+    money_parts,
+    parse_numbers,
+    sorted_sums,
+)
 
 __all__ = ["CleaningReport", "clean_transactions"]
 
@@ -189,7 +197,8 @@ def clean_transactions(
     reason = np.full(n, -1, dtype=np.int64)  # position in REASONS, -1: kept
 
     def mark(mask: np.ndarray[Any, Any], why: str) -> None:
-        reason[mask & (reason < 0)] = REASONS.index(why)
+        if mask.any():  # most reasons find nothing: no pass over the rows then
+            reason[mask & (reason < 0)] = REASONS.index(why)
 
     changed: dict[str, int] = {}
     mark(df[customer].isna().to_numpy(), "missing customer id")
@@ -234,18 +243,18 @@ def clean_transactions(
         mark(values < 0, "negative amount")
 
     keep = reason < 0
-    out = df.take(np.flatnonzero(keep))  # one copy, its own (no second .copy())
-    out[timestamp] = stamps.array[keep]  # by position: no index built for the mask
-    if quantity is not None:
-        out[quantity] = q[keep]
-        out[price] = p[keep]
-    out[target] = values[keep]
-    ids = out[customer]
-    if pd.api.types.is_float_dtype(ids.dtype) and len(ids):
-        whole = ids.to_numpy()
+    replaced: dict[Any, Any] = {timestamp: stamps.array[keep]}
+    ids = df[customer]
+    if pd.api.types.is_float_dtype(ids.dtype) and keep.any():
+        whole = ids.to_numpy(dtype=np.float64)[keep]
         if (whole == np.round(whole)).all() and np.abs(whole).max() < 2**53:
-            out[customer] = whole.astype(np.int64)
-            changed[customer] = len(ids)
+            replaced[customer] = whole.astype(np.int64)
+            changed[customer] = len(whole)
+    if quantity is not None:
+        replaced[quantity] = q[keep]
+        replaced[price] = p[keep]
+    replaced[target] = values[keep]
+    out = _kept_rows(df, keep, replaced)
     dropped = df[~keep].assign(reason=[REASONS[r] for r in reason[~keep]])
     summary = _summary(reason, values, keep)
     return out, CleaningReport(n, int(keep.sum()), dropped, changed, summary)
@@ -311,13 +320,44 @@ def _check_orders(df: pd.DataFrame, order: Any) -> None:
         )
 
 
+def _kept_rows(df: pd.DataFrame, keep: Any, replaced: dict[Any, Any]) -> pd.DataFrame:
+    """A new frame of the kept rows, with the ``replaced`` columns' new values.
+
+    Each column is copied once, by the mask, and the frame is put together
+    without consolidating same-dtype columns into blocks (a second copy of
+    every row); columns that get new values are never copied from the input.
+    """
+    arrays: list[Any] = []
+    for i, name in enumerate(df.columns):
+        if name in replaced:
+            arrays.append(replaced[name])
+            continue
+        column = df.iloc[:, i]
+        if isinstance(column.dtype, np.dtype):
+            arrays.append(column.to_numpy()[keep])
+        else:
+            arrays.append(column.array[keep])
+    names = list(df.columns)
+    names += [name for name in replaced if name not in df.columns]
+    arrays += [replaced[name] for name in names[df.shape[1] :]]
+    out = pd.DataFrame(dict(enumerate(arrays)), index=df.index[keep], copy=False)
+    out.columns = pd.Index(names, name=df.columns.name) if len(names) > df.shape[1] else df.columns
+    if df.attrs:
+        out.attrs = copy.deepcopy(df.attrs)
+    return out
+
+
+#: Rows handled at a time by the passes over every row: their temporaries stay in the cache.
+_CHUNK = 1 << 15
+
+
 def _duplicates(df: pd.DataFrame, candidates: np.ndarray[Any, Any], columns: Any) -> Any:
     """Rows identical to an earlier candidate row on every compared column.
 
-    A cheap hash of the numeric, datetime and categorical columns (integer and
-    datetime columns read in place) first finds the rows that could be duplicates: equal rows
-    hash equally, so a row whose hash no other row shares has no duplicate.
-    Only those few are compared on every column, text columns included.
+    A cheap hash of the numeric, datetime and categorical columns (text is
+    left out) first finds the rows that could be duplicates: equal rows hash
+    equally, so a row whose hash no other row shares has no duplicate. Only
+    those few are compared on every column, text columns included.
     """
     dup = np.zeros(len(df), dtype=bool)
     if not candidates.any():
@@ -326,18 +366,7 @@ def _duplicates(df: pd.DataFrame, candidates: np.ndarray[Any, Any], columns: Any
     rows = np.flatnonzero(candidates)
     key = _row_hash(compared)
     if key is not None:
-        key = _finish(key[rows] if rows.size < len(df) else key)
-        # Rows whose hash shares no bucket with another row's (three cheap bincount
-        # rounds on different bits) cannot be duplicates; the few left are hashed.
-        width = 1 << max(int(rows.size).bit_length(), 10)
-        mask = np.uint64(width - 1)
-        bucket = (key & mask).view(np.int64)  # the first round reads the key in place
-        keep = np.flatnonzero(np.bincount(bucket, minlength=width)[bucket] > 1)
-        for shift in (21, 42):
-            bucket = ((key[keep] >> np.uint64(shift)) & mask).view(np.int64)
-            keep = keep[np.bincount(bucket, minlength=width)[bucket] > 1]
-        keep = keep[pd.Series(key[keep]).duplicated(keep=False).to_numpy()]
-        rows = rows[keep]
+        rows = rows[_shared(key[rows] if rows.size < len(df) else key)]
         if rows.size == 0:
             return dup
     part = compared.iloc[rows].reset_index(drop=True)
@@ -349,6 +378,30 @@ def _duplicates(df: pd.DataFrame, candidates: np.ndarray[Any, Any], columns: Any
     return dup
 
 
+def _shared(key: Any) -> Any:
+    """Positions of the keys that occur more than once.
+
+    One sort finds the few repeated keys; a small table of them (it stays
+    in the cache) then picks out the rows that may hold one, checked exactly.
+    """
+    ordered = np.sort(key)
+    same = ordered[1:] == ordered[:-1]
+    if not same.any():
+        return np.zeros(0, dtype=np.int64)
+    repeated = np.unique(ordered[1:][same])
+    bits = min(max(int(64 * repeated.size).bit_length(), 12), 22)  # 1 in 64 slots taken
+    shift = np.uint64(64 - bits)  # the top bits: a multiplication mixed every bit into them
+    table = np.zeros(1 << bits, dtype=bool)
+    table[repeated >> shift] = True
+    maybe = np.concatenate(
+        [
+            np.flatnonzero(table[key[start : start + _CHUNK] >> shift]) + start
+            for start in range(0, key.size, _CHUNK)
+        ]
+    )
+    return maybe[np.isin(key[maybe], repeated)]
+
+
 #: Odd multiplier of the row hash (splitmix64's); multiplying by it is one-to-one.
 _MULTIPLIER = np.uint64(0xBF58476D1CE4E5B9)
 
@@ -358,72 +411,89 @@ def _row_hash(frame: pd.DataFrame) -> Any:
 
     Per column ``key = (key ^ bits) * odd``: each step is one-to-one in the
     column's bits, so two rows that differ in one hashed column never collide.
-    Equal values give equal bits (-0.0 as 0.0, every NaN alike).
+    Equal values give equal bits (-0.0 as 0.0, every NaN alike). Computed a
+    chunk of rows at a time, every column into the same cached chunk of keys.
     """
-    columns = [_bits(frame.iloc[:, i]) for i in range(frame.shape[1])]
-    columns = [bits for bits in columns if bits is not None]
+    columns = [_words(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    columns = [words for words in columns if words is not None]
     if not columns:
         return None
     key = np.zeros(len(frame), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for bits in columns:
-            np.bitwise_xor(key, bits, out=key)
-            np.multiply(key, _MULTIPLIER, out=key)
+        for start in range(0, len(frame), _CHUNK):
+            part = key[start : start + _CHUNK]
+            for values in columns:
+                np.bitwise_xor(part, _bits(values[start : start + _CHUNK]), out=part)
+                np.multiply(part, _MULTIPLIER, out=part)
     return key
 
 
-def _bits(series: pd.Series) -> Any:
-    """The column's values as 64-bit words (a view when possible), None for text."""
+def _words(series: pd.Series) -> Any:
+    """The column's values as a numpy array :func:`_bits` reads, None for text."""
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        return series.cat.codes.to_numpy().astype(np.uint64)
+        return series.cat.codes.to_numpy()
     if isinstance(dtype, pd.DatetimeTZDtype):  # the instants, NaT one value
-        return series.to_numpy(dtype=f"datetime64[{dtype.unit}]").view(np.uint64)
+        return series.to_numpy(dtype=f"datetime64[{dtype.unit}]").view(np.int64)
     if not isinstance(dtype, np.dtype):
         return None
     values = series.to_numpy()
     if dtype.kind == "M":
-        return values.view(np.uint64)
-    if dtype.kind == "f":
+        return values.view(np.int64)
+    if dtype.kind in "fiub":
+        return values
+    return None
+
+
+def _bits(values: Any) -> Any:
+    """A chunk of a column as 64-bit words; equal values (as pandas compares) alike."""
+    if values.dtype.kind == "f":
         values = np.add(values, 0.0, dtype=np.float64)  # a new array; -0.0 + 0.0 is 0.0
         nan = np.isnan(values)
         if nan.any():
             values[nan] = np.nan
         return values.view(np.uint64)
-    if dtype.kind in "iu":
-        return values.view(np.uint64) if dtype.itemsize == 8 else values.astype(np.uint64)
-    if dtype.kind == "b":
-        return values.astype(np.uint64)
-    return None
-
-
-def _finish(key: Any) -> Any:
-    """Spread every bit of the hash over the low bits (splitmix64's finaliser), in place."""
-    with np.errstate(over="ignore"):
-        key ^= key >> np.uint64(30)
-        key *= _MULTIPLIER
-        key ^= key >> np.uint64(27)
-        key *= np.uint64(0x94D049BB133111EB)
-        key ^= key >> np.uint64(31)
-    return key
+    if values.dtype.itemsize == 8 and values.dtype.kind in "iu":
+        return values.view(np.uint64)
+    return values.astype(np.uint64)
 
 
 def _summary(reason: Any, values: Any, keep: Any) -> pd.DataFrame:
-    usable = np.where(np.isfinite(values), values, 0.0)
-    groups = np.where(keep, 0, reason + 1)
-    rows = np.bincount(groups, minlength=len(REASONS) + 1)
-    level, whole = money_parts(usable)  # classified once for the three sums
-    money = parts_sum(groups, level, whole, len(REASONS) + 1)
-    returns = keep & (values < 0)
-    returns_money = parts_sum(
-        np.zeros(int(returns.sum()), dtype=np.int64), level[returns], whole[returns], 1
-    )[0]
-    total_money = parts_sum(np.zeros(len(values), dtype=np.int64), level, whole, 1)[0]
+    """Rows and revenue per outcome; each revenue added as :func:`group_sum` adds it.
+
+    One pass over every amount gives the total's parts; the dropped rows and
+    the returns are few and summed on their own; the kept rows' whole-number
+    parts are the total's minus the dropped ones' (exact: whole numbers).
+    """
+    k = len(REASONS)
+    gone = np.flatnonzero(~keep)
+    codes = reason[gone]
+    dropped_values = np.where(np.isfinite(values[gone]), values[gone], 0.0)
+    cents, fine, rest = _parts(codes, dropped_values, k)
+    total, odd, odd_values = _total_parts(values)
+    odd_kept = keep[odd]
+    kept_rest = sorted_sums(np.zeros(int(odd_kept.sum()), np.int64), odd_values[odd_kept], 1)
+    kept = combine_parts(
+        np.array([total[0] - cents.sum()]), np.array([total[1] - fine.sum()]), kept_rest
+    )
+    everything = combine_parts(
+        np.array([total[0]]),
+        np.array([total[1]]),
+        sorted_sums(np.zeros(odd.size, np.int64), odd_values, 1),
+    )
+    returns = np.flatnonzero(keep & (values < 0))
+    returns_money = group_sum(np.zeros(returns.size, dtype=np.int64), values[returns], 1)
+    rows = np.bincount(codes, minlength=k)
     index = ["kept", "returns", *REASONS, "total"]
     table = pd.DataFrame(
         {
-            "rows": [rows[0], int(returns.sum()), *rows[1:], len(values)],
-            "revenue": [money[0], float(returns_money), *money[1:], float(total_money)],
+            "rows": [len(values) - gone.size, returns.size, *rows, len(values)],
+            "revenue": [
+                float(kept[0]),
+                float(returns_money[0]),
+                *combine_parts(cents, fine, rest),
+                float(everything[0]),
+            ],
         },
         index=pd.Index(index, name="outcome"),
     )
@@ -431,5 +501,36 @@ def _summary(reason: Any, values: Any, keep: Any) -> pd.DataFrame:
     return table[shown]
 
 
-def _total(values: Any) -> float:
-    return float(group_sum(np.zeros(len(values), dtype=np.int64), values, 1)[0])
+def _parts(codes: Any, values: Any, n: int) -> tuple[Any, Any, Any]:
+    """Per-group sums of whole hundredths, whole ten-thousandths and the other values."""
+    level, whole = money_parts(values)
+    cents, fine = (
+        np.bincount(codes[level == k], weights=whole[level == k], minlength=n) for k in (0, 1)
+    )
+    odd = level == 2
+    return cents, fine, sorted_sums(codes[odd], whole[odd], n)
+
+
+def _total_parts(values: Any) -> tuple[list[float], Any, Any]:
+    """The sums of whole hundredths and ten-thousandths of every finite amount, a chunk at a
+    time, and the positions and values of the amounts on neither grid."""
+    total = [0.0, 0.0]
+    odd: list[Any] = []
+    odd_values: list[Any] = []
+    for start in range(0, values.size, _CHUNK):
+        part = values[start : start + _CHUNK]
+        finite = np.isfinite(part)
+        if not finite.all():
+            part = np.where(finite, part, 0.0)
+        level, whole = money_parts(part)
+        if not level.any():
+            total[0] += float(whole.sum())
+            continue
+        total[0] += float(whole[level == 0].sum())
+        total[1] += float(whole[level == 1].sum())
+        where = np.flatnonzero(level == 2)
+        odd.append(where + start)
+        odd_values.append(whole[where])
+    if not odd:
+        return total, np.zeros(0, dtype=np.int64), np.zeros(0)
+    return total, np.concatenate(odd), np.concatenate(odd_values)
