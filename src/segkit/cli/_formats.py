@@ -13,10 +13,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import Any
 
 import pandas as pd
 
+from segkit.cli._messages import read_export
 from segkit.errors import CLIError
 
 #: --format: (the reader's name, what it reads, what one row is)
@@ -71,10 +71,7 @@ def read_format(args: argparse.Namespace) -> pd.DataFrame:
 
     name, what, rows = FORMATS[args.format]
     reader: Callable[..., pd.DataFrame] = getattr(segkit.io, name)
-    options: dict[str, Any] = {}
-    if args.format == "online-retail":
-        options["date_format"] = args.date_format
-    tx = reader(args.file, **options)
+    tx = reader(args.file, date_format=args.date_format)
     args.customer, args.timestamp, args.order = "customer_id", "timestamp", "order_id"
     if args.format == "online-retail":
         args.quantity, args.price = "quantity", "price"
@@ -83,11 +80,7 @@ def read_format(args: argparse.Namespace) -> pd.DataFrame:
     else:
         args.amount = "amount"
     left = {why: n for why, n in tx.attrs.get("left_out", {}).items() if n}
-    line = f"read {len(tx):,} {rows} from the {what} (--format {args.format})"
-    if left:
-        reasons = ", ".join(f"{why} {n:,}" for why, n in left.items())
-        line += f"; left out {sum(left.values()):,} orders: {reasons}"
-    print(line, file=sys.stderr)
+    print(read_export(args, len(tx), rows, what, left), file=sys.stderr)
     if tx.empty:
         raise CLIError(f"the {what} {args.file} has no {rows} left to score")
     return tx

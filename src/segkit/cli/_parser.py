@@ -126,7 +126,8 @@ def _input_arguments(parser: argparse.ArgumentParser) -> None:
         "--date-format",
         dest="date_format",
         default=None,
-        help="the timestamp column's format when it reads two ways, e.g. '%%m/%%d/%%Y %%H:%%M'",
+        help="the timestamp column's format when it reads two ways, e.g. '%%m/%%d/%%Y %%H:%%M': "
+        "read with it in FILE (any --format, CSV, Excel or Parquet text) and in --events",
     )
     parser.add_argument("--as-of", dest="as_of", default=None, help="date of the profile")
 

@@ -17,13 +17,22 @@ from typing import Any
 import pandas as pd
 
 from segkit._optional import import_optional
+from segkit.cli._messages import cleaning_report
 from segkit.errors import CLIError, SegkitError
 
 
 def _read_table(
-    path: str, what: str = "the transactions", columns: tuple[list[str], list[str]] | None = None
+    path: str,
+    what: str = "the transactions",
+    columns: tuple[list[str], list[str]] | None = None,
+    ids: tuple[str | None, ...] = (),
 ) -> pd.DataFrame:
-    """A CSV, Excel or Parquet file; of Parquet only ``columns`` (needed, used if present)."""
+    """A CSV, Excel or Parquet file; of Parquet only ``columns`` (needed, used if present).
+
+    The ``ids`` columns of a CSV file are read as text first: ids with a
+    leading zero (``0012``) stay text, so no two ids become one; others are
+    numbers as usual.
+    """
     file = Path(path)
     if not file.exists():
         raise CLIError(f"no such file: {path}")
@@ -43,9 +52,14 @@ def _read_table(
             frame = pd.read_excel(file, engine="openpyxl")
         else:
             from segkit.io import read_text
+            from segkit.io._text import ids_from_text
 
             # UTF-8 with or without BOM, UTF-16, GBK/GB18030: detected.
-            frame = read_text(file)
+            named = [c for c in dict.fromkeys(ids) if c is not None]
+            frame = read_text(file, dtype=dict.fromkeys(named, str))
+            for column in named:
+                if column in frame.columns:
+                    frame[column] = ids_from_text(frame[column])
     except SegkitError:
         raise
     except (ValueError, OSError, csv.Error, zipfile.BadZipFile) as exc:
@@ -84,7 +98,8 @@ def _transactions(args: argparse.Namespace, also: tuple[str, ...] = ()) -> Any:
     if not (args.dask or is_many_files(args.file)):
         named = [args.customer, args.timestamp, args.amount, args.quantity, args.price, args.order]
         columns = None if args.clean else ([c for c in named if c is not None], list(also))
-        return _prepared(_read_table(args.file, columns=columns), args)
+        ids = (args.customer, args.order)
+        return _prepared(_read_table(args.file, columns=columns, ids=ids), args)
     if args.clean or getattr(args, "pseudonymize", None) or getattr(args, "date_format", None):
         raise CLIError(
             "--clean, --date-format and --pseudonymize read with pandas: not with Dask input"
@@ -113,7 +128,7 @@ def _prepared(tx: Any, args: argparse.Namespace) -> Any:
             cancel_prefix=args.cancel_prefix,
             amount_name="amount" if args.amount is None else args.amount,
         )
-        print(str(report), file=sys.stderr)
+        print(cleaning_report(args, report), file=sys.stderr)
     elif args.quantity is not None:
         if "amount" in tx.columns:
             raise CLIError(
@@ -127,18 +142,8 @@ def _prepared(tx: Any, args: argparse.Namespace) -> Any:
 
 def _dates_in_format(tx: pd.DataFrame, column: str, fmt: str) -> pd.DataFrame:
     """The timestamp column read with the format given by --date-format (blank: missing)."""
+    from segkit.io._text import in_format
+
     if column not in tx.columns:
         return tx  # the readers name the missing column
-    text = tx[column]
-    if pd.api.types.is_datetime64_any_dtype(text.dtype):
-        return tx
-    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
-    given = text.notna() & (text.astype("string").str.strip() != "").fillna(False)
-    bad = given & parsed.isna()
-    if bad.any():
-        rows = tx.index[bad.to_numpy(dtype=bool)][:5].tolist()
-        raise CLIError(
-            f"column {column!r} has {int(bad.sum())} value(s) not in --date-format {fmt!r}, "
-            f"in rows {rows}: {text[bad].head(5).tolist()}"
-        )
-    return tx.assign(**{column: parsed})
+    return tx.assign(**{column: in_format(tx[column], column, fmt, "--date-format")})

@@ -10,7 +10,7 @@ import pandas as pd
 
 from segkit.cli._messages import say
 from segkit.cli._output import _write_atomic, _write_text_atomic
-from segkit.cli._read import _read_table, _transactions
+from segkit.cli._read import _dates_in_format, _read_table, _transactions
 from segkit.errors import CLIError
 
 
@@ -19,8 +19,11 @@ def _report(args: argparse.Namespace) -> int:
 
     # The profile also reads the category column (and --by), when the file has them.
     tx = _transactions(args, also=("category", *([args.by] if args.by else [])))
-    customers = _read_table(args.customers, "the customers") if args.customers else None
-    events = _read_table(args.events, "the events") if args.events else None
+    ids = (args.customer,)
+    customers = _read_table(args.customers, "the customers", ids=ids) if args.customers else None
+    events = _read_table(args.events, "the events", ids=ids) if args.events else None
+    if events is not None and args.date_format:  # the events' timestamp column has the same name
+        events = _dates_in_format(events, args.timestamp, args.date_format)
     if args.by:
         if customers is None:
             customers = _by_from_transactions(tx, args)

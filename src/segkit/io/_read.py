@@ -15,27 +15,12 @@ from segkit._optional import missing
 from segkit._time import any_out_of_range, one_format
 from segkit._validation import as_pandas, require_columns
 from segkit.errors import ParameterError, SchemaError
-from segkit.io._text import read_text
+from segkit.io._text import ids_from_text, in_format, read_text
 from segkit.transactions import parse_numbers
 
 __all__ = ["parse_amount", "parse_time", "read_any", "read_transactions"]
 
 _ROLES = ("customer", "timestamp", "amount", "order")
-
-
-_INTEGER_ID = r"[+-]?(?:0|[1-9]\d{0,17})(?:\.0*)?"
-
-
-def _ids_from_text(text: pd.Series) -> pd.Series:
-    """An id column read as text: numbers when every id is a plain integer, else text.
-
-    ``"007"`` and ``"7"`` are two customers: a column with a leading zero
-    anywhere stays text, so no id is changed by reading it.
-    """
-    given = text.dropna()
-    if len(given) and given.str.strip().str.fullmatch(_INTEGER_ID).all():
-        return pd.Series(pd.to_numeric(text.str.strip()), index=text.index, name=text.name)
-    return text
 
 
 def read_any(
@@ -61,7 +46,7 @@ def read_any(
             frame = read_text(path, sep=sep, dtype=dict.fromkeys(ids, str))
             for column in ids:
                 if column in frame.columns:
-                    frame[column] = _ids_from_text(frame[column])
+                    frame[column] = ids_from_text(frame[column])
             return frame
     except ImportError:
         extra = "parquet" if suffix in {".parquet", ".pq"} else "excel"
@@ -78,6 +63,7 @@ def read_transactions(
     keep: Iterable[str] = (),
     sheet: str | int | None = 0,
     sep: str | None = None,
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Read a transaction file and rename its columns to segkit's names.
 
@@ -93,6 +79,9 @@ def read_transactions(
         Other source columns to carry along unchanged.
     sheet, sep
         The Excel sheet, and a CSV delimiter when sniffing is not wanted.
+    date_format : str, optional
+        The timestamp column's format (e.g. ``"%d/%m/%Y"``) when it reads two
+        ways; by default one format is inferred for the whole column.
 
     Returns
     -------
@@ -123,7 +112,7 @@ def read_transactions(
     require_columns(raw, [*columns.values(), *keep], "source file")
     out = pd.DataFrame(index=pd.RangeIndex(len(raw)))
     out["customer_id"] = raw[columns["customer"]].to_numpy()
-    out["timestamp"] = parse_time(raw[columns["timestamp"]], columns["timestamp"])
+    out["timestamp"] = parse_time(raw[columns["timestamp"]], columns["timestamp"], date_format)
     out["amount"] = parse_amount(raw[columns["amount"]], columns["amount"])
     if "order" in columns:
         out["order_id"] = raw[columns["order"]].to_numpy()
@@ -137,7 +126,7 @@ def read_transactions(
     return out
 
 
-def parse_time(series: pd.Series, column: str) -> pd.Series:
+def parse_time(series: pd.Series, column: str, date_format: str | None = None) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         return series.reset_index(drop=True)
     series = series.reset_index(drop=True)
@@ -146,6 +135,8 @@ def parse_time(series: pd.Series, column: str) -> pd.Series:
             f"column {column!r} holds numbers ({series.dtype}), not timestamps, e.g. "
             f"{series.head(3).tolist()}"
         )
+    if date_format is not None:
+        return in_format(series, column, date_format).reset_index(drop=True)
     # One format for the whole column (ambiguous day/month or mixed formats refused);
     # offsets that change are read as the wall clock written (segkit._offsets).
     parsed, bad = one_format(series, column)

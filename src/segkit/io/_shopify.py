@@ -19,7 +19,9 @@ NO_EMAIL = "no e-mail (no customer)"
 _SHOPIFY_REQUIRED = ("Name", "Email", "Created at", "Total")
 
 
-def read_shopify_orders(source: Any, *, lines: bool = False) -> pd.DataFrame:
+def read_shopify_orders(
+    source: Any, *, lines: bool = False, date_format: str | None = None
+) -> pd.DataFrame:
     """Read Shopify's orders export CSV.
 
     The export has one row per line item; order-level fields (``Email``,
@@ -45,6 +47,10 @@ def read_shopify_orders(source: Any, *, lines: bool = False) -> pd.DataFrame:
         Amount`` (when present). True: one row per line item, ``amount`` =
         quantity × price minus the line discount, with ``product`` and
         ``vendor``.
+    date_format : str, optional
+        The format of ``Created at`` when the file was re-saved with another
+        one (e.g. ``"%d/%m/%Y %H:%M %z"``); offsets that change are read as
+        the wall clock written, as without a format.
 
     Returns
     -------
@@ -80,7 +86,7 @@ def read_shopify_orders(source: Any, *, lines: bool = False) -> pd.DataFrame:
         {
             "customer_id": first["Email"].astype("string").str.strip().str.lower(),
             "order_id": first.index.astype(str),
-            "timestamp": parse_time(first["Created at"], "Created at").array,
+            "timestamp": parse_time(first["Created at"], "Created at", date_format).array,
             "amount": parse_amount(first["Total"], "Total"),
         }
     )

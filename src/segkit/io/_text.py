@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import warnings
 import zipfile
 from pathlib import Path
@@ -12,12 +13,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segkit._offsets import written_wall_clock
 from segkit._time import one_format
 from segkit._validation import as_pandas, show_values
 from segkit.errors import ParameterError, SchemaError
 from segkit.transactions import parse_numbers
 
-__all__ = ["detect_encoding", "numbers", "read_source", "read_text", "times"]
+__all__ = [
+    "detect_encoding",
+    "ids_from_text",
+    "in_format",
+    "numbers",
+    "read_source",
+    "read_text",
+    "times",
+]
 
 #: Encodings tried in this order when a file has no byte-order mark.
 ENCODINGS = ("utf-8", "gb18030")
@@ -94,6 +104,21 @@ def read_text(
         raise SchemaError(f"could not read {path.name} as {chosen} text: {exc}") from exc
 
 
+_INTEGER_ID = r"[+-]?(?:0|[1-9]\d{0,17})(?:\.0*)?"
+
+
+def ids_from_text(text: pd.Series) -> pd.Series:
+    """An id column read as text: numbers when every id is a plain integer, else text.
+
+    ``"007"`` and ``"7"`` are two customers: a column with a leading zero
+    anywhere stays text, so no id is changed by reading it.
+    """
+    given = text.dropna()
+    if len(given) and given.str.strip().str.fullmatch(_INTEGER_ID).all():
+        return pd.Series(pd.to_numeric(text.str.strip()), index=text.index, name=text.name)
+    return text
+
+
 def read_source(source: Any, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     if not isinstance(source, str | os.PathLike):
         return as_pandas(source, "source").copy()
@@ -108,14 +133,58 @@ def read_source(source: Any, text_columns: tuple[str, ...] = ()) -> pd.DataFrame
     return read_text(path, dtype=dict.fromkeys(text_columns, str))
 
 
+def in_format(
+    series: pd.Series, column: Any, date_format: str, option: str = "date_format"
+) -> pd.Series:
+    """A text column read with one explicit format; blank values are missing.
+
+    Offsets that change inside the column (``-0500``, then ``-0400``: summer
+    time) are read as the wall clock written in each value, as without a
+    format (docs/time.md); a single offset gives timezone-aware times.
+
+    Raises
+    ------
+    ParameterError
+        ``date_format`` is not a strptime format (``%Q``).
+    SchemaError
+        Values that are not in the format, naming the rows (``option`` names
+        where the format was given: ``date_format`` or ``--date-format``).
+    """
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return series
+    text = written_wall_clock(series)
+    fmt = date_format
+    if text is not series:  # the offsets differ: each value's wall clock, the format without %z
+        fmt = re.sub(r"\s*%z", "", date_format)
+    given = series.notna().to_numpy() & ~(
+        series.astype("string").str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+    )
+    try:
+        parsed = pd.to_datetime(text.where(given), format=fmt, errors="coerce")
+    except ValueError as exc:  # a bad directive, or offsets pandas will not mix
+        if "directive" in str(exc) or "format" in str(exc):
+            raise ParameterError(
+                f"{option} {date_format!r} is not a date format: {exc}; write it with "
+                "strptime codes, e.g. '%m/%d/%Y %H:%M'"
+            ) from None
+        raise SchemaError(
+            f"column {column!r} could not be read with {option} {date_format!r}: {exc}"
+        ) from None
+    bad = given & parsed.isna().to_numpy()
+    if bad.any():
+        raise SchemaError(
+            f"column {column!r} has {int(bad.sum())} value(s) not in {option} {date_format!r}, "
+            f"in rows {series.index[bad][:5].tolist()}: {series[bad].head(5).tolist()}"
+        )
+    return parsed
+
+
 def times(series: pd.Series, column: str, date_format: str | None) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         return series
     if date_format is not None:
-        parsed = pd.to_datetime(series, format=date_format, errors="coerce")
-        failed = parsed.isna().to_numpy() & series.notna().to_numpy()
-    else:
-        parsed, failed = one_format(series, column)
+        return in_format(series, column, date_format)
+    parsed, failed = one_format(series, column)
     if failed.any():
         raise SchemaError(
             f"column {column!r} has {int(failed.sum())} value(s) that are not dates at index "

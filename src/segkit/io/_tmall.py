@@ -34,7 +34,9 @@ UNPAID = "not paid (no 订单付款时间)"
 _BLANK = ("", "-", "--", "null", "NULL", "None", "nan", "NaT")
 
 
-def read_tmall_orders(source: Any, *, keep_all: bool = False) -> pd.DataFrame:
+def read_tmall_orders(
+    source: Any, *, keep_all: bool = False, date_format: str | None = None
+) -> pd.DataFrame:
     """Read a Tmall/Taobao seller-centre order export (one row per order).
 
     Columns read: 订单编号 (order id), 买家会员名 (buyer), 订单付款时间 (payment
@@ -50,10 +52,22 @@ def read_tmall_orders(source: Any, *, keep_all: bool = False) -> pd.DataFrame:
     ``timestamp`` is missing where no payment time was given). How many were
     left out, by reason, is in ``result.attrs["left_out"]``.
 
+    Parameters
+    ----------
+    source : path or DataFrame
+        ``.csv`` (encoding detected) or ``.xlsx``, or a frame.
+    keep_all : bool, default False
+        Keep the orders that are not purchases too (with their ``status``).
+    date_format : str, optional
+        The format of 订单付款时间 (e.g. ``"%Y/%m/%d %H:%M"``), for a file
+        re-saved by Excel whose dates read two ways; by default one format is
+        inferred for the whole column.
+
     Returns
     -------
     pandas.DataFrame
-        ``customer_id``, ``order_id``, ``timestamp``, ``amount``, ``status``.
+        ``customer_id`` (the buyer's name as written: ``007`` stays ``007``),
+        ``order_id``, ``timestamp``, ``amount``, ``status``.
 
     Examples
     --------
@@ -66,7 +80,7 @@ def read_tmall_orders(source: Any, *, keep_all: bool = False) -> pd.DataFrame:
     >>> orders.attrs["left_out"]["closed (交易关闭)"]
     1
     """
-    raw = read_source(source, (_TMALL["order_id"], _TMALL["timestamp"]))
+    raw = read_source(source, (_TMALL["order_id"], _TMALL["customer_id"], _TMALL["timestamp"]))
     raw.columns = [str(c).strip() for c in raw.columns]
     require_columns(raw, list(_TMALL.values()), "Tmall/Taobao order export")
     ids = raw[_TMALL["order_id"]].astype(str).str.strip().str.replace(r'^="?|"$', "", regex=True)
@@ -80,19 +94,23 @@ def read_tmall_orders(source: Any, *, keep_all: bool = False) -> pd.DataFrame:
     reason[~has_time] = UNPAID  # the status says more, where it says why
     for text_in_status, why in reversed(_REASONS):
         reason[status.str.contains(text_in_status, regex=False).to_numpy()] = why
+    buyer = raw[_TMALL["customer_id"]]  # read as text: "007" is not 7; a blank stays missing
+    buyer = buyer.where(buyer.isna(), buyer.astype(str).str.strip())
     amount = numbers(raw[_TMALL["amount"]], _TMALL["amount"])
     if "退款金额" in raw.columns:
         amount = amount - np.nan_to_num(numbers(raw["退款金额"], "退款金额"))
     out = pd.DataFrame(
         {
-            "customer_id": raw[_TMALL["customer_id"]].astype(str).str.strip().to_numpy(),
+            "customer_id": buyer.to_numpy(),
             "order_id": ids.to_numpy(),
             "timestamp": pd.NaT,
             "amount": amount,
             "status": status.to_numpy(),
         }
     )
-    out.loc[has_time, "timestamp"] = times(paid[has_time], _TMALL["timestamp"], None).to_numpy()
+    out.loc[has_time, "timestamp"] = times(
+        paid[has_time], _TMALL["timestamp"], date_format
+    ).to_numpy()
     out["timestamp"] = pd.to_datetime(out["timestamp"])
     left = reason != ""
     kept = out if keep_all else out[~left].reset_index(drop=True)

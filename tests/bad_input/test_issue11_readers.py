@@ -1,0 +1,112 @@
+"""The bad-input matrix, issue #11 (raw shop exports): the readers' date formats and ids.
+
+Cases as in ``test_issue18.py``: ``11.NN-what`` builds its inputs, calls one
+public entry point and states the exact error (class and key message) or the
+exact value; conftest.run_case checks that the inputs are unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from segkit.errors import ParameterError, SchemaError, SegkitError
+from segkit.io import read_online_retail, read_shopify_orders, read_tmall_orders, read_transactions
+
+from .conftest import Make, file
+
+
+def Raises(error: type[SegkitError], fragment: str) -> SegkitError:
+    return error(fragment)
+
+
+def case(case_id: str, make: Make, call: Callable[..., Any], expect: Any) -> Any:
+    return pytest.param(make, call, expect, id=case_id)
+
+
+COLUMNS = {"customer": "c", "timestamp": "d", "amount": "a"}
+DST = "c,d,a\n1,2024-03-09 10:00:00 -0500,5\n2,2024-03-11 10:00:00 -0400,7\n"
+TMALL = (
+    "订单编号,买家会员名,订单付款时间,买家实际支付金额,订单状态\n"
+    "2968123456789012345,007,01/02/2024 10:00,10.00,交易成功\n"
+    "2968123456789012346,7,03/02/2024 10:00,20.00,交易成功\n"
+    "2968123456789012347,,05/02/2024 10:00,30.00,交易成功\n"
+)
+SHOPIFY = (
+    "Name,Email,Created at,Total\n"
+    "#1001,a@x.com,09/03/2024 10:00:00 -0500,5\n"
+    "#1002,b@x.com,11/03/2024 10:00:00 -0400,7\n"
+)
+RETAIL = (
+    "Invoice,StockCode,Quantity,InvoiceDate,Price,Customer ID\n1,A,2,12/1/2010 8:26,1.25,12346.0\n"
+)
+
+
+def _stamps(frame: pd.DataFrame) -> list[str]:
+    return [str(t) for t in frame["timestamp"]]
+
+
+CASES = [
+    case(
+        "11.01-date-format-not-a-format",
+        file("t.csv", DST),
+        lambda path: read_transactions(path, columns=COLUMNS, date_format="%Q"),
+        Raises(ParameterError, "date_format '%Q' is not a date format"),
+    ),
+    case(
+        "11.02-date-format-bad-directive-online-retail",
+        file("r.csv", RETAIL),
+        lambda path: read_online_retail(path, date_format="%m/%d/%Y %H:%M %Q"),
+        Raises(ParameterError, "date_format '%m/%d/%Y %H:%M %Q' is not a date format"),
+    ),
+    case(
+        "11.03-date-format-values-not-in-it-tmall",
+        file("o.csv", TMALL, "gbk"),
+        lambda path: read_tmall_orders(path, date_format="%Y-%m-%d %H:%M"),
+        Raises(SchemaError, "column '订单付款时间' has 3 value(s) not in date_format '%Y-%m-%d"),
+    ),
+    case(
+        "11.04-date-format-changing-offsets-are-the-written-wall-clock",
+        file("t.csv", DST),
+        lambda path: _stamps(
+            read_transactions(path, columns=COLUMNS, date_format="%Y-%m-%d %H:%M:%S %z")
+        ),
+        ["2024-03-09 10:00:00", "2024-03-11 10:00:00"],
+    ),
+    case(
+        "11.05-tmall-date-format-settles-day-and-month",
+        file("o.csv", TMALL, "gbk"),
+        lambda path: _stamps(read_tmall_orders(path, date_format="%d/%m/%Y %H:%M")),
+        ["2024-02-01 10:00:00", "2024-02-03 10:00:00", "2024-02-05 10:00:00"],
+    ),
+    case(
+        "11.06-tmall-dates-that-read-two-ways-name-the-option",
+        file("o.csv", TMALL, "gbk"),
+        lambda path: read_tmall_orders(path),
+        Raises(SchemaError, "has dates that read two ways"),
+    ),
+    case(
+        "11.07-shopify-date-format-with-changing-offsets",
+        file("s.csv", SHOPIFY),
+        lambda path: _stamps(read_shopify_orders(path, date_format="%d/%m/%Y %H:%M:%S %z")),
+        ["2024-03-09 10:00:00", "2024-03-11 10:00:00"],
+    ),
+    case(
+        "11.08-tmall-buyer-names-as-written",  # "007" is not 7; a blank buyer is no "nan"
+        file("o.csv", TMALL, "gb18030"),
+        lambda path: (
+            read_tmall_orders(path, date_format="%d/%m/%Y %H:%M")["customer_id"]
+            .fillna("<missing>")
+            .tolist()
+        ),
+        ["007", "7", "<missing>"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "call", "expect"), CASES)
+def test_issue11_readers(make: Make, call: Callable[..., Any], expect: Any, run_case: Any) -> None:
+    run_case(make, call, expect)
