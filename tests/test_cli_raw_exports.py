@@ -198,3 +198,19 @@ def test_ids_with_a_leading_zero_stay_apart(tmp_path, capsys):
     table = pd.read_csv(out, dtype={"cid": str}).set_index("cid")
     assert table["orders"].to_dict() == {"0012": 2, "12": 1}
     assert table["revenue"].to_dict() == {"0012": 14.0, "12": 7.0}
+
+
+def test_encoding_reads_a_cp1252_export(tmp_path, capsys):
+    source = tmp_path / "retail.csv"
+    source.write_bytes(RETAIL.replace("HEART", "CAFÉ £ HEART").encode("cp1252"))
+    out = tmp_path / "x.csv"
+    argv = ["rfm", str(source), "--format", "online-retail", "--clean", "-o", str(out)]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "segkit: error: the file is neither UTF-8 nor GBK/GB18030 text; pass its encoding, "
+        "e.g. --encoding 'big5' or --encoding 'cp1252'"
+    )
+    assert main([*argv, "--encoding", "cp1252"]) == 0
+    assert pd.read_csv(out, index_col=0)["orders"].to_dict() == {13047: 1, 17850: 1}
+    assert main([*argv, "--encoding", "nope"]) == 2
+    assert "unknown encoding 'nope'" in capsys.readouterr().err

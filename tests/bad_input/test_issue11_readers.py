@@ -106,6 +106,52 @@ CASES = [
     ),
 ]
 
+CP1252 = (
+    "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+    "536365,85123A,CRÈME BRÛLÉE,6,12/1/2010 8:26,2.55,0017850,United Kingdom\n"
+    "536366,71053,€ SIGN,6,12/13/2010 8:28,3.39,17850,France\n"
+)
+CASES += [
+    case(
+        "11.09-cp1252-file-says-pass-its-encoding",
+        file("r.csv", CP1252, "cp1252"),
+        lambda path: read_online_retail(path),
+        Raises(SchemaError, "pass its encoding, e.g. encoding='big5' or encoding='cp1252'"),
+    ),
+    case(
+        "11.10-online-retail-takes-the-encoding",  # and 0017850 is not 17850
+        file("r.csv", CP1252, "cp1252"),
+        lambda path: (
+            read_online_retail(path, encoding="cp1252")[["description", "customer_id"]]
+            .to_numpy()
+            .tolist()
+        ),
+        [["CRÈME BRÛLÉE", "0017850"], ["€ SIGN", "17850"]],
+    ),
+    case(
+        "11.11-unknown-encoding",
+        file("r.csv", CP1252, "cp1252"),
+        lambda path: read_transactions(
+            path,
+            columns={"customer": "CustomerID", "timestamp": "InvoiceDate", "amount": "UnitPrice"},
+            encoding="latin-9x",
+        ),
+        Raises(ParameterError, "unknown encoding 'latin-9x'"),
+    ),
+    case(
+        "11.12-tmall-shopify-take-the-encoding",
+        lambda tmp: {
+            "a": file("o.csv", TMALL, "gb18030")(tmp)["path"],
+            "b": file("s.csv", SHOPIFY, "utf-16")(tmp)["path"],
+        },
+        lambda a, b: [
+            len(read_tmall_orders(a, encoding="gb18030", date_format="%d/%m/%Y %H:%M")),
+            len(read_shopify_orders(b, encoding="utf-16", date_format="%d/%m/%Y %H:%M:%S %z")),
+        ],
+        [3, 2],
+    ),
+]
+
 
 @pytest.mark.parametrize(("make", "call", "expect"), CASES)
 def test_issue11_readers(make: Make, call: Callable[..., Any], expect: Any, run_case: Any) -> None:

@@ -50,7 +50,10 @@ def _for_the_command_line(message: str, args: argparse.Namespace) -> str:
     The readers' messages suggest ``segkit.clean_transactions`` to a Python user;
     a command that has ``--clean`` (and read a file it can clean) says to pass it.
     """
-    message = message.replace("date_format '", "--date-format '")  # the readers' option
+    # the readers' options
+    message = message.replace("date_format '", "--date-format '").replace(
+        "encoding='", "--encoding '"
+    )
     if "segkit.clean_transactions" not in message or getattr(args, "clean", True):
         return message
     if args.dask or not Path(args.file).is_file():  # Dask input: --clean is refused

@@ -71,7 +71,7 @@ def read_format(args: argparse.Namespace) -> pd.DataFrame:
 
     name, what, rows = FORMATS[args.format]
     reader: Callable[..., pd.DataFrame] = getattr(segkit.io, name)
-    tx = reader(args.file, date_format=args.date_format)
+    tx = reader(args.file, date_format=args.date_format, encoding=args.encoding)
     args.customer, args.timestamp, args.order = "customer_id", "timestamp", "order_id"
     if args.format == "online-retail":
         args.quantity, args.price = "quantity", "price"

@@ -129,6 +129,12 @@ def _input_arguments(parser: argparse.ArgumentParser) -> None:
         help="the timestamp column's format when it reads two ways, e.g. '%%m/%%d/%%Y %%H:%%M': "
         "read with it in FILE (any --format, CSV, Excel or Parquet text) and in --events",
     )
+    parser.add_argument(
+        "--encoding",
+        default=None,
+        help="the text encoding of CSV input (e.g. cp1252); by default detected: UTF-8 "
+        "with or without BOM, UTF-16, GBK/GB18030",
+    )
     parser.add_argument("--as-of", dest="as_of", default=None, help="date of the profile")
 
 

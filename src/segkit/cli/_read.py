@@ -26,6 +26,7 @@ def _read_table(
     what: str = "the transactions",
     columns: tuple[list[str], list[str]] | None = None,
     ids: tuple[str | None, ...] = (),
+    encoding: str | None = None,
 ) -> pd.DataFrame:
     """A CSV, Excel or Parquet file; of Parquet only ``columns`` (needed, used if present).
 
@@ -43,6 +44,8 @@ def _read_table(
         raise CLIError(f"cannot read {path}: use a .csv, .xlsx or .parquet file")
     if file.stat().st_size == 0:
         raise CLIError(f"{what} file {path} is empty")
+    if encoding is not None and suffix not in {".csv", ".txt", ".tsv"}:
+        raise CLIError(f"--encoding reads text (CSV) files; {path} is not one: leave it out")
     try:
         if suffix in {".parquet", ".pq"}:
             import_optional("pyarrow", extra="parquet", what=f"reading {file.name}")
@@ -56,7 +59,7 @@ def _read_table(
 
             # UTF-8 with or without BOM, UTF-16, GBK/GB18030: detected.
             named = [c for c in dict.fromkeys(ids) if c is not None]
-            frame = read_text(file, dtype=dict.fromkeys(named, str))
+            frame = read_text(file, dtype=dict.fromkeys(named, str), encoding=encoding)
             for column in named:
                 if column in frame.columns:
                     frame[column] = ids_from_text(frame[column])
@@ -99,10 +102,13 @@ def _transactions(args: argparse.Namespace, also: tuple[str, ...] = ()) -> Any:
         named = [args.customer, args.timestamp, args.amount, args.quantity, args.price, args.order]
         columns = None if args.clean else ([c for c in named if c is not None], list(also))
         ids = (args.customer, args.order)
-        return _prepared(_read_table(args.file, columns=columns, ids=ids), args)
-    if args.clean or getattr(args, "pseudonymize", None) or getattr(args, "date_format", None):
+        read = _read_table(args.file, columns=columns, ids=ids, encoding=args.encoding)
+        return _prepared(read, args)
+    pandas_only = ("clean", "pseudonymize", "date_format", "encoding")
+    if any(getattr(args, name, None) for name in pandas_only):
         raise CLIError(
-            "--clean, --date-format and --pseudonymize read with pandas: not with Dask input"
+            "--clean, --date-format, --encoding and --pseudonymize read with pandas: not with "
+            "Dask input"
         )
     return _prepared(read_parquet_log(args.file), args)
 

@@ -19,9 +19,9 @@ def _report(args: argparse.Namespace) -> int:
 
     # The profile also reads the category column (and --by), when the file has them.
     tx = _transactions(args, also=("category", *([args.by] if args.by else [])))
-    ids = (args.customer,)
-    customers = _read_table(args.customers, "the customers", ids=ids) if args.customers else None
-    events = _read_table(args.events, "the events", ids=ids) if args.events else None
+    read = {"ids": (args.customer,), "encoding": args.encoding}
+    customers = _read_table(args.customers, "the customers", **read) if args.customers else None
+    events = _read_table(args.events, "the events", **read) if args.events else None
     if events is not None and args.date_format:  # the events' timestamp column has the same name
         events = _dates_in_format(events, args.timestamp, args.date_format)
     if args.by:

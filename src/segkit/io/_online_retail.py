@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from segkit._validation import require_columns
-from segkit.io._text import numbers, read_source, times
+from segkit.io._text import ids_from_text, numbers, read_source, times
 
 __all__ = ["read_online_retail"]
 
@@ -23,7 +23,9 @@ _RETAIL = {
 }
 
 
-def read_online_retail(source: Any, *, date_format: str | None = None) -> pd.DataFrame:
+def read_online_retail(
+    source: Any, *, date_format: str | None = None, encoding: str | None = None
+) -> pd.DataFrame:
     """Read an export in the "Online Retail" shape (one row per invoice line).
 
     The shape of the UCI "Online Retail" and "Online Retail II" data sets and
@@ -43,6 +45,9 @@ def read_online_retail(source: Any, *, date_format: str | None = None) -> pd.Dat
     date_format : str, optional
         The ``InvoiceDate`` format (e.g. ``"%m/%d/%Y %H:%M"``) when the column
         alone cannot tell day and month apart.
+    encoding : str, optional
+        The text encoding of a CSV file (e.g. ``"cp1252"`` for a file saved
+        by Excel on a Western Windows); by default detected.
 
     Returns
     -------
@@ -61,7 +66,8 @@ def read_online_retail(source: Any, *, date_format: str | None = None) -> pd.Dat
     >>> out["order_id"].tolist(), out["quantity"].tolist(), str(out["timestamp"][1])
     (['536365', 'C536379'], [6.0, -1.0], '2010-12-13 09:41:00')
     """
-    raw = read_source(source, ("Invoice", "InvoiceNo", "StockCode"))
+    ids = ("Customer ID", "CustomerID")  # read as written: 0012 is not 12
+    raw = read_source(source, ("Invoice", "InvoiceNo", "StockCode", *ids), encoding)
     found = {}
     for name, options in _RETAIL.items():
         hit = next((o for o in options if o in raw.columns), None)
@@ -70,7 +76,10 @@ def read_online_retail(source: Any, *, date_format: str | None = None) -> pd.Dat
         if hit is not None:
             found[name] = hit
     out = pd.DataFrame(index=pd.RangeIndex(len(raw)))
-    out["customer_id"] = raw[found["customer_id"]].to_numpy()
+    customer = raw[found["customer_id"]]
+    if customer.dtype == object or pd.api.types.is_string_dtype(customer.dtype):
+        customer = ids_from_text(customer)
+    out["customer_id"] = customer.to_numpy()
     out["order_id"] = raw[found["order_id"]].astype(str).str.strip().to_numpy()
     out["timestamp"] = times(raw[found["timestamp"]], found["timestamp"], date_format).to_numpy()
     out["product"] = raw[found["product"]].astype(str).str.strip().to_numpy()

@@ -14,7 +14,7 @@ import pandas as pd
 from segkit._optional import missing
 from segkit._time import any_out_of_range, one_format
 from segkit._validation import as_pandas, require_columns
-from segkit.errors import ParameterError, SchemaError
+from segkit.errors import ParameterError, SchemaError, SegkitError
 from segkit.io._text import ids_from_text, in_format, read_text
 from segkit.transactions import parse_numbers
 
@@ -24,7 +24,12 @@ _ROLES = ("customer", "timestamp", "amount", "order")
 
 
 def read_any(
-    source: Any, *, sheet: str | int | None = 0, sep: str | None = None, ids: Iterable[str] = ()
+    source: Any,
+    *,
+    sheet: str | int | None = 0,
+    sep: str | None = None,
+    ids: Iterable[str] = (),
+    encoding: str | None = None,
 ) -> pd.DataFrame:
     if not isinstance(source, str | os.PathLike):
         return as_pandas(source, "source").copy()
@@ -43,11 +48,13 @@ def read_any(
         if suffix in {".csv", ".txt", ".tsv"}:
             # The encoding is detected (UTF-8 with or without BOM, UTF-16, GBK/GB18030);
             # sep=None sniffs ; , tab.
-            frame = read_text(path, sep=sep, dtype=dict.fromkeys(ids, str))
+            frame = read_text(path, sep=sep, dtype=dict.fromkeys(ids, str), encoding=encoding)
             for column in ids:
                 if column in frame.columns:
                     frame[column] = ids_from_text(frame[column])
             return frame
+    except SegkitError:
+        raise  # the reader's own message (an unknown encoding, an empty file)
     except ImportError:
         extra = "parquet" if suffix in {".parquet", ".pq"} else "excel"
         raise missing(extra, f"reading {path.name}") from None
@@ -64,6 +71,7 @@ def read_transactions(
     sheet: str | int | None = 0,
     sep: str | None = None,
     date_format: str | None = None,
+    encoding: str | None = None,
 ) -> pd.DataFrame:
     """Read a transaction file and rename its columns to segkit's names.
 
@@ -82,6 +90,9 @@ def read_transactions(
     date_format : str, optional
         The timestamp column's format (e.g. ``"%d/%m/%Y"``) when it reads two
         ways; by default one format is inferred for the whole column.
+    encoding : str, optional
+        The text encoding of a CSV file (e.g. ``"cp1252"``); by default
+        detected (:func:`segkit.io.detect_encoding`).
 
     Returns
     -------
@@ -107,7 +118,7 @@ def read_transactions(
         if role not in columns:
             raise ParameterError(f"columns must name the {role!r} column")
     ids = [columns[role] for role in ("customer", "order") if role in columns]
-    raw = read_any(source, sheet=sheet, sep=sep, ids=ids)
+    raw = read_any(source, sheet=sheet, sep=sep, ids=ids, encoding=encoding)
     keep = list(keep)
     require_columns(raw, [*columns.values(), *keep], "source file")
     out = pd.DataFrame(index=pd.RangeIndex(len(raw)))

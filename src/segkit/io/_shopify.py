@@ -20,7 +20,11 @@ _SHOPIFY_REQUIRED = ("Name", "Email", "Created at", "Total")
 
 
 def read_shopify_orders(
-    source: Any, *, lines: bool = False, date_format: str | None = None
+    source: Any,
+    *,
+    lines: bool = False,
+    date_format: str | None = None,
+    encoding: str | None = None,
 ) -> pd.DataFrame:
     """Read Shopify's orders export CSV.
 
@@ -51,6 +55,8 @@ def read_shopify_orders(
         The format of ``Created at`` when the file was re-saved with another
         one (e.g. ``"%d/%m/%Y %H:%M %z"``); offsets that change are read as
         the wall clock written, as without a format.
+    encoding : str, optional
+        The text encoding of the CSV file; by default detected.
 
     Returns
     -------
@@ -78,7 +84,7 @@ def read_shopify_orders(
     0  ann@example.com    #1001    53.9
     1   bo@example.com    #1002     0.0
     """
-    raw = read_any(source)
+    raw = read_any(source, encoding=encoding)
     require_columns(raw, _SHOPIFY_REQUIRED, "Shopify orders export")
     # Order-level fields: take each order's first non-empty value.
     first = raw.groupby("Name", sort=False).first()

@@ -78,6 +78,13 @@ def read_text(
     data = path.read_bytes()
     if not data.strip():
         raise SchemaError(f"{path.name} is empty: no header and no rows")
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ParameterError(
+                f"unknown encoding {encoding!r}; use e.g. 'utf-8', 'gb18030' or 'cp1252'"
+            ) from None
     chosen = encoding or detect_encoding(data)
     try:
         with warnings.catch_warnings():
@@ -119,7 +126,9 @@ def ids_from_text(text: pd.Series) -> pd.Series:
     return text
 
 
-def read_source(source: Any, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
+def read_source(
+    source: Any, text_columns: tuple[str, ...] = (), encoding: str | None = None
+) -> pd.DataFrame:
     if not isinstance(source, str | os.PathLike):
         return as_pandas(source, "source").copy()
     path = Path(source)
@@ -130,7 +139,7 @@ def read_source(source: Any, text_columns: tuple[str, ...] = ()) -> pd.DataFrame
             return pd.read_excel(path, dtype=dict.fromkeys(text_columns, str))
         except (ValueError, OSError, zipfile.BadZipFile) as exc:  # not an Excel workbook
             raise SchemaError(f"could not read {path}: {exc}") from exc
-    return read_text(path, dtype=dict.fromkeys(text_columns, str))
+    return read_text(path, dtype=dict.fromkeys(text_columns, str), encoding=encoding)
 
 
 def in_format(

@@ -35,7 +35,11 @@ _BLANK = ("", "-", "--", "null", "NULL", "None", "nan", "NaT")
 
 
 def read_tmall_orders(
-    source: Any, *, keep_all: bool = False, date_format: str | None = None
+    source: Any,
+    *,
+    keep_all: bool = False,
+    date_format: str | None = None,
+    encoding: str | None = None,
 ) -> pd.DataFrame:
     """Read a Tmall/Taobao seller-centre order export (one row per order).
 
@@ -62,6 +66,8 @@ def read_tmall_orders(
         The format of 订单付款时间 (e.g. ``"%Y/%m/%d %H:%M"``), for a file
         re-saved by Excel whose dates read two ways; by default one format is
         inferred for the whole column.
+    encoding : str, optional
+        The text encoding of a CSV file; by default detected (UTF-8, GBK/GB18030).
 
     Returns
     -------
@@ -80,7 +86,8 @@ def read_tmall_orders(
     >>> orders.attrs["left_out"]["closed (交易关闭)"]
     1
     """
-    raw = read_source(source, (_TMALL["order_id"], _TMALL["customer_id"], _TMALL["timestamp"]))
+    text = (_TMALL["order_id"], _TMALL["customer_id"], _TMALL["timestamp"])
+    raw = read_source(source, text, encoding)
     raw.columns = [str(c).strip() for c in raw.columns]
     require_columns(raw, list(_TMALL.values()), "Tmall/Taobao order export")
     ids = raw[_TMALL["order_id"]].astype(str).str.strip().str.replace(r'^="?|"$', "", regex=True)
