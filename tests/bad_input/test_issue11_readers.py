@@ -14,7 +14,13 @@ import pandas as pd
 import pytest
 
 from segkit.errors import ParameterError, SchemaError, SegkitError
-from segkit.io import read_online_retail, read_shopify_orders, read_tmall_orders, read_transactions
+from segkit.io import (
+    detect_encoding,
+    read_online_retail,
+    read_shopify_orders,
+    read_tmall_orders,
+    read_transactions,
+)
 
 from .conftest import Make, file
 
@@ -149,6 +155,34 @@ CASES += [
             len(read_shopify_orders(b, encoding="utf-16", date_format="%d/%m/%Y %H:%M:%S %z")),
         ],
         [3, 2],
+    ),
+]
+
+WESTERN = "Kunde,Datum,Betrag\nMüller,2024-01-02,10\nJürgen,2024-01-05,12\n"
+CASES += [
+    case(
+        "11.13-western-file-is-not-read-as-gb18030",  # no silent 'M黮ler'
+        file("w.csv", WESTERN, "cp1252"),
+        lambda path: read_transactions(
+            path, columns={"customer": "Kunde", "timestamp": "Datum", "amount": "Betrag"}
+        ),
+        Raises(SchemaError, "('Müller' would read 'M黮ler'): it looks like a Western file; pass"),
+    ),
+    case(
+        "11.14-western-file-with-its-encoding",
+        file("w.csv", WESTERN, "cp1252"),
+        lambda path: read_transactions(
+            path,
+            columns={"customer": "Kunde", "timestamp": "Datum", "amount": "Betrag"},
+            encoding="cp1252",
+        )["customer_id"].tolist(),
+        ["Müller", "Jürgen"],
+    ),
+    case(
+        "11.15-chinese-of-four-byte-characters-only-is-gb18030",
+        lambda tmp: {"data": "名,额\n𠀀,1\n".encode("gb18030")[6:]},
+        lambda data: detect_encoding(data),
+        "gb18030",
     ),
 ]
 

@@ -63,11 +63,40 @@ def detect_encoding(data: bytes) -> str:
             data.decode(name)
         except UnicodeDecodeError:
             continue
+        if name == "gb18030" and (where := _lone_high_byte(data)) is not None:
+            field = re.split(rb"[\r\n,;\t]", data[max(where - 40, 0) : where + 40])
+            word = next(f for f in field if any(c >= 0x80 for c in f))
+            raise SchemaError(
+                "the file is not UTF-8, and reads as GBK/GB18030 only by joining single "
+                f"accented letters to the next character ({word.decode('cp1252', 'replace')!r} "
+                f"would read {word.decode('gb18030', 'replace')!r}): it looks like a Western "
+                "file; pass its encoding, e.g. encoding='cp1252'"
+            )
         return name
     raise SchemaError(
         "the file is neither UTF-8 nor GBK/GB18030 text; pass its encoding, e.g. "
         "encoding='big5' or encoding='cp1252'"
     )
+
+
+def _lone_high_byte(data: bytes) -> int | None:
+    """Where a Western (cp1252/latin-1) file that decodes as GB18030 shows it, else None.
+
+    Chinese text in GBK/GB18030 has characters of two bytes that are both 0x81
+    or above (every common one), or of four bytes (high, digit, high, digit);
+    ``Müller`` in cp1252 has lone high bytes only, each of which GB18030 joins
+    to the next letter (``M黮ler``). A file with non-ASCII bytes of which no two
+    are neighbours, and no four-byte character, is no Chinese text: the
+    position of its first high byte.
+    """
+    b = np.frombuffer(data, dtype=np.uint8)
+    high = b >= 0x80
+    if not high.any() or (high[:-1] & high[1:]).any():
+        return None
+    digit = (b >= 0x30) & (b <= 0x39)
+    if len(b) >= 4 and (high[:-3] & digit[1:-2] & high[2:-1] & digit[3:]).any():
+        return None
+    return int(np.flatnonzero(high)[0])
 
 
 def read_text(
