@@ -86,8 +86,8 @@ def read_tmall_orders(
     >>> orders.attrs["left_out"]["closed (交易关闭)"]
     1
     """
-    text = (_TMALL["order_id"], _TMALL["customer_id"], _TMALL["timestamp"])
-    raw = read_source(source, text, encoding)
+    as_text = (_TMALL["order_id"], _TMALL["customer_id"], _TMALL["timestamp"])
+    raw = read_source(source, as_text, encoding)
     raw.columns = [str(c).strip() for c in raw.columns]
     require_columns(raw, list(_TMALL.values()), "Tmall/Taobao order export")
     ids = raw[_TMALL["order_id"]].astype(str).str.strip().str.replace(r'^="?|"$', "", regex=True)
