@@ -214,3 +214,55 @@ def test_encoding_reads_a_cp1252_export(tmp_path, capsys):
     assert pd.read_csv(out, index_col=0)["orders"].to_dict() == {13047: 1, 17850: 1}
     assert main([*argv, "--encoding", "nope"]) == 2
     assert "unknown encoding 'nope'" in capsys.readouterr().err
+
+
+def test_amounts_written_as_text_are_read_as_the_readers_do(tmp_path, capsys):
+    source = tmp_path / "eur.csv"
+    source.write_text(
+        "Kunde;Bestellung;Datum;Betrag;Menge;Preis\n"
+        "K1;B1;2024-01-02;1.234,56;2;617,28\n"
+        "K1;B2;2024-01-05;9,50;1;9,50\n"
+        "K2;B3;2024-01-03;12,00;3;4,00\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "x.csv"
+    argv = ["rfm", str(source), "--customer", "Kunde", "--timestamp", "Datum",
+            "--order", "Bestellung", "-o", str(out)]  # fmt: skip
+    assert main([*argv, "--amount", "Betrag"]) == 0
+    assert pd.read_csv(out, index_col=0)["revenue"].to_dict() == {"K1": 1244.06, "K2": 12.0}
+    assert main([*argv, "--quantity", "Menge", "--price", "Preis"]) == 0
+    assert pd.read_csv(out, index_col=0)["revenue"].to_dict() == {"K1": 1244.06, "K2": 12.0}
+    source.write_text(source.read_text().replace("9,50;1", "neun;1"), encoding="utf-8")
+    capsys.readouterr()
+    assert main([*argv, "--amount", "Betrag"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "segkit: error: column 'Betrag' has 1 value(s) that are not amounts, in rows [1]: "
+        "['neun']; pass --clean to drop and report those rows"
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        ("en", "2 of the lines dropped for a missing customer id belong to orders (Name) that "),
+        ("zh", "因缺少客户编号而去除的行中，有 2 行所属的订单（Name）在另一行写有客户"),
+    ],
+)
+def test_clean_says_when_an_export_names_the_customer_on_the_first_line_only(
+    tmp_path, capsys, lang, line
+):
+    source = tmp_path / "orders_export.csv"
+    source.write_text(
+        "Name,Email,Created at,Lineitem quantity,Lineitem price\n"
+        "#1001,a@x.com,2024-03-01 10:00:00 +0100,1,10\n"
+        "#1001,,2024-03-01 10:00:00 +0100,2,5\n"
+        "#1002,b@x.com,2024-03-02 10:00:00 +0100,1,7\n"
+        "#1002,,2024-03-02 10:00:00 +0100,1,3\n"
+        "#1003,,2024-03-03 10:00:00 +0100,1,4\n",  # a guest order: not counted
+        encoding="utf-8",
+    )
+    argv = ["rfm", str(source), "--customer", "Email", "--timestamp", "Created at",
+            "--quantity", "Lineitem quantity", "--price", "Lineitem price", "--order", "Name",
+            "--clean", "--lang", lang, "-o", str(tmp_path / "x.csv")]  # fmt: skip
+    err = _run(argv, capsys)
+    assert len([e for e in err.splitlines() if e.startswith(line)]) == 1

@@ -26,6 +26,12 @@ TEXT: dict[str, dict[str, str]] = {
         "clean.converted": "  converted {n:>6} values in {column!r}",
         "read.export": "read {n} {rows} from the {what} (--format {format})",
         "read.left_out": "; left out {n} orders: {reasons}",
+        "clean.first_line_only": (
+            "{n} of the lines dropped for a missing customer id belong to orders ({order}) "
+            "that name their customer on another line: the export writes the order's fields "
+            "on its first line only; read it with --format (e.g. --format shopify), or fill "
+            "the customer id down each order first"
+        ),
     },
     "zh": {
         "wrote.customers": "已将 {n} 位客户写入 {path}",
@@ -42,6 +48,11 @@ TEXT: dict[str, dict[str, str]] = {
         "clean.converted": "  {column!r} 列转换了 {n} 个值",
         "read.export": "已从{what}读入 {n} {rows}（--format {format}）",
         "read.left_out": "；未计入 {n} 个订单：{reasons}",
+        "clean.first_line_only": (
+            "因缺少客户编号而去除的行中，有 {n} 行所属的订单（{order}）在另一行写有客户："
+            "该导出文件只在订单的第一行写订单信息；请用 --format 读取（如 --format shopify），"
+            "或先在每个订单内向下填充客户编号"
+        ),
     },
 }
 

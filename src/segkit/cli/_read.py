@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 
 from segkit._optional import import_optional
-from segkit.cli._messages import cleaning_report
-from segkit.errors import CLIError, SegkitError
+from segkit.cli._messages import cleaning_report, say
+from segkit.errors import CLIError, SchemaError, SegkitError
 
 
 def _read_table(
@@ -135,7 +135,13 @@ def _prepared(tx: Any, args: argparse.Namespace) -> Any:
             amount_name="amount" if args.amount is None else args.amount,
         )
         print(cleaning_report(args, report), file=sys.stderr)
-    elif args.quantity is not None:
+        _lines_of_orders_with_a_customer(tx, report, args)
+        if args.amount is None:
+            args.amount = "amount"
+        return tx
+    if isinstance(tx, pd.DataFrame):
+        tx = _money_from_text(tx, (args.amount, args.quantity, args.price))
+    if args.quantity is not None:
         if "amount" in tx.columns:
             raise CLIError(
                 "the file has a column 'amount' already; pass --amount amount, or --clean"
@@ -153,3 +159,51 @@ def _dates_in_format(tx: pd.DataFrame, column: str, fmt: str) -> pd.DataFrame:
     if column not in tx.columns:
         return tx  # the readers name the missing column
     return tx.assign(**{column: in_format(tx[column], column, fmt, "--date-format")})
+
+
+def _money_from_text(tx: pd.DataFrame, columns: tuple[str | None, ...]) -> pd.DataFrame:
+    """Amount, quantity and price written as text read as numbers, as the readers do.
+
+    ``"1.234,56"``, ``"¥12,800"``, ``"(12.50)"``: one convention per column
+    (:func:`segkit.transactions.parse_numbers`); a value that is no number is
+    an error naming its rows (``--clean`` drops and reports such rows instead).
+    """
+    from segkit.io._read import parse_amount
+
+    text = {
+        column: tx[column]
+        for column in dict.fromkeys(columns)
+        if column is not None
+        and column in tx.columns
+        and (
+            pd.api.types.is_object_dtype(tx[column].dtype)
+            or pd.api.types.is_string_dtype(tx[column].dtype)
+        )
+    }
+    if not text:
+        return tx
+    numbers = {}
+    for column, values in text.items():
+        try:
+            numbers[column] = parse_amount(values, column)
+        except SchemaError as exc:
+            raise CLIError(f"{exc}; pass --clean to drop and report those rows") from None
+    return tx.assign(**numbers)
+
+
+def _lines_of_orders_with_a_customer(
+    tx: pd.DataFrame, report: Any, args: argparse.Namespace
+) -> None:
+    """Say so when --clean dropped lines without a customer whose order names one elsewhere.
+
+    Exports that write the order's fields on its first line only (Shopify's
+    orders export: ``Email`` on the first line item) lose every further line
+    that way; ``--format`` reads them with the shop's reader.
+    """
+    if args.order is None:
+        return
+    dropped = report.dropped
+    lone = dropped.loc[dropped["reason"] == "missing customer id", args.order]
+    n = int(lone.isin(tx[args.order]).sum()) if len(lone) else 0
+    if n:
+        print(say(args, "clean.first_line_only", n=n, order=args.order), file=sys.stderr)
