@@ -35,7 +35,7 @@ from segkit._validation import (
 )
 from segkit.cleaning import CleaningReport, clean_transactions
 from segkit.errors import ParameterError, SchemaError
-from segkit.transactions import TransactionColumns, group_sum
+from segkit.transactions import TransactionColumns, blocks, group_sum
 
 __all__ = [
     "CleaningReport",
@@ -108,56 +108,73 @@ def _pair_key(codes: _IntArray, inner: _IntArray, width: int, n: int) -> np.ndar
 def _per_customer(
     cols: TransactionColumns, as_of: AsOf, unit_days: float, windows: Sequence[int]
 ) -> dict[str, Any]:
-    """Reduce rows (already cut at ``as_of``) to per-customer arrays."""
-    n = len(cols.customers)
-    codes, amount = cols.codes, cols.amount
-    purchase = cols.purchases()
-    all_purchases = bool(purchase.all())
-    p_codes = codes if all_purchases else codes[purchase]
-    p_wall = cols.wall if all_purchases else cols.wall[purchase]
-    p_instant = cols.instant if all_purchases else cols.instant[purchase]
-    p_amount = amount if all_purchases else amount[purchase]
+    """Reduce rows (already cut at ``as_of``) to per-customer arrays.
 
+    The rows are read block by block (:func:`segkit.transactions.blocks`), so
+    the temporaries are a few blocks long, not a few columns; sums of money
+    reuse the log's one classification of its amounts.
+    """
+    n = len(cols.customers)
+    codes, wall = cols.codes, cols.wall
+    purchase = cols.purchases()
+    aware = cols.tz is not None
     big = np.iinfo(np.int64).max
     first_wall = np.full(n, big, dtype=np.int64)
     last_wall = np.full(n, -big, dtype=np.int64)
-    np.minimum.at(first_wall, p_codes, p_wall)
-    np.maximum.at(last_wall, p_codes, p_wall)
-    if cols.tz is None:
-        first, last = first_wall, last_wall
-    else:
-        first = np.full(n, big, dtype=np.int64)
-        last = np.full(n, -big, dtype=np.int64)
-        np.minimum.at(first, p_codes, p_instant)
-        np.maximum.at(last, p_codes, p_instant)
+    first, last = first_wall, last_wall  # the instants differ from the wall clock when aware
+    if aware:
+        first, last = np.full(n, big, dtype=np.int64), np.full(n, -big, dtype=np.int64)
+    bought = np.zeros(n, dtype=np.int64)
+    rows = np.zeros(n, dtype=np.int64)
+    parts = blocks(codes.size, at_least=n)
+    for part in parts:
+        buy = purchase[part]
+        who, when = codes[part][buy], wall[part][buy]
+        np.minimum.at(first_wall, who, when)
+        np.maximum.at(last_wall, who, when)
+        if aware:
+            instant = cols.instant[part][buy]
+            np.minimum.at(first, who, instant)
+            np.maximum.at(last, who, instant)
+        bought += np.bincount(who, minlength=n)
+        rows += np.bincount(codes[part], minlength=n)
+    has = bought > 0
+    present = rows > 0
+    del rows
+    if not has.any():
+        return {"_has": has, "_present": present}
 
-    day = p_wall // _DAY_NS
     first_day = first_wall // _DAY_NS
     last_day = last_wall // _DAY_NS
-    # Distinct (customer, day) pairs: sort one combined key.
-    has = np.bincount(p_codes, minlength=n) > 0
-    lo = int(day.min()) if day.size else 0
-    span = int(day.max()) - lo + 1 if day.size else 1
-    key = _distinct(_pair_key(p_codes, day - lo, span, n))
-    days_bought = np.bincount(key // span, minlength=n)
+    # Distinct (customer, day) pairs: sort one combined key of the purchase rows.
+    lo = int(first_day[has].min())
+    span = int(last_day[has].max()) - lo + 1
+    key = np.empty(int(bought.sum()), dtype=np.uint32 if n * span < 2**32 else np.int64)
+    repeat = np.zeros(codes.size, dtype=bool)  # purchase lines after the first purchase day
+    at = 0
+    for part in parts:
+        buy = purchase[part]
+        who = codes[part]
+        day = wall[part] // _DAY_NS
+        np.not_equal(day, first_day[who], out=repeat[part])
+        repeat[part] &= buy
+        who, day = who[buy], day[buy]
+        day -= lo
+        key[at : at + who.size] = _pair_key(who, day, span, n)
+        at += who.size
+    del day, who
+    days_bought = np.bincount(_distinct(key) // span, minlength=n)
     del key
-
-    repeat_row = day != first_day[p_codes]
-    repeat_spend = group_sum(p_codes[repeat_row], p_amount[repeat_row], n)
+    repeat_spend = cols.sum_amount(rows=repeat)
+    del repeat
     x = np.maximum(days_bought - 1, 0)
-    if cols.order is None:
-        orders = np.bincount(p_codes, minlength=n)
-    else:
-        p_order = cols.order if all_purchases else cols.order[purchase]
-        width = int(p_order.max()) + 1 if p_order.size else 1
-        pair = _distinct(_pair_key(p_codes, p_order, width, n))
-        orders = np.bincount(pair // width, minlength=n)
-    revenue = group_sum(codes, amount, n)
+    orders = cols.count_orders()
+    revenue = cols.sum_amount()
 
     with np.errstate(invalid="ignore", divide="ignore"):
         out: dict[str, Any] = {
             "_has": has,
-            "_present": np.bincount(codes, minlength=n) > 0,
+            "_present": present,
             "_first": first,
             "_last": last,
             "orders": orders.astype(np.int64),
@@ -171,17 +188,9 @@ def _per_customer(
             "repeat_aov": np.where(x > 0, repeat_spend / np.maximum(x, 1), 0.0),
         }
     for w in windows:
-        inside = cols.wall > as_of.window_start(w)
-        if cols.order is None:
-            in_orders = np.bincount(codes[inside & purchase], minlength=n)
-        else:
-            sel = inside & purchase
-            width = int(cols.order.max(initial=0)) + 1  # no lines: _to_frame says so
-            in_orders = np.bincount(
-                np.unique(codes[sel] * width + cols.order[sel]) // width, minlength=n
-            )
-        out[f"orders_{w}d"] = in_orders.astype(np.int64)
-        out[f"revenue_{w}d"] = group_sum(codes[inside], amount[inside], n)
+        inside = wall > as_of.window_start(w)
+        out[f"orders_{w}d"] = cols.count_orders(inside).astype(np.int64)
+        out[f"revenue_{w}d"] = cols.sum_amount(rows=inside)
     return out
 
 
@@ -323,15 +332,20 @@ def _to_frame(cols: TransactionColumns, data: dict[str, Any], as_of: AsOf) -> pd
             UserWarning,
             stacklevel=3,
         )
-    first = data.pop("_first")[has]
-    last = data.pop("_last")[has]
-    frame = pd.DataFrame(
-        {"first_purchase": cols.stamps(first), "last_purchase": cols.stamps(last)},
-        index=cols.customers[has],
-    )
-    for name, values in data.items():
-        frame[name] = values[has]
-    return frame
+    # Without copies where every customer is in: one frame over the arrays built here.
+    every = bool(has.all())
+
+    def kept(values: Any) -> Any:
+        return values if every else values[has]
+
+    columns: dict[str, Any] = {
+        "first_purchase": cols.stamps(kept(data.pop("_first"))),
+        "last_purchase": cols.stamps(kept(data.pop("_last"))),
+    }
+    for name in list(data):
+        columns[name] = kept(data.pop(name))
+    index = cols.customers.copy() if every else cols.customers[has]
+    return pd.DataFrame(columns, index=index, copy=False)
 
 
 # --------------------------------------------------------------------------- #

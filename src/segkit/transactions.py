@@ -46,6 +46,7 @@ __all__ = [
     "ids_as_read",
     "money_parts",
     "number_column",
+    "on_cents",
     "parse_numbers",
     "parts_sum",
     "sorted_sums",
@@ -224,8 +225,7 @@ def money_parts(values: _FloatArray) -> tuple[np.ndarray[Any, Any], _FloatArray]
     running (added and subtracted) and still equal :func:`group_sum`.
     """
     level = np.zeros(values.size, dtype=np.int8)
-    whole = np.rint(values * 100.0)
-    off = ~((np.abs(values * 100.0 - whole) < 1e-6) & (np.abs(whole) < 2.0**40))
+    whole, off = _hundredths(values)
     if not off.any():
         return level, whole
     rest = np.flatnonzero(off)
@@ -235,6 +235,36 @@ def money_parts(values: _FloatArray) -> tuple[np.ndarray[Any, Any], _FloatArray]
     level[rest] = np.where(on, 1, 2)
     whole[rest] = np.where(on, fine, values[rest])
     return level, whole
+
+
+def _hundredths(values: _FloatArray) -> tuple[_FloatArray, _BoolArray]:
+    """``rint(values * 100)`` and where that is not the value in whole hundredths.
+
+    Block by block, in place: two float temporaries of one block, not of
+    the column.
+    """
+    whole = np.empty(values.size, dtype=np.float64)
+    off = np.empty(values.size, dtype=bool)
+    for part in blocks(values.size):
+        scaled = values[part] * 100.0
+        rounded = np.rint(scaled, out=whole[part])
+        scaled -= rounded
+        np.abs(scaled, out=scaled)
+        ok = scaled < 1e-6
+        np.abs(rounded, out=scaled)
+        ok &= scaled < 2.0**40
+        np.logical_not(ok, out=off[part])
+    return whole, off
+
+
+#: Rows per block of the block-wise reductions (temporaries stay a few MiB).
+BLOCK = 1 << 20
+
+
+def blocks(size: int, at_least: int = 0) -> list[slice]:
+    """Consecutive slices covering ``range(size)``, of ``max(BLOCK, at_least)`` rows."""
+    step = max(BLOCK, at_least)
+    return [slice(i, min(i + step, size)) for i in range(0, size, step)] or [slice(0, 0)]
 
 
 #: The scale of each level of :func:`money_parts`.
@@ -267,7 +297,14 @@ def sorted_sums(codes: _IntArray, values: _FloatArray, n: int) -> _FloatArray:
     )
 
 
-def group_sum(codes: _IntArray, values: _FloatArray, n: int) -> _FloatArray:
+def group_sum(
+    codes: _IntArray,
+    values: _FloatArray,
+    n: int,
+    rows: _BoolArray | None = None,
+    *,
+    cents: bool = False,
+) -> _FloatArray:
     """Per-group sums of ``values`` that depend neither on the row order nor on other groups.
 
     Each value is classified on its own (:func:`money_parts`): money on a grid
@@ -276,10 +313,64 @@ def group_sum(codes: _IntArray, values: _FloatArray, n: int) -> _FloatArray:
     the same in any row order and in any partition of the rows by customer,
     and running sums of whole numbers (a lifecycle replay's) reach the same
     values.
+
+    Parameters
+    ----------
+    codes : ndarray of int
+        The group of each row, in ``range(n)``.
+    values : ndarray of float64
+        One value per row.
+    n : int
+        The number of groups.
+    rows : ndarray of bool, optional
+        Only the rows where this is true (the same as
+        ``group_sum(codes[rows], values[rows], n)``, without those copies).
+    cents : bool, default False
+        The caller knows that every value is on the grid of 1/100
+        (:func:`on_cents`): the classification is skipped. The sums are the same.
+
+    Examples
+    --------
+    >>> group_sum(np.array([0, 0, 1]), np.array([0.1, 0.2, 0.3]), 2).tolist()
+    [0.3, 0.3]
     """
     if values.size == 0:
         return np.zeros(n)
-    return parts_sum(codes, *money_parts(values), n)
+    hundredths = np.zeros(n)
+    fine: _FloatArray | None = None
+    odd: list[tuple[_IntArray, _FloatArray]] = []
+    # Block by block: whole numbers add exactly, so the blocks' sums add up to
+    # the sums of the whole column, and the temporaries stay small.
+    for part in blocks(values.size, at_least=n):
+        where, amount = codes[part], values[part]
+        if rows is not None:
+            keep = rows[part]
+            where, amount = where[keep], amount[keep]
+        if cents:
+            hundredths += np.bincount(where, weights=np.rint(amount * 100.0), minlength=n)
+            continue
+        level, whole = money_parts(amount)
+        if not level.any():
+            hundredths += np.bincount(where, weights=whole, minlength=n)
+            continue
+        if fine is None:
+            fine = np.zeros(n)
+        for k, total in ((0, hundredths), (1, fine)):
+            sel = level == k
+            total += np.bincount(where[sel], weights=whole[sel], minlength=n)
+        sel = level == 2
+        odd.append((where[sel], whole[sel]))
+    rest = None
+    if odd and any(c.size for c, _ in odd):
+        rest = sorted_sums(
+            np.concatenate([c for c, _ in odd]), np.concatenate([v for _, v in odd]), n
+        )
+    return combine_parts(hundredths, fine, rest)
+
+
+def on_cents(values: _FloatArray) -> bool:
+    """Whether every value is on the grid of 1/100 (level 0 of :func:`money_parts`)."""
+    return not bool(_hundredths(values)[1].any())
 
 
 def parts_sum(
@@ -326,6 +417,8 @@ class TransactionColumns:
     amount: _FloatArray
     order: _IntArray | None
     tz: Any
+    #: What the methods below derive from the columns, computed once per object.
+    _derived: dict[str, Any] = attrs.field(init=False, factory=dict, eq=False, repr=False)
 
     @classmethod
     def read(
@@ -389,12 +482,84 @@ class TransactionColumns:
         the lines with a non-negative amount of orders whose net amount (over
         these rows) is positive; a negative line (a partial refund) is a
         return even inside such an order, so it never moves a purchase date.
+        Computed once per object; each call returns a new array.
+        """
+        if "purchases" not in self._derived:
+            buy: _BoolArray = self.amount >= 0
+            if self.order is not None:
+                net = self.sum_amount(self.order, self.n_orders)
+                buy &= net[self.order] > 0
+            self._derived["purchases"] = buy
+        return np.array(self._derived["purchases"])
+
+    @property
+    def n_orders(self) -> int:
+        """The number of order codes (0 without an order column)."""
+        if self.order is None or self.order.size == 0:
+            return 0
+        if "n_orders" not in self._derived:
+            self._derived["n_orders"] = int(self.order.max()) + 1
+        return int(self._derived["n_orders"])
+
+    def on_cents(self) -> bool:
+        """Whether every amount is on the grid of cents (:func:`on_cents`); computed once."""
+        if "cents" not in self._derived:
+            self._derived["cents"] = on_cents(self.amount)
+        return bool(self._derived["cents"])
+
+    def sum_amount(
+        self, codes: _IntArray | None = None, n: int | None = None, rows: _BoolArray | None = None
+    ) -> _FloatArray:
+        """:func:`group_sum` of the amounts, per customer (or per ``codes`` in ``range(n)``).
+
+        ``rows`` (a mask) restricts the sum to those rows. The classification
+        of the amounts is done once per object, so repeated sums (revenue,
+        windows, order nets) cost one pass each; the values equal
+        :func:`group_sum` on the same rows.
+        """
+        if codes is None:
+            codes, n = self.codes, len(self.customers)
+        assert n is not None
+        return group_sum(codes, self.amount, n, rows, cents=self.on_cents())
+
+    def order_owner(self) -> _IntArray:
+        """Per order code, the code of its customer; -1 for an id several customers share.
+
+        Computed once per object (an order column is required).
         """
         if self.order is None:
-            return self.amount >= 0
-        n_orders = int(self.order.max()) + 1 if self.order.size else 0
-        net = group_sum(self.order, self.amount, n_orders)
-        out: _BoolArray = (net[self.order] > 0) & (self.amount >= 0)
+            raise ParameterError("order_owner needs an order column")
+        if "owner" not in self._derived:
+            owner = np.full(self.n_orders, -1, dtype=np.int64)
+            owner[self.order] = self.codes  # any writer: checked next
+            shared = owner[self.order] != self.codes
+            if shared.any():
+                owner[self.order[shared]] = -1
+            self._derived["owner"] = owner
+        return np.asarray(self._derived["owner"])
+
+    def count_orders(self, rows: _BoolArray | None = None) -> _IntArray:
+        """Per customer, the purchases among ``rows`` (a mask; default: every row).
+
+        With an order column the distinct order ids with a purchase line among
+        ``rows``, otherwise the purchase lines.
+        """
+        n = len(self.customers)
+        buy = self.purchases()
+        if rows is not None:
+            buy &= rows
+        if self.order is None:
+            return np.bincount(self.codes[buy], minlength=n)
+        owner = self.order_owner()
+        bought = np.zeros(self.n_orders, dtype=bool)
+        bought[self.order[buy]] = True
+        orders = np.flatnonzero(bought)
+        mine = owner[orders]
+        out: _IntArray = np.bincount(mine[mine >= 0], minlength=n)
+        if (mine < 0).any():  # ids several customers share: count (customer, id) pairs
+            buy &= owner[self.order] < 0
+            pairs = np.unique(self.codes[buy] * self.n_orders + self.order[buy])
+            out += np.bincount(pairs // self.n_orders, minlength=n)
         return out
 
     def stamps(self, ns: _IntArray) -> pd.DatetimeIndex:
@@ -404,9 +569,20 @@ class TransactionColumns:
 
 
 def order_codes_of(df: pd.DataFrame, order: Any) -> _IntArray:
-    """Codes of an order id column; missing or unhashable ids are a SchemaError."""
+    """Codes of an order id column; missing or unhashable ids are a SchemaError.
+
+    The codes number the ids in the order they first appear (as
+    ``pd.factorize``); integer ids in a range not much wider than the column
+    are numbered without hashing.
+    """
+    series = df[order]
+    values = series.to_numpy() if isinstance(series.dtype, np.dtype) else None
+    if values is not None and values.dtype.kind in "iu" and values.size:
+        codes = _first_seen(values)
+        if codes is not None:
+            return codes
     try:
-        codes, _ = pd.factorize(df[order], use_na_sentinel=True)
+        codes, _ = pd.factorize(series, use_na_sentinel=True)
     except TypeError as exc:
         raise SchemaError(
             f"column {order!r} of the transactions holds unhashable values (lists or dicts); "
@@ -420,6 +596,33 @@ def order_codes_of(df: pd.DataFrame, order: Any) -> _IntArray:
             "drops them and reports which)"
         )
     return np.asarray(codes, dtype=np.int64)
+
+
+def _first_seen(ids: np.ndarray[Any, Any]) -> _IntArray | None:
+    """``pd.factorize(ids)[0]`` for integers in a narrow range (None when it is wide).
+
+    The first row of each id is found with a minimum per id; the ids are then
+    numbered by the rank of that row, which is the order of first appearance.
+    """
+    size = ids.size
+    lo, hi = int(ids.min()), int(ids.max())
+    if hi - lo >= size + 1024 or hi >= 2**63:
+        return None
+    first = np.full(hi - lo + 1, size, dtype=np.int64)
+    for part in blocks(size):
+        dense = np.subtract(ids[part], lo, dtype=np.int64, casting="unsafe")
+        np.minimum.at(first, dense, np.arange(part.start, part.stop, dtype=np.int64))
+    seen = np.flatnonzero(first < size)
+    is_first = np.zeros(size, dtype=bool)
+    is_first[first[seen]] = True
+    rank = np.cumsum(is_first, dtype=np.int64)
+    rank -= 1
+    first[seen] = rank[first[seen]]
+    del rank, is_first
+    codes = np.empty(size, dtype=np.int64)
+    for part in blocks(size):
+        codes[part] = first[np.subtract(ids[part], lo, dtype=np.int64, casting="unsafe")]
+    return codes
 
 
 def ids_as_read(index: pd.Index) -> np.ndarray[Any, Any]:
