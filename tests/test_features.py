@@ -107,6 +107,16 @@ def test_weeks(tiny):
     pd.testing.assert_series_equal(w["recency_days"], d["recency_days"])
 
 
+@pytest.mark.parametrize(
+    ("unit", "days"), [("D", 1.0), ("W", 7.0), ("M", 365.25 / 12), (3.5, 3.5)]
+)
+def test_the_frame_records_its_time_unit(tiny, unit, days):
+    s = segkit.summarize(tiny, **COLS, unit=unit)
+    ch = segkit.calibration_holdout(tiny, **COLS, calibration_end="2024-01-10", unit=unit)
+    assert s.attrs["unit_days"] == days
+    assert ch.attrs["unit_days"] == days
+
+
 def test_cdnow_published_summary(cdnow):
     s = segkit.summarize(
         cdnow,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import numpy as np
@@ -12,7 +14,7 @@ from hypothesis import strategies as st
 
 import segkit
 from segkit.errors import ColumnNotFoundError, ParameterError, SchemaError
-from segkit.transactions import group_sum
+from segkit.transactions import TransactionColumns, group_sum, money_parts, parts_sum
 
 LINES = {"customer": "cid", "timestamp": "ts", "order": "inv"}
 
@@ -127,6 +129,124 @@ def test_group_sum_is_permutation_invariant(rows, rnd):
     b = group_sum(codes[perm], values[perm], 4)
     assert a.tolist() == b.tolist()
     np.testing.assert_allclose(a, np.bincount(codes, weights=values, minlength=4), atol=1e-3)
+
+
+_MONEY = st.one_of(
+    st.integers(-(10**7), 10**7).map(lambda c: c / 100),  # cents
+    st.integers(-(10**7), 10**7).map(lambda c: c / 10_000),  # 1/10,000
+    st.floats(-1e6, 1e6, allow_nan=False),  # anything
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 5), _MONEY, st.booleans()), min_size=1, max_size=60),
+    st.integers(1, 7),
+)
+def test_group_sum_by_blocks_and_rows_equals_one_pass(rows, block):
+    """Block-wise sums, and a mask of rows, give the sums of the rows in one pass."""
+    codes = np.array([c for c, _, _ in rows], dtype=np.int64)
+    values = np.array([v for _, v, _ in rows], dtype=np.float64)
+    keep = np.array([k for _, _, k in rows], dtype=bool)
+    one_pass = parts_sum(codes, *money_parts(values), 6)
+    keep_pass = parts_sum(codes[keep], *money_parts(values[keep]), 6)
+    with blocks_of(block):
+        assert group_sum(codes, values, 6).tolist() == one_pass.tolist()
+        assert group_sum(codes, values, 6, keep).tolist() == keep_pass.tolist()
+        cents = np.round(values, 2)
+        assert (
+            group_sum(codes, cents, 6, keep, cents=True).tolist()
+            == group_sum(codes[keep], cents[keep], 6).tolist()
+        )
+
+
+@contextmanager
+def blocks_of(rows: int) -> Iterator[None]:
+    """Set the rows per block of the block-wise reductions (small: many blocks)."""
+    import segkit.transactions as module
+
+    saved, module.BLOCK = module.BLOCK, rows
+    try:
+        yield
+    finally:
+        module.BLOCK = saved
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(-5, 40), min_size=1, max_size=80),
+    st.sampled_from(["int64", "int32", "int8", "uint16", "uint64"]),
+)
+def test_order_codes_number_ids_in_order_of_first_appearance(ids, dtype):
+    info = np.iinfo(dtype)
+    raw = np.clip(np.array(ids), info.min, info.max).astype(dtype)
+    tx = pd.DataFrame({"cid": 1, "ts": pd.Timestamp("2024-01-01"), "a": 1.0, "o": raw})
+    cols = TransactionColumns.read(tx, customer="cid", timestamp="ts", amount="a", order="o")
+    assert cols.order is not None
+    assert cols.order.tolist() == pd.factorize(raw)[0].tolist()
+
+
+def test_wide_integer_order_ids_are_numbered_too():
+    raw = np.array([10**12, 5, 10**12, -(10**15), 5])
+    tx = pd.DataFrame({"cid": 1, "ts": pd.Timestamp("2024-01-01"), "a": 1.0, "o": raw})
+    cols = TransactionColumns.read(tx, customer="cid", timestamp="ts", amount="a", order="o")
+    assert cols.order is not None
+    assert cols.order.tolist() == [0, 1, 0, 2, 1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 6), st.integers(-300, 900), st.booleans()),
+        min_size=1,
+        max_size=50,
+    )
+)
+def test_count_orders_counts_customer_order_pairs(rows):
+    """An order id several customers share counts once for each of them."""
+    tx = pd.DataFrame(rows, columns=["cid", "inv", "cents", "inside"])
+    tx["ts"] = pd.Timestamp("2024-01-01")
+    tx["amount"] = tx["cents"] / 100
+    cols = TransactionColumns.read(
+        tx, customer="cid", timestamp="ts", amount="amount", order="inv"
+    )
+    inside = tx["inside"].to_numpy()
+    net = tx.groupby(["inv"])["cents"].transform("sum")
+    buy = (net > 0) & (tx["cents"] >= 0)
+    np.testing.assert_array_equal(cols.purchases(), buy.to_numpy())
+    for mask in (None, inside):
+        sel = buy if mask is None else buy & inside
+        want = tx[sel].drop_duplicates(["cid", "inv"]).groupby("cid").size()
+        want = want.reindex(cols.customers, fill_value=0).to_numpy()
+        np.testing.assert_array_equal(cols.count_orders(mask), want)
+    owner = cols.order_owner()
+    shared = tx.groupby("inv")["cid"].nunique()
+    assert (owner < 0).sum() == (shared > 1).sum()
+
+
+def test_sum_amount_is_group_sum():
+    tx = make_lines_with_odd_amounts()
+    cols = TransactionColumns.read(tx, customer="cid", timestamp="ts", amount="a", order="o")
+    n = len(cols.customers)
+    late = cols.wall > cols.wall[2]
+    assert cols.sum_amount().tolist() == group_sum(cols.codes, cols.amount, n).tolist()
+    assert (
+        cols.sum_amount(rows=late).tolist()
+        == group_sum(cols.codes[late], cols.amount[late], n).tolist()
+    )
+    # cents add exactly (0.1 + 0.2 is 0.3), other amounts as they are
+    assert cols.sum_amount(cols.order, cols.n_orders).tolist() == [10.5, 0.3, 1 / 3]
+
+
+def make_lines_with_odd_amounts() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "cid": ["a", "a", "b", "b", "c"],
+            "ts": pd.date_range("2024-01-01", periods=5, freq="D"),
+            "a": [10.0, 0.5, 0.1, 0.2, 1 / 3],
+            "o": [7, 7, 8, 8, 9],
+        }
+    )
 
 
 def test_group_sum_cents_are_exact():

@@ -35,7 +35,7 @@ from segkit._validation import (
 )
 from segkit.cleaning import CleaningReport, clean_transactions
 from segkit.errors import ParameterError, SchemaError
-from segkit.transactions import TransactionColumns, blocks, group_sum
+from segkit.transactions import TransactionColumns, blocks, group_sum, sorted_distinct
 
 __all__ = [
     "CleaningReport",
@@ -73,26 +73,6 @@ def _check_windows(windows: Iterable[Any]) -> tuple[int, ...]:
 # --------------------------------------------------------------------------- #
 # The reduction
 # --------------------------------------------------------------------------- #
-def _distinct(key: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """The distinct values of ``key`` (sorted); ``key`` may be overwritten.
-
-    Equal neighbours are dropped before sorting: in a log ordered by time the
-    lines of one order, or one customer's purchases of one day, mostly sit
-    together, so this shrinks the sort for free.
-    """
-    if key.size < 2:
-        return key
-    keep = np.empty(key.size, dtype=bool)
-    keep[0] = True
-    np.not_equal(key[1:], key[:-1], out=keep[1:])
-    key = key[keep]
-    key.sort()
-    keep = keep[: key.size]
-    keep[0] = True
-    np.not_equal(key[1:], key[:-1], out=keep[1:])
-    return key[keep]
-
-
 def _pair_key(codes: _IntArray, inner: _IntArray, width: int, n: int) -> np.ndarray[Any, Any]:
     """``codes * width + inner`` in the narrowest unsigned type that holds it."""
     if n * width < 2**32:
@@ -163,7 +143,7 @@ def _per_customer(
         key[at : at + who.size] = _pair_key(who, day, span, n)
         at += who.size
     del day, who
-    days_bought = np.bincount(_distinct(key) // span, minlength=n)
+    days_bought = np.bincount(sorted_distinct(key) // span, minlength=n)
     del key
     repeat_spend = cols.sum_amount(rows=repeat)
     del repeat
@@ -257,6 +237,9 @@ def summarize(
         ``repeat_aov``
             Mean spend per repeat purchase day (0 when ``x == 0``).
 
+        ``frame.attrs["unit_days"]`` records the time unit of ``t_x`` and
+        ``T`` in days (7.0 for ``unit="W"``), for the CLV models.
+
     Raises
     ------
     ColumnNotFoundError
@@ -312,7 +295,9 @@ def summarize_columns(
     windows = _check_windows(windows)
     cut = cols.as_of(as_of)
     cols = cols.subset(cols.wall <= cut.cut)
-    return _to_frame(cols, _per_customer(cols, cut, unit_days, windows), cut)
+    frame = _to_frame(cols, _per_customer(cols, cut, unit_days, windows), cut)
+    frame.attrs["unit_days"] = unit_days
+    return frame
 
 
 def _to_frame(cols: TransactionColumns, data: dict[str, Any], as_of: AsOf) -> pd.DataFrame:
@@ -384,7 +369,8 @@ def calibration_holdout(
         purchase days in the holdout; with ``order``, days with a line of an
         order whose net up to ``observation_end`` is positive, as
         :func:`summarize` counts), ``revenue_holdout`` (net revenue in the
-        holdout) and ``duration_holdout`` (its length in ``unit``).
+        holdout) and ``duration_holdout`` (its length in ``unit``);
+        ``frame.attrs["unit_days"]`` as for :func:`summarize`.
 
     Examples
     --------
@@ -426,14 +412,12 @@ def calibration_holdout(
     n = len(cols.customers)
     codes = upto.codes[bought]
     day = upto.wall[bought] // _DAY_NS
-    pairs = np.unique(
-        codes * (int(day.max() - day.min()) + 1 if day.size else 1)
-        + (day - (day.min() if day.size else 0))
-    )
     width = int(day.max() - day.min()) + 1 if day.size else 1
+    pairs = sorted_distinct(codes * width + (day - (day.min() if day.size else 0)))
     x_holdout = np.bincount(pairs // width, minlength=n)
     revenue_holdout = group_sum(upto.codes[later], upto.amount[later], n)
     frame["x_holdout"] = x_holdout[known].astype(np.int64)
     frame["revenue_holdout"] = revenue_holdout[known]
     frame["duration_holdout"] = (end.reference - cal.reference) / _DAY_NS / unit_days
+    frame.attrs["unit_days"] = unit_days
     return frame

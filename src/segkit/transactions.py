@@ -49,6 +49,7 @@ __all__ = [
     "on_cents",
     "parse_numbers",
     "parts_sum",
+    "sorted_distinct",
     "sorted_sums",
     "with_line_amount",
 ]
@@ -368,6 +369,32 @@ def group_sum(
     return combine_parts(hundredths, fine, rest)
 
 
+def sorted_distinct(key: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """The distinct values of ``key``, sorted; ``key`` may be overwritten.
+
+    A sort, not ``np.unique``: numpy 2's hashing unique takes seconds on
+    millions of integer keys. Equal neighbours are dropped before sorting: in
+    a log ordered by time the lines of one order, or one customer's purchases
+    of one day, mostly sit together, so this shrinks the sort for free.
+
+    Examples
+    --------
+    >>> sorted_distinct(np.array([3, 3, 1, 2, 1])).tolist()
+    [1, 2, 3]
+    """
+    if key.size < 2:
+        return key
+    keep = np.empty(key.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(key[1:], key[:-1], out=keep[1:])
+    key = key[keep]
+    key.sort()
+    keep = keep[: key.size]
+    keep[0] = True
+    np.not_equal(key[1:], key[:-1], out=keep[1:])
+    return key[keep]
+
+
 def on_cents(values: _FloatArray) -> bool:
     """Whether every value is on the grid of 1/100 (level 0 of :func:`money_parts`)."""
     return not bool(_hundredths(values)[1].any())
@@ -558,7 +585,7 @@ class TransactionColumns:
         out: _IntArray = np.bincount(mine[mine >= 0], minlength=n)
         if (mine < 0).any():  # ids several customers share: count (customer, id) pairs
             buy &= owner[self.order] < 0
-            pairs = np.unique(self.codes[buy] * self.n_orders + self.order[buy])
+            pairs = sorted_distinct(self.codes[buy] * self.n_orders + self.order[buy])
             out += np.bincount(pairs // self.n_orders, minlength=n)
         return out
 
