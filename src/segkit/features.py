@@ -92,63 +92,93 @@ def _per_customer(
 
     The rows are read block by block (:func:`segkit.transactions.blocks`), so
     the temporaries are a few blocks long, not a few columns; sums of money
-    reuse the log's one classification of its amounts.
+    reuse the log's one classification of its amounts. The sorted distinct
+    (customer, day) pairs give the purchase days and the first and last of
+    them; the first and last purchase instants are then looked for only among
+    the lines of those two days.
     """
     n = len(cols.customers)
     codes, wall = cols.codes, cols.wall
-    purchase = cols.purchases()
-    aware = cols.tz is not None
-    big = np.iinfo(np.int64).max
-    first_wall = np.full(n, big, dtype=np.int64)
-    last_wall = np.full(n, -big, dtype=np.int64)
-    first, last = first_wall, last_wall  # the instants differ from the wall clock when aware
-    if aware:
-        first, last = np.full(n, big, dtype=np.int64), np.full(n, -big, dtype=np.int64)
-    bought = np.zeros(n, dtype=np.int64)
-    rows = np.zeros(n, dtype=np.int64)
+    purchase = cols.purchase_mask()
+    every = bool(purchase.all())
     parts = blocks(codes.size, at_least=n)
-    for part in parts:
+    big = np.iinfo(np.int64).max
+
+    def bought_in(part: slice) -> tuple[Any, Any]:
         buy = purchase[part]
-        who, when = codes[part][buy], wall[part][buy]
-        np.minimum.at(first_wall, who, when)
-        np.maximum.at(last_wall, who, when)
-        if aware:
-            instant = cols.instant[part][buy]
-            np.minimum.at(first, who, instant)
-            np.maximum.at(last, who, instant)
+        return (codes[part], wall[part]) if every else (codes[part][buy], wall[part][buy])
+
+    # Pass 1: the (customer, day) key of every purchase line, and lines per customer.
+    bought = np.zeros(n, dtype=np.int64)
+    low, high = big, -big
+    for part in parts:
+        who, when = bought_in(part)
         bought += np.bincount(who, minlength=n)
-        rows += np.bincount(codes[part], minlength=n)
+        if when.size:
+            low, high = min(low, int(when.min())), max(high, int(when.max()))
     has = bought > 0
-    present = rows > 0
-    del rows
+    present = has
+    if not every:  # customers whose lines up to as_of are all returns are present, not bought
+        present = has | (np.bincount(codes[~purchase], minlength=n) > 0)
     if not has.any():
         return {"_has": has, "_present": present}
-
-    first_day = first_wall // _DAY_NS
-    last_day = last_wall // _DAY_NS
-    # Distinct (customer, day) pairs: sort one combined key of the purchase rows.
-    lo = int(first_day[has].min())
-    span = int(last_day[has].max()) - lo + 1
+    lo = low // _DAY_NS
+    span = high // _DAY_NS - lo + 1
     key = np.empty(int(bought.sum()), dtype=np.uint32 if n * span < 2**32 else np.int64)
-    repeat = np.zeros(codes.size, dtype=bool)  # purchase lines after the first purchase day
     at = 0
     for part in parts:
-        buy = purchase[part]
-        who = codes[part]
-        day = wall[part] // _DAY_NS
-        np.not_equal(day, first_day[who], out=repeat[part])
-        repeat[part] &= buy
-        who, day = who[buy], day[buy]
+        who, when = bought_in(part)
+        day = when // _DAY_NS
         day -= lo
         key[at : at + who.size] = _pair_key(who, day, span, n)
         at += who.size
-    del day, who
-    days_bought = np.bincount(sorted_distinct(key) // span, minlength=n)
+    pairs = sorted_distinct(key)
     del key
+    # The pairs are sorted by customer, then day: each customer's run of pairs
+    # holds its purchase days, first to last.
+    owner = pairs // span
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    ends = np.r_[starts[1:], owner.size] - 1
+    who = owner[starts]
+    days_bought = np.zeros(n, dtype=np.int64)
+    days_bought[who] = ends - starts + 1
+    first_day = np.full(n, big // _DAY_NS, dtype=np.int64)
+    last_day = np.full(n, -big // _DAY_NS, dtype=np.int64)
+    first_day[who] = (pairs[starts] % span).astype(np.int64) + lo
+    last_day[who] = (pairs[ends] % span).astype(np.int64) + lo
+    del pairs, owner, starts, ends, who
+
+    # Pass 2: first and last purchase among the lines of those days; repeat lines.
+    first_wall = np.full(n, big, dtype=np.int64)
+    last_wall = np.full(n, -big, dtype=np.int64)
+    aware = cols.tz is not None
+    first, last = first_wall, last_wall  # the instants differ from the wall clock when aware
+    if aware:
+        first, last = np.full(n, big, dtype=np.int64), np.full(n, -big, dtype=np.int64)
+    repeat = np.zeros(codes.size, dtype=bool)  # purchase lines after the first purchase day
+    for part in parts:
+        who, when = codes[part], wall[part]
+        day = when // _DAY_NS
+        on_first = day == first_day[who]
+        np.logical_not(on_first, out=repeat[part])
+        on_last = day == last_day[who]
+        if not every:
+            buy = purchase[part]
+            repeat[part] &= buy
+            on_first &= buy
+            on_last &= buy
+        np.minimum.at(first_wall, who[on_first], when[on_first])
+        np.maximum.at(last_wall, who[on_last], when[on_last])
+        if aware:  # an instant's order can differ from the wall clock's (summer time)
+            buy = purchase[part]
+            instant = cols.instant[part][buy]
+            np.minimum.at(first, who[buy], instant)
+            np.maximum.at(last, who[buy], instant)
+    del day, on_first, on_last
     repeat_spend = cols.sum_amount(rows=repeat)
     del repeat
     x = np.maximum(days_bought - 1, 0)
-    orders = cols.count_orders()
+    orders = bought if cols.order is None else cols.count_orders()
     revenue = cols.sum_amount()
 
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -167,8 +197,13 @@ def _per_customer(
             "T": as_of.days_since(first_day * _DAY_NS) / unit_days,
             "repeat_aov": np.where(x > 0, repeat_spend / np.maximum(x, 1), 0.0),
         }
+    # In a log sorted by time (the usual export) a window is a run of rows at the end.
+    by_time = bool(windows) and bool((wall[1:] >= wall[:-1]).all())
     for w in windows:
-        inside = wall > as_of.window_start(w)
+        start = as_of.window_start(w)
+        inside: Any = wall > start
+        if by_time:
+            inside = slice(int(np.searchsorted(wall, start, side="right")), None)
         out[f"orders_{w}d"] = cols.count_orders(inside).astype(np.int64)
         out[f"revenue_{w}d"] = cols.sum_amount(rows=inside)
     return out

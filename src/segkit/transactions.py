@@ -61,6 +61,8 @@ _CURRENCY = "£$€¥￥₩₹元円 "
 _IntArray = np.ndarray[Any, np.dtype[np.int64]]
 _FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 _BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
+#: Which rows: a boolean mask, or a slice (a time window of a log sorted by time).
+Rows = _BoolArray | slice
 
 
 def amount_columns(amount: Any, quantity: Any, price: Any) -> list[Any]:
@@ -302,7 +304,7 @@ def group_sum(
     codes: _IntArray,
     values: _FloatArray,
     n: int,
-    rows: _BoolArray | None = None,
+    rows: Rows | None = None,
     *,
     cents: bool = False,
 ) -> _FloatArray:
@@ -323,9 +325,9 @@ def group_sum(
         One value per row.
     n : int
         The number of groups.
-    rows : ndarray of bool, optional
-        Only the rows where this is true (the same as
-        ``group_sum(codes[rows], values[rows], n)``, without those copies).
+    rows : ndarray of bool or slice, optional
+        Only these rows (the same as ``group_sum(codes[rows], values[rows], n)``,
+        without those copies).
     cents : bool, default False
         The caller knows that every value is on the grid of 1/100
         (:func:`on_cents`): the classification is skipped. The sums are the same.
@@ -335,6 +337,8 @@ def group_sum(
     >>> group_sum(np.array([0, 0, 1]), np.array([0.1, 0.2, 0.3]), 2).tolist()
     [0.3, 0.3]
     """
+    if isinstance(rows, slice):
+        codes, values, rows = codes[rows], values[rows], None
     if values.size == 0:
         return np.zeros(n)
     hundredths = np.zeros(n)
@@ -397,7 +401,7 @@ def sorted_distinct(key: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 
 def on_cents(values: _FloatArray) -> bool:
     """Whether every value is on the grid of 1/100 (level 0 of :func:`money_parts`)."""
-    return not bool(_hundredths(values)[1].any())
+    return not any(_hundredths(values[part])[1].any() for part in blocks(values.size))
 
 
 def parts_sum(
@@ -511,13 +515,19 @@ class TransactionColumns:
         return even inside such an order, so it never moves a purchase date.
         Computed once per object; each call returns a new array.
         """
+        return np.array(self.purchase_mask())
+
+    def purchase_mask(self) -> _BoolArray:
+        """:meth:`purchases` without the copy: one read-only array per object."""
         if "purchases" not in self._derived:
             buy: _BoolArray = self.amount >= 0
             if self.order is not None:
                 net = self.sum_amount(self.order, self.n_orders)
                 buy &= net[self.order] > 0
+            buy.flags.writeable = False
             self._derived["purchases"] = buy
-        return np.array(self._derived["purchases"])
+        out: _BoolArray = self._derived["purchases"]
+        return out
 
     @property
     def n_orders(self) -> int:
@@ -535,11 +545,11 @@ class TransactionColumns:
         return bool(self._derived["cents"])
 
     def sum_amount(
-        self, codes: _IntArray | None = None, n: int | None = None, rows: _BoolArray | None = None
+        self, codes: _IntArray | None = None, n: int | None = None, rows: Rows | None = None
     ) -> _FloatArray:
         """:func:`group_sum` of the amounts, per customer (or per ``codes`` in ``range(n)``).
 
-        ``rows`` (a mask) restricts the sum to those rows. The classification
+        ``rows`` (a mask or a slice) restricts the sum to those rows. The classification
         of the amounts is done once per object, so repeated sums (revenue,
         windows, order nets) cost one pass each; the values equal
         :func:`group_sum` on the same rows.
@@ -565,27 +575,29 @@ class TransactionColumns:
             self._derived["owner"] = owner
         return np.asarray(self._derived["owner"])
 
-    def count_orders(self, rows: _BoolArray | None = None) -> _IntArray:
-        """Per customer, the purchases among ``rows`` (a mask; default: every row).
+    def count_orders(self, rows: Rows | None = None) -> _IntArray:
+        """Per customer, the purchases among ``rows`` (a mask or a slice; default: every row).
 
         With an order column the distinct order ids with a purchase line among
         ``rows``, otherwise the purchase lines.
         """
         n = len(self.customers)
-        buy = self.purchases()
-        if rows is not None:
-            buy &= rows
-        if self.order is None:
-            return np.bincount(self.codes[buy], minlength=n)
+        codes, order, buy = self.codes, self.order, self.purchase_mask()
+        if isinstance(rows, slice):
+            codes, buy = codes[rows], buy[rows]
+            order = None if order is None else order[rows]
+        elif rows is not None:
+            buy = buy & rows
+        if order is None:
+            return np.bincount(codes if buy.all() else codes[buy], minlength=n)
         owner = self.order_owner()
         bought = np.zeros(self.n_orders, dtype=bool)
-        bought[self.order[buy]] = True
-        orders = np.flatnonzero(bought)
-        mine = owner[orders]
+        bought[order[buy]] = True
+        mine = owner[np.flatnonzero(bought)]
         out: _IntArray = np.bincount(mine[mine >= 0], minlength=n)
         if (mine < 0).any():  # ids several customers share: count (customer, id) pairs
-            buy &= owner[self.order] < 0
-            pairs = sorted_distinct(self.codes[buy] * self.n_orders + self.order[buy])
+            sel = buy & (owner[order] < 0)
+            pairs = sorted_distinct(codes[sel] * self.n_orders + order[sel])
             out += np.bincount(pairs // self.n_orders, minlength=n)
         return out
 
@@ -642,9 +654,8 @@ def _first_seen(ids: np.ndarray[Any, Any]) -> _IntArray | None:
     seen = np.flatnonzero(first < size)
     is_first = np.zeros(size, dtype=bool)
     is_first[first[seen]] = True
-    rank = np.cumsum(is_first, dtype=np.int64)
-    rank -= 1
-    first[seen] = rank[first[seen]]
+    rank = np.cumsum(is_first, dtype=np.int32 if size < 2**31 else np.int64)
+    first[seen] = rank[first[seen]] - 1
     del rank, is_first
     codes = np.empty(size, dtype=np.int64)
     for part in blocks(size):
