@@ -133,15 +133,16 @@ def read_columns(
 
 
 def _codes(values: Array) -> tuple[npt.NDArray[np.int64], int]:
-    """Integer codes of a column: the values themselves when they are small
-    whole numbers (days, counts), otherwise hash-table codes."""
+    """Integer codes of a column in the order of its values: the values
+    themselves when they are small whole numbers (days, counts), otherwise
+    the ranks of the sorted distinct values."""
     if values.size and values.dtype.kind in "fiu":
         low, high = float(values.min()), float(values.max())
         if low >= 0 and high < 2**20:
             as_int = values.astype(np.int64)
             if np.array_equal(as_int, values):
                 return as_int, int(high) + 1
-    codes, uniques = pd.factorize(values)
+    codes, uniques = pd.factorize(values, sort=True)
     return codes.astype(np.int64), len(uniques)
 
 
@@ -152,9 +153,10 @@ def compress(
 
     Returns the distinct rows (one array per input, sorted by their values so
     that the fit never depends on the order of the input rows), their total
-    weights and, for every input row, the position of its distinct row. Rows
-    are matched in linear time: each column is hashed on its own and the codes
-    are combined into one integer key; only the distinct rows are sorted.
+    weights and, for every input row, the position of its distinct row. Each
+    column is coded by the rank of its value and the codes are combined into
+    one integer key, whose order is the rows' lexicographic order: one sort of
+    integers matches and orders the rows.
     """
     n = weights.size
     key = np.zeros(n, dtype=np.int64)
@@ -162,22 +164,23 @@ def compress(
     for values in arrays:
         codes, size = _codes(np.asarray(values))
         if span * max(size, 1) >= 2**62:  # combine early to stay within int64
-            key = pd.factorize(key)[0].astype(np.int64)
+            key = pd.factorize(key, sort=True)[0].astype(np.int64)  # ranks keep the order
             span = int(key.max()) + 1 if n else 1
         key = key * size + codes
         span *= max(size, 1)
-    codes, _ = pd.factorize(key)
-    inverse: npt.NDArray[np.intp] = np.asarray(codes, dtype=np.intp)
-    m = int(inverse.max()) + 1 if n else 0
-    first = np.full(m, n, dtype=np.intp)
-    np.minimum.at(first, inverse, np.arange(n, dtype=np.intp))
+    # Every column's codes follow its values, so the keys follow the rows'
+    # lexicographic order: sorting the keys (integers) sorts the rows.
+    order = np.argsort(key)
+    ranked = key[order]
+    new = np.ones(n, dtype=bool)
+    np.not_equal(ranked[1:], ranked[:-1], out=new[1:])
+    group = np.cumsum(new, dtype=np.intp) - 1
+    del ranked, new
+    m = int(group[-1]) + 1 if n else 0
+    inverse: npt.NDArray[np.intp] = np.empty(n, dtype=np.intp)
+    inverse[order] = group
+    first = np.full(m, n, dtype=np.intp)  # the first input row of each distinct row
+    np.minimum.at(first, group, order)
     total = np.bincount(inverse, weights=weights, minlength=m).astype(np.float64)
     distinct = [np.asarray(a)[first] for a in arrays]
-    if m > 1 and distinct:
-        order = np.lexsort(distinct[::-1])  # first array is the primary key
-        rank = np.empty(m, dtype=np.intp)
-        rank[order] = np.arange(m, dtype=np.intp)
-        distinct = [d[order] for d in distinct]
-        total = total[order]
-        inverse = rank[inverse]
     return distinct, total, inverse

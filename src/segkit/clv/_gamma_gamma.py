@@ -31,7 +31,6 @@ from segkit.clv._base import (
     starts_from,
 )
 from segkit.clv._data import compress, read_columns
-from segkit.clv._likelihoods import _gamma_gamma_rows
 from segkit.errors import ParameterError, SchemaError
 from segkit.transactions import TransactionColumns
 
@@ -104,12 +103,12 @@ class GammaGamma(FittedModel):
         p, q, v = self._lower() + np.exp(theta)
         if "s" in stats:  # individual transactions
             ll, grad = _transaction_rows(p, q, v, stats["x"], stats["s"], stats["log_sum"])
+            w = stats["w"]
+            total, g = float(w @ ll), w @ grad
         else:
-            ll, grad = _gamma_gamma_rows(p, q, v, stats["x"], stats["m"])
-        w = stats["w"]
-        g = w @ grad
+            total, g = _summed(p, q, v, stats)
         g[1] *= (q - self._lower()[1]) / q  # d/d theta_q = d/d log q * (q - lower) / q
-        return float(w @ ll), g
+        return total, g
 
     def _starts(self, stats: dict[str, Array]) -> list[Array]:
         w = stats["w"]
@@ -173,6 +172,8 @@ class GammaGamma(FittedModel):
         uniq, w, _ = compress([xs[repeat], frame[repeat]], c.weights[repeat])
         keep = w > 0
         stats = {"x": uniq[0][keep], "m": uniq[1][keep], "w": w[keep]}
+        stats["log_m"] = np.log(stats["m"])  # the parts of the likelihood without parameters
+        stats["log_mx"] = np.log(stats["m"] * stats["x"])
         self.columns_ = cols
         self._fit_stats(stats, total)
         return self
@@ -376,6 +377,40 @@ class GammaGamma(FittedModel):
         nu = rng.gamma(params["q"], 1.0 / params["gamma"], T.size)
         total = rng.gamma(params["p"] * np.maximum(T, 1.0), 1.0 / nu)
         return pd.DataFrame({"x": T, "repeat_aov": total / np.maximum(T, 1.0)})
+
+
+def _summed(p: float, q: float, v: float, stats: dict[str, Array]) -> tuple[float, Array]:
+    """Weighted sum of [FH13] eq. 1a over the rows, and its gradient (log-parameters).
+
+    The sum of :func:`segkit.clv.gamma_gamma_log_likelihood`, from sufficient
+    statistics: the Gamma functions of ``p x`` are evaluated once per run of
+    equal ``x`` (the rows are sorted by ``x``, whose distinct values are few)
+    and the terms without parameters (``log m``, ``log m x``) once per fit.
+    Only ``log(γ + m x)`` and ``1 / (γ + m x)`` are evaluated per row.
+    """
+    x, m, w = stats["x"], stats["m"], stats["w"]
+    starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]]) if x.size else np.zeros(0, np.intp)
+    px = p * x[starts]
+    w_x = np.add.reduceat(w, starts) if x.size else np.zeros(0)
+    weight = float(w.sum())
+    wx = w * x
+    log_vmx = np.log(v + m * x)
+    inv_vmx = 1.0 / (v + m * x)
+    log_mx = stats["log_mx"] if "log_mx" in stats else np.log(m * x)  # a model fitted before
+    log_m = stats["log_m"] if "log_m" in stats else np.log(m)  # they were kept
+    gap = log_mx - log_vmx  # log(m x / (γ + m x))
+    psi = digamma(px + q)
+    ll = (
+        w_x @ (gammaln(px + q) - gammaln(px))
+        + weight * (q * np.log(v) - gammaln(q))
+        + p * (wx @ gap)
+        - w @ log_m
+        - q * (w @ log_vmx)
+    )
+    g_p = w_x @ (x[starts] * (psi - digamma(px))) + wx @ gap
+    g_q = w_x @ psi - weight * (digamma(q) - np.log(v)) - w @ log_vmx
+    g_v = weight * q / v - p * (wx @ inv_vmx) - q * (w @ inv_vmx)
+    return float(ll), np.array([g_p * p, g_q * q, g_v * v])
 
 
 def _transaction_rows(
