@@ -288,3 +288,63 @@ def test_segment_affinity_cuts_at_as_of(segmented):
         table, lines, customer="customer_id", timestamp="timestamp", as_of="2024-03-01"
     ).set_index(["segment", "category"])
     assert whole_day.loc[("b", "wine"), "buyers"] == 2
+
+
+# -- orders shared by customers, categorical items ----------------------------- #
+
+
+def test_an_order_id_shared_by_two_customers_counts_once_for_each(lines):
+    # Order 10 also has a line of customer 2: each customer's baskets are their
+    # own (customer, order) pairs, as when the ids differ.
+    shared = pd.concat([lines, lines.iloc[[0]].assign(customer_id=2)], ignore_index=True)
+    apart = shared.assign(order_id=shared["order_id"] + 1000 * shared["customer_id"])
+    out = affinity(shared, order="order_id")
+    pd.testing.assert_frame_equal(out, affinity(apart, order="order_id"))
+    # Customer 2: order 20 (bags) and order 10 (shoes).
+    assert out.loc[2, "order_share_shoes"] == 0.5
+    assert out.loc[2, "order_share_bags"] == 0.5
+    assert out.loc[1, "order_share_shoes"] == pytest.approx(2 / 3)
+
+
+def test_an_order_of_returns_only_is_no_basket(lines):
+    out = affinity(lines, order="order_id")
+    # Order 13 holds only the shoes return: three orders, two with shoes.
+    assert out.loc[1, "order_share_shoes"] == pytest.approx(2 / 3)
+    assert out.loc[2, "order_share_bags"] == 1.0
+
+
+@pytest.mark.parametrize("order", ["order_id", None], ids=["orders", "days"])
+def test_a_categorical_item_column_gives_the_same_table(lines, order):
+    categories = ["shoes", "hats", "bags"]  # not in sorted order; "hats" never bought
+    as_category = lines.assign(category=pd.Categorical(lines["category"], categories=categories))
+    out = affinity(as_category, order=order)
+    plain = affinity(lines, order=order)
+    # Ties go to the first value in the categories' order (shoes), not the alphabet's.
+    assert out["favourite_category"].tolist() == ["shoes", "bags"]
+    assert plain["favourite_category"].tolist() == ["bags", "bags"]
+    pd.testing.assert_frame_equal(
+        out.drop(columns="favourite_category"),
+        plain.drop(columns="favourite_category")[out.columns.drop("favourite_category")],
+    )
+    assert "share_hats" not in out
+
+
+def test_item_codes_of_a_categorical_match_factorize():
+    from segkit.affinity.categories import item_codes
+
+    values = pd.Series(
+        pd.Categorical(["b", "a", "c", "b", "a"], categories=["c", "z", "b", "a"], ordered=True)
+    )
+    codes, labels = item_codes(values, "category")
+    expected_codes, expected_labels = pd.factorize(values, sort=True)
+    assert codes.tolist() == expected_codes.tolist() == [1, 2, 0, 1, 2]
+    assert labels.equals(pd.Index(expected_labels))
+    assert list(labels) == ["c", "b", "a"]
+
+
+def test_a_missing_categorical_item_names_the_row():
+    from segkit.affinity.categories import item_codes
+
+    values = pd.Series(pd.Categorical(["a", None, "b"]), index=[7, 8, 9])
+    with pytest.raises(SchemaError, match=r"1 missing value\(s\) at index \[8\]"):
+        item_codes(values, "category")

@@ -24,13 +24,10 @@ def codes(series: pd.Series, column: str, what: str) -> tuple[_IntArray, pd.Inde
     Sorting the labels makes every code, and so every result built on the
     codes, independent of the order of the rows.
     """
-    try:
-        values, labels = pd.factorize(series, sort=True, use_na_sentinel=True)
-    except TypeError as exc:
-        raise SchemaError(
-            f"column {column!r} of the {what} mixes types that cannot be sorted "
-            f"({exc}); convert it to one type first, e.g. df[{column!r}].astype(str)"
-        ) from exc
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        values, labels = _category_codes(series)
+    else:
+        values, labels = _factorized(series, column, what)
     missing = values < 0
     if missing.any():
         raise SchemaError(
@@ -39,6 +36,36 @@ def codes(series: pd.Series, column: str, what: str) -> tuple[_IntArray, pd.Inde
             f"e.g. df.dropna(subset=[{column!r}])"
         )
     return values.astype(np.int64, copy=False), pd.Index(labels)
+
+
+def _category_codes(series: pd.Series) -> tuple[_Array, Any]:
+    """``pd.factorize(series, sort=True)`` of a categorical column, from its codes.
+
+    The labels are the categories that occur, in the order of the categories
+    (as factorize sorts a categorical); no hashing of the rows.
+    """
+    raw = series.cat.codes.to_numpy().astype(np.int32)
+    raw += 1  # -1 (missing) becomes 0
+    n = len(series.cat.categories)
+    seen = np.bincount(raw, minlength=n + 1)[1:] > 0
+    recode = np.empty(n + 1, dtype=np.int64)
+    recode[0] = -1
+    recode[1:] = np.cumsum(seen) - 1
+    labels = pd.Categorical.from_codes(
+        np.flatnonzero(seen), categories=series.cat.categories, ordered=series.cat.ordered
+    )
+    return recode[raw], labels
+
+
+def _factorized(series: pd.Series, column: str, what: str) -> tuple[_Array, Any]:
+    try:
+        values, labels = pd.factorize(series, sort=True, use_na_sentinel=True)
+    except TypeError as exc:
+        raise SchemaError(
+            f"column {column!r} of the {what} mixes types that cannot be sorted "
+            f"({exc}); convert it to one type first, e.g. df[{column!r}].astype(str)"
+        ) from exc
+    return values, labels
 
 
 def top_k(

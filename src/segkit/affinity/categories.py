@@ -155,39 +155,43 @@ def category_affinity_columns(
     item: str,
     as_of: Any,
     windows: Iterable[int] | None = None,
+    order_shares: bool = True,
 ) -> pd.DataFrame:
     """:func:`category_affinity` on a log already read into columns.
 
     ``items`` holds each row's code into ``labels`` (:func:`item_codes`).
-    ``segkit.profile`` reads the log once for every step and calls this.
+    ``segkit.profile`` reads the log once for every step and calls this,
+    without the ``order_share_*`` columns (``order_shares=False``).
     """
     slugs = _slugs(labels, item)
     cut = cols.as_of(as_of)
     spans = _windows(windows)
     upto = cols.wall <= cut.cut
-    present = np.bincount(cols.codes[upto], minlength=cols.customers.size) > 0
+    every = bool(upto.all())
+    present = np.bincount(cols.codes if every else cols.codes[upto], minlength=cols.customers.size)
     who = np.flatnonzero(present)
     if who.size == 0:
         raise SchemaError(f"no line of the lines is on or before as_of ({cut.label})")
     index = cols.customers[who]
     index.name = customer
     basket = cols.order if cols.order is not None else cols.wall // DAY_NS
-    parts = [
-        _affinity(cols.codes, items, basket, cols.amount, upto, cols.customers.size, who, labels)
-    ]
+    by_order = cols.order is not None
+    n = cols.customers.size
+    parts = [_affinity(cols.codes, items, basket, cols.amount, upto, n, who, labels, by_order)]
     for span in spans:
         inside = upto & (cols.wall > cut.window_start(span))
-        sub = _affinity(
-            cols.codes, items, basket, cols.amount, inside, cols.customers.size, who, labels
-        )
+        sub = _affinity(cols.codes, items, basket, cols.amount, inside, n, who, labels, by_order)
         parts.append(sub)
     out = {}
     suffixes = ["", *(f"_{span}d" for span in spans)]
-    for suffix, (share, order_share, favourite, count) in zip(suffixes, parts, strict=True):
+    for suffix, (share, with_item, orders, favourite, count) in zip(suffixes, parts, strict=True):
         for j, slug in enumerate(slugs):
             out[f"share_{slug}{suffix}"] = share[:, j]
-        for j, slug in enumerate(slugs):
-            out[f"order_share_{slug}{suffix}"] = order_share[:, j]
+        if order_shares:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                order_share = np.where(orders[:, None] > 0, with_item / orders[:, None], np.nan)
+            for j, slug in enumerate(slugs):
+                out[f"order_share_{slug}{suffix}"] = order_share[:, j]
         out[f"favourite_{item}{suffix}"] = favourite
         out[f"{item}_count{suffix}"] = count
     return pd.DataFrame(out, index=index)
@@ -202,50 +206,66 @@ def _affinity(
     n_customers: int,
     who: np.ndarray[Any, Any],
     labels: pd.Index,
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], Any, np.ndarray[Any, Any]]:
+    by_order: bool,
+) -> tuple[
+    np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], Any, np.ndarray[Any, Any]
+]:
+    """Spend shares, baskets with each value, baskets, favourite and count of ``who``."""
     n_items = labels.size
     if keep.all():  # no copies of the columns
         c, i, b, a = customers, items, basket, amount
     else:
         c, i, b, a = customers[keep], items[keep], basket[keep], amount[keep]
-    spend = np.bincount(c * n_items + i, weights=a, minlength=n_customers * n_items)
-    spend = np.clip(spend.reshape(n_customers, n_items)[who], 0.0, None)
-    buy = a >= 0
-    if buy.all():
-        orders, with_item = _baskets(c, b, i, n_customers, n_items)
-    else:
-        orders, with_item = _baskets(c[buy], b[buy], i[buy], n_customers, n_items)
-    orders = orders[who].astype(np.float64)
-    with_item = with_item.reshape(n_customers, n_items)[who]
+    everyone = who.size == n_customers  # then no row selection either
+    key = c * n_items
+    key += i
+    spend = np.bincount(key, weights=a, minlength=n_customers * n_items)
+    del key
+    spend = spend.reshape(n_customers, n_items)
+    spend = np.clip(spend if everyone else spend[who], 0.0, None, out=spend if everyone else None)
+    orders, with_item = _baskets(c, b, i, a >= 0, n_customers, n_items, by_order)
+    orders = (orders if everyone else orders[who]).astype(np.float64)
+    with_item = with_item.reshape(n_customers, n_items)
+    if not everyone:
+        with_item = with_item[who]
     total = spend.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(total[:, None] > 0, spend / total[:, None], np.nan)
-        order_share = np.where(orders[:, None] > 0, with_item / orders[:, None], np.nan)
     # Favourite: largest spend, then most orders, then the first label.
     top = spend.max(axis=1, keepdims=True)
     best = np.argmax(np.where(spend == top, with_item, -1), axis=1)
     favourite = pd.Series(labels.take(best), dtype=object).where(total > 0).to_numpy()
     count = (with_item > 0).sum(axis=1)
-    return share, order_share, favourite, count
+    return share, with_item, orders, favourite, count
 
 
 def _baskets(
     c: np.ndarray[Any, Any],
     b: np.ndarray[Any, Any],
     i: np.ndarray[Any, Any],
+    buy: np.ndarray[Any, Any],
     n_customers: int,
     n_items: int,
+    by_order: bool,
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """Per customer: distinct baskets, and distinct baskets with each item (flat).
 
-    The lines go into a sparse customer x (basket, item) matrix, whose
-    construction sums the duplicates: its entries are the distinct
-    (customer, basket, item) triples, each row's sorted by basket. Baskets
-    are order codes or day numbers (a dense range), factorized only when the
-    column count would not fit in an int64.
+    Only the purchase lines (``buy``) count. Orders usually belong to one
+    customer each: then :func:`_baskets_of_one_customer`. Otherwise the lines
+    go into a sparse customer x (basket, item) matrix, whose construction
+    sums the duplicates: its entries are the distinct (customer, basket,
+    item) triples, each row's sorted by basket. Baskets are order codes or
+    day numbers (a dense range), factorized only when the column count would
+    not fit in an int64.
     """
     from scipy import sparse
 
+    if by_order:
+        owned = _baskets_of_one_customer(c, b, i, buy, n_customers, n_items)
+        if owned is not None:
+            return owned
+    if not buy.all():
+        c, b, i = c[buy], b[buy], i[buy]
     low = int(b.min()) if b.size else 0
     width = int(b.max()) - low + 1 if b.size else 1
     if width * n_items >= 2**62:
@@ -267,6 +287,51 @@ def _baskets(
     np.not_equal(basket_of[1:], basket_of[:-1], out=first[1:])
     first[matrix.indptr[:-1][sizes > 0]] = True
     return np.bincount(row[first], minlength=n_customers), with_item
+
+
+def _baskets_of_one_customer(
+    c: np.ndarray[Any, Any],
+    b: np.ndarray[Any, Any],
+    i: np.ndarray[Any, Any],
+    buy: np.ndarray[Any, Any],
+    n_customers: int,
+    n_items: int,
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
+    """:func:`_baskets` when every basket belongs to one customer (order ids).
+
+    Then a distinct (customer, basket, item) is a distinct (basket, item):
+    marks in a basket x item grid (one byte a cell, at most about one int64
+    a line), each basket's owner read from one array. None when a basket
+    has two customers, or when the grid would be larger than that.
+    """
+    if not b.size:
+        return None
+    low = int(b.min())
+    width = int(b.max()) - low + 1
+    cells = width * n_items
+    if cells > 8 * b.size + 2**24:
+        return None
+    basket = b - low
+    owner = np.full(width, -1, dtype=np.int64)
+    owner[basket] = c
+    if not np.array_equal(owner[basket], c):
+        return None
+    basket *= n_items
+    basket += i
+    basket[~buy] = cells  # returns: one cell past the grid
+    marks = np.zeros(cells + 1, dtype=bool)
+    marks[basket] = True
+    del basket
+    taken = np.flatnonzero(marks[:cells])  # distinct (basket, item), sorted
+    del marks
+    of = taken // n_items
+    first = np.ones(of.size, dtype=bool)  # the first entry of each basket
+    np.not_equal(of[1:], of[:-1], out=first[1:])
+    of = owner[of]
+    orders = np.bincount(of[first], minlength=n_customers)
+    of *= n_items
+    of += taken % n_items
+    return orders, np.bincount(of, minlength=n_customers * n_items)
 
 
 def segment_affinity(
@@ -388,23 +453,58 @@ def segment_affinity_columns(
         raise ParameterError(f"alpha must be in (0, 1); got {alpha!r}")
     require_columns(table, [by], "customer table")
     upto = cols.wall <= cols.as_of(as_of).cut
+    every = bool(upto.all())  # then no copies of the columns
+    lines = items if every else items[upto]
+    who = cols.codes if every else cols.codes[upto]
+    amounts = cols.amount if every else cols.amount[upto]
     labels_of = _segmented(table, by)
     seg_codes, segments = codes(labels_of, by, "customer table")
+    n_seg = segments.size
     # The values bought up to as_of, in the order of ``labels`` (sorted).
-    seen = np.bincount(items[upto], minlength=labels.size) > 0
-    recode = np.cumsum(seen) - 1
-    row_seg = pd.Index(labels_of.index).get_indexer(cols.customers)[cols.codes[upto]]
-    return _by_segment(
+    seen = np.bincount(lines, minlength=labels.size) > 0
+    if not seen.all():
+        lines = (np.cumsum(seen) - 1)[lines]
+    n_items = int(seen.sum())
+    # Each customer's segment; n_seg for the customers without one.
+    at = pd.Index(labels_of.index).get_indexer(cols.customers)
+    seg_of = np.where(at >= 0, seg_codes[at], n_seg)
+    buy = amounts >= 0
+    key = who * n_items
+    key += lines
+    pairs = _distinct(key if buy.all() else key[buy], cols.customers.size * n_items)
+    pair_seg = seg_of[pairs // n_items]
+    inside = pair_seg < n_seg
+    buyers = np.bincount(
+        pair_seg[inside] * n_items + pairs[inside] % n_items, minlength=n_seg * n_items
+    ).reshape(n_seg, n_items)
+    # Spend per cell in line order, as segment_affinity adds it up; the lines
+    # of customers without a segment go to one more row, left out.
+    key = seg_of[who]
+    key *= n_items
+    key += lines
+    spend = np.bincount(key, weights=amounts, minlength=(n_seg + 1) * n_items)
+    return _segment_table(
         by,
         item,
-        seg_codes,
         segments,
-        row_seg,
-        recode[items[upto]],
+        np.bincount(seg_codes, minlength=n_seg),
+        buyers,
         labels[seen],
-        cols.amount[upto],
+        spend[: n_seg * n_items].reshape(n_seg, n_items),
         alpha,
     )
+
+
+def _distinct(key: np.ndarray[Any, Any], cells: int) -> np.ndarray[Any, Any]:
+    """The distinct values of ``key`` (in ``[0, cells)``).
+
+    Marks in a grid when it is not much larger than the keys, a hash otherwise.
+    """
+    if cells <= 4 * key.size + 2**20:
+        marks = np.zeros(cells, dtype=bool)
+        marks[key] = True
+        return np.flatnonzero(marks)
+    return np.asarray(pd.unique(key))
 
 
 def _segmented(frame: pd.DataFrame, by: str) -> pd.Series:
@@ -430,8 +530,6 @@ def _by_segment(
     alpha: float,
 ) -> pd.DataFrame:
     """The segment x value table from each line's segmented customer (-1: none)."""
-    from scipy import stats
-
     known = row_seg >= 0
     line_seg = np.full(row_seg.size, -1, dtype=np.int64)
     line_seg[known] = seg_codes[row_seg[known]]
@@ -442,17 +540,34 @@ def _by_segment(
         buy &= amounts >= 0
     # Distinct (customer, item) among purchase lines: marks in a customer x item
     # grid (the size of category_affinity's tables), or a hash for many items.
-    key = row_seg[buy] * n_items + items[buy]
-    cells = seg_codes.size * n_items
-    if cells <= 4 * key.size + 2**20:
-        marks = np.zeros(cells, dtype=bool)
-        marks[key] = True
-        pairs = np.flatnonzero(marks)
-    else:
-        pairs = pd.unique(key)
+    pairs = _distinct(row_seg[buy] * n_items + items[buy], seg_codes.size * n_items)
     buyers = np.bincount(
         seg_codes[pairs // n_items] * n_items + pairs % n_items, minlength=n_seg * n_items
     ).reshape(n_seg, n_items)
+    spend = None
+    if amounts is not None:
+        spend = np.bincount(
+            line_seg[known] * n_items + items[known],
+            weights=amounts[known],
+            minlength=n_seg * n_items,
+        ).reshape(n_seg, n_items)
+    return _segment_table(by, item, segments, sizes, buyers, values, spend, alpha)
+
+
+def _segment_table(
+    by: str,
+    item: str,
+    segments: pd.Index,
+    sizes: np.ndarray[Any, Any],
+    buyers: np.ndarray[Any, Any],
+    values: pd.Index,
+    spend: np.ndarray[Any, Any] | None,
+    alpha: float,
+) -> pd.DataFrame:
+    """The segment x value table from the segment sizes, buyers and net spend per cell."""
+    from scipy import stats
+
+    n_seg, n_items = segments.size, values.size
     total_buyers = buyers.sum(axis=0)
     population = int(sizes.sum())
     size = np.repeat(sizes, n_items)
@@ -479,12 +594,7 @@ def _by_segment(
             "significant": adjusted < alpha,
         }
     )
-    if amounts is not None:
-        spend = np.bincount(
-            line_seg[known] * n_items + items[known],
-            weights=amounts[known],
-            minlength=n_seg * n_items,
-        ).reshape(n_seg, n_items)
+    if spend is not None:
         spend = np.clip(spend, 0.0, None)
         seg_total = spend.sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -168,7 +168,10 @@ def lifetime_value(
         cumulative = np.vstack(
             [purchase_model.expected_purchases(data, t).to_numpy() for t in ends]
         )
-    per_period = np.diff(cumulative, axis=0, prepend=0.0)
+    # The sum over periods of the discounted purchases in each, one period at
+    # a time in a fixed order (no horizons x customers temporaries).
     factors = (1.0 + discount_rate) ** -np.arange(1.0, int(horizon) + 1.0)
-    total = factors @ per_period
+    total = factors[0] * cumulative[0]
+    for k in range(1, int(horizon)):
+        total += factors[k] * (cumulative[k] - cumulative[k - 1])
     return pd.Series(total * spend.to_numpy(), index=spend.index, name="clv")

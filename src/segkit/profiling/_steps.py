@@ -464,7 +464,7 @@ def affinity(run: Run) -> None:
         cols = run.pandas_columns()
         items, labels = item_codes(run.transactions[item], item)
         shares = category_affinity_columns(
-            cols, items, labels, customer=run.customer, item=item, as_of=as_of
+            cols, items, labels, customer=run.customer, item=item, as_of=as_of, order_shares=False
         )
         by_segment = None
         if "segment" in run.table.columns:
@@ -476,8 +476,9 @@ def affinity(run: Run) -> None:
             Note(f"category affinity skipped: {exc}", "affinity.failed", error=str(exc))
         )
         return
-    keep = [c for c in shares.columns if not str(c).startswith("order_share_")]
-    run.add(shares[keep].reindex(run.table.index))
+    if not shares.index.equals(run.table.index):
+        shares = shares.reindex(run.table.index)
+    run.add(shares)
     if by_segment is not None:
         run.results["segment_affinity"] = by_segment
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from segkit._backend import dispatch, local
+from segkit._time import DAY_NS
 from segkit.errors import SegkitError
 from segkit.features import summarize, summarize_columns
 
@@ -148,11 +149,18 @@ def _months_of_columns(
         return None
     every = bool(inside.all())  # then no copies of the columns
     wall = cols.wall if every else cols.wall[inside]
-    since_epoch = wall.view("datetime64[ns]").astype("datetime64[M]").view(np.int64)
-    first_month = int(since_epoch.min())
-    n_months = int(since_epoch.max()) - first_month + 1
-    month = (since_epoch - first_month).astype(np.int32)  # months are few: 4 bytes a line
-    del since_epoch, wall
+    # Each line's day, then the day's month from a calendar of the days spanned
+    # (days are few: no calendar arithmetic per line).
+    day = wall // DAY_NS
+    del wall
+    first_day = int(day.min())
+    days = np.arange(first_day, int(day.max()) + 1).astype("datetime64[D]")
+    since_epoch = days.astype("datetime64[M]").view(np.int64)
+    first_month = int(since_epoch[0])
+    n_months = int(since_epoch[-1]) - first_month + 1
+    day -= first_day
+    month = (since_epoch - first_month).astype(np.int32)[day]  # months are few: 4 bytes a line
+    del day, days, since_epoch
     who = cols.codes if every else cols.codes[inside]
     money = cols.amount if every else cols.amount[inside]
     by_month = pd.CategoricalIndex(
@@ -162,7 +170,7 @@ def _months_of_columns(
     bought = money > 0
     b_month, b_who = month[bought], who[bought]
     n = cols.customers.size
-    first = np.full(n, n_months, dtype=np.int64)
+    first = np.full(n, n_months, dtype=month.dtype)  # one dtype: numpy's fast ufunc.at
     np.minimum.at(first, b_who, b_month)
     new = np.bincount(first[first < n_months], minlength=n_months)
     since = max(n_months - MONTHS_SHOWN, 0)
