@@ -50,10 +50,28 @@ def test_shopify_orders():
 
 def test_shopify_lines():
     lines = read_shopify_orders(DATA / "shopify_orders_export.csv", lines=True)
-    assert lines["order_id"].tolist() == ["#1002", "#1001", "#1001", "#1004"]
-    assert lines["product"].tolist() == ["Cream", "Mask", "Soap", "Soap"]
-    assert lines["amount"].tolist() == [20.0, 28.9, 20.0, 30.0]
+    # the line items, then one line per refunded order carrying its Refunded Amount
+    assert lines["order_id"].tolist() == ["#1002", "#1001", "#1001", "#1004", "#1002", "#1004"]
+    assert lines["product"].tolist() == ["Cream", "Mask", "Soap", "Soap", "(refund)", "(refund)"]
+    assert lines["amount"].tolist() == [20.0, 28.9, 20.0, 30.0, -20.0, -10.0]
+    assert lines["quantity"].tolist() == [1.0, 1.0, 2.0, 3.0, 0.0, 0.0]
     assert lines["customer_id"].tolist()[2] == "ann@example.com"
+
+
+def test_shopify_lines_count_the_orders_of_the_order_rows():
+    """An order refunded in full is no purchase in either shape (bo's #1002)."""
+    columns = {"customer": "customer_id", "timestamp": "timestamp", "amount": "amount"}
+    summaries = []
+    for lines in (False, True):
+        export = read_shopify_orders(DATA / "shopify_orders_export.csv", lines=lines)
+        with pytest.warns(UserWarning, match=r"\['bo@example.com'\]"):
+            summaries.append(segkit.summarize(export, **columns, order="order_id"))
+    orders, from_lines = summaries
+    assert from_lines.index.tolist() == orders.index.tolist() == ["ann@example.com"]
+    assert from_lines["orders"].tolist() == orders["orders"].tolist() == [2]
+    # lines leave out shipping (5.00 on #1001) and taxes, which Total holds
+    assert from_lines.loc["ann@example.com", "revenue"] == pytest.approx(28.9 + 20.0 + 30.0 - 10.0)
+    assert orders.loc["ann@example.com", "revenue"] == pytest.approx(53.91 + 30.0 - 10.0)
 
 
 def test_shopify_missing_column():

@@ -10,11 +10,13 @@ import pandas as pd
 from segkit._validation import require_columns
 from segkit.io._read import parse_amount, parse_time, read_any
 
-__all__ = ["NO_EMAIL", "VOIDED", "read_shopify_orders"]
+__all__ = ["NO_EMAIL", "REFUND", "VOIDED", "read_shopify_orders"]
 
 #: Why an order is left out (the keys of ``result.attrs["left_out"]``).
 VOIDED = "voided (Financial Status)"
 NO_EMAIL = "no e-mail (no customer)"
+#: The ``product`` of the line that carries an order's ``Refunded Amount`` (``lines=True``).
+REFUND = "(refund)"
 
 _SHOPIFY_REQUIRED = ("Name", "Email", "Created at", "Total")
 
@@ -50,7 +52,10 @@ def read_shopify_orders(
         False: one row per order, ``amount`` = ``Total`` minus ``Refunded
         Amount`` (when present). True: one row per line item, ``amount`` =
         quantity × price minus the line discount, with ``product`` and
-        ``vendor``.
+        ``vendor``, and for each order with a ``Refunded Amount`` one more
+        line of minus that amount (``product`` ``"(refund)"``, quantity 0):
+        an order refunded in full is no purchase in either shape. Line
+        amounts leave out shipping and taxes, which ``Total`` holds.
     date_format : str, optional
         The format of ``Created at`` when the file was re-saved with another
         one (e.g. ``"%d/%m/%Y %H:%M %z"``); offsets that change are read as
@@ -97,8 +102,11 @@ def read_shopify_orders(
         }
     )
     if "Refunded Amount" in first.columns:
-        refunded = parse_amount(first["Refunded Amount"], "Refunded Amount")
-        orders["amount"] = orders["amount"] - np.nan_to_num(refunded)
+        refunded = np.nan_to_num(parse_amount(first["Refunded Amount"], "Refunded Amount"))
+        orders["amount"] = orders["amount"] - refunded
+        refunds = pd.Series(refunded, index=orders["order_id"].to_numpy())
+    else:
+        refunds = pd.Series(0.0, index=orders["order_id"].to_numpy())
     for source_name, name in [
         ("Currency", "currency"),
         ("Financial Status", "financial_status"),
@@ -144,5 +152,22 @@ def read_shopify_orders(
     ]:
         if source_name in items.columns:
             out[name] = items[source_name].to_numpy()
+    # A refund is the order's, not a line's: one line of its own, so that an order
+    # refunded in full nets to 0 or less (no purchase), as with lines=False.
+    refund = refunds.reindex(per_order.index).to_numpy()
+    back = per_order.index[refund > 0]
+    if len(back):
+        refund_lines = pd.DataFrame(
+            {
+                "customer_id": per_order.loc[back, "customer_id"].to_numpy(),
+                "order_id": back.to_numpy(),
+                "timestamp": per_order.loc[back, "timestamp"].array,
+                "amount": -refund[refund > 0],
+                "quantity": 0.0,
+            }
+        )
+        if "product" in out.columns:
+            refund_lines["product"] = REFUND
+        out = pd.concat([out, refund_lines], ignore_index=True)
     out.attrs["left_out"] = left_out
     return out
