@@ -107,8 +107,8 @@ def _transactions(args: argparse.Namespace, also: tuple[str, ...] = ()) -> Any:
     pandas_only = ("clean", "pseudonymize", "date_format", "encoding")
     if any(getattr(args, name, None) for name in pandas_only):
         raise CLIError(
-            "--clean, --date-format, --encoding and --pseudonymize read with pandas: not with "
-            "Dask input"
+            "--clean, --date-format and --pseudonymize read with pandas, and --encoding reads "
+            "CSV files: not with Dask input"
         )
     return _prepared(read_parquet_log(args.file), args)
 
