@@ -41,17 +41,66 @@ class _History:
         return pd.Categorical.from_codes(codes, categories=pd.Index(self.states))
 
 
+def _take(column: pd.Series, rows: np.ndarray[Any, Any]) -> Any:
+    """``column`` at ``rows``: a numpy array when it is one, else its pandas array."""
+    values = column.array
+    if isinstance(values, pd.arrays.NumpyExtensionArray):
+        return values.to_numpy().take(rows)
+    return values.take(rows)
+
+
+def _customer_codes(column: pd.Series, rows: Any) -> tuple[np.ndarray[Any, Any], pd.Index]:
+    """``pd.factorize`` of ``column`` (at ``rows``, all when None) and the distinct ids.
+
+    Numeric ids come customer by customer in a replay, so only the first id
+    of each run of equal ids is hashed; the codes are the same as
+    factorizing every row.
+    """
+    values = column.array
+    if isinstance(values, pd.arrays.NumpyExtensionArray) and values.dtype.kind in "iuf":
+        who = values.to_numpy()
+        who = who if rows is None else who.take(rows)
+        if who.size < 2:
+            codes, uniques = pd.factorize(who)
+            return np.asarray(codes, dtype=np.int64), pd.Index(uniques, dtype=column.dtype)
+        starts = np.ones(who.size, dtype=bool)
+        np.not_equal(who[1:], who[:-1], out=starts[1:])
+        where = np.flatnonzero(starts)
+        codes, uniques = pd.factorize(who[where])
+        lengths = np.diff(np.append(where, who.size))
+        out = np.repeat(np.asarray(codes, dtype=np.int64), lengths)
+        return out, pd.Index(uniques, dtype=column.dtype)
+    every, distinct = pd.factorize(column if rows is None else column.take(rows))
+    return np.asarray(every, dtype=np.int64), pd.Index(distinct)
+
+
+def _positions(dates: Any, periods: pd.DatetimeIndex) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Position of each date among the sorted ``periods`` (-1: not one of them)."""
+    stamps = pd.DatetimeIndex(dates)
+    ordered = periods.is_monotonic_increasing and periods.is_unique
+    if stamps.dtype != periods.dtype or not ordered:
+        return np.asarray(periods.get_indexer(stamps), dtype=np.int64)
+    ends = periods.asi8
+    values = stamps.asi8
+    pos = np.searchsorted(ends, values)
+    found = np.minimum(pos, max(ends.size - 1, 0))
+    hit = ends[found] == values if ends.size else np.zeros(values.size, dtype=bool)
+    return np.where(hit & ~np.asarray(stamps.isna()), found, -1).astype(np.int64)
+
+
 def _read(history: Any) -> _History:
     """Either replay form as integer codes (no per-row strings)."""
     df = require_frame(history, "history")
     if all(c in df.columns for c in _CHANGES):
         rows = None
-        who, dates, src, dst = df["customer"], df["date"], df["from"], df["to"]
-        all_dates = dates
+        dates = df["date"].array
+        src, dst = df["from"], df["to"]
+        all_dates = df["date"]
     elif all(c in df.columns for c in _PANEL):
         rows = np.flatnonzero(df["changed"].to_numpy(dtype=bool))
-        who, dates = df["customer"].take(rows), df["period"].take(rows)
-        src, dst = df["previous_state"].take(rows), df["state"].take(rows)
+        dates = _take(df["period"], rows)
+        src = pd.Series(_take(df["previous_state"], rows))
+        dst = pd.Series(_take(df["state"], rows))
         all_dates = df["period"]
     else:
         raise SchemaError(
@@ -64,14 +113,13 @@ def _read(history: Any) -> _History:
     else:
         periods = pd.DatetimeIndex(pd.unique(all_dates)).sort_values()
     states = _state_names(src, dst)
-    k = np.asarray(periods.get_indexer(pd.DatetimeIndex(dates)), dtype=np.int64)
+    k = _positions(dates, periods)
     if (k < 0).any():
         raise SchemaError("history has change dates that are not period boundaries")
-    cust, ids = pd.factorize(who)
-    cust = np.asarray(cust, dtype=np.int64)
+    cust, ids = _customer_codes(df["customer"], rows)
     src_codes, dst_codes = _codes(src, states), _codes(dst, states)
     key = cust * (len(periods) + 1) + k
-    if key.size and not (np.diff(key) > 0).all():
+    if key.size and not (key[1:] > key[:-1]).all():
         order = np.argsort(key, kind="stable")
         cust, k, src_codes, dst_codes = cust[order], k[order], src_codes[order], dst_codes[order]
     return _History(ids, cust, k, src_codes, dst_codes, periods, states)
@@ -213,13 +261,24 @@ def _km_quantiles(
     days: np.ndarray[Any, Any], done: np.ndarray[Any, Any], qs: Sequence[float]
 ) -> list[float]:
     """Kaplan-Meier quantiles of durations with right-censoring."""
-    if days.size == 0:
+    return _km_counted(days, done.astype(np.float64), np.ones(days.size), qs)
+
+
+def _km_counted(
+    days: np.ndarray[Any, Any],
+    events: np.ndarray[Any, Any],
+    total: np.ndarray[Any, Any],
+    qs: Sequence[float],
+) -> list[float]:
+    """:func:`_km_quantiles` of ``total[i]`` stays of ``days[i]``, ``events[i]`` of them ended."""
+    used = total > 0
+    if not used.any():
         return [np.nan] * len(qs)
-    times, inverse = np.unique(days, return_inverse=True)
-    events = np.bincount(inverse, weights=done.astype(float), minlength=times.size)
-    total = np.bincount(inverse, minlength=times.size)
-    at_risk = days.size - np.concatenate([[0], np.cumsum(total)[:-1]])
-    survival = np.cumprod(1.0 - events / at_risk)
+    times, inverse = np.unique(days[used], return_inverse=True)
+    ended = np.bincount(inverse, weights=events[used], minlength=times.size)
+    stays = np.bincount(inverse, weights=total[used], minlength=times.size)
+    at_risk = stays.sum() - np.concatenate([[0], np.cumsum(stays)[:-1]])
+    survival = np.cumprod(1.0 - ended / at_risk)
     out = []
     for q in qs:
         hit = np.flatnonzero(survival <= 1.0 - q + 1e-12)
@@ -314,7 +373,9 @@ def flows(history: Any, *, start: Any = None, end: Any = None) -> Flows:
     in_range = ((k > lo) | (start is None)) & (k <= hi)
     key = (k[in_range] * width + np.where(src[in_range] < 0, n_states, src[in_range])) * width
     key += np.where(dst[in_range] < 0, n_states, dst[in_range])
-    groups, customers = np.unique(key, return_counts=True)
+    per_key = np.bincount(key, minlength=len(periods) * width * width)
+    groups = np.flatnonzero(per_key)
+    customers = per_key[groups]
     g_dst = groups % width
     g_src = (groups // width) % width
     g_k = groups // (width * width)
@@ -335,10 +396,16 @@ def flows(history: Any, *, start: Any = None, end: Any = None) -> Flows:
     done = same_next & (next_k <= hi)
     next_k = np.minimum(next_k, hi)
     sel = (k >= lo) & (k <= hi)
+    n_periods = len(periods)
+    pair = k[sel] * n_periods + next_k[sel]
     started = periods[k[sel]]
     ended = periods[next_k[sel]]
     spell_state = dst[sel]
-    days = np.asarray((ended - started) / pd.Timedelta(days=1), dtype=np.float64)
+    # Durations per (start, end) pair of boundaries, each computed once, then looked up.
+    every = np.arange(n_periods * n_periods)
+    span = periods[every % n_periods] - periods[every // n_periods]
+    pair_days = np.asarray(span / pd.Timedelta(days=1), dtype=np.float64)
+    days = pair_days[pair]
     finished = done[sel]
     spells = pd.DataFrame(
         {
@@ -350,15 +417,19 @@ def flows(history: Any, *, start: Any = None, end: Any = None) -> Flows:
             "completed": finished,
         }
     )
+    # Stays per (state, start, end): the time in state from a few thousand counts.
+    shape = (n_states, n_periods * n_periods)
+    by_state = spell_state * shape[1] + pair
+    total = np.bincount(by_state, minlength=shape[0] * shape[1]).reshape(shape)
+    events = np.bincount(by_state[finished], minlength=shape[0] * shape[1]).reshape(shape)
     summary = []
     for s, name in enumerate(states):
-        mine = spell_state == s
-        q25, q50, q75 = _km_quantiles(days[mine], finished[mine], (0.25, 0.5, 0.75))
+        q25, q50, q75 = _km_counted(pair_days, events[s], total[s], (0.25, 0.5, 0.75))
         summary.append(
             {
                 "state": name,
-                "spells": int(mine.sum()),
-                "completed": int(finished[mine].sum()),
+                "spells": int(total[s].sum()),
+                "completed": int(events[s].sum()),
                 "q25_days": q25,
                 "median_days": q50,
                 "q75_days": q75,

@@ -379,11 +379,17 @@ class Lifecycle:
 
         Parameters
         ----------
-        transactions : DataFrame
+        transactions : DataFrame or TransactionColumns
             One row per order line; not modified. Rows with a negative amount
-            (returns) count towards revenue but are not purchases.
+            (returns) count towards revenue but are not purchases. A caller
+            that has already read the log (:meth:`TransactionColumns.read
+            <segkit.transactions.TransactionColumns.read>`, as
+            :func:`segkit.profile` does once for all its steps) may pass those
+            columns instead; they are used as read.
         customer, timestamp, amount : str
-            Column names, as for :func:`segkit.summarize`.
+            Column names, as for :func:`segkit.summarize` (with
+            TransactionColumns only ``customer`` is read again: the id column
+            of ``customers``).
         quantity, price : str, optional
             Instead of ``amount``: the line amount is ``quantity * price``.
         order : str, optional

@@ -86,6 +86,14 @@ def _categorical(names: Sequence[str], codes: np.ndarray[Any, Any], absent: int)
     )
 
 
+def _take_ids(ids: pd.Index, positions: _Ints) -> Any:
+    """``ids`` at ``positions``, as a column (numpy ids without pandas' take machinery)."""
+    values = ids.to_numpy()
+    if values.dtype.kind in "iuf":
+        return values.take(positions)
+    return ids.array.take(positions)
+
+
 def changes_frame(
     names: Sequence[str],
     ids: pd.Index,
@@ -100,7 +108,7 @@ def changes_frame(
     order = np.argsort(who, kind="stable")  # moves were collected in date order
     out = pd.DataFrame(
         {
-            "customer": ids.array.take(who[order]),
+            "customer": _take_ids(ids, who[order]),
             "date": labels.array.take(when[order]),
             "from": _categorical(names, src[order], absent),
             "to": _categorical(names, dst[order], absent),
@@ -118,22 +126,40 @@ def panel_frame(
     history: np.ndarray[Any, Any],
     absent: int,
 ) -> pd.DataFrame:
-    by_customer = np.ascontiguousarray(history.T)  # customers x periods
+    """One row per customer and point where the customer is present, customer by customer.
+
+    ``history`` holds the states (points x customers, ``absent`` for a
+    customer not yet present). The rows are picked with one mask over the
+    customers x points grid; the ids and the point labels are read through a
+    broadcast view of that grid, so no per-row positions are built.
+    """
+    n_points, n = history.shape
+    by_customer = np.ascontiguousarray(history.T)  # customers x points
     present = by_customer != absent
-    previous = np.empty_like(by_customer)
-    previous[:, 0] = absent
-    previous[:, 1:] = by_customer[:, :-1]
-    who, when = np.nonzero(present)
     state = by_customer[present]
-    before = previous[present]
-    # Take from the arrays, not the Index objects: no per-row boxing, no index copies.
+    by_customer[:, 1:] = by_customer[:, :-1]  # now the state at the previous point
+    by_customer[:, 0] = absent
+    previous = by_customer[present]
+    del by_customer
+    changed = state != previous
+    previous[previous == absent] = -1
+    stamps = np.broadcast_to(labels.asi8, (n, n_points))[present]
+    period = pd.DatetimeIndex(stamps.view(f"M8[{labels.unit}]"))
+    if labels.tz is not None:
+        period = period.tz_localize("UTC").tz_convert(labels.tz)
+    values = ids.to_numpy()
+    if values.dtype.kind in "iuf":
+        customer: Any = np.broadcast_to(values[:, None], (n, n_points))[present]
+    else:  # rows are customer by customer: each id as many times as it is present
+        customer = ids.repeat(present.sum(axis=1)).array
+    categories = pd.Index(names)
     out = pd.DataFrame(
         {
-            "customer": ids.array.take(who),
-            "period": labels.array.take(when),
-            "state": _categorical(names, state, absent),
-            "previous_state": _categorical(names, before, absent),
-            "changed": state != before,
+            "customer": customer,
+            "period": period,
+            "state": pd.Categorical.from_codes(state, categories=categories),
+            "previous_state": pd.Categorical.from_codes(previous, categories=categories),
+            "changed": changed,
         },
         copy=False,
     )

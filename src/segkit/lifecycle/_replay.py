@@ -81,15 +81,18 @@ def run_replay(
 ) -> pd.DataFrame:
     """Run ``machine`` over history at every evaluation point (see :meth:`Lifecycle.replay`)."""
     extra_at: Mapping[str, ColumnAt] = options.columns_at or {}
-    cols = TransactionColumns.read(
-        transactions,
-        customer=options.customer,
-        timestamp=options.timestamp,
-        amount=options.amount,
-        quantity=options.quantity,
-        price=options.price,
-        order=options.order,
-    )
+    if isinstance(transactions, TransactionColumns):
+        cols = transactions  # read once by the caller (segkit.profile)
+    else:
+        cols = TransactionColumns.read(
+            transactions,
+            customer=options.customer,
+            timestamp=options.timestamp,
+            amount=options.amount,
+            quantity=options.quantity,
+            price=options.price,
+            order=options.order,
+        )
     extra = [c for c in machine.static if c not in extra_at]
     ids, codes, signup_ns, static = customer_universe(
         cols,

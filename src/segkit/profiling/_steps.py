@@ -384,8 +384,9 @@ def lifecycle(run: Run) -> None:
         signup = run.options.signup
         if signup not in people.columns:
             people = signup = None
+    read = run.columns_read  # on pandas: the columns every step shares, not read again
     panel = machine.replay(
-        run.transactions,
+        run.transactions if read is None else read,
         **run.tx_columns,  # the order column too: orders counted as in summarize
         freq=run.options.freq,
         start=start,
