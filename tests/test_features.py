@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -172,6 +174,34 @@ def test_row_order_does_not_matter(tiny):
     a = segkit.summarize(tiny, **COLS)
     b = segkit.summarize(tiny.sample(frac=1, random_state=3).reset_index(drop=True), **COLS)
     pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("order", [None, "order_id"])
+def test_a_log_sorted_by_time_and_a_shuffled_one_agree(order):
+    """Sorted by time, windows and as_of cuts are runs of rows; shuffled, masks: same values."""
+    tx = make_transactions(300, seed=5, start="2023-01-01", end="2023-12-31", return_rate=0.05)
+    tx = tx.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    shuffled = tx.sample(frac=1, random_state=1).reset_index(drop=True)
+    kwargs = {
+        "customer": "customer_id",
+        "timestamp": "timestamp",
+        "amount": "amount",
+        "order": order,
+        "windows": [7, 30, 90],
+        "as_of": "2023-10-15",
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # customers with only returns
+        pd.testing.assert_frame_equal(
+            segkit.summarize(tx, **kwargs), segkit.summarize(shuffled, **kwargs), check_exact=True
+        )
+        del kwargs["windows"], kwargs["as_of"]
+        ch = {"calibration_end": "2023-09-30", "observation_end": "2023-11-30"}
+        pd.testing.assert_frame_equal(
+            segkit.calibration_holdout(tx, **kwargs, **ch),
+            segkit.calibration_holdout(shuffled, **kwargs, **ch),
+            check_exact=True,
+        )
 
 
 def test_non_unique_unsorted_index(tiny):

@@ -197,13 +197,8 @@ def _per_customer(
             "T": as_of.days_since(first_day * _DAY_NS) / unit_days,
             "repeat_aov": np.where(x > 0, repeat_spend / np.maximum(x, 1), 0.0),
         }
-    # In a log sorted by time (the usual export) a window is a run of rows at the end.
-    by_time = bool(windows) and bool((wall[1:] >= wall[:-1]).all())
     for w in windows:
-        start = as_of.window_start(w)
-        inside: Any = wall > start
-        if by_time:
-            inside = slice(int(np.searchsorted(wall, start, side="right")), None)
+        inside = cols.after(as_of.window_start(w))  # on a log sorted by time: the last rows
         out[f"orders_{w}d"] = cols.count_orders(inside).astype(np.int64)
         out[f"revenue_{w}d"] = cols.sum_amount(rows=inside)
     return out
@@ -329,7 +324,7 @@ def summarize_columns(
     unit_days = _unit_days(unit)
     windows = _check_windows(windows)
     cut = cols.as_of(as_of)
-    cols = cols.subset(cols.wall <= cut.cut)
+    cols = cols.until(cut.cut)
     frame = _to_frame(cols, _per_customer(cols, cut, unit_days, windows), cut)
     frame.attrs["unit_days"] = unit_days
     return frame
@@ -436,11 +431,11 @@ def calibration_holdout(
         raise ParameterError(
             f"observation_end ({end.label}) must be after calibration_end ({cal.label})"
         )
-    calibration = cols.subset(cols.wall <= cal_wall)
+    calibration = cols.until(cal_wall)
     frame = _to_frame(calibration, _per_customer(calibration, cal, unit_days, ()), cal)
     # Purchases in the holdout as summarize(as_of=observation_end) sees them: with
     # an order column, lines of orders with a positive net up to observation_end.
-    upto = cols.subset(cols.wall <= end_wall)
+    upto = cols.until(end_wall)
     later = upto.wall > cal_wall
     bought = later & upto.purchases()
     known = pd.Index(cols.customers).get_indexer(frame.index)

@@ -492,12 +492,18 @@ class TransactionColumns:
             return latest(self.wall, self.tz)
         return parse_as_of(as_of, self.tz, name=name)
 
-    def subset(self, keep: _BoolArray) -> TransactionColumns:
-        """Rows where ``keep`` is true (no copy when every row is kept)."""
-        if keep.all():
+    def subset(self, keep: Rows) -> TransactionColumns:
+        """Rows where ``keep`` is true, or the rows of a slice (views, no copy).
+
+        No copy either when every row is kept: then it is this object.
+        """
+        if isinstance(keep, slice):
+            if keep == slice(0, self.codes.size) or keep == slice(None):
+                return self
+        elif keep.all():
             return self
         instant = self.instant[keep]
-        return attrs.evolve(
+        out = attrs.evolve(
             self,
             codes=self.codes[keep],
             instant=instant,
@@ -505,6 +511,35 @@ class TransactionColumns:
             amount=self.amount[keep],
             order=None if self.order is None else self.order[keep],
         )
+        if "cents" in self._derived:  # amounts on the grid of cents: any subset of them, too
+            out._derived["cents"] = self._derived["cents"]
+        return out
+
+    def by_time(self) -> bool:
+        """Whether the rows are sorted by wall-clock time (the usual export); computed once."""
+        if "by_time" not in self._derived:
+            wall = self.wall
+            self._derived["by_time"] = all(
+                bool((wall[part.start + 1 : part.stop + 1] >= wall[part]).all())
+                for part in blocks(wall.size - 1)
+            )
+        return bool(self._derived["by_time"])
+
+    def until(self, cut: int) -> TransactionColumns:
+        """The rows whose wall-clock time is at most ``cut`` (nanoseconds).
+
+        On a log sorted by time these are the first rows: views, no copy.
+        """
+        if self.by_time():
+            return self.subset(slice(0, int(np.searchsorted(self.wall, cut, side="right"))))
+        return self.subset(self.wall <= cut)
+
+    def after(self, start: int) -> Rows:
+        """The rows whose wall-clock time is after ``start``: a slice on a log sorted by time."""
+        if self.by_time():
+            return slice(int(np.searchsorted(self.wall, start, side="right")), None)
+        out: _BoolArray = self.wall > start
+        return out
 
     def purchases(self) -> _BoolArray:
         """Which rows are purchase lines (see the module docstring).
