@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import statistics
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -80,22 +81,66 @@ def chunk(number: int, lines: int) -> pd.DataFrame:
     return frame.sort_values("timestamp", kind="stable").reset_index(drop=True)
 
 
-def generate(rows: int) -> Path:
-    """The folder of ``rows`` lines (written once, in chunks, then reused)."""
-    folder = ROOT / f"rows_{rows}"
+def generate(rows: int, per_file: int = LINES_PER_FILE) -> Path:
+    """The folder of ``rows`` lines (written once, in chunks of ``per_file``, then reused)."""
+    folder = ROOT / (f"rows_{rows}" if per_file == LINES_PER_FILE else f"rows_{rows}_{per_file}")
     done = folder / "_done.json"
     if done.exists():
         return folder
     folder.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    for number in range(-(-rows // LINES_PER_FILE)):
-        lines = min(LINES_PER_FILE, rows - number * LINES_PER_FILE)
+    for number in range(-(-rows // per_file)):
+        lines = min(per_file, rows - number * per_file)
         chunk(number, lines).to_parquet(folder / f"part-{number:04d}.parquet", index=False)
         print(f"  wrote file {number + 1}", end="\r", flush=True)
     took = time.perf_counter() - start
     done.write_text(json.dumps({"rows": rows, "seconds": took}))
     print(f"generated {rows:,} lines in {took:.0f} s")
     return folder
+
+
+class WorkerMemory:
+    """The peak resident memory of every Dask worker process, sampled twice a second.
+
+    The workers are this process's children (a ``LocalCluster``'s nannies run
+    here); a worker that its nanny restarts (over 95 % of its limit) comes
+    back as a new process, so the processes seen beyond the first workers
+    count the restarts.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.peak: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.wait(0.5):
+            for child in me.children(recursive=True):
+                try:  # a process may end while it is looked at
+                    if "resource_tracker" in " ".join(child.cmdline()):
+                        continue
+                    rss = child.memory_info().rss
+                except psutil.Error:
+                    continue
+                self.peak[child.pid] = max(self.peak.get(child.pid, 0), rss)
+
+    def __enter__(self) -> WorkerMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def __str__(self) -> str:
+        peaks = sorted(self.peak.values(), reverse=True)
+        shown = ", ".join(f"{rss / 2**30:.2f}" for rss in peaks[: self.workers])
+        restarts = max(len(peaks) - self.workers, 0)
+        return f"peak worker RSS {shown} GiB; worker restarts {restarts}"
 
 
 def load() -> str:
@@ -123,6 +168,13 @@ def show(name: str, steps: dict[str, float], total: float, before: str, after: s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=lambda s: int(s.replace("_", "")), default=10_000_000)
+    parser.add_argument(
+        "--file-lines",
+        type=lambda s: int(s.replace("_", "")),
+        default=LINES_PER_FILE,
+        help="lines per file (and so per partition); smaller files with a smaller "
+        "--memory-limit reproduce the memory pattern of a larger log",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs of each backend")
     parser.add_argument("--memory-limit", default="3GB", help="per Dask worker")
     parser.add_argument("--pandas", action="store_true", help="also profile on pandas")
@@ -133,7 +185,7 @@ def main() -> None:
     import dask.dataframe as dd
     from dask.distributed import Client, LocalCluster
 
-    folder = generate(args.rows)
+    folder = generate(args.rows, args.file_lines)
     size = sum(f.stat().st_size for f in folder.glob("*.parquet"))
     files = len(list(folder.glob("*.parquet")))
     print(f"data: {args.rows:,} lines, {size / 2**30:.2f} GiB of Parquet in {files} files")
@@ -156,8 +208,10 @@ def main() -> None:
     ):
         for i in range(args.repeat):
             before = load()
-            result, steps, total = run(dd.read_parquet(folder), options)
+            with WorkerMemory(2) as memory:
+                result, steps, total = run(dd.read_parquet(folder), options)
             show(f"dask run {i + 1}", steps, total, before, load())
+            print(f"  {memory} (limit {args.memory_limit} each)")
             print(f"  {len(result.table):,} customers; notes: {result.notes}")
             totals["dask"].append(total)
             tables["dask"] = result.table

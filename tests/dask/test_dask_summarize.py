@@ -11,7 +11,10 @@ import pytest
 pytest.importorskip("dask.distributed")
 
 import segkit
+from segkit._backend import local
 from segkit.dask import calibration_holdout_dask, is_dask_collection, summarize_dask
+from segkit.dask._partition import log_columns
+from segkit.dask._transactions import unchecked
 from segkit.errors import ColumnNotFoundError, ParameterError, SchemaError
 
 from .conftest import COLUMNS, quiet, to_dask
@@ -197,3 +200,39 @@ def test_quantity_and_price_equal_pandas(
 def test_amount_and_quantity_together_are_refused(transactions: pd.DataFrame) -> None:
     with pytest.raises(ParameterError, match="not both"):
         segkit.summarize(to_dask(transactions), **COLUMNS, quantity="amount", price="amount")
+
+
+def test_a_summary_gathered_piece_by_piece_equals_pandas(transactions: pd.DataFrame) -> None:
+    # the profile's local(): the partitions without the check that holds them all
+    lazy = summarize_dask(to_dask(transactions), **COLUMNS, as_of="2024-12-31")
+    assert unchecked(lazy) is not None
+    expected = quiet(segkit.summarize, transactions, **COLUMNS, as_of="2024-12-31")
+    pd.testing.assert_frame_equal(local(lazy), expected, check_exact=True)
+
+
+@pytest.mark.parametrize(
+    "function", [summarize_dask, calibration_holdout_dask], ids=["summarize", "holdout"]
+)
+def test_a_summary_gathered_piece_by_piece_raises_like_pandas(
+    transactions: pd.DataFrame, function: Any
+) -> None:
+    early = transactions["timestamp"].min() - pd.Timedelta(days=3)
+    end = transactions["timestamp"].max()
+    if function is summarize_dask:
+        pandas, options = segkit.summarize, {"as_of": early}
+    else:
+        pandas = segkit.calibration_holdout
+        options = {"calibration_end": early, "observation_end": end}
+    with pytest.raises(SchemaError, match="no purchases") as expected:
+        pandas(transactions, **COLUMNS, **options)
+    lazy = function(to_dask(transactions), **COLUMNS, **options)
+    with pytest.raises(SchemaError) as got:
+        local(lazy)
+    assert str(got.value) == str(expected.value)
+
+
+def test_only_the_named_columns_are_read(transactions: pd.DataFrame) -> None:
+    ddf = to_dask(transactions.assign(note="unused"))
+    named = log_columns(ddf, {**COLUMNS, "order": None, "missing": "nowhere"})
+    assert list(named.columns) == ["customer_id", "timestamp", "amount"]
+    assert log_columns(named, COLUMNS) is named

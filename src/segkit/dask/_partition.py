@@ -34,6 +34,21 @@ def check_meta(ddf: Frame, columns: Sequence[str], what: str) -> pd.DataFrame:
     return meta
 
 
+def log_columns(transactions: Frame, columns: dict[str, Any]) -> Frame:
+    """Only the named transaction columns, in that order.
+
+    The other columns are then never read from the files nor moved by a
+    shuffle (an unused ``order_id`` costs 8 bytes a line in every shuffle).
+    Names that are None are left out, and so are names the log lacks: the
+    pandas function run on the partitions reports those with its own message.
+    """
+    present = set(transactions.columns)
+    names = list(dict.fromkeys(n for n in columns.values() if n is not None and n in present))
+    if list(transactions.columns) == names:
+        return transactions
+    return transactions[names]
+
+
 def _add_row_key(part: pd.DataFrame, partition_info: Mapping[str, Any] | None = None) -> Any:
     number = 0 if partition_info is None else int(partition_info["number"])
     key = np.arange(len(part), dtype=np.int64) + (number << _PARTITION_SHIFT)

@@ -12,13 +12,22 @@ per-customer table, one row per customer.
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
 from typing import Any
 
 import pandas as pd
 
 from segkit._backend import Call, register
-from segkit.dask._partition import Frame, empty_or, partition_by_customer, require_dask
+from segkit.dask._partition import (
+    Frame,
+    empty_or,
+    log_columns,
+    partition_by_customer,
+    require_dask,
+)
+from segkit.dask._transactions import unchecked
+from segkit.errors import SchemaError
 from segkit.profiling import activity_of, month_lines
 
 __all__ = ["local", "monthly_activity_dask"]
@@ -33,9 +42,12 @@ def local(data: Frame, by: str | None = None) -> Any:
     within a customer (the periods of a replay panel), which every partition
     already has.
     """
-    # Gathered piece by piece and joined here: ``compute()`` would first join the
-    # partitions on one worker, which then holds the whole table.
-    pieces = import_module("dask").compute(*data.to_delayed())
+    found = unchecked(data)
+    if found is not None:  # a summary: its check that anybody bought anything, made here
+        data, message = found
+    pieces = _gather(data)
+    if found is not None and not any(len(piece) for piece in pieces):
+        raise SchemaError(message)
     out = pd.concat(pieces) if pieces else data._meta
     del pieces  # before the sort, which copies
     out = _default_text(out)
@@ -44,6 +56,39 @@ def local(data: Frame, by: str | None = None) -> Any:
     if isinstance(out, pd.DataFrame | pd.Series):
         return out.sort_index(kind="stable")
     return out
+
+
+def _gather(data: Frame) -> list[Any]:
+    """The partitions of ``data``, computed, in order.
+
+    Gathered piece by piece: ``compute()`` would first join the partitions on
+    one worker, which then holds the whole table. On a distributed cluster
+    each piece is fetched as soon as it is ready and released on the worker,
+    so the workers do not hold every piece until the last one is done.
+    """
+    parts = data.to_delayed()
+    client = _client()
+    if client is None:
+        return list(import_module("dask").compute(*parts))
+    futures = client.compute(parts)
+    position = {future.key: i for i, future in enumerate(futures)}
+    pieces: list[Any] = [None] * len(futures)
+    done = import_module("distributed").as_completed(futures, with_results=True)
+    del futures
+    for future, piece in done:
+        pieces[position[future.key]] = piece
+        future.release()
+    return pieces
+
+
+def _client() -> Any:
+    """The current distributed client, or None (then Dask's own scheduler computes)."""
+    if "distributed" not in sys.modules:
+        return None
+    try:
+        return import_module("distributed").default_client()
+    except ValueError:  # no client
+        return None
 
 
 def _default_text(frame: Any) -> Any:
@@ -70,30 +115,44 @@ def _default_text(frame: Any) -> Any:
     return frame
 
 
+def _first_months(lines: pd.DataFrame) -> pd.DataFrame:
+    """Each buyer's first month among ``lines``, as lines of one purchase each."""
+    bought = lines[lines["money"] > 0]
+    first = bought.groupby("who", sort=False)["month"].min()
+    return pd.DataFrame(
+        {"month": first.to_numpy(), "who": first.index.to_numpy(), "money": 1.0},
+        columns=lines.columns,
+    ).astype(lines.dtypes.to_dict())
+
+
 def monthly_activity_dask(transactions: Frame, **options: Any) -> pd.DataFrame:
     """:func:`segkit.profiling.monthly_activity` of a Dask log, computed.
 
     The log is reduced to :func:`~segkit.profiling.month_lines` partition by
     partition. Revenue and active customers come from those lines partitioned
     by month (each month's lines in one partition, in input order, so the sums
-    are added up as on pandas), new customers from the lines partitioned by
-    customer (a customer's first purchase is found among all their lines);
-    the partitions hold disjoint months and customers, so their tables add up.
+    are added up as on pandas), new customers from each buyer's first month,
+    found in every partition and then among them partitioned by customer (the
+    first of the firsts); the partitions hold disjoint months and customers,
+    so their tables add up.
     """
     require_dask(transactions, "transactions")
+    read = {name: options.get(name) for name in ("customer", "timestamp", "amount")}
+    transactions = log_columns(transactions, read)
     probe = transactions._meta
     meta = month_lines(probe, **options)
     lines = transactions.map_partitions(month_lines, **options, meta=meta)
     empty = activity_of(meta)
 
-    def by(column: str) -> pd.DataFrame:
-        parts = partition_by_customer(lines, column)
+    def by(column: str, frame: Frame) -> pd.DataFrame:
+        parts = partition_by_customer(frame, column)
         found: pd.DataFrame = parts.map_partitions(
             empty_or, activity_of, empty, meta=empty
         ).compute()
         return found.groupby(level=0, sort=True).sum()
 
-    months, customers = by("month"), by("who")
+    months = by("month", lines)
+    customers = by("who", lines.map_partitions(_first_months, meta=meta))
     out = months[["revenue", "active"]].join(customers["new"], how="outer").fillna(0)
     out[["active", "new"]] = out[["active", "new"]].astype("int64")
     out.index.name = "month"

@@ -18,13 +18,20 @@ import numpy as np
 import pandas as pd
 
 from segkit._backend import Call, register
-from segkit.dask._partition import Frame, check_meta, empty_or, partition_by_customer, require_dask
+from segkit.dask._partition import (
+    Frame,
+    check_meta,
+    empty_or,
+    log_columns,
+    partition_by_customer,
+    require_dask,
+)
 from segkit.dask._replay import replay_with_customers
 from segkit.errors import ParameterError, SchemaError
 from segkit.features import calibration_holdout, summarize
 from segkit.transactions import TransactionColumns, amount_columns, with_line_amount
 
-__all__ = ["calibration_holdout_dask", "lifecycle_replay", "summarize_dask"]
+__all__ = ["calibration_holdout_dask", "lifecycle_replay", "summarize_dask", "unchecked"]
 
 _RETURNS_ONLY = r".* customer\(s\) have only returns"
 
@@ -62,9 +69,11 @@ class _Extremes:
     """The earliest and latest timestamps (wall clock), in one pass."""
 
     def __init__(self, transactions: Frame, columns: dict[str, Any]) -> None:
-        found = transactions.map_partitions(
-            _extremes, columns, meta=pd.DataFrame(_EXTREMES_META)
-        ).compute()
+        found = (
+            log_columns(transactions, columns)
+            .map_partitions(_extremes, columns, meta=pd.DataFrame(_EXTREMES_META))
+            .compute()
+        )
         if len(found) == 0:
             raise SchemaError("the transactions are empty")
         self.first = found["first_stamp"].iloc[int(np.argmin(found["first"].to_numpy()))]
@@ -165,12 +174,8 @@ def _by_customer_part(
     options: dict[str, Any],
     cut: str,
     meta: pd.DataFrame,
-    found: bool,
-    message: str,
 ) -> pd.DataFrame:
-    """The pandas ``function`` on one partition of whole customers."""
-    if not found:  # like pandas: no purchase anywhere up to the cut-off
-        raise SchemaError(message)
+    """The pandas ``function`` on one partition of whole customers (empty: no purchase)."""
     if len(part) == 0:
         return meta
     try:
@@ -182,6 +187,16 @@ def _by_customer_part(
             return meta  # no purchase in this partition: nothing to report, not an error here
         raise
     return out
+
+
+def _non_empty(part: pd.DataFrame) -> pd.Series:
+    return pd.Series([len(part) > 0])
+
+
+def _unless_none_found(part: pd.DataFrame, found: bool, message: str) -> pd.DataFrame:
+    if not found:  # like pandas: no purchase anywhere up to the cut-off
+        raise SchemaError(message)
+    return part
 
 
 def _run_by_customer(
@@ -197,15 +212,43 @@ def _run_by_customer(
 
     ``options[cut]`` is the cut-off date (``as_of``, ``calibration_end``):
     when no customer has a purchase on or before it, every partition raises
-    the pandas function's own message.
+    the pandas function's own message. A partition's result is empty exactly
+    when its customers have no purchase up to the cut-off, so that check reads
+    the (small) results: each partition of lines is released as soon as its
+    result is made, rather than all of them being held until every one has
+    been checked.
     """
     message = _no_purchase_message(function, probe, **columns, **options)
-    parts = partition_by_customer(transactions, columns["customer"])
-    # any purchase up to the cut-off, checked on whole customers: a Dask scalar the map waits for
-    found = parts.map_partitions(_purchases_by, columns, options[cut], meta=(None, bool)).any()
-    return parts.map_partitions(
-        _by_customer_part, function, columns, options, cut, meta, found, message, meta=meta
+    parts = partition_by_customer(log_columns(transactions, columns), columns["customer"])
+    results = parts.map_partitions(
+        _by_customer_part, function, columns, options, cut, meta, meta=meta
     )
+    found = results.map_partitions(_non_empty, meta=(None, bool)).any()
+    checked = results.map_partitions(_unless_none_found, found, message, meta=meta)
+    _UNCHECKED[checked._name] = (results, message)
+    while len(_UNCHECKED) > _UNCHECKED_KEPT:
+        del _UNCHECKED[next(iter(_UNCHECKED))]
+    return checked
+
+
+#: The results of :func:`_run_by_customer` before the check that somebody bought
+#: something, by the name of the checked frame, for :func:`unchecked` (the latest few).
+_UNCHECKED: dict[str, tuple[Frame, str]] = {}
+_UNCHECKED_KEPT = 16
+
+
+def unchecked(frame: Frame) -> tuple[Frame, str] | None:
+    """A summary's partitions without the final check, and the check's message.
+
+    The check ("no purchase anywhere up to the cut-off") needs every
+    partition's result before any of them can be handed out, so the workers
+    hold them all. A caller that gathers the partitions one by one (the
+    profile's :func:`segkit.dask._profile.local`) computes these instead and
+    raises ``SchemaError(message)`` itself when every partition is empty.
+    None for a frame that did not come from :func:`summarize_dask` or
+    :func:`calibration_holdout_dask`.
+    """
+    return _UNCHECKED.get(frame._name)
 
 
 def _money(
@@ -389,6 +432,7 @@ def lifecycle_replay(
     columns = _prepare(transactions, customer, timestamp, amount, None)
     del columns["order"]
     options.update(columns)
+    used = {**columns, "order": options.get("order")}  # the columns the replay reads
     if start is None or end is None:
         # Let the pandas method place the default boundaries, on the two extreme rows.
         extremes = _Extremes(transactions, columns)
@@ -404,9 +448,10 @@ def lifecycle_replay(
     # The empty result, from one purchase at the first boundary (replay rejects empty input).
     probe = _probe_rows(transactions._meta_nonempty, timestamp, amount, start)
     if customers is not None:
+        transactions = log_columns(transactions, used)
         return replay_with_customers(lifecycle, transactions, customers, signup, kwargs, probe)
     meta = lifecycle.replay(probe, **kwargs).iloc[:0]
-    parts = partition_by_customer(transactions, customer)
+    parts = partition_by_customer(log_columns(transactions, used), customer)
     func = partial(_replay, lifecycle=lifecycle, kwargs=kwargs)
     return parts.map_partitions(empty_or, func, meta, meta=meta)
 
