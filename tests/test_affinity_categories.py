@@ -348,3 +348,12 @@ def test_a_missing_categorical_item_names_the_row():
     values = pd.Series(pd.Categorical(["a", None, "b"]), index=[7, 8, 9])
     with pytest.raises(SchemaError, match=r"1 missing value\(s\) at index \[8\]"):
         item_codes(values, "category")
+
+
+def test_an_order_id_shared_only_after_as_of_leaves_earlier_baskets_alone(lines):
+    later = lines.iloc[[0]].assign(customer_id=2, timestamp=pd.Timestamp("2024-05-01"))
+    shared = pd.concat([lines, later], ignore_index=True)
+    pd.testing.assert_frame_equal(
+        affinity(shared, order="order_id", windows=[30]),
+        affinity(lines, order="order_id", windows=[30]),
+    )

@@ -175,12 +175,12 @@ def category_affinity_columns(
     index = cols.customers[who]
     index.name = customer
     basket = cols.order if cols.order is not None else cols.wall // DAY_NS
-    by_order = cols.order is not None
+    owner = cols.order_owner() if cols.order is not None else None  # computed once per log
     n = cols.customers.size
-    parts = [_affinity(cols.codes, items, basket, cols.amount, upto, n, who, labels, by_order)]
+    parts = [_affinity(cols.codes, items, basket, cols.amount, upto, n, who, labels, owner)]
     for span in spans:
         inside = upto & (cols.wall > cut.window_start(span))
-        sub = _affinity(cols.codes, items, basket, cols.amount, inside, n, who, labels, by_order)
+        sub = _affinity(cols.codes, items, basket, cols.amount, inside, n, who, labels, owner)
         parts.append(sub)
     out = {}
     suffixes = ["", *(f"_{span}d" for span in spans)]
@@ -206,7 +206,7 @@ def _affinity(
     n_customers: int,
     who: np.ndarray[Any, Any],
     labels: pd.Index,
-    by_order: bool,
+    owner: np.ndarray[Any, Any] | None,
 ) -> tuple[
     np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], Any, np.ndarray[Any, Any]
 ]:
@@ -223,7 +223,7 @@ def _affinity(
     del key
     spend = spend.reshape(n_customers, n_items)
     spend = np.clip(spend if everyone else spend[who], 0.0, None, out=spend if everyone else None)
-    orders, with_item = _baskets(c, b, i, a >= 0, n_customers, n_items, by_order)
+    orders, with_item = _baskets(c, b, i, a >= 0, n_customers, n_items, owner)
     orders = (orders if everyone else orders[who]).astype(np.float64)
     with_item = with_item.reshape(n_customers, n_items)
     if not everyone:
@@ -246,12 +246,14 @@ def _baskets(
     buy: np.ndarray[Any, Any],
     n_customers: int,
     n_items: int,
-    by_order: bool,
+    owner: np.ndarray[Any, Any] | None,
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """Per customer: distinct baskets, and distinct baskets with each item (flat).
 
-    Only the purchase lines (``buy``) count. Orders usually belong to one
-    customer each: then :func:`_baskets_of_one_customer`. Otherwise the lines
+    Only the purchase lines (``buy``) count. Baskets are orders when
+    ``owner`` (each order code's customer code, -1 when shared) is given.
+    Orders usually belong to one customer each: then
+    :func:`_baskets_of_one_customer`. Otherwise the lines
     go into a sparse customer x (basket, item) matrix, whose construction
     sums the duplicates: its entries are the distinct (customer, basket,
     item) triples, each row's sorted by basket. Baskets are order codes or
@@ -260,8 +262,8 @@ def _baskets(
     """
     from scipy import sparse
 
-    if by_order:
-        owned = _baskets_of_one_customer(c, b, i, buy, n_customers, n_items)
+    if owner is not None:
+        owned = _baskets_of_one_customer(c, b, i, buy, n_customers, n_items, owner)
         if owned is not None:
             return owned
     if not buy.all():
@@ -296,26 +298,34 @@ def _baskets_of_one_customer(
     buy: np.ndarray[Any, Any],
     n_customers: int,
     n_items: int,
+    owner: np.ndarray[Any, Any],
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
     """:func:`_baskets` when every basket belongs to one customer (order ids).
 
     Then a distinct (customer, basket, item) is a distinct (basket, item):
     marks in a basket x item grid (one byte a cell, at most about one int64
-    a line), each basket's owner read from one array. None when a basket
-    has two customers, or when the grid would be larger than that.
+    a line), each basket's owner read from one array: the log's ``owner``,
+    or, when some order of the log has several customers, the owners among
+    these lines. None when a basket here has two customers, or when the grid
+    would be larger than that.
     """
     if not b.size:
         return None
-    low = int(b.min())
-    width = int(b.max()) - low + 1
+    known = bool((owner >= 0).all())
+    if known:
+        low, width = 0, owner.size
+    else:
+        low = int(b.min())
+        width = int(b.max()) - low + 1
     cells = width * n_items
     if cells > 8 * b.size + 2**24:
         return None
     basket = b - low
-    owner = np.full(width, -1, dtype=np.int64)
-    owner[basket] = c
-    if not np.array_equal(owner[basket], c):
-        return None
+    if not known:
+        owner = np.full(width, -1, dtype=np.int64)
+        owner[basket] = c
+        if not np.array_equal(owner[basket], c):
+            return None
     basket *= n_items
     basket += i
     basket[~buy] = cells  # returns: one cell past the grid
