@@ -186,6 +186,32 @@ def test_order_codes_number_ids_in_order_of_first_appearance(ids, dtype):
     assert cols.order.tolist() == pd.factorize(raw)[0].tolist()
 
 
+@pytest.mark.parametrize(
+    "ids",
+    [
+        [3, 3, 4, 3, 5, 6, 4, 7],  # order numbers counted up; returns come back to old ones
+        [3, 5, 4, 6],  # a gap filled later
+        [4, 3, 5, 5],  # the smallest id is not the first
+        [-2, -1, -1, 0, -2, 1],
+        [7],
+    ],
+)
+def test_order_numbers_counted_up_keep_their_order(ids):
+    raw = np.array(ids)
+    tx = pd.DataFrame({"cid": 1, "ts": pd.Timestamp("2024-01-01"), "a": 1.0, "o": raw})
+    cols = TransactionColumns.read(tx, customer="cid", timestamp="ts", amount="a", order="o")
+    assert cols.order is not None
+    assert cols.order.tolist() == pd.factorize(raw)[0].tolist()
+
+
+@pytest.mark.parametrize("ids", [[5, 3, 4, 3], [5, 9, 3, 3], [0, 2, 1], [7, 7]])
+def test_integer_customer_ids_are_numbered_in_sorted_order(ids):
+    tx = pd.DataFrame({"cid": ids, "ts": pd.Timestamp("2024-01-01"), "a": 1.0})
+    cols = TransactionColumns.read(tx, customer="cid", timestamp="ts", amount="a")
+    assert cols.customers.tolist() == sorted(set(ids))
+    assert cols.codes.tolist() == [sorted(set(ids)).index(i) for i in ids]
+
+
 def test_wide_integer_order_ids_are_numbered_too():
     raw = np.array([10**12, 5, 10**12, -(10**15), 5])
     tx = pd.DataFrame({"cid": 1, "ts": pd.Timestamp("2024-01-01"), "a": 1.0, "o": raw})

@@ -675,13 +675,18 @@ def order_codes_of(df: pd.DataFrame, order: Any) -> _IntArray:
 def _first_seen(ids: np.ndarray[Any, Any]) -> _IntArray | None:
     """``pd.factorize(ids)[0]`` for integers in a narrow range (None when it is wide).
 
-    The first row of each id is found with a minimum per id; the ids are then
-    numbered by the rank of that row, which is the order of first appearance.
+    Ids that appear in increasing order, each new one the next integer (order
+    numbers; later lines of an order may come back), are numbered ``id - min``.
+    Otherwise the first row of each id is found with a minimum per id and the
+    ids are numbered by the rank of that row, the order of first appearance.
     """
     size = ids.size
     lo, hi = int(ids.min()), int(ids.max())
     if hi - lo >= size + 1024 or hi >= 2**63:
         return None
+    if _counted_up(ids, lo):
+        counted: _IntArray = np.subtract(ids, lo, dtype=np.int64, casting="unsafe")
+        return counted
     first = np.full(hi - lo + 1, size, dtype=np.int64)
     for part in blocks(size):
         dense = np.subtract(ids[part], lo, dtype=np.int64, casting="unsafe")
@@ -727,6 +732,24 @@ def ids_as_read(index: pd.Index) -> np.ndarray[Any, Any]:
     return values
 
 
+def _counted_up(ids: np.ndarray[Any, Any], lo: int) -> bool:
+    """Whether each id not seen before is the largest so far plus one, starting at ``lo``.
+
+    Then every id up to the running maximum has been seen, so the ids first
+    appear in increasing order: their order of first appearance is ``id - lo``.
+    """
+    if int(ids[0]) != lo:
+        return False
+    top = lo
+    for part in blocks(ids.size):
+        running = np.maximum.accumulate(ids[part].astype(np.int64))
+        np.maximum(running, top, out=running)
+        if running.size and (np.diff(running, prepend=top) > 1).any():
+            return False
+        top = int(running[-1]) if running.size else top
+    return True
+
+
 def customer_codes(series: pd.Series, column: Any) -> tuple[_IntArray, pd.Index]:
     """Codes of the customer ids (positions in the sorted distinct ids)."""
     values = series.to_numpy() if not isinstance(series.dtype, pd.CategoricalDtype) else None
@@ -740,9 +763,12 @@ def customer_codes(series: pd.Series, column: Any) -> tuple[_IntArray, pd.Index]
         # Small non-negative integer ids index a bincount directly.
         ids = values.astype(np.int64, copy=False)
         present = np.flatnonzero(np.bincount(ids))
+        index = pd.Index(present.astype(values.dtype), name=column)
+        if present[-1] - present[0] + 1 == present.size:  # every id in a range: no look-up
+            return np.subtract(ids, present[0]), index
         position = np.zeros(int(ids.max()) + 1, dtype=np.int64)
         position[present] = np.arange(present.size)
-        return position[ids], pd.Index(present.astype(values.dtype), name=column)
+        return position[ids], index
     try:
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
     except TypeError as exc:
