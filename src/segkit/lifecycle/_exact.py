@@ -45,6 +45,20 @@ def _distinct(key: _Ints) -> _Ints:
     return out
 
 
+def _several(group: _Ints, value: np.ndarray[Any, Any], n_groups: int) -> _Bools:
+    """Per group: whether its rows hold more than one distinct ``value``.
+
+    One value per group is written down (whichever row lands last), and a
+    group holds several exactly when some row differs from it: a scatter and
+    a gather instead of a minimum and a maximum per group.
+    """
+    seen = np.zeros(n_groups, dtype=value.dtype)
+    seen[group] = value
+    out = np.zeros(n_groups, dtype=bool)
+    out[group[seen[group] != value]] = True
+    return out
+
+
 def _group_starts(key: _Ints) -> _Bools:
     """Where a new run of equal values starts in a sorted ``key``."""
     out = np.ones(key.size, dtype=bool)
@@ -66,13 +80,13 @@ def order_status(
     order = cols.order
     valid = period < k_all
     n_orders = int(order.max()) + 1
-    positive: _Bools = parts_sum(order[valid], level[valid], whole[valid], n_orders) > 0
-    lo = np.full(n_orders, k_all, dtype=np.int64)
-    hi = np.full(n_orders, -1, dtype=np.int64)
-    np.minimum.at(lo, order[valid], period[valid])
-    np.maximum.at(hi, order[valid], period[valid])
+    if valid.all():  # the usual case (end at the latest row): no copies
+        positive: _Bools = parts_sum(order, level, whole, n_orders) > 0
+        spread = _several(order, period, n_orders)
+    else:
+        positive = parts_sum(order[valid], level[valid], whole[valid], n_orders) > 0
+        spread = _several(order[valid], period[valid], n_orders)
     moving = np.zeros(n_orders, dtype=bool)
-    spread = hi > lo
     if not spread.any():
         return positive, moving, spread
     rows = np.flatnonzero(valid & spread[order])
@@ -128,24 +142,18 @@ def segments(
     n_orders = int(cols.order.max()) + 1
     # Most orders are one customer's lines in one period: one segment, found
     # with per-order maxima, no sort.
-    lo = np.full(n_orders, np.iinfo(np.int64).max, dtype=np.int64)
-    hi = np.full(n_orders, -1, dtype=np.int64)
-    np.minimum.at(lo, order, who)
-    np.maximum.at(hi, order, who)
-    several = hi > lo
+    several = _several(order, who, n_orders)
     if spread is None:  # the periods of each order's lines
-        lo.fill(np.iinfo(np.int64).max)
-        hi.fill(-1)
-        np.minimum.at(lo, order, when)
-        np.maximum.at(hi, order, when)
-        spread = hi > lo
+        spread = _several(order, when, n_orders)
     mixed = (several | spread)[order]
     top = np.full(n_orders, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(top, order, wall)
     latest = np.flatnonzero(~mixed & (wall == top[order]))
-    pick = np.full(n_orders, rows.size, dtype=np.int64)
-    np.minimum.at(pick, order[latest], latest)
-    simple = rows[pick[pick < rows.size]]
+    # One of an order's latest lines stands for it; which one does not matter:
+    # they share the customer, the period and the time.
+    pick = np.full(n_orders, -1, dtype=np.int64)
+    pick[order[latest]] = latest
+    simple = rows[pick[pick >= 0]]
     first[simple] = True
     segment[simple] = True
     rest = np.flatnonzero(mixed)

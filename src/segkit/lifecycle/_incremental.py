@@ -34,10 +34,17 @@ _Floats = np.ndarray[Any, np.dtype[np.float64]]
 _Bools = np.ndarray[Any, np.dtype[np.bool_]]
 
 
-def _buckets(key: np.ndarray[Any, Any], k: int) -> tuple[np.ndarray[Any, Any], _Ints]:
-    """Row order grouped by ``key`` (0..k), and where each group starts."""
-    small = key.astype(np.int16 if k < 32_000 else np.int32, copy=False)
-    order = np.argsort(small, kind="stable")  # a radix sort for small integer keys
+def _small(k: int) -> type[np.signedinteger[Any]]:
+    """The integer type that holds 0..k."""
+    return np.int16 if k < 32_000 else np.int32
+
+
+def _buckets(key: np.ndarray[Any, Any], k: int) -> tuple[np.ndarray[Any, Any] | None, _Ints]:
+    """Row order grouped by ``key`` (0..k; None: already in order), and where each group starts."""
+    small = key.astype(_small(k), copy=False)
+    order = None
+    if small.size > 1 and not (small[1:] >= small[:-1]).all():  # a log sorted by time is
+        order = np.argsort(small, kind="stable")  # a radix sort for small integer keys
     starts = np.zeros(k + 2, dtype=np.int64)
     np.cumsum(np.bincount(small, minlength=k + 1)[: k + 1], out=starts[1:])
     return order, starts
@@ -69,7 +76,7 @@ class _Window:
             self.inside &= member
         rows = np.flatnonzero(self.inside & (leave < k_all))
         order, self.starts = _buckets(leave[rows], k_all)
-        self.leaving = rows[order]
+        self.leaving = rows if order is None else rows[order]
 
 
 def feature_steps(
@@ -95,7 +102,7 @@ def feature_steps(
     revenue sums are the same exact sums.
     """
     k_all = bounds.size
-    period = np.searchsorted(bounds, cols.wall, side="left")
+    period = np.searchsorted(bounds, cols.wall, side="left").astype(_small(k_all))
     order, starts = _buckets(period, k_all)
     moving_orders: MovingOrders | None = None
     valid = period < k_all
@@ -109,10 +116,17 @@ def feature_steps(
         moving_orders = MovingOrders(cols, codes, period, k_all, positive, moving)
     first_line, segment, until = segments(cols, codes, period, k_all, purchase, spread)
     money = RevenueSums(cols, codes, period, n, parts)
-    order_codes = codes[order]
-    order_wall = cols.wall[order]
-    order_purchase = purchase[order]
-    order_counted = first_line[order]
+
+    def in_order(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        return values if order is None else values[order]
+
+    def rows_of(lo: int, hi: int) -> np.ndarray[Any, Any]:
+        return np.arange(lo, hi) if order is None else order[lo:hi]
+
+    order_codes = in_order(codes)
+    order_wall = in_order(cols.wall)
+    order_purchase = in_order(purchase)
+    order_counted = in_order(first_line)
     want = set(needed) if needed is not None else None
 
     def wanted(name: str) -> bool:
@@ -122,17 +136,19 @@ def feature_steps(
     wins: list[_Window | None] = []
     order_wins: list[_Window | None] = []
     for w in windows:
-        # The first boundary at which a row is N days old or more; saturating:
-        # wall + span must not wrap past 2**63 - 1.
+        # The first boundary at which a row is N days old or more: the first b
+        # with b >= wall + span, i.e. b - span >= wall (saturating: a bound at
+        # the largest time is never reached, one near the smallest always is).
         span = w * DAY_NS
-        ends = np.minimum(cols.wall, np.iinfo(np.int64).max - span) + span
-        leave = np.searchsorted(bounds, ends, side="left")
+        top, bottom = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+        shifted = np.where(bounds == top, top, np.maximum(bounds, bottom + span) - span)
+        leave = np.searchsorted(shifted, cols.wall, side="left")
         wins.append(_Window(w, leave, period, k_all) if wanted(f"revenue_{w}d") else None)
         order_wins.append(
             _Window(w, leave, period, k_all, segment, until) if wanted(f"orders_{w}d") else None
         )
-    order_inside = [None if w is None else w.inside[order] for w in wins]
-    segment_inside = [None if w is None else w.inside[order] for w in order_wins]
+    order_inside = [None if w is None else in_order(w.inside) for w in wins]
+    segment_inside = [None if w is None else in_order(w.inside) for w in order_wins]
     del period
 
     def out_copy(values: np.ndarray[Any, Any], as_int: bool = False) -> np.ndarray[Any, Any]:
@@ -169,7 +185,7 @@ def feature_steps(
         is_counted = order_counted[lo:hi]
         np.maximum.at(last, c[is_purchase], order_wall[lo:hi][is_purchase])
         if need_revenue:
-            money.add(revenue, c, order[lo:hi])
+            money.add(revenue, c, rows_of(lo, hi))
         orders += count(c[is_counted])
         b = int(bounds[k])
         for j in range(len(windows)):
@@ -182,7 +198,7 @@ def feature_steps(
             if rev is not None and inside is not None:
                 gone = rev.leaving[int(rev.starts[k]) : int(rev.starts[k + 1])]
                 here = inside[lo:hi]
-                money.add(win_revenue[j], c[here], order[lo:hi][here])
+                money.add(win_revenue[j], c[here], rows_of(lo, hi)[here])
                 money.add(win_revenue[j], codes[gone], gone, sign=-1.0)
         orders_now, first_now, last_now, win_now = orders, first, last, win_orders
         if moving_orders is not None and moving_orders.any:

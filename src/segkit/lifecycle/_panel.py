@@ -119,6 +119,14 @@ def changes_frame(
     return out
 
 
+def _period_column(stamps: _Ints, labels: pd.DatetimeIndex) -> Any:
+    """The labels' nanoseconds as a datetime column (naive: the array itself, no copy)."""
+    values = stamps.view(f"M8[{labels.unit}]")
+    if labels.tz is None:
+        return values
+    return pd.Series(values, copy=False).dt.tz_localize("UTC").dt.tz_convert(labels.tz).array
+
+
 def panel_frame(
     names: Sequence[str],
     ids: pd.Index,
@@ -129,34 +137,33 @@ def panel_frame(
     """One row per customer and point where the customer is present, customer by customer.
 
     ``history`` holds the states (points x customers, ``absent`` for a
-    customer not yet present). The rows are picked with one mask over the
-    customers x points grid; the ids and the point labels are read through a
-    broadcast view of that grid, so no per-row positions are built.
+    customer not yet present); a customer, once present, stays (as in a
+    replay), so each customer's rows are consecutive points and the previous
+    state is the row before. Each row-sized array is allocated once: on this
+    scale, fresh memory costs more than the arithmetic.
     """
     n_points, n = history.shape
     by_customer = np.ascontiguousarray(history.T)  # customers x points
     present = by_customer != absent
+    counts = np.count_nonzero(present, axis=1)
     state = by_customer[present]
-    by_customer[:, 1:] = by_customer[:, :-1]  # now the state at the previous point
-    by_customer[:, 0] = absent
-    previous = by_customer[present]
     del by_customer
+    starts = (np.cumsum(counts) - counts)[counts > 0]
+    previous = np.empty_like(state)
+    previous[1:] = state[:-1]
+    previous[starts] = -1
     changed = state != previous
-    previous[previous == absent] = -1
     stamps = np.broadcast_to(labels.asi8, (n, n_points))[present]
-    period = pd.DatetimeIndex(stamps.view(f"M8[{labels.unit}]"))
-    if labels.tz is not None:
-        period = period.tz_localize("UTC").tz_convert(labels.tz)
     values = ids.to_numpy()
     if values.dtype.kind in "iuf":
-        customer: Any = np.broadcast_to(values[:, None], (n, n_points))[present]
-    else:  # rows are customer by customer: each id as many times as it is present
-        customer = ids.repeat(present.sum(axis=1)).array
+        customer: Any = np.repeat(values, counts)
+    else:
+        customer = ids.repeat(counts).array
     categories = pd.Index(names)
     out = pd.DataFrame(
         {
             "customer": customer,
-            "period": period,
+            "period": _period_column(stamps, labels),
             "state": pd.Categorical.from_codes(state, categories=categories),
             "previous_state": pd.Categorical.from_codes(previous, categories=categories),
             "changed": changed,

@@ -124,10 +124,11 @@ def run_replay(
         frame = pd.DataFrame({**features, **static, **more}, copy=False)
         when = labels[k] if days[k] < 0 else labels[k].date()  # a date: the whole day
         state = machine.advance(frame, current, as_of=when, ids=ids)
-        changed = np.flatnonzero(state != before)
-        moves.append((k, changed, before[changed], state[changed]))
         if history is not None:
             history[k] = state
+        else:
+            changed = np.flatnonzero(state != before)
+            moves.append((k, changed, before[changed], state[changed]))
     if history is not None:
         return panel_frame(machine.names, ids, labels, history, absent)
     return changes_frame(machine.names, ids, labels, moves, absent)
