@@ -10,6 +10,7 @@ import pandas as pd
 from scipy.special import betainc, betaln, gammaln, gammasgn, hyp2f1, roots_legendre
 
 from segkit.clv._base import Array, f64, starts_from
+from segkit.clv._beta_mixture import beta_mixture
 from segkit.clv._continuous import NO_DROPOUT, ContinuousModel, nb_logpmf
 from segkit.clv._hyp2f1 import huge, safe_hyp2f1, series_where
 from segkit.clv._likelihoods import _beta_geo_rows
@@ -18,6 +19,10 @@ __all__ = ["BetaGeo", "ModifiedBetaGeo"]
 
 
 _U_SWITCH = 1e12
+#: from this ``r + x`` on, the 2F1 forms lose digits (1e-10 at 500, 1e-9 at 1e4) or turn
+#: NaN (1e5 and t >= 1000): the predictions given alive are integrated over p instead
+#: (_beta_mixture, exact to ~1e-15 there)
+_R_MIXTURE = 100.0
 #: Gauss-Legendre nodes of the DERT integral and where it is cut (e^-60 of the rest)
 _DERT_NODES = 96
 _DERT_CUT = 60.0
@@ -139,7 +144,30 @@ class _BetaGeoFamily(ContinuousModel):
         # 2F1 is continued to 1 - z = 1/(1+u) (Abramowitz & Stegun 15.3.6),
         # each of the two series cut after its first correction term (the
         # next is below 1e-24 relative).
-        return f64(_log_bg_survival(a, a + b + self._shift - r, a + bp, u))
+        out = f64(_log_bg_survival(a, a + b + self._shift - r, a + bp, u))
+        return self._by_mixture("survival", out, params, x, T, t)
+
+    def _by_mixture(
+        self, kind: str, out: Array, params: list[Any], x: Array, T: Array, t: Array
+    ) -> Array:
+        """``out`` with the rows of huge ``r + x`` (or not finite) integrated over p."""
+        r, alpha, a, b = params
+        R, al, aa, bp, out = np.broadcast_arrays(
+            np.asarray(r + x, dtype=np.float64),
+            np.asarray(alpha + T, dtype=np.float64),
+            np.asarray(a, dtype=np.float64),
+            np.asarray(b + x + self._shift, dtype=np.float64),
+            out,
+        )
+        need = (R > _R_MIXTURE) | ~np.isfinite(out)
+        if not np.any(need):
+            return out
+        uu = np.broadcast_to(np.asarray(t, dtype=np.float64) / al, R.shape)
+        value = beta_mixture(kind, aa[need], bp[need], R[need], uu[need])
+        out = np.array(out)
+        with np.errstate(divide="ignore"):
+            out[need] = np.log(value) if kind == "survival" else value
+        return out
 
     def _expected_alive(self, params: list[Any], x: Array, T: Array, t: Array) -> Array:
         # [FHL05] eq. (10) for the BG/NBD, [BDK07] for the MBG/NBD, after Euler's
@@ -183,7 +211,7 @@ class _BetaGeoFamily(ContinuousModel):
                     log_power = np.broadcast_to((a - 1.0) * np.log1p(-z), rest.shape)
                     euler = -np.expm1(log_power) - np.exp(log_power) * s_euler
                     bracket[rest & ok2] = euler[rest & ok2]
-        return f64(c / (a - 1.0) * bracket)
+        return self._by_mixture("expected", f64(c / (a - 1.0) * bracket), params, x, T, t)
 
     def _dert_alive(self, params: list[Any], x: Array, T: Array, delta: float) -> Array:
         # Given alive at T with (lambda, p), the k-th future purchase happens
@@ -218,7 +246,19 @@ class _BetaGeoFamily(ContinuousModel):
         integrand = (r + xs[:, None]) * np.exp(w * (1.0 - a) - c * np.expm1(w))
         integrand *= two_f_one[inverse.ravel()]
         value = 0.5 * upper[:, 0] * (integrand @ weights)
-        return f64(value.reshape(np.broadcast(x, T).shape))
+        value = f64(value.reshape(np.broadcast(x, T).shape))
+        # huge r + x: the 2F1 is lost (NaN); integrate over p instead (_beta_mixture)
+        R, A, value = np.broadcast_arrays(
+            np.asarray(r + x, dtype=np.float64), np.asarray(alpha + T, dtype=np.float64), value
+        )
+        need = (R > _R_MIXTURE) | ~np.isfinite(value)
+        if np.any(need):
+            value = np.array(value)
+            aa = np.broadcast_to(np.asarray(a, dtype=np.float64), R.shape)[need]
+            bp = np.broadcast_to(np.asarray(b + x + self._shift, dtype=np.float64), R.shape)[need]
+            mix = beta_mixture("dert", aa, bp, R[need], 1.0 / (delta * A[need]))
+            value[need] = R[need] / (delta * A[need]) * mix
+        return value
 
     def _prob_n_alive(self, params: list[Any], x: Array, T: Array, n: Array, t: Array) -> Array:
         # Given alive at T with (lambda, p): N = n >= 1 if the Poisson count K of

@@ -79,6 +79,21 @@ __all__ = ["BetaGeoCNBD", "ModifiedBetaGeoCNBD", "log_intertransaction_times"]
 _TAIL_SDS = 12.0
 
 
+def _rising(R: Any, k: int) -> tuple[Array, Array]:
+    """``log Γ(R+j)/Γ(R)`` and ``ψ(R+j) - ψ(R)`` for ``j = 0 .. k-1`` (rows), per ``R``.
+
+    Summed as ``Σ_{i<j} log(R+i)`` and ``Σ_{i<j} 1/(R+i)``: the differences of
+    ``gammaln`` and ``digamma`` lose ~1e-5 to cancellation when ``R`` is 1e10
+    (rates the same for every customer).
+    """
+    R = np.atleast_1d(np.asarray(R, dtype=np.float64))
+    i = np.arange(k - 1, dtype=np.float64)[:, None]
+    zero = np.zeros((1, *R.shape))
+    logs = np.concatenate([zero, np.cumsum(np.log(R + i), axis=0)])
+    inverse = np.concatenate([zero, np.cumsum(1.0 / (R + i), axis=0)])
+    return f64(logs), f64(inverse)
+
+
 def _cnbd_rows(
     k: int, shift: int, params: Array, x: Array, t_x: Array, T: Array, litt: Array
 ) -> tuple[Array, Array, Array]:
@@ -86,7 +101,7 @@ def _cnbd_rows(
     r, alpha, a, b = params
     R = r + k * x
     u = T - t_x
-    lg_at, lg_ax = np.log(alpha + T), np.log(alpha + t_x)
+    lg_at = np.log(alpha + T)
     bb = b + x + shift
     base = (
         (k - 1.0) * litt
@@ -100,11 +115,13 @@ def _cnbd_rows(
     )
     has_s1 = (x > 0) | (shift > 0)
     den = np.where(has_s1, b + x - 1.0 + shift, 1.0)
-    log_s1 = np.where(has_s1, np.log(a) - np.log(den) + R * (lg_at - lg_ax), -np.inf)
+    log_ratio = np.log1p(u / (alpha + t_x))  # log((alpha+T)/(alpha+t_x)), no cancellation
+    log_s1 = np.where(has_s1, np.log(a) - np.log(den) + R * log_ratio, -np.inf)
     j = np.arange(k, dtype=np.float64)[:, None]
+    log_rise, d_rise = _rising(R, k)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_u = np.where(u > 0, np.log(np.where(u > 0, u, 1.0)), -np.inf)
-        terms = gammaln(R + j) - gammaln(R) - gammaln(j + 1.0) + j * (log_u - lg_at)
+        terms = log_rise - gammaln(j + 1.0) + j * (log_u - lg_at)
     terms[0] = 0.0  # j = 0 is 1 whatever u is
     log_s2 = logsumexp(terms, axis=0)
     log_sum = np.logaddexp(log_s1, log_s2)
@@ -112,11 +129,11 @@ def _cnbd_rows(
     pi1 = np.exp(log_s1 - log_sum)
     pi2 = 1.0 - pi1
     wj = np.exp(terms - log_s2)  # the phase weights of S2
-    d_s2_r = (wj * (digamma(R + j) - digamma(R))).sum(axis=0)
+    d_s2_r = (wj * d_rise).sum(axis=0)
     d_s2_alpha = -(wj * j).sum(axis=0) / (alpha + T)
     psi_ab = digamma(a + b)
     psi_abx = digamma(a + bb)
-    g_r = digamma(R) - digamma(r) + np.log(alpha) - lg_at + pi1 * (lg_at - lg_ax) + pi2 * d_s2_r
+    g_r = digamma(R) - digamma(r) + np.log(alpha) - lg_at + pi1 * log_ratio + pi2 * d_s2_r
     g_alpha = r / alpha - R / (alpha + T) + pi1 * (R / (alpha + T) - R / (alpha + t_x))
     g_alpha = g_alpha + pi2 * d_s2_alpha
     g_a = psi_ab - psi_abx + pi1 / a
@@ -340,7 +357,7 @@ class ModifiedBetaGeoCNBD(PurchaseModel):
         m = np.arange(k, dtype=np.float64)[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
             log_u = np.where(u > 0, np.log(np.where(u > 0, u, 1.0)), -np.inf)
-            terms = gammaln(R + m) - gammaln(R) - gammaln(m + 1.0) + m * (log_u - np.log(A))
+            terms = _rising(R, k)[0] - gammaln(m + 1.0) + m * (log_u - np.log(A))
         terms[0] = 0.0
         phase = np.exp(terms - logsumexp(terms, axis=0))
         q = t / (A + t)
