@@ -186,6 +186,31 @@ CASES += [
     ),
 ]
 
+CASES += [
+    case(
+        "11.16-encoding-utf-8-on-a-file-with-a-byte-order-mark",
+        file("w.csv", "\ufeff" + WESTERN, "utf-8"),
+        lambda path: read_transactions(
+            path,
+            columns={"customer": "Kunde", "timestamp": "Datum", "amount": "Betrag"},
+            encoding="utf-8",
+        )["customer_id"].tolist(),
+        ["Müller", "Jürgen"],
+    ),
+    case(
+        "11.17-encoding-of-a-workbook",
+        lambda tmp: {"path": (tmp / "o.xlsx").touch() or tmp / "o.xlsx"},  # refused unopened
+        lambda path: read_tmall_orders(path, encoding="gbk"),
+        Raises(ParameterError, "encoding= reads text (CSV) files; o.xlsx is a workbook"),
+    ),
+    case(
+        "11.18-encoding-of-a-parquet-file",
+        lambda tmp: {"path": (tmp / "t.parquet").touch() or tmp / "t.parquet"},
+        lambda path: read_transactions(path, columns=COLUMNS, encoding="gbk"),
+        Raises(ParameterError, "encoding= reads text (CSV) files; t.parquet is not one"),
+    ),
+]
+
 
 @pytest.mark.parametrize(("make", "call", "expect"), CASES)
 def test_issue11_readers(make: Make, call: Callable[..., Any], expect: Any, run_case: Any) -> None:

@@ -37,6 +37,8 @@ def read_any(
     if not path.exists():
         raise ParameterError(f"no such file: {path}")
     suffix = path.suffix.lower()
+    if encoding is not None and suffix not in {".csv", ".txt", ".tsv"}:
+        raise ParameterError(f"encoding= reads text (CSV) files; {path.name} is not one")
     try:
         if suffix in {".parquet", ".pq"}:
             return pd.read_parquet(path)

@@ -115,6 +115,8 @@ def read_text(
                 f"unknown encoding {encoding!r}; use e.g. 'utf-8', 'gb18030' or 'cp1252'"
             ) from None
     chosen = encoding or detect_encoding(data)
+    if data.startswith(codecs.BOM_UTF8) and codecs.lookup(chosen).name == "utf-8":
+        chosen = "utf-8-sig"  # the byte-order mark is no part of the first column's name
     try:
         with warnings.catch_warnings():
             # A row with more fields than the header would shift the columns (or, with
@@ -164,6 +166,8 @@ def read_source(
     if not path.exists():
         raise ParameterError(f"no such file: {path}")
     if path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
+        if encoding is not None:
+            raise ParameterError(f"encoding= reads text (CSV) files; {path.name} is a workbook")
         try:
             return pd.read_excel(path, dtype=dict.fromkeys(text_columns, str))
         except (ValueError, OSError, zipfile.BadZipFile) as exc:  # not an Excel workbook
