@@ -211,6 +211,52 @@ CASES += [
     ),
 ]
 
+ROUNDED = (
+    "订单编号,买家会员名,订单付款时间,买家实际支付金额,订单状态\n"
+    "2968123456789012345,小明,2024-02-01 10:00,10.00,交易成功\n"
+    "2.96812E+18,小明,2024-02-03 10:00,20.00,交易成功\n"
+    "2.96812E+18,小明,2024-02-05 10:00,30.00,交易成功\n"
+)
+CASES += [
+    case(
+        "11.19-tmall-order-ids-rounded-by-excel",  # two orders would count as one
+        file("o.csv", ROUNDED, "gbk"),
+        lambda path: read_tmall_orders(path),
+        Raises(
+            SchemaError,
+            "column '订单编号' has 2 order id(s) rounded by a spreadsheet, in rows [1, 2]: "
+            "['2.96812E+18', '2.96812E+18']; a 19-digit order id keeps its digits only as text",
+        ),
+    ),
+]
+
+CASES += [
+    case(
+        "11.20-tmall-order-ids-that-a-workbook-held-as-numbers",
+        file(
+            "o.csv",
+            ROUNDED.replace("2968123456789012345", "2968123456789011968")
+            .replace("2.96812E+18", "2968123456789022208", 1)
+            .replace("2.96812E+18", "2968123456789032448"),
+            "gbk",
+        ),
+        lambda path: read_tmall_orders(path),
+        Raises(SchemaError, "has 3 order id(s) rounded by a spreadsheet, in rows [0, 1, 2]"),
+    ),
+    case(
+        "11.21-tmall-19-digit-order-ids-as-text-are-read",
+        file(
+            "o.csv",
+            ROUNDED.replace("2.96812E+18", "2968123456789012346", 1).replace(
+                "2.96812E+18", "2968123456789012347"
+            ),
+            "gbk",
+        ),
+        lambda path: read_tmall_orders(path)["order_id"].tolist(),
+        ["2968123456789012345", "2968123456789012346", "2968123456789012347"],
+    ),
+]
+
 
 @pytest.mark.parametrize(("make", "call", "expect"), CASES)
 def test_issue11_readers(make: Make, call: Callable[..., Any], expect: Any, run_case: Any) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from segkit._validation import require_columns
+from segkit.errors import SchemaError
 from segkit.io._text import numbers, read_source, times
 
 __all__ = ["NOT_PURCHASED", "UNPAID", "read_tmall_orders"]
@@ -91,6 +92,7 @@ def read_tmall_orders(
     raw.columns = [str(c).strip() for c in raw.columns]
     require_columns(raw, list(_TMALL.values()), "Tmall/Taobao order export")
     ids = raw[_TMALL["order_id"]].astype(str).str.strip().str.replace(r'^="?|"$', "", regex=True)
+    _check_order_ids(ids)
     status = raw[_TMALL["status"]].astype(str).str.strip()
     paid = raw[_TMALL["timestamp"]]
     if not pd.api.types.is_datetime64_any_dtype(paid.dtype):
@@ -125,3 +127,33 @@ def read_tmall_orders(
         why: int((reason == why).sum()) for why in (UNPAID, *(w for _, w in _REASONS))
     }
     return kept
+
+
+def _check_order_ids(ids: pd.Series) -> None:
+    """Order ids that a spreadsheet rounded (``2.96812E+18``) are refused, naming the rows.
+
+    Excel shows a 19-digit 订单编号 as a number with 15 significant digits and
+    saves it so (a workbook keeps the nearest double, ``2968123456789011968``):
+    different orders then share one id, and counting distinct orders would
+    merge them.
+    """
+    scientific = r"[+-]?\d(?:\.\d*)?[eE][+-]?\d+"
+    rounded = ids.str.fullmatch(scientific).fillna(False).to_numpy(dtype=bool)
+    long = ids.str.fullmatch(r"\d{18,19}").fillna(False).to_numpy(dtype=bool)
+    # A workbook cell holds a number as a double: its digits are the double's value,
+    # which a real 18- or 19-digit id is with odds of 1 in 59 or less: all of three or
+    # more ids are such values by chance with odds below 1 in 200,000.
+    if (
+        not rounded.any()
+        and long.sum() >= 3
+        and all(int(v) < 2**63 and int(float(int(v))) == int(v) for v in ids[long])
+    ):
+        rounded = long
+    if rounded.any():
+        rows = np.flatnonzero(rounded)
+        raise SchemaError(
+            f"column '订单编号' has {rows.size:,} order id(s) rounded by a spreadsheet, in rows "
+            f"{rows[:5].tolist()}: {ids.iloc[rows[:5]].tolist()}; a 19-digit order id keeps "
+            "its digits only as text: export the orders again and read the file without "
+            "opening it in Excel (or format the column as text before saving)"
+        )
