@@ -156,12 +156,18 @@ def _per_customer(
     if aware:
         first, last = np.full(n, big, dtype=np.int64), np.full(n, -big, dtype=np.int64)
     repeat = np.zeros(codes.size, dtype=bool)  # purchase lines after the first purchase day
+    # Both days of a customer in one int64 (days since lo < 2**18): one look-up per line.
+    both = np.zeros(n, dtype=np.int64)
+    both[has] = ((first_day[has] - lo) << 32) | (last_day[has] - lo)
     for part in parts:
         who, when = codes[part], wall[part]
         day = when // _DAY_NS
-        on_first = day == first_day[who]
+        day -= lo
+        days = both[who]
+        on_last = day == (days & 0xFFFFFFFF)
+        days >>= 32
+        on_first = day == days
         np.logical_not(on_first, out=repeat[part])
-        on_last = day == last_day[who]
         if not every:
             buy = purchase[part]
             repeat[part] &= buy
@@ -174,7 +180,7 @@ def _per_customer(
             instant = cols.instant[part][buy]
             np.minimum.at(first, who[buy], instant)
             np.maximum.at(last, who[buy], instant)
-    del day, on_first, on_last
+    del day, days, both, on_first, on_last
     repeat_spend = cols.sum_amount(rows=repeat)
     del repeat
     x = np.maximum(days_bought - 1, 0)

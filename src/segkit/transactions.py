@@ -352,7 +352,8 @@ def group_sum(
             keep = rows[part]
             where, amount = where[keep], amount[keep]
         if cents:
-            hundredths += np.bincount(where, weights=np.rint(amount * 100.0), minlength=n)
+            scaled = amount * 100.0
+            hundredths += np.bincount(where, weights=np.rint(scaled, out=scaled), minlength=n)
             continue
         level, whole = money_parts(amount)
         if not level.any():
@@ -513,6 +514,8 @@ class TransactionColumns:
         )
         if "cents" in self._derived:  # amounts on the grid of cents: any subset of them, too
             out._derived["cents"] = self._derived["cents"]
+        if "owner" in self._derived:  # an order of one customer here has one in a subset, too
+            out._derived["owner_bound"] = self._derived["owner"]
         return out
 
     def by_time(self) -> bool:
@@ -625,7 +628,10 @@ class TransactionColumns:
             buy = buy & rows
         if order is None:
             return np.bincount(codes if buy.all() else codes[buy], minlength=n)
-        owner = self.order_owner()
+        # -1 (shared) on a superset of the rows is safe here: those ids count as pairs.
+        owner = self._derived.get("owner_bound")
+        if owner is None:
+            owner = self.order_owner()
         bought = np.zeros(self.n_orders, dtype=bool)
         bought[order[buy]] = True
         mine = owner[np.flatnonzero(bought)]
