@@ -266,3 +266,42 @@ def test_clean_says_when_an_export_names_the_customer_on_the_first_line_only(
             "--clean", "--lang", lang, "-o", str(tmp_path / "x.csv")]  # fmt: skip
     err = _run(argv, capsys)
     assert len([e for e in err.splitlines() if e.startswith(line)]) == 1
+
+
+@pytest.mark.parametrize(
+    ("fmt", "export", "encoding", "customers", "expected"),
+    [
+        pytest.param(
+            "tmall",
+            TMALL.replace("01/02/2024", "2024-02-01").replace("03/02/2024", "2024-02-03"),
+            "gbk",
+            "买家会员名,城市\n小明,杭州\n007,上海\n",
+            {"007": "上海", "小明": "杭州"},
+            id="tmall-买家会员名",
+        ),
+        pytest.param(
+            "shopify",
+            "Name,Email,Created at,Total\n"
+            "#1001,Ann@Example.com,2024-02-01 10:00:00 +0100,5\n"
+            "#1002,bo@example.com,2024-02-03 10:00:00 +0100,7\n",
+            "utf-8",
+            "Email,city\n ann@example.com,Oslo\nBO@EXAMPLE.COM,Bergen\n",
+            {"ann@example.com": "Oslo", "bo@example.com": "Bergen"},
+            id="shopify-Email",
+        ),
+    ],
+)
+def test_customers_file_keyed_as_the_export_names_its_customers(
+    tmp_path, capsys, fmt, export, encoding, customers, expected
+):
+    source = tmp_path / "orders.csv"
+    source.write_bytes(export.encode(encoding))
+    people = tmp_path / "customers.csv"
+    people.write_bytes(customers.encode(encoding))
+    by = customers.split(",")[1].split("\n")[0]
+    table = tmp_path / "t.csv"
+    argv = ["report", str(source), "--format", fmt, "--customers", str(people), "--by", by,
+            "--no-lifecycle", "--quiet", "-o", str(tmp_path / "r.html"), "--table", str(table)]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    written = pd.read_csv(table, dtype={"customer_id": str}).set_index("customer_id")
+    assert written[by].to_dict() == expected

@@ -25,6 +25,12 @@ FORMATS = {
     "shopify": ("read_shopify_orders", "Shopify orders export", "orders"),
     "online-retail": ("read_online_retail", "Online Retail export", "lines"),
 }
+#: --format: the export's own customer column, as a --customers or --events file names it
+CUSTOMER_COLUMNS = {
+    "tmall": ("买家会员名",),
+    "shopify": ("Email",),
+    "online-retail": ("Customer ID", "CustomerID"),
+}
 _COLUMN_OPTIONS = ("customer", "timestamp", "amount", "quantity", "price", "order")
 
 
@@ -84,3 +90,30 @@ def read_format(args: argparse.Namespace) -> pd.DataFrame:
     if tx.empty:
         raise CLIError(f"the {what} {args.file} has no {rows} left to score")
     return tx
+
+
+def keyed_like_the_reader(
+    frame: pd.DataFrame | None, args: argparse.Namespace
+) -> pd.DataFrame | None:
+    """A --customers or --events file keyed by ``customer_id`` as the --format reader keys.
+
+    The file may name the customer as the export does (Tmall's 买家会员名,
+    Shopify's ``Email``, ``Customer ID``): that column becomes ``customer_id``,
+    with the ids written as the reader writes them (buyer names as text,
+    e-mails trimmed and lower-cased, integer-valued ids as integers).
+    """
+    if args.format is None or frame is None or "customer_id" in frame.columns:
+        return frame
+    hit = next((c for c in CUSTOMER_COLUMNS[args.format] if c in frame.columns), None)
+    if hit is None:
+        return frame  # the profile names the missing customer_id column
+    ids = frame[hit]
+    if args.format == "shopify":
+        ids = ids.astype("string").str.strip().str.lower()
+    elif args.format == "tmall":
+        ids = ids.where(ids.isna(), ids.astype(str).str.strip())
+    else:
+        from segkit.transactions import ids_as_read
+
+        ids = pd.Series(ids_as_read(pd.Index(ids)), index=frame.index)
+    return frame.rename(columns={hit: "customer_id"}).assign(customer_id=ids.to_numpy())

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from segkit.cli._formats import CUSTOMER_COLUMNS, keyed_like_the_reader
 from segkit.cli._messages import say
 from segkit.cli._output import _write_atomic, _write_text_atomic
 from segkit.cli._read import _dates_in_format, _read_table, _transactions
@@ -19,9 +20,12 @@ def _report(args: argparse.Namespace) -> int:
 
     # The profile also reads the category column (and --by), when the file has them.
     tx = _transactions(args, also=("category", *([args.by] if args.by else [])))
-    read = {"ids": (args.customer,), "encoding": args.encoding}
+    ids = (args.customer, *CUSTOMER_COLUMNS.get(args.format, ()))  # ids as text first
+    read = {"ids": ids, "encoding": args.encoding}
     customers = _read_table(args.customers, "the customers", **read) if args.customers else None
     events = _read_table(args.events, "the events", **read) if args.events else None
+    customers = keyed_like_the_reader(customers, args)
+    events = keyed_like_the_reader(events, args)
     if events is not None and args.date_format:  # the events' timestamp column has the same name
         events = _dates_in_format(events, args.timestamp, args.date_format)
     if args.by:
