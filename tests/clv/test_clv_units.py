@@ -28,7 +28,7 @@ from segkit.clv import (
 )
 from segkit.datasets import load_cdnow
 from segkit.errors import ParameterError
-from segkit.features import summarize
+from segkit.features import calibration_holdout, summarize
 from segkit.report._forecast import monthly_by_segment
 
 COLS = {"customer": "customer_id", "timestamp": "date", "amount": "amount"}
@@ -179,7 +179,21 @@ def test_data_in_weeks_for_a_model_in_days(tables: dict) -> None:
         with pytest.raises(ParameterError) as caught:
             predict()
         assert str(caught.value) == message
-    assert "unit_days" not in tables["W"].attrs  # the caller's frame is not touched
+    assert weeks.attrs == {"unit_days": 7.0}  # the caller's frame is not touched
+    # summarize marks its output: a weekly summary is refused without any help
+    with pytest.raises(ParameterError) as caught:
+        model.expected_purchases(tables["W"], 10)
+    assert str(caught.value) == message
+
+
+def test_summarize_marks_the_unit_the_model_records(tables: dict, log: pd.DataFrame) -> None:
+    assert tables["W"].attrs["unit_days"] == 7.0
+    assert BetaGeo().fit(tables["W"]).unit_ == 7.0
+    assert ParetoNBD().fit(tables["D"]).unit_ == 1.0
+    split = calibration_holdout(
+        log, **COLS, calibration_end=AS_OF, observation_end="1998-06-30", unit="M"
+    )
+    assert BetaGeo().fit(split).unit_ == 365.25 / 12
 
 
 def test_a_unit_option_against_the_mark(tables: dict) -> None:
