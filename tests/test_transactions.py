@@ -163,7 +163,7 @@ def test_group_sum_by_blocks_and_rows_equals_one_pass(rows, block):
 @contextmanager
 def blocks_of(rows: int) -> Iterator[None]:
     """Set the rows per block of the block-wise reductions (small: many blocks)."""
-    import segkit.transactions as module
+    import segkit.sums as module
 
     saved, module.BLOCK = module.BLOCK, rows
     try:

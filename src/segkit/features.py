@@ -35,7 +35,8 @@ from segkit._validation import (
 )
 from segkit.cleaning import CleaningReport, clean_transactions
 from segkit.errors import ParameterError, SchemaError
-from segkit.transactions import TransactionColumns, blocks, group_sum, sorted_distinct
+from segkit.sums import blocks, group_sum, sorted_distinct
+from segkit.transactions import TransactionColumns
 
 __all__ = [
     "CleaningReport",
