@@ -184,6 +184,36 @@ def test_read_transactions_errors(tmp_path):
         )
 
 
+def test_read_transactions_order_lines_to_the_customer_table(tmp_path):
+    """quantity x price lines, a cancellation, a guest line: read, cleaned, counted."""
+    source = tmp_path / "lines.csv"
+    source.write_text(
+        "Invoice,Item,Qty,Unit,Buyer,When\n"
+        "A1,x,2,1.50,0012,2024-01-02 10:00\n"
+        "A1,y,1,3.00,0012,2024-01-02 10:00\n"
+        "A1,y,1,3.00,0012,2024-01-02 10:00\n"
+        "CA2,y,-1,3.00,0012,2024-01-05 09:00\n"
+        "A3,x,4,1.50,12,2024-01-06 11:00\n"
+        "A4,x,1,1.50,,2024-01-06 12:00\n",
+        encoding="utf-8",
+    )
+    columns = {"customer": "Buyer", "timestamp": "When", "quantity": "Qty", "price": "Unit",
+               "order": "Invoice"}  # fmt: skip
+    lines = read_transactions(source, columns=columns, keep=["Item"])
+    assert lines["customer_id"].tolist()[:5] == ["0012", "0012", "0012", "0012", "12"]
+    clean, report = segkit.clean_transactions(
+        lines, customer="customer_id", timestamp="timestamp", quantity="quantity",
+        price="price", order="order_id", cancel_prefix="C",
+    )  # fmt: skip
+    assert report.counts.to_dict() == {"duplicate row": 1, "missing customer id": 1}
+    table = segkit.summarize(
+        clean, customer="customer_id", timestamp="timestamp", amount="amount",
+        order="order_id", as_of="2024-01-06",
+    )  # fmt: skip
+    assert table["orders"].to_dict() == {"0012": 1, "12": 1}
+    assert table["revenue"].to_dict() == {"0012": 3.0, "12": 6.0}
+
+
 def test_write_crm(tmp_path):
     table = pd.DataFrame(
         {"segment": ["champions", "lost", None], "lifecycle_state": ["loyal", "churned", "new"]},

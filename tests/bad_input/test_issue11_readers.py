@@ -257,6 +257,45 @@ CASES += [
     ),
 ]
 
+LINES = "o,c,d,q,p\n1,7,2024-01-02,2,1.50\nC2,7,2024-01-03,-1,1.50\n3,,2024-01-04,1,4\n"
+LINE_COLUMNS = {"customer": "c", "timestamp": "d", "order": "o"}
+CASES += [
+    case(
+        "11.22-read-transactions-quantity-times-price",
+        file("l.csv", LINES),
+        lambda path: (
+            read_transactions(path, columns={**LINE_COLUMNS, "quantity": "q", "price": "p"})[
+                ["order_id", "quantity", "price", "amount"]
+            ]
+            .to_numpy()
+            .tolist()
+        ),
+        [["1", 2.0, 1.5, 3.0], ["C2", -1.0, 1.5, -1.5], ["3", 1.0, 4.0, 4.0]],
+    ),
+    case(
+        "11.23-read-transactions-amount-and-quantity",
+        file("l.csv", LINES),
+        lambda path: read_transactions(
+            path, columns={**LINE_COLUMNS, "amount": "p", "quantity": "q", "price": "p"}
+        ),
+        Raises(ParameterError, "pass amount='p' or quantity= and price=, not both"),
+    ),
+    case(
+        "11.24-read-transactions-quantity-without-price",
+        file("l.csv", LINES),
+        lambda path: read_transactions(path, columns={**LINE_COLUMNS, "quantity": "q"}),
+        Raises(ParameterError, "quantity= needs price= too (amount = quantity * price)"),
+    ),
+    case(
+        "11.25-read-transactions-quantity-not-a-number",
+        file("l.csv", LINES.replace(",-1,", ",minus one,")),
+        lambda path: read_transactions(
+            path, columns={**LINE_COLUMNS, "quantity": "q", "price": "p"}
+        ),
+        Raises(SchemaError, "column 'q' has 1 value(s) that are not amounts, in rows [1]"),
+    ),
+]
+
 
 @pytest.mark.parametrize(("make", "call", "expect"), CASES)
 def test_issue11_readers(make: Make, call: Callable[..., Any], expect: Any, run_case: Any) -> None:

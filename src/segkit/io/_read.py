@@ -16,11 +16,11 @@ from segkit._time import any_out_of_range, one_format
 from segkit._validation import as_pandas, require_columns
 from segkit.errors import ParameterError, SchemaError, SegkitError
 from segkit.io._text import ids_from_text, in_format, read_text
-from segkit.transactions import parse_numbers
+from segkit.transactions import amount_columns, parse_numbers
 
 __all__ = ["parse_amount", "parse_time", "read_any", "read_transactions"]
 
-_ROLES = ("customer", "timestamp", "amount", "order")
+_ROLES = ("customer", "timestamp", "amount", "quantity", "price", "order")
 
 
 def read_any(
@@ -84,7 +84,9 @@ def read_transactions(
         or ``.xlsx`` file, or a frame already in memory.
     columns : mapping
         ``{"customer": ..., "timestamp": ..., "amount": ..., "order": ...}``
-        naming the source columns; ``order`` is optional.
+        naming the source columns; ``order`` is optional. Order lines that
+        give no amount name ``"quantity"`` and ``"price"`` instead: the
+        amount is then quantity × price.
     keep : iterable of str
         Other source columns to carry along unchanged.
     sheet, sep
@@ -100,7 +102,10 @@ def read_transactions(
     -------
     pandas.DataFrame
         ``customer_id``, ``timestamp`` (datetime64), ``amount`` (float64),
-        ``order_id`` when mapped, then the ``keep`` columns.
+        ``quantity`` and ``price`` (float64) when mapped, ``order_id`` when
+        mapped, then the ``keep`` columns. Nothing is dropped: pass the result
+        to :func:`segkit.clean_transactions` (with ``quantity="quantity",
+        price="price"`` for order lines, which keeps cancellations as returns).
 
     Examples
     --------
@@ -116,9 +121,10 @@ def read_transactions(
     unknown = set(columns) - set(_ROLES)
     if unknown:
         raise ParameterError(f"columns has unknown keys {sorted(unknown)}; use {list(_ROLES)}")
-    for role in ("customer", "timestamp", "amount"):
+    for role in ("customer", "timestamp"):
         if role not in columns:
             raise ParameterError(f"columns must name the {role!r} column")
+    amount_columns(columns.get("amount"), columns.get("quantity"), columns.get("price"))
     ids = [columns[role] for role in ("customer", "order") if role in columns]
     raw = read_any(source, sheet=sheet, sep=sep, ids=ids, encoding=encoding)
     keep = list(keep)
@@ -126,7 +132,12 @@ def read_transactions(
     out = pd.DataFrame(index=pd.RangeIndex(len(raw)))
     out["customer_id"] = raw[columns["customer"]].to_numpy()
     out["timestamp"] = parse_time(raw[columns["timestamp"]], columns["timestamp"], date_format)
-    out["amount"] = parse_amount(raw[columns["amount"]], columns["amount"])
+    if "amount" in columns:
+        out["amount"] = parse_amount(raw[columns["amount"]], columns["amount"])
+    else:
+        out["quantity"] = parse_amount(raw[columns["quantity"]], columns["quantity"])
+        out["price"] = parse_amount(raw[columns["price"]], columns["price"])
+        out["amount"] = out["quantity"] * out["price"]
     if "order" in columns:
         out["order_id"] = raw[columns["order"]].to_numpy()
     for name in keep:
