@@ -21,6 +21,7 @@ import pytest
 
 from segkit.clv import BetaGeo, BetaGeoCNBD, ModifiedBetaGeo, ModifiedBetaGeoCNBD
 from segkit.clv._beta_mixture import beta_mixture
+from segkit.clv._continuous import log_rising
 
 mpmath = pytest.importorskip("mpmath")
 
@@ -170,3 +171,48 @@ def test_cnbd_k_3_at_the_limit_is_finite_and_smooth_in_r(cls: Any) -> None:
         got = model.expected_purchases(ROWS, t).to_numpy()
         assert np.isfinite(got).all()
         np.testing.assert_allclose(got, near.expected_purchases(ROWS, t).to_numpy(), rtol=1e-6)
+
+
+def _mp_probability(p: dict[str, float], row: Any, t: float, n: int, k: int) -> float:
+    """P(X(T, T+t] = n | x, t_x, T): alive, n purchases then stay or a drop after the n-th."""
+    with mpmath.workdps(40):
+        q = {name: mpmath.mpf(v) for name, v in p.items()}
+        x, t_x, T, tt = (mpmath.mpf(v) for v in (*row, t))
+        R, A, B, a = q["r"] + x, q["alpha"] + T, q["b"] + x + k, q["a"]
+        share = tt / (A + tt)
+
+        def pmf(j: int) -> Any:
+            log = mpmath.loggamma(R + j) - mpmath.loggamma(R) - mpmath.loggamma(j + 1)
+            return mpmath.exp(log + R * mpmath.log(1 - share) + j * mpmath.log(share))
+
+        if n == 0:
+            inner = pmf(0)
+        else:
+            stay = mpmath.beta(a, B + n - 1) / mpmath.beta(a, B)
+            drop = mpmath.beta(a + 1, B + n - 1) / mpmath.beta(a, B)
+            inner = stay * pmf(n) + drop * mpmath.betainc(n + 1, R, 0, share, regularized=True)
+        alive = 1 / (1 + _odds(q, x, t_x, T, k))
+        return float(alive * inner + (1 - alive) * (n == 0))
+
+
+@pytest.mark.parametrize("cls", [BetaGeo, ModifiedBetaGeo], ids=["bgnbd", "mbgnbd"])
+@pytest.mark.parametrize("name", HUGE)
+@pytest.mark.parametrize("n", [0, 2, 7])
+def test_probability_of_purchases_at_the_limit(cls: Any, name: str, n: int) -> None:
+    # the negative binomial pmf's log Γ(r+n)/Γ(r) lost 2.5e-6 at r = 1e10 as a gammaln difference
+    params = HUGE[name]
+    k = 1 if cls is ModifiedBetaGeo else 0
+    model = cls.from_params(params)
+    for t in [10.0, 1000.0]:
+        got = model.probability_of_purchases(ROWS, n, t).to_numpy()
+        want = [_mp_probability(params, row, t, n, k) for row in ROWS.to_numpy()]
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=0)
+
+
+@pytest.mark.parametrize("r", [0.5, 1e6, 1e10, 1e14])
+@pytest.mark.parametrize("n", [0, 1, 3, 50, 1000, 5000])
+def test_log_rising_factorial(r: float, n: int) -> None:
+    with mpmath.workdps(40):
+        want = float(mpmath.loggamma(mpmath.mpf(r) + n) - mpmath.loggamma(mpmath.mpf(r)))
+    got = float(log_rising(r, n))
+    assert got == pytest.approx(want, rel=1e-13, abs=1e-13)
