@@ -111,6 +111,7 @@ class WorkerMemory:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.peak: dict[int, int] = {}
+        self.client = 0  # this process, which gathers the per-customer results
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -119,6 +120,7 @@ class WorkerMemory:
 
         me = psutil.Process()
         while not self._stop.wait(0.5):
+            self.client = max(self.client, me.memory_info().rss)
             for child in me.children(recursive=True):
                 try:  # a process may end while it is looked at
                     if "resource_tracker" in " ".join(child.cmdline()):
@@ -140,7 +142,10 @@ class WorkerMemory:
         peaks = sorted(self.peak.values(), reverse=True)
         shown = ", ".join(f"{rss / 2**30:.2f}" for rss in peaks[: self.workers])
         restarts = max(len(peaks) - self.workers, 0)
-        return f"peak worker RSS {shown} GiB; worker restarts {restarts}"
+        return (
+            f"peak worker RSS {shown} GiB; worker restarts {restarts}; "
+            f"peak client RSS {self.client / 2**30:.2f} GiB"
+        )
 
 
 def load() -> str:
