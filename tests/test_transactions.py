@@ -179,7 +179,8 @@ def blocks_of(rows: int) -> Iterator[None]:
 )
 def test_order_codes_number_ids_in_order_of_first_appearance(ids, dtype):
     info = np.iinfo(dtype)
-    raw = np.clip(np.array(ids), info.min, info.max).astype(dtype)
+    # clipped as Python ints: np.clip of int64 against uint64's max overflows on numpy 2
+    raw = np.array([min(max(i, int(info.min)), int(info.max)) for i in ids], dtype=dtype)
     tx = pd.DataFrame({"cid": 1, "ts": pd.Timestamp("2024-01-01"), "a": 1.0, "o": raw})
     cols = TransactionColumns.read(tx, customer="cid", timestamp="ts", amount="a", order="o")
     assert cols.order is not None
