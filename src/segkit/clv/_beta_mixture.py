@@ -65,8 +65,8 @@ def _log_integrand(
 ) -> Array:
     """``log[p^(a-1) (1-p)^(B-1) φ(p)]`` from ``log p`` and ``log(1-p)``.
 
-    φ is ``ψ = (1 + p u)^-R`` (survival), ``(1 - ψ)/p`` (expected) or
-    ``H(R + 1, 1 / (u p))`` (dert, with ``u = 1 / (δ A)``).
+    φ is ``ψ = (1 + p u)^-R`` (survival), ``1 - ψ`` (deficit), ``(1 - ψ)/p``
+    (expected) or ``H(R + 1, 1 / (u p))`` (dert, with ``u = 1 / (δ A)``).
     """
     p = np.exp(log_p)
     base = (a - 1.0) * log_p + (B - 1.0) * log_q
@@ -78,7 +78,8 @@ def _log_integrand(
     if kind == "survival":
         return np.asarray(base - k, dtype=np.float64)
     with np.errstate(divide="ignore"):
-        return np.asarray(base + np.log(-np.expm1(-k)) - log_p, dtype=np.float64)
+        log_deficit = base + np.log(-np.expm1(-k))
+    return np.asarray(log_deficit if kind == "deficit" else log_deficit - log_p, dtype=np.float64)
 
 
 def _half(kind: str, a: Array, B: Array, R: Array, u: Array, upper: bool) -> Array:
@@ -95,8 +96,8 @@ def _half(kind: str, a: Array, B: Array, R: Array, u: Array, upper: bool) -> Arr
     w0 = _TINY / rate
     if upper:  # φ at p = 1
         at_zero = np.exp(_log_integrand(kind, a, B, R, u, np.zeros_like(a), np.zeros_like(a)))
-    else:  # φ at p = 0: 1 (survival, dert: H(s, inf) = 1), or R u (expected)
-        at_zero = R * u if kind == "expected" else np.ones_like(a)
+    else:  # φ at p = 0: 1 (survival, dert: H(s, inf) = 1), 0 (deficit) or R u (expected)
+        at_zero = {"expected": R * u, "deficit": np.zeros_like(a)}.get(kind, np.ones_like(a))
     head = betainc(s, o, w0) * at_zero
     lo, hi = np.log(2.0), -np.log(w0)
     panels = max(1, int(np.ceil(float(np.max(hi - lo)))))
@@ -117,8 +118,9 @@ def beta_mixture(kind: str, a: Any, B: Any, R: Any, u: Any) -> Array:
 
     Parameters
     ----------
-    kind : {"survival", "expected", "dert"}
-        ``(1 + p u)^-R``, ``(1 - (1 + p u)^-R) / p`` or ``H(R + 1, 1 / (u p))``.
+    kind : {"survival", "deficit", "expected", "dert"}
+        ``(1 + p u)^-R``, ``1 - (1 + p u)^-R``, ``(1 - (1 + p u)^-R) / p`` or
+        ``H(R + 1, 1 / (u p))``.
     a, B : array-like
         Beta parameters (> 0).
     R, u : array-like
@@ -129,4 +131,14 @@ def beta_mixture(kind: str, a: Any, B: Any, R: Any, u: Any) -> Array:
     a, B, R, u = (v.ravel() for v in arrays)
     with np.errstate(under="ignore", over="ignore", divide="ignore", invalid="ignore"):
         value = _half(kind, a, B, R, u, False) + _half(kind, a, B, R, u, True)
+        if kind == "survival":
+            # Near 1 the quadrature's relative error of ~1e-12 would put the
+            # survival above 1 (alive later more likely than alive now): there it
+            # is 1 minus the integral of 1 - ψ, whose error is relative to the
+            # small deficit.
+            near = value > 0.5
+            if np.any(near):
+                deficit = _half("deficit", a[near], B[near], R[near], u[near], False)
+                deficit += _half("deficit", a[near], B[near], R[near], u[near], True)
+                value[near] = 1.0 - deficit
     return np.asarray(value.reshape(shape), dtype=np.float64)
