@@ -143,3 +143,24 @@ def test_clv_skipped_with_note():
     assert "clv" not in p.table.columns
     assert "CLV skipped: fewer than 10 repeat customers" in p.notes
     assert np.all(p.table["orders"] == 1)
+
+
+def test_lifecycle_keeps_the_changes_and_builds_the_panel_from_them(cdnow):
+    from segkit.lifecycle import default_lifecycle, flows
+
+    p = profile(cdnow, **COLS, as_of="1998-06-30", clv=False, lifecycle_start="1997-01-01")
+    assert "panel" not in p.results  # only the changes are held
+    replayed = {
+        form: default_lifecycle().replay(
+            cdnow, **COLS, start="1997-01-01", end="1998-06-30", output=form
+        )
+        for form in ("panel", "changes")
+    }
+    pd.testing.assert_frame_equal(p.changes, replayed["changes"], check_exact=True)
+    pd.testing.assert_frame_equal(p.panel, replayed["panel"], check_exact=True)
+    assert p.panel.attrs["periods"] == replayed["panel"].attrs["periods"]
+    expected = flows(replayed["panel"])
+    for part in ("matrix", "moves", "counts", "spells", "time_in_state"):
+        pd.testing.assert_frame_equal(getattr(p.flows, part), getattr(expected, part))
+    last = replayed["panel"].groupby("customer")["state"].last()
+    assert (p.table["lifecycle_state"] == last.reindex(p.table.index)).all()

@@ -468,12 +468,13 @@ def _forget_profile(p: Any, wanted: list[Any]) -> Any:
     _warn_not_found(p.table.index, wanted, "the profile's customer table")
     out.table = p.table[~_ids_match(p.table.index, wanted)].copy()
     out.results = dict(p.results)
-    panel = p.results.get("panel")
-    if isinstance(panel, pd.DataFrame) and "customer" in panel.columns:
-        kept = panel[~_ids_match(pd.Index(panel["customer"]), wanted)].reset_index(drop=True)
-        out.results["panel"] = kept
-        if p.results.get("flows") is not None and len(kept):
-            out.results["flows"] = lifecycle_flows(kept)
+    for name in ("changes", "panel"):  # the lifecycle history, in either form
+        history = p.results.get(name)
+        if isinstance(history, pd.DataFrame) and "customer" in history.columns:
+            kept = history[~_ids_match(pd.Index(history["customer"]), wanted)]
+            out.results[name] = kept = kept.reset_index(drop=True)
+            if p.results.get("flows") is not None and len(kept):
+                out.results["flows"] = lifecycle_flows(kept)
     holdout = p.results.get("holdout")
     if isinstance(holdout, pd.DataFrame):
         out.results["holdout"] = holdout[~_ids_match(holdout.index, wanted)].copy()

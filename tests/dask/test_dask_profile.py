@@ -150,8 +150,9 @@ def test_text_ids_a_time_zone_and_orders(log: pd.DataFrame) -> None:
     expected = segkit.profile(frame, **columns, **options)
     got = segkit.profile(to_dask(frame, 5), **columns, **options)
     pd.testing.assert_frame_equal(got.table, expected.table, check_exact=True)
-    for name in ("panel", "monthly", "holdout"):
+    for name in ("changes", "monthly", "holdout"):
         pd.testing.assert_frame_equal(got.results[name], expected.results[name], check_exact=True)
+    pd.testing.assert_frame_equal(got.panel, expected.panel, check_exact=True)
     assert "zz1" in set(got.panel["customer"])  # the prospect
     # summarize on Dask does not warn about customers with only returns (docs/dask.md)
     assert got.notes == [n for n in expected.notes if "have only returns" not in n]

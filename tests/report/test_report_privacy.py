@@ -75,6 +75,9 @@ def test_forget_profile(small_profile):
     assert len(after.table) == len(small_profile.table) - 5
     assert not set(gone) & set(after.table.index)
     assert not set(gone) & set(after.panel["customer"])
+    assert not set(gone) & set(after.changes["customer"])  # the form the profile keeps
+    before_total = small_profile.flows.counts.iloc[-1].sum()
+    assert after.flows.counts.iloc[-1].sum() == before_total - 5  # flows without them
     assert len(small_profile.table) == 120  # the original is untouched
     assert after.notes[-1].startswith("5 customers were removed on request")
     html = after.report()

@@ -27,6 +27,7 @@ from segkit.lifecycle._definition import (
 )
 from segkit.lifecycle._flows import ENTERED, Flows, current, flows, plot_flows, plot_state_counts
 from segkit.lifecycle._lifecycle import Lifecycle
+from segkit.lifecycle._panel import panel_of
 
 __all__ = [
     "ENTERED",
@@ -42,6 +43,7 @@ __all__ = [
     "current",
     "default_lifecycle",
     "flows",
+    "panel_of",
     "plot_flows",
     "plot_state_counts",
 ]

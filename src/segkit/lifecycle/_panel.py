@@ -4,7 +4,9 @@ This module reads the universe of customers (the ids of the transactions and
 of an optional customers table, each row's position among them, signup times
 and the static columns the guards read) and builds the two outputs of a
 replay from the states held at each point: the panel (one row per customer
-and point from their first) and the changes (one row per move).
+and point from their first) and the changes (one row per move), and the
+panel again from the changes (:func:`panel_of`), for a caller that keeps
+only the changes.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from segkit.errors import ParameterError, SchemaError
 from segkit.lifecycle._exact import NEVER
 from segkit.transactions import TransactionColumns
 
-__all__ = ["changes_frame", "customer_universe", "panel_frame"]
+__all__ = ["changes_frame", "customer_universe", "panel_frame", "panel_of"]
 
 _Ints = np.ndarray[Any, np.dtype[np.int64]]
 
@@ -172,3 +174,102 @@ def panel_frame(
     )
     out.attrs["periods"] = tuple(labels)  # a tuple compares cleanly when frames are concatenated
     return out
+
+
+def panel_of(changes: pd.DataFrame) -> pd.DataFrame:
+    """The panel of a replay from its changes: what ``replay(output="panel")`` returns.
+
+    Each customer's state is carried forward from each change to the next
+    (or to the last boundary), from the boundary where they entered; the
+    boundaries come from ``changes.attrs["periods"]``, which a replay sets.
+
+    Parameters
+    ----------
+    changes : DataFrame
+        The output of :meth:`Lifecycle.replay` with ``output="changes"``
+        (sorted by customer and date, as the replay returns it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer``, ``period``, ``state``, ``previous_state``, ``changed``,
+        equal to the panel the same replay returns with ``output="panel"``.
+
+    Raises
+    ------
+    SchemaError
+        ``changes`` lacks a column of the changes form or its
+        ``attrs["periods"]`` (lost, e.g., by concatenating frames), or has a
+        date that is not one of the periods.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from segkit.lifecycle import default_lifecycle
+    >>> tx = pd.DataFrame({"id": [1, 1, 2],
+    ...                    "ts": pd.to_datetime(["2024-01-10", "2024-02-05", "2024-01-20"]),
+    ...                    "amount": [20.0, 35.0, 15.0]})
+    >>> changes = default_lifecycle().replay(tx, customer="id", timestamp="ts", amount="amount",
+    ...                                      end="2024-04-01", output="changes")
+    >>> panel_of(changes).head(3)
+       customer     period   state previous_state  changed
+    0         1 2024-02-01     new            NaN     True
+    1         1 2024-03-01  active            new     True
+    2         1 2024-04-01  active         active    False
+    """
+    frame = require_frame(changes, "changes")
+    require_columns(frame, ["customer", "date", "from", "to"], "changes")
+    given = frame.attrs.get("periods")
+    if not isinstance(given, tuple | list) or not len(given):
+        raise SchemaError(
+            "changes has no attrs['periods'] (the boundaries of the replay), which the panel "
+            "needs; pass the frame Lifecycle.replay returned"
+        )
+    dates = pd.DatetimeIndex(frame["date"])
+    labels = pd.DatetimeIndex(list(given)).as_unit(dates.unit)  # the unit of the replay's dates
+    n_points = len(labels)
+    k = np.asarray(labels.get_indexer(dates), dtype=np.int64)
+    if (k < 0).any():
+        raise SchemaError("changes has dates that are not among its attrs['periods']")
+    to = frame["to"]
+    categories = to.cat.categories if isinstance(to.dtype, pd.CategoricalDtype) else None
+    if categories is None:
+        categories = pd.Index(pd.unique(to.dropna()))
+        dst = np.asarray(categories.get_indexer(pd.Index(to)), dtype=np.int8)
+    else:
+        dst = to.cat.codes.to_numpy().astype(np.int8)
+    who, _ = pd.factorize(frame["customer"])
+    new = np.ones(who.size, dtype=bool)
+    new[1:] = who[1:] != who[:-1]
+    # Each change holds until the customer's next change, or to the last point.
+    until = np.full(who.size, n_points, dtype=np.int64)
+    until[:-1] = np.where(new[1:], n_points, k[1:])
+    span = until - k
+    state = np.repeat(dst, span)
+    entry = np.flatnonzero(new)
+    counts = n_points - k[entry]
+    starts = np.cumsum(counts) - counts
+    previous = np.empty_like(state)
+    previous[1:] = state[:-1]
+    previous[starts] = -1
+    point = np.repeat(k - (np.cumsum(span) - span), span) + np.arange(state.size)
+    out = pd.DataFrame(
+        {
+            "customer": _take_column(frame["customer"], np.repeat(entry, counts)),
+            "period": _period_column(labels.asi8.take(point), labels),
+            "state": pd.Categorical.from_codes(state, categories=categories),
+            "previous_state": pd.Categorical.from_codes(previous, categories=categories),
+            "changed": state != previous,
+        },
+        copy=False,
+    )
+    out.attrs["periods"] = tuple(given)
+    return out
+
+
+def _take_column(column: pd.Series, positions: _Ints) -> Any:
+    """``column`` at ``positions``, as :func:`_take_ids` takes ids (numpy ids stay numpy)."""
+    values = column.array
+    if isinstance(values, pd.arrays.NumpyExtensionArray):
+        return values.to_numpy().take(positions)
+    return values.take(positions)

@@ -94,14 +94,15 @@ class Profile:
     models : dict
         The fitted estimators by name (``"rfm"``, ``"purchases"``,
         ``"spend"``, ``"tags"``, ``"lifecycle"``).
-    panel, flows, holdout, holdout_report
-        Shortcuts into ``results`` (None when that step did not run).
+    panel, changes, flows, holdout, holdout_report
+        Shortcuts into ``results`` (None when that step did not run); the
+        panel is built from the changes on access.
     tags : list of str
         Names of the tag columns in ``table`` (``tag_<name>``).
     notes : list of str
         What was skipped and why (e.g. CLV on too little repeat data).
     results : dict
-        Every other result of a step by name (``"panel"``, ``"flows"``,
+        Every other result of a step by name (``"changes"``, ``"flows"``,
         ``"holdout"``, ``"holdout_report"``, …).
     seconds : dict
         Wall-clock seconds per step.
@@ -134,8 +135,26 @@ class Profile:
 
     @property
     def panel(self) -> pd.DataFrame | None:
-        """The lifecycle history from ``Lifecycle.replay``."""
-        return self.results.get("panel")
+        """The lifecycle history from ``Lifecycle.replay``: one row per customer and period.
+
+        The profile keeps only the changes (:attr:`changes`, far smaller); the
+        panel is built from them on each access (:func:`segkit.lifecycle.panel_of`),
+        equal to what ``replay(output="panel")`` returns.
+        """
+        given = self.results.get("panel")  # a profile made before the changes were kept
+        if given is not None:
+            return given  # type: ignore[no-any-return]
+        changes = self.changes
+        if changes is None:
+            return None
+        from segkit.lifecycle import panel_of
+
+        return panel_of(changes)
+
+    @property
+    def changes(self) -> pd.DataFrame | None:
+        """The lifecycle changes from ``Lifecycle.replay(output="changes")``: one row per move."""
+        return self.results.get("changes")
 
     @property
     def flows(self) -> Any:

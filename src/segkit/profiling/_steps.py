@@ -385,7 +385,8 @@ def lifecycle(run: Run) -> None:
         if signup not in people.columns:
             people = signup = None
     read = run.columns_read  # on pandas: the columns every step shares, not read again
-    panel = machine.replay(
+    # Only the changes are kept: Profile.panel builds the panel from them on request.
+    changes = machine.replay(
         run.transactions if read is None else read,
         **run.tx_columns,  # the order column too: orders counted as in summarize
         freq=run.options.freq,
@@ -393,13 +394,14 @@ def lifecycle(run: Run) -> None:
         end=run.as_of,
         customers=people,
         signup=signup,
+        output="changes",
     )
-    panel = local(panel, by="customer")
+    changes = local(changes, by="customer")
     # The replay's last point is as_of itself, with the summary's features:
     # its states are the states on as_of (categorical codes, no second step).
-    now = machine.current(panel)["state"].reindex(run.table.index)
-    run.results["panel"] = panel
-    run.results["flows"] = flows(panel)
+    now = machine.current(changes)["state"].reindex(run.table.index)
+    run.results["changes"] = changes
+    run.results["flows"] = flows(changes)
     run.add(now.rename("lifecycle_state").to_frame())
 
 

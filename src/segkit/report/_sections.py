@@ -297,7 +297,8 @@ def _lifecycle_rules(p: Profile) -> tuple[dict[str, str], dict[str, list[str]]]:
 
 def lifecycle(ctx: Context) -> str:
     p, loc = ctx.profile, ctx.loc
-    if p.panel is None or "lifecycle_state" not in p.table.columns:
+    history = p.changes if p.changes is not None else p.panel  # flows reads either form
+    if history is None or "lifecycle_state" not in p.table.columns:
         return ""
     from segkit.lifecycle import flows as lifecycle_flows
 
@@ -321,7 +322,7 @@ def lifecycle(ctx: Context) -> str:
         )
     if isinstance(counts, pd.DataFrame) and len(counts) > 1:
         start = _moves_start(counts)
-        moves = lifecycle_flows(p.panel, start=start).matrix
+        moves = lifecycle_flows(history, start=start).matrix
         since = loc.month(start)
         if isinstance(moves, pd.DataFrame) and moves.size:
             matrix = moves.to_numpy(dtype=float)

@@ -1,0 +1,129 @@
+"""panel_of: the panel built from a replay's changes equals replay(output="panel")."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from segkit.datasets import make_transactions
+from segkit.errors import ColumnNotFoundError, SchemaError
+from segkit.lifecycle import default_lifecycle, panel_of
+
+LC = default_lifecycle(active_days=30, at_risk_days=60, churn_days=90, loyal_orders=3)
+TX = pd.DataFrame(
+    {
+        "cust": ["A", "B", "B", "B", "C", "C", "D", "B", "B", "B", "F"],
+        "ts": pd.to_datetime(
+            format="ISO8601",
+            arg=[
+                "2024-01-10 12:00",
+                "2024-01-05",
+                "2024-01-20",
+                "2024-02-10",
+                "2024-05-03",
+                "2024-05-10",
+                "2024-03-03",
+                "2024-06-15",
+                "2024-07-10",
+                "2024-07-20",
+                "2024-01-01",
+            ],
+        ),
+        "value": [10.0, 5.0, 7.0, 8.0, 50.0, -50.0, -20.0, 9.0, 3.0, 4.0, 30.0],
+    }
+)
+# C registers before buying, E never buys (no signup date), G registers in August.
+CUSTOMERS = pd.DataFrame(
+    {"signup_date": pd.to_datetime(["2024-02-15", None, "2023-12-01", "2024-08-20"])},
+    index=pd.Index(["C", "E", "F", "G"], name="cust"),
+)
+COLUMNS = {"customer": "cust", "timestamp": "ts", "amount": "value"}
+GENERATED = make_transactions(3_000, seed=7)
+GENERATED_COLUMNS = {
+    "customer": "customer_id",
+    "timestamp": "timestamp",
+    "amount": "amount",
+    "order": "order_id",
+}
+
+
+def both(tx: pd.DataFrame, **kwargs: object) -> tuple[pd.DataFrame, pd.DataFrame]:
+    panel = LC.replay(tx, output="panel", **kwargs)  # type: ignore[arg-type]
+    changes = LC.replay(tx, output="changes", **kwargs)  # type: ignore[arg-type]
+    return panel, changes
+
+
+CASES = {
+    "text ids, registered prospects": (
+        TX,
+        {**COLUMNS, "customers": CUSTOMERS, "end": "2024-09-01"},
+    ),
+    "weekly, time zone": (
+        TX.assign(ts=TX["ts"].dt.tz_localize("Europe/Oslo")),
+        {**COLUMNS, "freq": "W-MON", "end": "2024-03-04"},
+    ),
+    "as_of between boundaries": (TX, {**COLUMNS, "end": "2024-07-15 10:00"}),
+    "integer ids, orders, later start": (
+        GENERATED,
+        {**GENERATED_COLUMNS, "start": "2024-01-01"},
+    ),
+    "quarterly": (GENERATED, {**GENERATED_COLUMNS, "freq": "QS"}),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_equals_the_replayed_panel(case: str) -> None:
+    tx, kwargs = CASES[case]
+    panel, changes = both(tx, **kwargs)
+    assert len(changes) < len(panel)
+    got = panel_of(changes)
+    pd.testing.assert_frame_equal(got, panel, check_exact=True)
+    assert got.attrs["periods"] == panel.attrs["periods"]
+
+
+def test_a_customer_entering_at_the_last_boundary_has_one_row() -> None:
+    _, changes = both(TX, **COLUMNS, customers=CUSTOMERS, end="2024-09-01")
+    got = panel_of(changes)
+    rows = got[got["customer"] == "G"]
+    assert rows["period"].tolist() == [pd.Timestamp("2024-09-01")]
+    assert rows["state"].tolist() == ["prospect"]
+    assert rows["previous_state"].isna().all()
+    assert rows["changed"].tolist() == [True]
+
+
+def test_input_not_modified() -> None:
+    _, changes = both(TX, **COLUMNS, end="2024-09-01")
+    before = changes.copy()
+    panel_of(changes)
+    pd.testing.assert_frame_equal(changes, before, check_exact=True)
+
+
+def test_no_changes_is_an_empty_panel() -> None:
+    panel, changes = both(TX, **COLUMNS, start="2024-01-01", end="2024-01-01 00:00")
+    empty = changes.iloc[:0]
+    got = panel_of(empty)
+    assert list(got.columns) == ["customer", "period", "state", "previous_state", "changed"]
+    assert len(got) == 0
+    assert got.attrs["periods"] == panel.attrs["periods"]
+
+
+def test_without_periods_is_a_schema_error() -> None:
+    _, changes = both(TX, **COLUMNS, end="2024-09-01")
+    lost = changes.copy()
+    lost.attrs = {}
+    with pytest.raises(SchemaError, match=r"changes has no attrs\['periods'\]"):
+        panel_of(lost)
+
+
+def test_a_date_off_the_periods_is_a_schema_error() -> None:
+    _, changes = both(TX, **COLUMNS, end="2024-09-01")
+    moved = changes.copy()
+    moved.loc[0, "date"] = pd.Timestamp("2024-01-15")
+    with pytest.raises(SchemaError, match="changes has dates that are not among"):
+        panel_of(moved)
+
+
+def test_missing_column_is_named() -> None:
+    _, changes = both(TX, **COLUMNS, end="2024-09-01")
+    with pytest.raises(ColumnNotFoundError, match="'to'"):
+        panel_of(changes.drop(columns="to"))
