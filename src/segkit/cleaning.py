@@ -21,6 +21,7 @@ from segkit._validation import require_columns, require_frame, show_values
 from segkit.errors import SchemaError
 from segkit.transactions import (
     amount_columns,
+    check_decimal,
     combine_parts,
     group_sum,
     money_parts,
@@ -113,6 +114,7 @@ def clean_transactions(
     drop_negative: bool = False,
     cancel_prefix: str | None = None,
     amount_name: str = "amount",
+    decimal: str | None = None,
 ) -> tuple[pd.DataFrame, CleaningReport]:
     """Drop the rows :func:`summarize` cannot use, keep every genuine line, and report.
 
@@ -133,8 +135,9 @@ def clean_transactions(
     amount : str, optional
         The line amount. Or give ``quantity`` and ``price``: the amount is
         then ``quantity * price``, written to a column named ``amount_name``.
-        Text such as ``"1,234.50"``, ``"1.5E3"`` or ``"(12.50)"`` (an
-        accounting negative) is read as a number.
+        Text such as ``"1,234.50"``, ``"1.234,50"``, ``"1.5E3"`` or
+        ``"(12.50)"`` (an accounting negative) is read as a number, one
+        convention per column (:func:`segkit.transactions.parse_numbers`).
     order : str, optional
         Order (invoice) id. Kept as read; must not be missing.
     as_of : date-like, optional
@@ -153,6 +156,11 @@ def clean_transactions(
         are returns. Lines with a negative quantity are returns anyway.
     amount_name : str
         Name of the computed amount column (with ``quantity`` and ``price``).
+    decimal : {".", ","}, optional
+        The decimal separator of amount, quantity and price text, when a
+        column cannot say it: ``","`` reads ``"1.500"`` as 1500, ``"."`` as
+        1.5. By default each column's values decide; a column whose values
+        all read two ways (``"1.500"``, ``"2.000"``) is refused.
 
     Returns
     -------
@@ -167,11 +175,13 @@ def clean_transactions(
     ------
     ParameterError
         ``amount`` together with ``quantity``/``price``, one of those alone,
-        an ``as_of`` that is not a date, an unknown duplicate column.
+        an ``as_of`` that is not a date, an unknown duplicate column, a
+        ``decimal`` other than ``"."`` or ``","``.
     SchemaError
         Quantity or price text that is not a number, order ids that are
         missing (both naming the rows), timestamps stored as numbers,
-        dates that read two ways or mix formats.
+        dates that read two ways or mix formats, numbers that read two ways
+        (``"1.500"``: pass ``decimal=``) or are written both ways.
 
     Examples
     --------
@@ -188,6 +198,7 @@ def clean_transactions(
     """
     df = require_frame(transactions, "transactions")
     money = amount_columns(amount, quantity, price)
+    check_decimal(decimal)
     names = [customer, timestamp, *money] + ([order] if order is not None else [])
     require_columns(df, names, "transactions")
     if duplicate_columns is not None:
@@ -209,14 +220,14 @@ def clean_transactions(
 
     if amount is not None:
         raw = df[amount]
-        values = parse_numbers(raw).to_numpy()
+        values = parse_numbers(raw, amount, decimal=decimal).to_numpy()
         if not pd.api.types.is_numeric_dtype(raw.dtype):
             changed[amount] = int(raw.notna().sum())
         mark(raw.isna().to_numpy(), "missing amount")
         target = amount
     else:
-        q = _strict_numbers(df, quantity, changed)
-        p = _strict_numbers(df, price, changed)
+        q = _strict_numbers(df, quantity, changed, decimal)
+        p = _strict_numbers(df, price, changed, decimal)
         values = q * p
         mark(np.isnan(q) | np.isnan(p), "missing amount")
         target = amount_name
@@ -286,12 +297,14 @@ def _timestamps(
     return parsed, out_of_range
 
 
-def _strict_numbers(df: pd.DataFrame, column: Any, changed: dict[str, int]) -> Any:
+def _strict_numbers(
+    df: pd.DataFrame, column: Any, changed: dict[str, int], decimal: str | None
+) -> Any:
     """Quantity or price as float64: text that is no number is an error naming the rows."""
     raw = df[column]
     if pd.api.types.is_bool_dtype(raw.dtype):
         raise SchemaError(f"column {column!r} is boolean, not a number")
-    values = parse_numbers(raw).to_numpy()
+    values = parse_numbers(raw, column, decimal=decimal).to_numpy()
     bad = np.isnan(values) & raw.notna().to_numpy()
     if bad.any():
         # A blank cell is a missing value (dropped as "missing amount"), not bad text;

@@ -109,6 +109,34 @@ CASES = [
         SchemaError("column 'a' writes numbers two ways: with a decimal comma ('1.234,50')"),
         id="A.num-two-conventions-refused",
     ),
+    # "1.500": 1500 with dots grouping thousands, 1.5 with a decimal point (issue #11's trial)
+    pytest.param(
+        amounts("1.500", "250", "2.000"),
+        read_amounts,
+        SchemaError(
+            "column 'a' has numbers that read two ways: '1.500' at index 0 is 1500 if dots "
+            "group thousands and 1.5 if a dot is the decimal point"
+        ),
+        id="A.num-dot-groups-refused",
+    ),
+    pytest.param(
+        amounts("1.500", "2,50"), read_amounts, [1500.0, 2.5], id="A.num-dot-groups-german"
+    ),
+    pytest.param(
+        amounts("1.500", "12.25"), read_amounts, [1.5, 12.25], id="A.num-dot-groups-english"
+    ),
+    pytest.param(
+        amounts("1.500", "250", "2.000"),
+        lambda raw: read_transactions(raw, columns=RAW, decimal=",")["amount"].tolist(),
+        [1500.0, 250.0, 2000.0],
+        id="A.num-dot-groups-decimal-stated",
+    ),
+    pytest.param(
+        amounts("1.500"),
+        lambda raw: read_transactions(raw, columns=RAW, decimal="·"),
+        ParameterError("decimal must be '.' or ','"),
+        id="A.num-decimal-neither-point-nor-comma",
+    ),
     pytest.param(amounts("¥1,200", "￥300"), read_amounts, [1200.0, 300.0], id="A.num-yen"),
     pytest.param(amounts("1,200元", "5"), read_amounts, [1200.0, 5.0], id="A.num-yuan-after"),
     pytest.param(amounts("€ 12,50", "12,50 €"), read_amounts, [12.5, 12.5], id="A.num-euro"),

@@ -51,8 +51,10 @@ def _for_the_command_line(message: str, args: argparse.Namespace) -> str:
     a command that has ``--clean`` (and read a file it can clean) says to pass it.
     """
     # the readers' options
-    message = message.replace("date_format '", "--date-format '").replace(
-        "encoding='", "--encoding '"
+    message = (
+        message.replace("date_format '", "--date-format '")
+        .replace("encoding='", "--encoding '")
+        .replace("decimal='", "--decimal '")
     )
     if "segkit.clean_transactions" not in message or getattr(args, "clean", True):
         return message

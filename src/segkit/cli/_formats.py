@@ -77,7 +77,9 @@ def read_format(args: argparse.Namespace) -> pd.DataFrame:
 
     name, what, rows = FORMATS[args.format]
     reader: Callable[..., pd.DataFrame] = getattr(segkit.io, name)
-    tx = reader(args.file, date_format=args.date_format, encoding=args.encoding)
+    tx = reader(
+        args.file, date_format=args.date_format, encoding=args.encoding, decimal=args.decimal
+    )
     args.customer, args.timestamp, args.order = "customer_id", "timestamp", "order_id"
     if args.format == "online-retail":
         args.quantity, args.price = "quantity", "price"

@@ -130,6 +130,15 @@ def _input_arguments(parser: argparse.ArgumentParser) -> None:
         "read with it in FILE (any --format, CSV, Excel or Parquet text) and in --events",
     )
     parser.add_argument(
+        "--decimal",
+        choices=[".", ","],
+        default=None,
+        help="the decimal separator of amounts, quantities and prices written as text, when "
+        "a column cannot say it: ',' reads 1.500 as 1500 and 2,50 as 2.5, '.' reads 1.500 "
+        "as 1.5; by default each column's values decide (1.500 with nothing to settle it "
+        "is refused)",
+    )
+    parser.add_argument(
         "--encoding",
         default=None,
         help="the text encoding of CSV input (e.g. cp1252); by default detected: UTF-8 "

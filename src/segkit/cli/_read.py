@@ -27,12 +27,15 @@ def _read_table(
     columns: tuple[list[str], list[str]] | None = None,
     ids: tuple[str | None, ...] = (),
     encoding: str | None = None,
+    numbers: tuple[str | None, ...] = (),
 ) -> pd.DataFrame:
     """A CSV, Excel or Parquet file; of Parquet only ``columns`` (needed, used if present).
 
     The ``ids`` columns of a CSV file are read as text first: ids with a
     leading zero (``0012``) stay text, so no two ids become one; others are
-    numbers as usual.
+    numbers as usual. The ``numbers`` columns of a CSV file stay text, read
+    later with one convention per column (pandas would read ``1.500`` as 1.5
+    where the file means 1500).
     """
     file = Path(path)
     if not file.exists():
@@ -59,7 +62,8 @@ def _read_table(
 
             # UTF-8 with or without BOM, UTF-16, GBK/GB18030: detected.
             named = [c for c in dict.fromkeys(ids) if c is not None]
-            frame = read_text(file, dtype=dict.fromkeys(named, str), encoding=encoding)
+            as_text = dict.fromkeys([*named, *(c for c in numbers if c is not None)], str)
+            frame = read_text(file, dtype=as_text, encoding=encoding)
             for column in named:
                 if column in frame.columns:
                     frame[column] = ids_from_text(frame[column])
@@ -102,13 +106,16 @@ def _transactions(args: argparse.Namespace, also: tuple[str, ...] = ()) -> Any:
         named = [args.customer, args.timestamp, args.amount, args.quantity, args.price, args.order]
         columns = None if args.clean else ([c for c in named if c is not None], list(also))
         ids = (args.customer, args.order)
-        read = _read_table(args.file, columns=columns, ids=ids, encoding=args.encoding)
+        money = (args.amount, args.quantity, args.price)
+        read = _read_table(
+            args.file, columns=columns, ids=ids, encoding=args.encoding, numbers=money
+        )
         return _prepared(read, args)
-    pandas_only = ("clean", "pseudonymize", "date_format", "encoding")
+    pandas_only = ("clean", "pseudonymize", "date_format", "encoding", "decimal")
     if any(getattr(args, name, None) for name in pandas_only):
         raise CLIError(
-            "--clean, --date-format and --pseudonymize read with pandas, and --encoding reads "
-            "CSV files: not with Dask input"
+            "--clean, --date-format and --pseudonymize read with pandas, and --encoding and "
+            "--decimal read CSV files: not with Dask input"
         )
     return _prepared(read_parquet_log(args.file), args)
 
@@ -133,6 +140,7 @@ def _prepared(tx: Any, args: argparse.Namespace) -> Any:
             order=args.order,
             cancel_prefix=args.cancel_prefix,
             amount_name="amount" if args.amount is None else args.amount,
+            decimal=getattr(args, "decimal", None),
         )
         print(cleaning_report(args, report), file=sys.stderr)
         _lines_of_orders_with_a_customer(tx, report, args)
@@ -140,7 +148,9 @@ def _prepared(tx: Any, args: argparse.Namespace) -> Any:
             args.amount = "amount"
         return tx
     if isinstance(tx, pd.DataFrame):
-        tx = _money_from_text(tx, (args.amount, args.quantity, args.price))
+        tx = _money_from_text(
+            tx, (args.amount, args.quantity, args.price), getattr(args, "decimal", None)
+        )
     if args.quantity is not None:
         if "amount" in tx.columns:
             raise CLIError(
@@ -161,14 +171,19 @@ def _dates_in_format(tx: pd.DataFrame, column: str, fmt: str) -> pd.DataFrame:
     return tx.assign(**{column: in_format(tx[column], column, fmt, "--date-format")})
 
 
-def _money_from_text(tx: pd.DataFrame, columns: tuple[str | None, ...]) -> pd.DataFrame:
+def _money_from_text(
+    tx: pd.DataFrame, columns: tuple[str | None, ...], decimal: str | None = None
+) -> pd.DataFrame:
     """Amount, quantity and price written as text read as numbers, as the readers do.
 
     ``"1.234,56"``, ``"¥12,800"``, ``"(12.50)"``: one convention per column
-    (:func:`segkit.transactions.parse_numbers`); a value that is no number is
-    an error naming its rows (``--clean`` drops and reports such rows instead).
+    (:func:`segkit.transactions.parse_numbers`; ``--decimal`` names it); a
+    column that reads two ways is an error naming ``--decimal``; a value that
+    is no number is an error naming its rows (``--clean`` drops and reports
+    such rows instead).
     """
     from segkit.io._read import parse_amount
+    from segkit.transactions import number_convention
 
     text = {
         column: tx[column]
@@ -184,8 +199,9 @@ def _money_from_text(tx: pd.DataFrame, columns: tuple[str | None, ...]) -> pd.Da
         return tx
     numbers = {}
     for column, values in text.items():
+        separator = number_convention(values, column, decimal)  # --clean cannot settle it
         try:
-            numbers[column] = parse_amount(values, column)
+            numbers[column] = parse_amount(values, column, separator)
         except SchemaError as exc:
             raise CLIError(f"{exc}; pass --clean to drop and report those rows") from None
     return tx.assign(**numbers)

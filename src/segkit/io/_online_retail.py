@@ -8,6 +8,7 @@ import pandas as pd
 
 from segkit._validation import require_columns
 from segkit.io._text import ids_from_text, numbers, read_source, times
+from segkit.transactions import check_decimal
 
 __all__ = ["read_online_retail"]
 
@@ -24,7 +25,11 @@ _RETAIL = {
 
 
 def read_online_retail(
-    source: Any, *, date_format: str | None = None, encoding: str | None = None
+    source: Any,
+    *,
+    date_format: str | None = None,
+    encoding: str | None = None,
+    decimal: str | None = None,
 ) -> pd.DataFrame:
     """Read an export in the "Online Retail" shape (one row per invoice line).
 
@@ -48,6 +53,11 @@ def read_online_retail(
     encoding : str, optional
         The text encoding of a CSV file (e.g. ``"cp1252"`` for a file saved
         by Excel on a Western Windows); by default detected.
+    decimal : {".", ","}, optional
+        The decimal separator of ``Quantity`` and ``Price`` written as text,
+        when a column cannot say it (``","``: ``1.500`` is 1500, ``"."``:
+        1.5); by default the column's values decide and a column that reads
+        two ways is refused (:func:`segkit.transactions.parse_numbers`).
 
     Returns
     -------
@@ -67,7 +77,9 @@ def read_online_retail(
     (['536365', 'C536379'], [6.0, -1.0], '2010-12-13 09:41:00')
     """
     ids = ("Customer ID", "CustomerID")  # read as written: 0012 is not 12
-    raw = read_source(source, ("Invoice", "InvoiceNo", "StockCode", *ids), encoding)
+    check_decimal(decimal)
+    money = (*_RETAIL["quantity"], *_RETAIL["price"])
+    raw = read_source(source, ("Invoice", "InvoiceNo", "StockCode", *ids), encoding, money)
     found = {}
     for name, options in _RETAIL.items():
         hit = next((o for o in options if o in raw.columns), None)
@@ -86,7 +98,7 @@ def read_online_retail(
     if "description" in found:
         out["description"] = raw[found["description"]].to_numpy()
     for name in ("quantity", "price"):
-        out[name] = numbers(raw[found[name]], found[name])
+        out[name] = numbers(raw[found[name]], found[name], decimal)
     if "country" in found:
         out["country"] = raw[found["country"]].to_numpy()
     return out

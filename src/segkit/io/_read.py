@@ -16,7 +16,7 @@ from segkit._time import any_out_of_range, one_format
 from segkit._validation import as_pandas, require_columns
 from segkit.errors import ParameterError, SchemaError, SegkitError
 from segkit.io._text import ids_from_text, in_format, read_text
-from segkit.transactions import amount_columns, parse_numbers
+from segkit.transactions import amount_columns, check_decimal, parse_numbers
 
 __all__ = ["parse_amount", "parse_time", "read_any", "read_transactions"]
 
@@ -30,7 +30,15 @@ def read_any(
     sep: str | None = None,
     ids: Iterable[str] = (),
     encoding: str | None = None,
+    numbers: Iterable[str] = (),
 ) -> pd.DataFrame:
+    """A frame (copied), or a CSV, Parquet or Excel file.
+
+    Of a CSV file the ``ids`` columns are read as written (``007`` stays
+    text) and the ``numbers`` columns as text, for
+    :func:`segkit.transactions.parse_numbers` to read with one convention
+    (pandas would read ``1.500`` as 1.5 where the file means 1500).
+    """
     if not isinstance(source, str | os.PathLike):
         return as_pandas(source, "source").copy()
     path = Path(source)
@@ -50,7 +58,9 @@ def read_any(
         if suffix in {".csv", ".txt", ".tsv"}:
             # The encoding is detected (UTF-8 with or without BOM, UTF-16, GBK/GB18030);
             # sep=None sniffs ; , tab.
-            frame = read_text(path, sep=sep, dtype=dict.fromkeys(ids, str), encoding=encoding)
+            ids = list(ids)
+            as_text = dict.fromkeys([*ids, *numbers], str)
+            frame = read_text(path, sep=sep, dtype=as_text, encoding=encoding)
             for column in ids:
                 if column in frame.columns:
                     frame[column] = ids_from_text(frame[column])
@@ -74,6 +84,7 @@ def read_transactions(
     sep: str | None = None,
     date_format: str | None = None,
     encoding: str | None = None,
+    decimal: str | None = None,
 ) -> pd.DataFrame:
     """Read a transaction file and rename its columns to segkit's names.
 
@@ -97,6 +108,14 @@ def read_transactions(
     encoding : str, optional
         The text encoding of a CSV file (e.g. ``"cp1252"``); by default
         detected (:func:`segkit.io.detect_encoding`).
+    decimal : {".", ","}, optional
+        The decimal separator of amounts, quantities and prices written as
+        text, when a column cannot say it: ``","`` reads ``1.500`` as 1500 and
+        ``2,50`` as 2.5, ``"."`` reads ``1.500`` as 1.5 and ``1,500`` as 1500.
+        By default each column's values decide, and a column whose values all
+        read two ways (``1.500``, ``2.000``: whole euros or three decimals?)
+        is refused (:func:`segkit.transactions.parse_numbers`, and
+        ``docs/raw-exports.md``).
 
     Returns
     -------
@@ -124,19 +143,20 @@ def read_transactions(
     for role in ("customer", "timestamp"):
         if role not in columns:
             raise ParameterError(f"columns must name the {role!r} column")
-    amount_columns(columns.get("amount"), columns.get("quantity"), columns.get("price"))
+    money = amount_columns(columns.get("amount"), columns.get("quantity"), columns.get("price"))
+    check_decimal(decimal)  # before the file is read
     ids = [columns[role] for role in ("customer", "order") if role in columns]
-    raw = read_any(source, sheet=sheet, sep=sep, ids=ids, encoding=encoding)
+    raw = read_any(source, sheet=sheet, sep=sep, ids=ids, encoding=encoding, numbers=money)
     keep = list(keep)
     require_columns(raw, [*columns.values(), *keep], "source file")
     out = pd.DataFrame(index=pd.RangeIndex(len(raw)))
     out["customer_id"] = raw[columns["customer"]].to_numpy()
     out["timestamp"] = parse_time(raw[columns["timestamp"]], columns["timestamp"], date_format)
     if "amount" in columns:
-        out["amount"] = parse_amount(raw[columns["amount"]], columns["amount"])
+        out["amount"] = parse_amount(raw[columns["amount"]], columns["amount"], decimal)
     else:
-        out["quantity"] = parse_amount(raw[columns["quantity"]], columns["quantity"])
-        out["price"] = parse_amount(raw[columns["price"]], columns["price"])
+        out["quantity"] = parse_amount(raw[columns["quantity"]], columns["quantity"], decimal)
+        out["price"] = parse_amount(raw[columns["price"]], columns["price"], decimal)
         out["amount"] = out["quantity"] * out["price"]
     if "order" in columns:
         out["order_id"] = raw[columns["order"]].to_numpy()
@@ -186,12 +206,19 @@ def parse_time(series: pd.Series, column: str, date_format: str | None = None) -
     return parsed.reset_index(drop=True)
 
 
-def parse_amount(series: pd.Series, column: str) -> np.ndarray[Any, Any]:
+def parse_amount(
+    series: pd.Series, column: str, decimal: str | None = None
+) -> np.ndarray[Any, Any]:
+    """A money column as float64, text read by :func:`segkit.transactions.parse_numbers`.
+
+    A value that is no finite number is an error naming its rows.
+    """
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
         series.dtype
     ):
+        check_decimal(decimal)
         return series.to_numpy(dtype=np.float64, na_value=np.nan)
-    numbers = parse_numbers(series, column).to_numpy(dtype=np.float64)
+    numbers = parse_numbers(series, column, decimal=decimal).to_numpy(dtype=np.float64)
     bad = ~np.isfinite(numbers) & series.notna().to_numpy()  # "NaN", "Infinity", "1e400": no
     if bad.any():
         where = np.flatnonzero(bad)[:5].tolist()

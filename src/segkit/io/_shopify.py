@@ -9,6 +9,7 @@ import pandas as pd
 
 from segkit._validation import require_columns
 from segkit.io._read import parse_amount, parse_time, read_any
+from segkit.transactions import check_decimal
 
 __all__ = ["NO_EMAIL", "REFUND", "VOIDED", "read_shopify_orders"]
 
@@ -19,6 +20,14 @@ NO_EMAIL = "no e-mail (no customer)"
 REFUND = "(refund)"
 
 _SHOPIFY_REQUIRED = ("Name", "Email", "Created at", "Total")
+#: The export's numbers, read from a CSV file as text (one convention per column).
+_SHOPIFY_NUMBERS = (
+    "Total",
+    "Refunded Amount",
+    "Lineitem quantity",
+    "Lineitem price",
+    "Lineitem discount",
+)
 
 
 def read_shopify_orders(
@@ -27,6 +36,7 @@ def read_shopify_orders(
     lines: bool = False,
     date_format: str | None = None,
     encoding: str | None = None,
+    decimal: str | None = None,
 ) -> pd.DataFrame:
     """Read Shopify's orders export CSV.
 
@@ -62,6 +72,12 @@ def read_shopify_orders(
         the wall clock written, as without a format.
     encoding : str, optional
         The text encoding of the CSV file; by default detected.
+    decimal : {".", ","}, optional
+        The decimal separator of ``Total``, ``Refunded Amount`` and the line
+        items' numbers written as text, when a column cannot say it (``","``:
+        ``1.500`` is 1500, ``"."``: 1.5); by default the column's values
+        decide and a column that reads two ways is refused
+        (:func:`segkit.transactions.parse_numbers`).
 
     Returns
     -------
@@ -89,7 +105,8 @@ def read_shopify_orders(
     0  ann@example.com    #1001    53.9
     1   bo@example.com    #1002     0.0
     """
-    raw = read_any(source, encoding=encoding)
+    check_decimal(decimal)
+    raw = read_any(source, encoding=encoding, numbers=_SHOPIFY_NUMBERS)
     require_columns(raw, _SHOPIFY_REQUIRED, "Shopify orders export")
     # Order-level fields: take each order's first non-empty value.
     first = raw.groupby("Name", sort=False).first()
@@ -98,11 +115,13 @@ def read_shopify_orders(
             "customer_id": first["Email"].astype("string").str.strip().str.lower(),
             "order_id": first.index.astype(str),
             "timestamp": parse_time(first["Created at"], "Created at", date_format).array,
-            "amount": parse_amount(first["Total"], "Total"),
+            "amount": parse_amount(first["Total"], "Total", decimal),
         }
     )
     if "Refunded Amount" in first.columns:
-        refunded = np.nan_to_num(parse_amount(first["Refunded Amount"], "Refunded Amount"))
+        refunded = np.nan_to_num(
+            parse_amount(first["Refunded Amount"], "Refunded Amount", decimal)
+        )
         orders["amount"] = orders["amount"] - refunded
         refunds = pd.Series(refunded, index=orders["order_id"].to_numpy())
     else:
@@ -131,11 +150,13 @@ def read_shopify_orders(
     items = raw[names.isin(orders["order_id"])].reset_index(drop=True)
     item_names = pd.Index(names[names.isin(orders["order_id"])])
     per_order = orders.set_index("order_id")
-    quantity = parse_amount(items["Lineitem quantity"], "Lineitem quantity")
-    price = parse_amount(items["Lineitem price"], "Lineitem price")
+    quantity = parse_amount(items["Lineitem quantity"], "Lineitem quantity", decimal)
+    price = parse_amount(items["Lineitem price"], "Lineitem price", decimal)
     amount = quantity * price
     if "Lineitem discount" in items.columns:
-        amount -= np.nan_to_num(parse_amount(items["Lineitem discount"], "Lineitem discount"))
+        amount -= np.nan_to_num(
+            parse_amount(items["Lineitem discount"], "Lineitem discount", decimal)
+        )
     out = pd.DataFrame(
         {
             "customer_id": per_order.loc[item_names, "customer_id"].to_numpy(),

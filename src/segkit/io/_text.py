@@ -158,8 +158,17 @@ def ids_from_text(text: pd.Series) -> pd.Series:
 
 
 def read_source(
-    source: Any, text_columns: tuple[str, ...] = (), encoding: str | None = None
+    source: Any,
+    text_columns: tuple[str, ...] = (),
+    encoding: str | None = None,
+    numbers: tuple[str, ...] = (),
 ) -> pd.DataFrame:
+    """A frame, a workbook or a CSV file; ``text_columns`` read as text.
+
+    Of a CSV file the ``numbers`` columns are read as text too, for
+    :func:`segkit.transactions.parse_numbers` to read with one convention:
+    pandas would read ``1.500`` as 1.5 even where the file means 1500.
+    """
     if not isinstance(source, str | os.PathLike):
         return as_pandas(source, "source").copy()
     path = Path(source)
@@ -172,7 +181,8 @@ def read_source(
             return pd.read_excel(path, dtype=dict.fromkeys(text_columns, str))
         except (ValueError, OSError, zipfile.BadZipFile) as exc:  # not an Excel workbook
             raise SchemaError(f"could not read {path}: {exc}") from exc
-    return read_text(path, dtype=dict.fromkeys(text_columns, str), encoding=encoding)
+    as_text = dict.fromkeys((*text_columns, *numbers), str)
+    return read_text(path, dtype=as_text, encoding=encoding)
 
 
 def in_format(
@@ -235,8 +245,12 @@ def times(series: pd.Series, column: str, date_format: str | None) -> pd.Series:
     return parsed
 
 
-def numbers(series: pd.Series, column: str) -> np.ndarray[Any, Any]:
-    values = parse_numbers(series).to_numpy()
+def numbers(series: pd.Series, column: str, decimal: str | None = None) -> np.ndarray[Any, Any]:
+    """A column of numbers, text read by :func:`segkit.transactions.parse_numbers`.
+
+    A value that is no number is an error naming its rows.
+    """
+    values = parse_numbers(series, column, decimal=decimal).to_numpy()
     bad = np.isnan(values) & series.notna().to_numpy()
     if bad.any():
         raise SchemaError(

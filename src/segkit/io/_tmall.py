@@ -10,6 +10,7 @@ import pandas as pd
 from segkit._validation import require_columns
 from segkit.errors import SchemaError
 from segkit.io._text import numbers, read_source, times
+from segkit.transactions import check_decimal
 
 __all__ = ["NOT_PURCHASED", "UNPAID", "read_tmall_orders"]
 
@@ -41,6 +42,7 @@ def read_tmall_orders(
     keep_all: bool = False,
     date_format: str | None = None,
     encoding: str | None = None,
+    decimal: str | None = None,
 ) -> pd.DataFrame:
     """Read a Tmall/Taobao seller-centre order export (one row per order).
 
@@ -69,6 +71,12 @@ def read_tmall_orders(
         inferred for the whole column.
     encoding : str, optional
         The text encoding of a CSV file; by default detected (UTF-8, GBK/GB18030).
+    decimal : {".", ","}, optional
+        The decimal separator of 买家实际支付金额 and 退款金额 written as
+        text, when a column cannot say it (``","``: ``1.500`` is 1500,
+        ``"."``: 1.5); by default the column's values decide and a column
+        that reads two ways is refused
+        (:func:`segkit.transactions.parse_numbers`).
 
     Returns
     -------
@@ -88,7 +96,8 @@ def read_tmall_orders(
     1
     """
     as_text = (_TMALL["order_id"], _TMALL["customer_id"], _TMALL["timestamp"])
-    raw = read_source(source, as_text, encoding)
+    check_decimal(decimal)
+    raw = read_source(source, as_text, encoding, (_TMALL["amount"], "退款金额"))
     raw.columns = [str(c).strip() for c in raw.columns]
     require_columns(raw, list(_TMALL.values()), "Tmall/Taobao order export")
     ids = raw[_TMALL["order_id"]].astype(str).str.strip().str.replace(r'^="?|"$', "", regex=True)
@@ -105,9 +114,9 @@ def read_tmall_orders(
         reason[status.str.contains(text_in_status, regex=False).to_numpy()] = why
     buyer = raw[_TMALL["customer_id"]]  # read as text: "007" is not 7; a blank stays missing
     buyer = buyer.where(buyer.isna(), buyer.astype(str).str.strip())
-    amount = numbers(raw[_TMALL["amount"]], _TMALL["amount"])
+    amount = numbers(raw[_TMALL["amount"]], _TMALL["amount"], decimal)
     if "退款金额" in raw.columns:
-        amount = amount - np.nan_to_num(numbers(raw["退款金额"], "退款金额"))
+        amount = amount - np.nan_to_num(numbers(raw["退款金额"], "退款金额", decimal))
     out = pd.DataFrame(
         {
             "customer_id": buyer.to_numpy(),
