@@ -285,9 +285,7 @@ _READS_TWO_WAYS = re.compile(r"^[1-9]\d{0,2}(?:\.\d{3})+$")
 _COMMA_NUMBER = re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d*)(?:,\d*)?(?:[eE][+-]?\d+)?$")
 
 
-def _decimal_comma(
-    text: pd.Series, column: Any, where: Callable[[int], tuple[Any, Any]]
-) -> bool:
+def _decimal_comma(text: pd.Series, column: Any, where: Callable[[int], tuple[Any, Any]]) -> bool:
     """Whether a column's distinct texts write numbers with a decimal comma.
 
     Refused: both ways in one column, and a column that reads two ways with
