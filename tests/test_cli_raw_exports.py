@@ -16,6 +16,8 @@ import segkit
 from segkit.cleaning import REASONS
 from segkit.cli import main
 from segkit.cli._messages import NAMES_ZH
+from segkit.errors import ParameterError
+from segkit.io import read_transactions
 
 RETAIL = (
     "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
@@ -305,3 +307,29 @@ def test_customers_file_keyed_as_the_export_names_its_customers(
     assert main(argv) == 0, capsys.readouterr().err
     written = pd.read_csv(table, dtype={"customer_id": str}).set_index("customer_id")
     assert written[by].to_dict() == expected
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_an_empty_date_format_is_an_error(tmp_path, capsys, blank):
+    source = tmp_path / "orders.csv"
+    source.write_bytes(TMALL.encode("gb18030"))
+    argv = ["rfm", str(source), "--format", "tmall", "-o", str(tmp_path / "x.csv")]
+    assert main([*argv, "--date-format", blank]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        (
+            "segkit: error: --date-format is empty: give the timestamp column's format, e.g. "
+            "'%d/%m/%Y %H:%M', or leave the option out to read one format inferred for the "
+            "whole column"
+        )
+    ]
+
+
+def test_an_empty_date_format_is_refused_by_the_readers():
+    raw = pd.DataFrame({"c": [1], "d": ["2024-01-01"], "a": [1.0]})
+    columns = {"customer": "c", "timestamp": "d", "amount": "a"}
+    with pytest.raises(ParameterError) as info:
+        read_transactions(raw, columns=columns, date_format="")
+    assert str(info.value) == (
+        "date_format '' is empty: give the column's format, e.g. '%d/%m/%Y %H:%M', or leave "
+        "it out to read one format inferred for the column"
+    )

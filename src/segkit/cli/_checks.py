@@ -22,6 +22,13 @@ def _check_inputs(args: argparse.Namespace) -> None:
     _locale(args)  # the currency
     check_columns_or_format(args)
     _check_as_of(getattr(args, "as_of", None))
+    date_format = getattr(args, "date_format", None)
+    if date_format is not None and not date_format.strip():
+        raise CLIError(
+            "--date-format is empty: give the timestamp column's format, e.g. "
+            "'%d/%m/%Y %H:%M', or leave the option out to read one format inferred for the "
+            "whole column"
+        )
     days = getattr(args, "holdout_days", None)
     if days is not None and not 1 <= days <= _MAX_HOLDOUT_DAYS:
         raise CLIError(

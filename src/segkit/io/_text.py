@@ -197,11 +197,16 @@ def in_format(
     Raises
     ------
     ParameterError
-        ``date_format`` is not a strptime format (``%Q``).
+        ``date_format`` is blank or not a strptime format (``%Q``).
     SchemaError
         Values that are not in the format, naming the rows (``option`` names
         where the format was given: ``date_format`` or ``--date-format``).
     """
+    if not date_format.strip():
+        raise ParameterError(
+            f"{option} {date_format!r} is empty: give the column's format, e.g. "
+            "'%d/%m/%Y %H:%M', or leave it out to read one format inferred for the column"
+        )
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         return series
     text = written_wall_clock(series)
