@@ -41,6 +41,7 @@ __all__ = [
     "Reduction",
     "backend_of",
     "dispatch",
+    "held",
     "is_dask_collection",
     "local",
     "register",
@@ -102,6 +103,26 @@ def local(data: Any, *, by: str | None = None) -> Any:
     if backend is None:
         return data
     return implementation("local", backend)(data, by)
+
+
+def held(data: Any) -> Any:
+    """``data`` itself, or a backend's lazy result computed and kept where it is.
+
+    On Dask the result is persisted on the workers, so that several
+    reductions over it (the current lifecycle states, the flows, the report's
+    movements) compute it once and nothing is brought to this process.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"a": [1]})
+    >>> held(frame) is frame
+    True
+    """
+    backend = backend_of(data)
+    if backend is None:
+        return data
+    return implementation("held", backend)(data)
 
 
 def register(name: str, backend: str = "dask") -> Callable[[Callable[P, R]], Callable[P, R]]:

@@ -36,6 +36,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from segkit._backend import dispatch
 from segkit.errors import ParameterError, SchemaError
 
 __all__ = [
@@ -470,9 +471,9 @@ def _forget_profile(p: Any, wanted: list[Any]) -> Any:
     out.results = dict(p.results)
     for name in ("changes", "panel"):  # the lifecycle history, in either form
         history = p.results.get(name)
-        if isinstance(history, pd.DataFrame) and "customer" in history.columns:
-            kept = history[~_ids_match(pd.Index(history["customer"]), wanted)]
-            out.results[name] = kept = kept.reset_index(drop=True)
+        if history is not None and "customer" in history.columns:
+            # On a Dask profile the history stays on the cluster: filtered there, lazily.
+            out.results[name] = kept = _without(history, wanted)
             if p.results.get("flows") is not None and len(kept):
                 out.results["flows"] = lifecycle_flows(kept)
     holdout = p.results.get("holdout")
@@ -486,6 +487,13 @@ def _forget_profile(p: Any, wanted: list[Any]) -> Any:
         ),
     ]
     return out
+
+
+@dispatch("map", on="history")
+def _without(history: pd.DataFrame, wanted: list[Any]) -> pd.DataFrame:
+    """The rows of a lifecycle history whose customer is not one of ``wanted``."""
+    kept: pd.DataFrame = history[~_ids_match(pd.Index(history["customer"]), wanted)]
+    return kept.reset_index(drop=True)
 
 
 def _forget_file(path: Path, wanted: list[Any], id_column: str | None) -> Path:

@@ -12,7 +12,9 @@ import pytest
 pytest.importorskip("dask.distributed")
 
 import segkit
+from segkit._backend import is_dask_collection, local
 from segkit.datasets import make_transactions
+from segkit.privacy import forget
 from segkit.profiling import Profile
 
 from .conftest import COLUMNS, to_dask
@@ -58,14 +60,31 @@ def assert_same_profile(got: Profile, expected: Profile) -> None:
                 got.models[name].params_, expected.models[name].params_, check_exact=True
             )
     assert sorted(got.results) == sorted(expected.results)
+    if "changes" in expected.results:
+        assert_same_history(got, expected)
     for name, value in expected.results.items():
+        if name == "changes":
+            continue
         if isinstance(value, pd.DataFrame):
             pd.testing.assert_frame_equal(got.results[name], value, check_exact=True)
             assert got.results[name].attrs == value.attrs
         elif isinstance(value, pd.Series):
             pd.testing.assert_series_equal(got.results[name], value, check_exact=True)
-    if "flows" in expected.results:
-        pd.testing.assert_frame_equal(got.flows.matrix, expected.flows.matrix)
+
+
+def assert_same_history(got: Profile, expected: Profile) -> None:
+    """The Dask profile's lifecycle history stays lazy and holds the pandas history."""
+    assert is_dask_collection(got.changes)
+    assert is_dask_collection(got.panel)
+    for name in ("changes", "panel"):
+        collected = local(getattr(got, name), by="customer")
+        pd.testing.assert_frame_equal(collected, getattr(expected, name), check_exact=True)
+        assert collected.attrs == getattr(expected, name).attrs
+    for name in ("matrix", "moves", "counts", "spells", "time_in_state"):
+        pd.testing.assert_frame_equal(
+            getattr(got.flows, name), getattr(expected.flows, name), check_exact=True
+        )
+    assert (got.flows.start, got.flows.end) == (expected.flows.start, expected.flows.end)
 
 
 CASES = [
@@ -118,6 +137,26 @@ def test_the_report_of_a_dask_profile_equals_the_pandas_report(log: pd.DataFrame
 
 
 @pytest.mark.slow
+def test_the_report_with_the_lifecycle_reads_the_history_on_the_cluster(
+    log: pd.DataFrame,
+) -> None:
+    expected = segkit.profile(log, **COLUMNS, as_of=AS_OF)
+    got = segkit.profile(to_dask(log, 3), **COLUMNS, as_of=AS_OF)
+    assert is_dask_collection(got.panel)
+    assert got.report(title="shop") == expected.report(title="shop")
+
+
+@pytest.mark.slow
+def test_forgetting_customers_of_a_dask_profile(log: pd.DataFrame) -> None:
+    gone = list(np.sort(log["customer_id"].unique())[:25])
+    expected = forget(segkit.profile(log, **COLUMNS, as_of=AS_OF), gone)
+    got = forget(segkit.profile(to_dask(log, 3), **COLUMNS, as_of=AS_OF), gone)
+    pd.testing.assert_frame_equal(got.table, expected.table, check_exact=True)
+    assert_same_history(got, expected)
+    assert not set(gone) & set(got.flows.spells["customer"])
+
+
+@pytest.mark.slow
 def test_steps_without_a_dask_path_are_skipped_with_a_note() -> None:
     log = make_transactions(150, seed=5)  # has a category column
     got = segkit.profile(to_dask(log, 3), **COLUMNS, as_of=AS_OF, lifecycle=None, clv=False)
@@ -150,9 +189,9 @@ def test_text_ids_a_time_zone_and_orders(log: pd.DataFrame) -> None:
     expected = segkit.profile(frame, **columns, **options)
     got = segkit.profile(to_dask(frame, 5), **columns, **options)
     pd.testing.assert_frame_equal(got.table, expected.table, check_exact=True)
-    for name in ("changes", "monthly", "holdout"):
+    for name in ("monthly", "holdout"):
         pd.testing.assert_frame_equal(got.results[name], expected.results[name], check_exact=True)
-    pd.testing.assert_frame_equal(got.panel, expected.panel, check_exact=True)
-    assert "zz1" in set(got.panel["customer"])  # the prospect
+    assert_same_history(got, expected)
+    assert "zz1" in set(local(got.changes)["customer"])  # the prospect
     # summarize on Dask does not warn about customers with only returns (docs/dask.md)
     assert got.notes == [n for n in expected.notes if "have only returns" not in n]

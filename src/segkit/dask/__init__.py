@@ -20,6 +20,10 @@ or one customer's summary row) or a *fit* that needs the whole population
 on a Dask log too: the steps that read the log run here and return
 per-customer tables, on which the rest of the pipeline runs with pandas
 (``segkit.dask._profile``; a Parquet folder is read by :func:`read_parquet_log`).
+The lifecycle history stays on the cluster: :func:`segkit.lifecycle.current`
+and :func:`segkit.lifecycle.flows` of a Dask history are a map and a
+reduction over its partitions (:func:`current_dask`, :func:`flows_dask`), and
+its panel is built from the changes there (:func:`panel_of_dask`).
 
 Results equal the pandas path exactly: ``segkit.summarize(ddf, ...).compute()``
 equals ``segkit.summarize(ddf.compute(), ...)`` once sorted by customer id.
@@ -46,6 +50,7 @@ from segkit.dask._estimators import (
 )
 from segkit.dask._events import event_features_dask
 from segkit.dask._files import is_many_files, read_parquet_log
+from segkit.dask._flows import current_dask, flows_dask, panel_of_dask
 from segkit.dask._partition import map_customers, partition_by_customer
 from segkit.dask._profile import monthly_activity_dask
 from segkit.dask._transactions import calibration_holdout_dask, lifecycle_replay, summarize_dask
@@ -55,13 +60,16 @@ __all__ = [
     "clv_counts",
     "clv_fit",
     "clv_predict",
+    "current_dask",
     "event_features_dask",
+    "flows_dask",
     "is_dask_collection",
     "is_many_files",
     "lifecycle_replay",
     "lifetime_value_dask",
     "map_customers",
     "monthly_activity_dask",
+    "panel_of_dask",
     "partition_by_customer",
     "read_parquet_log",
     "rfm_fit",

@@ -20,7 +20,14 @@ import numpy as np
 import pandas as pd
 
 from segkit._backend import Call, Reduction, register
-from segkit.dask._partition import Frame, check_meta, map_customers, meta_of, require_dask
+from segkit.dask._partition import (
+    Frame,
+    check_meta,
+    map_customers,
+    meta_of,
+    require_dask,
+    same_customers,
+)
 from segkit.errors import ParameterError
 
 __all__ = [
@@ -66,9 +73,9 @@ def _schema_fit(call: Call) -> Any:
 
 @register("map")
 def _map(call: Call) -> Frame:
-    """A per-customer method, partition by partition."""
+    """A per-customer method, partition by partition (whole customers stay whole)."""
     table = call.data
-    return map_customers(call.detached().run, table)
+    return same_customers(table, map_customers(call.detached().run, table))
 
 
 # --------------------------------------------------------------------------- #

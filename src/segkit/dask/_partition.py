@@ -13,7 +13,14 @@ from segkit._backend import is_dask_collection
 from segkit._validation import require_columns, require_frame
 from segkit.errors import ParameterError, SchemaError
 
-__all__ = ["Frame", "map_customers", "partition_by_customer"]
+__all__ = [
+    "Frame",
+    "by_customer",
+    "map_customers",
+    "partition_by_customer",
+    "same_customers",
+    "whole_customers",
+]
 
 _ROW = "__segkit_row__"
 _PARTITION_SHIFT = 40  # row keys: partition number << 40 | position in the partition
@@ -89,6 +96,37 @@ def partition_by_customer(transactions: Frame, customer: str) -> Frame:
     )
     shuffled = keyed.shuffle(on=customer)
     return shuffled.map_partitions(_restore_order, meta=meta)
+
+
+#: names of frames whose partitions hold whole customers (column "customer" of a
+#: replay), beyond the shuffles' own; the latest few
+_WHOLE: dict[str, str] = {}
+_WHOLE_KEPT = 64
+
+
+def whole_customers(frame: Frame, customer: str) -> Frame:
+    """Note that every customer's rows of ``frame`` are in one partition; returns ``frame``."""
+    _WHOLE[frame._name] = customer
+    while len(_WHOLE) > _WHOLE_KEPT:
+        del _WHOLE[next(iter(_WHOLE))]
+    return frame
+
+
+def same_customers(source: Frame, frame: Frame) -> Frame:
+    """``frame`` (made from ``source`` partition by partition) noted as ``source`` is."""
+    customer = _WHOLE.get(source._name)
+    return frame if customer is None else whole_customers(frame, customer)
+
+
+def by_customer(frame: Frame, customer: str) -> Frame:
+    """``frame`` with every customer's rows in one partition, in input order.
+
+    Itself when it is known to be so already (:func:`whole_customers`), else
+    :func:`partition_by_customer`.
+    """
+    if _WHOLE.get(frame._name) == customer:
+        return frame
+    return whole_customers(partition_by_customer(frame, customer), customer)
 
 
 def empty_or(part: pd.DataFrame, func: Callable[[pd.DataFrame], Any], empty: Any) -> Any:

@@ -25,12 +25,13 @@ from segkit.dask._partition import (
     log_columns,
     partition_by_customer,
     require_dask,
+    same_customers,
 )
 from segkit.dask._transactions import unchecked
 from segkit.errors import SchemaError
 from segkit.profiling import activity_of, month_lines
 
-__all__ = ["local", "monthly_activity_dask"]
+__all__ = ["default_text", "gather", "held", "local", "monthly_activity_dask"]
 
 
 @register("local")
@@ -50,7 +51,7 @@ def local(data: Frame, by: str | None = None) -> Any:
         raise SchemaError(message)
     out = pd.concat(pieces) if pieces else data._meta
     del pieces  # before the sort, which copies
-    out = _default_text(out)
+    out = default_text(out)
     if by is not None:
         return out.sort_values(by, kind="stable").reset_index(drop=True)
     if isinstance(out, pd.DataFrame | pd.Series):
@@ -59,14 +60,18 @@ def local(data: Frame, by: str | None = None) -> Any:
 
 
 def _gather(data: Frame) -> list[Any]:
-    """The partitions of ``data``, computed, in order.
+    """The partitions of ``data``, computed, in order (see :func:`gather`)."""
+    return gather(data.to_delayed())
+
+
+def gather(parts: list[Any]) -> list[Any]:
+    """The delayed ``parts`` (one per partition), computed, in order.
 
     Gathered piece by piece: ``compute()`` would first join the partitions on
     one worker, which then holds the whole table. On a distributed cluster
     each piece is fetched as soon as it is ready and released on the worker,
     so the workers do not hold every piece until the last one is done.
     """
-    parts = data.to_delayed()
     client = _client()
     if client is None:
         return list(import_module("dask").compute(*parts))
@@ -81,6 +86,18 @@ def _gather(data: Frame) -> list[Any]:
     return pieces
 
 
+@register("held")
+def held(data: Frame) -> Frame:
+    """``data`` computed and kept on the workers (persisted), partitioned as it was.
+
+    Several reductions over a lazy result (the lifecycle history: the current
+    states, the flows, the report's movements) then compute it once.
+    """
+    client = _client()
+    kept = data.persist() if client is None else client.persist(data)
+    return same_customers(data, kept)
+
+
 def _client() -> Any:
     """The current distributed client, or None (then Dask's own scheduler computes)."""
     if "distributed" not in sys.modules:
@@ -91,7 +108,7 @@ def _client() -> Any:
         return None
 
 
-def _default_text(frame: Any) -> Any:
+def default_text(frame: Any) -> Any:
     """Text columns (and index) back in pandas' default dtype for text.
 
     Dask stores text as ``string[pyarrow]`` with ``pd.NA`` for missing values

@@ -25,6 +25,7 @@ from segkit.dask._partition import (
     log_columns,
     partition_by_customer,
     require_dask,
+    whole_customers,
 )
 from segkit.dask._replay import replay_with_customers
 from segkit.errors import ParameterError, SchemaError
@@ -449,11 +450,12 @@ def lifecycle_replay(
     probe = _probe_rows(transactions._meta_nonempty, timestamp, amount, start)
     if customers is not None:
         transactions = log_columns(transactions, used)
-        return replay_with_customers(lifecycle, transactions, customers, signup, kwargs, probe)
+        out = replay_with_customers(lifecycle, transactions, customers, signup, kwargs, probe)
+        return whole_customers(out, "customer")
     meta = lifecycle.replay(probe, **kwargs).iloc[:0]
     parts = partition_by_customer(log_columns(transactions, used), customer)
     func = partial(_replay, lifecycle=lifecycle, kwargs=kwargs)
-    return parts.map_partitions(empty_or, func, meta, meta=meta)
+    return whole_customers(parts.map_partitions(empty_or, func, meta, meta=meta), "customer")
 
 
 @register("Lifecycle.replay")

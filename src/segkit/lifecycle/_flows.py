@@ -9,10 +9,28 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from segkit._backend import dispatch
 from segkit._validation import require_frame
 from segkit.errors import ParameterError, SchemaError
 
-__all__ = ["ENTERED", "Flows", "current", "flows", "plot_flows", "plot_state_counts"]
+__all__ = [
+    "ENTERED",
+    "FlowPlan",
+    "FlowTally",
+    "Flows",
+    "current",
+    "first_states",
+    "flow_plan",
+    "flow_tally",
+    "flows",
+    "flows_of",
+    "given_periods",
+    "history_form",
+    "plot_flows",
+    "plot_state_counts",
+    "state_columns",
+    "states_in_order",
+]
 
 #: Row label of :attr:`Flows.matrix` for customers not yet present at the start.
 ENTERED = "(entered)"
@@ -88,31 +106,32 @@ def _positions(dates: Any, periods: pd.DatetimeIndex) -> np.ndarray[Any, np.dtyp
     return np.where(hit & ~np.asarray(stamps.isna()), found, -1).astype(np.int64)
 
 
-def _read(history: Any) -> _History:
-    """Either replay form as integer codes (no per-row strings)."""
+def _read(
+    history: Any, periods: pd.DatetimeIndex | None = None, states: Sequence[str] | None = None
+) -> _History:
+    """Either replay form as integer codes (no per-row strings).
+
+    ``periods`` and ``states``, when given, are those of the whole history
+    (a piece of it is read against them); by default they come from
+    ``history`` itself (:func:`history_periods`, :func:`history_states`).
+    """
     df = require_frame(history, "history")
-    if all(c in df.columns for c in _CHANGES):
+    if history_form(df) == "changes":
         rows = None
         dates = df["date"].array
         src, dst = df["from"], df["to"]
         all_dates = df["date"]
-    elif all(c in df.columns for c in _PANEL):
+    else:
         rows = np.flatnonzero(df["changed"].to_numpy(dtype=bool))
         dates = _take(df["period"], rows)
         src = pd.Series(_take(df["previous_state"], rows))
         dst = pd.Series(_take(df["state"], rows))
         all_dates = df["period"]
-    else:
-        raise SchemaError(
-            "history must be the output of Lifecycle.replay: columns "
-            f"{list(_PANEL)} (panel) or {list(_CHANGES)} (changes); got {list(df.columns)}"
-        )
-    periods = df.attrs.get("periods")
-    if isinstance(periods, tuple | list | pd.DatetimeIndex) and len(periods):
-        periods = pd.DatetimeIndex(list(periods))
-    else:
-        periods = pd.DatetimeIndex(pd.unique(all_dates)).sort_values()
-    states = _state_names(src, dst)
+    if periods is None:
+        periods = given_periods(df)
+        if periods is None:
+            periods = pd.DatetimeIndex(pd.unique(all_dates)).sort_values()
+    states = _state_names(src, dst) if states is None else list(states)
     k = _positions(dates, periods)
     if (k < 0).any():
         raise SchemaError("history has change dates that are not period boundaries")
@@ -123,6 +142,97 @@ def _read(history: Any) -> _History:
         order = np.argsort(key, kind="stable")
         cust, k, src_codes, dst_codes = cust[order], k[order], src_codes[order], dst_codes[order]
     return _History(ids, cust, k, src_codes, dst_codes, periods, states)
+
+
+def given_periods(history: pd.DataFrame) -> pd.DatetimeIndex | None:
+    """The boundaries a replay stored in ``attrs["periods"]``, or None when they were lost."""
+    periods = history.attrs.get("periods")
+    if isinstance(periods, tuple | list | pd.DatetimeIndex) and len(periods):
+        return pd.DatetimeIndex(list(periods))
+    return None
+
+
+def history_form(history: pd.DataFrame) -> str:
+    """``"changes"`` or ``"panel"``: which output of :meth:`Lifecycle.replay` ``history`` is.
+
+    Raises
+    ------
+    SchemaError
+        ``history`` has the columns of neither.
+    """
+    if all(c in history.columns for c in _CHANGES):
+        return "changes"
+    if all(c in history.columns for c in _PANEL):
+        return "panel"
+    raise SchemaError(
+        "history must be the output of Lifecycle.replay: columns "
+        f"{list(_PANEL)} (panel) or {list(_CHANGES)} (changes); got {list(history.columns)}"
+    )
+
+
+def state_columns(history: pd.DataFrame) -> tuple[str, str]:
+    """The columns of the state before and after a change in ``history`` (either form)."""
+    return ("previous_state", "state") if history_form(history) == "panel" else ("from", "to")
+
+
+def first_states(history: pd.DataFrame) -> pd.DataFrame:
+    """Where each state is first met in ``history`` sorted by customer (stable).
+
+    One row per side of a change (``side`` 0: the state before, 1: after)
+    and state, with the ``customer`` and the ``row`` (position in the sorted
+    changes) of its first appearance. For categorical states nothing is
+    looked up: their order is the categories'. :func:`states_in_order` puts
+    these rows of several histories with different customers together into
+    the state names :func:`flows` reads from the histories concatenated and
+    sorted by customer.
+    """
+    df = require_frame(history, "history")
+    before, after = state_columns(df)
+    panel = before == "previous_state"
+    rows = np.flatnonzero(df["changed"].to_numpy(dtype=bool)) if panel else np.arange(len(df))
+    who = df["customer"].take(rows).reset_index(drop=True)
+    order = who.sort_values(kind="stable").index.to_numpy()
+    pieces = []
+    for side, name in enumerate((before, after)):
+        values = pd.Series(_take(df[name], rows[order]))
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            continue
+        first = values.dropna().drop_duplicates()
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "side": side,
+                    "state": [str(v) for v in first],
+                    "customer": who.take(order[first.index.to_numpy()]).to_numpy(),
+                    "row": first.index.to_numpy(dtype=np.int64),
+                }
+            )
+        )
+    columns = ["side", "state", "customer", "row"]
+    return pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=columns)
+
+
+def states_in_order(meta: pd.DataFrame, firsts: Sequence[pd.DataFrame]) -> list[str]:
+    """The state names of histories with the columns of ``meta`` and different customers.
+
+    ``firsts`` are :func:`first_states` of each; the names are those that
+    :func:`flows` reads from the histories concatenated and sorted by customer.
+    """
+    names: list[str] = []
+    found = [f for f in firsts if len(f)]
+    every = pd.concat(found, ignore_index=True) if found else None
+    if every is not None:
+        every = every.sort_values(["side", "customer", "row"], kind="stable")
+    for side, name in enumerate(state_columns(meta)):
+        dtype = meta[name].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            values: Any = [str(v) for v in dtype.categories]
+        elif every is None:
+            values = []
+        else:
+            values = every.loc[every["side"] == side, "state"].drop_duplicates()
+        names += [v for v in values if v not in names]
+    return names
 
 
 def _state_names(*columns: pd.Series) -> list[str]:
@@ -147,6 +257,7 @@ def _codes(values: pd.Series, states: Sequence[str]) -> np.ndarray[Any, np.dtype
     return np.asarray(mapping[codes], dtype=np.int64)
 
 
+@dispatch("lifecycle.current", on="history")
 def current(history: Any, *, states: Sequence[str] | None = None) -> pd.DataFrame:
     """Each customer's current state, previous different state and date of the last change.
 
@@ -286,6 +397,7 @@ def _km_counted(
     return out
 
 
+@dispatch("lifecycle.flows", on="history")
 def flows(history: Any, *, start: Any = None, end: Any = None) -> Flows:
     """Count customers moving between states, per period and between two dates.
 
@@ -325,26 +437,98 @@ def flows(history: Any, *, start: Any = None, end: Any = None) -> Flows:
     2024-03-01    1       1
     """
     h = _read(history)
-    periods, states = h.periods, h.states
+    plan = flow_plan(h.periods, h.states, start=start, end=end)
+    return flows_of(plan, _tally(h, plan))
+
+
+@attrs.frozen
+class FlowPlan:
+    """What every piece of a history is counted against in :func:`flows`.
+
+    Attributes
+    ----------
+    periods : DatetimeIndex
+        The boundaries of the whole history.
+    states : tuple of str
+        The state names of the whole history, in their order.
+    lo, hi : int
+        Positions of the boundaries at ``start`` and ``end``.
+    from_first : bool
+        No ``start`` was given: moves count from the first boundary on.
+    """
+
+    periods: pd.DatetimeIndex = attrs.field(eq=False)
+    states: tuple[str, ...]
+    lo: int
+    hi: int
+    from_first: bool
+
+
+def flow_plan(
+    periods: pd.DatetimeIndex, states: Sequence[str], *, start: Any = None, end: Any = None
+) -> FlowPlan:
+    """The plan of :func:`flows` from the history's boundaries and states; checks the dates."""
     lo = _boundary(start, periods, "start", 0)
     hi = _boundary(end, periods, "end", len(periods) - 1)
     if hi < lo:
         raise ParameterError(f"end ({periods[hi]}) is before start ({periods[lo]})")
-    n_states = len(states)
+    return FlowPlan(periods, tuple(states), lo, hi, start is None)
+
+
+@attrs.frozen
+class FlowTally:
+    """What :func:`flows` counts in a piece of a history that holds whole customers.
+
+    The counts of two pieces with different customers add up, and their
+    ``spells`` follow each other, so a history split by customer (a Dask
+    replay's partitions) is counted piece by piece and combined with
+    :meth:`total`; :func:`flows_of` turns the total into :class:`Flows`.
+    """
+
+    delta: np.ndarray[Any, np.dtype[np.int64]]  # per (period, state or none): in minus out
+    grid: np.ndarray[Any, np.dtype[np.int64]]  # per (state at lo or entered, state at hi)
+    moves: np.ndarray[Any, np.dtype[np.int64]]  # per (period, from, to)
+    stays: np.ndarray[Any, np.dtype[np.int64]]  # per (state, start, end): stays
+    ended: np.ndarray[Any, np.dtype[np.int64]]  # per (state, start, end): completed stays
+    spells: pd.DataFrame = attrs.field(eq=False)
+
+    @classmethod
+    def total(cls, tallies: Sequence[FlowTally]) -> FlowTally:
+        """The tally of the pieces together (their customers differ), spells in piece order."""
+        if len(tallies) == 1:
+            return tallies[0]
+        frames = [t.spells for t in tallies if len(t.spells)] or [tallies[0].spells]
+
+        def added(name: str) -> np.ndarray[Any, np.dtype[np.int64]]:
+            return np.asarray(np.sum([getattr(t, name) for t in tallies], axis=0), dtype=np.int64)
+
+        return cls(
+            delta=added("delta"),
+            grid=added("grid"),
+            moves=added("moves"),
+            stays=added("stays"),
+            ended=added("ended"),
+            spells=pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0],
+        )
+
+
+def flow_tally(history: Any, plan: FlowPlan) -> FlowTally:
+    """:class:`FlowTally` of ``history`` (whole customers) against the whole history's plan."""
+    return _tally(_read(history, plan.periods, plan.states), plan)
+
+
+def _tally(h: _History, plan: FlowPlan) -> FlowTally:
+    periods, lo, hi = plan.periods, plan.lo, plan.hi
+    n_states = len(plan.states)
     k, src, dst, cust = h.k, h.src, h.dst, h.cust
     width = n_states + 1  # codes with "none" (-1) moved to the last column
+    n_periods = len(periods)
 
-    # State counts: +1 into `to`, -1 out of `from`, accumulated over periods.
-    size = len(periods) * width
+    # State counts: +1 into `to`, -1 out of `from`, accumulated over periods by flows_of.
+    size = n_periods * width
     delta = np.bincount(k * width + dst, minlength=size) - np.bincount(
         k * width + np.where(src < 0, n_states, src), minlength=size
     )
-    counts = pd.DataFrame(
-        np.cumsum(delta.reshape(len(periods), width), axis=0)[lo : hi + 1, :n_states],
-        index=periods[lo : hi + 1],
-        columns=pd.Index(states),
-    )
-    counts.columns.name = None
 
     # State of each customer at lo and at hi: its last change on or before.
     n_cust = len(h.ids)
@@ -359,34 +543,12 @@ def flows(history: Any, *, start: Any = None, end: Any = None) -> Flows:
     there = at_hi >= 0
     rows_lab = np.where(at_lo[there] < 0, n_states, at_lo[there])
     grid = np.bincount(rows_lab * n_states + at_hi[there], minlength=width * n_states)
-    grid = grid.reshape(width, n_states)
-    row_names = [*states, ENTERED]
-    keep_rows = [i for i in range(width) if grid[i].any()]
-    keep_cols = [j for j in range(n_states) if grid[:, j].any()]
-    matrix = pd.DataFrame(
-        grid[np.ix_(keep_rows, keep_cols)],
-        index=pd.Index([row_names[i] for i in keep_rows], name="from"),
-        columns=pd.Index([states[j] for j in keep_cols], name="to"),
-    )
 
     # Changes after start up to end; without a start, from the first boundary on.
-    in_range = ((k > lo) | (start is None)) & (k <= hi)
+    in_range = ((k > lo) | plan.from_first) & (k <= hi)
     key = (k[in_range] * width + np.where(src[in_range] < 0, n_states, src[in_range])) * width
     key += np.where(dst[in_range] < 0, n_states, dst[in_range])
-    per_key = np.bincount(key, minlength=len(periods) * width * width)
-    groups = np.flatnonzero(per_key)
-    customers = per_key[groups]
-    g_dst = groups % width
-    g_src = (groups // width) % width
-    g_k = groups // (width * width)
-    moves = pd.DataFrame(
-        {
-            "date": periods[g_k],
-            "from": h.names(np.where(g_src == n_states, -1, g_src)),
-            "to": h.names(np.where(g_dst == n_states, -1, g_dst)),
-            "customers": customers.astype(np.int64),
-        }
-    )
+    per_key = np.bincount(key, minlength=n_periods * width * width)
 
     # Spells: from each change to the same customer's next change (or hi, censored).
     same_next = np.zeros(cust.size, dtype=bool)
@@ -396,32 +558,80 @@ def flows(history: Any, *, start: Any = None, end: Any = None) -> Flows:
     done = same_next & (next_k <= hi)
     next_k = np.minimum(next_k, hi)
     sel = (k >= lo) & (k <= hi)
-    n_periods = len(periods)
     pair = k[sel] * n_periods + next_k[sel]
-    started = periods[k[sel]]
-    ended = periods[next_k[sel]]
     spell_state = dst[sel]
-    # Durations per (start, end) pair of boundaries, each computed once, then looked up.
-    every = np.arange(n_periods * n_periods)
-    span = periods[every % n_periods] - periods[every // n_periods]
-    pair_days = np.asarray(span / pd.Timedelta(days=1), dtype=np.float64)
-    days = pair_days[pair]
     finished = done[sel]
     spells = pd.DataFrame(
         {
             "customer": h.ids.take(cust[sel]),
             "state": h.names(spell_state),
-            "start": started,
-            "end": ended,
-            "days": days,
+            "start": periods[k[sel]],
+            "end": periods[next_k[sel]],
+            "days": _pair_days(periods)[pair],
             "completed": finished,
         }
     )
     # Stays per (state, start, end): the time in state from a few thousand counts.
+    cells = n_states * n_periods * n_periods
+    by_state = spell_state * n_periods * n_periods + pair
+    return FlowTally(
+        delta=delta,
+        grid=grid,
+        moves=per_key,
+        stays=np.bincount(by_state, minlength=cells),
+        ended=np.bincount(by_state[finished], minlength=cells),
+        spells=spells,
+    )
+
+
+def _pair_days(periods: pd.DatetimeIndex) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Days between every (start, end) pair of boundaries, flat by ``start * n + end``."""
+    n_periods = len(periods)
+    every = np.arange(n_periods * n_periods)
+    span = periods[every % n_periods] - periods[every // n_periods]
+    return np.asarray(span / pd.Timedelta(days=1), dtype=np.float64)
+
+
+def flows_of(plan: FlowPlan, tally: FlowTally) -> Flows:
+    """:class:`Flows` from the tally of the whole history (:meth:`FlowTally.total`)."""
+    periods, states, lo, hi = plan.periods, list(plan.states), plan.lo, plan.hi
+    n_states, n_periods = len(states), len(periods)
+    width = n_states + 1
+    counts = pd.DataFrame(
+        np.cumsum(tally.delta.reshape(n_periods, width), axis=0)[lo : hi + 1, :n_states],
+        index=periods[lo : hi + 1],
+        columns=pd.Index(states),
+    )
+    counts.columns.name = None
+
+    grid = tally.grid.reshape(width, n_states)
+    row_names = [*states, ENTERED]
+    keep_rows = [i for i in range(width) if grid[i].any()]
+    keep_cols = [j for j in range(n_states) if grid[:, j].any()]
+    matrix = pd.DataFrame(
+        grid[np.ix_(keep_rows, keep_cols)],
+        index=pd.Index([row_names[i] for i in keep_rows], name="from"),
+        columns=pd.Index([states[j] for j in keep_cols], name="to"),
+    )
+
+    names = pd.Index(states)
+    groups = np.flatnonzero(tally.moves)
+    g_dst = groups % width
+    g_src = (groups // width) % width
+    g_k = groups // (width * width)
+    moves = pd.DataFrame(
+        {
+            "date": periods[g_k],
+            "from": pd.Categorical.from_codes(np.where(g_src == n_states, -1, g_src), names),
+            "to": pd.Categorical.from_codes(np.where(g_dst == n_states, -1, g_dst), names),
+            "customers": tally.moves[groups].astype(np.int64),
+        }
+    )
+
     shape = (n_states, n_periods * n_periods)
-    by_state = spell_state * shape[1] + pair
-    total = np.bincount(by_state, minlength=shape[0] * shape[1]).reshape(shape)
-    events = np.bincount(by_state[finished], minlength=shape[0] * shape[1]).reshape(shape)
+    total = tally.stays.reshape(shape)
+    events = tally.ended.reshape(shape)
+    pair_days = _pair_days(periods)
     summary = []
     for s, name in enumerate(states):
         q25, q50, q75 = _km_counted(pair_days, events[s], total[s], (0.25, 0.5, 0.75))
@@ -440,7 +650,7 @@ def flows(history: Any, *, start: Any = None, end: Any = None) -> Flows:
         matrix=matrix,
         moves=moves,
         counts=counts,
-        spells=spells,
+        spells=tally.spells,
         time_in_state=time_in_state,
         start=periods[lo],
         end=periods[hi],

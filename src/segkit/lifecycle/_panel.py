@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segkit._backend import dispatch
 from segkit._validation import require_columns, require_frame, same_id_kind, show_values
 from segkit.errors import ParameterError, SchemaError
 from segkit.lifecycle._exact import NEVER
@@ -176,6 +177,7 @@ def panel_frame(
     return out
 
 
+@dispatch("lifecycle.panel_of", on="changes")
 def panel_of(changes: pd.DataFrame) -> pd.DataFrame:
     """The panel of a replay from its changes: what ``replay(output="panel")`` returns.
 

@@ -153,7 +153,14 @@ class Profile:
 
     @property
     def changes(self) -> pd.DataFrame | None:
-        """The lifecycle changes from ``Lifecycle.replay(output="changes")``: one row per move."""
+        """The lifecycle changes from ``Lifecycle.replay(output="changes")``: one row per move.
+
+        On a Dask log they stay on the workers: a Dask DataFrame (persisted,
+        partitioned by customer), and :attr:`panel` is built from it there,
+        lazily; :attr:`flows` is computed from it on the cluster
+        (docs/dask.md). ``segkit._backend.local(profile.changes, by="customer")``
+        brings it here, equal to the pandas profile's changes.
+        """
         return self.results.get("changes")
 
     @property

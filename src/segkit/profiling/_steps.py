@@ -21,7 +21,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from segkit._backend import local
+from segkit._backend import held, local
 from segkit._notes import Note
 from segkit._time import parse_as_of, parse_freq
 from segkit._validation import as_pandas
@@ -386,6 +386,8 @@ def lifecycle(run: Run) -> None:
             people = signup = None
     read = run.columns_read  # on pandas: the columns every step shares, not read again
     # Only the changes are kept: Profile.panel builds the panel from them on request.
+    # On a Dask log they stay on the workers (persisted): the current states and
+    # the flows are reduced there.
     changes = machine.replay(
         run.transactions if read is None else read,
         **run.tx_columns,  # the order column too: orders counted as in summarize
@@ -396,10 +398,10 @@ def lifecycle(run: Run) -> None:
         signup=signup,
         output="changes",
     )
-    changes = local(changes, by="customer")
+    changes = held(changes)
     # The replay's last point is as_of itself, with the summary's features:
     # its states are the states on as_of (categorical codes, no second step).
-    now = machine.current(changes)["state"].reindex(run.table.index)
+    now = local(machine.current(changes))["state"].reindex(run.table.index)
     run.results["changes"] = changes
     run.results["flows"] = flows(changes)
     run.add(now.rename("lifecycle_state").to_frame())
