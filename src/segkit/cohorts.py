@@ -17,6 +17,7 @@ import pandas as pd
 
 from segkit._time import DAY_NS, parse_freq
 from segkit.errors import ParameterError, SchemaError
+from segkit.sums import sorted_distinct
 from segkit.transactions import TransactionColumns
 
 __all__ = ["CohortTable", "cohort_retention", "mix_over_time", "purchase_intervals"]
@@ -103,14 +104,8 @@ def _distinct_pairs(who: Any, unit: Any) -> tuple[Any, Any]:
         return who, unit
     lo = int(unit.min())
     span = int(unit.max()) - lo + 1
-    key = _sorted_unique(who.astype(np.int64) * span + (unit - lo))
+    key = sorted_distinct(who.astype(np.int64) * span + (unit - lo))
     return key // span, key % span + lo
-
-
-def _sorted_unique(key: Any) -> Any:
-    """Distinct values, sorted (a sort and a mask: faster than numpy 2's hashing unique)."""
-    key = np.sort(key)
-    return key[np.r_[True, key[1:] != key[:-1]]] if key.size else key
 
 
 def cohort_retention(
@@ -181,7 +176,7 @@ def cohort_retention(
         mark[codes[buy] * k + period[buy]] = True
         pairs = np.flatnonzero(mark)
     else:
-        pairs = _sorted_unique(codes[buy] * k + period[buy])
+        pairs = sorted_distinct(codes[buy] * k + period[buy])
     who, when = pairs // k, pairs % k
     cohort = first[who]
     counts = np.bincount(cohort * k + (when - cohort), minlength=k * k).reshape(k, k)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from segkit._time import DAY_NS
+from segkit.sums import sorted_distinct
 from segkit.transactions import TransactionColumns, combine_parts, group_sum, parts_sum
 
 __all__ = ["NEVER", "MovingOrders", "RevenueSums", "order_status", "segments", "window_start"]
@@ -31,18 +32,6 @@ _Bools = np.ndarray[Any, np.dtype[np.bool_]]
 def window_start(bound: int, days: int) -> int:
     """The exclusive start of the ``days``-day window ending at ``bound`` (saturating)."""
     return max(bound - days * DAY_NS, int(np.iinfo(np.int64).min))
-
-
-def _distinct(key: _Ints) -> _Ints:
-    """The distinct values of ``key``, sorted (a sort: numpy 2's hashing unique is slow here)."""
-    key = np.sort(key)
-    if key.size < 2:
-        return key
-    keep = np.empty(key.size, dtype=bool)
-    keep[0] = True
-    np.not_equal(key[1:], key[:-1], out=keep[1:])
-    out: _Ints = key[keep]
-    return out
 
 
 def _several(group: _Ints, value: np.ndarray[Any, Any], n_groups: int) -> _Bools:
@@ -138,21 +127,28 @@ def segments(
     rows = np.flatnonzero(purchase)
     if rows.size == 0:
         return first, segment, until
-    order, who, when, wall = cols.order[rows], codes[rows], period[rows], cols.wall[rows]
-    n_orders = int(cols.order.max()) + 1
+    order = cols.order[rows]
+    n_orders = cols.n_orders
     # Most orders are one customer's lines in one period: one segment, found
-    # with per-order maxima, no sort.
-    several = _several(order, who, n_orders)
-    if spread is None:  # the periods of each order's lines
-        spread = _several(order, when, n_orders)
-    mixed = (several | spread)[order]
-    top = np.full(n_orders, np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(top, order, wall)
-    latest = np.flatnonzero(~mixed & (wall == top[order]))
+    # with per-order maxima, no sort. The others (ids several customers share,
+    # as order_owner finds them over all lines, computed once per log; lines
+    # in several periods) are sorted below, which is right for any order.
+    odd = cols.order_owner() < 0
+    odd |= _several(order, period[rows], n_orders) if spread is None else spread
+    mixed = odd[order]
+    pick = np.full(n_orders, -1, dtype=np.int64)
     # One of an order's latest lines stands for it; which one does not matter:
     # they share the customer, the period and the time.
-    pick = np.full(n_orders, -1, dtype=np.int64)
-    pick[order[latest]] = latest
+    if cols.by_time():  # the order's last line is one of its latest
+        np.maximum.at(pick, order, np.arange(order.size))
+        pick[odd] = -1
+    else:
+        wall = cols.wall[rows]
+        top = np.full(n_orders, np.iinfo(np.int64).min, dtype=np.int64)
+        np.maximum.at(top, order, wall)
+        latest = np.flatnonzero(~mixed & (wall == top[order]))
+        del wall
+        pick[order[latest]] = latest
     simple = rows[pick[pick >= 0]]
     first[simple] = True
     segment[simple] = True
@@ -160,18 +156,20 @@ def segments(
     if rest.size == 0:
         return first, segment, until
     # The others: sort their lines by (customer, order, period).
-    pair = who[rest] * n_orders + order[rest]
+    lines = rows[rest]
+    who, order, when, wall = codes[lines], order[rest], period[lines], cols.wall[lines]
+    pair = who * n_orders + order
     if int(codes.max() + 1) * n_orders > 2**62 // k_all:  # pragma: no cover - huge ids
-        by_pair = np.lexsort((order[rest], who[rest]))
-        c, o = who[rest][by_pair], order[rest][by_pair]
+        by_pair = np.lexsort((order, who))
+        c, o = who[by_pair], order[by_pair]
         pair = np.empty(rest.size, dtype=np.int64)
         pair[by_pair] = np.cumsum(np.r_[True, (c[1:] != c[:-1]) | (o[1:] != o[:-1])]) - 1
-    key = pair * k_all + when[rest]
-    by = np.lexsort((wall[rest], key))
+    key = pair * k_all + when
+    by = np.lexsort((wall, key))
     key = key[by]
     last = np.ones(rest.size, dtype=bool)
     last[:-1] = key[1:] != key[:-1]
-    seg_rows = rows[rest[by[last]]]
+    seg_rows = lines[by[last]]
     seg_pair, seg_when = key[last] // k_all, key[last] % k_all
     new_pair = _group_starts(seg_pair)
     first[seg_rows[new_pair]] = True
@@ -206,8 +204,9 @@ class MovingOrders:
         self.any = rows.size > 0
         rows = rows[np.argsort(period[rows], kind="stable")]
         self.ends = np.searchsorted(period[rows], np.arange(k_all), side="right")
-        self.who, local = np.unique(codes[rows], return_inverse=True)
-        self.local = np.asarray(local, dtype=np.int64).ravel()
+        who = codes[rows]
+        self.who = sorted_distinct(who.copy())  # np.unique(return_inverse=True), by a sort
+        self.local = np.searchsorted(self.who, who).astype(np.int64, copy=False)
         moving_ids = np.flatnonzero(moving)
         index = np.full(moving.size, -1, dtype=np.int64)
         index[moving_ids] = np.arange(moving_ids.size)
@@ -233,7 +232,7 @@ class MovingOrders:
         np.maximum.at(last, who, wall)
 
         def orders(sel: Any) -> _Floats:
-            pairs = _distinct(key[sel])
+            pairs = sorted_distinct(key[sel])  # key is not read after the last call
             return np.bincount(pairs // self.n_orders, minlength=m).astype(np.float64)
 
         inside = [orders(wall > window_start(bound, w)) for w in windows]
