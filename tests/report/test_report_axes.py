@@ -126,3 +126,33 @@ def test_heatmap_cell_numbers_fit_their_cells() -> None:
         np.ones((1, 30)), ["a"], [str(i) for i in range(30)], title="t", percent=True
     )
     assert not re.findall(r"font-size='11'>(\d[^<]*%)</text>", wide)
+
+
+_SUFFIX = {"k": 1e3, "M": 1e6, "B": 1e9, "万": 1e4, "亿": 1e8}
+
+
+def _amount(label: str) -> float:
+    """A money label read back: ``¥33,362`` -> 33362, ``$33k`` -> 33000, ``¥3.3万`` -> 33000."""
+    number = float(re.sub(r"[^\d.]", "", label))
+    return number * _SUFFIX.get(label[-1], 1.0)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_histogram_ticks_over_a_narrow_range_tell_the_values_apart(lang) -> None:
+    # CLV of a shop whose customers all look alike: 33,362 .. 33,370 (one 万, 33k)
+    values = np.linspace(33_362.0, 33_370.0, 400)
+    svg = _svg.histogram(values, title="t", loc=Locale(lang, "CNY"))
+    labels = re.findall(r"<text class='xl' [^>]*>([^<]+)</text>", svg)
+    assert labels == [f"¥33,{n}" for n in (362, 364, 365, 367, 368, 370)]
+    amounts = [_amount(label) for label in labels]
+    assert amounts == sorted(set(amounts))  # distinct and increasing
+    assert all(33_361.0 <= a <= 33_371.0 for a in amounts), labels
+    edges = re.findall(r"<title>([^<]+)–([^<]+): ", svg)
+    assert all(_amount(a) < _amount(b) for a, b in edges), edges
+
+
+def test_histogram_ticks_over_a_wide_range_stay_short() -> None:
+    values = np.random.default_rng(0).lognormal(3, 2, 3000)
+    svg = _svg.histogram(values, title="t", loc=Locale("en", "GBP"))
+    labels = re.findall(r"<text class='xl' [^>]*>([^<]+)</text>", svg)
+    assert labels == ["£0.20", "£1.69", "£14.54", "£125", "£1.1k", "£9.2k"]

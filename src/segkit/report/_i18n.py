@@ -17,6 +17,7 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -183,6 +184,26 @@ class Locale:
     def money(self, value: float) -> str:
         """A short amount of money: ``£1.2k``, ``¥1.2万``."""
         return self.number(value, money=True)
+
+    def money_ticks(self, values: Sequence[float]) -> list[str]:
+        """Labels for increasing amounts that tell them apart.
+
+        The short form (``£1.2k``, ``¥3.3万``) when it gives each value its own
+        label; else the amounts written out with as many decimals as it takes
+        (``¥33,362``, ``¥33,364``): a narrow range, such as the CLV of
+        customers who all look alike, would otherwise show one label six times.
+        """
+        labels = [self.money(v) for v in values]
+        digits = 0
+        while len(set(labels)) < len(labels) and digits <= 6:
+            labels = [
+                "–"
+                if not math.isfinite(v)
+                else f"{'-' if v < 0 else ''}{self.symbol}{abs(v):,.{digits}f}"
+                for v in values
+            ]
+            digits += 1
+        return labels
 
     def count(self, value: float) -> str:
         """A whole count with separators: ``12,345``."""

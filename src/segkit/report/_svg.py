@@ -317,10 +317,10 @@ def histogram(
     plot_w, plot_h = width - left - 10, height - bottom - top
     parts = _axes(width, height, left, bottom, ymax, percent=False, loc=loc, top=top)
     bw = plot_w / bins
+    bounds = loc.money_ticks([float(10**e if log else e) for e in edges])
     for i, c in enumerate(counts):
         h = c / ymax * plot_h
-        a, b = edges[i], edges[i + 1]
-        label = f"{loc.money(10**a if log else a)}–{loc.money(10**b if log else b)}"
+        label = f"{bounds[i]}–{bounds[i + 1]}"
         parts.append(
             f"<rect x='{left + i * bw + 1:.1f}' y='{height - bottom - h:.1f}' width='{bw - 2:.1f}'"
             f" height='{h:.1f}' fill='{PALETTE[0]}'><title>{label}: "
@@ -329,7 +329,7 @@ def histogram(
     ticks = np.linspace(lo, hi, 6)
     parts += x_labels(
         [left + (q - lo) / (hi - lo) * plot_w for q in ticks],
-        [loc.money(10**q if log else q) for q in ticks],
+        loc.money_ticks([float(10**q if log else q) for q in ticks]),
         y=height - bottom + 16,
         low=2,
         high=width - 2,
