@@ -199,3 +199,22 @@ def test_cli_decimal_is_a_point_or_a_comma(german, capsys):
     with pytest.raises(SystemExit):
         main(_rfm(german, *NAMED, "--decimal", ";"))
     assert "argument --decimal: invalid choice: ';'" in capsys.readouterr().err
+
+
+def test_cli_reads_plain_numbers_as_pandas_does(tmp_path, capsys):
+    # Read as text to check the convention, plain numbers are numbers again: --clean
+    # reports no conversion of them, and "0.500" settles the price column.
+    path = tmp_path / "lines.csv"
+    path.write_text(
+        "c,t,o,q,p\n1,2024-01-02,A1,2,1.500\n1,2024-01-03,A2,1,0.500\n2,2024-01-04,A3,3,12\n",
+        encoding="utf-8",
+    )
+    argv = ["rfm", str(path), "--customer", "c", "--timestamp", "t", "--quantity", "q"]
+    argv += ["--price", "p", "--order", "o", "--clean", "-o", str(tmp_path / "out.csv")]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "converted      3 values in 't'" in err
+    assert "values in 'q'" not in err
+    assert "values in 'p'" not in err
+    table = pd.read_csv(tmp_path / "out.csv").set_index("c")
+    assert table["revenue"].to_dict() == {1: 3.5, 2: 36.0}

@@ -28,14 +28,17 @@ def _read_table(
     ids: tuple[str | None, ...] = (),
     encoding: str | None = None,
     numbers: tuple[str | None, ...] = (),
+    decimal: str | None = None,
 ) -> pd.DataFrame:
     """A CSV, Excel or Parquet file; of Parquet only ``columns`` (needed, used if present).
 
     The ``ids`` columns of a CSV file are read as text first: ids with a
     leading zero (``0012``) stay text, so no two ids become one; others are
-    numbers as usual. The ``numbers`` columns of a CSV file stay text, read
-    later with one convention per column (pandas would read ``1.500`` as 1.5
-    where the file means 1500).
+    numbers as usual. The ``numbers`` columns of a CSV file are read as text
+    and checked for one convention per column (pandas would read ``1.500`` as
+    1.5 where the file means 1500): plain numbers in the decimal-point
+    convention become numbers as pandas reads them, others stay text for
+    ``--clean`` or :func:`_money_from_text` to read (``decimal``: ``--decimal``).
     """
     file = Path(path)
     if not file.exists():
@@ -67,6 +70,9 @@ def _read_table(
             for column in named:
                 if column in frame.columns:
                     frame[column] = ids_from_text(frame[column])
+            for column in dict.fromkeys(numbers):
+                if column is not None and column in frame.columns and column not in named:
+                    frame[column] = _plain_numbers(frame[column], column, decimal)
     except SegkitError:
         raise
     except (ValueError, OSError, csv.Error, zipfile.BadZipFile) as exc:
@@ -75,6 +81,28 @@ def _read_table(
     if frame.empty:
         raise CLIError(f"{what} file {path} has no rows")
     return frame
+
+
+#: A number as pandas reads one from a CSV file: no digit groups, a decimal point.
+_PLAIN_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+
+
+def _plain_numbers(text: pd.Series, column: str, decimal: str | None) -> pd.Series:
+    """A money column read as text: numbers where that is what pandas would have read.
+
+    A column that reads two ways is refused here (naming ``--decimal``); one
+    in the decimal-point convention whose values are plain numbers becomes
+    numbers (integers stay integers), as pandas reads it; any other (decimal
+    commas, digit groups, currency signs) stays text.
+    """
+    from segkit.transactions import number_convention
+
+    if number_convention(text, column, decimal) != ".":
+        return text
+    given = text.dropna().astype(str).str.strip()
+    if not given.str.fullmatch(_PLAIN_NUMBER).all():
+        return text
+    return pd.Series(pd.to_numeric(given).reindex(text.index), index=text.index, name=text.name)
 
 
 def _parquet_columns(file: Path, columns: tuple[list[str], list[str]] | None) -> list[str] | None:
@@ -108,7 +136,12 @@ def _transactions(args: argparse.Namespace, also: tuple[str, ...] = ()) -> Any:
         ids = (args.customer, args.order)
         money = (args.amount, args.quantity, args.price)
         read = _read_table(
-            args.file, columns=columns, ids=ids, encoding=args.encoding, numbers=money
+            args.file,
+            columns=columns,
+            ids=ids,
+            encoding=args.encoding,
+            numbers=money,
+            decimal=args.decimal,
         )
         return _prepared(read, args)
     pandas_only = ("clean", "pseudonymize", "date_format", "encoding", "decimal")
