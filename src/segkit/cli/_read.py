@@ -65,13 +65,13 @@ def _read_table(
 
             # UTF-8 with or without BOM, UTF-16, GBK/GB18030: detected.
             named = [c for c in dict.fromkeys(ids) if c is not None]
-            as_text = dict.fromkeys([*named, *(c for c in numbers if c is not None)], str)
-            frame = read_text(file, dtype=as_text, encoding=encoding)
+            money = [c for c in dict.fromkeys(numbers) if c is not None and c not in named]
+            frame = read_text(file, dtype=dict.fromkeys(named + money, str), encoding=encoding)
             for column in named:
                 if column in frame.columns:
                     frame[column] = ids_from_text(frame[column])
-            for column in dict.fromkeys(numbers):
-                if column is not None and column in frame.columns and column not in named:
+            for column in money:
+                if column in frame.columns:
                     frame[column] = _plain_numbers(frame[column], column, decimal)
     except SegkitError:
         raise
