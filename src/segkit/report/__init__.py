@@ -82,6 +82,7 @@ th, td { padding:6px 8px; border-bottom:1px solid var(--line); text-align:left;
          vertical-align:top; }
 th { color:var(--muted); font-weight:600; font-size:12px; text-transform:uppercase;
      letter-spacing:.03em; }
+table.words th, table.words td { word-break:keep-all; }
 td.n { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
 .pill { display:inline-block; padding:1px 8px; border-radius:10px; background:#e8f0f9;
         color:#1f4f8c; font-size:12px; white-space:nowrap; }

@@ -62,7 +62,7 @@ def forecast(ctx: Context) -> str:
     shown = [s for s in table.index if not ctx.small(int(sizes.get(s, 0)))]
     table = table.sort_values(table.columns[0], ascending=False)
     head = f"<th>{escape(loc.t('col.segment'))}</th>" + "".join(
-        f"<th>{escape(loc.month(m))}</th>" for m in table.columns
+        f"<th>{escape(loc.month(m)).replace('年', '年<wbr>')}</th>" for m in table.columns
     )
     rows = "".join(
         f"<tr><td>{escape(loc.segment(s))}</td>"
@@ -74,7 +74,8 @@ def forecast(ctx: Context) -> str:
     total = "".join(f"<td class='n'><b>{loc.number(float(v))}</b></td>" for v in table.sum())
     rows += f"<tr><td><b>{escape(loc.t('forecast.total'))}</b></td>{total}</tr>"
     lead = loc.t("forecast.lead", months=MONTHS, total=loc.number(float(table.to_numpy().sum())))
-    grid = f"<div style='overflow-x:auto'><table><tr>{head}</tr>{rows}</table></div>"
+    # keep-all: "不能失去的客户" is not cut inside; "2024年10月" wraps after 年 only
+    grid = f"<div style='overflow-x:auto'><table class='words'><tr>{head}</tr>{rows}</table></div>"
     return (
         f"<section id='forecast'><h2>{escape(loc.t('h.forecast'))}</h2>"
         f"<p class='lead'>{lead}</p>{grid}</section>"
