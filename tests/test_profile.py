@@ -164,3 +164,21 @@ def test_lifecycle_keeps_the_changes_and_builds_the_panel_from_them(cdnow):
         pd.testing.assert_frame_equal(getattr(p.flows, part), getattr(expected, part))
     last = replayed["panel"].groupby("customer")["state"].last()
     assert (p.table["lifecycle_state"] == last.reindex(p.table.index)).all()
+
+
+@pytest.mark.parametrize("as_of", [None, "2024-06-15"])
+def test_segments_a_quarter_ago_as_a_full_summary_then_scores_them(as_of):
+    tx = make_transactions(600, seed=5, lines_per_order=2.5)
+    refund = tx.drop_duplicates("order_id").iloc[::9]  # refunds after some boundary
+    later = refund["timestamp"] + pd.Timedelta(days=30)
+    tx = pd.concat([tx, refund.assign(amount=-refund["amount"], timestamp=later)])
+    tx = tx.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    cols = {"customer": "customer_id", "timestamp": "timestamp", "amount": "amount"}
+    cols["order"] = "order_id"
+    p = profile(tx, **cols, as_of=as_of, clv=False, rules=None, lifecycle=None)
+    then = p.results["segment_then_as_of"]
+    assert then == (p.as_of - pd.DateOffset(months=3)).normalize()
+    with pytest.warns(UserWarning, match="have only returns"):
+        earlier = segkit.summarize(tx, **cols, as_of=then.date().isoformat())
+    expected = p.models["rfm"].transform(earlier)["segment"].rename("segment_then")
+    pd.testing.assert_series_equal(p.results["segment_then"], expected, check_exact=True)

@@ -34,7 +34,7 @@ from segkit._validation import (
     show_values,
 )
 from segkit.cleaning import CleaningReport, clean_transactions
-from segkit.errors import ParameterError, SchemaError
+from segkit.errors import ParameterError, SchemaError, did_you_mean
 from segkit.sums import blocks, group_sum, sorted_distinct
 from segkit.transactions import TransactionColumns
 
@@ -315,26 +315,105 @@ def summarize(
     return summarize_columns(cols, as_of=as_of, unit=unit, windows=windows)
 
 
+#: The columns of a summary :func:`_scored_per_customer` gives without the purchase days.
+_SCORED = ("orders", "revenue", "avg_order_value", "recency_days")
+#: The columns of :func:`summarize` without windows, in order.
+_SUMMARY = (
+    "first_purchase",
+    "last_purchase",
+    *_SCORED,
+    "tenure_days",
+    "x",
+    "t_x",
+    "T",
+    "repeat_aov",
+)
+
+
 def summarize_columns(
     cols: TransactionColumns,
     *,
     as_of: Any = None,
     unit: str | float = "D",
     windows: Iterable[int] = (),
+    columns: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """:func:`summarize` on a log already read by :meth:`TransactionColumns.read`.
 
     A caller that needs several summaries of one log (``segkit.profile``:
     now, and a quarter ago) reads the columns once and summarizes them here,
-    with the same result as :func:`summarize` on the frame.
+    with the same result as :func:`summarize` on the frame. ``columns``
+    keeps only those columns of the summary (same rows, same values); when
+    they are among ``orders``, ``revenue``, ``avg_order_value`` and
+    ``recency_days`` (what RFM scores read) the purchase days are not
+    reduced at all, which takes far less time.
     """
     unit_days = _unit_days(unit)
     windows = _check_windows(windows)
+    wanted = None if columns is None else _summary_columns(columns, windows)
     cut = cols.as_of(as_of)
     cols = cols.until(cut.cut)
-    frame = _to_frame(cols, _per_customer(cols, cut, unit_days, windows), cut)
+    if wanted is not None and set(wanted) <= set(_SCORED):
+        data = _scored_per_customer(cols, cut)
+    else:
+        data = _per_customer(cols, cut, unit_days, windows)
+    frame = _to_frame(cols, data, cut)
+    if wanted is not None:
+        frame = frame[wanted]
     frame.attrs["unit_days"] = unit_days
     return frame
+
+
+def _summary_columns(columns: Iterable[str], windows: Sequence[int]) -> list[str]:
+    """``columns`` in the summary's order; a name it does not have is a ParameterError."""
+    every = [*_SUMMARY, *(f"{kind}_{w}d" for w in windows for kind in ("orders", "revenue"))]
+    given = [columns] if isinstance(columns, str) else list(columns)
+    for name in given:
+        if name not in every:
+            raise ParameterError(
+                f"columns: the summary has no column {name!r}{did_you_mean(str(name), every)}; "
+                f"columns: {every}"
+            )
+    return [name for name in every if name in given]
+
+
+def _scored_per_customer(cols: TransactionColumns, as_of: AsOf) -> dict[str, Any]:
+    """The columns of :data:`_SCORED`, as :func:`_per_customer` computes them.
+
+    The last purchase is the latest purchase line (the latest line of the last
+    purchase day, as there); no (customer, day) pairs are sorted.
+    """
+    n = len(cols.customers)
+    codes, wall = cols.codes, cols.wall
+    purchase = cols.purchase_mask()
+    every = bool(purchase.all())
+    big = np.iinfo(np.int64).max
+    bought = np.zeros(n, dtype=np.int64)
+    last_wall = np.full(n, -big, dtype=np.int64)
+    for part in blocks(codes.size, at_least=n):
+        who, when = codes[part], wall[part]
+        if not every:
+            buy = purchase[part]
+            who, when = who[buy], when[buy]
+        bought += np.bincount(who, minlength=n)
+        np.maximum.at(last_wall, who, when)
+    has = bought > 0
+    present = has
+    if not every:
+        present = has | (np.bincount(codes[~purchase], minlength=n) > 0)
+    if not has.any():
+        return {"_has": has, "_present": present}
+    orders = bought if cols.order is None else cols.count_orders()
+    revenue = cols.sum_amount()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {
+            "_has": has,
+            "_present": present,
+            "orders": orders.astype(np.int64),
+            "revenue": revenue,
+            "avg_order_value": np.where(orders > 0, revenue / np.maximum(orders, 1), 0.0),
+            "recency_days": as_of.days_since(last_wall),
+        }
 
 
 def _to_frame(cols: TransactionColumns, data: dict[str, Any], as_of: AsOf) -> pd.DataFrame:
@@ -360,10 +439,10 @@ def _to_frame(cols: TransactionColumns, data: dict[str, Any], as_of: AsOf) -> pd
     def kept(values: Any) -> Any:
         return values if every else values[has]
 
-    columns: dict[str, Any] = {
-        "first_purchase": cols.stamps(kept(data.pop("_first"))),
-        "last_purchase": cols.stamps(kept(data.pop("_last"))),
-    }
+    columns: dict[str, Any] = {}
+    if "_first" in data:  # not reduced for a summary of the scored columns only
+        columns["first_purchase"] = cols.stamps(kept(data.pop("_first")))
+        columns["last_purchase"] = cols.stamps(kept(data.pop("_last")))
     for name in list(data):
         columns[name] = kept(data.pop(name))
     index = cols.customers.copy() if every else cols.customers[has]

@@ -281,7 +281,7 @@ def churn_drivers(run: Run) -> None:
         )
         return
     with noted(run, "churn drivers: "):
-        before = summarize_columns(cols, as_of=cut)[["orders", "recency_days"]]
+        before = summarize_columns(cols, as_of=cut, columns=["orders", "recency_days"])
         fb, cp = run.inputs.get("feedback"), run.inputs.get("complaints")
         table = before.join(
             feedback_features(

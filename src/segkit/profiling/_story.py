@@ -249,8 +249,9 @@ def segments_then(run: Run) -> None:
             cols = run.columns_read
             if cols is None:
                 earlier = local(summarize(run.transactions, **run.tx_columns, as_of=as_of))
-            else:
-                earlier = summarize_columns(cols, as_of=as_of)
+            else:  # only what the scorer reads: no purchase days to reduce
+                read = [scorer.recency, scorer.frequency, scorer.monetary]
+                earlier = summarize_columns(cols, as_of=as_of, columns=read)
             if earlier.empty:
                 return
             segments = scorer.transform(earlier)["segment"]
