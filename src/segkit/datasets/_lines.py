@@ -175,6 +175,17 @@ def order_lines(
     quantity = quantity[source]
     clash = copy & (product == product[source])
     product[clash] = (product[clash] + 1) % n_products
+    # Two lines of one order with the same product, price and quantity would be one
+    # line written twice, which clean_transactions drops as a duplicate: the later
+    # ones are another product at the same price, as the copies are.
+    for _ in range(n_products - 1):
+        twice = pd.DataFrame(
+            {"order": line_order, "product": product, "price": price, "quantity": quantity}
+        ).duplicated()
+        if not twice.any():
+            break
+        moved = twice.to_numpy()
+        product[moved] = (product[moved] + 1) % n_products
     n_orders = order_ns.size
     line_ns = order_ns[line_order]
 

@@ -126,7 +126,9 @@ def make_transactions(
     products : int, optional
         Size of the product catalogue. Adds ``product_id`` and ``price``
         columns; ``quantity`` is then the number of units, ``category`` the
-        product's, and a returned line has quantity -1.
+        product's, and a returned line has quantity -1. No two lines of an
+        order are identical (with more than one product): every line is
+        genuine, and :func:`segkit.clean_transactions` finds no duplicate.
     equal_totals : float
         With ``products``: the probability that a line repeats the previous
         line's price and quantity (another product, the same line total).
