@@ -53,6 +53,31 @@ def test_unreadable_files_are_one_line(tmp_path, data, message):
     assert message in str(info.value)
 
 
+JP = "会員ID,注文日時,合計金額\n山田,2023/07/13 02:26:24,2480\nさとう,2023/07/14 10:00:00,980\n"
+JP_COLUMNS = {"customer": "会員ID", "timestamp": "注文日時", "amount": "合計金額"}
+
+
+def test_a_japanese_shift_jis_file_is_not_read_as_gbk(tmp_path):
+    # Shift_JIS bytes decode as GBK too, as rare characters: 会員ID would read 夛堳ID
+    path = tmp_path / "orders.csv"
+    path.write_bytes(JP.encode("cp932"))
+    with pytest.raises(SchemaError) as info:
+        read_transactions(path, columns=JP_COLUMNS)
+    assert str(info.value) == (
+        "the file is not UTF-8, and reads as GBK/GB18030 only as rare characters "
+        "('会員ID' would read '夛堳ID'): it looks like Japanese Shift_JIS; pass its "
+        "encoding, e.g. encoding='cp932'"
+    )
+    tx = read_transactions(path, columns=JP_COLUMNS, encoding="cp932")
+    assert tx["customer_id"].tolist() == ["山田", "さとう"]
+    assert tx["amount"].tolist() == [2480.0, 980.0]
+
+
+def test_chinese_text_with_rare_characters_is_still_gbk():
+    names = "张三,欧阳娜娜,王堃,李喆,赵玥,周珺,吴祎,郑翀,冯旻,陈赟,交易成功,订单付款时间"
+    assert detect_encoding(names.encode("gbk")) == "gb18030"
+
+
 def test_detect_encoding():
     assert detect_encoding("订单编号".encode("gbk")) == "gb18030"
     assert detect_encoding("订单编号".encode("utf-16")) == "utf-16"

@@ -7,6 +7,7 @@ import os
 import re
 import warnings
 import zipfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,12 @@ def detect_encoding(data: bytes) -> str:
                 f"would read {word.decode('gb18030', 'replace')!r}): it looks like a Western "
                 "file; pass its encoding, e.g. encoding='cp1252'"
             )
+        if name == "gb18030" and (word := _shift_jis_word(data)) is not None:
+            raise SchemaError(
+                "the file is not UTF-8, and reads as GBK/GB18030 only as rare characters "
+                f"({word.decode('cp932')!r} would read {word.decode('gb18030')!r}): it looks "
+                "like Japanese Shift_JIS; pass its encoding, e.g. encoding='cp932'"
+            )
         return name
     raise SchemaError(
         "the file is neither UTF-8 nor GBK/GB18030 text; pass its encoding, e.g. "
@@ -97,6 +104,35 @@ def _lone_high_byte(data: bytes) -> int | None:
     if len(b) >= 4 and (high[:-3] & digit[1:-2] & high[2:-1] & digit[3:]).any():
         return None
     return int(np.flatnonzero(high)[0])
+
+
+def _shift_jis_word(data: bytes, sample: int = 1 << 20) -> bytes | None:
+    """The first non-ASCII field of a Japanese Shift_JIS file, else None.
+
+    Chinese text in GBK/GB18030 is written almost wholly in the characters of
+    GB2312, both of whose bytes are 0xA1 or above; the kanji and kana of
+    Shift_JIS (cp932) mostly start with a byte from 0x81 to 0x9F, which GBK
+    reads as rare characters (``会員`` as ``夛堳``). Text (the first MiB, cut at
+    a line end) that decodes as cp932 and of whose two-byte characters, read
+    as GB18030, fewer than half are in GB2312 is Japanese.
+    """
+    head = data[:sample]
+    if len(data) > sample:
+        head = head[: head.rfind(b"\n") + 1]
+    try:
+        head.decode("cp932")  # most Chinese files fail here already
+        text = head.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    pairs = gb2312 = 0
+    for char, n in Counter(text).items():
+        if ord(char) > 0x7F and len(b := char.encode("gb18030")) == 2:
+            pairs += n
+            gb2312 += n if b[0] >= 0xA1 and b[1] >= 0xA1 else 0
+    if not pairs or gb2312 >= pairs / 2:
+        return None
+    fields = re.split(rb"[\r\n,;\t]", head)
+    return next(f for f in fields if any(c >= 0x80 for c in f))
 
 
 def read_text(
