@@ -218,3 +218,16 @@ def test_cli_reads_plain_numbers_as_pandas_does(tmp_path, capsys):
     assert "values in 'p'" not in err
     table = pd.read_csv(tmp_path / "out.csv").set_index("c")
     assert table["revenue"].to_dict() == {1: 3.5, 2: 36.0}
+
+
+def test_cli_decimal_is_not_for_dask_input(tmp_path, capsys):
+    pytest.importorskip("dask")
+    path = tmp_path / "log.parquet"
+    when = pd.to_datetime(["2024-01-01", "2024-01-02"])
+    pd.DataFrame({"c": [1, 2], "t": when, "a": [1.0, 2.0]}).to_parquet(path)
+    argv = ["rfm", str(path), "--dask", "--customer", "c", "--timestamp", "t", "--amount", "a"]
+    assert main([*argv, "--decimal", ",", "-o", str(tmp_path / "o.csv")]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "segkit: error: --clean, --date-format and --pseudonymize read with pandas, and "
+        "--encoding and --decimal read CSV files: not with Dask input"
+    )

@@ -99,10 +99,10 @@ def _plain_numbers(text: pd.Series, column: str, decimal: str | None) -> pd.Seri
 
     if number_convention(text, column, decimal) != ".":
         return text
-    given = text.dropna().astype(str).str.strip()
-    if not given.str.fullmatch(_PLAIN_NUMBER).all():
+    distinct = pd.Series(text.dropna().unique(), dtype=object)  # checked once per text
+    if not distinct.str.strip().str.fullmatch(_PLAIN_NUMBER).all():
         return text
-    return pd.Series(pd.to_numeric(given).reindex(text.index), index=text.index, name=text.name)
+    return pd.Series(pd.to_numeric(text), index=text.index, name=text.name)
 
 
 def _parquet_columns(file: Path, columns: tuple[list[str], list[str]] | None) -> list[str] | None:
