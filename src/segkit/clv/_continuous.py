@@ -274,6 +274,16 @@ class ContinuousModel(PurchaseModel):
         index, x, t_x, T, params, inverse = self._stats_for(data)
         alive = np.exp(self._log_alive(params, x, t_x, T))
         out = np.empty((len(ts), len(index)))
+        if all(np.ndim(p) == 0 for p in params) and x.size > 1:
+            # The distinct (x, T) pairs once for every t, and each customer's pair
+            # (the products are those of _expected, row by row).
+            ux, uT, pairs = _unique_pairs(x, T)
+            where = pairs if inverse is None else pairs[inverse]
+            alive = expand(alive, inverse)
+            for i, t in enumerate(ts):
+                by_pair = f64(self._expected_alive(params, ux, uT, np.asarray(t)))
+                np.multiply(alive, by_pair[where], out=out[i])
+            return out
         for i, t in enumerate(ts):
             value = alive * self._by_x_and_t(
                 params, x, T, lambda p, u, v, t=t: self._expected_alive(p, u, v, np.asarray(t))
