@@ -178,3 +178,15 @@ def test_a_column_of_dot_groups_alone_is_always_refused(wholes, plain):
     texts = [str(p) for p in range(plain)] + [f"{w:,}".replace(",", ".") for w in wholes]
     with pytest.raises(SchemaError, match="read two ways"):
         parse_numbers(pd.Series(texts))
+
+
+def test_a_column_written_both_ways_names_decimal():
+    with pytest.raises(SchemaError) as info:
+        read(["1,234.50", "1.234,50"])
+    assert str(info.value) == (
+        "column 'Betrag' writes numbers two ways: with a decimal comma ('1.234,50') and with "
+        "a decimal point ('1,234.50'); write them one way, or pass decimal=',' or "
+        "decimal='.' to read the column one way (a value written the other way is then no "
+        "number)"
+    )
+    assert read(["1,234.50", "1.234,50"], decimal=",") == [None, 1234.5]

@@ -301,8 +301,9 @@ def _decimal_comma(text: pd.Series, column: Any, where: Callable[[int], tuple[An
         i, j = int(np.flatnonzero(comma)[0]), int(np.flatnonzero(point)[0])
         raise SchemaError(
             f"column {column!r} writes numbers two ways: with a decimal comma ({text.iloc[i]!r}) "
-            f"and with a decimal point ({text.iloc[j]!r}); write them one way, or convert the "
-            "column yourself"
+            f"and with a decimal point ({text.iloc[j]!r}); write them one way, or pass "
+            "decimal=',' or decimal='.' to read the column one way (a value written the other "
+            "way is then no number)"
         )
     if comma.any() or point.any():
         return bool(comma.any())
