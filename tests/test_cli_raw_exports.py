@@ -333,3 +333,17 @@ def test_an_empty_date_format_is_refused_by_the_readers():
         "date_format '' is empty: give the column's format, e.g. '%d/%m/%Y %H:%M', or leave "
         "it out to read one format inferred for the column"
     )
+
+
+@pytest.mark.parametrize("by", ["Country", "country"])
+def test_by_the_exports_country_with_format_online_retail(tmp_path, capsys, by):
+    # the export calls it Country, the reader country: --by takes either
+    source = tmp_path / "retail.csv"
+    source.write_text(RETAIL, encoding="utf-8")
+    table, report = tmp_path / "t.csv", tmp_path / "r.html"
+    argv = ["report", str(source), "--format", "online-retail", "--clean", "--by", by,
+            "--no-lifecycle", "--quiet", "-o", str(report), "--table", str(table)]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    written = pd.read_csv(table).set_index("customer_id")
+    assert written["country"].to_dict() == {13047: "France", 17850: "United Kingdom"}
+    assert "<h2>By country</h2>" in report.read_text(encoding="utf-8")

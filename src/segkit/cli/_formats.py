@@ -31,6 +31,10 @@ CUSTOMER_COLUMNS = {
     "shopify": ("Email",),
     "online-retail": ("Customer ID", "CustomerID"),
 }
+#: --format: the export's own names of the reader's other columns (--by may use either)
+EXPORT_COLUMNS = {
+    "online-retail": {"Country": "country"},
+}
 _COLUMN_OPTIONS = ("customer", "timestamp", "amount", "quantity", "price", "order")
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from segkit.cli._formats import CUSTOMER_COLUMNS, keyed_like_the_reader
+from segkit.cli._formats import CUSTOMER_COLUMNS, EXPORT_COLUMNS, keyed_like_the_reader
 from segkit.cli._messages import say
 from segkit.cli._output import _write_atomic, _write_text_atomic
 from segkit.cli._read import _dates_in_format, _read_table, _transactions
@@ -71,8 +71,12 @@ def _by_from_transactions(tx: Any, args: argparse.Namespace) -> pd.DataFrame:
 
     The report breaks customers down by one value each: a column of the
     transactions serves when every customer has one value in it (a country, a
-    channel); a customer with several is an error naming them.
+    channel); a customer with several is an error naming them. With --format,
+    the export's name of a column the reader renamed (``Country``) names it too.
     """
+    own = EXPORT_COLUMNS.get(args.format, {}).get(args.by)
+    if args.by not in tx.columns and own in tx.columns:
+        args.by = own
     by, customer = args.by, args.customer
     if by not in tx.columns:
         raise CLIError(
