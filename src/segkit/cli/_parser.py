@@ -133,6 +133,7 @@ def _input_arguments(parser: argparse.ArgumentParser) -> None:
         "--decimal",
         choices=[".", ","],
         default=None,
+        metavar="{.|,}",
         help="the decimal separator of amounts, quantities and prices written as text, when "
         "a column cannot say it: ',' reads 1.500 as 1500 and 2,50 as 2.5, '.' reads 1.500 "
         "as 1.5; by default each column's values decide (1.500 with nothing to settle it "
