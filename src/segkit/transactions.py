@@ -197,13 +197,9 @@ def parse_numbers(
     if pd.api.types.is_numeric_dtype(series.dtype):
         return pd.Series(series.to_numpy(dtype=np.float64, na_value=np.nan), index=series.index)
     codes, given, is_text = _distinct_texts(series)
-    if is_text.any():
-        text = pd.Series(given[is_text], dtype=object)
-        if comma is None:
-            name = series.name if column is None else column
-            comma = _decimal_comma(text, name, lambda i: _first_row(series, codes, is_text, i))
-        given[is_text] = text.to_numpy(dtype=object)
-    values = np.array([_one_number(v, bool(comma)) for v in given], dtype=np.float64)
+    if comma is None:
+        comma = _column_says_comma(series, column, codes, given, is_text)
+    values = np.array([_one_number(v, comma) for v in given], dtype=np.float64)
     out = np.where(codes >= 0, values[np.maximum(codes, 0)] if values.size else np.nan, np.nan)
     return pd.Series(out, index=series.index)
 
@@ -224,11 +220,7 @@ def number_convention(series: pd.Series, column: Any = None, decimal: str | None
     if comma is None and not (
         pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype)
     ):
-        codes, given, is_text = _distinct_texts(series)
-        if is_text.any():
-            name = series.name if column is None else column
-            text = pd.Series(given[is_text], dtype=object)
-            comma = _decimal_comma(text, name, lambda i: _first_row(series, codes, is_text, i))
+        comma = _column_says_comma(series, column, *_distinct_texts(series))
     return "," if comma else "."
 
 
@@ -261,6 +253,21 @@ def _distinct_texts(series: pd.Series) -> tuple[_IntArray, np.ndarray[Any, Any],
         text = text.str.replace(_GROUPS, "", regex=True)  # "1 234,50", "1'234.50"
         given[is_text] = text.to_numpy(dtype=object)
     return np.asarray(codes, dtype=np.int64), given, is_text
+
+
+def _column_says_comma(
+    series: pd.Series,
+    column: Any,
+    codes: _IntArray,
+    given: np.ndarray[Any, Any],
+    is_text: _BoolArray,
+) -> bool:
+    """Whether the column's text (:func:`_distinct_texts`) writes a decimal comma."""
+    if not is_text.any():
+        return False
+    name = series.name if column is None else column
+    text = pd.Series(given[is_text], dtype=object)
+    return _decimal_comma(text, name, lambda i: _first_row(series, codes, is_text, i))
 
 
 def _first_row(
