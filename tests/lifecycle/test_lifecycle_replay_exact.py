@@ -132,13 +132,20 @@ def order_lines(draw: st.DrawFn) -> pd.DataFrame:
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(tx=order_lines(), with_order=st.booleans(), by_time=st.booleans())
-def test_every_point_equals_summarize(tx: pd.DataFrame, with_order: bool, by_time: bool) -> None:
+@given(
+    tx=order_lines(),
+    with_order=st.booleans(),
+    by_time=st.booleans(),
+    end=st.sampled_from([None, "2024-02-20"]),  # a replay that ends before the latest row
+)
+def test_every_point_equals_summarize(
+    tx: pd.DataFrame, with_order: bool, by_time: bool, end: str | None
+) -> None:
     columns = dict(COLUMNS) if with_order else {k: v for k, v in COLUMNS.items() if k != "order"}
     # Sums do not depend on the row order; a log sorted by time takes shortcuts.
     shuffled = tx.sample(frac=1.0, random_state=0)
     lines = shuffled.sort_values("ts", kind="stable") if by_time else shuffled
-    for as_of, frame in replay_features(lines, columns):
+    for as_of, frame in replay_features(lines, columns, end=end):
         if frame.empty:  # no purchase yet (or all refunded): summarize says so
             with pytest.raises(SchemaError, match="no purchases"):
                 summary(tx, columns, as_of)

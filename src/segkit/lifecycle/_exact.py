@@ -17,16 +17,35 @@ from typing import Any
 import numpy as np
 
 from segkit._time import DAY_NS
-from segkit.sums import sorted_distinct
-from segkit.transactions import TransactionColumns, combine_parts, group_sum, parts_sum
+from segkit.sums import blocks, sorted_distinct
+from segkit.transactions import (
+    TransactionColumns,
+    combine_parts,
+    group_sum,
+    money_parts,
+    parts_sum,
+)
 
-__all__ = ["NEVER", "MovingOrders", "RevenueSums", "order_status", "segments", "window_start"]
+__all__ = [
+    "NEVER",
+    "MovingOrders",
+    "RevenueSums",
+    "order_status",
+    "segments",
+    "small_int",
+    "window_start",
+]
 
 #: A time after every other (int64 nanoseconds): no purchase or no signup yet.
 NEVER = np.iinfo(np.int64).max
 _Ints = np.ndarray[Any, np.dtype[np.int64]]
 _Floats = np.ndarray[Any, np.dtype[np.float64]]
 _Bools = np.ndarray[Any, np.dtype[np.bool_]]
+
+
+def small_int(k: int) -> type[np.signedinteger[Any]]:
+    """The integer type that holds 0..k (period numbers: a few bytes a row)."""
+    return np.int16 if k < 32_000 else np.int32
 
 
 def window_start(bound: int, days: int) -> int:
@@ -56,7 +75,7 @@ def _group_starts(key: _Ints) -> _Bools:
 
 
 def order_status(
-    cols: TransactionColumns, period: _Ints, k_all: int, level: Any, whole: _Floats
+    cols: TransactionColumns, period: np.ndarray[Any, Any], k_all: int
 ) -> tuple[_Bools, _Bools, _Bools]:
     """Per order id: whether its net is positive at the end, whether that can change, and
     whether its lines fall in several periods.
@@ -68,18 +87,23 @@ def order_status(
     assert cols.order is not None
     order = cols.order
     valid = period < k_all
-    n_orders = int(order.max()) + 1
+    n_orders = cols.n_orders
     if valid.all():  # the usual case (end at the latest row): no copies
-        positive: _Bools = parts_sum(order, level, whole, n_orders) > 0
+        # An order's net is positive exactly when one of its lines is a
+        # purchase line of the log (computed once per log, summarize's too).
+        positive: _Bools = np.zeros(n_orders, dtype=bool)
+        positive[order[cols.purchase_mask()]] = True
         spread = _several(order, period, n_orders)
     else:
-        positive = parts_sum(order[valid], level[valid], whole[valid], n_orders) > 0
+        amount = cols.amount[valid]
+        positive = parts_sum(order[valid], *money_parts(amount), n_orders) > 0
+        del amount
         spread = _several(order[valid], period[valid], n_orders)
     moving = np.zeros(n_orders, dtype=bool)
     if not spread.any():
         return positive, moving, spread
     rows = np.flatnonzero(valid & spread[order])
-    level, whole = level[rows], whole[rows]
+    level, whole = money_parts(cols.amount[rows])  # each amount on its own: these rows only
     moving[order[rows][level == 2]] = True
     key = order[rows] * k_all + period[rows]
     by = np.argsort(key, kind="stable")
@@ -107,7 +131,7 @@ def segments(
     k_all: int,
     purchase: _Bools,
     spread: _Bools | None = None,
-) -> tuple[_Bools, _Bools, _Ints | None]:
+) -> tuple[_Bools, _Bools, np.ndarray[Any, Any] | None]:
     """The rows that carry the order counts: ``(first, segment, until)``.
 
     Per (customer, order id) pair, its latest purchase line in each period is
@@ -121,53 +145,59 @@ def segments(
     """
     if cols.order is None:
         return purchase, purchase, None
-    until = np.full(purchase.size, k_all, dtype=np.int64)
+    until = np.full(purchase.size, k_all, dtype=small_int(k_all))
     first = np.zeros(purchase.size, dtype=bool)
     segment = np.zeros(purchase.size, dtype=bool)
-    rows = np.flatnonzero(purchase)
-    if rows.size == 0:
+    if not purchase.any():
         return first, segment, until
-    order = cols.order[rows]
     n_orders = cols.n_orders
     # Most orders are one customer's lines in one period: one segment, found
     # with per-order maxima, no sort. The others (ids several customers share,
     # as order_owner finds them over all lines, computed once per log; lines
     # in several periods) are sorted below, which is right for any order.
     odd = cols.order_owner() < 0
-    odd |= _several(order, period[rows], n_orders) if spread is None else spread
-    mixed = odd[order]
-    pick = np.full(n_orders, -1, dtype=np.int64)
+    if spread is None:  # the periods of each order's purchase lines
+        rows = np.flatnonzero(purchase)
+        odd |= _several(cols.order[rows], period[rows], n_orders)
+        del rows
+    else:
+        odd |= spread
     # One of an order's latest lines stands for it; which one does not matter:
     # they share the customer, the period and the time.
-    if cols.by_time():  # the order's last line is one of its latest
-        np.maximum.at(pick, order, np.arange(order.size))
-        pick[odd] = -1
+    pick = np.full(n_orders, -1, dtype=np.int64)
+    if cols.by_time():  # the order's last purchase line is one of its latest
+        for part in blocks(purchase.size):  # no row-sized temporaries
+            at = np.flatnonzero(purchase[part])
+            at += part.start
+            np.maximum.at(pick, cols.order[at], at)
     else:
-        wall = cols.wall[rows]
+        rows = np.flatnonzero(purchase)
+        order, wall = cols.order[rows], cols.wall[rows]
         top = np.full(n_orders, np.iinfo(np.int64).min, dtype=np.int64)
         np.maximum.at(top, order, wall)
-        latest = np.flatnonzero(~mixed & (wall == top[order]))
-        del wall
-        pick[order[latest]] = latest
-    simple = rows[pick[pick >= 0]]
+        latest = np.flatnonzero(~odd[order] & (wall == top[order]))
+        pick[order[latest]] = rows[latest]
+        del rows, order, wall, top, latest
+    pick[odd] = -1
+    simple = pick[pick >= 0]
     first[simple] = True
     segment[simple] = True
-    rest = np.flatnonzero(mixed)
-    if rest.size == 0:
+    del pick, simple
+    lines = np.flatnonzero(purchase & odd[cols.order])
+    if lines.size == 0:
         return first, segment, until
     # The others: sort their lines by (customer, order, period).
-    lines = rows[rest]
-    who, order, when, wall = codes[lines], order[rest], period[lines], cols.wall[lines]
+    who, order, when, wall = codes[lines], cols.order[lines], period[lines], cols.wall[lines]
     pair = who * n_orders + order
     if int(codes.max() + 1) * n_orders > 2**62 // k_all:  # pragma: no cover - huge ids
         by_pair = np.lexsort((order, who))
         c, o = who[by_pair], order[by_pair]
-        pair = np.empty(rest.size, dtype=np.int64)
+        pair = np.empty(lines.size, dtype=np.int64)
         pair[by_pair] = np.cumsum(np.r_[True, (c[1:] != c[:-1]) | (o[1:] != o[:-1])]) - 1
     key = pair * k_all + when
     by = np.lexsort((wall, key))
     key = key[by]
-    last = np.ones(rest.size, dtype=bool)
+    last = np.ones(lines.size, dtype=bool)
     last[:-1] = key[1:] != key[:-1]
     seg_rows = lines[by[last]]
     seg_pair, seg_when = key[last] // k_all, key[last] % k_all

@@ -23,6 +23,7 @@ from segkit.lifecycle._exact import (
     RevenueSums,
     order_status,
     segments,
+    small_int,
     window_start,
 )
 from segkit.transactions import TransactionColumns, money_parts
@@ -32,11 +33,6 @@ __all__ = ["feature_steps"]
 _Ints = np.ndarray[Any, np.dtype[np.int64]]
 _Floats = np.ndarray[Any, np.dtype[np.float64]]
 _Bools = np.ndarray[Any, np.dtype[np.bool_]]
-
-
-def _small(k: int) -> type[np.signedinteger[Any]]:
-    """The integer type that holds 0..k."""
-    return np.int16 if k < 32_000 else np.int32
 
 
 def _edges_before(cols: TransactionColumns, edges: _Ints, dtype: Any = np.int64) -> Any:
@@ -55,7 +51,7 @@ def _edges_before(cols: TransactionColumns, edges: _Ints, dtype: Any = np.int64)
 
 def _buckets(key: np.ndarray[Any, Any], k: int) -> tuple[np.ndarray[Any, Any] | None, _Ints]:
     """Row order grouped by ``key`` (0..k; None: already in order), and where each group starts."""
-    small = key.astype(_small(k), copy=False)
+    small = key.astype(small_int(k), copy=False)
     order = None
     if small.size > 1 and not (small[1:] >= small[:-1]).all():  # a log sorted by time is
         order = np.argsort(small, kind="stable")  # a radix sort for small integer keys
@@ -116,20 +112,28 @@ def feature_steps(
     revenue sums are the same exact sums.
     """
     k_all = bounds.size
-    period = _edges_before(cols, bounds, _small(k_all))
+    period = _edges_before(cols, bounds, small_int(k_all))
     order, starts = _buckets(period, k_all)
     moving_orders: MovingOrders | None = None
     valid = period < k_all
-    parts = money_parts(cols.amount)
     spread = None
     if cols.order is None:
         purchase = (cols.amount >= 0) & valid
     else:
-        positive, moving, spread = order_status(cols, period, k_all, *parts)
+        positive, moving, spread = order_status(cols, period, k_all)
         purchase = positive[cols.order] & (cols.amount >= 0) & valid & ~moving[cols.order]
         moving_orders = MovingOrders(cols, codes, period, k_all, positive, moving)
+        del positive, moving
     first_line, segment, until = segments(cols, codes, period, k_all, purchase, spread)
-    money = RevenueSums(cols, codes, period, n, parts)
+    want = set(needed) if needed is not None else None
+
+    def wanted(name: str) -> bool:
+        return want is None or name in want
+
+    need_revenue = wanted("revenue") or wanted("avg_order_value")
+    # The amounts classified for exact running sums, when some revenue is read.
+    any_revenue = need_revenue or any(wanted(f"revenue_{w}d") for w in windows)
+    money = RevenueSums(cols, codes, period, n, money_parts(cols.amount)) if any_revenue else None
 
     def in_order(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         return values if order is None else values[order]
@@ -141,11 +145,6 @@ def feature_steps(
     order_wall = in_order(cols.wall)
     order_purchase = in_order(purchase)
     order_counted = in_order(first_line)
-    want = set(needed) if needed is not None else None
-
-    def wanted(name: str) -> bool:
-        return want is None or name in want
-
     # Per window: the rows entering and leaving revenue_{N}d and orders_{N}d (when read).
     wins: list[_Window | None] = []
     order_wins: list[_Window | None] = []
@@ -156,7 +155,7 @@ def feature_steps(
         span = w * DAY_NS
         top, bottom = np.iinfo(np.int64).max, np.iinfo(np.int64).min
         shifted = np.where(bounds == top, top, np.maximum(bounds, bottom + span) - span)
-        leave = _edges_before(cols, shifted)
+        leave = _edges_before(cols, shifted, small_int(k_all))
         wins.append(_Window(w, leave, period, k_all) if wanted(f"revenue_{w}d") else None)
         order_wins.append(
             _Window(w, leave, period, k_all, segment, until) if wanted(f"orders_{w}d") else None
@@ -171,7 +170,6 @@ def feature_steps(
             return values.astype(np.int64) if as_int else values.copy()
         return values
 
-    need_revenue = wanted("revenue") or wanted("avg_order_value")
     # Counts are kept as float64 (exact below 2**53), which the rules read directly.
     longest = max(
         int(np.diff(x).max())
@@ -198,7 +196,7 @@ def feature_steps(
         is_purchase = order_purchase[lo:hi]
         is_counted = order_counted[lo:hi]
         np.maximum.at(last, c[is_purchase], order_wall[lo:hi][is_purchase])
-        if need_revenue:
+        if money is not None and need_revenue:
             money.add(revenue, c, rows_of(lo, hi))
         orders += count(c[is_counted])
         b = int(bounds[k])
@@ -209,7 +207,7 @@ def feature_steps(
                 win_orders[j] += count(c[leaving[lo:hi]])
                 win_orders[j] -= count(codes[gone])
             rev, inside = wins[j], order_inside[j]
-            if rev is not None and inside is not None:
+            if rev is not None and inside is not None and money is not None:
                 gone = rev.leaving[int(rev.starts[k]) : int(rev.starts[k + 1])]
                 here = inside[lo:hi]
                 money.add(win_revenue[j], c[here], rows_of(lo, hi)[here])
@@ -240,7 +238,7 @@ def feature_steps(
         out: dict[str, Any] = {}
         if wanted("orders"):
             out["orders"] = out_copy(orders_now, as_int=True)
-        total = money.total(revenue, k) if need_revenue else None
+        total = money.total(revenue, k) if money is not None and need_revenue else None
         if wanted("revenue"):
             out["revenue"] = total
         if wanted("avg_order_value"):
@@ -266,6 +264,7 @@ def feature_steps(
             if wanted(f"orders_{days_n}d"):
                 out[f"orders_{days_n}d"] = out_copy(win_now[j], as_int=True)
             if wanted(f"revenue_{days_n}d"):
+                assert money is not None  # made when a revenue column is read
                 out[f"revenue_{days_n}d"] = money.total(
                     win_revenue[j], k, after=window_start(b, days_n)
                 )
