@@ -18,6 +18,7 @@ from segkit.datasets import make_transactions
 from segkit.features import summarize
 from segkit.loyalty import PointsProgram
 from segkit.report._notes import ZH_LABELS, ZH_NOTES, render_note
+from segkit.rfm import RFMScorer
 
 STEPS = Path(__file__).resolve().parents[2] / "src" / "segkit" / "profiling" / "_steps.py"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -63,9 +64,28 @@ def redemptions_cut() -> str:
     )
 
 
+def rfm_few_distinct_values() -> str:
+    # most shops: nearly every customer bought once, so orders cannot fill 5 groups
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame(
+        {
+            "recency_days": rng.uniform(0, 300, 50),
+            "orders": np.ones(50, dtype=int),
+            "revenue": rng.uniform(10, 500, 50),
+        }
+    )
+    return caught(RFMScorer().fit, table)
+
+
 @pytest.mark.parametrize(
     ("make", "label", "zh"),
     [
+        pytest.param(
+            rfm_few_distinct_values,
+            "RFM: ",
+            "RFM：'orders' 列的不同取值太少，分不成 5 个等大的组；只用到 1 到 1 分",
+            id="rfm-few-distinct-values",
+        ),
         pytest.param(
             only_returns,
             "",

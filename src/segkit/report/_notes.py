@@ -154,6 +154,13 @@ ZH_WARNINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "模型给出了 {n} 个缺失或无穷大的预测值，例如客户 {id}",
         ),
         (
+            (
+                r"(?:RFMScorer: )?column (?P<col>'.*') has too few distinct values for "
+                r"(?P<bins>\d+) equal groups; only scores 1\.\.(?P<top>\d+) are used"
+            ),
+            "{col} 列的不同取值太少，分不成 {bins} 个等大的组；只用到 1 到 {top} 分",
+        ),
+        (
             r"redemptions by customers without transactions are ignored: (?P<ids>.*)",
             "没有交易记录的客户的兑换已忽略：{ids}",
         ),
