@@ -526,9 +526,8 @@ def _tally(h: _History, plan: FlowPlan) -> FlowTally:
 
     # State counts: +1 into `to`, -1 out of `from`, accumulated over periods by flows_of.
     size = n_periods * width
-    delta = np.bincount(k * width + dst, minlength=size) - np.bincount(
-        k * width + np.where(src < 0, n_states, src), minlength=size
-    )
+    delta = np.bincount(k * width + dst, minlength=size)
+    delta -= np.bincount(k * width + np.where(src < 0, n_states, src), minlength=size)
 
     # State of each customer at lo and at hi: its last change on or before.
     n_cust = len(h.ids)
@@ -549,6 +548,7 @@ def _tally(h: _History, plan: FlowPlan) -> FlowTally:
     key = (k[in_range] * width + np.where(src[in_range] < 0, n_states, src[in_range])) * width
     key += np.where(dst[in_range] < 0, n_states, dst[in_range])
     per_key = np.bincount(key, minlength=n_periods * width * width)
+    del in_range, key
 
     # Spells: from each change to the same customer's next change (or hi, censored).
     same_next = np.zeros(cust.size, dtype=bool)
@@ -556,21 +556,33 @@ def _tally(h: _History, plan: FlowPlan) -> FlowTally:
     next_k = np.full(cust.size, hi, dtype=np.int64)
     next_k[:-1] = np.where(same_next[:-1], k[1:], hi)
     done = same_next & (next_k <= hi)
-    next_k = np.minimum(next_k, hi)
+    del same_next
+    np.minimum(next_k, hi, out=next_k)
     sel = (k >= lo) & (k <= hi)
-    pair = k[sel] * n_periods + next_k[sel]
-    spell_state = dst[sel]
-    finished = done[sel]
+    every = bool(sel.all())  # then no copies of the change rows
+
+    def spelled(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        return values if every else values[sel]
+
+    start_k, end_k = spelled(k), spelled(next_k)
+    del next_k
+    pair = start_k * n_periods + end_k
+    spell_state = spelled(dst)
+    finished = spelled(done)
+    del done
+    # One column per array, without the copies that joining columns into blocks makes.
     spells = pd.DataFrame(
         {
-            "customer": h.ids.take(cust[sel]),
+            "customer": h.ids.take(spelled(cust)),
             "state": h.names(spell_state),
-            "start": periods[k[sel]],
-            "end": periods[next_k[sel]],
+            "start": periods[start_k],
+            "end": periods[end_k],
             "days": _pair_days(periods)[pair],
             "completed": finished,
-        }
+        },
+        copy=False,
     )
+    del start_k, end_k
     # Stays per (state, start, end): the time in state from a few thousand counts.
     cells = n_states * n_periods * n_periods
     by_state = spell_state * n_periods * n_periods + pair
