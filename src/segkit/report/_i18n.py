@@ -31,7 +31,7 @@ __all__ = ["CURRENCIES", "LANGS", "TEXT", "Locale", "playbook_data", "text_width
 
 LANGS = ("en", "zh")
 
-#: ISO 4217 codes people commonly pass, and the symbol shown for each.
+#: ISO 4217 codes (and names) people commonly pass, and the symbol shown for each.
 CURRENCIES = {
     "USD": "$",
     "GBP": "£",
@@ -47,6 +47,10 @@ CURRENCIES = {
     "CHF": "CHF ",
     "INR": "₹",
     "KRW": "₩",
+    # the currencies' own names, which are written after the number (649元, 980円)
+    "元": "¥",
+    "人民币": "¥",
+    "円": "¥",
 }
 
 
