@@ -153,3 +153,25 @@ def test_report_progress_in_chinese(tmp_path, country_csv, capsys):
         f"已将 {n:,} 位客户的报告写入 {out}",
         f"已将客户表写入 {table}",
     ]
+
+
+def test_rfm_file_in_chinese_names_each_segment_beside_its_key(tmp_path, country_csv):
+    from segkit.report._i18n import Locale
+    from segkit.rfm import load_segment_map
+
+    source, _ = country_csv
+    en, zh = tmp_path / "en.csv", tmp_path / "zh.csv"
+    assert main(["rfm", str(source), *COLUMNS, "-o", str(en)]) == 0
+    assert main(["rfm", str(source), *COLUMNS, "--lang", "zh", "-o", str(zh)]) == 0
+    english = pd.read_csv(en, encoding="utf-8-sig")
+    chinese = pd.read_csv(zh, encoding="utf-8-sig")
+    assert "segment_name" not in english.columns
+    # the key stays (a CRM import keys on it); the name in Chinese follows it
+    at = list(english.columns).index("segment") + 1
+    assert list(chinese.columns) == [*english.columns[:at], "segment_name", *english.columns[at:]]
+    pd.testing.assert_frame_equal(chinese.drop(columns="segment_name"), english)
+    loc = Locale("zh", segment_map=load_segment_map("rfm11"))
+    assert chinese["segment_name"].tolist() == [loc.segment(s) for s in english["segment"]]
+    champions = english["segment"] == "champions"
+    assert champions.any()
+    assert chinese.loc[champions, "segment_name"].eq("冠军客户").all()

@@ -15,10 +15,20 @@ from segkit.cli._read import _transactions
 def _rfm(args: argparse.Namespace) -> int:
     tx = _transactions(args)
     table, segments = _customer_table(tx, args)
-    _write_atomic(table, args.output, args)
-    print(_format_segments(_summary(table, args), _locale(args, segments)))
+    loc = _locale(args, segments)
+    _write_atomic(_named(table, loc), args.output, args)
+    print(_format_segments(_summary(table, args), loc))
     print("\n" + say(args, "wrote.customers", n=len(table), path=args.output))
     return 0
+
+
+def _named(table: pd.DataFrame, loc: Any) -> pd.DataFrame:
+    """The table to write: beside the segment key, its name in ``--lang`` (not English)."""
+    if loc.lang == "en" or "segment" not in table.columns:
+        return table
+    at = table.columns.get_loc("segment") + 1
+    names = table["segment"].map(loc.segment, na_action="ignore")
+    return pd.concat([table.iloc[:, :at], names.rename("segment_name"), table.iloc[:, at:]], axis=1)
 
 
 def _customer_table(tx: Any, args: Any) -> tuple[pd.DataFrame, Any]:
