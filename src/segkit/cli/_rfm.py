@@ -28,7 +28,9 @@ def _named(table: pd.DataFrame, loc: Any) -> pd.DataFrame:
         return table
     at = table.columns.get_loc("segment") + 1
     names = table["segment"].map(loc.segment, na_action="ignore")
-    return pd.concat([table.iloc[:, :at], names.rename("segment_name"), table.iloc[:, at:]], axis=1)
+    return pd.concat(
+        [table.iloc[:, :at], names.rename("segment_name"), table.iloc[:, at:]], axis=1
+    )
 
 
 def _customer_table(tx: Any, args: Any) -> tuple[pd.DataFrame, Any]:
