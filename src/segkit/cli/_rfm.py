@@ -26,7 +26,7 @@ def _named(table: pd.DataFrame, loc: Any) -> pd.DataFrame:
     """The table to write: beside the segment key, its name in ``--lang`` (not English)."""
     if loc.lang == "en" or "segment" not in table.columns:
         return table
-    at = table.columns.get_loc("segment") + 1
+    at = list(table.columns).index("segment") + 1
     names = table["segment"].map(loc.segment, na_action="ignore")
     return pd.concat(
         [table.iloc[:, :at], names.rename("segment_name"), table.iloc[:, at:]], axis=1
