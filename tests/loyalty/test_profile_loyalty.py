@@ -149,3 +149,17 @@ def test_report_tells_the_moves_of_the_last_whole_review_period(lang, said) -> N
     )
     section = result.report(lang=lang).split("<section id='loyalty'>")[1].split("</section>")[0]
     assert f"<p>{said}</p>" in section
+
+
+@pytest.mark.parametrize("review", ["monthly", "anniversary"])
+def test_the_tier_history_equals_the_programme_replayed_on_the_frame(tx, review) -> None:
+    program = TierProgram(
+        [Tier("member"), Tier("silver", "revenue_365d >= 100"), Tier("gold", "orders_90d >= 3")],
+        review=review,
+    )
+    columns = {**COLUMNS, "order": "order_id"}
+    result = segkit.profile(tx, **columns, loyalty=program, clv=False, rules=None, lifecycle=None)
+    panel = program.replay(tx, **columns, end=result.as_of, signup=None)
+    pd.testing.assert_frame_equal(result.results["tiers"], panel, check_exact=True)
+    flows = segkit.lifecycle.flows(panel)
+    pd.testing.assert_frame_equal(result.results["tier_flows"].counts, flows.counts)

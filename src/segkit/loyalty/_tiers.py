@@ -315,8 +315,10 @@ class TierProgram:
 
         Parameters
         ----------
-        transactions : DataFrame
-            One row per order line; not modified.
+        transactions : DataFrame or TransactionColumns
+            One row per order line; not modified. Columns already read
+            (:meth:`TransactionColumns.read <segkit.transactions.TransactionColumns.read>`)
+            are used as read, as :meth:`Lifecycle.replay` uses them.
         **options
             The keywords of :meth:`Lifecycle.replay`: ``customer``,
             ``timestamp`` and ``amount``, and optionally ``order``, ``freq``,

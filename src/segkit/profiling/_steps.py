@@ -530,8 +530,12 @@ def loyalty(run: Run) -> None:
             run.add(book.reindex(run.table.index).fillna(0.0))
             run.results["points_liability"] = program.liability(book)
         elif isinstance(program, TierProgram):
-            panel = program.replay(
-                run.transactions, **run.tx_columns, end=run.as_of, customers=people, signup=None
+            panel = program.replay(  # the columns every step shares, not read again
+                run.pandas_columns(),
+                **run.tx_columns,
+                end=run.as_of,
+                customers=people,
+                signup=None,
             )
             tiers = program.lifecycle.current(panel)["state"]
             run.add(tiers.reindex(run.table.index).rename("tier").to_frame())
