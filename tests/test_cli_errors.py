@@ -98,6 +98,18 @@ def test_as_of_out_of_range(tmp_path, tx_csv, capsys, as_of):
     )
 
 
+def test_as_of_that_reads_two_ways(tmp_path, tx_csv, capsys):
+    out = tmp_path / "o.csv"
+    message = _error(
+        capsys, ["rfm", str(tx_csv), *COLUMNS, "--as-of", "01/06/2011", "-o", str(out)]
+    )
+    assert message == (
+        "--as-of '01/06/2011' reads two ways (1 June 2011, or 6 January 2011 month first); "
+        "write it year first: '2011-06-01' or '2011-01-06'"
+    )
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("days", ["100000000", "0", "-5"], ids=["huge", "zero", "negative"])
 def test_holdout_days_out_of_range(tmp_path, tx_csv, capsys, days):
     message = _error(

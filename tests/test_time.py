@@ -87,6 +87,52 @@ def test_bad_as_of(value, tz, message):
 
 
 @pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "01/06/2011",
+            (
+                "as_of '01/06/2011' reads two ways (1 June 2011, or 6 January 2011 month first); "
+                "write it year first: '2011-06-01' or '2011-01-06'"
+            ),
+        ),
+        (
+            "01.06.2011 18:00",
+            (
+                "as_of '01.06.2011 18:00' reads two ways (1 June 2011, or 6 January 2011 month "
+                "first); write it year first: '2011-06-01 18:00' or '2011-01-06 18:00'"
+            ),
+        ),
+        (
+            "3-4-24",
+            (
+                "as_of '3-4-24' reads two ways (3 April 2024, or 4 March 2024 month first); "
+                "write it year first: '2024-04-03' or '2024-03-04'"
+            ),
+        ),
+    ],
+    ids=["slashes", "dots-with-time", "two-digit-year"],
+)
+def test_a_day_and_month_that_read_two_ways_are_refused(value, message):
+    # pandas reads 01/06/2011 as 6 January: the shop in Britain meant 1 June
+    with pytest.raises(ParameterError) as info:
+        parse_as_of(value)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("value", "day"),
+    [("31/12/2011", "2011-12-31"), ("12/31/2011", "2011-12-31"), ("06/06/2011", "2011-06-06"),
+     ("2011/06/01", "2011-06-01"), ("2011-01-06", "2011-01-06")],
+    ids=["day-first", "month-first", "same", "year-first-slashes", "iso"],
+)  # fmt: skip
+def test_a_day_and_month_that_read_one_way_are_read(value, day):
+    a = parse_as_of(value)
+    assert a.date_only
+    assert str(a.stamp) == f"{day} 23:59:59.999999999"
+
+
+@pytest.mark.parametrize(
     ("wall", "tz", "expected"),
     [
         ("2024-03-31 02:30", "Europe/Oslo", "2024-03-31 03:00:00+02:00"),  # gap: moves forward

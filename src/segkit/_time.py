@@ -49,6 +49,7 @@ from __future__ import annotations
 from segkit._time_as_of import (
     TIME_UNITS,
     AsOf,
+    check_day_month,
     latest,
     parse_as_of,
     parse_freq,
@@ -76,6 +77,7 @@ __all__ = [
     "AsOf",
     "Stamps",
     "any_out_of_range",
+    "check_day_month",
     "latest",
     "one_format",
     "parse_as_of",

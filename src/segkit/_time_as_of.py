@@ -26,6 +26,7 @@ from segkit.errors import ParameterError, SchemaError
 __all__ = [
     "TIME_UNITS",
     "AsOf",
+    "check_day_month",
     "latest",
     "parse_as_of",
     "parse_freq",
@@ -35,6 +36,52 @@ __all__ = [
 
 _IntArray = np.ndarray[Any, np.dtype[np.int64]]
 _HAS_TIME = re.compile(r":|\d[Tt]\d")
+#: A date written day and month first, year last: 01/06/2011, 01.06.2011 18:00, 3-4-24.
+_DAY_MONTH_YEAR = re.compile(
+    r"\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})((?:[\sT].*)?)", re.DOTALL
+)
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def check_day_month(value: Any, name: str = "as_of") -> None:
+    """Refuse a date whose day and month read two ways (``01/06/2011``).
+
+    pandas reads ``01/06/2011`` month first, 6 January, where a shop in
+    Britain or Germany (``01.06.2011``) means 1 June. When both numbers
+    before the year could be the month, and differ, the value names both
+    readings and asks for the date year first; ``31/12/2011``,
+    ``12/31/2011`` and ``06/06/2011`` read one way and pass.
+
+    Raises
+    ------
+    ParameterError
+        The value reads two ways.
+    """
+    found = _DAY_MONTH_YEAR.fullmatch(value) if isinstance(value, str) else None
+    if found is None:
+        return
+    a, b, year = int(found[1]), int(found[3]), int(found[4])
+    if len(found[4]) == 2:
+        year += 2000 if year < 69 else 1900  # as strptime's %y
+    try:
+        day_first, month_first = _dt.date(year, b, a), _dt.date(year, a, b)
+    except ValueError:
+        return  # a day above 12: one reading only
+    if a == b:
+        return
+    rest = found[5].rstrip()
+
+    def said(d: _dt.date) -> str:
+        return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+    raise ParameterError(
+        f"{name} {value!r} reads two ways ({said(day_first)}, or {said(month_first)} month "
+        f"first); write it year first: '{day_first.isoformat()}{rest}' or "
+        f"'{month_first.isoformat()}{rest}'"
+    )
 
 
 @attrs.frozen
@@ -188,6 +235,7 @@ def _out_of_range(name: str, value: Any) -> ParameterError:
 def _to_timestamp(value: Any, name: str) -> pd.Timestamp:
     if isinstance(value, bool | int | float | np.number) or value is None:
         raise ParameterError(f"{name} must be a date or timestamp; got {value!r}")
+    check_day_month(value, name)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # dateutil's "could not infer"

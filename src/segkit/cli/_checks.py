@@ -12,7 +12,7 @@ from segkit._optional import import_optional
 from segkit._writers import check_target
 from segkit.cli._formats import check_columns_or_format
 from segkit.cli._output import _locale
-from segkit.errors import CLIError
+from segkit.errors import CLIError, ParameterError
 
 _MAX_HOLDOUT_DAYS = 36_525
 
@@ -77,6 +77,12 @@ def _check_inputs(args: argparse.Namespace) -> None:
 def _check_as_of(value: str | None) -> None:
     if value is None:
         return
+    from segkit._time import check_day_month
+
+    try:
+        check_day_month(value, "--as-of")
+    except ParameterError as exc:
+        raise CLIError(str(exc)) from None
     try:
         pd.Timestamp(value).as_unit("ns")
     except (ValueError, OverflowError):
