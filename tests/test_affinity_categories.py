@@ -342,6 +342,55 @@ def test_item_codes_of_a_categorical_match_factorize():
     assert list(labels) == ["c", "b", "a"]
 
 
+@pytest.mark.parametrize(
+    ("n", "dtype"), [(3, np.int8), (128, np.int8), (129, np.int16), (300, np.int16)]
+)
+def test_item_codes_of_a_categorical_are_narrow(n, dtype):
+    from segkit.affinity.categories import item_codes
+
+    names = [f"c{i:03d}" for i in range(n)]
+    rng = np.random.default_rng(n)
+    values = pd.Series(pd.Categorical(rng.choice(names, size=2000), categories=names[::-1]))
+    codes, labels = item_codes(values, "category")
+    expected_codes, expected_labels = pd.factorize(values, sort=True)
+    assert codes.dtype == dtype
+    assert codes.tolist() == expected_codes.tolist()
+    assert labels.equals(pd.Index(expected_labels))
+
+
+def test_affinity_columns_of_narrow_codes_equal_those_of_int64_codes():
+    from segkit.affinity.categories import (
+        category_affinity_columns,
+        item_codes,
+        segment_affinity_columns,
+    )
+    from segkit.datasets import make_transactions
+    from segkit.transactions import TransactionColumns
+
+    frame = make_transactions(300, seed=2, lines_per_order=2.0)
+    cols = TransactionColumns.read(
+        frame, customer="customer_id", timestamp="timestamp", amount="amount", order="order_id"
+    )
+    narrow, labels = item_codes(frame["category"], "category")
+    wide = narrow.astype(np.int64)
+    assert narrow.dtype == np.int8
+    kw = {"customer": "customer_id", "item": "category", "as_of": None, "windows": [30]}
+    pd.testing.assert_frame_equal(
+        category_affinity_columns(cols, narrow, labels, **kw),
+        category_affinity_columns(cols, wide, labels, **kw),
+        check_exact=True,
+    )
+    table = pd.DataFrame(
+        {"segment": ["a", "b"] * (len(cols.customers) // 2) + ["a"] * (len(cols.customers) % 2)},
+        index=cols.customers,
+    )
+    pd.testing.assert_frame_equal(
+        segment_affinity_columns(table, cols, narrow, labels, item="category"),
+        segment_affinity_columns(table, cols, wide, labels, item="category"),
+        check_exact=True,
+    )
+
+
 def test_a_missing_categorical_item_names_the_row():
     from segkit.affinity.categories import item_codes
 

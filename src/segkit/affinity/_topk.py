@@ -18,11 +18,15 @@ _FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 _Array = np.ndarray[Any, Any]
 
 
-def codes(series: pd.Series, column: str, what: str) -> tuple[_IntArray, pd.Index]:
+def codes(
+    series: pd.Series, column: str, what: str, *, narrow: bool = False
+) -> tuple[np.ndarray[Any, Any], pd.Index]:
     """Codes of a label column into its sorted distinct values; nulls are an error.
 
     Sorting the labels makes every code, and so every result built on the
-    codes, independent of the order of the rows.
+    codes, independent of the order of the rows. The codes are int64, or with
+    ``narrow`` (a categorical column) the smallest signed integer type that
+    holds them: a byte a row for up to 127 labels.
     """
     if isinstance(series.dtype, pd.CategoricalDtype):
         values, labels = _category_codes(series)
@@ -35,7 +39,7 @@ def codes(series: pd.Series, column: str, what: str) -> tuple[_IntArray, pd.Inde
             f"index {show_values(series.index[missing])}; drop those rows or fill them, "
             f"e.g. df.dropna(subset=[{column!r}])"
         )
-    return values.astype(np.int64, copy=False), pd.Index(labels)
+    return values if narrow else values.astype(np.int64, copy=False), pd.Index(labels)
 
 
 def _category_codes(series: pd.Series) -> tuple[_Array, Any]:
@@ -44,11 +48,11 @@ def _category_codes(series: pd.Series) -> tuple[_Array, Any]:
     The labels are the categories that occur, in the order of the categories
     (as factorize sorts a categorical); no hashing of the rows.
     """
-    raw = series.cat.codes.to_numpy().astype(np.int32)
-    raw += 1  # -1 (missing) becomes 0
     n = len(series.cat.categories)
+    raw = series.cat.codes.to_numpy().astype(np.min_scalar_type(-(n + 1)))
+    raw += 1  # -1 (missing) becomes 0
     seen = np.bincount(raw, minlength=n + 1)[1:] > 0
-    recode = np.empty(n + 1, dtype=np.int64)
+    recode = np.empty(n + 1, dtype=np.min_scalar_type(-n))  # codes -1 .. n - 1
     recode[0] = -1
     recode[1:] = np.cumsum(seen) - 1
     labels = pd.Categorical.from_codes(

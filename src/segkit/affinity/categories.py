@@ -141,9 +141,11 @@ def item_codes(values: pd.Series, item: str) -> tuple[np.ndarray[Any, Any], pd.I
     """Each line's code into the sorted distinct values of an item column.
 
     The ``items`` and ``labels`` of :func:`category_affinity_columns` and
-    :func:`segment_affinity_columns`; a missing value is a SchemaError.
+    :func:`segment_affinity_columns`; a missing value is a SchemaError. For
+    a categorical column the codes are in the smallest signed integer type
+    that holds them (a byte a line for up to 127 values, not eight).
     """
-    return codes(values, item, "lines")
+    return codes(values, item, "lines", narrow=True)
 
 
 def category_affinity_columns(
