@@ -175,3 +175,32 @@ def test_rfm_file_in_chinese_names_each_segment_beside_its_key(tmp_path, country
     champions = english["segment"] == "champions"
     assert champions.any()
     assert chinese.loc[champions, "segment_name"].eq("冠军客户").all()
+
+
+_LINES = "Invoice,StockCode,Quantity,InvoiceDate,Price,Customer ID\n"
+
+
+@pytest.mark.parametrize(
+    ("dates", "message"),
+    [
+        pytest.param(
+            ["12/1/2010 8:26", "12/2/2010 9:00", "12/9/2010 10:00"],
+            "column 'InvoiceDate' has dates that read two ways ('%d/%m/%Y %H:%M' or "
+            "'%m/%d/%Y %H:%M', e.g. ['12/1/2010 8:26', '12/2/2010 9:00']); pass the right one, "
+            "e.g. --date-format '%m/%d/%Y %H:%M'",
+            id="two-ways",
+        ),
+        pytest.param(
+            ["13/12/2010 8:26", "2010-12-14 9:00", "15/12/2010 10:00"],
+            "column 'InvoiceDate' mixes date formats ('%d/%m/%Y %H:%M' and 'ISO 8601', e.g. at "
+            "index [1]); write them one way",
+            id="mixed",
+        ),
+    ],
+)
+def test_date_messages_speak_of_the_option_not_of_pandas(tmp_path, capsys, dates, message):
+    source = tmp_path / "retail.csv"
+    lines = [f"5363{i},85123A,6,{d},2.55,1785{i}.0" for i, d in enumerate(dates)]
+    source.write_text(_LINES + "\n".join(lines) + "\n", encoding="utf-8")
+    argv = ["rfm", str(source), "--format", "online-retail", "-o", str(tmp_path / "x.csv")]
+    assert _error(capsys, argv) == message

@@ -117,7 +117,7 @@ def test_date_format_reads_a_tmall_export(tmp_path, capsys):
     argv = ["rfm", str(source), "--format", "tmall", "--as-of", "2024-02-03", "-o", str(out)]
     assert main(argv) == 2  # 1 February or 2 January?
     assert "read two ways" in (err := capsys.readouterr().err)
-    assert "(on the command line: --date-format '%m/%d/%Y %H:%M')" in err
+    assert "; pass the right one, e.g. --date-format '%m/%d/%Y %H:%M'" in err
     assert main([*argv, "--date-format", "%d/%m/%Y %H:%M"]) == 0
     table = pd.read_csv(out, dtype={"customer_id": str}).set_index("customer_id")
     assert table["last_purchase"].to_dict() == {

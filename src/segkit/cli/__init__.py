@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -50,6 +51,13 @@ def _for_the_command_line(message: str, args: argparse.Namespace) -> str:
     The readers' messages suggest ``segkit.clean_transactions`` to a Python user;
     a command that has ``--clean`` (and read a file it can clean) says to pass it.
     """
+    # the date messages' advice to a Python user (pd.to_datetime): the option instead
+    message = re.sub(
+        r"parse it yourself with the right one, e\.g\. pd\.to_datetime\(.*?\) "
+        r"\(on the command line: (--date-format '[^']*')\)",
+        r"pass the right one, e.g. \1",
+        message,
+    ).replace(", or parse the column yourself with pd.to_datetime", "")
     # the readers' options
     message = (
         message.replace("date_format '", "--date-format '")
