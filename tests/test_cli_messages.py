@@ -204,3 +204,28 @@ def test_date_messages_speak_of_the_option_not_of_pandas(tmp_path, capsys, dates
     source.write_text(_LINES + "\n".join(lines) + "\n", encoding="utf-8")
     argv = ["rfm", str(source), "--format", "online-retail", "-o", str(tmp_path / "x.csv")]
     assert _error(capsys, argv) == message
+
+
+@pytest.mark.parametrize(
+    ("clean", "message"),
+    [
+        ([], "column 'Quantity' has 1 value(s) that are not amounts, in rows [1]: ['six']"),
+        (
+            ["--clean"],
+            "column 'Quantity' of the transactions is not numeric at index [1]: ['six']",
+        ),
+    ],
+    ids=["plain", "clean"],
+)
+def test_a_quantity_that_is_no_number_is_not_sent_to_clean(tmp_path, capsys, clean, message):
+    # --clean drops amounts that are no number; it refuses quantities and prices that are
+    # none (their line is genuine, its amount unknown): the way out is the file itself
+    source = tmp_path / "retail.csv"
+    rows = [
+        "536365,85123A,6,13/12/2010 8:26,2.55,17850",
+        "536366,71053,six,14/12/2010 9:00,3.39,1",
+    ]
+    source.write_text(_LINES + "\n".join(rows) + "\n", encoding="utf-8")
+    argv = ["rfm", str(source), "--customer", "Customer ID", "--timestamp", "InvoiceDate",
+            "--quantity", "Quantity", "--price", "Price", *clean, "-o", str(tmp_path / "x.csv")]  # fmt: skip
+    assert _error(capsys, argv) == f"{message}; fix those values in the file"

@@ -58,6 +58,11 @@ def _for_the_command_line(message: str, args: argparse.Namespace) -> str:
         r"pass the right one, e.g. \1",
         message,
     ).replace(", or parse the column yourself with pd.to_datetime", "")
+    message = re.sub(
+        r"; fix those values or convert the column, e\.g\. pd\.to_numeric\(.*\)$",
+        "; fix those values in the file",
+        message,
+    )
     # the readers' options
     message = (
         message.replace("date_format '", "--date-format '")

@@ -236,7 +236,12 @@ def _money_from_text(
         try:
             numbers[column] = parse_amount(values, column, separator)
         except SchemaError as exc:
-            raise CLIError(f"{exc}; pass --clean to drop and report those rows") from None
+            # --clean drops amounts that are no number, not quantities or prices (the
+            # cleaning refuses those: the line is genuine, its amount unknown)
+            way_out = "pass --clean to drop and report those rows"
+            raise CLIError(
+                f"{exc}; {way_out if column == columns[0] else 'fix those values in the file'}"
+            ) from None
     return tx.assign(**numbers)
 
 
