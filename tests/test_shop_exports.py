@@ -281,3 +281,21 @@ def test_cli_date_format_reads_a_short_ambiguous_export(tmp_path, capsys):
     bad.write_text(source.read_text().replace("12/2/2010 9:00", "2010-12-02"), encoding="utf-8")
     assert main([*args[:1], str(bad), *args[2:], "--date-format", "%m/%d/%Y %H:%M"]) == 2
     assert "not in --date-format" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [("订单报表 2024-10-27\n", "'订单报表 2024-10-27'"), ("订单报表,,,\n", "'订单报表'")],
+    ids=["title-alone", "title-in-a-merged-cell"],
+)
+def test_a_title_line_above_the_header_is_named(tmp_path, title, shown):
+    # Excel exports often carry a report title on line 1, the header on line 2
+    path = tmp_path / "orders.csv"
+    path.write_bytes((title + CN.to_csv(index=False).replace("会员,日期,金额", "会员,日期,金额,备注")
+                      .replace("\n", ",\n").replace("备注,", "备注")).encode("gbk"))  # fmt: skip
+    with pytest.raises(SchemaError) as info:
+        read_transactions(path, columns=CN_COLUMNS)
+    assert str(info.value) == (
+        f"line 1 of orders.csv looks like a title above the header ({shown}; line 2 has 4 "
+        "columns): delete the line(s) above the header and read the file again"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import os
 import re
 import warnings
@@ -135,6 +136,30 @@ def _shift_jis_word(data: bytes, sample: int = 1 << 20) -> bytes | None:
     return next(f for f in fields if any(c >= 0x80 for c in f))
 
 
+def _title_line(text: str) -> tuple[str, int] | None:
+    """A report title on line 1 above the header (Excel exports): its text and the columns.
+
+    Line 2 has three fields or more, and line 3 (when there is one) no fewer;
+    line 1 is one field: no separator of line 2's, or only empty fields after
+    its text (a title in merged cells, ``订单报表,,,``). Quoted separators do
+    not count.
+    """
+    lines = [line for line in text.splitlines()[:4] if line.strip()]
+    if len(lines) < 2:
+        return None
+    for sep in (",", ";", "\t", "|"):
+        fields = [next(csv.reader([line], delimiter=sep), []) for line in lines[:3]]
+        n = len(fields[1])
+        if n < 3 or (len(fields) > 2 and len(fields[2]) < n):
+            continue
+        first = fields[0]
+        while len(first) > 1 and not first[-1].strip():
+            first = first[:-1]
+        if len(first) == 1:
+            return first[0].strip(), n
+    return None
+
+
 def read_text(
     path: Any, *, sep: str | None = None, encoding: str | None = None, dtype: Any = None
 ) -> pd.DataFrame:
@@ -153,6 +178,13 @@ def read_text(
     chosen = encoding or detect_encoding(data)
     if data.startswith(codecs.BOM_UTF8) and codecs.lookup(chosen).name == "utf-8":
         chosen = "utf-8-sig"  # the byte-order mark is no part of the first column's name
+    if sep is None and (title := _title_line(data[:65536].decode(chosen, "replace"))):
+        shown, columns = title
+        raise SchemaError(
+            f"line 1 of {path.name} looks like a title above the header ({shown!r}; line 2 "
+            f"has {columns} columns): delete the line(s) above the header and read the file "
+            "again"
+        )
     try:
         with warnings.catch_warnings():
             # A row with more fields than the header would shift the columns (or, with
