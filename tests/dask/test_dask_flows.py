@@ -9,7 +9,8 @@ import pytest
 
 pytest.importorskip("dask.distributed")
 
-from segkit._backend import is_dask_collection, local
+from segkit._backend import held, is_dask_collection, local
+from segkit.dask._partition import by_customer
 from segkit.errors import SchemaError
 from segkit.lifecycle import Flows, current, default_lifecycle, flows, panel_of
 
@@ -91,3 +92,13 @@ def test_the_panel_of_dask_changes_is_built_on_the_cluster(transactions: pd.Data
     moved = local(changes, by="customer").sample(frac=1, random_state=5)
     shuffled = to_dask(moved.sort_values("date", kind="stable"), 3)  # customers split
     pd.testing.assert_frame_equal(local(panel_of(shuffled), by="customer"), expected)
+
+
+def test_a_replay_and_its_persisted_copy_are_not_shuffled_again(history: Any) -> None:
+    kept = held(history)
+    assert kept is not history
+    assert by_customer(history, "customer") is history
+    assert by_customer(kept, "customer") is kept
+    pd.testing.assert_frame_equal(
+        local(kept, by="customer"), local(history, by="customer"), check_exact=True
+    )

@@ -33,7 +33,6 @@ from segkit.dask._partition import Frame, by_customer, require_dask, same_custom
 from segkit.dask._profile import default_text, gather
 from segkit.lifecycle import current, panel_of
 from segkit.lifecycle._flows import (
-    FlowPlan,
     FlowTally,
     first_states,
     flow_plan,
@@ -41,6 +40,7 @@ from segkit.lifecycle._flows import (
     flows_of,
     given_periods,
     history_form,
+    state_columns,
     states_in_order,
 )
 
@@ -67,10 +67,7 @@ def _periods(history: Frame, meta: pd.DataFrame) -> pd.DatetimeIndex:
 
 def _states(history: Frame, meta: pd.DataFrame) -> list[str]:
     """The state names in the order pandas reads them (categorical: no pass over the data)."""
-    before, after = (
-        ("previous_state", "state") if history_form(meta) == "panel" else ("from", "to")
-    )
-    categorical = all(isinstance(meta[c].dtype, pd.CategoricalDtype) for c in (before, after))
+    categorical = all(isinstance(meta[c].dtype, pd.CategoricalDtype) for c in state_columns(meta))
     if categorical:
         return states_in_order(meta, [])
     delayed = import_module("dask").delayed
@@ -93,10 +90,6 @@ def current_dask(history: Frame, *, states: Any = None) -> Frame:
     return same_customers(history, out)
 
 
-def _tally(piece: pd.DataFrame, plan: FlowPlan) -> FlowTally:
-    return flow_tally(piece, plan)
-
-
 def flows_dask(history: Frame, *, start: Any = None, end: Any = None) -> Any:
     """:func:`segkit.lifecycle.flows` of a Dask history, counted per partition.
 
@@ -110,16 +103,16 @@ def flows_dask(history: Frame, *, start: Any = None, end: Any = None) -> Any:
     history, meta = _prepared(history)
     plan = flow_plan(_periods(history, meta), _states(history, meta), start=start, end=end)
     delayed = import_module("dask").delayed
-    tallies = gather([delayed(_tally)(piece, plan) for piece in history.to_delayed()])
+    tallies = gather([delayed(flow_tally)(piece, plan) for piece in history.to_delayed()])
     total = FlowTally.total(tallies or [flow_tally(meta, plan)])
     del tallies
     spells = total.spells.sort_values("customer", kind="stable").reset_index(drop=True)
     return flows_of(plan, attrs.evolve(total, spells=default_text(spells)))
 
 
-def _panel_part(part: pd.DataFrame, attrs: dict[str, Any]) -> pd.DataFrame:
+def _panel_part(part: pd.DataFrame, given: dict[str, Any]) -> pd.DataFrame:
     ordered = part.sort_values("customer", kind="stable")
-    ordered.attrs.update(attrs)  # the boundaries, which a shuffle's partitions do not carry
+    ordered.attrs.update(given)  # the boundaries, which a shuffle's partitions do not carry
     return panel_of(ordered)
 
 
@@ -136,8 +129,8 @@ def panel_of_dask(changes: Frame) -> Frame:
     require_dask(changes, "changes")
     empty = panel_of(changes._meta)  # the pandas checks (columns, boundaries), no work
     history = by_customer(changes, "customer")
-    attrs = dict(changes._meta.attrs)
-    return same_customers(history, history.map_partitions(_panel_part, attrs, meta=empty))
+    given = dict(changes._meta.attrs)
+    return same_customers(history, history.map_partitions(_panel_part, given, meta=empty))
 
 
 @register("lifecycle.panel_of")
