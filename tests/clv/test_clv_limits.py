@@ -80,6 +80,29 @@ def test_expected_purchases_at_a_limit_match_mpmath(cls: Any, name: str, t: floa
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=0)
 
 
+#: a shop's fit with hardly any dropout (a, b ~ 1e7, a / (a + b) ~ 0.3), report forecast
+SHOP = {"r": 0.1638074, "alpha": 5.934085, "a": 5.474499e6, "b": 1.310470e7}
+
+
+@pytest.mark.parametrize("cls", [BetaGeo, ModifiedBetaGeo], ids=["bgnbd", "mbgnbd"])
+def test_expected_purchases_over_a_long_horizon_at_a_limit(cls: Any) -> None:
+    # a recent customer (T = 10 weeks) a year ahead: t / (alpha + T) ~ 3, where the
+    # series' terms shrink by ~0.6 a step; it was refused, and the horizons past
+    # 30 weeks gave 0 (the report's forecast went negative month on month)
+    rows = pd.DataFrame({"x": [0.0, 2.0], "t_x": [0.0, 6.0], "T": [10.0, 10.0]})
+    k = 1 if cls is ModifiedBetaGeo else 0
+    horizons = [4.0, 28.0, 32.0, 52.0]
+    model = cls.from_params(SHOP)
+    got = np.array([model.expected_purchases(rows, t=t).to_numpy() for t in horizons])
+    want = [[float(_mp_expected(SHOP, *row, t, k)) for row in rows.to_numpy()] for t in horizons]
+    want = np.array(want)
+    # P(alive) (below 1 for x = 2, and for x = 0 in the MBG/NBD) comes from the
+    # likelihood's log-gammas of arguments ~1e7 and carries ~2e-8; the 2F1 part is exact
+    np.testing.assert_allclose(got[:, 0], want[:, 0], rtol=1e-10 if k == 0 else 1e-7, atol=0)
+    np.testing.assert_allclose(got[:, 1], want[:, 1], rtol=1e-7, atol=0)
+    assert (np.diff(got, axis=0) > 0).all()
+
+
 @pytest.mark.parametrize("cls", [BetaGeo, ModifiedBetaGeo], ids=["bgnbd", "mbgnbd"])
 @pytest.mark.parametrize("name", LIMITS, ids=list(LIMITS))
 def test_p_alive_ahead_at_a_limit_matches_mpmath(cls: Any, name: str) -> None:

@@ -207,6 +207,15 @@ class _BetaGeoFamily(ContinuousModel):
                 bracket[need & ok] = -s_pfaff[need & ok]
                 rest = need & ~ok
                 if np.any(rest):
+                    # Far ahead (t / al beyond ~ c / a) that series shrinks too slowly;
+                    # Pfaff on its other parameter brings the argument into [0, 1):
+                    # 2F1(a-1, r+x; c; -t/al) = (1 + t/al)^-(r+x) 2F1(B, r+x; c; z)
+                    s_far, ok_far = series_where(rest, bp, r + x, c, z)
+                    log_power = np.broadcast_to(-(r + x) * np.log1p(t / al), rest.shape)
+                    far = -np.expm1(log_power) - np.exp(log_power) * s_far
+                    bracket[rest & ok_far] = far[rest & ok_far]
+                    rest = rest & ~ok_far
+                if np.any(rest):
                     s_euler, ok2 = series_where(rest, a - 1.0, a + b + self._shift - 1.0 - r, c, z)
                     log_power = np.broadcast_to((a - 1.0) * np.log1p(-z), rest.shape)
                     euler = -np.expm1(log_power) - np.exp(log_power) * s_euler

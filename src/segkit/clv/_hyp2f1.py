@@ -25,6 +25,8 @@ __all__ = ["hyp2f1_minus_one", "safe_hyp2f1"]
 MAX_TERMS = 400
 #: a parameter larger than this in absolute value counts as huge
 HUGE = 1e5
+#: a row is finished only while its terms shrink by at least this ratio a step
+MAX_RATIO = 0.9
 #: digits the summation may lose to cancellation (sum |terms| / |result|)
 MAX_CANCELLATION = 1e5
 
@@ -37,7 +39,9 @@ def hyp2f1_minus_one(
     Returns ``(value, ok)``. The terms ``t_k = t_(k-1) (a+k-1)(b+k-1) z /
     ((c+k-1) k)`` are added while a row is unfinished; a row is finished once
     its latest term is below ``1e-17`` of the running sum and the term ratio
-    is below 1/2 (so the rest is below twice that term), or once a term is
+    ``q`` is below :data:`MAX_RATIO` (the rest, below ``term q / (1 - q)``, is
+    then below ``1e-17`` of the sum too: a fit at a limit has ratios near
+    ``a z / c``, e.g. -0.6 a year ahead of a recent customer), or once a term is
     exactly zero (a parameter a non-positive integer). ``ok`` is False where
     the row did not finish within :data:`MAX_TERMS` terms, a term was not
     finite, or the sum of the absolute terms exceeds the result by more than
@@ -60,7 +64,10 @@ def hyp2f1_minus_one(
             total[live] += term
             size[live] += np.abs(term)
             mag = np.abs(term)
-            done = (mag <= 1e-17 * np.abs(total[live])) & (np.abs(ratio) < 0.5)
+            # the rest is below term q / (1 - q) while the ratio stays below q
+            q = np.abs(ratio)
+            room = np.minimum(1.0, (1.0 - q) / np.maximum(q, 1e-300))
+            done = (mag <= 1e-17 * np.abs(total[live]) * room) & (q < MAX_RATIO)
             done |= term == 0.0
             bad = ~np.isfinite(term)
             ok[live[done]] = True
