@@ -103,6 +103,27 @@ def test_expected_purchases_over_a_long_horizon_at_a_limit(cls: Any) -> None:
     assert (np.diff(got, axis=0) > 0).all()
 
 
+@pytest.mark.parametrize("t", [200.0, 1000.0], ids=["t200", "t1000"])
+def test_expected_purchases_far_ahead_with_rare_dropout(t: float) -> None:
+    # a / (a + b) = 0.05 and t / (alpha + T) = 20, 100: both series forms shrink by
+    # 0.9 and more a step; they gave 0
+    params = {"r": 0.5, "alpha": 5.0, "a": 1e6, "b": 1.9e7}
+    rows = pd.DataFrame({"x": [0.0], "t_x": [0.0], "T": [5.0]})
+    got = float(BetaGeo.from_params(params).expected_purchases(rows, t=t).iloc[0])
+    with mpmath.workdps(50):  # FHL05 eq. (10), x = 0, its 2F1 summed by mpmath after Pfaff
+        r, alpha, a, b = (mpmath.mpf(params[n]) for n in ("r", "alpha", "a", "b"))
+        al, c = alpha + 5, a + b - 1
+        z = mpmath.mpf(t) / (al + t)
+        f = mpmath.nsum(
+            lambda k: (
+                mpmath.rf(b, k) * mpmath.rf(r, k) / (mpmath.rf(c, k) * mpmath.factorial(k)) * z**k
+            ),
+            [0, mpmath.inf],
+        )
+        want = c / (a - 1) * (1 - (1 + t / al) ** -r * f)
+    assert got == pytest.approx(float(want), rel=1e-10)
+
+
 @pytest.mark.parametrize("cls", [BetaGeo, ModifiedBetaGeo], ids=["bgnbd", "mbgnbd"])
 @pytest.mark.parametrize("name", LIMITS, ids=list(LIMITS))
 def test_p_alive_ahead_at_a_limit_matches_mpmath(cls: Any, name: str) -> None:

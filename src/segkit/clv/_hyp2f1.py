@@ -22,11 +22,11 @@ from segkit.clv._base import Array
 __all__ = ["hyp2f1_minus_one", "safe_hyp2f1"]
 
 #: at most this many terms; rows not converged by then are left to scipy
-MAX_TERMS = 400
+MAX_TERMS = 2000
 #: a parameter larger than this in absolute value counts as huge
 HUGE = 1e5
 #: a row is finished only while its terms shrink by at least this ratio a step
-MAX_RATIO = 0.9
+MAX_RATIO = 0.98
 #: digits the summation may lose to cancellation (sum |terms| / |result|)
 MAX_CANCELLATION = 1e5
 
