@@ -156,3 +156,25 @@ def test_histogram_ticks_over_a_wide_range_stay_short() -> None:
     svg = _svg.histogram(values, title="t", loc=Locale("en", "GBP"))
     labels = re.findall(r"<text class='xl' [^>]*>([^<]+)</text>", svg)
     assert labels == ["£0.20", "£1.69", "£14.54", "£125", "£1.1k", "£9.2k"]
+
+
+@pytest.mark.parametrize(
+    ("values", "labels"),
+    [
+        pytest.param([0.1, 0.9, 0.5], ["0", "0.25", "0.50", "0.75"], id="quarters"),
+        pytest.param([0.01, 0.09, 0.05], ["0", "0.025", "0.050", "0.075"], id="hundredths"),
+        pytest.param([170.0, 460.0, 0.0], ["0", "200", "400"], id="counts"),
+    ],
+)
+def test_y_tick_labels_say_the_value_of_their_grid_line(values, labels) -> None:
+    # the holdout check's purchases per customer: 0.25 was labelled 0.2, 0.75 0.8
+    # (and 0.025, 0.05, 0.075 read 0.0, 0.1, 0.1)
+    svg = _svg.line_chart(["a", "b", "c"], {"n": values}, title="t")
+    grid = ticks(svg)
+    assert list(grid) == labels
+    zero = grid["0"]
+    top = max(grid, key=float)
+    for label, y in grid.items():
+        assert (zero - y) / (zero - grid[top]) == pytest.approx(
+            float(label) / float(top), abs=2e-3
+        )

@@ -121,6 +121,20 @@ def _symbol(currency: str | None) -> str:
     return code
 
 
+_SUFFIXES = {"k": 1e3, "M": 1e6, "B": 1e9, "万": 1e4, "亿": 1e8}
+
+
+def _reads_back(label: str, value: float, percent: bool) -> bool:
+    """Whether a short number label (``£2.5k``, ``1.2万``, ``12.5%``) is ``value``."""
+    digits = re.sub(r"[^\d.]", "", label)
+    if not digits or digits == ".":
+        return False
+    number = float(digits) * _SUFFIXES.get(label[-1], 1.0) * (-1 if label.startswith("-") else 1)
+    if percent:
+        number /= 100.0
+    return abs(number - value) <= 1e-9 * max(abs(value), 1e-12)
+
+
 @attrs.frozen
 class Locale:
     """Language and currency of a report.
@@ -188,6 +202,37 @@ class Locale:
     def money(self, value: float) -> str:
         """A short amount of money: ``£1.2k``, ``¥1.2万``."""
         return self.number(value, money=True)
+
+    def tick_labels(
+        self, values: Sequence[float], *, money: bool = False, percent: bool = False
+    ) -> list[str]:
+        """Labels for an axis' grid lines that each say their line's value exactly.
+
+        The short form (``£2.5k``, ``¥1.5万``, ``12.5%``) where it reads back as
+        the value; else the values written out with the decimals the steps need,
+        the same for every line but 0 (``0``, ``0.25``, ``0.50``, ``0.75``: a
+        short ``0.2`` and ``0.8`` would put 0.25 and 0.75 a twentieth off).
+        """
+        short = [self.number(v, money=money, percent=percent) for v in values]
+        if all(_reads_back(label, v, percent) for label, v in zip(short, values, strict=True)):
+            return short
+        scale = 100.0 if percent else 1.0
+        digits = next(
+            (
+                d
+                for d in range(7)
+                if all(abs(round(v * scale, d) - v * scale) <= 1e-9 * scale for v in values)
+            ),
+            6,
+        )
+        symbol = self.symbol if money else ""
+        unit = "%" if percent else ""
+        return [
+            f"{symbol}0{unit}"
+            if v == 0
+            else f"{'-' if v < 0 else ''}{symbol}{abs(v * scale):,.{digits}f}{unit}"
+            for v in values
+        ]
 
     def money_ticks(self, values: Sequence[float]) -> list[str]:
         """Labels for increasing amounts that tell them apart.

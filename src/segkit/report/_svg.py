@@ -274,14 +274,14 @@ def _axes(
     """
     parts = []
     plot_h = height - bottom - top
-    for tick in _nice_ticks(ymax):
-        if tick > ymax * (1 + 1e-9):
-            continue
+    shown = [tick for tick in _nice_ticks(ymax) if tick <= ymax * (1 + 1e-9)]
+    labels = loc.tick_labels(shown, money=money, percent=percent)
+    for tick, label in zip(shown, labels, strict=True):
         y = height - bottom - tick / ymax * plot_h if ymax > 0 else height - bottom
         parts.append(
             f"<line x1='{left}' x2='{width - 10}' y1='{y:.1f}' y2='{y:.1f}' stroke='#e3e6ea'/>"
             f"<text x='{left - 6}' y='{y + 4:.1f}' text-anchor='end' fill='#555' "
-            f"font-size='11'>{loc.number(tick, percent=percent, money=money)}</text>"
+            f"font-size='11'>{label}</text>"
         )
     return parts
 
