@@ -124,6 +124,35 @@ def test_expected_purchases_far_ahead_with_rare_dropout(t: float) -> None:
     assert got == pytest.approx(float(want), rel=1e-10)
 
 
+def _mp_pfaff_2f1(a: Any, b: Any, c: Any, z: Any) -> Any:
+    """2F1(a, b; c; z) for z in [0, 1), summed by mpmath (huge c: hyp2f1 is slow there)."""
+    return mpmath.nsum(
+        lambda k: (
+            mpmath.rf(a, k) * mpmath.rf(b, k) / (mpmath.rf(c, k) * mpmath.factorial(k)) * z**k
+        ),
+        [0, mpmath.inf],
+    )
+
+
+@pytest.mark.parametrize("t", [200.0, 2000.0], ids=["t200", "t2000"])
+def test_predictions_far_ahead_with_a_narrow_dropout_probability(t: float) -> None:
+    # p ~ Beta(2e5, 2e7): 1% dropout, the same for everyone. No 2F1 series sums
+    # here (ratios near 1); the integral over p stepped over the beta's narrow
+    # peak and gave P(alive) 0.003 for 0.707 and a year's purchases falling with t
+    params = {"r": 0.5, "alpha": 1.0, "a": 2e5, "b": 1.98e7}
+    rows = pd.DataFrame({"x": [0.0], "t_x": [0.0], "T": [1.0]})
+    model = BetaGeo.from_params(params)
+    with mpmath.workdps(30):
+        r, alpha, a, b = (mpmath.mpf(params[n]) for n in ("r", "alpha", "a", "b"))
+        al, c, tt = alpha + 1, a + b - 1, mpmath.mpf(t)
+        z, power = tt / (al + tt), (1 + tt / al) ** -r  # Pfaff: argument -t/al to z
+        expected = c / (a - 1) * (1 - power * _mp_pfaff_2f1(b, r, c, z))
+        alive = power * _mp_pfaff_2f1(r, b, a + b, z)
+    got = model.expected_purchases(rows, t=t).iloc[0]
+    assert got == pytest.approx(float(expected), rel=1e-9)
+    assert model.p_alive(rows, t=t).iloc[0] == pytest.approx(float(alive), rel=1e-9)
+
+
 @pytest.mark.parametrize("cls", [BetaGeo, ModifiedBetaGeo], ids=["bgnbd", "mbgnbd"])
 @pytest.mark.parametrize("name", LIMITS, ids=list(LIMITS))
 def test_p_alive_ahead_at_a_limit_matches_mpmath(cls: Any, name: str) -> None:
