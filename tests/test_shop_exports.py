@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import warnings
+
 import pandas as pd
 import pytest
 
 import segkit
-from segkit.errors import SchemaError
+from segkit.errors import ColumnNotFoundError, SchemaError
 from segkit.io import (
     detect_encoding,
     read_online_retail,
@@ -57,17 +60,21 @@ JP = "会員ID,注文日時,合計金額\n山田,2023/07/13 02:26:24,2480\nさ�
 JP_COLUMNS = {"customer": "会員ID", "timestamp": "注文日時", "amount": "合計金額"}
 
 
-def test_a_japanese_shift_jis_file_is_not_read_as_gbk(tmp_path):
+def test_a_japanese_shift_jis_file_read_as_gbk_says_so(tmp_path):
     # Shift_JIS bytes decode as GBK too, as rare characters: 会員ID would read 夛堳ID
     path = tmp_path / "orders.csv"
     path.write_bytes(JP.encode("cp932"))
-    with pytest.raises(SchemaError) as info:
-        read_transactions(path, columns=JP_COLUMNS)
-    assert str(info.value) == (
-        "the file is not UTF-8, and reads as GBK/GB18030 only as rare characters "
-        "('会員ID' would read '夛堳ID'): it looks like Japanese Shift_JIS; pass its "
-        "encoding, e.g. encoding='cp932'"
+    message = (
+        "the file is not UTF-8 and is read as GBK/GB18030, in which most of its characters "
+        "are rare ones ('会員ID' reads '夛堳ID'): if it is Japanese Shift_JIS, read it with "
+        "the encoding cp932 (encoding='cp932'; on the command line --encoding cp932)"
     )
+    with (
+        pytest.warns(UserWarning, match=re.escape(message)) as seen,
+        pytest.raises(ColumnNotFoundError),
+    ):
+        read_transactions(path, columns=JP_COLUMNS)
+    assert [str(w.message) for w in seen] == [message]
     tx = read_transactions(path, columns=JP_COLUMNS, encoding="cp932")
     assert tx["customer_id"].tolist() == ["山田", "さとう"]
     assert tx["amount"].tolist() == [2480.0, 980.0]
@@ -76,6 +83,18 @@ def test_a_japanese_shift_jis_file_is_not_read_as_gbk(tmp_path):
 def test_chinese_text_with_rare_characters_is_still_gbk():
     names = "张三,欧阳娜娜,王堃,李喆,赵玥,周珺,吴祎,郑翀,冯旻,陈赟,交易成功,订单付款时间"
     assert detect_encoding(names.encode("gbk")) == "gb18030"
+
+
+def test_traditional_chinese_in_gbk_is_read_with_at_most_a_hint(tmp_path):
+    # 偉 is 0x82A5 in GBK, ぇ in cp932: such a file is no error
+    path = tmp_path / "orders.csv"
+    path.write_bytes("ID,Date,Amount\n張偉,2024-03-01,10\n陳僑,2024-03-02,20\n".encode("gbk"))
+    columns = {"customer": "ID", "timestamp": "Date", "amount": "Amount"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        tx = read_transactions(path, columns=columns)
+    assert tx["customer_id"].tolist() == ["張偉", "陳僑"]
+    assert tx["amount"].tolist() == [10.0, 20.0]
 
 
 def test_detect_encoding():

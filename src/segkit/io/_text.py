@@ -75,10 +75,15 @@ def detect_encoding(data: bytes) -> str:
                 "file; pass its encoding, e.g. encoding='cp1252'"
             )
         if name == "gb18030" and (word := _shift_jis_word(data)) is not None:
-            raise SchemaError(
-                "the file is not UTF-8, and reads as GBK/GB18030 only as rare characters "
-                f"({word.decode('cp932')!r} would read {word.decode('gb18030')!r}): it looks "
-                "like Japanese Shift_JIS; pass its encoding, e.g. encoding='cp932'"
+            # a warning, not an error: Chinese text written in traditional characters
+            # is mostly outside GB2312 too, and may read as cp932 as well
+            warnings.warn(
+                "the file is not UTF-8 and is read as GBK/GB18030, in which most of its "
+                f"characters are rare ones ({word.decode('cp932')!r} reads "
+                f"{word.decode('gb18030')!r}): if it is Japanese Shift_JIS, read it with the "
+                "encoding cp932 (encoding='cp932'; on the command line --encoding cp932)",
+                UserWarning,
+                stacklevel=2,
             )
         return name
     raise SchemaError(
@@ -108,14 +113,15 @@ def _lone_high_byte(data: bytes) -> int | None:
 
 
 def _shift_jis_word(data: bytes, sample: int = 1 << 20) -> bytes | None:
-    """The first non-ASCII field of a Japanese Shift_JIS file, else None.
+    """The first non-ASCII field of what may be a Japanese Shift_JIS file, else None.
 
     Chinese text in GBK/GB18030 is written almost wholly in the characters of
     GB2312, both of whose bytes are 0xA1 or above; the kanji and kana of
     Shift_JIS (cp932) mostly start with a byte from 0x81 to 0x9F, which GBK
     reads as rare characters (``会員`` as ``夛堳``). Text (the first MiB, cut at
     a line end) that decodes as cp932 and of whose two-byte characters, read
-    as GB18030, fewer than half are in GB2312 is Japanese.
+    as GB18030, fewer than half are in GB2312 may be Japanese (or Chinese in
+    traditional characters: a hint, not a verdict).
     """
     head = data[:sample]
     if len(data) > sample:
