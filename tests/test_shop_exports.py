@@ -318,3 +318,18 @@ def test_a_title_line_above_the_header_is_named(tmp_path, title, shown):
         f"line 1 of orders.csv looks like a title above the header ({shown}; line 2 has 4 "
         "columns): delete the line(s) above the header and read the file again"
     )
+
+
+def test_a_semicolon_header_over_decimal_commas_is_no_title(tmp_path):
+    # line 2 has three ','-fields ("1.234,56" and "617,28" split), but line 1 is
+    # the ';' header of as many fields as the lines below
+    path = tmp_path / "eur.csv"
+    path.write_text(
+        "Kunde;Datum;Betrag;Preis\nK1;2024-01-02;1.234,56;617,28\nK2;2024-01-03;9,50;9,50\n",
+        encoding="utf-8",
+    )
+    tx = read_transactions(
+        path, columns={"customer": "Kunde", "timestamp": "Datum", "amount": "Betrag"}
+    )
+    assert tx["customer_id"].tolist() == ["K1", "K2"]
+    assert tx["amount"].tolist() == [1234.56, 9.5]

@@ -153,8 +153,18 @@ def _title_line(text: str) -> tuple[str, int] | None:
     lines = [line for line in text.splitlines()[:4] if line.strip()]
     if len(lines) < 2:
         return None
-    for sep in (",", ";", "\t", "|"):
-        fields = [next(csv.reader([line], delimiter=sep), []) for line in lines[:3]]
+    split = {
+        sep: [next(csv.reader([line], delimiter=sep), []) for line in lines[:3]]
+        for sep in (",", ";", "\t", "|")
+    }
+    # Line 1 is the header when some separator gives it as many fields as the
+    # lines below (a ';' file with decimal commas has 3 ','-fields on line 2).
+    named = {sep: sum(1 for x in f[0] if x.strip()) for sep, f in split.items()}
+    if any(
+        named[sep] >= 2 and all(len(g) == len(f[0]) for g in f[1:]) for sep, f in split.items()
+    ):
+        return None
+    for fields in split.values():
         n = len(fields[1])
         if n < 3 or (len(fields) > 2 and len(fields[2]) < n):
             continue
