@@ -178,3 +178,26 @@ def test_y_tick_labels_say_the_value_of_their_grid_line(values, labels) -> None:
         assert (zero - y) / (zero - grid[top]) == pytest.approx(
             float(label) / float(top), abs=2e-3
         )
+
+
+def test_money_labels_tell_apart_only_what_differs() -> None:
+    loc = Locale("zh", "CNY")
+    assert loc.money_ticks([33_367.4, 33_366.1, 33_366.1, 33_362.0]) == [
+        "¥33,367", "¥33,366", "¥33,366", "¥33,362"
+    ]  # fmt: skip
+    assert loc.money_ticks([150_000.0, 120_000.0]) == ["¥15万", "¥12万"]
+
+
+def test_the_top_clv_table_tells_close_values_apart() -> None:
+    # a fit at a limit gives every customer nearly the same CLV (33,362 .. 33,370):
+    # the customers ranked by CLV all showed ¥3.3万
+    from segkit import profile
+    from segkit.datasets import make_transactions
+
+    p = profile(make_transactions(300, seed=3), customer="customer_id", timestamp="timestamp",
+                amount="amount", lifecycle=None, progress=False)  # fmt: skip
+    p.table["clv"] = 33_362.0 + 0.5 * np.arange(len(p.table))
+    top = float(p.table["clv"].max())
+    section = p.report(lang="zh").split("<section id='clv'>")[1].split("</section>")[0]
+    shown = re.findall(r"<td class='n'>(¥[^<]+)</td></tr>", section)
+    assert shown == [f"¥{top - 0.5 * k:,.1f}" for k in range(10)]

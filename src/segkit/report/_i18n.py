@@ -235,16 +235,19 @@ class Locale:
         ]
 
     def money_ticks(self, values: Sequence[float]) -> list[str]:
-        """Labels for increasing amounts that tell them apart.
+        """Labels for amounts (axis ticks, a ranked column) that tell them apart.
 
-        The short form (``£1.2k``, ``¥3.3万``) when it gives each value its own
-        label; else the amounts written out with as many decimals as it takes
-        (``¥33,362``, ``¥33,364``): a narrow range, such as the CLV of
+        The short form (``£1.2k``, ``¥3.3万``) when it gives each distinct value
+        its own label; else the amounts written out with as many decimals as it
+        takes (``¥33,362``, ``¥33,364``): a narrow range, such as the CLV of
         customers who all look alike, would otherwise show one label six times.
         """
         labels = [self.money(v) for v in values]
+        distinct = len({v for v in values if math.isfinite(v)}) + any(
+            not math.isfinite(v) for v in values
+        )
         digits = 0
-        while len(set(labels)) < len(labels) and digits <= 6:
+        while len(set(labels)) < distinct and digits <= 6:
             labels = [
                 "–"
                 if not math.isfinite(v)
