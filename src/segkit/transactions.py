@@ -23,9 +23,7 @@ The transaction model
 
 from __future__ import annotations
 
-import re
-import string
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from segkit._backend import dispatch
+from segkit._number_text import check_decimal, number_convention, parse_numbers
 from segkit._time import AsOf, latest, parse_as_of, read_timestamps
 from segkit._validation import numeric_column, require_columns, require_frame, show_values
 from segkit.errors import ParameterError, SchemaError
@@ -69,9 +68,6 @@ __all__ = [
     "with_line_amount",
 ]
 
-_NUMBER_TEXT = re.compile(r"^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")  # the sign is read apart
-_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
-_CURRENCY = "£$€¥￥₩₹元円 "
 
 _IntArray = np.ndarray[Any, np.dtype[np.int64]]
 _FloatArray = np.ndarray[Any, np.dtype[np.float64]]
@@ -140,229 +136,6 @@ def with_line_amount(tx: pd.DataFrame, amount: str, quantity: Any, price: Any) -
     Row by row, so a Dask DataFrame gets it partition by partition.
     """
     return tx.assign(**{amount: number_column(tx, quantity) * number_column(tx, price)})
-
-
-def parse_numbers(
-    series: pd.Series, column: Any = None, *, decimal: str | None = None
-) -> pd.Series:
-    """Read numbers written as text the way exports write them; NaN where not a number.
-
-    ``"12.50"``, ``"1.5E3"`` (1500), ``"(12.50)"`` (an accounting negative,
-    -12.5), ``"-£12.50"``, ``"−3"`` (the Unicode minus), ``"1,234.50"`` and
-    ``"1 234,50"`` (digit groups), ``"¥1200"``, ``"12 EUR"``, ``"1,200元"``.
-
-    One convention for the whole column, as with dates
-    (:func:`number_convention`): ``decimal=","`` reads ``"1.234,50"``,
-    ``"1.500"`` (1500) and ``"1,234"`` (1.234); ``decimal="."`` reads
-    ``"1,234.50"``, ``"1.500"`` (1.5) and ``"1,234"`` (1234). A value written
-    the other way is not a number then. By default the column's values decide:
-    a value that can be read one way only (``"2,50"``, ``"1.234,50"``,
-    ``"12.50"``, ``"0.500"``) settles the column; a column in which no value
-    settles it and a value with dots reads two ways (``"1.500"``: 1500 or 1.5)
-    is refused; otherwise ``"1,234"`` groups digits (1234). Numbers (and
-    Decimal objects) pass through as float64.
-
-    Parameters
-    ----------
-    series : pandas.Series
-        The column; the caller's series is not changed.
-    column : optional
-        The column's name in messages (default: the series' name).
-    decimal : {".", ",", None}
-        The decimal separator, when the column cannot say it; the other one
-        groups digits (spaces and apostrophes always do).
-
-    Raises
-    ------
-    SchemaError
-        The column writes numbers both ways (``"1,234.50"`` and
-        ``"1.234,50"``), or reads two ways and ``decimal`` is not given.
-    ParameterError
-        ``decimal`` is neither ``"."`` nor ``","``.
-
-    Examples
-    --------
-    >>> parse_numbers(pd.Series(["1.5E3", "(12.50)", "1,234.5", "£3", "x"])).tolist()
-    [1500.0, -12.5, 1234.5, 3.0, nan]
-    >>> parse_numbers(pd.Series(["12,5", "1,234", "1.000,25"])).tolist()
-    [12.5, 1.234, 1000.25]
-    >>> parse_numbers(pd.Series(["1.500", "2,50"])).tolist()
-    [1500.0, 2.5]
-    >>> parse_numbers(pd.Series(["1.500", "250"], name="Betrag"), decimal=",").tolist()
-    [1500.0, 250.0]
-    """
-    comma = _comma_given(decimal)
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return pd.Series(np.nan, index=series.index)
-    if pd.api.types.is_numeric_dtype(series.dtype):
-        return pd.Series(series.to_numpy(dtype=np.float64, na_value=np.nan), index=series.index)
-    codes, given, is_text = _distinct_texts(series)
-    if comma is None:
-        comma = _column_says_comma(series, column, codes, given, is_text)
-    values = np.array([_one_number(v, comma) for v in given], dtype=np.float64)
-    out = np.where(codes >= 0, values[np.maximum(codes, 0)] if values.size else np.nan, np.nan)
-    return pd.Series(out, index=series.index)
-
-
-def number_convention(series: pd.Series, column: Any = None, decimal: str | None = None) -> str:
-    """The decimal separator of a column of numbers as text: ``"."`` or ``","``.
-
-    ``decimal`` when given (checked); otherwise decided by the column's values
-    as :func:`parse_numbers` decides, with the same errors. A column without
-    text reads ``"."``.
-
-    Examples
-    --------
-    >>> number_convention(pd.Series(["1.500", "2,50"])), number_convention(pd.Series(["1,200"]))
-    (',', '.')
-    """
-    comma = _comma_given(decimal)
-    if comma is None and not (
-        pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype)
-    ):
-        comma = _column_says_comma(series, column, *_distinct_texts(series))
-    return "," if comma else "."
-
-
-def check_decimal(decimal: Any) -> None:
-    """Refuse a ``decimal=`` that is neither ``"."`` nor ``","`` (None: the column decides)."""
-    if decimal is not None and (not isinstance(decimal, str) or decimal not in (".", ",")):
-        raise ParameterError(
-            f"decimal must be '.' or ',' (the decimal separator; the other one groups "
-            f"digits), not {decimal!r}"
-        )
-
-
-def _comma_given(decimal: str | None) -> bool | None:
-    """Whether ``decimal`` names the comma (None: not given, the column decides)."""
-    check_decimal(decimal)
-    return None if decimal is None else decimal == ","
-
-
-def _distinct_texts(series: pd.Series) -> tuple[_IntArray, np.ndarray[Any, Any], _BoolArray]:
-    """The codes of the values, the distinct values, and which of those are text.
-
-    Text is trimmed and loses its digit-group spaces and apostrophes. The
-    distinct values are a new array: the caller's series is not touched.
-    """
-    codes, uniques = pd.factorize(series.astype("object"), use_na_sentinel=True)
-    given = np.asarray(uniques, dtype=object).copy()
-    is_text = np.fromiter((isinstance(v, str) for v in given), dtype=bool, count=given.size)
-    if is_text.any():
-        text = pd.Series(given[is_text], dtype=object).str.strip()
-        text = text.str.replace(_GROUPS, "", regex=True)  # "1 234,50", "1'234.50"
-        given[is_text] = text.to_numpy(dtype=object)
-    return np.asarray(codes, dtype=np.int64), given, is_text
-
-
-def _column_says_comma(
-    series: pd.Series,
-    column: Any,
-    codes: _IntArray,
-    given: np.ndarray[Any, Any],
-    is_text: _BoolArray,
-) -> bool:
-    """Whether the column's text (:func:`_distinct_texts`) writes a decimal comma."""
-    if not is_text.any():
-        return False
-    name = series.name if column is None else column
-    text = pd.Series(given[is_text], dtype=object)
-    return _decimal_comma(text, name, lambda i: _first_row(series, codes, is_text, i))
-
-
-def _first_row(
-    series: pd.Series, codes: _IntArray, is_text: _BoolArray, i: int
-) -> tuple[Any, Any]:
-    """The index label and the value as written of the first row holding distinct text ``i``."""
-    code = int(np.flatnonzero(is_text)[i])
-    row = int(np.argmax(codes == code))
-    return series.index[row : row + 1].tolist()[0], series.iloc[row : row + 1].tolist()[0]
-
-
-#: A digit-group separator between digits: a space, a no-break or thin space, an apostrophe.
-_GROUPS = r"(?<=\d)[ \u00a0\u202f'\u2019](?=\d{3}(?!\d))"
-#: Text whose comma can only be a decimal comma: "12,5", "1.234,50", "0,500", "1234,500".
-_SAYS_COMMA = r"\d,(?:\d{1,2}|\d{4,})$|\.\d{3},\d*$|^0,\d|^\d{4,},\d|^,\d"
-#: Text whose dot can only be a decimal point: "12.5", "1,234.50", "0.500", "1234.500".
-_SAYS_POINT = r"\d\.(?:\d{1,2}|\d{4,})$|,\d{3}\.\d*$|^0\.\d|^\d{4,}\.\d|^\.\d"
-#: Text that reads two ways: groups of three digits after dots only ("1.500", "1.234.567"),
-#: digit groups with a decimal comma (1500), a decimal (1.5) or no number with a decimal point.
-_READS_TWO_WAYS = re.compile(r"^[1-9]\d{0,2}(?:\.\d{3})+$")
-#: A number written with a decimal comma: dots group digits ("1.234,5"), or none ("1234,5").
-_COMMA_NUMBER = re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d*)(?:,\d*)?(?:[eE][+-]?\d+)?$")
-
-
-def _decimal_comma(text: pd.Series, column: Any, where: Callable[[int], tuple[Any, Any]]) -> bool:
-    """Whether a column's distinct texts write numbers with a decimal comma.
-
-    Refused: both ways in one column, and a column that reads two ways with
-    nothing to settle it (``where(i)`` gives the index label and value of the
-    first row holding distinct text ``i``, for the message).
-    """
-    exponent = text.str.contains(r"\d[eE][+-]?\d+$", regex=True).to_numpy(dtype=bool)
-    core = text.str.replace(r"[eE][+-]?\d+$", "", regex=True)  # "1.5E3": the mantissa
-    core = core.str.replace(r"[^\d.,]", "", regex=True)
-    comma = core.str.contains(_SAYS_COMMA, regex=True).to_numpy(dtype=bool)
-    point = core.str.contains(_SAYS_POINT, regex=True).to_numpy(dtype=bool)
-    if comma.any() and point.any():
-        i, j = int(np.flatnonzero(comma)[0]), int(np.flatnonzero(point)[0])
-        raise SchemaError(
-            f"column {column!r} writes numbers two ways: with a decimal comma ({text.iloc[i]!r}) "
-            f"and with a decimal point ({text.iloc[j]!r}); write them one way, or pass "
-            "decimal=',' or decimal='.' to read the column one way (a value written the other "
-            "way is then no number)"
-        )
-    if comma.any() or point.any():
-        return bool(comma.any())
-    # "1.500E3" is 1500: nobody groups the digits of a mantissa
-    two_ways = core.str.match(_READS_TWO_WAYS).to_numpy(dtype=bool) & ~exponent
-    if two_ways.any():
-        i = int(np.flatnonzero(two_ways)[0])
-        label, value = where(i)
-        digits = core.iloc[i]
-        as_point = f"{float(digits)}" if digits.count(".") == 1 else "no number"
-        raise SchemaError(
-            f"column {column!r} has numbers that read two ways: {value!r} at index {label!r} "
-            f"is {int(digits.replace('.', ''))} if dots group thousands and {as_point} if a dot "
-            "is the decimal point, and no value settles which (such as '2,50', '1.234,50', "
-            "'12.50' or '0.500'); pass decimal=',' (German style, 1.500 = 1500) or "
-            "decimal='.' (1.500 = 1.5)"
-        )
-    return False
-
-
-def _one_number(value: Any, comma: bool = False) -> float:
-    """One distinct value as a float (NaN when no number); ``comma``: a decimal comma."""
-    if isinstance(value, bool):
-        return float("nan")
-    if isinstance(value, int | float | Decimal | np.number):
-        return float(value)
-    if not isinstance(value, str):
-        return float("nan")
-    text = value.strip().replace("\u2212", "-").replace("\uff0d", "-")  # the minus sign, too
-    negative = text.startswith("(") and text.endswith(")")
-    if negative:
-        text = text[1:-1].strip()
-    sign = ""
-    if text[:1] in "+-":
-        sign, text = text[:1], text[1:]
-    if text.lower() in ("inf", "infinity"):
-        return float(sign + "inf")
-    text = text.strip(_CURRENCY + string.ascii_letters)  # "£3", "12 EUR", "RMB 5"
-    if text[:1] in "+-" and not sign:
-        sign, text = text[:1], text[1:]
-    if sign and negative:  # "(-12)": which sign was meant?
-        return float("nan")
-    if comma:
-        if not _COMMA_NUMBER.match(text):  # "12.50" is no number with a decimal comma
-            return float("nan")
-        text = text.replace(".", "").replace(",", ".")
-    elif _THOUSANDS.match(text):
-        text = text.replace(",", "")
-    if not _NUMBER_TEXT.match(text):
-        return float("nan")
-    number = float(sign + text)
-    return -number if negative else number
 
 
 @attrs.frozen
