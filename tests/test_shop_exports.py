@@ -333,3 +333,29 @@ def test_a_semicolon_header_over_decimal_commas_is_no_title(tmp_path):
     )
     assert tx["customer_id"].tolist() == ["K1", "K2"]
     assert tx["amount"].tolist() == [1234.56, 9.5]
+
+
+def test_tmall_orders_left_out_may_say_dash_for_their_amount(tmp_path):
+    export = pd.DataFrame(
+        {
+            "订单编号": ["1001", "1002", "1003"],
+            "买家会员名": ["小明", "小红", "小红"],
+            "订单付款时间": ["2024-03-01 10:00:00", "", "2024-03-02 09:30:00"],
+            "买家实际支付金额": ["128.00", "-", "-"],
+            "订单状态": ["交易成功", "交易关闭", "交易关闭"],
+        }
+    )  # fmt: skip
+    path = tmp_path / "orders.csv"
+    path.write_bytes(export.to_csv(index=False).encode("gbk"))
+    orders = read_tmall_orders(path)
+    assert orders["order_id"].tolist() == ["1001"]
+    assert orders["amount"].tolist() == [128.0]
+    assert orders.attrs["left_out"]["closed (交易关闭)"] == 2
+    everything = read_tmall_orders(path, keep_all=True)
+    assert everything["amount"].isna().tolist() == [False, True, True]
+    # a kept order still needs a number
+    export.loc[0, "买家实际支付金额"] = "-"
+    with pytest.raises(
+        SchemaError, match=r"'买家实际支付金额' has 1 value\(s\) that are not numbers"
+    ):
+        read_tmall_orders(export)

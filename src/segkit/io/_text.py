@@ -334,13 +334,19 @@ def times(series: pd.Series, column: str, date_format: str | None) -> pd.Series:
     return parsed
 
 
-def numbers(series: pd.Series, column: str, decimal: str | None = None) -> np.ndarray[Any, Any]:
+def numbers(
+    series: pd.Series, column: str, decimal: str | None = None, *, needed: Any = None
+) -> np.ndarray[Any, Any]:
     """A column of numbers, text read by :func:`segkit.transactions.parse_numbers`.
 
-    A value that is no number is an error naming its rows.
+    A value that is no number is an error naming its rows; with ``needed`` (a
+    boolean mask) only in those rows, the others are NaN (a closed order's
+    "-" is no amount, and no error either).
     """
     values = parse_numbers(series, column, decimal=decimal).to_numpy()
     bad = np.isnan(values) & series.notna().to_numpy()
+    if needed is not None:
+        bad &= np.asarray(needed, dtype=bool)
     if bad.any():
         raise SchemaError(
             f"column {column!r} has {int(bad.sum())} value(s) that are not numbers at index "

@@ -114,9 +114,12 @@ def read_tmall_orders(
         reason[status.str.contains(text_in_status, regex=False).to_numpy()] = why
     buyer = raw[_TMALL["customer_id"]]  # read as text: "007" is not 7; a blank stays missing
     buyer = buyer.where(buyer.isna(), buyer.astype(str).str.strip())
-    amount = numbers(raw[_TMALL["amount"]], _TMALL["amount"], decimal)
+    # Orders left out may say "-" where nothing was paid: only the kept need numbers.
+    needed = reason == ""
+    amount = numbers(raw[_TMALL["amount"]], _TMALL["amount"], decimal, needed=needed)
     if "退款金额" in raw.columns:
-        amount = amount - np.nan_to_num(numbers(raw["退款金额"], "退款金额", decimal))
+        refund = numbers(raw["退款金额"], "退款金额", decimal, needed=needed)
+        amount = amount - np.nan_to_num(refund)
     out = pd.DataFrame(
         {
             "customer_id": buyer.to_numpy(),
