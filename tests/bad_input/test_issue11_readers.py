@@ -244,6 +244,18 @@ CASES += [
         Raises(SchemaError, "has 3 order id(s) rounded by a spreadsheet, in rows [0, 1, 2]"),
     ),
     case(
+        "11.26-tmall-order-ids-beyond-int64-that-a-workbook-held-as-numbers",
+        file(
+            "o.csv",
+            ROUNDED.replace("2968123456789012345", "9300000000000000000")
+            .replace("2.96812E+18", "9300000000000002048", 1)
+            .replace("2.96812E+18", "9300000000000004096"),
+            "gbk",
+        ),
+        lambda path: read_tmall_orders(path),
+        Raises(SchemaError, "has 3 order id(s) rounded by a spreadsheet, in rows [0, 1, 2]"),
+    ),
+    case(
         "11.21-tmall-19-digit-order-ids-as-text-are-read",
         file(
             "o.csv",

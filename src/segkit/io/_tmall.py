@@ -153,12 +153,13 @@ def _check_order_ids(ids: pd.Series) -> None:
     rounded = ids.str.fullmatch(scientific).fillna(False).to_numpy(dtype=bool)
     long = ids.str.fullmatch(r"\d{18,19}").fillna(False).to_numpy(dtype=bool)
     # A workbook cell holds a number as a double: its digits are the double's value,
-    # which a real 18- or 19-digit id is with odds of 1 in 59 or less: all of three or
+    # which a real 18- or 19-digit id is with odds of 1 in 59 or less (1 in 2,048 from
+    # 2**63 on, beyond the int64 range, where doubles are 2,048 apart): all of three or
     # more ids are such values by chance with odds below 1 in 200,000.
     if (
         not rounded.any()
         and long.sum() >= 3
-        and all(int(v) < 2**63 and int(float(int(v))) == int(v) for v in ids[long])
+        and all(int(float(int(v))) == int(v) for v in ids[long])
     ):
         rounded = long
     if rounded.any():
