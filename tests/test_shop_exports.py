@@ -80,6 +80,16 @@ def test_a_japanese_shift_jis_file_read_as_gbk_says_so(tmp_path):
     assert tx["amount"].tolist() == [2480.0, 980.0]
 
 
+def test_yen_amounts_of_a_shift_jis_file_are_read(tmp_path):
+    # Japanese code pages put the yen sign at 0x5C, which cp932 decodes as a backslash
+    path = tmp_path / "orders.csv"
+    text = JP.replace(",2480", ',"\\2,480"').replace(",980", ",\\980")
+    path.write_bytes(text.encode("cp932"))
+    assert b'"\x5c2,480"' in path.read_bytes()
+    tx = read_transactions(path, columns=JP_COLUMNS, encoding="cp932")
+    assert tx["amount"].tolist() == [2480.0, 980.0]
+
+
 def test_chinese_text_with_rare_characters_is_still_gbk():
     names = "张三,欧阳娜娜,王堃,李喆,赵玥,周珺,吴祎,郑翀,冯旻,陈赟,交易成功,订单付款时间"
     assert detect_encoding(names.encode("gbk")) == "gb18030"

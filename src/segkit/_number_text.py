@@ -25,7 +25,8 @@ __all__ = ["check_decimal", "number_convention", "parse_numbers"]
 
 _NUMBER_TEXT = re.compile(r"^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")  # the sign is read apart
 _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
-_CURRENCY = "£$€¥￥₩₹元円 "
+# "\\": the yen sign of Japanese code pages (0x5C in Shift_JIS/cp932 reads as a backslash)
+_CURRENCY = "£$€¥￥₩₹元円 \\"
 
 _IntArray = np.ndarray[Any, np.dtype[np.int64]]
 _BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
