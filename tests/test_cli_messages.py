@@ -103,17 +103,33 @@ def test_by_a_column_of_the_transactions(tmp_path, country_csv, capsys):
 def test_by_with_several_values_per_customer(tmp_path, country_csv, capsys):
     source, tx = country_csv
     first = tx["customer_id"].value_counts().index[0]  # a customer with several lines
-    assert (tx["customer_id"] == first).sum() >= 2
-    tx.loc[tx.index[tx["customer_id"] == first][:1], "Country"] = "Spain"
-    tx.loc[(tx["customer_id"] == first) & (tx["Country"] != "Spain"), "Country"] = "UK"
+    mine = tx.index[tx["customer_id"] == first]
+    assert len(mine) >= 3
+    tx.loc[mine[:1], "Country"] = "Spain"  # one line of Spain, the rest of France
+    tx.loc[mine[1:], "Country"] = "France"
     tx.to_csv(source, index=False)
-    out = tmp_path / "r.html"
-    argv = ["report", str(source), *COLUMNS, "--quiet", "--by", "Country", "-o", str(out)]
-    assert _error(capsys, argv) == (
+    out, table = tmp_path / "r.html", tmp_path / "t.csv"
+    argv = ["report", str(source), *COLUMNS, "--quiet", "--by", "Country", "-o", str(out),
+            "--table", str(table)]  # fmt: skip
+    assert main(argv) == 0
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
         f"--by 'Country': 1 customer(s) have more than one 'Country' in the transactions "
-        f"(e.g. {int(first)}); --by needs one value per customer: give them in a --customers file"
+        f"(e.g. {int(first)}); each is counted under the one on most of their lines (ties: "
+        "the later line); a --customers file can give one value each"
     )
-    assert not out.exists()
+    countries = pd.read_csv(table, index_col=0)["Country"]
+    assert countries[int(first)] == "France"
+    # everyone else has one country, the one of their lines
+    rest = tx[tx["customer_id"] != first].groupby("customer_id")["Country"].agg(set)
+    assert {c: {v} for c, v in countries.drop(int(first)).items()} == rest.to_dict()
+    # a tie goes to the later line
+    tx.loc[mine, "Country"] = ["Spain", "France"] * (len(mine) // 2) + ["Spain"] * (len(mine) % 2)
+    last = tx.loc[mine[-1], "Country"]
+    if len(mine) % 2:  # an odd count is no tie: Spain has one line more
+        last = "Spain"
+    tx.to_csv(source, index=False)
+    assert main(argv) == 0
+    assert pd.read_csv(table, index_col=0)["Country"][int(first)] == last
 
 
 def test_by_without_customers_and_not_in_the_transactions(tmp_path, country_csv, capsys):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from segkit.cli._formats import CUSTOMER_COLUMNS, EXPORT_COLUMNS, keyed_like_the_reader
@@ -70,9 +72,10 @@ def _by_from_transactions(tx: Any, args: argparse.Namespace) -> pd.DataFrame:
     """The --by column of the transactions as a customer table (no --customers given).
 
     The report breaks customers down by one value each: a column of the
-    transactions serves when every customer has one value in it (a country, a
-    channel); a customer with several is an error naming them. With --format,
-    the export's name of a column the reader renamed (``Country``) names it too.
+    transactions (a country, a channel) gives each customer the value on most
+    of their lines (ties: the one on the later line), and a line on stderr says
+    how many customers had several. With --format, the export's name of a
+    column the reader renamed (``Country``) names it too.
     """
     own = EXPORT_COLUMNS.get(args.format, {}).get(args.by)
     if args.by not in tx.columns and own in tx.columns:
@@ -88,18 +91,19 @@ def _by_from_transactions(tx: Any, args: argparse.Namespace) -> pd.DataFrame:
             f"--by {by!r} with Dask input reads a column of the --customers file, which was "
             "not given; pass --customers FILE with that column"
         )
-    values = tx[[customer, by]].dropna(subset=[customer])
-    counts = values.groupby(customer, sort=False)[by].nunique()
-    several = counts[counts > 1]
+    values = tx[[customer, by]].dropna()
+    values = values.assign(_line=np.arange(len(values)))
+    pairs = values.groupby([customer, by], sort=False).agg(
+        lines=("_line", "size"), last=("_line", "max")
+    )
+    pairs = pairs.reset_index().sort_values([customer, "lines", "last"], kind="stable")
+    table: pd.DataFrame = pairs.groupby(customer, sort=False).tail(1)[[customer, by]]
+    several = pairs[customer].value_counts()
+    several = several[several > 1]
     if len(several):
         shown = ", ".join(repr(c) for c in several.index[:3])
-        raise CLIError(
-            f"--by {by!r}: {len(several):,} customer(s) have more than one {by!r} in the "
-            f"transactions (e.g. {shown}); --by needs one value per customer: give them in a "
-            "--customers file"
-        )
-    table: pd.DataFrame = values.groupby(customer, sort=False)[by].first().reset_index()
-    return table
+        print(say(args, "by.several", by=by, n=len(several), shown=shown), file=sys.stderr)
+    return table.reset_index(drop=True)
 
 
 def _report_options(args: argparse.Namespace) -> dict[str, Any]:
