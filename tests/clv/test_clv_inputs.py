@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 import re
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -165,6 +166,63 @@ def test_compression_does_not_change_the_fit(cdnow_summary: pd.DataFrame) -> Non
     assert plain.n_distinct_ == len(counts) == 1016
     np.testing.assert_allclose(weighted.params_, plain.params_, rtol=1e-7)
     assert weighted.log_likelihood_ == pytest.approx(plain.log_likelihood_, rel=1e-12)
+
+
+def test_compressing_once_merges_the_same_rows_once_with_the_same_results(
+    cdnow_summary: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from segkit.clv import _data, lifetime_value
+
+    data = cdnow_summary
+
+    def everything() -> list[pd.Series]:
+        purchases = BetaGeo().fit(data)
+        spend = GammaGamma().fit(data)
+        return [
+            purchases.p_alive(data),
+            purchases.expected_purchases(data, 13.0),
+            spend.expected_spend(data),
+            lifetime_value(purchases, spend, data, horizon=12, period=4.0, discount_rate=0.01),
+            pd.Series(purchases.params_),
+        ]
+
+    plain = everything()
+    calls: list[int] = []
+    real = _data._compress
+
+    def counted(arrays: Any, weights: Any) -> Any:
+        calls.append(len(arrays))
+        return real(arrays, weights)
+
+    monkeypatch.setattr(_data, "_compress", counted)
+    with _data.compressing_once():
+        once = everything()
+    # (x, t_x, T) merged once for the fit, P(alive), E[X] and the CLV; (x, m) once
+    assert sorted(calls) == [2, 3]
+    for a, b in zip(plain, once, strict=True):
+        pd.testing.assert_series_equal(a, b, check_exact=True)
+        assert a.to_numpy().tobytes() == b.to_numpy().tobytes()
+    assert _data._MEMO.get() is None  # the inputs kept are dropped with the block
+
+
+def test_compressing_once_never_serves_other_rows() -> None:
+    from segkit.clv._data import compress, compressing_once
+
+    x = np.array([0.0, 1.0, 1.0, 2.0])
+    w = np.ones(4)
+    with compressing_once():
+        first = compress([x], w)
+        first[0][0][0] = 99.0  # the caller's copy: the block keeps its own
+        x[3] = 1.0  # the caller changes the input in place: different bits, merged anew
+        changed = compress([x], w)
+        negative = compress([np.array([-0.0, 1.0, 1.0, 1.0])], w)  # -0.0 == 0.0, other bits
+        again = compress([np.array([0.0, 1.0, 1.0, 1.0])], w)
+    assert changed[0][0].tolist() == [0.0, 1.0]
+    assert changed[1].tolist() == [1.0, 3.0]
+    assert changed[2].tolist() == [0, 1, 1, 1]
+    assert np.signbit(negative[0][0][0])
+    assert not np.signbit(again[0][0][0])
+    assert again[0][0].tolist() == [0.0, 1.0]
 
 
 def test_standard_errors_and_intervals(bgnbd: BetaGeo) -> None:

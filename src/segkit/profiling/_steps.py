@@ -182,8 +182,17 @@ def clv(run: Run) -> None:
 
     A customer whose repeat purchases average zero or less (free items, fully
     discounted orders) cannot be described by the spend model: they are left
-    out of its fit and get the population's mean spend, with a note.
+    out of its fit and get the population's mean spend, with a note. The fit
+    and every prediction read the same (x, t_x, T) rows: they are merged into
+    distinct rows once for the whole step.
     """
+    from segkit.clv._data import compressing_once
+
+    with compressing_once():
+        _clv(run)
+
+
+def _clv(run: Run) -> None:
     from segkit.clv import BetaGeo, GammaGamma, lifetime_value
 
     table = run.table
