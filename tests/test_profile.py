@@ -166,6 +166,30 @@ def test_lifecycle_keeps_the_changes_and_builds_the_panel_from_them(cdnow):
     assert (p.table["lifecycle_state"] == last.reindex(p.table.index)).all()
 
 
+def test_the_panel_is_built_once_and_never_outlives_its_changes(cdnow):
+    import copy
+    import pickle
+
+    from segkit.lifecycle import panel_of
+    from segkit.privacy import forget
+
+    p = profile(cdnow, **COLS, as_of="1998-06-30", clv=False, lifecycle_start="1997-01-01")
+    first = p.panel
+    assert p.panel is first  # built on first access, then kept
+    pd.testing.assert_frame_equal(first, panel_of(p.changes), check_exact=True)
+    gone = list(p.table.index[:5])
+    after = forget(p, gone)  # a copy whose changes are filtered: its own panel
+    assert not set(gone) & set(after.panel["customer"])
+    assert set(gone) <= set(p.panel["customer"])
+    pd.testing.assert_frame_equal(after.panel, panel_of(after.changes), check_exact=True)
+    assert p.panel is first
+    for other in (copy.copy(p), pickle.loads(pickle.dumps(p))):
+        assert other._panel is None  # copies and pickles leave the built panel behind
+        pd.testing.assert_frame_equal(other.panel, first, check_exact=True)
+    p.results["changes"] = p.changes[~p.changes["customer"].isin(gone)]
+    assert not set(gone) & set(p.panel["customer"])  # replaced changes: built again
+
+
 @pytest.mark.parametrize("as_of", [None, "2024-06-15"])
 def test_segments_a_quarter_ago_as_a_full_summary_then_scores_them(as_of):
     tx = make_transactions(600, seed=5, lines_per_order=2.5)

@@ -132,14 +132,26 @@ class Profile:
         self.columns = columns
         self.results = {} if results is None else results
         self.seconds = {} if seconds is None else seconds
+        # The panel built from results["changes"], with the very changes it was
+        # built from: a profile whose changes were replaced (privacy.forget
+        # puts a filtered frame in a copy's results) builds its own.
+        self._panel: tuple[Any, pd.DataFrame] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Copies (copy.copy in privacy.forget) and pickles leave the built panel behind.
+        state = dict(self.__dict__)
+        state["_panel"] = None
+        return state
 
     @property
     def panel(self) -> pd.DataFrame | None:
         """The lifecycle history from ``Lifecycle.replay``: one row per customer and period.
 
         The profile keeps only the changes (:attr:`changes`, far smaller); the
-        panel is built from them on each access (:func:`segkit.lifecycle.panel_of`),
-        equal to what ``replay(output="panel")`` returns.
+        panel is built from them on first access (:func:`segkit.lifecycle.panel_of`),
+        equal to what ``replay(output="panel")`` returns, and kept: later
+        accesses return the same frame, built again only when
+        ``results["changes"]`` is replaced by another frame.
         """
         given = self.results.get("panel")  # a profile made before the changes were kept
         if given is not None:
@@ -147,9 +159,14 @@ class Profile:
         changes = self.changes
         if changes is None:
             return None
+        built: tuple[Any, pd.DataFrame] | None = getattr(self, "_panel", None)
+        if built is not None and built[0] is changes:
+            return built[1]
         from segkit.lifecycle import panel_of
 
-        return panel_of(changes)
+        panel = panel_of(changes)
+        self._panel = (changes, panel)
+        return panel
 
     @property
     def changes(self) -> pd.DataFrame | None:
