@@ -14,6 +14,7 @@ from segkit._validation import numeric_column, require_columns, require_frame
 from segkit.affinity._topk import codes
 from segkit.errors import ParameterError, SchemaError
 from segkit.features import TransactionColumns
+from segkit.sums import blocks
 
 __all__ = [
     "category_affinity",
@@ -231,11 +232,19 @@ def _affinity(
     if not everyone:
         with_item = with_item[who]
     total = spend.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(total[:, None] > 0, spend / total[:, None], np.nan)
-    # Favourite: largest spend, then most orders, then the first label.
-    top = spend.max(axis=1, keepdims=True)
-    best = np.argmax(np.where(spend == top, with_item, -1), axis=1)
+    # Shares, and the favourite: largest spend, then most orders, then the
+    # first label; a block of customers at a time (no customers x values
+    # temporaries beside the results).
+    share = np.empty_like(spend)
+    best = np.empty(spend.shape[0], dtype=np.intp)
+    step = max(1, (1 << 17) // max(n_items, 1))  # customers a block: about 1 MiB of floats
+    for start in range(0, spend.shape[0], step):
+        part = slice(start, start + step)
+        s, t = spend[part], total[part, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share[part] = np.where(t > 0, s / t, np.nan)
+        top = s.max(axis=1, keepdims=True)
+        best[part] = np.argmax(np.where(s == top, with_item[part], -1), axis=1)
     favourite = pd.Series(labels.take(best), dtype=object).where(total > 0).to_numpy()
     count = (with_item > 0).sum(axis=1)
     return share, with_item, orders, favourite, count
@@ -336,13 +345,21 @@ def _baskets_of_one_customer(
     del basket
     taken = np.flatnonzero(marks[:cells])  # distinct (basket, item), sorted
     del marks
+    # Two arrays of the distinct (basket, item) at most, rewritten in place:
+    # each entry's basket, then its owner; the item codes in ``taken``.
     of = taken // n_items
+    np.remainder(taken, n_items, out=taken)
     first = np.ones(of.size, dtype=bool)  # the first entry of each basket
     np.not_equal(of[1:], of[:-1], out=first[1:])
-    of = owner[of]
-    orders = np.bincount(of[first], minlength=n_customers)
+    for part in blocks(of.size):
+        of[part] = owner[of[part]]
+    orders = np.zeros(n_customers, dtype=np.int64)  # the owners of the first entries
+    for part in blocks(of.size, at_least=of.size // 4 + 1):  # a quarter of them at a time
+        orders += np.bincount(of[part][first[part]], minlength=n_customers)
+    del first
     of *= n_items
-    of += taken % n_items
+    of += taken
+    del taken
     return orders, np.bincount(of, minlength=n_customers * n_items)
 
 
