@@ -245,3 +245,62 @@ def test_profile_note_names_the_predictions_that_are_not_finite(monkeypatch: Any
     )
     (note,) = [str(n) for n in p.notes if "not finite" in str(n)]
     assert note.endswith("; customers without a finite value: expected_purchases_90d (7)")
+
+
+def _mp_mixture(kind: str, a: float, B: float, R: float, u: float) -> float:
+    """E_p[φ(p)], p ~ Beta(a, B), by mpmath quadrature split every sd over ± 60 sd."""
+    with mpmath.workdps(40):
+        a_, B_, R_, u_ = (mpmath.mpf(v) for v in (a, B, R, u))
+        log_beta = mpmath.log(mpmath.beta(a_, B_))
+
+        def f(p: Any) -> Any:
+            psi = (1 + p * u_) ** -R_
+            phi = psi if kind == "survival" else (1 - psi) / p
+            return (
+                mpmath.exp((a_ - 1) * mpmath.log(p) + (B_ - 1) * mpmath.log1p(-p) - log_beta) * phi
+            )
+
+        mean = a_ / (a_ + B_)
+        sd = mpmath.sqrt(a_ * B_ / ((a_ + B_) ** 2 * (a_ + B_ + 1)))
+        cuts = [mean + k * sd for k in range(-60, 61) if 0 < mean + k * sd < 1]
+        return float(mpmath.quad(f, [0, *cuts, 1]))
+
+
+@pytest.mark.parametrize(
+    ("a", "B", "R", "u"),
+    [
+        (999.0, 5e4, 2.0, 10.0),  # a narrow beta near 0: the halves were 12 % off
+        (5e4, 999.0, 2.0, 10.0),
+        (300.0, 1e4, 1e6 + 50, 52 / (1e6 + 52)),  # r and alpha huge, a year ahead
+        (100.0, 100.0, 60.0, 3.0),  # φ pulls the integrand's peak 5 sd below the beta's
+        (79.0, 790.0, 200.0, 1.0),  # just below the switch
+        (81.0, 790.0, 200.0, 1.0),  # just above it
+    ],
+    ids=["near-0", "near-1", "huge-r", "peak-moved", "below-switch", "above-switch"],
+)
+@pytest.mark.parametrize("kind", ["survival", "expected"])
+def test_beta_mixture_of_a_narrow_beta_matches_mpmath(
+    kind: str, a: float, B: float, R: float, u: float
+) -> None:
+    from segkit.clv._beta_mixture import beta_mixture
+
+    got = float(beta_mixture(kind, a, B, R, u))
+    assert got == pytest.approx(_mp_mixture(kind, a, B, R, u), rel=1e-7)
+
+
+def test_predictions_are_continuous_where_the_integral_changes_method() -> None:
+    # a 0.2 % step in a moved P(alive ahead) and expected purchases by 12 % at a = 1000
+    rows = pd.DataFrame({"x": [50.0], "t_x": [51.0], "T": [52.0]})
+    values = []
+    for a in (79.9, 80.1, 999.0, 1001.0):
+        model = BetaGeo.from_params({"r": 1e6, "alpha": 1e6, "a": a, "b": 5e4})
+        values.append(
+            (
+                float(model.p_alive(rows, t=52.0).iloc[0]),
+                float(model.expected_purchases(rows, 52.0).iloc[0]),
+            )
+        )
+    values = np.array(values)
+    # the predictions move by about the step in a (0.25 % and 0.2 %), not by 12 %
+    assert np.abs(values[1] / values[0] - 1).max() < 5e-3
+    assert np.abs(values[3] / values[2] - 1).max() < 5e-3

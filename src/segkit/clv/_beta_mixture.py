@@ -38,7 +38,13 @@ They are computed by Gauss-Legendre quadrature, ``[0, 1/2]`` in ``p`` and
   Gumbel-shaped step; panels of width at most 1 with 16 nodes each (error
   ~1e-20 for an integrand analytic in a strip of half-width 1).
 
-Checked against mpmath at 50 digits to 1e-12 (tests/clv/test_clv_limits.py).
+A beta with both parameters above 80 (a fit drifting to a limit) is narrow:
+the panels of width 1 would step over its peak (1e-4 off at 200, 12 % at
+1,000). It is integrated around the integrand's own peak instead
+(:func:`_peak`).
+
+Checked against mpmath: to 1e-12 where ``a`` or ``B`` is small (the usual
+fits), to 1e-7 (mostly 1e-9) for narrow betas (tests/clv/test_clv_limits.py).
 """
 
 from __future__ import annotations
@@ -58,8 +64,10 @@ Array = npt.NDArray[np.float64]
 _PANEL = 16
 _NODES, _WEIGHTS = roots_legendre(_PANEL)
 _TINY = 1e-18
-#: a beta with both parameters above this is integrated around its peak (_peak)
-_PEAKED = 1e3
+#: a beta with both parameters above this is integrated around its peak (_peak): the
+#: halves lose 4e-8 at 80, 4e-7 at 100, 1e-4 at 200 (their panels step over the peak), the
+#: peak search 2e-8 at 80 and below 1e-8 from 90 on (against 50-digit quadrature)
+_PEAKED = 80.0
 _PEAK_SDS = 16.0
 
 
@@ -158,31 +166,55 @@ def _integral(kind: str, a: Array, B: Array, R: Array, u: Array) -> Array:
     return value
 
 
+def _gauss(lo: Array, hi: Array, panels: int) -> tuple[Array, Array]:
+    """Gauss-Legendre nodes and weights on ``[lo, hi]`` per row, ``panels`` of 16 nodes."""
+    width = (hi - lo) / panels
+    starts = lo[:, None] + width[:, None] * np.arange(panels)
+    p = (starts[:, :, None] + 0.5 * width[:, None, None] * (_NODES + 1.0)).reshape(lo.size, -1)
+    return p, np.tile(_WEIGHTS, panels) * 0.5 * width[:, None]
+
+
 def _peak(kind: str, a: Array, B: Array, R: Array, u: Array) -> Array:
-    """The integral for ``a, B > 1000``, over ``p`` within 16 standard deviations of the mean.
+    """The integral for ``a, B > _PEAKED``, around the peak of the integrand.
 
     Such a beta (a fit at a limit: ``a, b ~ 1e7``) is nearly normal, of standard
     deviation ``sd`` far below its mean's distance to 0 and 1; the halves' panels
-    of width 1 in ``-log p`` would step over it. Beyond 16 ``sd`` lies less
-    than 1e-50 of the mass; 8 panels of 16 Gauss-Legendre nodes, each 4 ``sd``
-    wide, integrate the smooth rest, divided by their integral of the density.
+    of width 1 in ``-log p`` would step over it. φ moves the peak (``(1 + p u)^-R``
+    pulls it towards 0 by up to tens of ``sd``): the integrand is first found on
+    a grid over ``mean ± 48 sd``, then integrated where it is within ``e^-50`` of
+    its top (8 panels of 16 Gauss-Legendre nodes), and divided by the density's
+    own integral over ``mean ± 16 sd`` at the same scale (1 but for rounding: the
+    log-densities, of order ``a + B``, and ``log B(a, B)`` lose ~1e-9 each, in
+    common).
     """
     n = a + B
     mean = a / n
     sd = np.sqrt(a * B / (n * n * (n + 1.0)))
+    cols = (a[:, None], B[:, None], R[:, None], u[:, None])
+
+    def logs(p: Array) -> tuple[Array, Array]:
+        log_p, log_q = np.log(p), np.log1p(-p)
+        density = (cols[0] - 1.0) * log_p + (cols[1] - 1.0) * log_q
+        return density, _log_integrand(kind, *cols, log_p, log_q)
+
+    # the density's own mass, and the scale of both sums
     lo = np.maximum(mean - _PEAK_SDS * sd, 0.5 * mean)
     hi = np.minimum(mean + _PEAK_SDS * sd, 0.5 * (1.0 + mean))
-    panels = 2 * int(_PEAK_SDS) // 4
-    width = (hi - lo) / panels
-    starts = lo[:, None] + width[:, None] * np.arange(panels)
-    p = (starts[:, :, None] + 0.5 * width[:, None, None] * (_NODES + 1.0)).reshape(a.size, -1)
-    weights = np.tile(_WEIGHTS, panels) * 0.5 * width[:, None]
-    cols = (a[:, None], B[:, None], R[:, None], u[:, None])
-    log_p, log_q = np.log(p), np.log1p(-p)
-    # divided by the same sum over the density alone (1 but for rounding): the
-    # log-densities, of order a + B, and log B(a, B) lose ~1e-9 each, in common
-    log_density = (cols[0] - 1.0) * log_p + (cols[1] - 1.0) * log_q
+    p, weights = _gauss(lo, hi, 2 * int(_PEAK_SDS) // 4)
+    log_density, _ = logs(p)
     top = log_density.max(axis=1, keepdims=True)
-    log_f = _log_integrand(kind, *cols, log_p, log_q)
     mass = (np.exp(log_density - top) * weights).sum(axis=1)
+    # where the integrand lives: a grid over mean ± 48 sd (inside (0, 1))
+    grid_lo = np.maximum(mean - 3 * _PEAK_SDS * sd, 1e-3 * mean)
+    grid_hi = np.minimum(mean + 3 * _PEAK_SDS * sd, 1.0 - 1e-3 * (1.0 - mean))
+    step = (grid_hi - grid_lo) / 256
+    grid = grid_lo[:, None] + step[:, None] * np.arange(257)
+    _, log_f = logs(grid)
+    live = log_f >= log_f.max(axis=1, keepdims=True) - 50.0
+    first = np.argmax(live, axis=1)
+    last = 256 - np.argmax(live[:, ::-1], axis=1)
+    lo = np.maximum(grid_lo + step * (first - 1), grid_lo)
+    hi = np.minimum(grid_lo + step * (last + 1), grid_hi)
+    p, weights = _gauss(lo, hi, 8)
+    _, log_f = logs(p)
     return np.asarray((np.exp(log_f - top) * weights).sum(axis=1) / mass, dtype=np.float64)
