@@ -201,3 +201,15 @@ def test_the_top_clv_table_tells_close_values_apart() -> None:
     section = p.report(lang="zh").split("<section id='clv'>")[1].split("</section>")[0]
     shown = re.findall(r"<td class='n'>(¥[^<]+)</td></tr>", section)
     assert shown == [f"¥{top - 0.5 * k:,.1f}" for k in range(10)]
+
+
+@pytest.mark.parametrize("symbol", ["kr.", "Rs.", "S/."])
+def test_money_labels_with_a_dot_in_the_currency_symbol(symbol) -> None:
+    # the dot of the symbol was read as a decimal point: float(".2.5") raised
+    loc, pound = Locale("en", symbol), Locale("en", "£")
+    for values in ([2500.0, 1000.0], [2500.4, 2500.1], [0.25, 0.75]):
+        labels = [label.replace("£", symbol) for label in pound.money_ticks(values)]
+        assert loc.money_ticks(values) == labels
+        grid = [label.replace("£", symbol) for label in pound.tick_labels(values, money=True)]
+        assert loc.tick_labels(values, money=True) == grid
+    assert loc.tick_labels([1000.0, 2500.0], money=True) == [f"{symbol}1.0k", f"{symbol}2.5k"]

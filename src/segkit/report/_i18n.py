@@ -126,9 +126,11 @@ _SUFFIXES = {"k": 1e3, "M": 1e6, "B": 1e9, "万": 1e4, "亿": 1e8}
 
 def _reads_back(label: str, value: float, percent: bool) -> bool:
     """Whether a short number label (``£2.5k``, ``1.2万``, ``12.5%``) is ``value``."""
-    digits = re.sub(r"[^\d.]", "", label)
-    if not digits or digits == ".":
+    # the number itself, not a dot of the currency symbol ("kr.2.5k", "S/.12")
+    found = re.search(r"\d[\d,]*(?:\.\d*)?", label)
+    if found is None:
         return False
+    digits = found.group().replace(",", "")
     number = float(digits) * _SUFFIXES.get(label[-1], 1.0) * (-1 if label.startswith("-") else 1)
     if percent:
         number /= 100.0
