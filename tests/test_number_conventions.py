@@ -9,7 +9,9 @@ that settles it (``decimal=``, ``--decimal``).
 
 from __future__ import annotations
 
+import ast
 import math
+import re
 from decimal import Decimal
 
 import pandas as pd
@@ -83,8 +85,8 @@ def test_the_defect_from_the_user_trial_is_refused():
     ("values", "index", "shown"),
     [
         (["250", "£2.000", "3.000"], ["a", "b", "c"], "'£2.000' at index 'b' is 2000"),
-        (["7", "1.234.567"], [10, 20], ("'1.234.567' at index 20 is 1234567 if dots group "
-         "thousands and no number if a dot is the decimal point")),
+        (["7", "12.000"], [10, 20], ("'12.000' at index 20 is 12000 if dots group "
+         "thousands and 12.0 if a dot is the decimal point")),
         (["0.990", "1.250"], None, None),  # settled by "0.990": English, read below
     ],
 )  # fmt: skip
@@ -166,18 +168,41 @@ def test_unstated_convention_reads_right_or_refuses(column, comma, groups):
     except SchemaError as exc:
         out = str(exc)
     if isinstance(out, str):
-        assert "read two ways" in out
-        assert any("." in t and "," not in t for t in text)  # only "1.500"-like values do
+        named = re.search(
+            r"^the values have numbers that read two ways: (.+?) at index \d+ is ", out
+        )
+        assert named is not None, out
+        value = ast.literal_eval(named.group(1))
+        # only "1.500"-like values do: one dot, three digits after it
+        assert re.fullmatch(r"-?[1-9]\d{0,2}\.\d{3}", value), value
+        assert value in text.tolist()
     else:
         assert out == [float(v) for v in values]
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(1000, 999_999_999), min_size=1, max_size=6), st.integers(0, 5))
-def test_a_column_of_dot_groups_alone_is_always_refused(wholes, plain):
+@given(st.lists(st.integers(1000, 999_999), min_size=1, max_size=6), st.integers(0, 5))
+def test_a_column_of_one_dot_group_alone_is_always_refused(wholes, plain):
     texts = [str(p) for p in range(plain)] + [f"{w:,}".replace(",", ".") for w in wholes]
     with pytest.raises(SchemaError, match="read two ways"):
         parse_numbers(pd.Series(texts))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(1000, 999_999_999), max_size=5),
+    st.integers(1_000_000, 999_999_999),
+    st.booleans(),
+)
+def test_two_dot_groups_settle_a_decimal_comma(wholes, millions, comma):
+    # "1.000.000" can only group digits with its dots: 1.5 has one decimal point
+    texts = [f"{w:,}".replace(",", ".") for w in [*wholes, millions]]
+    assert parse_numbers(pd.Series(texts)).tolist() == [float(w) for w in [*wholes, millions]]
+    # and so can "1,000,000" with its commas: an English column
+    english = [f"{w:,}" for w in [*wholes, millions]]
+    assert parse_numbers(pd.Series(english)).tolist() == [float(w) for w in [*wholes, millions]]
+    with pytest.raises(SchemaError, match=r"^the values write numbers two ways"):
+        parse_numbers(pd.Series([*(texts if comma else english), "2.5" if comma else "2,5"]))
 
 
 def test_a_column_written_both_ways_names_decimal():
@@ -190,3 +215,127 @@ def test_a_column_written_both_ways_names_decimal():
         "number)"
     )
     assert read(["1,234.50", "1.234,50"], decimal=",") == [None, 1234.5]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["1.000", "1.000.000"], [1000.0, 1000000.0]),  # "1.000.000": dots group digits
+        (["1,000", "1,000,000", "0.500"], [1000.0, 1000000.0, 0.5]),
+        (["1.500", "2.000.000,5"], [1500.0, 2000000.5]),
+        (["1,500", "2,000,000.", "7"], [1500.0, 2000000.0, 7.0]),
+    ],
+)
+def test_repeated_separators_settle_the_convention(values, expected):
+    assert read(values) == expected
+
+
+@pytest.mark.parametrize(
+    ("values", "comma", "point"),
+    [
+        (["1,234,567", "2,5"], "2,5", "1,234,567"),  # [nan, 2.5] before, silently
+        (["1.234.567", "12.50"], "1.234.567", "12.50"),
+        (["3", "1.000.000,25", "1,000,000"], "1.000.000,25", "1,000,000"),
+    ],
+)
+def test_repeated_separators_written_both_ways_are_refused(values, comma, point):
+    with pytest.raises(SchemaError) as info:
+        read(values)
+    assert str(info.value).startswith(
+        f"column 'Betrag' writes numbers two ways: with a decimal comma ({comma!r}) and with "
+        f"a decimal point ({point!r}); "
+    )
+
+
+def test_the_messages_of_unnamed_values_say_the_values():
+    with pytest.raises(SchemaError) as info:
+        parse_numbers(pd.Series(["1.500", "250"]))
+    assert str(info.value).startswith(
+        "the values have numbers that read two ways: '1.500' at index 0 is 1500 if dots "
+    )
+    with pytest.raises(SchemaError) as info:
+        number_convention(pd.Series(["1,50", "1.50"]))
+    assert str(info.value).startswith(
+        "the values write numbers two ways: with a decimal comma ('1,50') and with a decimal "
+        "point ('1.50'); "
+    )
+    with pytest.raises(SchemaError, match=r"^column 'Preis' has numbers that read two ways"):
+        parse_numbers(pd.Series(["1.500", "250"]), "Preis")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # French and German Excel money formats: a no-break space before the sign
+        ("12,50\u00a0€", 12.5),
+        ("€\u00a012.50", 12.5),
+        ("CHF\u00a012.50", 12.5),
+        ("1\u202f234,50\u00a0€", 1234.5),
+        ("-12,50\u2009€", -12.5),
+        ("(\u00a012,50\u00a0€\u00a0)", -12.5),
+        ("\u00a0\u00a012,5\u00a0", 12.5),
+        ("12,50\u3000円", 12.5),
+    ],
+)
+def test_no_break_spaces_around_the_number(text, expected):
+    assert read([text]) == [expected]
+    assert read([text, "7"], decimal="," if "," in text else ".") == [expected, 7.0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("100 ₽", 100.0),
+        ("₺100", 100.0),
+        ("₫50000", 50000.0),
+        ("₪10", 10.0),
+        ("₱100", 100.0),
+        ("฿100", 100.0),
+        ("Rs. 1,200", 1200.0),
+        ("Rs.1,200", 1200.0),
+        ("S/ 100", 100.0),
+        ("S/. 100", 100.0),
+        ("100 руб.", 100.0),
+        ("-100 руб.", -100.0),
+        ("руб. -100", -100.0),
+        ("(₹1,200.50)", -1200.5),
+        ("₿0.25", 0.25),
+        ("1.5E3", 1500.0),
+        ("1.5E3 €", 1500.0),
+        ("€1.5e-3", 0.0015),
+        ("12e3", 12000.0),
+        ("12 EUR", 12.0),
+    ],
+)
+def test_currency_signs_and_words_of_any_script(text, expected):
+    assert read([text]) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("12,50 zł", 12.5), ("12,50 Kč", 12.5), ("1.234,50 ₴", 1234.5), ("₾ 12,50", 12.5),
+     ("12,50 лв.", 12.5), ("1.000.000 ₫", 1000000.0)],
+)  # fmt: skip
+def test_currency_words_with_a_decimal_comma(text, expected):
+    assert read([text, "7"]) == [expected, 7.0]
+
+
+def test_a_currency_word_with_a_dot_settles_nothing():
+    # "руб." and "Rs." are words: their dots say nothing of the number
+    assert read(["1.500 руб.", "2,50 руб."]) == [1500.0, 2.5]
+    assert read(["Rs. 1,200", "Rs. 2,50"]) == [1.2, 2.5]
+    with pytest.raises(SchemaError, match=r"read two ways: '1\.500 руб\.' at index 0"):
+        read(["1.500 руб.", "250 руб."])
+    # "1.500E3 €": an exponent, the dot is a decimal point and settles nothing either
+    assert read(["1.500E3 €", "7 €"]) == [1500.0, 7.0]
+    with pytest.raises(SchemaError, match=r"read two ways: '1\.000 €' at index 1 is 1000 "):
+        read(["1.500E3 €", "1.000 €"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["E3", "e3", "12e", "12E", "1e", "€E3", "12 e", "e", "E", "12%", "#12", "12½", "²12", "x",
+     "€", "EUR", "-", ".", "S/", "Rs.", "12_", "1,2,3", "12.5.5", "€-", "*12", "12?"],
+)  # fmt: skip
+def test_what_is_no_number_stays_no_number(text):
+    assert read([text]) == [None]

@@ -231,3 +231,59 @@ def test_cli_decimal_is_not_for_dask_input(tmp_path, capsys):
         "segkit: error: --clean, --date-format and --pseudonymize read with pandas, and "
         "--encoding and --decimal read CSV files: not with Dask input"
     )
+
+
+# --------------------------------------------------------------------------- #
+# Money formats: no-break spaces and currencies around the number
+# --------------------------------------------------------------------------- #
+EXCEL_EUROS = ["12,50\u00a0€", "1\u202f234,50\u00a0€", "€\u00a03,10", "-0,90\u00a0€"]
+
+
+def test_clean_transactions_keeps_excel_money_formats():
+    # "amount not a number" before: all four lines dropped
+    raw = pd.DataFrame(
+        {"Kunde": ["k1", "k2", "k3", "k4"], "Datum": ["2024-01-02"] * 4, "Betrag": EXCEL_EUROS}
+    )
+    before = raw.copy()
+    clean, report = segkit.clean_transactions(
+        raw, customer="Kunde", timestamp="Datum", amount="Betrag"
+    )
+    assert clean["Betrag"].tolist() == [12.5, 1234.5, 3.1, -0.9]
+    assert (report.n_input, report.n_output, len(report.dropped)) == (4, 4, 0)
+    pd.testing.assert_frame_equal(raw, before)
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        (["100 ₽", "1 200,50 ₽", "руб. 3,5"], [100.0, 1200.5, 3.5]),
+        (["Rs. 1,200", "Rs. 25.50", "₹300"], [1200.0, 25.5, 300.0]),
+        (["S/ 100", "S/. 12.50", "₺100"], [100.0, 12.5, 100.0]),
+    ],
+)
+def test_read_transactions_reads_currencies_of_any_script(tmp_path, written, expected):
+    path = tmp_path / "orders.csv"
+    lines = [f"k{i};2024-01-0{i + 1};{amount}" for i, amount in enumerate(written)]
+    path.write_text("Kunde;Datum;Betrag\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    assert read_transactions(path, columns=COLUMNS)["amount"].tolist() == expected
+
+
+def test_read_transactions_names_a_value_that_is_no_number(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("Kunde;Datum;Betrag\nk1;2024-01-02;12 €\nk2;2024-01-03;E3\n", encoding="utf-8")
+    with pytest.raises(SchemaError) as info:
+        read_transactions(path, columns=COLUMNS)
+    assert str(info.value) == (
+        "column 'Betrag' has 1 value(s) that are not amounts, in rows [1]: ['E3']"
+    )
+
+
+def test_cli_reads_excel_money_formats(tmp_path, capsys):
+    path = tmp_path / "umsatz.csv"
+    euros = [*EXCEL_EUROS[:3], "0,90\u00a0€"]
+    rows = [f"k{i};2024-01-0{i + 1};{amount}" for i, amount in enumerate(euros)]
+    path.write_text("Kunde;Datum;Betrag\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert main(_rfm(path, *NAMED, "--clean")) == 0, capsys.readouterr().err
+    assert "amount not a number" not in capsys.readouterr().err
+    table = pd.read_csv(tmp_path / "out.csv").set_index("Kunde")
+    assert table["revenue"].to_dict() == {"k0": 12.5, "k1": 1234.5, "k2": 3.1, "k3": 0.9}

@@ -1,17 +1,18 @@
 """Numbers written as text in shop exports: one convention per column.
 
 ``"1.234,56"`` (decimal comma), ``"1,234.56"`` (decimal point), ``"¥12,800"``,
-``"(12.50)"`` (a negative amount), ``"1.5E3"``. A column is read one way: a
-value that reads only one way (``"2,50"``, ``"12.50"``, ``"1.234,50"``)
-settles it, ``decimal=`` states it, and a column where nothing settles a
-value that reads two ways (``"1.500"``: 1500 or 1.5) is refused. The public
-names are re-exported by :mod:`segkit.transactions`.
+``"(12.50)"`` (a negative amount), ``"1.5E3"``, ``"12,50\u00a0€"``, ``"Rs. 1,200"``.
+A column is read one way: a value that reads only one way (``"2,50"``,
+``"12.50"``, ``"1.234,50"``, ``"1.234.567"``) settles it, ``decimal=`` states
+it, and a column where nothing settles a value that reads two ways
+(``"1.500"``: 1500 or 1.5) is refused. The public names are re-exported by
+:mod:`segkit.transactions`.
 """
 
 from __future__ import annotations
 
 import re
-import string
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -23,10 +24,22 @@ from segkit.errors import ParameterError, SchemaError
 
 __all__ = ["check_decimal", "number_convention", "parse_numbers"]
 
-_NUMBER_TEXT = re.compile(r"^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")  # the sign is read apart
-_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
-# "\\": the yen sign of Japanese code pages (0x5C in Shift_JIS/cp932 reads as a backslash)
-_CURRENCY = "£$€¥￥₩₹元円 \\"
+_NUMBER = r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+#: A number as pandas reads one from a CSV file: no digit groups, a decimal point.
+PLAIN_NUMBER = rf"[+-]?{_NUMBER}"
+_NUMBER_TEXT = re.compile(rf"^{_NUMBER}$")  # the sign is read apart
+_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
+#: A currency word in any script ("EUR", "zł", "руб."), with the "/" of "S/" and a "." that
+#: ends it ("Rs.", "руб.", "S/."); also matches numerals that are no digits ("½"), which
+#: :func:`_around` refuses.
+_WORD = r"[^\W\d_]++/?\.?"
+#: What may stand around a number: spaces of any kind, signs ("€", "₽", "\\": the yen sign of
+#: Japanese code pages, 0x5C in Shift_JIS/cp932), and words; :func:`_around` checks the
+#: characters (this also matches "%" or "#", which are refused there). Possessive: no
+#: backtracking, and the suffix starts after a digit or separator only, so linear in the text.
+_AROUND = rf"(?:[^\w.,/()+\-\u2212\uff0d]|{_WORD})*+"
+_PREFIX = re.compile(rf"^{_AROUND}")
+_SUFFIX = re.compile(rf"(?<=[\d.,]){_AROUND}$")
 
 _IntArray = np.ndarray[Any, np.dtype[np.int64]]
 _BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
@@ -39,7 +52,12 @@ def parse_numbers(
 
     ``"12.50"``, ``"1.5E3"`` (1500), ``"(12.50)"`` (an accounting negative,
     -12.5), ``"-£12.50"``, ``"−3"`` (the Unicode minus), ``"1,234.50"`` and
-    ``"1 234,50"`` (digit groups), ``"¥1200"``, ``"12 EUR"``, ``"1,200元"``.
+    ``"1 234,50"`` (digit groups), ``"¥1200"``, ``"12 EUR"``, ``"1,200元"``;
+    around the number, spaces of any kind (``"12,50\u00a0€"``), currency
+    signs (Unicode category Sc: ``"₽"``, ``"₺"``) and currency words in any
+    script, with a dot or slash of theirs (``"Rs. 1,200"``, ``"100 руб."``,
+    ``"12,50 zł"``, ``"S/ 100"``). Anything else around it (``"12%"``), or an
+    ``e`` alone (``"E3"``, ``"12e"``), is no number.
 
     One convention for the whole column, as with dates
     (:func:`number_convention`): ``decimal=","`` reads ``"1.234,50"``,
@@ -47,7 +65,8 @@ def parse_numbers(
     ``"1,234.50"``, ``"1.500"`` (1.5) and ``"1,234"`` (1234). A value written
     the other way is not a number then. By default the column's values decide:
     a value that can be read one way only (``"2,50"``, ``"1.234,50"``,
-    ``"12.50"``, ``"0.500"``) settles the column; a column in which no value
+    ``"12.50"``, ``"0.500"``, and ``"1.234.567"`` or ``"1,234,567"``: two
+    separators of one kind group digits) settles the column; a column in which no value
     settles it and a value with dots reads two ways (``"1.500"``: 1500 or 1.5)
     is refused; otherwise ``"1,234"`` groups digits (1234). Numbers (and
     Decimal objects) pass through as float64.
@@ -78,6 +97,8 @@ def parse_numbers(
     [12.5, 1.234, 1000.25]
     >>> parse_numbers(pd.Series(["1.500", "2,50"])).tolist()
     [1500.0, 2.5]
+    >>> parse_numbers(pd.Series(["1.000", "1.000.000", "12,50\u00a0€", "100 руб."])).tolist()
+    [1000.0, 1000000.0, 12.5, 100.0]
     >>> parse_numbers(pd.Series(["1.500", "250"], name="Betrag"), decimal=",").tolist()
     [1500.0, 250.0]
     """
@@ -171,13 +192,22 @@ def _first_row(
 
 #: A digit-group separator between digits: a space, a no-break or thin space, an apostrophe.
 _GROUPS = r"(?<=\d)[ \u00a0\u202f'\u2019](?=\d{3}(?!\d))"
-#: Text whose comma can only be a decimal comma: "12,5", "1.234,50", "0,500", "1234,500".
-_SAYS_COMMA = r"\d,(?:\d{1,2}|\d{4,})$|\.\d{3},\d*$|^0,\d|^\d{4,},\d|^,\d"
-#: Text whose dot can only be a decimal point: "12.5", "1,234.50", "0.500", "1234.500".
-_SAYS_POINT = r"\d\.(?:\d{1,2}|\d{4,})$|,\d{3}\.\d*$|^0\.\d|^\d{4,}\.\d|^\.\d"
-#: Text that reads two ways: groups of three digits after dots only ("1.500", "1.234.567"),
-#: digit groups with a decimal comma (1500), a decimal (1.5) or no number with a decimal point.
-_READS_TWO_WAYS = re.compile(r"^[1-9]\d{0,2}(?:\.\d{3})+$")
+#: Text whose comma can only be a decimal comma: "12,5", "1.234,50", "0,500", "1234,500",
+#: and dots that can only group digits: "1.234.567" (two dots: no decimal point).
+_SAYS_COMMA = (
+    r"\d,(?:\d{1,2}|\d{4,})$|\.\d{3},\d*$|^0,\d|^\d{4,},\d|^,\d"
+    r"|^\d{1,3}(?:\.\d{3}){2,}(?:,\d*)?$"
+)
+#: Text whose dot can only be a decimal point: "12.5", "1,234.50", "0.500", "1234.500",
+#: and commas that can only group digits: "1,234,567" (two commas: no decimal comma).
+_SAYS_POINT = (
+    r"\d\.(?:\d{1,2}|\d{4,})$|,\d{3}\.\d*$|^0\.\d|^\d{4,}\.\d|^\.\d"
+    r"|^\d{1,3}(?:,\d{3}){2,}(?:\.\d*)?$"
+)
+#: Text that reads two ways: one dot with three digits after it ("1.500"): digit groups
+#: with a decimal comma (1500), a decimal with a decimal point (1.5). Two such dots
+#: ("1.234.567") settle a decimal comma.
+_READS_TWO_WAYS = re.compile(r"^[1-9]\d{0,2}\.\d{3}$")
 #: A number written with a decimal comma: dots group digits ("1.234,5"), or none ("1234,5").
 _COMMA_NUMBER = re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d*)(?:,\d*)?(?:[eE][+-]?\d+)?$")
 
@@ -189,16 +219,25 @@ def _decimal_comma(text: pd.Series, column: Any, where: Callable[[int], tuple[An
     nothing to settle it (``where(i)`` gives the index label and value of the
     first row holding distinct text ``i``, for the message).
     """
-    exponent = text.str.contains(r"\d[eE][+-]?\d+$", regex=True).to_numpy(dtype=bool)
-    core = text.str.replace(r"[eE][+-]?\d+$", "", regex=True)  # "1.5E3": the mantissa
+    # the messages' subject: an unnamed series is "the values"
+    name, writes, has = (
+        ("the values", "write", "have")
+        if column is None
+        else (f"column {column!r}", "writes", "has")
+    )
+    # "(1.5E3 €)", "100 руб.": the number without brackets, and without what follows it
+    core = text.str.replace(r"^\(|\)$", "", regex=True).str.replace(_SUFFIX, "", regex=True)
+    exponent = core.str.contains(r"\d[eE][+-]?\d+$", regex=True).to_numpy(dtype=bool)
+    core = core.str.replace(r"[eE][+-]?\d+$", "", regex=True)  # "1.5E3": the mantissa
+    core = core.str.replace(_WORD, "", regex=True)  # "Rs. 1,200": the dot is the word's
     core = core.str.replace(r"[^\d.,]", "", regex=True)
     comma = core.str.contains(_SAYS_COMMA, regex=True).to_numpy(dtype=bool)
     point = core.str.contains(_SAYS_POINT, regex=True).to_numpy(dtype=bool)
     if comma.any() and point.any():
         i, j = int(np.flatnonzero(comma)[0]), int(np.flatnonzero(point)[0])
         raise SchemaError(
-            f"column {column!r} writes numbers two ways: with a decimal comma ({text.iloc[i]!r}) "
-            f"and with a decimal point ({text.iloc[j]!r}); write them one way, or pass "
+            f"{name} {writes} numbers two ways: with a decimal comma ({text.iloc[i]!r}) and "
+            f"with a decimal point ({text.iloc[j]!r}); write them one way, or pass "
             "decimal=',' or decimal='.' to read the column one way (a value written the other "
             "way is then no number)"
         )
@@ -210,15 +249,40 @@ def _decimal_comma(text: pd.Series, column: Any, where: Callable[[int], tuple[An
         i = int(np.flatnonzero(two_ways)[0])
         label, value = where(i)
         digits = core.iloc[i]
-        as_point = f"{float(digits)}" if digits.count(".") == 1 else "no number"
         raise SchemaError(
-            f"column {column!r} has numbers that read two ways: {value!r} at index {label!r} "
-            f"is {int(digits.replace('.', ''))} if dots group thousands and {as_point} if a dot "
+            f"{name} {has} numbers that read two ways: "
+            f"{value!r} at index {label!r} is {int(digits.replace('.', ''))} if dots group "
+            f"thousands and {float(digits)} if a dot "
             "is the decimal point, and no value settles which (such as '2,50', '1.234,50', "
             "'12.50' or '0.500'); pass decimal=',' (German style, 1.500 = 1500) or "
             "decimal='.' (1.500 = 1.5)"
         )
     return False
+
+
+def _around(text: str) -> str | None:
+    """``text`` without the currency signs, words and spaces around the number.
+
+    None when what stands around it is not a currency: a character other
+    than a space, a letter, a currency sign, ``"\\"`` or a currency word's
+    ``"/"`` or ``"."`` (``"12%"``, ``"12½"``), or only an ``"e"`` (``"E3"``,
+    ``"12e"``: an exponent without its mantissa or its power).
+    """
+    before = _PREFIX.match(text)
+    start = before.end() if before else 0
+    after = _SUFFIX.search(text, start)
+    end = after.start() if after else len(text)
+    if start == 0 and end == len(text):
+        return text
+    stripped = text[:start] + text[end:]
+    if not all(
+        c.isalpha() or c.isspace() or c in "\\/." or unicodedata.category(c) == "Sc"
+        for c in stripped
+    ):
+        return None
+    if "".join(c for c in stripped if c.isalpha()) in ("e", "E"):
+        return None
+    return text[start:end]
 
 
 def _one_number(value: Any, comma: bool = False) -> float:
@@ -238,7 +302,9 @@ def _one_number(value: Any, comma: bool = False) -> float:
         sign, text = text[:1], text[1:]
     if text.lower() in ("inf", "infinity"):
         return float(sign + "inf")
-    text = text.strip(_CURRENCY + string.ascii_letters)  # "£3", "12 EUR", "RMB 5"
+    text = _around(text)  # "£3", "12\u00a0€", "RMB 5", "Rs. 1,200", "100 руб."
+    if text is None:
+        return float("nan")
     if text[:1] in "+-" and not sign:
         sign, text = text[:1], text[1:]
     if sign and negative:  # "(-12)": which sign was meant?

@@ -83,10 +83,6 @@ def _read_table(
     return frame
 
 
-#: A number as pandas reads one from a CSV file: no digit groups, a decimal point.
-_PLAIN_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-
-
 def _plain_numbers(text: pd.Series, column: str, decimal: str | None) -> pd.Series:
     """A money column read as text: numbers where that is what pandas would have read.
 
@@ -95,12 +91,13 @@ def _plain_numbers(text: pd.Series, column: str, decimal: str | None) -> pd.Seri
     numbers (integers stay integers), as pandas reads it; any other (decimal
     commas, digit groups, currency signs) stays text.
     """
+    from segkit._number_text import PLAIN_NUMBER
     from segkit.transactions import number_convention
 
     if number_convention(text, column, decimal) != ".":
         return text
     distinct = pd.Series(text.dropna().unique(), dtype=object)  # checked once per text
-    if not distinct.str.strip().str.fullmatch(_PLAIN_NUMBER).all():
+    if not distinct.str.strip().str.fullmatch(PLAIN_NUMBER).all():
         return text
     return pd.Series(pd.to_numeric(text), index=text.index, name=text.name)
 
