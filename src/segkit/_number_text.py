@@ -302,9 +302,10 @@ def _one_number(value: Any, comma: bool = False) -> float:
         sign, text = text[:1], text[1:]
     if text.lower() in ("inf", "infinity"):
         return float(sign + "inf")
-    text = _around(text)  # "£3", "12\u00a0€", "RMB 5", "Rs. 1,200", "100 руб."
-    if text is None:
+    bare = _around(text)  # "£3", "12\u00a0€", "RMB 5", "Rs. 1,200", "100 руб."
+    if bare is None:
         return float("nan")
+    text = bare
     if text[:1] in "+-" and not sign:
         sign, text = text[:1], text[1:]
     if sign and negative:  # "(-12)": which sign was meant?
