@@ -32,12 +32,9 @@ from segkit._validation import require_frame
 from segkit.dask._partition import Frame, by_customer, require_dask, same_customers
 from segkit.dask._profile import default_text, gather
 from segkit.lifecycle import current, panel_of
-from segkit.lifecycle._flows import (
-    FlowTally,
+from segkit.lifecycle._flows import FlowTally, flow_plan, flow_tally, flows_of
+from segkit.lifecycle._history import (
     first_states,
-    flow_plan,
-    flow_tally,
-    flows_of,
     given_periods,
     history_form,
     state_columns,

@@ -21,6 +21,7 @@ from segkit._backend import dispatch
 from segkit._validation import require_columns, require_frame, same_id_kind, show_values
 from segkit.errors import ParameterError, SchemaError
 from segkit.lifecycle._exact import NEVER
+from segkit.lifecycle._history import take_values
 from segkit.transactions import TransactionColumns
 
 __all__ = ["changes_frame", "customer_universe", "panel_frame", "panel_of"]
@@ -233,14 +234,26 @@ def panel_of(changes: pd.DataFrame) -> pd.DataFrame:
     k = np.asarray(labels.get_indexer(dates), dtype=np.int64)
     if (k < 0).any():
         raise SchemaError("changes has dates that are not among its attrs['periods']")
+    who, _ = pd.factorize(frame["customer"])
+    key = who * (n_points + 1) + k
+    if key.size > 1 and not (key[1:] > key[:-1]).all():  # not by customer, then date
+        order = np.argsort(key, kind="stable")
+        if (np.diff(key[order]) == 0).any():
+            at = int(order[np.flatnonzero(np.diff(key[order]) == 0)[0] + 1])
+            raise SchemaError(
+                f"changes has two changes of customer {frame['customer'].iloc[at]!r} on "
+                f"{dates[at].date()} (row {at}); pass the frame Lifecycle.replay returned"
+            )
+        frame, k, who = frame.iloc[order], k[order], who[order]
     to = frame["to"]
     categories = to.cat.categories if isinstance(to.dtype, pd.CategoricalDtype) else None
     if categories is None:
         categories = pd.Index(pd.unique(to.dropna()))
-        dst = np.asarray(categories.get_indexer(pd.Index(to)), dtype=np.int8)
+    codes = np.int8 if len(categories) < 128 else np.int32  # more states than an int8 holds
+    if isinstance(to.dtype, pd.CategoricalDtype):
+        dst = to.cat.codes.to_numpy().astype(codes)
     else:
-        dst = to.cat.codes.to_numpy().astype(np.int8)
-    who, _ = pd.factorize(frame["customer"])
+        dst = np.asarray(categories.get_indexer(pd.Index(to)), dtype=codes)
     new = np.ones(who.size, dtype=bool)
     new[1:] = who[1:] != who[:-1]
     # Each change holds until the customer's next change, or to the last point.
@@ -257,7 +270,7 @@ def panel_of(changes: pd.DataFrame) -> pd.DataFrame:
     point = np.repeat(k - (np.cumsum(span) - span), span) + np.arange(state.size)
     out = pd.DataFrame(
         {
-            "customer": _take_column(frame["customer"], np.repeat(entry, counts)),
+            "customer": take_values(frame["customer"], np.repeat(entry, counts)),
             "period": _period_column(labels.asi8.take(point), labels),
             "state": pd.Categorical.from_codes(state, categories=categories),
             "previous_state": pd.Categorical.from_codes(previous, categories=categories),
@@ -267,11 +280,3 @@ def panel_of(changes: pd.DataFrame) -> pd.DataFrame:
     )
     out.attrs["periods"] = tuple(given)
     return out
-
-
-def _take_column(column: pd.Series, positions: _Ints) -> Any:
-    """``column`` at ``positions``, as :func:`_take_ids` takes ids (numpy ids stay numpy)."""
-    values = column.array
-    if isinstance(values, pd.arrays.NumpyExtensionArray):
-        return values.to_numpy().take(positions)
-    return values.take(positions)
