@@ -474,8 +474,8 @@ def _forget_profile(p: Any, wanted: list[Any]) -> Any:
         if history is not None and "customer" in history.columns:
             # On a Dask profile the history stays on the cluster: filtered there, lazily.
             out.results[name] = kept = _without(history, wanted)
-            if p.results.get("flows") is not None and len(kept):
-                out.results["flows"] = lifecycle_flows(kept)
+            if p.results.get("flows") is not None:  # nobody left: no flows to keep
+                out.results["flows"] = lifecycle_flows(kept) if len(kept) else None
     holdout = p.results.get("holdout")
     if isinstance(holdout, pd.DataFrame):
         out.results["holdout"] = holdout[~_ids_match(holdout.index, wanted)].copy()

@@ -283,3 +283,13 @@ def test_min_group_hides_small_tags_in_the_table_and_the_chart(small_profile):
     ]
     assert "high_spender" not in bars
     assert "vip" not in bars
+
+
+def test_forget_every_customer_leaves_no_flows(small_profile):
+    # the flows' spells named every forgotten customer
+    everyone = list(small_profile.table.index)
+    after = forget(small_profile, everyone)
+    assert len(after.table) == 0
+    assert len(after.changes) == 0
+    assert after.flows is None
+    assert small_profile.flows.spells["customer"].nunique() == 120  # the original keeps them
