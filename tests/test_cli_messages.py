@@ -115,7 +115,7 @@ def test_by_with_several_values_per_customer(tmp_path, country_csv, capsys):
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
         f"--by 'Country': 1 customer(s) have more than one 'Country' in the transactions "
         f"(e.g. {int(first)}); each is counted under the one on most of their lines (ties: "
-        "the later line); a --customers file can give one value each"
+        "the later purchase); a --customers file can give one value each"
     )
     countries = pd.read_csv(table, index_col=0)["Country"]
     assert countries[int(first)] == "France"
@@ -245,3 +245,25 @@ def test_a_quantity_that_is_no_number_is_not_sent_to_clean(tmp_path, capsys, cle
     argv = ["rfm", str(source), "--customer", "Customer ID", "--timestamp", "InvoiceDate",
             "--quantity", "Quantity", "--price", "Price", *clean, "-o", str(tmp_path / "x.csv")]  # fmt: skip
     assert _error(capsys, argv) == f"{message}; fix those values in the file"
+
+
+def test_by_ties_go_to_the_later_purchase_in_a_newest_first_export(tmp_path, capsys):
+    # an export listing the newest order first: "the later line" is the older order
+    lines = "\n".join(
+        [
+            "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country",
+            "536404,A,Mug,1,2010-12-04 10:00,5.00,12347.0,Iceland",
+            "536403,A,Mug,1,2010-12-03 10:00,5.00,12347.0,Norway",
+            "536402,A,Mug,1,2010-12-02 10:00,5.00,12348.0,Finland",
+            "536401,A,Mug,1,2010-12-01 10:00,5.00,12348.0,Finland",
+        ]
+    )
+    source = tmp_path / "online_retail.csv"
+    source.write_text(lines + "\n", encoding="utf-8")
+    out, table = tmp_path / "r.html", tmp_path / "t.csv"
+    argv = ["report", str(source), "--format", "online-retail", "--quiet", "--by", "Country",
+            "-o", str(out), "--table", str(table)]  # fmt: skip
+    assert main(argv) == 0
+    assert "1 customer(s) have more than one 'country'" in capsys.readouterr().err
+    by = pd.read_csv(table, index_col=0)["country"]
+    assert by.to_dict() == {12347: "Iceland", 12348: "Finland"}

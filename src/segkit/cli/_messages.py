@@ -18,7 +18,7 @@ TEXT: dict[str, dict[str, str]] = {
         "wrote.table": "wrote the customer table to {path}",
         "by.several": "--by {by!r}: {n} customer(s) have more than one {by!r} in the "
         "transactions (e.g. {shown}); each is counted under the one on most of their lines "
-        "(ties: the later line); a --customers file can give one value each",
+        "(ties: the later purchase); a --customers file can give one value each",
         "demo.header": (
             "segkit {version} demo: CDNOW sample, {transactions} transactions of "
             "{customers} customers, as of {as_of}"
@@ -42,7 +42,7 @@ TEXT: dict[str, dict[str, str]] = {
         "wrote.report": "已将报告写入 {path}",
         "wrote.table": "已将客户表写入 {path}",
         "by.several": "--by {by!r}：{n} 位客户在交易中有不止一个 {by!r}（例如 {shown}）；"
-        "每位客户按其多数行上的值计入（相同时取较后的行）；"
+        "每位客户按其多数行上的值计入（相同时取较晚的购买）；"
         "可用 --customers 文件为每位客户给出一个值",
         "demo.header": (
             "segkit {version} 演示：CDNOW 样本，{customers} 位客户的 {transactions} 笔交易，"

@@ -73,7 +73,8 @@ def _by_from_transactions(tx: Any, args: argparse.Namespace) -> pd.DataFrame:
 
     The report breaks customers down by one value each: a column of the
     transactions (a country, a channel) gives each customer the value on most
-    of their lines (ties: the one on the later line), and a line on stderr says
+    of their lines (ties: the one on the later line, in time where the timestamps
+    are read), and a line on stderr says
     how many customers had several. With --format, the export's name of a
     column the reader renamed (``Country``) names it too.
     """
@@ -91,8 +92,16 @@ def _by_from_transactions(tx: Any, args: argparse.Namespace) -> pd.DataFrame:
             f"--by {by!r} with Dask input reads a column of the --customers file, which was "
             "not given; pass --customers FILE with that column"
         )
-    values = tx[[customer, by]].dropna()
-    values = values.assign(_line=np.arange(len(values)))
+    known = tx[[customer, by]].notna().all(axis=1).to_numpy()
+    values = tx.loc[known, [customer, by]]
+    # "later" is later in time where the timestamps are read (Shopify lists the newest
+    # order first), else later in the file
+    when = tx[args.timestamp] if args.timestamp in tx.columns else None
+    if when is not None and pd.api.types.is_datetime64_any_dtype(when.dtype):
+        rank = pd.Series(when.to_numpy()[known]).rank(method="first").to_numpy()
+    else:
+        rank = np.arange(len(values))
+    values = values.assign(_line=rank)
     pairs = values.groupby([customer, by], sort=False).agg(
         lines=("_line", "size"), last=("_line", "max")
     )
