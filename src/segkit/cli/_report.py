@@ -100,7 +100,7 @@ def _by_from_transactions(tx: Any, args: argparse.Namespace) -> pd.DataFrame:
     if when is not None and pd.api.types.is_datetime64_any_dtype(when.dtype):
         rank = pd.Series(when.to_numpy()[known]).rank(method="first").to_numpy()
     else:
-        rank = np.arange(len(values))
+        rank = np.arange(len(values), dtype=np.float64)
     values = values.assign(_line=rank)
     pairs = values.groupby([customer, by], sort=False).agg(
         lines=("_line", "size"), last=("_line", "max")
