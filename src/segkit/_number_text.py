@@ -11,6 +11,7 @@ it, and a column where nothing settles a value that reads two ways
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -40,6 +41,10 @@ _WORD = r"[^\W\d_]++/?\.?"
 _AROUND = rf"(?:[^\w.,/()+\-\u2212\uff0d]|{_WORD})*+"
 _PREFIX = re.compile(rf"^{_AROUND}")
 _SUFFIX = re.compile(rf"(?<=[\d.,]){_AROUND}$")
+#: For the evidence: an exponent ending the number ("1.5E3", "(1.5E3 €)").
+_EXPONENT = re.compile(rf"(?<=\d)[eE][+-]?\d+(?={_AROUND}\)?$)")
+#: For the evidence: what is neither digit nor separator, and the dot or slash of a word.
+_NOT_DIGITS = re.compile(rf"{_WORD}|[^\d.,]")
 
 _IntArray = np.ndarray[Any, np.dtype[np.int64]]
 _BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
@@ -225,12 +230,9 @@ def _decimal_comma(text: pd.Series, column: Any, where: Callable[[int], tuple[An
         if column is None
         else (f"column {column!r}", "writes", "has")
     )
-    # "(1.5E3 €)", "100 руб.": the number without brackets, and without what follows it
-    core = text.str.replace(r"^\(|\)$", "", regex=True).str.replace(_SUFFIX, "", regex=True)
-    exponent = core.str.contains(r"\d[eE][+-]?\d+$", regex=True).to_numpy(dtype=bool)
-    core = core.str.replace(r"[eE][+-]?\d+$", "", regex=True)  # "1.5E3": the mantissa
-    core = core.str.replace(_WORD, "", regex=True)  # "Rs. 1,200": the dot is the word's
-    core = core.str.replace(r"[^\d.,]", "", regex=True)
+    exponent = text.str.contains(_EXPONENT, regex=True).to_numpy(dtype=bool)
+    core = text.str.replace(_EXPONENT, "", regex=True)  # "1.5E3": the mantissa
+    core = core.str.replace(_NOT_DIGITS, "", regex=True)  # "Rs. 1,200": the word's dot
     comma = core.str.contains(_SAYS_COMMA, regex=True).to_numpy(dtype=bool)
     point = core.str.contains(_SAYS_POINT, regex=True).to_numpy(dtype=bool)
     if comma.any() and point.any():
@@ -268,21 +270,28 @@ def _around(text: str) -> str | None:
     ``"/"`` or ``"."`` (``"12%"``, ``"12½"``), or only an ``"e"`` (``"E3"``,
     ``"12e"``: an exponent without its mantissa or its power).
     """
-    before = _PREFIX.match(text)
+    first, last = text[:1].isdecimal(), text[-1:].isdecimal()
+    if first and last:  # nothing around: most values
+        return text
+    before = None if first else _PREFIX.match(text)
     start = before.end() if before else 0
-    after = _SUFFIX.search(text, start)
+    after = None if last else _SUFFIX.search(text, start)
     end = after.start() if after else len(text)
     if start == 0 and end == len(text):
         return text
     stripped = text[:start] + text[end:]
-    if not all(
-        c.isalpha() or c.isspace() or c in "\\/." or unicodedata.category(c) == "Sc"
-        for c in stripped
-    ):
+    if not all(_currency_char(c) for c in stripped):
         return None
-    if "".join(c for c in stripped if c.isalpha()) in ("e", "E"):
+    letters = "".join(c for c in stripped if c.isalpha()) if "e" in stripped.lower() else ""
+    if letters in ("e", "E"):
         return None
     return text[start:end]
+
+
+@functools.cache
+def _currency_char(c: str) -> bool:
+    """Whether ``c`` may stand around a number: a letter, a space, a currency sign."""
+    return c.isalpha() or c.isspace() or c in "\\/." or unicodedata.category(c) == "Sc"
 
 
 def _one_number(value: Any, comma: bool = False) -> float:
