@@ -151,7 +151,9 @@ class Profile:
         panel is built from them on first access (:func:`segkit.lifecycle.panel_of`),
         equal to what ``replay(output="panel")`` returns, and kept: later
         accesses return the same frame, built again only when
-        ``results["changes"]`` is replaced by another frame.
+        ``results["changes"]`` is replaced by another frame. On a Dask profile
+        it is a lazy Dask DataFrame built on the workers from the changes they
+        hold (``.compute()`` brings it back: customers x periods rows).
         """
         given = self.results.get("panel")  # a profile made before the changes were kept
         if given is not None:
