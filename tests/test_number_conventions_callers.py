@@ -287,3 +287,13 @@ def test_cli_reads_excel_money_formats(tmp_path, capsys):
     assert "amount not a number" not in capsys.readouterr().err
     table = pd.read_csv(tmp_path / "out.csv").set_index("Kunde")
     assert table["revenue"].to_dict() == {"k0": 12.5, "k1": 1234.5, "k2": 3.1, "k3": 0.9}
+
+
+def test_cli_reads_plain_numbers_with_no_break_spaces(tmp_path, capsys):
+    # "12\u00a0": a plain number to the convention check, and pandas alone cannot read it
+    path = tmp_path / "umsatz.csv"
+    rows = ["k0;2024-01-01;12\u00a0", "k1;2024-01-02;\u00a03.5", "k2;2024-01-03;7"]
+    path.write_text("Kunde;Datum;Betrag\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert main(_rfm(path, *NAMED)) == 0, capsys.readouterr().err
+    table = pd.read_csv(tmp_path / "out.csv").set_index("Kunde")
+    assert table["revenue"].to_dict() == {"k0": 12.0, "k1": 3.5, "k2": 7.0}

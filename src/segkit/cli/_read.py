@@ -99,7 +99,8 @@ def _plain_numbers(text: pd.Series, column: str, decimal: str | None) -> pd.Seri
     distinct = pd.Series(text.dropna().unique(), dtype=object)  # checked once per text
     if not distinct.str.strip().str.fullmatch(PLAIN_NUMBER).all():
         return text
-    return pd.Series(pd.to_numeric(text), index=text.index, name=text.name)
+    # stripped as checked: pandas reads " 12 " but not "12\u00a0"
+    return pd.Series(pd.to_numeric(text.str.strip()), index=text.index, name=text.name)
 
 
 def _parquet_columns(file: Path, columns: tuple[list[str], list[str]] | None) -> list[str] | None:
