@@ -7,37 +7,15 @@ import pytest
 
 from segkit.datasets import make_transactions
 from segkit.errors import ColumnNotFoundError, SchemaError
-from segkit.lifecycle import default_lifecycle, panel_of
+from segkit.lifecycle import panel_of
 
-LC = default_lifecycle(active_days=30, at_risk_days=60, churn_days=90, loyal_orders=3)
-TX = pd.DataFrame(
-    {
-        "cust": ["A", "B", "B", "B", "C", "C", "D", "B", "B", "B", "F"],
-        "ts": pd.to_datetime(
-            format="ISO8601",
-            arg=[
-                "2024-01-10 12:00",
-                "2024-01-05",
-                "2024-01-20",
-                "2024-02-10",
-                "2024-05-03",
-                "2024-05-10",
-                "2024-03-03",
-                "2024-06-15",
-                "2024-07-10",
-                "2024-07-20",
-                "2024-01-01",
-            ],
-        ),
-        "value": [10.0, 5.0, 7.0, 8.0, 50.0, -50.0, -20.0, 9.0, 3.0, 4.0, 30.0],
-    }
-)
+from .conftest import COLUMNS, LC, TX
+
 # C registers before buying, E never buys (no signup date), G registers in August.
 CUSTOMERS = pd.DataFrame(
     {"signup_date": pd.to_datetime(["2024-02-15", None, "2023-12-01", "2024-08-20"])},
     index=pd.Index(["C", "E", "F", "G"], name="cust"),
 )
-COLUMNS = {"customer": "cust", "timestamp": "ts", "amount": "value"}
 GENERATED = make_transactions(3_000, seed=7)
 GENERATED_COLUMNS = {
     "customer": "customer_id",

@@ -12,41 +12,12 @@ from segkit.datasets import make_transactions
 from segkit.errors import ColumnNotFoundError, ParameterError, SchemaError
 from segkit.lifecycle import Lifecycle, LifecycleCycleError, Transition, default_lifecycle, flows
 
-# Thresholds small enough to see every state within 2024:
-# active within 30 days, at risk after 60, churned after 90, loyal at 3 purchases.
-LC = default_lifecycle(active_days=30, at_risk_days=60, churn_days=90, loyal_orders=3)
+from .conftest import COLUMNS, LC, TX
 
-# A: one purchase.  B: two purchases in January, a third in February, lapses, churns,
-# is won back in June and buys twice in July.  C: registers in February, buys once in
-# May and returns it.  D: only a return, never registered.  E: registered without a
-# signup date, never buys.  F: registered in 2023, buys exactly at midnight on Jan 1.
-TX = pd.DataFrame(
-    {
-        "cust": ["A", "B", "B", "B", "C", "C", "D", "B", "B", "B", "F"],
-        "ts": pd.to_datetime(
-            format="ISO8601",
-            arg=[
-                "2024-01-10 12:00:00",
-                "2024-01-05 00:00:00",
-                "2024-01-20",
-                "2024-02-10",
-                "2024-05-03",
-                "2024-05-10",
-                "2024-03-03",
-                "2024-06-15",
-                "2024-07-10",
-                "2024-07-20",
-                "2024-01-01 00:00",
-            ],
-        ),
-        "value": [10.0, 5.0, 7.0, 8.0, 50.0, -50.0, -20.0, 9.0, 3.0, 4.0, 30.0],
-    }
-)
 CUSTOMERS = pd.DataFrame(
     {"signup_date": pd.to_datetime(["2024-02-15", None, "2023-12-01"])},
     index=pd.Index(["C", "E", "F"], name="cust"),
 )
-COLUMNS = {"customer": "cust", "timestamp": "ts", "amount": "value"}
 
 # Days since the last purchase at each boundary are in the comments (Jan 31, Feb 29 days).
 EXPECTED = {
