@@ -49,6 +49,25 @@ def _edges_before(cols: TransactionColumns, edges: _Ints, dtype: Any = np.int64)
     return np.repeat(np.arange(edges.size + 1, dtype=dtype), sizes)
 
 
+def _periods(
+    cols: TransactionColumns, bounds: _Ints, k: int
+) -> tuple[Any, np.ndarray[Any, Any] | None, _Ints]:
+    """Per row its period (:func:`_edges_before`), and the rows grouped by it (:func:`_buckets`).
+
+    On a log sorted by time the rows are already grouped and the group sizes
+    are the counts between edges: no pass to check the order, none to count.
+    """
+    if not cols.by_time():
+        period = _edges_before(cols, bounds, small_int(k))
+        return (period, *_buckets(period, k))
+    ends = np.searchsorted(cols.wall, bounds, side="right")
+    sizes = np.diff(ends, prepend=0, append=cols.wall.size)
+    period = np.repeat(np.arange(bounds.size + 1, dtype=small_int(k)), sizes)
+    starts = np.zeros(k + 2, dtype=np.int64)
+    np.cumsum(sizes, out=starts[1:])
+    return period, None, starts
+
+
 def _buckets(key: np.ndarray[Any, Any], k: int) -> tuple[np.ndarray[Any, Any] | None, _Ints]:
     """Row order grouped by ``key`` (0..k; None: already in order), and where each group starts."""
     small = key.astype(small_int(k), copy=False)
@@ -112,8 +131,7 @@ def feature_steps(
     revenue sums are the same exact sums.
     """
     k_all = bounds.size
-    period = _edges_before(cols, bounds, small_int(k_all))
-    order, starts = _buckets(period, k_all)
+    period, order, starts = _periods(cols, bounds, k_all)
     moving_orders: MovingOrders | None = None
     valid = period < k_all
     spread = None
@@ -121,7 +139,10 @@ def feature_steps(
         purchase = (cols.amount >= 0) & valid
     else:
         positive, moving, spread = order_status(cols, period, k_all)
-        purchase = positive[cols.order] & (cols.amount >= 0) & valid & ~moving[cols.order]
+        # One look-up per row: whether its order counts at every point.
+        purchase = (positive & ~moving)[cols.order]
+        purchase &= cols.amount >= 0
+        purchase &= valid
         moving_orders = MovingOrders(cols, codes, period, k_all, positive, moving)
         del positive, moving
     first_line, segment, until = segments(cols, codes, period, k_all, purchase, spread)
@@ -190,6 +211,14 @@ def feature_steps(
     def count(where: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         return np.bincount(where, weights=ones[: where.size], minlength=n)
 
+    def net_count(enter: np.ndarray[Any, Any], leave: np.ndarray[Any, Any]) -> Any:
+        # Counts of ``enter`` less those of ``leave`` in one pass over the customers
+        # (whole numbers: the same as adding the one and subtracting the other).
+        if not leave.size:
+            return count(enter)
+        weights = np.concatenate((ones[: enter.size], -ones[: leave.size]))
+        return np.bincount(np.concatenate((enter, leave)), weights=weights, minlength=n)
+
     for k in range(k_all):
         lo, hi = int(starts[k]), int(starts[k + 1])
         c = order_codes[lo:hi]
@@ -204,25 +233,30 @@ def feature_steps(
             entering, leaving = order_wins[j], segment_inside[j]
             if entering is not None and leaving is not None:
                 gone = entering.leaving[int(entering.starts[k]) : int(entering.starts[k + 1])]
-                win_orders[j] += count(c[leaving[lo:hi]])
-                win_orders[j] -= count(codes[gone])
+                win_orders[j] += net_count(c[leaving[lo:hi]], codes[gone])
             rev, inside = wins[j], order_inside[j]
             if rev is not None and inside is not None and money is not None:
                 gone = rev.leaving[int(rev.starts[k]) : int(rev.starts[k + 1])]
                 here = inside[lo:hi]
                 money.add(win_revenue[j], c[here], rows_of(lo, hi)[here])
                 money.add(win_revenue[j], codes[gone], gone, sign=-1.0)
-        orders_now, first_now, last_now, win_now = orders, first, last, win_orders
+        # The moving orders count for their customers at this point only: added in
+        # place and taken off after it (whole counts, so exactly), for the customers
+        # with an order of theirs counting now (the others have no purchase line
+        # there: no order, no date).
+        undo: tuple[Any, ...] | None = None
         if moving_orders is not None and moving_orders.any:
             more, m_first, m_last, m_inside = moving_orders.at(k, b, windows)
-            at = moving_orders.who
-            orders_now, first_now, last_now = orders.copy(), first.copy(), last.copy()
-            orders_now[at] += more
-            first_now[at] = np.minimum(first[at], m_first)
-            last_now[at] = np.maximum(last[at], m_last)
-            win_now = [x.copy() for x in win_orders]
+            live = np.flatnonzero(more > 0)
+            at, more = moving_orders.who[live], more[live]
+            m_inside = [x[live] for x in m_inside]
+            undo = (at, more, m_inside, first[at], last[at])
+            orders[at] += more
+            first[at] = np.minimum(first[at], m_first[live])
+            last[at] = np.maximum(last[at], m_last[live])
             for j in range(len(windows)):
-                win_now[j][at] += m_inside[j]
+                win_orders[j][at] += m_inside[j]
+        orders_now, first_now, last_now, win_now = orders, first, last, win_orders
         whole = days is not None and days[k] >= 0
         day = int(days[k]) if days is not None else -1
 
@@ -272,3 +306,9 @@ def feature_steps(
             out["_first"] = np.where(has, first_now, NEVER)
             out["_last"] = last_now.copy()
         yield k, present if want is not None else present.copy(), out
+        if undo is not None:
+            at, more, m_inside, first_at, last_at = undo
+            orders[at] -= more
+            first[at], last[at] = first_at, last_at
+            for j in range(len(windows)):
+                win_orders[j][at] -= m_inside[j]
