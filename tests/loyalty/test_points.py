@@ -268,6 +268,18 @@ def test_input_is_not_modified() -> None:
             "the schema",
             id="schema-clash",
         ),
+        pytest.param(
+            {"earn_rate": 1, "schema": "0"},
+            ParameterError,
+            "PointsProgram.schema must be a mapping of column name to type; got '0'",
+            id="schema-text",
+        ),
+        pytest.param(
+            {"earn_rate": 1, "schema": {"tier": 5}},
+            ParameterError,
+            "PointsProgram.schema: unknown type 5 in the schema",
+            id="schema-type",
+        ),
     ],
 )
 def test_bad_definitions(kwargs, error, message) -> None:

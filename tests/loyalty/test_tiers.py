@@ -184,6 +184,12 @@ def test_round_trip_and_equality() -> None:
             "TierProgram.schema column 'tier_level' is computed by the replay; leave it out",
             id="reserved",
         ),
+        pytest.param(
+            TIERS,
+            {"schema": None},
+            "TierProgram.schema must be a mapping of column name to type; got None",
+            id="schema-none",
+        ),
     ],
 )
 def test_bad_definitions(tiers, kwargs, message) -> None:

@@ -19,6 +19,7 @@ from segkit._validation import (
 )
 from segkit.errors import ParameterError, RuleError
 from segkit.tagging import CompiledRule, compile_rule
+from segkit.tagging.context import declared_schema
 
 __all__ = ["TRANSACTION_COLUMNS", "Multiplier", "PointsProgram"]
 
@@ -90,6 +91,10 @@ def _as_multipliers(value: Any) -> tuple[Multiplier, ...]:
     return tuple(out)
 
 
+def _as_schema(value: Any) -> dict[str, Any]:
+    return declared_schema(value, "PointsProgram")
+
+
 def _check_keys(item: Mapping[str, Any], allowed: set[str], where: str) -> None:
     # an item of a list (``multipliers[0]``) needs every key; the programme none
     check_keys(item, allowed, where, required=allowed if where.endswith("]") else ())
@@ -158,7 +163,7 @@ class PointsProgram:
     cap_per_month: float | None = attrs.field(default=None, kw_only=True)
     expiry_months: int | None = attrs.field(default=None, kw_only=True)
     point_value: float = attrs.field(default=0.01, kw_only=True)
-    schema: dict[str, Any] = attrs.field(factory=dict, kw_only=True, converter=dict)
+    schema: dict[str, Any] = attrs.field(factory=dict, kw_only=True, converter=_as_schema)
     _rules: tuple[CompiledRule, ...] = attrs.field(init=False, repr=False)
 
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {

@@ -31,6 +31,7 @@ from segkit.errors import ParameterError, RuleError
 from segkit.lifecycle import Lifecycle, LifecycleWarning, Transition
 from segkit.tagging import ast as rule_ast
 from segkit.tagging import parse
+from segkit.tagging.context import declared_schema
 
 __all__ = ["Tier", "TierProgram"]
 
@@ -93,6 +94,10 @@ def _as_tiers(value: Any) -> tuple[Tier, ...]:
         else:
             raise ParameterError(f"TierProgram.tiers[{i}] must be a Tier; got {item!r}")
     return tuple(out)
+
+
+def _as_schema(value: Any) -> dict[str, Any]:
+    return declared_schema(value, "TierProgram")
 
 
 def _thresholds(text: str) -> dict[str, float]:
@@ -160,7 +165,7 @@ class TierProgram:
     review: str = attrs.field(default="monthly", kw_only=True)
     protection: bool = attrs.field(default=True, kw_only=True)
     upgrade: str = attrs.field(default="immediate", kw_only=True)
-    schema: dict[str, Any] = attrs.field(factory=dict, kw_only=True, converter=dict)
+    schema: dict[str, Any] = attrs.field(factory=dict, kw_only=True, converter=_as_schema)
     lifecycle: Lifecycle = attrs.field(init=False, repr=False)
 
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {

@@ -35,7 +35,13 @@ from segkit.tagging._runtime import (
 )
 from segkit.tagging._types import TYPES, dtype_type, infer_type, type_name
 
-__all__ = ["MappingSchema", "RuleContext", "as_schema", "unknown_column_message"]
+__all__ = [
+    "MappingSchema",
+    "RuleContext",
+    "as_schema",
+    "declared_schema",
+    "unknown_column_message",
+]
 
 
 class RuleContext:
@@ -237,6 +243,24 @@ class MappingSchema:
 
     def names(self) -> list[str]:
         return list(self._types)
+
+
+def declared_schema(value: Any, owner: str) -> dict[str, Any]:
+    """Check a ``schema=`` parameter now: a mapping of column name to a known type.
+
+    A programme that compiles rules later (loyalty points, tiers) calls this
+    from its attrs converter, so a schema that is not a mapping, or that names
+    an unknown type, is refused when the programme is built, naming ``owner``.
+    """
+    if not isinstance(value, Mapping):
+        raise ParameterError(
+            f"{owner}.schema must be a mapping of column name to type; got {value!r:.100}"
+        )
+    try:
+        MappingSchema(value)
+    except ParameterError as exc:
+        raise ParameterError(f"{owner}.schema: {exc}") from None
+    return {str(k): v for k, v in value.items()}
 
 
 def as_schema(schema: Any) -> Any:
