@@ -349,3 +349,15 @@ def test_monetary_score_is_monotone(values):
     v = np.asarray(values)
     for value in np.unique(v):
         assert out["m_score"][v == value].nunique() == 1
+
+
+@pytest.mark.parametrize("bins", [2, 5, 9])
+def test_code_and_score_are_the_scores_written_and_averaged(bins):
+    rng = np.random.default_rng(bins)
+    X = frame(rng.integers(0, 400, 500) * 1.0, rng.integers(1, 40, 500), rng.gamma(2, 50, 500))
+    out = RFMScorer(bins=bins, segments=None).fit_transform(X)
+    r, f, m = (out[c].to_numpy() for c in ("r_score", "f_score", "m_score"))
+    assert out["rfm_code"].dtype == object
+    assert out["rfm_code"].tolist() == [f"{a}{b}{c}" for a, b, c in zip(r, f, m, strict=True)]
+    # one division of the integer sum: exactly (r + f + m) / 3, to the last bit
+    assert out["rfm_score"].tolist() == [(a + b + c) / 3 for a, b, c in zip(r, f, m, strict=True)]

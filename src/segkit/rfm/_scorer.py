@@ -328,13 +328,19 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         X = require_frame(X, "customer table")
         values = self._values(X)
         pairs = zip(SCORES, _DIMENSIONS, strict=True)
-        scores = {name: self._score(dim, values[dim]) for name, dim in pairs}
-        out = pd.DataFrame({k: v.astype(np.int64) for k, v in scores.items()}, index=X.index)
-        code = out["r_score"].astype(str) + out["f_score"].astype(str)
-        out["rfm_code"] = (code + out["m_score"].astype(str)).astype(object)
+        scores = {
+            name: self._score(dim, values[dim]).astype(np.int64, copy=False) for name, dim in pairs
+        }
+        out = pd.DataFrame(scores, index=X.index, copy=False)
+        # Scores are 1..9: the code is three digits, read from a table of 1,000.
+        key = scores["r_score"] * 100 + scores["f_score"] * 10 + scores["m_score"]
+        out["rfm_code"] = pd.Series(_CODES[key], index=X.index, dtype=object)
         w = np.ones(3) if self.weights is None else np.asarray(self.weights, dtype=float)
-        stacked = np.column_stack([scores[s] for s in SCORES]).astype(float)
-        out["rfm_score"] = stacked @ (w / w.sum())
+        score = scores["r_score"] * w[0]  # the weighted sum, then one division
+        score += scores["f_score"] * w[1]
+        score += scores["m_score"] * w[2]
+        score /= w.sum()
+        out["rfm_score"] = score
         if self.segment_map_ is not None:
             table = self.segment_map_.lookup_table()
             idx = table[scores["r_score"] - 1, scores["f_score"] - 1, scores["m_score"] - 1]
@@ -350,6 +356,10 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         if self.segment_map_ is not None:
             names.append("segment")
         return np.asarray(names, dtype=object)
+
+
+#: The text of every three-digit code, by its value (``_CODES[345] == "345"``).
+_CODES = np.array([f"{k:03d}" for k in range(1000)], dtype=object)
 
 
 # --------------------------------------------------------------------------- #
