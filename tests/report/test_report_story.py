@@ -12,7 +12,7 @@ import pytest
 from segkit.cli import main
 from segkit.datasets import make_transactions
 from segkit.errors import ColumnNotFoundError
-from segkit.profiling import Profile, profile
+from segkit.profiling import Profile, monthly_activity, profile
 from segkit.report import _story
 
 
@@ -59,6 +59,30 @@ def test_monthly_revenue_new_active():
     assert monthly["new"].tolist() == [2, 0, 1]
     html = p.report()
     assert "In March 2024: revenue $10, 2 active customers (at least one purchase), 1 new" in html
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [2, 0, 4, 1, 3]])
+def test_monthly_revenue_is_exact_in_any_row_order(order):
+    # 0.1 + 0.2 + 0.3 is 0.6000000000000001 added left to right; money sums are exact
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "a", "b"],
+            "timestamp": pd.to_datetime(
+                ["2024-01-03", "2024-01-04", "2024-01-05", "2024-02-01", "2024-02-02"]
+            ),
+            "amount": [0.1, 0.2, 0.3, 7.0, 1.0],
+        }
+    ).iloc[order]
+    columns = _tiny_profile(tx, "2024-02-29").results["monthly"]["revenue"].tolist()
+    rows = monthly_activity(
+        tx,
+        customer="customer_id",
+        timestamp="timestamp",
+        amount="amount",
+        stamp=pd.Timestamp("2024-02-29"),
+        date_only=True,
+    )["revenue"].tolist()
+    assert columns == rows == [0.6, 8.0]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

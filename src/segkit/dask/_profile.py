@@ -147,8 +147,8 @@ def monthly_activity_dask(transactions: Frame, **options: Any) -> pd.DataFrame:
 
     The log is reduced to :func:`~segkit.profiling.month_lines` partition by
     partition. Revenue and active customers come from those lines partitioned
-    by month (each month's lines in one partition, in input order, so the sums
-    are added up as on pandas), new customers from each buyer's first month,
+    by month (each month's lines in one partition, so each month's exact sum is
+    the one pandas gives), new customers from each buyer's first month,
     found in every partition and then among them partitioned by customer (the
     first of the firsts); the partitions hold disjoint months and customers,
     so their tables add up.

@@ -17,6 +17,7 @@ from segkit._backend import dispatch, local
 from segkit._time import DAY_NS
 from segkit.errors import SegkitError
 from segkit.features import summarize, summarize_columns
+from segkit.sums import group_sum
 
 if TYPE_CHECKING:
     from segkit.profiling._steps import Run
@@ -80,14 +81,18 @@ def activity_of(lines: pd.DataFrame) -> pd.DataFrame:
 
     Active: at least one purchase (a line with a positive amount) in the month;
     new: the customer's first purchase falls in the month. Revenue is the net
-    sum of amounts (returns reduce it). Indexed by month; months without a
-    line are absent.
+    sum of amounts (returns reduce it), added exactly (:func:`segkit.sums.group_sum`:
+    the same in any row order). Indexed by month; months without a line are
+    absent.
     """
     bought = lines[lines["money"] > 0]
     first = bought.groupby("who")["month"].min()
+    codes, months = pd.factorize(lines["month"], sort=True)
+    money = lines["money"].to_numpy(dtype=np.float64)
+    revenue = pd.Series(group_sum(codes, money, months.size), index=months)
     out = pd.DataFrame(
         {
-            "revenue": lines.groupby("month")["money"].sum(),
+            "revenue": revenue,
             "active": bought.groupby("month")["who"].nunique(),
             "new": first.value_counts(),
         }
@@ -110,7 +115,7 @@ def monthly_activity(
     """:func:`activity_of` the :func:`month_lines` of ``transactions`` (arguments as there).
 
     On Dask the lines of each month meet in one partition in input order (so
-    revenue is added up as on pandas) and those of each customer in another
+    revenue is the same exact sum as on pandas) and those of each customer in another
     (for the new customers): the same numbers as pandas.
     """
     lines = month_lines(
@@ -134,8 +139,8 @@ def _months_of_columns(
 ) -> pd.DataFrame | None:
     """:func:`monthly_activity` (every month from the first) of a log read into columns.
 
-    The same numbers from integer month codes: revenue by pandas' compensated
-    group sum in row order (as :func:`activity_of`), active customers as marks
+    The same numbers from integer month codes: revenue by the exact group sum
+    (as :func:`activity_of`), active customers as marks
     in a month x customer grid of the months shown, new customers from each
     customer's first month. None when no line is on or before ``stamp``.
     """
@@ -163,10 +168,7 @@ def _months_of_columns(
     del day, days, since_epoch
     who = cols.codes if every else cols.codes[inside]
     money = cols.amount if every else cols.amount[inside]
-    by_month = pd.CategoricalIndex(
-        pd.Categorical.from_codes(month, categories=pd.RangeIndex(n_months))
-    )
-    revenue = pd.Series(money).groupby(by_month, observed=False).sum().to_numpy()
+    revenue = group_sum(month, money, n_months, cents=cols.on_cents())
     bought = money > 0
     b_month, b_who = month[bought], who[bought]
     n = cols.customers.size
