@@ -122,7 +122,7 @@ def sorted_sums(codes: _IntArray, values: _FloatArray, n: int) -> _FloatArray:
 
 
 def group_sum(
-    codes: _IntArray,
+    codes: np.ndarray[Any, np.dtype[np.integer[Any]]],
     values: _FloatArray,
     n: int,
     rows: Rows | None = None,
