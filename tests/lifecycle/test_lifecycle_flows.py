@@ -133,6 +133,29 @@ def test_spells_and_time_in_state() -> None:
     assert np.isnan(t.loc["churned", "median_days"])
 
 
+def test_spells_built_on_access_are_the_same_after_a_pickle_and_from_pieces() -> None:
+    import pickle
+
+    from segkit.lifecycle._flows import FlowTally, Stays, flow_plan, flow_tally, flows_of
+
+    expected = flows(CHANGES).spells
+    # a Flows pickled before its spells were read builds the same table
+    pd.testing.assert_frame_equal(pickle.loads(pickle.dumps(flows(CHANGES))).spells, expected)
+    # two pieces holding different customers, counted apart and joined (as on Dask)
+    f = flows(CHANGES)
+    plan = flow_plan(f.counts.index, NAMES)
+    first = CHANGES["customer"].isin(["A", "B"])
+    parts = [flow_tally(CHANGES[first], plan), flow_tally(CHANGES[~first], plan)]
+    total = FlowTally.total(parts)
+    assert isinstance(total.spells, Stays) and len(total.spells) == len(expected)
+    joined = flows_of(plan, total).spells
+    order = joined.sort_values(["customer", "start"], kind="stable").index
+    pd.testing.assert_frame_equal(
+        joined.loc[order].reset_index(drop=True),
+        expected.sort_values(["customer", "start"], kind="stable").reset_index(drop=True),
+    )
+
+
 @pytest.mark.parametrize(
     ("days", "done", "expected"),
     [

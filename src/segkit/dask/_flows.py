@@ -103,8 +103,10 @@ def flows_dask(history: Frame, *, start: Any = None, end: Any = None) -> Any:
     tallies = gather([delayed(flow_tally)(piece, plan) for piece in history.to_delayed()])
     total = FlowTally.total(tallies or [flow_tally(meta, plan)])
     del tallies
-    spells = total.spells.sort_values("customer", kind="stable").reset_index(drop=True)
-    return flows_of(plan, attrs.evolve(total, spells=default_text(spells)))
+    spells = total.spells.frame(plan.periods, plan.states)
+    spells = spells.sort_values("customer", kind="stable").reset_index(drop=True)
+    flows = flows_of(plan, total)
+    return attrs.evolve(flows, spells=default_text(spells))
 
 
 def _panel_part(part: pd.DataFrame, given: dict[str, Any]) -> pd.DataFrame:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -11,6 +12,7 @@ import pandas as pd
 
 from segkit._backend import dispatch
 from segkit.errors import ParameterError
+from segkit.lifecycle._exact import small_int
 from segkit.lifecycle._history import History, read_history
 
 __all__ = [
@@ -18,6 +20,7 @@ __all__ = [
     "FlowPlan",
     "FlowTally",
     "Flows",
+    "Stays",
     "current",
     "flow_plan",
     "flow_tally",
@@ -100,7 +103,8 @@ class Flows:
         One row per stay in a state: ``customer``, ``state``, ``start``,
         ``end``, ``days`` and ``completed`` (false when the stay was still
         going on at ``end``; ``state`` categorical) — the distribution of
-        time in state.
+        time in state. Built from the stays' codes on first access (a
+        customer-sized table the report does not read).
     time_in_state : DataFrame
         Per state: ``spells``, ``completed`` and the Kaplan-Meier quartiles of
         the days spent (``q25_days``, ``median_days``, ``q75_days``; stays still
@@ -112,10 +116,19 @@ class Flows:
     matrix: pd.DataFrame = attrs.field(eq=False)
     moves: pd.DataFrame = attrs.field(eq=False)
     counts: pd.DataFrame = attrs.field(eq=False)
-    spells: pd.DataFrame = attrs.field(eq=False)
+    # A DataFrame, or what builds it (called once, on first access to spells).
+    _spells: pd.DataFrame | Callable[[], pd.DataFrame] = attrs.field(eq=False, alias="spells")
     time_in_state: pd.DataFrame = attrs.field(eq=False)
     start: pd.Timestamp
     end: pd.Timestamp
+
+    @property
+    def spells(self) -> pd.DataFrame:
+        """One row per stay in a state (see the class attributes)."""
+        if not isinstance(self._spells, pd.DataFrame):
+            object.__setattr__(self, "_spells", self._spells())
+        assert isinstance(self._spells, pd.DataFrame)
+        return self._spells
 
     def plot(self, ax: Any = None) -> Any:
         """From/to flow diagram of :attr:`matrix` (needs matplotlib); returns the Axes."""
@@ -249,6 +262,60 @@ def flow_plan(
     return FlowPlan(periods, tuple(states), lo, hi, start is None)
 
 
+@attrs.frozen(eq=False)
+class Stays:
+    """Stays in a state as codes, one entry per stay: :attr:`Flows.spells` before it is built.
+
+    ``cust`` indexes ``ids``; ``state`` the states; ``start`` and ``end`` the
+    boundaries (the end of a stay still going on is the last boundary
+    counted, and ``completed`` is false).
+    """
+
+    ids: pd.Index
+    cust: np.ndarray[Any, Any]
+    state: np.ndarray[Any, Any]
+    start: np.ndarray[Any, Any]
+    end: np.ndarray[Any, Any]
+    completed: np.ndarray[Any, Any]
+
+    def __len__(self) -> int:
+        return int(self.cust.size)
+
+    @classmethod
+    def joined(cls, parts: Sequence[Stays]) -> Stays:
+        """The stays of pieces with different customers, one piece after the other."""
+        if len(parts) == 1:
+            return parts[0]
+        offsets = np.cumsum([0, *(p.ids.size for p in parts[:-1])])
+        ids = parts[0].ids.append([p.ids for p in parts[1:]])
+        return cls(
+            ids=ids,
+            cust=np.concatenate(
+                [p.cust.astype(np.int64) + o for p, o in zip(parts, offsets, strict=True)]
+            ),
+            state=np.concatenate([p.state for p in parts]),
+            start=np.concatenate([p.start for p in parts]),
+            end=np.concatenate([p.end for p in parts]),
+            completed=np.concatenate([p.completed for p in parts]),
+        )
+
+    def frame(self, periods: pd.DatetimeIndex, states: Sequence[str]) -> pd.DataFrame:
+        """:attr:`Flows.spells`: the stays with customer ids, state names and dates."""
+        start = self.start.astype(np.intp)
+        end = self.end.astype(np.intp)
+        return pd.DataFrame(
+            {
+                "customer": self.ids.take(self.cust),
+                "state": pd.Categorical.from_codes(self.state, categories=pd.Index(states)),
+                "start": periods[start],
+                "end": periods[end],
+                "days": _pair_days(periods)[start * len(periods) + end],
+                "completed": self.completed,
+            },
+            copy=False,
+        )
+
+
 @attrs.frozen
 class FlowTally:
     """What :func:`flows` counts in a piece of a history that holds whole customers.
@@ -264,14 +331,13 @@ class FlowTally:
     moves: np.ndarray[Any, np.dtype[np.int64]]  # per (period, from, to)
     stays: np.ndarray[Any, np.dtype[np.int64]]  # per (state, start, end): stays
     ended: np.ndarray[Any, np.dtype[np.int64]]  # per (state, start, end): completed stays
-    spells: pd.DataFrame = attrs.field(eq=False)
+    spells: Stays
 
     @classmethod
     def total(cls, tallies: Sequence[FlowTally]) -> FlowTally:
         """The tally of the pieces together (their customers differ), spells in piece order."""
         if len(tallies) == 1:
             return tallies[0]
-        frames = [t.spells for t in tallies if len(t.spells)] or [tallies[0].spells]
 
         def added(name: str) -> np.ndarray[Any, np.dtype[np.int64]]:
             return np.asarray(np.sum([getattr(t, name) for t in tallies], axis=0), dtype=np.int64)
@@ -282,7 +348,7 @@ class FlowTally:
             moves=added("moves"),
             stays=added("stays"),
             ended=added("ended"),
-            spells=pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0],
+            spells=Stays.joined([t.spells for t in tallies]),
         )
 
 
@@ -344,17 +410,15 @@ def _tally(h: History, plan: FlowPlan) -> FlowTally:
     spell_state = spelled(dst)
     finished = spelled(done)
     del done
-    # One column per array, without the copies that joining columns into blocks makes.
-    spells = pd.DataFrame(
-        {
-            "customer": h.ids.take(spelled(cust)),
-            "state": h.names(spell_state),
-            "start": periods[start_k],
-            "end": periods[end_k],
-            "days": _pair_days(periods)[pair],
-            "completed": finished,
-        },
-        copy=False,
+    # The stays as codes in small integers; Flows.spells names them when read.
+    small = small_int(n_periods)
+    spells = Stays(
+        ids=h.ids,
+        cust=spelled(cust).astype(np.int32 if h.ids.size < 2**31 else np.int64),
+        state=spell_state.astype(small_int(n_states)),
+        start=start_k.astype(small),
+        end=end_k.astype(small),
+        completed=finished,
     )
     del start_k, end_k
     # Stays per (state, start, end): the time in state from a few thousand counts.
@@ -436,7 +500,7 @@ def flows_of(plan: FlowPlan, tally: FlowTally) -> Flows:
         matrix=matrix,
         moves=moves,
         counts=counts,
-        spells=tally.spells,
+        spells=functools.partial(tally.spells.frame, periods, tuple(states)),
         time_in_state=time_in_state,
         start=periods[lo],
         end=periods[hi],
