@@ -391,6 +391,40 @@ def test_affinity_columns_of_narrow_codes_equal_those_of_int64_codes():
     )
 
 
+@pytest.mark.parametrize("block", [7, 1 << 20], ids=["many-blocks", "one-block"])
+def test_segment_table_of_lines_and_of_columns_agree_to_the_last_bit(monkeypatch, block):
+    import segkit.sums
+    from segkit.affinity.categories import item_codes, segment_affinity_columns
+    from segkit.datasets import make_transactions
+    from segkit.transactions import TransactionColumns
+
+    monkeypatch.setattr(segkit.sums, "BLOCK", block)
+    frame = make_transactions(400, seed=5, lines_per_order=1.8)
+    frame.loc[frame.index[::13], "amount"] *= -1  # returns
+    ids = frame["customer_id"].unique()
+    # a third of the customers have no segment; the table's order is not the log's
+    table = pd.DataFrame(
+        {"segment": np.resize(["a", "b", None], ids.size)}, index=pd.Index(ids[::-1])
+    )
+    as_of = frame["timestamp"].quantile(0.8)
+    lines = segment_affinity(
+        table,
+        frame,
+        customer="customer_id",
+        amount="amount",
+        timestamp="timestamp",
+        as_of=as_of,
+    )
+    cols = TransactionColumns.read(
+        frame, customer="customer_id", timestamp="timestamp", amount="amount"
+    )
+    items, labels = item_codes(frame["category"], "category")
+    columns = segment_affinity_columns(table, cols, items, labels, item="category", as_of=as_of)
+    pd.testing.assert_frame_equal(columns, lines, check_exact=True)
+    assert (columns["buyers"] > 0).any()
+    assert (columns["spend"] > 0).any()
+
+
 def test_a_missing_categorical_item_names_the_row():
     from segkit.affinity.categories import item_codes
 

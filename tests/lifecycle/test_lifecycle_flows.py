@@ -147,7 +147,8 @@ def test_spells_built_on_access_are_the_same_after_a_pickle_and_from_pieces() ->
     first = CHANGES["customer"].isin(["A", "B"])
     parts = [flow_tally(CHANGES[first], plan), flow_tally(CHANGES[~first], plan)]
     total = FlowTally.total(parts)
-    assert isinstance(total.spells, Stays) and len(total.spells) == len(expected)
+    assert isinstance(total.spells, Stays)
+    assert len(total.spells) == len(expected)
     joined = flows_of(plan, total).spells
     order = joined.sort_values(["customer", "start"], kind="stable").index
     pd.testing.assert_frame_equal(

@@ -185,19 +185,21 @@ def category_affinity_columns(
         inside = upto & (cols.wall > cut.window_start(span))
         sub = _affinity(cols.codes, items, basket, cols.amount, inside, n, who, labels, owner)
         parts.append(sub)
-    out = {}
+    # The shares become the frame's blocks as they are (no second copy of
+    # customers x values floats beside the results).
+    frames = []
     suffixes = ["", *(f"_{span}d" for span in spans)]
     for suffix, (share, with_item, orders, favourite, count) in zip(suffixes, parts, strict=True):
-        for j, slug in enumerate(slugs):
-            out[f"share_{slug}{suffix}"] = share[:, j]
+        names = [f"share_{slug}{suffix}" for slug in slugs]
+        frames.append(pd.DataFrame(share, index=index, columns=names, copy=False))
         if order_shares:
             with np.errstate(invalid="ignore", divide="ignore"):
                 order_share = np.where(orders[:, None] > 0, with_item / orders[:, None], np.nan)
-            for j, slug in enumerate(slugs):
-                out[f"order_share_{slug}{suffix}"] = order_share[:, j]
-        out[f"favourite_{item}{suffix}"] = favourite
-        out[f"{item}_count{suffix}"] = count
-    return pd.DataFrame(out, index=index)
+            names = [f"order_share_{slug}{suffix}" for slug in slugs]
+            frames.append(pd.DataFrame(order_share, index=index, columns=names, copy=False))
+        small = {f"favourite_{item}{suffix}": favourite, f"{item}_count{suffix}": count}
+        frames.append(pd.DataFrame(small, index=index, copy=False))
+    return pd.concat(frames, axis=1)
 
 
 def _affinity(
@@ -213,7 +215,10 @@ def _affinity(
 ) -> tuple[
     np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], Any, np.ndarray[Any, Any]
 ]:
-    """Spend shares, baskets with each value, baskets, favourite and count of ``who``."""
+    """Spend shares, baskets with each value, baskets, favourite and count of ``who``.
+
+    The shares are computed in place of the spend (customers x values).
+    """
     n_items = labels.size
     if keep.all():  # no copies of the columns
         c, i, b, a = customers, items, basket, amount
@@ -232,20 +237,23 @@ def _affinity(
     if not everyone:
         with_item = with_item[who]
     total = spend.sum(axis=1)
-    # Shares, and the favourite: largest spend, then most orders, then the
-    # first label; a block of customers at a time (no customers x values
-    # temporaries beside the results).
-    share = np.empty_like(spend)
+    # The favourite: largest spend, then most orders, then the first label;
+    # then the shares, written over the spend (a total of 0 means every spend
+    # is 0, and 0 / 0 is the missing share). A block of customers at a time
+    # (no customers x values temporaries beside the results).
     best = np.empty(spend.shape[0], dtype=np.intp)
     step = max(1, (1 << 17) // max(n_items, 1))  # customers a block: about 1 MiB of floats
     for start in range(0, spend.shape[0], step):
         part = slice(start, start + step)
         s, t = spend[part], total[part, None]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share[part] = np.where(t > 0, s / t, np.nan)
         top = s.max(axis=1, keepdims=True)
         best[part] = np.argmax(np.where(s == top, with_item[part], -1), axis=1)
-    favourite = pd.Series(labels.take(best), dtype=object).where(total > 0).to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(s, t, out=s)
+    share = spend
+    # The labels once each (a customer's favourite points at one of them); NaN: none.
+    names = np.append(labels.to_numpy(dtype=object), np.nan)
+    favourite = names[np.where(total > 0, best, labels.size)]
     count = (with_item > 0).sum(axis=1)
     return share, with_item, orders, favourite, count
 
@@ -343,12 +351,14 @@ def _baskets_of_one_customer(
     marks = np.zeros(cells + 1, dtype=bool)
     marks[basket] = True
     del basket
-    taken = np.flatnonzero(marks[:cells])  # distinct (basket, item), sorted
+    of = np.flatnonzero(marks[:cells])  # distinct (basket, item), sorted
     del marks
-    # Two arrays of the distinct (basket, item) at most, rewritten in place:
-    # each entry's basket, then its owner; the item codes in ``taken``.
-    of = taken // n_items
-    np.remainder(taken, n_items, out=taken)
+    # One array of the distinct (basket, item), rewritten in place: each
+    # entry's basket, then its owner; the item codes apart, in small integers.
+    taken = np.empty(of.size, dtype=i.dtype if i.dtype.itemsize < 8 else np.int64)
+    for part in blocks(of.size):
+        np.remainder(of[part], n_items, out=taken[part], casting="unsafe")
+    np.floor_divide(of, n_items, out=of)
     first = np.ones(of.size, dtype=bool)  # the first entry of each basket
     np.not_equal(of[1:], of[:-1], out=first[1:])
     for part in blocks(of.size):
@@ -490,28 +500,19 @@ def segment_affinity_columns(
     seg_codes, segments = codes(labels_of, by, "customer table")
     n_seg = segments.size
     # The values bought up to as_of, in the order of ``labels`` (sorted).
-    seen = np.bincount(lines, minlength=labels.size) > 0
+    # (every value of the column is bought when every line is read)
+    seen = (
+        np.ones(labels.size, dtype=bool)
+        if every
+        else np.bincount(lines, minlength=labels.size) > 0
+    )
     if not seen.all():
         lines = (np.cumsum(seen) - 1)[lines]
     n_items = int(seen.sum())
     # Each customer's segment; n_seg for the customers without one.
     at = pd.Index(labels_of.index).get_indexer(cols.customers)
     seg_of = np.where(at >= 0, seg_codes[at], n_seg)
-    buy = amounts >= 0
-    key = who * n_items
-    key += lines
-    pairs = _distinct(key if buy.all() else key[buy], cols.customers.size * n_items)
-    pair_seg = seg_of[pairs // n_items]
-    inside = pair_seg < n_seg
-    buyers = np.bincount(
-        pair_seg[inside] * n_items + pairs[inside] % n_items, minlength=n_seg * n_items
-    ).reshape(n_seg, n_items)
-    # Spend per cell in line order, as segment_affinity adds it up; the lines
-    # of customers without a segment go to one more row, left out.
-    key = seg_of[who]
-    key *= n_items
-    key += lines
-    spend = np.bincount(key, weights=amounts, minlength=(n_seg + 1) * n_items)
+    buyers, spend = _segment_sums(who, lines, amounts, seg_of, n_seg, n_items)
     return _segment_table(
         by,
         item,
@@ -519,21 +520,59 @@ def segment_affinity_columns(
         np.bincount(seg_codes, minlength=n_seg),
         buyers,
         labels[seen],
-        spend[: n_seg * n_items].reshape(n_seg, n_items),
+        spend,
         alpha,
     )
 
 
-def _distinct(key: np.ndarray[Any, Any], cells: int) -> np.ndarray[Any, Any]:
-    """The distinct values of ``key`` (in ``[0, cells)``).
+def _segment_sums(
+    who: np.ndarray[Any, Any],
+    lines: np.ndarray[Any, Any],
+    amounts: np.ndarray[Any, Any] | None,
+    seg_of: np.ndarray[Any, Any],
+    n_seg: int,
+    n_items: int,
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any] | None]:
+    """Buyers and net spend per (segment, value), a block of lines at a time.
 
-    Marks in a grid when it is not much larger than the keys, a hash otherwise.
+    ``who`` is each line's customer (a position in ``seg_of``, which gives
+    each customer's segment, ``n_seg`` for none) and ``lines`` its value
+    code. Buyers: the customers of the segment with a purchase line (an
+    amount of 0 or more) of the value; spend: the sum of the amounts, each
+    block of lines added up in line order and the blocks' sums in turn, so
+    :func:`segment_affinity` and the profile's table agree to the last bit.
+    No line-sized temporaries beyond a block.
     """
-    if cells <= 4 * key.size + 2**20:
-        marks = np.zeros(cells, dtype=bool)
-        marks[key] = True
-        return np.flatnonzero(marks)
-    return np.asarray(pd.unique(key))
+    n_customers = seg_of.size
+    cells = n_customers * n_items
+    grid = cells <= 4 * who.size + 2**20  # marks in a customer x value grid, else a hash
+    marks = np.zeros(cells if grid else 0, dtype=bool)
+    keys = []
+    spend = None if amounts is None else np.zeros((n_seg + 1) * n_items)
+    for part in blocks(who.size):
+        c, v = who[part], lines[part]
+        key = c * n_items
+        key += v
+        if amounts is not None:
+            key = key[amounts[part] >= 0]
+        if grid:
+            marks[key] = True
+        else:
+            keys.append(np.asarray(pd.unique(key)))
+        if spend is not None and amounts is not None:
+            cell = seg_of[c] * n_items
+            cell += v
+            spend += np.bincount(cell, weights=amounts[part], minlength=spend.size)
+    if grid:
+        pairs = np.flatnonzero(marks)
+    else:
+        pairs = np.asarray(pd.unique(np.concatenate(keys))) if keys else np.zeros(0, np.int64)
+    pair_seg = seg_of[pairs // n_items]
+    inside = pair_seg < n_seg
+    buyers = np.bincount(
+        pair_seg[inside] * n_items + pairs[inside] % n_items, minlength=n_seg * n_items
+    ).reshape(n_seg, n_items)
+    return buyers, None if spend is None else spend[: n_seg * n_items].reshape(n_seg, n_items)
 
 
 def _segmented(frame: pd.DataFrame, by: str) -> pd.Series:
@@ -559,27 +598,12 @@ def _by_segment(
     alpha: float,
 ) -> pd.DataFrame:
     """The segment x value table from each line's segmented customer (-1: none)."""
-    known = row_seg >= 0
-    line_seg = np.full(row_seg.size, -1, dtype=np.int64)
-    line_seg[known] = seg_codes[row_seg[known]]
     n_seg, n_items = segments.size, values.size
     sizes = np.bincount(seg_codes, minlength=n_seg)
-    buy = known.copy()
-    if amounts is not None:
-        buy &= amounts >= 0
-    # Distinct (customer, item) among purchase lines: marks in a customer x item
-    # grid (the size of category_affinity's tables), or a hash for many items.
-    pairs = _distinct(row_seg[buy] * n_items + items[buy], seg_codes.size * n_items)
-    buyers = np.bincount(
-        seg_codes[pairs // n_items] * n_items + pairs % n_items, minlength=n_seg * n_items
-    ).reshape(n_seg, n_items)
-    spend = None
-    if amounts is not None:
-        spend = np.bincount(
-            line_seg[known] * n_items + items[known],
-            weights=amounts[known],
-            minlength=n_seg * n_items,
-        ).reshape(n_seg, n_items)
+    # Lines of customers without a segment go to one more customer, of segment n_seg.
+    who = np.where(row_seg >= 0, row_seg, seg_codes.size)
+    seg_of = np.append(seg_codes, n_seg)
+    buyers, spend = _segment_sums(who, items, amounts, seg_of, n_seg, n_items)
     return _segment_table(by, item, segments, sizes, buyers, values, spend, alpha)
 
 
