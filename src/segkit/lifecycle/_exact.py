@@ -88,17 +88,24 @@ def order_status(
     order = cols.order
     valid = period < k_all
     n_orders = cols.n_orders
-    if valid.all():  # the usual case (end at the latest row): no copies
-        # An order's net is positive exactly when one of its lines is a
-        # purchase line of the log (computed once per log, summarize's too).
-        positive: _Bools = np.zeros(n_orders, dtype=bool)
-        positive[order[cols.purchase_mask()]] = True
-        spread = _several(order, period, n_orders)
-    else:
-        amount = cols.amount[valid]
-        positive = parts_sum(order[valid], *money_parts(amount), n_orders) > 0
-        del amount
-        spread = _several(order[valid], period[valid], n_orders)
+    # An order's net over the whole log is positive exactly when one of its
+    # lines is a purchase line of the log (computed once per log, summarize's too).
+    positive: _Bools = np.zeros(n_orders, dtype=bool)
+    positive[order[cols.purchase_mask()]] = True
+    spread = _several(order, period, n_orders)
+    late = order[~valid]  # orders with lines after the last point (usually none or few)
+    if late.size:
+        # Only their lines up to the last point count: their net and periods again.
+        touched = np.zeros(n_orders, dtype=bool)
+        touched[late] = True
+        rows = np.flatnonzero(touched[order] & valid)
+        within = order[rows]
+        positive[late] = False
+        positive[within] = (parts_sum(within, *money_parts(cols.amount[rows]), n_orders) > 0)[
+            within
+        ]
+        spread[late] = _several(within, period[rows], n_orders)[late]
+        del rows, within, touched
     moving = np.zeros(n_orders, dtype=bool)
     if not spread.any():
         return positive, moving, spread
