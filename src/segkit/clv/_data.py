@@ -144,6 +144,10 @@ def _codes(values: Array) -> tuple[npt.NDArray[np.int64], int]:
             as_int = values.astype(np.int64)
             if np.array_equal(as_int, values):
                 return as_int, int(high) + 1
+    if values.dtype.kind == "f" and not np.isnan(values).any():
+        # Sorting (numpy's unique) is faster than hashing for floats.
+        uniques, inverse = np.unique(values, return_inverse=True)
+        return inverse.astype(np.int64, copy=False).reshape(-1), uniques.size
     codes, uniques = pd.factorize(values, sort=True)
     return codes.astype(np.int64), len(uniques)
 
