@@ -96,7 +96,8 @@ def category_affinity(
             (returns are not orders); missing without orders.
         ``favourite_{item}``
             The value with the largest share (ties: more orders, then the
-            first value in sorted order); missing without spend.
+            first value in sorted order); missing without spend. Categorical,
+            with the values as categories.
         ``{item}_count``
             The number of distinct values bought.
 
@@ -251,11 +252,23 @@ def _affinity(
         with np.errstate(invalid="ignore", divide="ignore"):
             np.divide(s, t, out=s)
     share = spend
-    # The labels once each (a customer's favourite points at one of them); NaN: none.
-    names = np.append(labels.to_numpy(dtype=object), np.nan)
-    favourite = names[np.where(total > 0, best, labels.size)]
+    favourite = _favourites(labels, np.where(total > 0, best, -1))
     count = (with_item > 0).sum(axis=1)
     return share, with_item, orders, favourite, count
+
+
+def _favourites(labels: pd.Index, best: np.ndarray[Any, Any]) -> pd.Categorical:
+    """The favourite of each customer (``best`` positions in ``labels``; -1: none), categorical.
+
+    The categories are the values (those of a categorical item column, in
+    its order): no string per customer.
+    """
+    if isinstance(labels, pd.CategoricalIndex):
+        position = np.append(labels.codes, -1)  # into the column's own categories
+        return pd.Categorical.from_codes(
+            position[best], categories=labels.categories, ordered=labels.ordered
+        )
+    return pd.Categorical.from_codes(best, categories=labels)
 
 
 def _baskets(
