@@ -108,6 +108,30 @@ def test_favourite_by_orders_when_spend_ties():
     assert affinity(tx, order="order_id").loc[1, "favourite_category"] == "b"
 
 
+def test_favourites_are_categorical_with_the_values_as_categories(lines):
+    out = affinity(lines, order="order_id")
+    fav = out["favourite_category"]
+    assert isinstance(fav.dtype, pd.CategoricalDtype)
+    assert fav.cat.categories.tolist() == ["bags", "shoes"]
+    # a categorical item column keeps its own categories, order and unseen values
+    kinds = pd.CategoricalDtype(["shoes", "hats", "bags"], ordered=True)
+    out = affinity(lines.assign(category=lines["category"].astype(kinds)), order="order_id")
+    assert out["favourite_category"].dtype == kinds
+    # customer 1 ties on spend and orders: the first value in the column's order wins
+    assert fav.astype(object).tolist() == ["bags", "bags"]
+    assert out["favourite_category"].astype(object).tolist() == ["shoes", "bags"]
+    # no spend (returns cancel every purchase): no favourite
+    cancelled = pd.DataFrame(
+        {
+            "customer_id": [1, 1],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+            "amount": [10.0, -10.0],
+            "category": pd.Categorical(["a", "a"], categories=["b", "a"]),
+        }
+    )
+    assert affinity(cancelled)["favourite_category"].isna().tolist() == [True]
+
+
 def test_columns_serve_the_rule_language(lines):
     table = affinity(lines, order="order_id", windows=[30])
     tags = TagEngine(
