@@ -154,8 +154,23 @@ def test_histogram_ticks_over_a_narrow_range_tell_the_values_apart(lang) -> None
 def test_histogram_ticks_over_a_wide_range_stay_short() -> None:
     values = np.random.default_rng(0).lognormal(3, 2, 3000)
     svg = _svg.histogram(values, title="t", loc=Locale("en", "GBP"))
+    found = re.findall(r"<text class='xl' x='([0-9.]+)'[^>]*>([^<]+)</text>", svg)
+    # the powers of ten in range, evenly spaced on the log axis
+    assert [label for _, label in found] == ["£1", "£10", "£100", "£1.0k"]
+    gaps = np.diff([float(x) for x, _ in found])
+    assert gaps == pytest.approx([gaps[0]] * 3, abs=0.15)
+
+
+def test_a_money_histogram_starts_at_a_hundredth() -> None:
+    # customers a model gives nearly nothing (1e-6) neither stretch the axis nor
+    # write $0.00000: they count in the first bar, which starts at $0.01
+    values = np.r_[np.full(100, 1e-6), np.geomspace(0.5, 2_000, 900)]
+    svg = _svg.histogram(values, title="t", loc=Locale("en"))
     labels = re.findall(r"<text class='xl' [^>]*>([^<]+)</text>", svg)
-    assert labels == ["£0.20", "£1.69", "£14.54", "£125", "£1.1k", "£9.2k"]
+    assert labels == ["$0.01", "$0.10", "$1", "$10", "$100", "$1.0k"]
+    first = re.search(r"<rect [^>]*><title>([^<]+)</title>", svg)
+    assert first is not None
+    assert first.group(1) == "$0.010–$0.015: 100 customers"
 
 
 @pytest.mark.parametrize(

@@ -305,8 +305,12 @@ def histogram(
         v = v[v > 0]
     if v.size == 0:
         return _svg(width, 60, f"<text x='10' y='30'>{escape(loc.t('svg.empty'))}</text>", title)
-    # The axis starts at the 1st percentile so a few tiny values do not squash it.
+    # The axis starts at the 1st percentile so a few tiny values do not squash
+    # it, and on a log axis of money not below a hundredth (a CLV of $0.00004
+    # is nothing): smaller values count in the first bar.
     floor = float(np.quantile(v, 0.01))
+    if log:
+        floor = min(max(floor, 0.01), float(v.max()))
     v = np.maximum(v, floor)
     lo, hi = (np.log10(floor), np.log10(v.max())) if log else (floor, v.max())
     if hi <= lo:
@@ -326,10 +330,18 @@ def histogram(
             f" height='{h:.1f}' fill='{PALETTE[0]}'><title>{label}: "
             f"{loc.t('svg.n', n=c)}</title></rect>"
         )
-    ticks = np.linspace(lo, hi, 6)
+    # On a log axis, the powers of ten in range when there are three or more
+    # ($0.01, $0.10, $1, $10, ...); else six even steps.
+    powers = np.arange(np.ceil(lo - 1e-9), np.floor(hi + 1e-9) + 1) if log else np.zeros(0)
+    if powers.size >= 3:
+        ticks = powers[:: -(-powers.size // 7)]  # at most seven labels
+        labels = loc.tick_labels([float(10**q) for q in ticks], money=True)
+    else:
+        ticks = np.linspace(lo, hi, 6)
+        labels = loc.money_ticks([float(10**q if log else q) for q in ticks])
     parts += x_labels(
         [left + (q - lo) / (hi - lo) * plot_w for q in ticks],
-        loc.money_ticks([float(10**q if log else q) for q in ticks]),
+        labels,
         y=height - bottom + 16,
         low=2,
         high=width - 2,
