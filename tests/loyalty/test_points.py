@@ -321,6 +321,23 @@ def test_bad_redemptions() -> None:
         PointsProgram(1.0).ledger(tx((1, "2024-01-01", 10.0)), **COLUMNS, redemptions=red)
 
 
+def test_a_schema_of_python_and_numpy_types_is_kept_as_rule_types_and_reads_back() -> None:
+    import json
+
+    import numpy as np
+
+    schema = {"tier": str, "orders": int, "joined": "datetime64[ns]", "vip": np.dtype(bool)}
+    program = PointsProgram(1.0, multipliers=[Multiplier("vip", 2.0)], schema=schema)
+    assert program.schema == {
+        "tier": "string",
+        "orders": "number",
+        "joined": "datetime",
+        "vip": "bool",
+    }
+    # to_dict wrote "<class 'int'>" before, which from_dict refused
+    assert PointsProgram.from_dict(json.loads(json.dumps(program.to_dict()))) == program
+
+
 def test_json_and_yaml_round_trip(tmp_path) -> None:
     program = PointsProgram(
         2.0,

@@ -161,16 +161,28 @@ def test_histogram_ticks_over_a_wide_range_stay_short() -> None:
     assert gaps == pytest.approx([gaps[0]] * 3, abs=0.15)
 
 
-def test_a_money_histogram_starts_at_a_hundredth() -> None:
-    # customers a model gives nearly nothing (1e-6) neither stretch the axis nor
-    # write $0.00000: they count in the first bar, which starts at $0.01
+def test_a_log_histogram_spans_five_decades_below_the_largest_value() -> None:
+    # customers a model gives nearly nothing (1e-6 beside 2,000) neither stretch
+    # the axis nor write $0.00000: they count in the first bar, labelled "up to"
     values = np.r_[np.full(100, 1e-6), np.geomspace(0.5, 2_000, 900)]
     svg = _svg.histogram(values, title="t", loc=Locale("en"))
     labels = re.findall(r"<text class='xl' [^>]*>([^<]+)</text>", svg)
-    assert labels == ["$0.01", "$0.10", "$1", "$10", "$100", "$1.0k"]
-    first = re.search(r"<rect [^>]*><title>([^<]+)</title>", svg)
-    assert first is not None
-    assert first.group(1) == "$0.010–$0.015: 100 customers"
+    assert labels == ["$0.10", "$1", "$10", "$100", "$1.0k"]
+    bars = re.findall(r"<rect [^>]*><title>([^<]+)</title>", svg)
+    assert bars[0] == "≤ $0.03: 100 customers"
+
+
+def test_a_log_histogram_of_small_amounts_keeps_them_apart() -> None:
+    # every value under a hundredth: the axis follows them (no floor of $0.01)
+    values = np.geomspace(1e-4, 5e-3, 200)
+    svg = _svg.histogram(values, title="t", loc=Locale("en"))
+    labels = re.findall(r"<text class='xl' [^>]*>([^<]+)</text>", svg)
+    assert labels[0] == "$0.0001"
+    assert labels[-1] == "$0.0050"
+    bars = re.findall(r"<rect [^>]*><title>[^<]+: (\d+) customers</title>", svg)
+    assert len(bars) == 30
+    assert sum(map(int, bars)) == 200
+    assert sum(int(b) > 0 for b in bars) >= 25
 
 
 @pytest.mark.parametrize(

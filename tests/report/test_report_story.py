@@ -85,6 +85,22 @@ def test_monthly_revenue_is_exact_in_any_row_order(order):
     assert columns == rows == [0.6, 8.0]
 
 
+def test_activity_of_lines_without_a_month_or_a_number() -> None:
+    from segkit.profiling import activity_of
+
+    lines = pd.DataFrame(
+        {
+            "month": pd.to_datetime(["2024-01-01", "2024-01-01", None, "2024-02-01"]),
+            "who": [1, 2, 3, 1],
+            "money": [5.0, float("nan"), 7.0, 2.5],
+        }
+    )
+    out = activity_of(lines)  # a line without a month is left out; no number counts 0
+    assert out.index.strftime("%Y-%m").tolist() == ["2024-01", "2024-02"]
+    assert out["revenue"].tolist() == [5.0, 2.5]
+    assert out["active"].tolist() == [1, 1]
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_monthly_lead_tells_the_last_month_with_purchases(lang):
     # April holds only a return (-3) of a March purchase: with as_of in April, the lead

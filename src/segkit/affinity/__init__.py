@@ -11,9 +11,10 @@ See ``docs/personalisation.md``.
 
 from __future__ import annotations
 
-from segkit.affinity.categories import category_affinity, segment_affinity
+from segkit.affinity.categories import category_affinity
 from segkit.affinity.evaluation import RecommendationReport, recommendation_report
 from segkit.affinity.recommender import CoPurchaseRecommender
+from segkit.affinity.segments import segment_affinity
 
 __all__ = [
     "CoPurchaseRecommender",

@@ -117,7 +117,9 @@ class Flows:
     moves: pd.DataFrame = attrs.field(eq=False)
     counts: pd.DataFrame = attrs.field(eq=False)
     # A DataFrame, or what builds it (called once, on first access to spells).
-    _spells: pd.DataFrame | Callable[[], pd.DataFrame] = attrs.field(eq=False, alias="spells")
+    _spells: pd.DataFrame | Callable[[], pd.DataFrame] = attrs.field(
+        eq=False, alias="spells", repr=False
+    )
     time_in_state: pd.DataFrame = attrs.field(eq=False)
     start: pd.Timestamp
     end: pd.Timestamp

@@ -464,11 +464,8 @@ def _lines_to_as_of(run: Run) -> pd.DataFrame:
 
 def affinity(run: Run) -> None:
     """Category shares per customer, and the categories that set segments apart."""
-    from segkit.affinity.categories import (
-        category_affinity_columns,
-        item_codes,
-        segment_affinity_columns,
-    )
+    from segkit.affinity.categories import category_affinity_columns, item_codes
+    from segkit.affinity.segments import segment_affinity_columns
 
     item = str(run.options.category)
     as_of = run.options.as_of

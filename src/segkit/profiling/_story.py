@@ -87,9 +87,10 @@ def activity_of(lines: pd.DataFrame) -> pd.DataFrame:
     """
     bought = lines[lines["money"] > 0]
     first = bought.groupby("who")["month"].min()
-    codes, months = pd.factorize(lines["month"], sort=True)
-    money = lines["money"].to_numpy(dtype=np.float64)
-    revenue = pd.Series(group_sum(codes, money, months.size), index=months)
+    codes, months = pd.factorize(lines["month"], sort=True)  # a missing month: -1
+    money = lines["money"].fillna(0.0).to_numpy(dtype=np.float64)  # not a number: 0
+    dated = codes >= 0
+    revenue = pd.Series(group_sum(codes[dated], money[dated], months.size), index=months)
     out = pd.DataFrame(
         {
             "revenue": revenue,

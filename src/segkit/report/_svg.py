@@ -306,11 +306,13 @@ def histogram(
     if v.size == 0:
         return _svg(width, 60, f"<text x='10' y='30'>{escape(loc.t('svg.empty'))}</text>", title)
     # The axis starts at the 1st percentile so a few tiny values do not squash
-    # it, and on a log axis of money not below a hundredth (a CLV of $0.00004
-    # is nothing): smaller values count in the first bar.
+    # it, and a log axis spans at most five decades below the largest value
+    # (a CLV of $0.00004 beside $2,000 is nothing): smaller values count in
+    # the first bar, whose label then says "up to".
     floor = float(np.quantile(v, 0.01))
     if log:
-        floor = min(max(floor, 0.01), float(v.max()))
+        floor = max(floor, float(v.max()) * 1e-5)
+    clamped = bool((v < floor).any())
     v = np.maximum(v, floor)
     lo, hi = (np.log10(floor), np.log10(v.max())) if log else (floor, v.max())
     if hi <= lo:
@@ -324,7 +326,7 @@ def histogram(
     bounds = loc.money_ticks([float(10**e if log else e) for e in edges])
     for i, c in enumerate(counts):
         h = c / ymax * plot_h
-        label = f"{bounds[i]}–{bounds[i + 1]}"
+        label = f"≤ {bounds[1]}" if i == 0 and clamped else f"{bounds[i]}–{bounds[i + 1]}"
         parts.append(
             f"<rect x='{left + i * bw + 1:.1f}' y='{height - bottom - h:.1f}' width='{bw - 2:.1f}'"
             f" height='{h:.1f}' fill='{PALETTE[0]}'><title>{label}: "

@@ -251,6 +251,8 @@ def declared_schema(value: Any, owner: str) -> dict[str, Any]:
     A programme that compiles rules later (loyalty points, tiers) calls this
     from its attrs converter, so a schema that is not a mapping, or that names
     an unknown type, is refused when the programme is built, naming ``owner``.
+    The types are kept as the rule types' names (``int`` and ``"int64"`` are
+    ``"number"``), which the programme's ``to_dict`` writes and reads back.
     """
     if not isinstance(value, Mapping):
         raise ParameterError(
@@ -260,7 +262,7 @@ def declared_schema(value: Any, owner: str) -> dict[str, Any]:
         MappingSchema(value)
     except ParameterError as exc:
         raise ParameterError(f"{owner}.schema: {exc}") from None
-    return {str(k): v for k, v in value.items()}
+    return {str(k): dtype_type(v) for k, v in value.items()}
 
 
 def as_schema(schema: Any) -> Any:
