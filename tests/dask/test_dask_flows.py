@@ -12,7 +12,7 @@ pytest.importorskip("dask.distributed")
 from segkit._backend import held, is_dask_collection, local
 from segkit.dask._partition import by_customer
 from segkit.errors import SchemaError
-from segkit.lifecycle import Flows, current, default_lifecycle, flows, panel_of
+from segkit.lifecycle import Flows, current, default_lifecycle, flows, panel_of, states_and_flows
 
 from .conftest import COLUMNS, to_dask
 
@@ -53,6 +53,14 @@ def test_current_is_a_map_equal_to_pandas(history: Any) -> None:
     assert is_dask_collection(got)
     pd.testing.assert_frame_equal(local(got), LC.current(collected), check_exact=True)
     pd.testing.assert_frame_equal(local(current(history)), current(collected), check_exact=True)
+
+
+def test_states_and_flows_equal_pandas(history: Any) -> None:
+    collected = local(history, by="customer")
+    states, moved = states_and_flows(history, states=LC.names)
+    assert is_dask_collection(states)
+    pd.testing.assert_frame_equal(local(states), LC.current(collected), check_exact=True)
+    assert_same_flows(moved, flows(collected))
 
 
 def test_any_dask_history_counts_as_pandas(transactions: pd.DataFrame) -> None:

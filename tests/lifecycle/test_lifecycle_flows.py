@@ -17,6 +17,7 @@ from segkit.lifecycle import (
     flows,
     plot_flows,
     plot_state_counts,
+    states_and_flows,
 )
 from segkit.lifecycle._flows import _km_quantiles
 
@@ -155,6 +156,16 @@ def test_spells_built_on_access_are_the_same_after_a_pickle_and_from_pieces() ->
         joined.loc[order].reset_index(drop=True),
         expected.sort_values(["customer", "start"], kind="stable").reset_index(drop=True),
     )
+
+
+def test_states_and_flows_read_once_equal_current_and_flows() -> None:
+    history = CHANGES
+    states, moved = states_and_flows(history, states=NAMES)
+    pd.testing.assert_frame_equal(states, current(history, states=NAMES), check_exact=True)
+    expected = flows(history)
+    for name in ("matrix", "moves", "counts", "spells", "time_in_state"):
+        pd.testing.assert_frame_equal(getattr(moved, name), getattr(expected, name))
+    assert (moved.start, moved.end) == (expected.start, expected.end)
 
 
 @pytest.mark.parametrize(

@@ -143,6 +143,13 @@ def _current(call: Call) -> Frame:
     return current_dask(arguments["history"], states=arguments["states"])
 
 
+@register("lifecycle.states_and_flows")
+def _states_and_flows(call: Call) -> tuple[Frame, Any]:
+    arguments = call.arguments()
+    history = arguments["history"]
+    return current_dask(history, states=arguments["states"]), flows_dask(history)
+
+
 @register("lifecycle.flows")
 def _flows(call: Call) -> Any:
     arguments = call.arguments()

@@ -25,7 +25,15 @@ from segkit.lifecycle._definition import (
     State,
     Transition,
 )
-from segkit.lifecycle._flows import ENTERED, Flows, current, flows, plot_flows, plot_state_counts
+from segkit.lifecycle._flows import (
+    ENTERED,
+    Flows,
+    current,
+    flows,
+    plot_flows,
+    plot_state_counts,
+    states_and_flows,
+)
 from segkit.lifecycle._lifecycle import Lifecycle
 from segkit.lifecycle._panel import panel_of
 
@@ -46,4 +54,5 @@ __all__ = [
     "panel_of",
     "plot_flows",
     "plot_state_counts",
+    "states_and_flows",
 ]

@@ -28,6 +28,7 @@ __all__ = [
     "flows_of",
     "plot_flows",
     "plot_state_counts",
+    "states_and_flows",
 ]
 
 #: Row label of :attr:`Flows.matrix` for customers not yet present at the start.
@@ -64,7 +65,11 @@ def current(history: Any, *, states: Sequence[str] | None = None) -> pd.DataFram
     1         active            new 2024-03-01
     2            new            NaN 2024-02-01
     """
-    h = read_history(history)
+    return _current_of(read_history(history), states)
+
+
+def _current_of(h: History, states: Sequence[str] | None) -> pd.DataFrame:
+    """:func:`current` of a history already read."""
     names = list(states) if states is not None else h.states
     last = np.ones(h.cust.size, dtype=bool)
     last[:-1] = h.cust[1:] != h.cust[:-1]
@@ -79,6 +84,29 @@ def current(history: Any, *, states: Sequence[str] | None = None) -> pd.DataFram
         },
         index=pd.Index(h.ids.take(h.cust[last]), name="customer"),
     )
+
+
+@dispatch("lifecycle.states_and_flows", on="history")
+def states_and_flows(
+    history: Any, *, states: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, Flows]:
+    """:func:`current` and :func:`flows` (from the first to the last boundary) at once.
+
+    The history is read once for both (``segkit.profile`` wants the two).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> changes = pd.DataFrame({"customer": [1, 1, 2],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-02-01"]),
+    ...     "from": [None, "new", None], "to": ["new", "active", "new"]})
+    >>> now, moved = states_and_flows(changes)
+    >>> now["state"].tolist(), moved.matrix.loc["new", "active"]
+    (['active', 'new'], np.int64(1))
+    """
+    h = read_history(history)
+    plan = flow_plan(h.periods, h.states)
+    return _current_of(h, states), flows_of(plan, _tally(h, plan))
 
 
 @attrs.frozen

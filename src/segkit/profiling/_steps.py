@@ -375,7 +375,7 @@ def _starter(table: pd.DataFrame, notes: list[str], *, lifecycle: bool) -> Any:
 
 def lifecycle(run: Run) -> None:
     """Replay the machine to ``as_of``; one more step gives the state on ``as_of``."""
-    from segkit.lifecycle import flows
+    from segkit.lifecycle import states_and_flows
 
     machine = run.models["lifecycle"]
     start = run.options.lifecycle_start
@@ -410,9 +410,10 @@ def lifecycle(run: Run) -> None:
     changes = held(changes)
     # The replay's last point is as_of itself, with the summary's features:
     # its states are the states on as_of (categorical codes, no second step).
-    now = local(machine.current(changes))["state"].reindex(run.table.index)
+    # The changes are read once for the states and the flows.
+    states, run.results["flows"] = states_and_flows(changes, states=machine.names)
+    now = local(states)["state"].reindex(run.table.index)
     run.results["changes"] = changes
-    run.results["flows"] = flows(changes)
     run.add(now.rename("lifecycle_state").to_frame())
 
 
