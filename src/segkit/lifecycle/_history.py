@@ -19,9 +19,11 @@ from segkit.errors import SchemaError
 
 __all__ = [
     "History",
+    "customer_codes",
     "first_states",
     "given_periods",
     "history_form",
+    "positions",
     "read_history",
     "state_columns",
     "states_in_order",
@@ -60,7 +62,7 @@ def take_values(column: pd.Series, rows: np.ndarray[Any, Any]) -> Any:
     return values.take(rows)
 
 
-def _customer_codes(column: pd.Series, rows: Any) -> tuple[np.ndarray[Any, Any], pd.Index]:
+def customer_codes(column: pd.Series, rows: Any) -> tuple[np.ndarray[Any, Any], pd.Index]:
     """``pd.factorize`` of ``column`` (at ``rows``, all when None) and the distinct ids.
 
     Numeric ids come customer by customer in a replay, so only the first id
@@ -85,7 +87,7 @@ def _customer_codes(column: pd.Series, rows: Any) -> tuple[np.ndarray[Any, Any],
     return np.asarray(every, dtype=np.int64), pd.Index(distinct)
 
 
-def _positions(dates: Any, periods: pd.DatetimeIndex) -> np.ndarray[Any, np.dtype[np.int64]]:
+def positions(dates: Any, periods: pd.DatetimeIndex) -> np.ndarray[Any, np.dtype[np.int64]]:
     """Position of each date among the sorted ``periods`` (-1: not one of them)."""
     stamps = pd.DatetimeIndex(dates)
     ordered = periods.is_monotonic_increasing and periods.is_unique
@@ -125,10 +127,10 @@ def read_history(
         if periods is None:
             periods = pd.DatetimeIndex(pd.unique(all_dates)).sort_values()
     states = _state_names(src, dst) if states is None else list(states)
-    k = _positions(dates, periods)
+    k = positions(dates, periods)
     if (k < 0).any():
         raise SchemaError("history has change dates that are not period boundaries")
-    cust, ids = _customer_codes(df["customer"], rows)
+    cust, ids = customer_codes(df["customer"], rows)
     src_codes, dst_codes = _codes(src, states), _codes(dst, states)
     key = cust * (len(periods) + 1) + k
     if key.size and not (key[1:] > key[:-1]).all():

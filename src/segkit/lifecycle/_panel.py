@@ -21,7 +21,7 @@ from segkit._backend import dispatch
 from segkit._validation import require_columns, require_frame, same_id_kind, show_values
 from segkit.errors import ParameterError, SchemaError
 from segkit.lifecycle._exact import NEVER
-from segkit.lifecycle._history import take_values
+from segkit.lifecycle._history import customer_codes, positions, take_values
 from segkit.transactions import TransactionColumns
 
 __all__ = ["changes_frame", "customer_universe", "panel_frame", "panel_of"]
@@ -231,15 +231,16 @@ def panel_of(changes: pd.DataFrame) -> pd.DataFrame:
     dates = pd.DatetimeIndex(frame["date"])
     labels = pd.DatetimeIndex(list(given)).as_unit(dates.unit)  # the unit of the replay's dates
     n_points = len(labels)
-    k = np.asarray(labels.get_indexer(dates), dtype=np.int64)
+    k = positions(dates, labels)
     if (k < 0).any():
         raise SchemaError("changes has dates that are not among its attrs['periods']")
-    who, _ = pd.factorize(frame["customer"])
+    who, _ = customer_codes(frame["customer"], None)
     key = who * (n_points + 1) + k
     if key.size > 1 and not (key[1:] > key[:-1]).all():  # not by customer, then date
         order = np.argsort(key, kind="stable")
-        if (np.diff(key[order]) == 0).any():
-            at = int(order[np.flatnonzero(np.diff(key[order]) == 0)[0] + 1])
+        twice = np.flatnonzero(np.diff(key[order]) == 0)
+        if twice.size:
+            at = int(order[twice[0] + 1])
             raise SchemaError(
                 f"changes has two changes of customer {frame['customer'].iloc[at]!r} on "
                 f"{dates[at].date()} (row {at}); pass the frame Lifecycle.replay returned"
