@@ -100,6 +100,10 @@ class _BetaGeoFamily(ContinuousModel):
         r, alpha, a, b = params
         return _beta_geo_rows(r, alpha, a, b, x, t_x, T, self._shift)
 
+    def _log_alive(self, params: list[Any], x: Array, t_x: Array, T: Array) -> Array:
+        r, alpha, a, b = params
+        return _beta_geo_rows(r, alpha, a, b, x, t_x, T, self._shift, alive_only=True)[2]
+
     def _limit_flags(
         self, params: pd.Series, stats: dict[str, Array]
     ) -> list[tuple[tuple[str, ...], str]]:

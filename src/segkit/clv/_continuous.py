@@ -30,7 +30,7 @@ from segkit.clv._base import (
     need_customers,
 )
 from segkit.clv._checks import check_rate
-from segkit.clv._data import compress, read_columns
+from segkit.clv._data import compress, read_columns, remembered
 from segkit.clv._likelihoods import _unique_pairs
 from segkit.clv._purchase import UNIT, PurchaseModel
 from segkit.clv._units import check_data_unit, model_unit, rate_days
@@ -265,31 +265,33 @@ class ContinuousModel(PurchaseModel):
             return c.index, x, t_x, T, params, inverse
         return c.index, v["x"], v["t_x"], v["T"], params, None
 
-    def _expected_many(self, ts: Sequence[float], data: Any) -> Array:
-        """``expected_purchases(t, data)`` for several ``t`` at once, shape (len(ts), n).
+    def _discounted(self, ends: Sequence[float], factors: Array, data: Any) -> Array:
+        """Per row of ``data``: ``sum_k factors[k] * (E[Y(ends[k])] - E[Y(ends[k-1])])``.
 
-        P(alive) and the distinct rows are computed once (used by
-        :func:`segkit.clv.lifetime_value`).
+        ``E[Y(t)]`` is :meth:`expected_purchases` and ``E[Y(0)] = 0``: the
+        discounted purchases of :func:`segkit.clv.lifetime_value`, with the
+        same values of ``E[Y(t)]`` to the last bit. P(alive) is computed once
+        per distinct row and, with shared parameters, the expectation given
+        alive once per distinct ``(x, T)`` pair and horizon.
         """
-        index, x, t_x, T, params, inverse = self._stats_for(data)
-        alive = np.exp(self._log_alive(params, x, t_x, T))
-        out = np.empty((len(ts), len(index)))
-        if all(np.ndim(p) == 0 for p in params) and x.size > 1:
-            # The distinct (x, T) pairs once for every t, and each customer's pair
-            # (the products are those of _expected, row by row).
+        _, x, t_x, T, params, inverse = self._stats_for(data)
+        alive = np.exp(self._remembered_log_alive(params, x, t_x, T))
+        pairs = None
+        if all(np.ndim(p) == 0 for p in params) and x.size > 1:  # as in _by_x_and_t
             ux, uT, pairs = _unique_pairs(x, T)
-            where = pairs if inverse is None else pairs[inverse]
-            alive = expand(alive, inverse)
-            for i, t in enumerate(ts):
-                by_pair = f64(self._expected_alive(params, ux, uT, np.asarray(t)))
-                np.multiply(alive, by_pair[where], out=out[i])
-            return out
-        for i, t in enumerate(ts):
-            value = alive * self._by_x_and_t(
-                params, x, T, lambda p, u, v, t=t: self._expected_alive(p, u, v, np.asarray(t))
-            )
-            out[i] = expand(value, inverse)
-        return out
+        total = np.zeros(x.size)
+        before: Any = 0.0
+        for factor, t in zip(factors, ends, strict=True):
+            if pairs is not None:
+                given = f64(self._expected_alive(params, ux, uT, np.asarray(t)))[pairs]
+            else:
+                given = f64(
+                    np.broadcast_to(self._expected_alive(params, x, T, np.asarray(t)), x.shape)
+                )
+            now = alive * given
+            total += factor * (now - before)
+            before = now
+        return expand(total, inverse)
 
     def _new_params(self, data: Any) -> tuple[pd.Index | None, list[Any]]:
         check_fitted(self, "params_")
@@ -307,9 +309,22 @@ class ContinuousModel(PurchaseModel):
     def _log_alive(self, params: list[Any], x: Array, t_x: Array, T: Array) -> Array:
         return self._rows(params, x, t_x, T)[2]
 
+    def _remembered_log_alive(self, params: list[Any], x: Array, t_x: Array, T: Array) -> Array:
+        """:meth:`_log_alive`, computed once for several predictions on the same rows.
+
+        Within :func:`segkit.clv._data.compressing_once` (the profile asks
+        P(alive), the expected purchases and the lifetime value of the same
+        customers) an equal earlier call's result is reused.
+        """
+        if not all(np.ndim(p) == 0 for p in params):
+            return self._log_alive(params, x, t_x, T)
+        tag = ("log_alive", type(self).__qualname__, tuple(float(p) for p in params))
+        out: Array = remembered(tag, [x, t_x, T], lambda: self._log_alive(params, x, t_x, T))
+        return out
+
     def _p_alive(self, data: Any, t: float) -> pd.Series:
         index, x, t_x, T, params, inverse = self._stats_for(data)
-        log_alive = self._log_alive(params, x, t_x, T)
+        log_alive = self._remembered_log_alive(params, x, t_x, T)
         if t > 0:
             tt = np.asarray(t)
             log_alive = log_alive + self._by_x_and_t(
@@ -337,7 +352,7 @@ class ContinuousModel(PurchaseModel):
     def _probability(self, data: Any, n: float, t: float) -> pd.Series:
         nn, tt = np.asarray(n), np.asarray(t)
         index, x, t_x, T, params, inverse = self._stats_for(data)
-        alive = np.exp(self._log_alive(params, x, t_x, T))
+        alive = np.exp(self._remembered_log_alive(params, x, t_x, T))
         inner = self._by_x_and_t(params, x, T, lambda p, u, v: self._prob_n_alive(p, u, v, nn, tt))
         value = expand(alive * inner + np.where(nn == 0, 1.0 - alive, 0.0), inverse)
         return as_series(value, index, f"P(X={int(n)})")
@@ -401,7 +416,7 @@ class ContinuousModel(PurchaseModel):
 
     def _dert(self, data: Any, delta: float) -> pd.Series:
         index, x, t_x, T, params, inverse = self._stats_for(data)
-        alive = np.exp(self._log_alive(params, x, t_x, T))
+        alive = np.exp(self._remembered_log_alive(params, x, t_x, T))
         value = alive * self._by_x_and_t(
             params, x, T, lambda p, u, v: self._dert_alive(p, u, v, delta)
         )
@@ -412,7 +427,7 @@ class ContinuousModel(PurchaseModel):
         raise ParameterError(f"{type(self).__name__} has no DERT")
 
     def _expected(self, params: list[Any], x: Array, t_x: Array, T: Array, t: Array) -> Array:
-        alive = np.exp(self._log_alive(params, x, t_x, T))
+        alive = np.exp(self._remembered_log_alive(params, x, t_x, T))
         return alive * self._by_x_and_t(
             params, x, T, lambda p, u, v: self._expected_alive(p, u, v, t)
         )

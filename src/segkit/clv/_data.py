@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -15,7 +15,7 @@ import pandas as pd
 from segkit._validation import numeric_column, require_columns, require_frame, show_values
 from segkit.errors import SchemaError
 
-__all__ = ["Columns", "compress", "compressing_once", "read_columns"]
+__all__ = ["Columns", "compress", "compressing_once", "read_columns", "remembered"]
 
 Array = npt.NDArray[np.float64]
 
@@ -154,8 +154,9 @@ def _codes(values: Array) -> tuple[npt.NDArray[np.int64], int]:
 
 _Compressed = tuple[list[Array], Array, npt.NDArray[np.intp]]
 
-# Within compressing_once(): the inputs (copies) and results of earlier calls.
-_MEMO: ContextVar[list[tuple[list[Any], _Compressed]] | None] = ContextVar(
+# Within compressing_once(): per earlier call, what it was asked (a tag and
+# copies of its arrays) and its result.
+_MEMO: ContextVar[list[tuple[Any, list[Any], Any]] | None] = ContextVar(
     "segkit_compress_memo", default=None
 )
 
@@ -166,10 +167,12 @@ def compressing_once() -> Iterator[None]:
 
     A call whose arrays and weights equal, byte for byte (same dtype, shape
     and bits), those of an earlier call in the block gets copies of that
-    call's result, which is what it would have computed. The block keeps
-    copies of the inputs it has seen; they are dropped when it ends. Used
-    where one job fits a model and asks it several questions about the same
-    customers (the profile's CLV step).
+    call's result, which is what it would have computed; so does a
+    :func:`remembered` computation on the distinct rows (a model's P(alive)
+    asked for by several predictions). The block keeps copies of the inputs
+    it has seen; they are dropped when it ends. Used where one job fits a
+    model and asks it several questions about the same customers (the
+    profile's CLV step).
     """
     token = _MEMO.set([])
     try:
@@ -188,9 +191,32 @@ def _same_bits(a: Any, b: Any) -> bool:
     )
 
 
-def _copied(result: _Compressed) -> _Compressed:
-    distinct, total, inverse = result
-    return [d.copy() for d in distinct], total.copy(), inverse.copy()
+def _copied(result: Any) -> Any:
+    if isinstance(result, np.ndarray):
+        return result.copy()
+    return type(result)(_copied(part) for part in result)
+
+
+def remembered(tag: Any, arrays: Sequence[Any], compute: Callable[[], Any]) -> Any:
+    """``compute()``, or within :func:`compressing_once` a copy of an earlier equal call's result.
+
+    Calls are equal when their ``tag`` (hashable: what is computed, with
+    which parameters) is equal and their ``arrays`` are equal byte for byte.
+    The result is a numpy array or a tuple or list of them. Outside the block
+    this is ``compute()``.
+    """
+    memo = _MEMO.get()
+    if memo is None:
+        return compute()
+    inputs = [np.asarray(a) for a in arrays]
+    if any(a.dtype.hasobject for a in inputs):
+        return compute()
+    for seen_tag, seen, result in memo:
+        if seen_tag == tag and len(seen) == len(inputs) and all(map(_same_bits, seen, inputs)):
+            return _copied(result)
+    result = compute()
+    memo.append((tag, [a.copy() for a in inputs], _copied(result)))
+    return result
 
 
 def compress(arrays: Sequence[Array], weights: Array) -> _Compressed:
@@ -204,18 +230,11 @@ def compress(arrays: Sequence[Array], weights: Array) -> _Compressed:
     integers matches and orders the rows. Within :func:`compressing_once`,
     a repeated call on the same inputs returns the first call's result.
     """
-    memo = _MEMO.get()
-    if memo is None:
-        return _compress(arrays, weights)
     inputs = [np.asarray(a) for a in (*arrays, weights)]
-    if any(a.dtype.hasobject or a.ndim != 1 for a in inputs):
+    if any(a.ndim != 1 for a in inputs):
         return _compress(arrays, weights)
-    for seen, result in memo:
-        if len(seen) == len(inputs) and all(map(_same_bits, seen, inputs)):
-            return _copied(result)
-    result = _compress(arrays, weights)
-    memo.append(([a.copy() for a in inputs], _copied(result)))
-    return result
+    out: _Compressed = remembered("compress", inputs, lambda: _compress(arrays, weights))
+    return out
 
 
 def _compress(arrays: Sequence[Array], weights: Array) -> _Compressed:

@@ -113,12 +113,16 @@ def _beta_geo_rows(
     T: Array,
     shift: int,
     weights: Array | None = None,
+    *,
+    alive_only: bool = False,
 ) -> tuple[Any, Array, Array]:
     """Per-row log-likelihood of BG/NBD (``shift=0``) or MBG/NBD (``shift=1``).
 
     Returns ``(ll, grad, log_alive_share)`` where ``grad`` has one column per
     log-parameter (r, alpha, a, b) and ``log_alive_share`` is the log of the
-    posterior probability that the customer is still alive at ``T``.
+    posterior probability that the customer is still alive at ``T``. With
+    ``alive_only`` (predictions) only ``log_alive_share`` is computed and the
+    other two are empty.
 
     With ``weights`` and shared parameters, returns the weighted sums instead
     (a float, a gradient of shape (4,) and an empty array): the x-only terms
@@ -193,6 +197,8 @@ def _beta_geo_rows(
     diff = _take(log_dead, idx) - _take(log_alive, idx) + rx * log_gap
     e = np.exp(-np.abs(diff))
     softplus = np.maximum(diff, 0.0) + np.log1p(e)
+    if alive_only:
+        return np.empty(0), np.empty((0, 4)), -softplus
     w2 = np.where(diff > 0, 1.0, e) / (1.0 + e)  # posterior share of the dead branch
     w1 = 1.0 - w2
     ll = r * log_alpha + l1 + softplus

@@ -161,17 +161,17 @@ def lifetime_value(
         raise ParameterError(f"discount_rate must be a finite number > -1; got {discount_rate!r}")
     spend = spend_model.expected_spend(data)
     ends = [k * period for k in range(1, int(horizon) + 1)]
-    many = getattr(purchase_model, "_expected_many", None)
-    if many is not None:
-        cumulative = many(ends, data)
-    else:
-        cumulative = np.vstack(
-            [purchase_model.expected_purchases(data, t).to_numpy() for t in ends]
-        )
-    # The sum over periods of the discounted purchases in each, one period at
-    # a time in a fixed order (no horizons x customers temporaries).
     factors = (1.0 + discount_rate) ** -np.arange(1.0, int(horizon) + 1.0)
-    total = factors[0] * cumulative[0]
-    for k in range(1, int(horizon)):
-        total += factors[k] * (cumulative[k] - cumulative[k - 1])
+    discounted = getattr(purchase_model, "_discounted", None)
+    if discounted is not None:  # once per distinct row (the continuous-time models)
+        total = discounted(ends, factors, data)
+    else:
+        # The sum over periods of the discounted purchases in each, one period
+        # at a time in a fixed order (no horizons x customers temporaries).
+        total = np.zeros(len(spend))
+        before: Any = 0.0
+        for factor, t in zip(factors, ends, strict=True):
+            now = purchase_model.expected_purchases(data, t).to_numpy()
+            total += factor * (now - before)
+            before = now
     return pd.Series(total * spend.to_numpy(), index=spend.index, name="clv")
