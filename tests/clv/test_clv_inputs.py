@@ -194,11 +194,21 @@ def test_compressing_once_merges_the_same_rows_once_with_the_same_results(
         calls.append(len(arrays))
         return real(arrays, weights)
 
+    alive: list[int] = []
+    real_alive = BetaGeo._log_alive
+
+    def alive_counted(self: Any, *args: Any) -> Any:
+        alive.append(1)
+        return real_alive(self, *args)
+
     monkeypatch.setattr(_data, "_compress", counted)
+    monkeypatch.setattr(BetaGeo, "_log_alive", alive_counted)
     with _data.compressing_once():
         once = everything()
     # (x, t_x, T) merged once for the fit, P(alive), E[X] and the CLV; (x, m) once
     assert sorted(calls) == [2, 3]
+    # P(alive) on the distinct rows once for the three predictions
+    assert alive == [1]
     for a, b in zip(plain, once, strict=True):
         pd.testing.assert_series_equal(a, b, check_exact=True)
         assert a.to_numpy().tobytes() == b.to_numpy().tobytes()
@@ -223,6 +233,29 @@ def test_compressing_once_never_serves_other_rows() -> None:
     assert np.signbit(negative[0][0][0])
     assert not np.signbit(again[0][0][0])
     assert again[0][0].tolist() == [0.0, 1.0]
+
+
+def test_remembered_serves_only_the_same_tag_and_bits() -> None:
+    from segkit.clv._data import compressing_once, remembered
+
+    x = np.array([1.0, 2.0])
+    computed: list[str] = []
+
+    def compute(name: str) -> Any:
+        computed.append(name)
+        return x * 2.0
+
+    assert remembered("a", [x], lambda: compute("outside")).tolist() == [2.0, 4.0]
+    with compressing_once():
+        first = remembered("a", [x], lambda: compute("a"))
+        first[0] = 99.0  # the caller's copy: the block keeps its own
+        again = remembered("a", [x.copy()], lambda: compute("again"))
+        other_tag = remembered(("a", 1.0), [x], lambda: compute("other tag"))
+        other_bits = remembered("a", [np.array([1.0, 3.0])], lambda: compute("other bits"))
+    after = remembered("a", [x], lambda: compute("after"))
+    assert computed == ["outside", "a", "other tag", "other bits", "after"]
+    assert again.tolist() == [2.0, 4.0]
+    assert other_tag.tolist() == other_bits.tolist() == after.tolist() == [2.0, 4.0]
 
 
 def test_standard_errors_and_intervals(bgnbd: BetaGeo) -> None:
