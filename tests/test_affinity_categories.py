@@ -7,6 +7,8 @@ from math import comb
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from segkit.affinity import category_affinity, segment_affinity
 from segkit.errors import ParameterError, SchemaError
@@ -461,3 +463,60 @@ def test_an_order_id_shared_only_after_as_of_leaves_earlier_baskets_alone(lines)
         affinity(shared, order="order_id", windows=[30]),
         affinity(lines, order="order_id", windows=[30]),
     )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_lines=st.integers(1, 120),
+    with_order=st.booleans(),
+    shared=st.booleans(),
+    as_of_day=st.integers(0, 40),
+)
+def test_without_order_shares_the_other_columns_are_the_same(
+    seed, n_lines, with_order, shared, as_of_day
+):
+    """The profile's path (no order shares: marks, and baskets only for tied spend)."""
+    from segkit.affinity.categories import category_affinity_columns, item_codes
+    from segkit.transactions import TransactionColumns
+
+    rng = np.random.default_rng(seed)
+    # Few customers, whole prices and zero or negative lines: many ties of the largest spend.
+    orders = rng.integers(0, max(1, n_lines // 2), n_lines)
+    owner = rng.integers(0, 6, orders.max() + 1)
+    frame = pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, 6, n_lines) if shared else owner[orders],
+            "order_id": orders,
+            "timestamp": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 40, n_lines), "D"),
+            "amount": rng.choice([-5.0, 0.0, 5.0, 5.0, 10.0], n_lines),
+            "category": rng.choice(["a", "b", "c", "d"], n_lines),
+        }
+    )
+    cols = TransactionColumns.read(
+        frame,
+        customer="customer_id",
+        timestamp="timestamp",
+        amount="amount",
+        order="order_id" if with_order else None,
+    )
+    items, labels = item_codes(frame["category"], "category")
+    as_of = (pd.Timestamp("2024-01-01") + pd.Timedelta(days=as_of_day)).date()
+    kw = {"customer": "customer_id", "item": "category", "as_of": as_of, "windows": [7]}
+    try:
+        full = category_affinity_columns(cols, items, labels, **kw)
+    except SchemaError:  # nothing on or before as_of
+        return
+    lean = category_affinity_columns(cols, items, labels, **kw, order_shares=False)
+    expected = full[[c for c in full.columns if not c.startswith("order_share_")]]
+    pd.testing.assert_frame_equal(lean, expected, check_exact=True)
+
+
+def test_a_window_without_lines_has_missing_shares_and_no_favourite(lines):
+    # No line in the last 7 days before as_of: the window's spend is empty.
+    out = affinity(lines, order="order_id", as_of="2024-06-30", windows=[7])
+    assert out["share_shoes_7d"].isna().all()
+    assert out["favourite_category_7d"].isna().all()
+    assert out["category_count_7d"].tolist() == [0] * len(out)
+    assert out["share_shoes"].notna().all()

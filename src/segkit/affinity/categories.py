@@ -181,11 +181,13 @@ def category_affinity_columns(
     basket = cols.order if cols.order is not None else cols.wall // DAY_NS
     owner = cols.order_owner() if cols.order is not None else None  # computed once per log
     n = cols.customers.size
-    parts = [_affinity(cols.codes, items, basket, cols.amount, upto, n, who, labels, owner)]
+    args = (basket, cols.amount)
+    parts = [_affinity(cols.codes, items, *args, upto, n, who, labels, owner, order_shares)]
     for span in spans:
         inside = upto & (cols.wall > cut.window_start(span))
-        sub = _affinity(cols.codes, items, basket, cols.amount, inside, n, who, labels, owner)
-        parts.append(sub)
+        parts.append(
+            _affinity(cols.codes, items, *args, inside, n, who, labels, owner, order_shares)
+        )
     # The shares become the frame's blocks as they are (no second copy of
     # customers x values floats beside the results).
     frames = []
@@ -213,12 +215,15 @@ def _affinity(
     who: np.ndarray[Any, Any],
     labels: pd.Index,
     owner: np.ndarray[Any, Any] | None,
-) -> tuple[
-    np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], Any, np.ndarray[Any, Any]
-]:
+    order_shares: bool = True,
+) -> tuple[np.ndarray[Any, Any], Any, Any, Any, np.ndarray[Any, Any]]:
     """Spend shares, baskets with each value, baskets, favourite and count of ``who``.
 
     The shares are computed in place of the spend (customers x values).
+    Without ``order_shares`` the baskets are not counted (None): the count of
+    values comes from marks of the purchase lines, and the baskets with each
+    value only for the customers whose largest spend is on several values
+    (the favourite's tie-break).
     """
     n_items = labels.size
     if keep.all():  # no copies of the columns
@@ -228,33 +233,84 @@ def _affinity(
     everyone = who.size == n_customers  # then no row selection either
     key = c * n_items
     key += i
-    spend = np.bincount(key, weights=a, minlength=n_customers * n_items)
+    # (float64 also when no line is kept: numpy counts an empty column as integers)
+    spend = np.bincount(key, weights=a, minlength=n_customers * n_items).astype(
+        np.float64, copy=False
+    )
+    buy = a >= 0
+    orders = with_item = None
+    if order_shares:
+        orders, with_item = _baskets(c, b, i, buy, n_customers, n_items, owner)
+        orders = (orders if everyone else orders[who]).astype(np.float64)
+        with_item = with_item.reshape(n_customers, n_items)
+        with_item = with_item if everyone else with_item[who]
+        count = (with_item > 0).sum(axis=1)
+    else:  # a value is bought when it has a purchase line
+        flat = np.zeros(n_customers * n_items, dtype=bool)
+        for part in blocks(key.size):
+            flat[key[part][buy[part]]] = True
+        marks = flat.reshape(n_customers, n_items)
+        count = (marks if everyone else marks[who]).sum(axis=1)
+        del marks, flat
     del key
     spend = spend.reshape(n_customers, n_items)
     spend = np.clip(spend if everyone else spend[who], 0.0, None, out=spend if everyone else None)
-    orders, with_item = _baskets(c, b, i, a >= 0, n_customers, n_items, owner)
-    orders = (orders if everyone else orders[who]).astype(np.float64)
-    with_item = with_item.reshape(n_customers, n_items)
-    if not everyone:
-        with_item = with_item[who]
     total = spend.sum(axis=1)
     # The favourite: largest spend, then most orders, then the first label;
     # then the shares, written over the spend (a total of 0 means every spend
     # is 0, and 0 / 0 is the missing share). A block of customers at a time
     # (no customers x values temporaries beside the results).
     best = np.empty(spend.shape[0], dtype=np.intp)
+    tied: list[np.ndarray[Any, Any]] = []  # rows whose largest spend ties, and their values
+    tops: list[np.ndarray[Any, Any]] = []
     step = max(1, (1 << 17) // max(n_items, 1))  # customers a block: about 1 MiB of floats
     for start in range(0, spend.shape[0], step):
         part = slice(start, start + step)
         s, t = spend[part], total[part, None]
-        top = s.max(axis=1, keepdims=True)
-        best[part] = np.argmax(np.where(s == top, with_item[part], -1), axis=1)
+        top = s == s.max(axis=1, keepdims=True)
+        if with_item is not None:
+            best[part] = np.argmax(np.where(top, with_item[part], -1), axis=1)
+        else:
+            best[part] = np.argmax(top, axis=1)
+            several = top.sum(axis=1) > 1
+            several &= t[:, 0] > 0
+            tied.append(np.flatnonzero(several) + start)
+            tops.append(top[several])
         with np.errstate(invalid="ignore", divide="ignore"):
             np.divide(s, t, out=s)
+    if sum(x.size for x in tied):
+        rows = np.concatenate(tied)
+        lines = (c, b, i, buy)
+        best[rows] = _break_ties(who[rows], np.concatenate(tops), *lines, n_customers, owner)
     share = spend
     favourite = _favourites(labels, np.where(total > 0, best, -1))
-    count = (with_item > 0).sum(axis=1)
     return share, with_item, orders, favourite, count
+
+
+def _break_ties(
+    tied: np.ndarray[Any, Any],
+    top: np.ndarray[Any, Any],
+    c: np.ndarray[Any, Any],
+    b: np.ndarray[Any, Any],
+    i: np.ndarray[Any, Any],
+    buy: np.ndarray[Any, Any],
+    n_customers: int,
+    owner: np.ndarray[Any, Any] | None,
+) -> np.ndarray[Any, Any]:
+    """The favourites of the ``tied`` customers, whose largest spend is on several values.
+
+    ``top`` marks each one's values of largest spend; among them the one in
+    most baskets wins, then the first label. The baskets are counted on
+    these customers' lines only.
+    """
+    n_items = top.shape[1]
+    chosen = np.zeros(n_customers, dtype=bool)
+    chosen[tied] = True
+    lines = chosen[c]
+    _, with_item = _baskets(c[lines], b[lines], i[lines], buy[lines], n_customers, n_items, owner)
+    baskets = with_item.reshape(n_customers, n_items)[tied]
+    out: np.ndarray[Any, Any] = np.argmax(np.where(top, baskets, -1), axis=1)
+    return out
 
 
 def _favourites(labels: pd.Index, best: np.ndarray[Any, Any]) -> Any:
