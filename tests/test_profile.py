@@ -166,6 +166,39 @@ def test_lifecycle_keeps_the_changes_and_builds_the_panel_from_them(cdnow):
     assert (p.table["lifecycle_state"] == last.reindex(p.table.index)).all()
 
 
+@pytest.mark.parametrize("ids", ["int", "str"])
+def test_lifecycle_states_and_flows_equal_those_read_back_from_the_changes(ids):
+    """The profile reduces the replay's codes; reading its changes frame gives the same."""
+    from segkit.lifecycle import current, default_lifecycle, flows
+
+    tx = make_transactions(300, seed=5, lines_per_order=1.5)
+    people = make_customers(320, seed=5)  # some registered customers never buy: prospects
+    if ids == "str":
+        tx = tx.assign(customer_id="c" + tx["customer_id"].astype(str))
+        people.index = "c" + people.index.astype(str)
+    cols = {**{k: v for k, v in COLS.items() if k != "timestamp"}, "timestamp": "timestamp"}
+    cols["order"] = "order_id"
+    p = profile(tx, **cols, customers=people, clv=False, progress=False)
+    replayed = default_lifecycle().replay(
+        tx,
+        **cols,
+        customers=people,
+        start=p.changes["date"].min(),
+        end=p.table["last_purchase"].max(),
+        output="changes",
+    )
+    pd.testing.assert_frame_equal(p.changes, replayed, check_exact=True)
+    assert (p.changes["to"] == "prospect").sum() > 0  # registered, never bought
+    expected = flows(p.changes)
+    for part in ("matrix", "moves", "counts", "spells", "time_in_state"):
+        pd.testing.assert_frame_equal(getattr(p.flows, part), getattr(expected, part))
+    now = current(p.changes, states=default_lifecycle().names)["state"]
+    pd.testing.assert_series_equal(
+        p.table["lifecycle_state"], now.reindex(p.table.index), check_names=False
+    )
+    assert p.table["lifecycle_state"].notna().all()
+
+
 def test_the_panel_is_built_once_and_never_outlives_its_changes(cdnow):
     import copy
     import pickle

@@ -29,6 +29,7 @@ __all__ = [
     "plot_flows",
     "plot_state_counts",
     "states_and_flows",
+    "states_and_flows_of",
 ]
 
 #: Row label of :attr:`Flows.matrix` for customers not yet present at the start.
@@ -104,7 +105,13 @@ def states_and_flows(
     >>> now["state"].tolist(), moved.matrix.loc["new", "active"]
     (['active', 'new'], np.int64(1))
     """
-    h = read_history(history)
+    return states_and_flows_of(read_history(history), states)
+
+
+def states_and_flows_of(
+    h: History, states: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, Flows]:
+    """:func:`states_and_flows` of a history already read as codes."""
     plan = flow_plan(h.periods, h.states)
     return _current_of(h, states), flows_of(plan, _tally(h, plan))
 

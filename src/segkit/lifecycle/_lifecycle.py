@@ -25,8 +25,9 @@ from segkit.lifecycle._definition import (
 )
 from segkit.lifecycle._flows import current as _current
 from segkit.lifecycle._guards import Machine
+from segkit.lifecycle._history import History
 from segkit.lifecycle._io import definition_from_dict, definition_to_dict, read_yaml, to_mermaid
-from segkit.lifecycle._replay import ReplayOptions, run_replay
+from segkit.lifecycle._replay import ReplayOptions, replay_history, run_replay
 
 __all__ = ["Lifecycle"]
 
@@ -482,6 +483,16 @@ class Lifecycle:
             columns_at=columns_at,
         )
         return run_replay(self._machine, self._index[self.initial], transactions, options)
+
+    def _replay_history(self, transactions: Any, **options: Any) -> History:
+        """:meth:`replay` with ``output="changes"`` on pandas, the changes as integer codes.
+
+        For a caller that reduces the changes itself (``segkit.profile``:
+        the current states and the flows, :func:`states_and_flows_of`) and
+        builds the frame with :func:`segkit.lifecycle._panel.changes_frame`.
+        """
+        settings = ReplayOptions(output="changes", **options)
+        return replay_history(self._machine, self._index[self.initial], transactions, settings)
 
     def current(self, history: Any) -> pd.DataFrame:
         """Each customer's current state, previous different state and date of last change.

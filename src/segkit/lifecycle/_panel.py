@@ -21,10 +21,10 @@ from segkit._backend import dispatch
 from segkit._validation import require_columns, require_frame, same_id_kind, show_values
 from segkit.errors import ParameterError, SchemaError
 from segkit.lifecycle._exact import NEVER
-from segkit.lifecycle._history import customer_codes, positions, take_values
+from segkit.lifecycle._history import History, customer_codes, positions, take_values
 from segkit.transactions import TransactionColumns
 
-__all__ = ["changes_frame", "customer_universe", "panel_frame", "panel_of"]
+__all__ = ["changes_frame", "changes_history", "customer_universe", "panel_frame", "panel_of"]
 
 _Ints = np.ndarray[Any, np.dtype[np.int64]]
 
@@ -83,13 +83,6 @@ def customer_universe(
     return universe, codes, signup_ns, static
 
 
-def _categorical(names: Sequence[str], codes: np.ndarray[Any, Any], absent: int) -> Any:
-    return pd.Categorical.from_codes(
-        np.where(codes == absent, -1, codes).astype(np.int8),
-        categories=pd.Index(names),
-    )
-
-
 def _take_ids(ids: pd.Index, positions: _Ints) -> Any:
     """``ids`` at ``positions``, as a column (numpy ids without pandas' take machinery)."""
     values = ids.to_numpy()
@@ -98,28 +91,54 @@ def _take_ids(ids: pd.Index, positions: _Ints) -> Any:
     return ids.array.take(positions)
 
 
-def changes_frame(
+def changes_history(
     names: Sequence[str],
     ids: pd.Index,
     labels: pd.DatetimeIndex,
     moves: list[tuple[int, _Ints, np.ndarray[Any, Any], np.ndarray[Any, Any]]],
     absent: int,
-) -> pd.DataFrame:
+) -> History:
+    """The replay's moves (collected point by point) as a :class:`History` by customer.
+
+    What :func:`read_history` reads back from :func:`changes_frame`, without
+    the frame: ``cust`` indexes ``ids`` (every customer of the replay).
+    """
     who = np.concatenate([m[1] for m in moves]) if moves else np.zeros(0, np.int64)
     when = np.concatenate([np.full(m[1].size, m[0]) for m in moves]) if moves else who
     src = np.concatenate([m[2] for m in moves]) if moves else np.zeros(0, np.int8)
     dst = np.concatenate([m[3] for m in moves]) if moves else np.zeros(0, np.int8)
     order = np.argsort(who, kind="stable")  # moves were collected in date order
+
+    def state_codes(codes: np.ndarray[Any, Any]) -> _Ints:
+        picked = codes[order].astype(np.int64)
+        picked[picked == absent] = -1
+        return picked
+
+    return History(
+        ids,
+        who[order].astype(np.int64, copy=False),
+        when[order].astype(np.int64, copy=False),
+        state_codes(src),
+        state_codes(dst),
+        labels,
+        list(names),
+    )
+
+
+def changes_frame(h: History) -> pd.DataFrame:
+    """The ``output="changes"`` frame of a replay's :func:`changes_history`."""
     out = pd.DataFrame(
         {
-            "customer": _take_ids(ids, who[order]),
-            "date": labels.array.take(when[order]),
-            "from": _categorical(names, src[order], absent),
-            "to": _categorical(names, dst[order], absent),
+            "customer": _take_ids(h.ids, h.cust),
+            "date": h.periods.array.take(h.k),
+            "from": h.names(h.src.astype(np.int8)),
+            "to": h.names(h.dst.astype(np.int8)),
         },
         copy=False,
     )
-    out.attrs["periods"] = tuple(labels)  # a tuple compares cleanly when frames are concatenated
+    out.attrs["periods"] = tuple(
+        h.periods
+    )  # a tuple compares cleanly when frames are concatenated
     return out
 
 

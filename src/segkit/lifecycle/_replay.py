@@ -18,9 +18,11 @@ import numpy as np
 import pandas as pd
 
 from segkit._validation import check_choice
+from segkit.errors import ParameterError
 from segkit.lifecycle._guards import Machine
+from segkit.lifecycle._history import History
 from segkit.lifecycle._incremental import feature_steps
-from segkit.lifecycle._panel import changes_frame, customer_universe, panel_frame
+from segkit.lifecycle._panel import changes_frame, changes_history, customer_universe, panel_frame
 from segkit.lifecycle._schedule import MAX_POINTS, MAX_STEPS, Points, periods, zoned
 from segkit.transactions import TransactionColumns
 
@@ -31,6 +33,7 @@ __all__ = [
     "ReplayOptions",
     "feature_steps",
     "periods",
+    "replay_history",
     "run_replay",
     "zoned",
 ]
@@ -80,6 +83,35 @@ def run_replay(
     options: ReplayOptions,
 ) -> pd.DataFrame:
     """Run ``machine`` over history at every evaluation point (see :meth:`Lifecycle.replay`)."""
+    out = _replayed(machine, initial, transactions, options)
+    return out if isinstance(out, pd.DataFrame) else changes_frame(out)
+
+
+def replay_history(
+    machine: Machine,
+    initial: int,
+    transactions: Any,
+    options: ReplayOptions,
+) -> History:
+    """The changes of :func:`run_replay` as codes (``options.output`` must be ``"changes"``).
+
+    For a caller that reduces the changes itself (``segkit.profile``: the
+    current states and the flows) without reading them back from the frame.
+    """
+    if options.output != "changes":
+        raise ParameterError("replay_history gives the changes: pass output='changes'")
+    out = _replayed(machine, initial, transactions, options)
+    assert isinstance(out, History)
+    return out
+
+
+def _replayed(
+    machine: Machine,
+    initial: int,
+    transactions: Any,
+    options: ReplayOptions,
+) -> pd.DataFrame | History:
+    """The panel frame, or the changes as a :class:`History`."""
     extra_at: Mapping[str, ColumnAt] = options.columns_at or {}
     if isinstance(transactions, TransactionColumns):
         cols = transactions  # read once by the caller (segkit.profile)
@@ -131,4 +163,4 @@ def run_replay(
             moves.append((k, changed, before[changed], state[changed]))
     if history is not None:
         return panel_frame(machine.names, ids, labels, history, absent)
-    return changes_frame(machine.names, ids, labels, moves, absent)
+    return changes_history(machine.names, ids, labels, moves, absent)

@@ -376,6 +376,8 @@ def _starter(table: pd.DataFrame, notes: list[str], *, lifecycle: bool) -> Any:
 def lifecycle(run: Run) -> None:
     """Replay the machine to ``as_of``; one more step gives the state on ``as_of``."""
     from segkit.lifecycle import states_and_flows
+    from segkit.lifecycle._flows import states_and_flows_of
+    from segkit.lifecycle._panel import changes_frame
 
     machine = run.models["lifecycle"]
     start = run.options.lifecycle_start
@@ -395,23 +397,27 @@ def lifecycle(run: Run) -> None:
             people = signup = None
     read = run.columns_read  # on pandas: the columns every step shares, not read again
     # Only the changes are kept: Profile.panel builds the panel from them on request.
-    # On a Dask log they stay on the workers (persisted): the current states and
-    # the flows are reduced there.
-    changes = machine.replay(
-        run.transactions if read is None else read,
+    # The replay's last point is as_of itself, with the summary's features: its
+    # states are the states on as_of (categorical codes, no second step).
+    options = {
         **run.tx_columns,  # the order column too: orders counted as in summarize
-        freq=run.options.freq,
-        start=start,
-        end=run.as_of,
-        customers=people,
-        signup=signup,
-        output="changes",
-    )
-    changes = held(changes)
-    # The replay's last point is as_of itself, with the summary's features:
-    # its states are the states on as_of (categorical codes, no second step).
-    # The changes are read once for the states and the flows.
-    states, run.results["flows"] = states_and_flows(changes, states=machine.names)
+        "freq": run.options.freq,
+        "start": start,
+        "end": run.as_of,
+        "customers": people,
+        "signup": signup,
+    }
+    if read is not None:
+        # The changes as codes, reduced to the states and the flows without
+        # reading them back from the frame.
+        history = machine._replay_history(read, **options)
+        states, run.results["flows"] = states_and_flows_of(history, machine.names)
+        changes = changes_frame(history)
+    else:
+        # On a Dask log they stay on the workers (persisted): the current states
+        # and the flows are reduced there, the changes read once for both.
+        changes = held(machine.replay(run.transactions, **options, output="changes"))
+        states, run.results["flows"] = states_and_flows(changes, states=machine.names)
     now = local(states)["state"].reindex(run.table.index)
     run.results["changes"] = changes
     run.add(now.rename("lifecycle_state").to_frame())
