@@ -251,3 +251,33 @@ def test_plots_return_axes() -> None:
     assert plot_flows(f, ax=ax3) is ax3
     assert f.plot_counts(ax=ax3) is ax3
     plt.close("all")
+
+
+@pytest.mark.parametrize(
+    ("seed", "freq", "ids"),
+    [(1, "MS", "int"), (2, "W", "str"), (3, "QS", "int"), (4, "MS", "str")],
+    ids=["monthly-int", "weekly-str", "quarterly-int", "monthly-str"],
+)
+def test_flows_counted_during_the_replay_equal_those_read_from_its_changes(seed, freq, ids):
+    from segkit.datasets import make_customers, make_transactions
+    from segkit.lifecycle._panel import changes_frame
+
+    tx = make_transactions(150, seed=seed, lines_per_order=1.5)
+    people = make_customers(170, seed=seed)  # some never buy: prospects
+    if ids == "str":
+        tx = tx.assign(customer_id="c" + tx["customer_id"].astype(str))
+        people.index = "c" + people.index.astype(str)
+    cols = {"customer": "customer_id", "timestamp": "timestamp", "amount": "amount"}
+    machine = default_lifecycle(active_days=30, at_risk_days=60, churn_days=120)
+    history, counter = machine._replay_history(
+        tx, **cols, order="order_id", freq=freq, customers=people, signup="signup_date"
+    )
+    changes = changes_frame(history)
+    assert changes["from"].isna().sum() > 0
+    assert (changes["to"] == "churned").sum() > 0
+    states, moved = counter.result(history, machine.names)
+    want_states, want = states_and_flows(changes, states=machine.names)
+    pd.testing.assert_frame_equal(states, want_states, check_exact=True)
+    for name in ("matrix", "moves", "counts", "spells", "time_in_state"):
+        pd.testing.assert_frame_equal(getattr(moved, name), getattr(want, name), check_exact=True)
+    assert (moved.start, moved.end) == (want.start, want.end)

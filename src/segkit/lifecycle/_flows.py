@@ -17,6 +17,7 @@ from segkit.lifecycle._history import History, read_history
 
 __all__ = [
     "ENTERED",
+    "FlowCounter",
     "FlowPlan",
     "FlowTally",
     "Flows",
@@ -385,7 +386,9 @@ class FlowTally:
             moves=added("moves"),
             stays=added("stays"),
             ended=added("ended"),
-            spells=Stays.joined([t.spells for t in tallies]),
+            spells=Stays.joined(
+                [t.spells if isinstance(t.spells, Stays) else t.spells() for t in tallies]
+            ),
         )
 
 
@@ -427,7 +430,30 @@ def _tally(h: History, plan: FlowPlan) -> FlowTally:
     per_key = np.bincount(key, minlength=n_periods * width * width)
     del in_range, key
 
-    # Spells: from each change to the same customer's next change (or hi, censored).
+    spells = _stays_of(h, plan)
+    # Stays per (state, start, end): the time in state from a few thousand counts.
+    cells = n_states * n_periods * n_periods
+    by_state = spells.state.astype(np.int64) * n_periods
+    by_state += spells.start
+    by_state *= n_periods
+    by_state += spells.end
+    return FlowTally(
+        delta=delta,
+        grid=grid,
+        moves=per_key,
+        stays=np.bincount(by_state, minlength=cells),
+        ended=np.bincount(by_state[spells.completed], minlength=cells),
+        spells=spells,
+    )
+
+
+def _stays_of(h: History, plan: FlowPlan) -> Stays:
+    """The stays of a history: from each change to the same customer's next change.
+
+    A stay still going on at ``hi`` ends there, censored (not completed).
+    """
+    lo, hi, n_periods = plan.lo, plan.hi, len(plan.periods)
+    k, cust = h.k, h.cust
     same_next = np.zeros(cust.size, dtype=bool)
     same_next[:-1] = cust[1:] == cust[:-1]
     next_k = np.full(cust.size, hi, dtype=np.int64)
@@ -441,34 +467,113 @@ def _tally(h: History, plan: FlowPlan) -> FlowTally:
     def spelled(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         return values if every else values[sel]
 
-    start_k, end_k = spelled(k), spelled(next_k)
-    del next_k
-    pair = start_k * n_periods + end_k
-    spell_state = spelled(dst)
-    finished = spelled(done)
-    del done
     # The stays as codes in small integers; Flows.spells names them when read.
     small = small_int(n_periods)
-    spells = Stays(
+    return Stays(
         ids=h.ids,
         cust=spelled(cust).astype(np.int32 if h.ids.size < 2**31 else np.int64),
-        state=spell_state.astype(small_int(n_states)),
-        start=start_k.astype(small),
-        end=end_k.astype(small),
-        completed=finished,
+        state=spelled(h.dst).astype(small_int(len(plan.states))),
+        start=spelled(k).astype(small),
+        end=spelled(next_k).astype(small),
+        completed=spelled(done),
     )
-    del start_k, end_k
-    # Stays per (state, start, end): the time in state from a few thousand counts.
-    cells = n_states * n_periods * n_periods
-    by_state = spell_state * n_periods * n_periods + pair
-    return FlowTally(
-        delta=delta,
-        grid=grid,
-        moves=per_key,
-        stays=np.bincount(by_state, minlength=cells),
-        ended=np.bincount(by_state[finished], minlength=cells),
-        spells=spells,
-    )
+
+
+class FlowCounter:
+    """:func:`states_and_flows` of a whole replay, counted while the replay moves customers.
+
+    The replay calls :meth:`add` at every point, in order, with the customers
+    whose state changed (codes; -1: not present before). :meth:`result` then
+    gives what :func:`states_and_flows` gives on the replay's changes (the
+    flows from the first to the last boundary) without reading the changes
+    back: the counts were kept as they happened; only the stays (the codes
+    behind :attr:`Flows.spells`) are taken from the history.
+    """
+
+    def __init__(self, n_customers: int, n_periods: int, n_states: int) -> None:
+        width = n_states + 1
+        self.n_periods, self.n_states = n_periods, n_states
+        self.delta = np.zeros(n_periods * width, dtype=np.int64)
+        self.moves = np.zeros(n_periods * width * width, dtype=np.int64)
+        self.stays = np.zeros(n_states * n_periods * n_periods, dtype=np.int64)
+        self.ended = np.zeros_like(self.stays)
+        self.state = np.full(n_customers, -1, dtype=np.int64)  # -1: not present
+        self.previous = np.full(n_customers, -1, dtype=np.int64)  # before the last change
+        self.since = np.full(n_customers, -1, dtype=np.int64)  # point of the last change
+        self.at_first: np.ndarray[Any, np.dtype[np.int64]] | None = None
+
+    def add(
+        self,
+        k: int,
+        who: np.ndarray[Any, Any],
+        src: np.ndarray[Any, Any],
+        dst: np.ndarray[Any, Any],
+    ) -> None:
+        """The customers ``who`` moved from ``src`` to ``dst`` at point ``k`` (0, 1, ...)."""
+        n_periods, n_states = self.n_periods, self.n_states
+        width = n_states + 1
+        src, dst = src.astype(np.int64), dst.astype(np.int64)
+        src_col = np.where(src < 0, n_states, src)
+        dst_col = np.where(dst < 0, n_states, dst)
+        part = slice(k * width, (k + 1) * width)
+        self.delta[part] += np.bincount(dst_col, minlength=width)
+        self.delta[part] -= np.bincount(src_col, minlength=width)
+        cells = width * width
+        self.moves[k * cells : (k + 1) * cells] += np.bincount(
+            src_col * width + dst_col, minlength=cells
+        )
+        # The stays that end here: from the last change before, completed.
+        left = src >= 0
+        ended = (src[left] * n_periods + self.since[who[left]]) * n_periods + k
+        counted = np.bincount(ended, minlength=self.stays.size)
+        self.stays += counted
+        self.ended += counted
+        self.previous[who] = src
+        self.since[who] = k
+        self.state[who] = dst
+        if k == 0:
+            self.at_first = self.state.copy()
+
+    def result(
+        self, h: History, states: Sequence[str] | None = None
+    ) -> tuple[pd.DataFrame, Flows]:
+        """:func:`states_and_flows` of ``h``, the history whose changes were added."""
+        plan = flow_plan(h.periods, h.states)
+        if self.at_first is None or plan.lo != 0 or plan.hi != self.n_periods - 1:
+            return states_and_flows_of(h, states)  # pragma: no cover - every point is added
+        n_periods, n_states = self.n_periods, self.n_states
+        rows = np.flatnonzero(self.since >= 0)
+        names = list(states) if states is not None else h.states
+        remap = np.append(pd.Index(names).get_indexer(pd.Index(h.states)), -1)
+        now = pd.DataFrame(
+            {
+                "state": pd.Categorical.from_codes(
+                    remap[self.state[rows]], categories=pd.Index(names)
+                ),
+                "previous_state": pd.Categorical.from_codes(
+                    remap[self.previous[rows]], categories=pd.Index(names)
+                ),
+                "since": h.periods[self.since[rows]],
+            },
+            index=pd.Index(h.ids.take(rows), name="customer"),
+        )
+        # The stays still going on at the last point: censored there.
+        still = (self.state[rows] * n_periods + self.since[rows]) * n_periods + plan.hi
+        there = self.state >= 0
+        first = self.at_first[there]
+        grid = np.bincount(
+            np.where(first < 0, n_states, first) * n_states + self.state[there],
+            minlength=(n_states + 1) * n_states,
+        )
+        tally = FlowTally(
+            delta=self.delta,
+            grid=grid,
+            moves=self.moves,
+            stays=self.stays + np.bincount(still, minlength=self.stays.size),
+            ended=self.ended,
+            spells=_stays_of(h, plan),  # codes: the history itself is not kept
+        )
+        return now, flows_of(plan, tally)
 
 
 def _pair_days(periods: pd.DatetimeIndex) -> np.ndarray[Any, np.dtype[np.float64]]:

@@ -23,6 +23,7 @@ from segkit.lifecycle._definition import (
     as_states,
     as_transitions,
 )
+from segkit.lifecycle._flows import FlowCounter
 from segkit.lifecycle._flows import current as _current
 from segkit.lifecycle._guards import Machine
 from segkit.lifecycle._history import History
@@ -484,12 +485,12 @@ class Lifecycle:
         )
         return run_replay(self._machine, self._index[self.initial], transactions, options)
 
-    def _replay_history(self, transactions: Any, **options: Any) -> History:
-        """:meth:`replay` with ``output="changes"`` on pandas, the changes as integer codes.
+    def _replay_history(self, transactions: Any, **options: Any) -> tuple[History, FlowCounter]:
+        """:meth:`replay` with ``output="changes"`` on pandas: the changes as integer codes.
 
-        For a caller that reduces the changes itself (``segkit.profile``:
-        the current states and the flows, :func:`states_and_flows_of`) and
-        builds the frame with :func:`segkit.lifecycle._panel.changes_frame`.
+        With the flows counted on the way, for a caller that wants the current
+        states and the flows (``segkit.profile``: ``counter.result(history)``)
+        and builds the frame with :func:`segkit.lifecycle._panel.changes_frame`.
         """
         settings = ReplayOptions(output="changes", **options)
         return replay_history(self._machine, self._index[self.initial], transactions, settings)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from segkit._validation import check_choice
 from segkit.errors import ParameterError
+from segkit.lifecycle._flows import FlowCounter
 from segkit.lifecycle._guards import Machine
 from segkit.lifecycle._history import History
 from segkit.lifecycle._incremental import feature_steps
@@ -92,17 +93,19 @@ def replay_history(
     initial: int,
     transactions: Any,
     options: ReplayOptions,
-) -> History:
-    """The changes of :func:`run_replay` as codes (``options.output`` must be ``"changes"``).
+) -> tuple[History, FlowCounter]:
+    """The changes of :func:`run_replay` as codes, and their flows counted on the way.
 
-    For a caller that reduces the changes itself (``segkit.profile``: the
-    current states and the flows) without reading them back from the frame.
+    ``options.output`` must be ``"changes"``. For a caller that wants the
+    current states and the flows (``segkit.profile``:
+    ``counter.result(history)``) without reading the changes back.
     """
     if options.output != "changes":
         raise ParameterError("replay_history gives the changes: pass output='changes'")
-    out = _replayed(machine, initial, transactions, options)
+    counted: list[FlowCounter] = []
+    out = _replayed(machine, initial, transactions, options, counted)
     assert isinstance(out, History)
-    return out
+    return out, counted[0]
 
 
 def _replayed(
@@ -110,8 +113,13 @@ def _replayed(
     initial: int,
     transactions: Any,
     options: ReplayOptions,
+    counted: list[FlowCounter] | None = None,
 ) -> pd.DataFrame | History:
-    """The panel frame, or the changes as a :class:`History`."""
+    """The panel frame, or the changes as a :class:`History`.
+
+    With ``counted`` (a list), the changes are also counted for the flows by a
+    :class:`FlowCounter`, appended to it.
+    """
     extra_at: Mapping[str, ColumnAt] = options.columns_at or {}
     if isinstance(transactions, TransactionColumns):
         cols = transactions  # read once by the caller (segkit.profile)
@@ -142,6 +150,10 @@ def _replayed(
     history = np.empty((bounds.size, n), dtype=np.int8) if options.output == "panel" else None
     moves: list[tuple[int, _Ints, np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
     needed = [c for c in machine.columns if c not in static and c not in extra_at]
+    counter = None
+    if counted is not None:
+        counter = FlowCounter(n, bounds.size, absent)
+        counted.append(counter)
     steps = feature_steps(cols, codes, n, bounds, machine.windows, signup_ns, needed, days)
     for k, present, features in steps:
         before = state
@@ -161,6 +173,9 @@ def _replayed(
         else:
             changed = np.flatnonzero(state != before)
             moves.append((k, changed, before[changed], state[changed]))
+            if counter is not None:
+                src, dst = before[changed], state[changed]
+                counter.add(k, changed, np.where(src == absent, -1, src), dst)
     if history is not None:
         return panel_frame(machine.names, ids, labels, history, absent)
     return changes_history(machine.names, ids, labels, moves, absent)

@@ -376,7 +376,6 @@ def _starter(table: pd.DataFrame, notes: list[str], *, lifecycle: bool) -> Any:
 def lifecycle(run: Run) -> None:
     """Replay the machine to ``as_of``; one more step gives the state on ``as_of``."""
     from segkit.lifecycle import states_and_flows
-    from segkit.lifecycle._flows import states_and_flows_of
     from segkit.lifecycle._panel import changes_frame
 
     machine = run.models["lifecycle"]
@@ -410,8 +409,8 @@ def lifecycle(run: Run) -> None:
     if read is not None:
         # The changes as codes, reduced to the states and the flows without
         # reading them back from the frame.
-        history = machine._replay_history(read, **options)
-        states, run.results["flows"] = states_and_flows_of(history, machine.names)
+        history, counter = machine._replay_history(read, **options)
+        states, run.results["flows"] = counter.result(history, machine.names)
         changes = changes_frame(history)
     else:
         # On a Dask log they stay on the workers (persisted): the current states
