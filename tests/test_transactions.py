@@ -386,3 +386,39 @@ def test_summarize_replay_and_profile_count_orders_alike():
         pd.testing.assert_series_equal(
             table[column], want[column], check_names=False, check_index_type=False
         )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 4),  # customer
+            st.integers(0, 6),  # order id (an id may be shared by customers)
+            st.integers(0, 9),  # day
+            st.sampled_from([-7.5, -2.0, 0.0, 2.0, 5.0, 7.5, 0.1]),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(-1, 10),
+    st.booleans(),
+)
+def test_the_purchases_of_the_rows_up_to_a_cut_are_those_of_those_rows_alone(rows, cut, first):
+    """until(cut) takes the first rows' purchases from the whole log's (orders spanning the cut
+    added up again); they equal the purchases of a log of the first rows only."""
+    rows = sorted(rows, key=lambda r: r[2])  # a log sorted by time: the first rows
+    frame = pd.DataFrame(rows, columns=["cid", "inv", "day", "amount"])
+    frame["ts"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(frame["day"], "D")
+    kw = {"customer": "cid", "timestamp": "ts", "amount": "amount", "order": "inv"}
+    cols = TransactionColumns.read(frame, **kw)
+    if first:  # the whole log's purchases are known before the cut
+        cols.purchase_mask()
+    stamp = pd.Timestamp("2024-01-01") + pd.Timedelta(days=cut)
+    prefix = cols.until(stamp.as_unit("ns").value)
+    inside = frame[frame["ts"] <= stamp]
+    if inside.empty:
+        return
+    alone = TransactionColumns.read(inside.reset_index(drop=True), **kw)
+    assert prefix.purchase_mask().tolist() == alone.purchase_mask().tolist()
+    counted = pd.Series(prefix.count_orders(), index=prefix.customers)  # every customer's
+    assert counted.reindex(alone.customers).tolist() == alone.count_orders().tolist()

@@ -251,9 +251,33 @@ class TransactionColumns:
 
         On a log sorted by time these are the first rows: views, no copy.
         """
-        if self.by_time():
-            return self.subset(slice(0, int(np.searchsorted(self.wall, cut, side="right"))))
-        return self.subset(self.wall <= cut)
+        if not self.by_time():
+            return self.subset(self.wall <= cut)
+        end = int(np.searchsorted(self.wall, cut, side="right"))
+        out = self.subset(slice(0, end))
+        if out is not self and "purchases" in self._derived:
+            out._derived["purchases"] = self._prefix_purchases(end)
+        return out
+
+    def _prefix_purchases(self, end: int) -> _BoolArray:
+        """:meth:`purchase_mask` of the first ``end`` rows, from this log's.
+
+        An order with no line after them has the same net in both (sums per
+        order do not depend on other rows): only the orders with later lines
+        are added up again, over their lines among the first rows.
+        """
+        buy = np.array(self.purchase_mask()[:end])
+        if self.order is not None and end < self.order.size:
+            order = self.order
+            late = np.zeros(self.n_orders, dtype=bool)
+            late[order[end:]] = True
+            rows = np.flatnonzero(late[order[:end]])
+            if rows.size:
+                within = order[rows]
+                net = group_sum(within, self.amount[rows], self.n_orders, cents=self.on_cents())
+                buy[rows] = (self.amount[rows] >= 0) & (net[within] > 0)
+        buy.flags.writeable = False
+        return buy
 
     def after(self, start: int) -> Rows:
         """The rows whose wall-clock time is after ``start``: a slice on a log sorted by time."""
