@@ -6,8 +6,11 @@ import base64
 import io
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from segkit.cli import main
 from segkit.datasets import make_transactions
@@ -270,3 +273,49 @@ def test_the_lifecycle_chart_names_its_last_point_by_its_day():
     ticks = re.findall(r"class='xl'[^>]*>([^<]*)</text>", section)
     assert ticks[-1] == "2024-03-15"
     assert len(ticks) == len(set(ticks))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_lines=st.integers(1, 80),
+    span_days=st.sampled_from([20, 400, 2300]),  # one month, a year, more than shown
+    cut=st.floats(0.0, 1.2),
+    date_only=st.booleans(),
+    zone=st.sampled_from([None, "America/New_York"]),
+)
+def test_months_of_a_log_sorted_by_time_equal_those_of_the_same_lines_shuffled(
+    seed, n_lines, span_days, cut, date_only, zone
+):
+    """The month-at-a-time path (lines sorted by time) and the grid path agree exactly."""
+    from segkit.profiling._story import _months_of_columns
+    from segkit.transactions import TransactionColumns
+
+    rng = np.random.default_rng(seed)
+    stamps = pd.Timestamp("2019-01-01") + pd.to_timedelta(
+        np.sort(rng.integers(0, span_days * 86_400, n_lines)), "s"
+    )
+    tx = pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, 7, n_lines),
+            "timestamp": stamps
+            if zone is None
+            else stamps.tz_localize(
+                zone, nonexistent="shift_forward", ambiguous=np.zeros(n_lines, dtype=bool)
+            ),
+            "amount": rng.choice([-3.0, 0.0, 0.1, 0.2, 0.3, 5.0, 12.345], n_lines),
+        }
+    )
+    kw = {"customer": "customer_id", "timestamp": "timestamp", "amount": "amount"}
+    stamp = pd.Timestamp("2019-01-01") + pd.Timedelta(days=span_days * cut)
+    in_order = TransactionColumns.read(tx, **kw)
+    shuffled = TransactionColumns.read(tx.iloc[rng.permutation(n_lines)], **kw)
+    assert in_order.by_time()
+    got = _months_of_columns(in_order, stamp, date_only)
+    if shuffled.by_time():  # one line, or equal times: the grid path read directly
+        return
+    want = _months_of_columns(shuffled, stamp, date_only)
+    if want is None:
+        assert got is None
+        return
+    pd.testing.assert_frame_equal(got, want, check_exact=True)

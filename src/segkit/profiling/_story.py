@@ -144,6 +144,8 @@ def _months_of_columns(
     (as :func:`activity_of`), active customers as marks
     in a month x customer grid of the months shown, new customers from each
     customer's first month. None when no line is on or before ``stamp``.
+    On a log sorted by time each month's lines follow each other:
+    :func:`_months_in_order` reads them a month at a time.
     """
     stamp = _naive(stamp)
     # A date-only as_of is its whole day; a timestamp is that instant.
@@ -153,6 +155,8 @@ def _months_of_columns(
         inside = cols.wall <= stamp.as_unit("ns").value
     if not inside.any():
         return None
+    if cols.by_time():  # the lines inside are the first ones
+        return _months_in_order(cols, int(np.count_nonzero(inside)))
     every = bool(inside.all())  # then no copies of the columns
     wall = cols.wall if every else cols.wall[inside]
     # Each line's day, then the day's month from a calendar of the days spanned
@@ -184,6 +188,60 @@ def _months_of_columns(
     marks[b_month, b_who] = True
     active = np.zeros(n_months, dtype=np.int64)
     active[since:] = marks.sum(axis=1)
+    return _month_frame(first_month, revenue, active, new)
+
+
+def _months_in_order(cols: TransactionColumns, end: int) -> pd.DataFrame:
+    """:func:`_months_of_columns` of the first ``end`` lines of a log sorted by time.
+
+    A month's lines are one slice: its revenue is the exact sum of the slice
+    (the group sum of one group), its active customers the marks of the
+    slice's buyers in one customer-sized array, cleared after, and its new
+    customers those marked but not seen in an earlier month.
+    """
+    wall = cols.wall[:end]
+    months = np.arange(
+        np.datetime64(int(wall[0]), "ns").astype("datetime64[M]"),
+        np.datetime64(int(wall[-1]), "ns").astype("datetime64[M]") + 2,
+    )
+    # Where each month's lines start (the last entry: the end of the lines).
+    edges = np.searchsorted(wall, months.astype("datetime64[ns]").view(np.int64), side="left")
+    n_months = months.size - 1
+    n = cols.customers.size
+    cents = cols.on_cents()
+    revenue = np.zeros(n_months)
+    active = np.zeros(n_months, dtype=np.int64)
+    new = np.zeros(n_months, dtype=np.int64)
+    marks = np.zeros(n, dtype=bool)
+    seen = np.zeros(n, dtype=bool)
+    one = np.zeros(0, dtype=np.int64)
+    for m in range(n_months):
+        lines = slice(int(edges[m]), int(edges[m + 1]))
+        money = cols.amount[lines]
+        if one.size < money.size:
+            one = np.zeros(money.size, dtype=np.int64)
+        revenue[m] = group_sum(one[: money.size], money, 1, cents=cents)[0]
+        buyers = cols.codes[lines][money > 0]
+        marks[buyers] = True
+        active[m] = np.count_nonzero(marks)
+        fresh = marks & ~seen
+        new[m] = np.count_nonzero(fresh)
+        seen |= fresh
+        marks[buyers] = False
+    since = max(n_months - MONTHS_SHOWN, 0)
+    active[:since] = 0  # as the grid of the months shown counts them
+    first_month = int(months[0].astype(np.int64))
+    return _month_frame(first_month, revenue, active, new)
+
+
+def _month_frame(
+    first_month: int,
+    revenue: np.ndarray[Any, Any],
+    active: np.ndarray[Any, Any],
+    new: np.ndarray[Any, Any],
+) -> pd.DataFrame:
+    """The months from ``first_month`` (months since 1970-01), indexed by their first day."""
+    n_months = revenue.size
     # Month starts as Period.to_timestamp gives them (its unit differs across pandas).
     index = pd.date_range(
         pd.Period(ordinal=first_month, freq="M").to_timestamp(),
