@@ -288,6 +288,27 @@ def test_beta_mixture_of_a_narrow_beta_matches_mpmath(
     assert got == pytest.approx(_mp_mixture(kind, a, B, R, u), rel=1e-7)
 
 
+@pytest.mark.parametrize(
+    ("a", "B", "R", "u"),
+    [
+        (1.05, 107.0, 100.4, 0.03),  # a fit of many customers: x >= 100 repeat purchases
+        (1.05, 294.0, 287.4, 0.34),  # a year ahead
+        (0.6, 150.0, 1e4, 2.0),  # steep upper end, a rising lower one
+        (3.0, 81.0, 500.0, 0.5),  # B just above the switch of the lower half's a
+    ],
+    ids=["many-purchases", "a-year-ahead", "a-below-1", "b-81"],
+)
+@pytest.mark.parametrize("kind", ["survival", "expected"])
+def test_beta_mixture_where_the_upper_half_ends_early_matches_mpmath(
+    kind: str, a: float, B: float, R: float, u: float
+) -> None:
+    """Halves whose endpoint exponent is large stop where every further term is 0."""
+    from segkit.clv._beta_mixture import beta_mixture
+
+    got = float(beta_mixture(kind, a, B, R, u))
+    assert got == pytest.approx(_mp_mixture(kind, a, B, R, u), rel=1e-12)
+
+
 def test_predictions_are_continuous_where_the_integral_changes_method() -> None:
     # a 0.2 % step in a moved P(alive ahead) and expected purchases by 12 % at a = 1000
     rows = pd.DataFrame({"x": [50.0], "t_x": [51.0], "T": [52.0]})
