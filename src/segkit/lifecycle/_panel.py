@@ -101,28 +101,28 @@ def changes_history(
     """The replay's moves (collected point by point) as a :class:`History` by customer.
 
     What :func:`read_history` reads back from :func:`changes_frame`, without
-    the frame: ``cust`` indexes ``ids`` (every customer of the replay).
+    the frame: ``cust`` indexes ``ids`` (every customer of the replay). A
+    customer moves at most once a point, so the moves are placed by a
+    counting sort: each customer's run starts after those of the customers
+    before, and the points fill it in date order.
     """
-    who = np.concatenate([m[1] for m in moves]) if moves else np.zeros(0, np.int64)
-    when = np.concatenate([np.full(m[1].size, m[0]) for m in moves]) if moves else who
-    src = np.concatenate([m[2] for m in moves]) if moves else np.zeros(0, np.int8)
-    dst = np.concatenate([m[3] for m in moves]) if moves else np.zeros(0, np.int8)
-    order = np.argsort(who, kind="stable")  # moves were collected in date order
-
-    def state_codes(codes: np.ndarray[Any, Any]) -> _Ints:
-        picked = codes[order].astype(np.int64)
-        picked[picked == absent] = -1
-        return picked
-
-    return History(
-        ids,
-        who[order].astype(np.int64, copy=False),
-        when[order].astype(np.int64, copy=False),
-        state_codes(src),
-        state_codes(dst),
-        labels,
-        list(names),
-    )
+    at = np.zeros(len(ids) + 1, dtype=np.int64)  # per customer: where its next move goes
+    for _, who, _, _ in moves:
+        at[who + 1] += 1
+    np.cumsum(at, out=at)
+    total = int(at[-1])
+    cust = np.empty(total, dtype=np.int64)
+    when = np.empty(total, dtype=np.int64)
+    src = np.empty(total, dtype=np.int64)
+    dst = np.empty(total, dtype=np.int64)
+    for k, who, before, after in moves:
+        place = at[who]
+        at[who] += 1
+        cust[place] = who
+        when[place] = k
+        src[place] = np.where(before == absent, -1, before)
+        dst[place] = np.where(after == absent, -1, after)
+    return History(ids, cust, when, src, dst, labels, list(names))
 
 
 def changes_frame(h: History) -> pd.DataFrame:
