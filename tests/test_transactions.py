@@ -420,5 +420,17 @@ def test_the_purchases_of_the_rows_up_to_a_cut_are_those_of_those_rows_alone(row
         return
     alone = TransactionColumns.read(inside.reset_index(drop=True), **kw)
     assert prefix.purchase_mask().tolist() == alone.purchase_mask().tolist()
+    # The orders with a positive net among these rows (by order id: the codes may differ)
+    ids = frame["inv"].to_numpy()
+    positive = prefix.positive_orders()
+    assert positive.size == prefix.n_orders
+    got = {ids[i] for i in range(len(inside)) if positive[prefix.order[i]]}
+    want = {
+        inside["inv"].iloc[i]
+        for i in range(len(inside))
+        if alone.positive_orders()[alone.order[i]]
+    }
+    assert got == want
+    assert want == set(inside.groupby("inv")["amount"].sum().loc[lambda s: s > 1e-9].index)
     counted = pd.Series(prefix.count_orders(), index=prefix.customers)  # every customer's
     assert counted.reindex(alone.customers).tolist() == alone.count_orders().tolist()

@@ -256,28 +256,35 @@ class TransactionColumns:
         end = int(np.searchsorted(self.wall, cut, side="right"))
         out = self.subset(slice(0, end))
         if out is not self and "purchases" in self._derived:
-            out._derived["purchases"] = self._prefix_purchases(end)
+            buy, positive = self._prefix_purchases(end)
+            out._derived["purchases"] = buy
+            if positive is not None:  # the order codes of these rows (fewer, maybe)
+                out._derived["positive"] = positive[: out.n_orders]
         return out
 
-    def _prefix_purchases(self, end: int) -> _BoolArray:
-        """:meth:`purchase_mask` of the first ``end`` rows, from this log's.
+    def _prefix_purchases(self, end: int) -> tuple[_BoolArray, _BoolArray | None]:
+        """:meth:`purchase_mask` and :meth:`positive_orders` of the first ``end`` rows.
 
-        An order with no line after them has the same net in both (sums per
-        order do not depend on other rows): only the orders with later lines
-        are added up again, over their lines among the first rows.
+        Taken from this log's: an order with no line after them has the same
+        net in both (sums per order do not depend on other rows), so only the
+        orders with later lines are added up again, over their lines among the
+        first rows.
         """
         buy = np.array(self.purchase_mask()[:end])
-        if self.order is not None and end < self.order.size:
+        positive = None
+        if self.order is not None:
             order = self.order
+            positive = np.array(self.positive_orders())
             late = np.zeros(self.n_orders, dtype=bool)
             late[order[end:]] = True
             rows = np.flatnonzero(late[order[:end]])
-            if rows.size:
-                within = order[rows]
-                net = group_sum(within, self.amount[rows], self.n_orders, cents=self.on_cents())
-                buy[rows] = (self.amount[rows] >= 0) & (net[within] > 0)
+            within = order[rows]
+            net = group_sum(within, self.amount[rows], self.n_orders, cents=self.on_cents())
+            buy[rows] = (self.amount[rows] >= 0) & (net[within] > 0)
+            positive[late] = net[late] > 0
+            positive.flags.writeable = False
         buy.flags.writeable = False
-        return buy
+        return buy, positive
 
     def after(self, start: int) -> Rows:
         """The rows whose wall-clock time is after ``start``: a slice on a log sorted by time."""
@@ -302,11 +309,29 @@ class TransactionColumns:
         if "purchases" not in self._derived:
             buy: _BoolArray = self.amount >= 0
             if self.order is not None:
-                net = self.sum_amount(self.order, self.n_orders)
-                buy &= net[self.order] > 0
+                positive = self.sum_amount(self.order, self.n_orders) > 0
+                buy &= positive[self.order]
+                positive.flags.writeable = False
+                self._derived["positive"] = positive
             buy.flags.writeable = False
             self._derived["purchases"] = buy
         out: _BoolArray = self._derived["purchases"]
+        return out
+
+    def positive_orders(self) -> _BoolArray:
+        """Per order code, whether the order's net over these rows is positive.
+
+        These are the orders with a purchase line (a positive net needs a
+        positive line); an order code without rows here is not. One read-only
+        array per object, computed with :meth:`purchase_mask` (an order
+        column is required).
+        """
+        if self.order is None:
+            raise ParameterError("positive_orders needs an order column")
+        if self._derived.get("positive") is None:
+            self._derived.pop("purchases", None)
+            self.purchase_mask()
+        out: _BoolArray = self._derived["positive"]
         return out
 
     @property

@@ -88,10 +88,9 @@ def order_status(
     order = cols.order
     valid = period < k_all
     n_orders = cols.n_orders
-    # An order's net over the whole log is positive exactly when one of its
-    # lines is a purchase line of the log (computed once per log, summarize's too).
-    positive: _Bools = np.zeros(n_orders, dtype=bool)
-    positive[order[cols.purchase_mask()]] = True
+    # Whether each order's net over the whole log is positive (computed once
+    # per log with its purchase lines, summarize's too).
+    positive: _Bools = np.array(cols.positive_orders())
     spread = _several(order, period, n_orders)
     late = order[~valid]  # orders with lines after the last point (usually none or few)
     if late.size:

@@ -26,6 +26,7 @@ from segkit.lifecycle._exact import (
     small_int,
     window_start,
 )
+from segkit.sums import blocks
 from segkit.transactions import TransactionColumns, money_parts
 
 __all__ = ["feature_steps"]
@@ -201,7 +202,9 @@ def feature_steps(
     revenue = [np.zeros(n), np.zeros(n)]
     # A first purchase outside the moving orders never changes once made: find it once.
     first = np.full(n, NEVER, dtype=np.int64)
-    np.minimum.at(first, codes[purchase], cols.wall[purchase])
+    for part in blocks(purchase.size):  # no row-sized temporaries
+        buy = purchase[part]
+        np.minimum.at(first, codes[part][buy], cols.wall[part][buy])
     last = np.full(n, -NEVER, dtype=np.int64)
     win_orders = [np.zeros(n, dtype=np.float64) for _ in windows]
     win_revenue = [[np.zeros(n), np.zeros(n)] for _ in windows]
