@@ -399,8 +399,12 @@ class TransactionColumns:
         owner = self._derived.get("owner_bound")
         if owner is None:
             owner = self.order_owner()
-        bought = np.zeros(self.n_orders, dtype=bool)
-        bought[order[buy]] = True
+        if rows is None:  # an order has a purchase line exactly when its net is positive
+            bought = self.positive_orders()
+        else:
+            bought = np.zeros(self.n_orders, dtype=bool)
+            for part in blocks(order.size):  # no row-sized temporaries
+                bought[order[part][buy[part]]] = True
         mine = owner[np.flatnonzero(bought)]
         out: _IntArray = np.bincount(mine[mine >= 0], minlength=n)
         if (mine < 0).any():  # ids several customers share: count (customer, id) pairs
