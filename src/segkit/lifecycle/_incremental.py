@@ -86,7 +86,9 @@ class _Window:
     ``leave`` is, per row, the first boundary at which it is ``N`` days old or
     more; ``member`` limits the rows (default: all); ``until`` is, per row, the
     point from which it stops counting anyway (a later line of the same order
-    takes its place).
+    takes its place). The rows leaving at each boundary are grouped by it:
+    those that leave with age come in row order on a log sorted by time (no
+    sort), the few that a later line replaces are sorted apart.
     """
 
     def __init__(
@@ -99,14 +101,28 @@ class _Window:
         until: _Ints | None = None,
     ) -> None:
         self.days = days
+        replaced = None
         if until is not None:
+            replaced = until < leave
             leave = np.minimum(leave, until)
         self.inside = leave > period  # rows that are inside at their own boundary
         if member is not None:
             self.inside &= member
-        rows = np.flatnonzero(self.inside & (leave < k_all))
-        order, self.starts = _buckets(leave[rows], k_all)
-        self.leaving = rows if order is None else rows[order]
+        leaving = self.inside & (leave < k_all)
+        groups = (leaving,) if replaced is None else (leaving & ~replaced, leaving & replaced)
+        self.parts: list[tuple[np.ndarray[Any, Any], _Ints]] = []
+        for rows in map(np.flatnonzero, groups):
+            order, starts = _buckets(leave[rows], k_all)
+            self.parts.append((rows if order is None else rows[order], starts))
+
+    def gone(self, k: int) -> np.ndarray[Any, Any]:
+        """The rows that leave the window at boundary ``k``."""
+        pieces = [rows[int(starts[k]) : int(starts[k + 1])] for rows, starts in self.parts]
+        return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+
+    def most(self) -> int:
+        """At least the number of rows that leave at any one boundary."""
+        return sum(int(np.diff(starts).max()) for _, starts in self.parts)
 
 
 def feature_steps(
@@ -194,8 +210,7 @@ def feature_steps(
 
     # Counts are kept as float64 (exact below 2**53), which the rules read directly.
     longest = max(
-        int(np.diff(x).max())
-        for x in (starts, *(w.starts for w in (*wins, *order_wins) if w is not None))
+        [int(np.diff(starts).max()), *(w.most() for w in (*wins, *order_wins) if w is not None)]
     )
     ones = np.ones(longest)
     orders = np.zeros(n, dtype=np.float64)
@@ -235,11 +250,11 @@ def feature_steps(
         for j in range(len(windows)):
             entering, leaving = order_wins[j], segment_inside[j]
             if entering is not None and leaving is not None:
-                gone = entering.leaving[int(entering.starts[k]) : int(entering.starts[k + 1])]
+                gone = entering.gone(k)  # (in any order: counts)
                 win_orders[j] += net_count(c[leaving[lo:hi]], codes[gone])
             rev, inside = wins[j], order_inside[j]
             if rev is not None and inside is not None and money is not None:
-                gone = rev.leaving[int(rev.starts[k]) : int(rev.starts[k + 1])]
+                gone = rev.gone(k)
                 here = inside[lo:hi]
                 money.add(win_revenue[j], c[here], rows_of(lo, hi)[here])
                 money.add(win_revenue[j], codes[gone], gone, sign=-1.0)
