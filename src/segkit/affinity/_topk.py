@@ -49,7 +49,15 @@ def _category_codes(series: pd.Series) -> tuple[_Array, Any]:
     (as factorize sorts a categorical); no hashing of the rows.
     """
     n = len(series.cat.categories)
-    raw = series.cat.codes.to_numpy().astype(np.min_scalar_type(-(n + 1)))
+    given = series.cat.codes.to_numpy()
+    if given.size and given.min() >= 0:  # no missing value
+        seen = np.bincount(given, minlength=n) > 0
+        if seen.all():  # every category occurs: the codes are the sorted ones
+            every = pd.Categorical.from_codes(
+                np.arange(n), categories=series.cat.categories, ordered=series.cat.ordered
+            )
+            return given.astype(np.min_scalar_type(-n), copy=False), every
+    raw = given.astype(np.min_scalar_type(-(n + 1)))
     raw += 1  # -1 (missing) becomes 0
     seen = np.bincount(raw, minlength=n + 1)[1:] > 0
     recode = np.empty(n + 1, dtype=np.min_scalar_type(-n))  # codes -1 .. n - 1

@@ -172,8 +172,10 @@ def category_affinity_columns(
     spans = _windows(windows)
     upto = cols.wall <= cut.cut
     every = bool(upto.all())
-    present = np.bincount(cols.codes if every else cols.codes[upto], minlength=cols.customers.size)
-    who = np.flatnonzero(present)
+    if every:  # every customer of the log has a line
+        who = np.arange(cols.customers.size)
+    else:
+        who = np.flatnonzero(np.bincount(cols.codes[upto], minlength=cols.customers.size))
     if who.size == 0:
         raise SchemaError(f"no line of the lines is on or before as_of ({cut.label})")
     index = cols.customers[who]
@@ -231,28 +233,29 @@ def _affinity(
     else:
         c, i, b, a = customers[keep], items[keep], basket[keep], amount[keep]
     everyone = who.size == n_customers  # then no row selection either
-    key = c * n_items
-    key += i
-    # (float64 also when no line is kept: numpy counts an empty column as integers)
-    spend = np.bincount(key, weights=a, minlength=n_customers * n_items).astype(
-        np.float64, copy=False
-    )
+    # Spend per (customer, value), added in line order a block of lines at a
+    # time (the sums of one bincount, without its row-sized key and copy of
+    # the amounts); without order shares, marks of the values with a purchase line.
+    spend: np.ndarray[Any, Any] = np.zeros(n_customers * n_items)
+    flat = None if order_shares else np.zeros(n_customers * n_items, dtype=bool)
     buy = a >= 0
+    for part in blocks(c.size):
+        key = c[part] * n_items
+        key += i[part]
+        np.add.at(spend, key, a[part])
+        if flat is not None:
+            flat[key[buy[part]]] = True
     orders = with_item = None
-    if order_shares:
+    if flat is None:
         orders, with_item = _baskets(c, b, i, buy, n_customers, n_items, owner)
         orders = (orders if everyone else orders[who]).astype(np.float64)
         with_item = with_item.reshape(n_customers, n_items)
         with_item = with_item if everyone else with_item[who]
         count = (with_item > 0).sum(axis=1)
     else:  # a value is bought when it has a purchase line
-        flat = np.zeros(n_customers * n_items, dtype=bool)
-        for part in blocks(key.size):
-            flat[key[part][buy[part]]] = True
         marks = flat.reshape(n_customers, n_items)
         count = (marks if everyone else marks[who]).sum(axis=1)
         del marks, flat
-    del key
     spend = spend.reshape(n_customers, n_items)
     spend = np.clip(spend if everyone else spend[who], 0.0, None, out=spend if everyone else None)
     total = spend.sum(axis=1)

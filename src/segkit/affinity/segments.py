@@ -154,7 +154,13 @@ def segment_affinity_columns(
         lines = (np.cumsum(seen) - 1)[lines]
     n_items = int(seen.sum())
     # Each customer's segment; n_seg for the customers without one.
-    at = pd.Index(labels_of.index).get_indexer(cols.customers)
+    given = pd.Index(labels_of.index)
+    # (the profile's table: the log's customers in their order, no look-up)
+    at = (
+        np.arange(given.size)
+        if given.equals(cols.customers)
+        else given.get_indexer(cols.customers)
+    )
     seg_of = np.where(at >= 0, seg_codes[at], n_seg)
     buyers, spend = _segment_sums(who, lines, amounts, seg_of, n_seg, n_items)
     return _segment_table(
@@ -190,6 +196,9 @@ def _segment_sums(
     kept and merged.
     """
     n_customers = seg_of.size
+    # Each line looks its customer's segment up: from a byte a customer (a
+    # table that stays in cache) rather than eight.
+    seg_of = seg_of.astype(np.min_scalar_type(n_seg), copy=False)
     cells = n_customers * n_items
     grid = cells <= 4 * who.size + 2**20  # marks in a customer x value grid, else a hash
     marks = np.zeros(cells if grid else 0, dtype=bool)
@@ -206,14 +215,15 @@ def _segment_sums(
         else:
             keys.append(np.asarray(pd.unique(key)))
         if spend is not None and amounts is not None:
-            cell = seg_of[c] * n_items
+            cell = seg_of[c].astype(np.intp)
+            cell *= n_items
             cell += v
             spend += np.bincount(cell, weights=amounts[part], minlength=spend.size)
     if grid:
         pairs = np.flatnonzero(marks)
     else:
         pairs = np.asarray(pd.unique(np.concatenate(keys))) if keys else np.zeros(0, np.int64)
-    pair_seg = seg_of[pairs // n_items]
+    pair_seg = seg_of[pairs // n_items].astype(np.intp)
     inside = pair_seg < n_seg
     buyers = np.bincount(
         pair_seg[inside] * n_items + pairs[inside] % n_items, minlength=n_seg * n_items
