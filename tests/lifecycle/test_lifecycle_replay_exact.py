@@ -204,3 +204,39 @@ def test_bad_money_columns_in_replay(money: dict[str, str], error: str, message:
     columns = {k: v for k, v in COLUMNS.items() if k != "amount"}
     with pytest.raises(getattr(segkit.errors, error), match=message):
         default_lifecycle().replay(LINES.assign(note="x"), **columns, **money)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    tx=order_lines(),
+    with_order=st.booleans(),
+    by_time=st.booleans(),
+    end=st.sampled_from([None, "2024-02-20"]),
+)
+def test_the_columns_a_machine_reads_equal_those_of_every_feature(
+    tx: pd.DataFrame, with_order: bool, by_time: bool, end: str | None
+) -> None:
+    """A replay that reads a few columns (no tenure: no first purchase dates) gives them,
+    and the customers present, as the replay of every feature does."""
+    import numpy as np
+
+    columns = dict(COLUMNS) if with_order else {k: v for k, v in COLUMNS.items() if k != "order"}
+    lines = tx.sort_values("ts", kind="stable") if by_time else tx
+    cols = TransactionColumns.read(lines, **columns)
+    points = periods(cols, "MS", None, end, len(cols.customers))
+    read = ["orders", "recency_days", "orders_30d"]
+
+    def steps(needed: list[str] | None) -> list[tuple[np.ndarray, dict[str, np.ndarray]]]:
+        out = []
+        for _, present, features in feature_steps(
+            cols, cols.codes, len(cols.customers), points.cuts, (30,), None, needed, points.days
+        ):
+            out.append((present.copy(), {name: np.array(features[name]) for name in read}))
+        return out
+
+    every, few = steps(None), steps(read)
+    assert len(every) == len(few) == points.cuts.size
+    for (present, features), (present_few, features_few) in zip(every, few, strict=True):
+        assert present.tolist() == present_few.tolist()
+        for name in read:
+            np.testing.assert_array_equal(features_few[name], features[name])

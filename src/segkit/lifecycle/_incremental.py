@@ -215,11 +215,15 @@ def feature_steps(
     ones = np.ones(longest)
     orders = np.zeros(n, dtype=np.float64)
     revenue = [np.zeros(n), np.zeros(n)]
-    # A first purchase outside the moving orders never changes once made: find it once.
-    first = np.full(n, NEVER, dtype=np.int64)
-    for part in blocks(purchase.size):  # no row-sized temporaries
-        buy = purchase[part]
-        np.minimum.at(first, codes[part][buy], cols.wall[part][buy])
+    # A first purchase outside the moving orders never changes once made: find it
+    # once, when its date is read (tenure). Whether a customer has bought by a
+    # point is whether an order of theirs counts there.
+    first = None
+    if want is None or "tenure_days" in want:
+        first = np.full(n, NEVER, dtype=np.int64)
+        for part in blocks(purchase.size):  # no row-sized temporaries
+            buy = purchase[part]
+            np.minimum.at(first, codes[part][buy], cols.wall[part][buy])
     last = np.full(n, -NEVER, dtype=np.int64)
     win_orders = [np.zeros(n, dtype=np.float64) for _ in windows]
     win_revenue = [[np.zeros(n), np.zeros(n)] for _ in windows]
@@ -268,9 +272,10 @@ def feature_steps(
             live = np.flatnonzero(more > 0)
             at, more = moving_orders.who[live], more[live]
             m_inside = [x[live] for x in m_inside]
-            undo = (at, more, m_inside, first[at], last[at])
+            undo = (at, more, m_inside, None if first is None else first[at], last[at])
             orders[at] += more
-            first[at] = np.minimum(first[at], m_first[live])
+            if first is not None:
+                first[at] = np.minimum(first[at], m_first[live])
             last[at] = np.maximum(last[at], m_last[live])
             for j in range(len(windows)):
                 win_orders[j][at] += m_inside[j]
@@ -283,7 +288,7 @@ def feature_steps(
                 return np.asarray(day - np.floor_divide(x, DAY_NS), dtype=np.float64)
             return np.asarray(np.subtract(b, x) / DAY_NS, dtype=np.float64)
 
-        has = first_now <= b
+        has = orders_now > 0 if first_now is None else first_now <= b
         present |= has
         if signup is not None:
             present |= signup <= b
@@ -302,6 +307,7 @@ def feature_steps(
             np.copyto(recency, np.nan, where=~has)
             out["recency_days"] = recency
         if wanted("tenure_days"):
+            assert first_now is not None  # found when tenure is read
             tenure = since(first_now)
             np.copyto(tenure, np.nan, where=~has)
             out["tenure_days"] = tenure
@@ -321,12 +327,15 @@ def feature_steps(
                     win_revenue[j], k, after=window_start(b, days_n)
                 )
         if want is None:
+            assert first_now is not None
             out["_first"] = np.where(has, first_now, NEVER)
             out["_last"] = last_now.copy()
         yield k, present if want is not None else present.copy(), out
         if undo is not None:
             at, more, m_inside, first_at, last_at = undo
             orders[at] -= more
-            first[at], last[at] = first_at, last_at
+            last[at] = last_at
+            if first is not None:
+                first[at] = first_at
             for j in range(len(windows)):
                 win_orders[j][at] -= m_inside[j]
