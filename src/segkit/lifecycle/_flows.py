@@ -400,7 +400,8 @@ def flow_tally(history: Any, plan: FlowPlan) -> FlowTally:
 def _tally(h: History, plan: FlowPlan) -> FlowTally:
     periods, lo, hi = plan.periods, plan.lo, plan.hi
     n_states = len(plan.states)
-    k, src, dst, cust = h.k, h.src, h.dst, h.cust
+    # (int64 for the arithmetic below: a replay's history holds small integers)
+    k, src, dst, cust = (x.astype(np.int64, copy=False) for x in (h.k, h.src, h.dst, h.cust))
     width = n_states + 1  # codes with "none" (-1) moved to the last column
     n_periods = len(periods)
 

@@ -39,14 +39,15 @@ class History:
     """A replay as integer codes, one row per change, sorted by customer and period.
 
     ``cust`` indexes ``ids``; ``k`` indexes ``periods``; ``src`` and ``dst``
-    index ``states`` (-1: none, i.e. the customer enters).
+    index ``states`` (-1: none, i.e. the customer enters). The codes are
+    signed integers of any width (a replay's are small).
     """
 
     ids: Any
-    cust: np.ndarray[Any, np.dtype[np.int64]]
-    k: np.ndarray[Any, np.dtype[np.int64]]
-    src: np.ndarray[Any, np.dtype[np.int64]]
-    dst: np.ndarray[Any, np.dtype[np.int64]]
+    cust: np.ndarray[Any, np.dtype[np.signedinteger[Any]]]
+    k: np.ndarray[Any, np.dtype[np.signedinteger[Any]]]
+    src: np.ndarray[Any, np.dtype[np.signedinteger[Any]]]
+    dst: np.ndarray[Any, np.dtype[np.signedinteger[Any]]]
     periods: pd.DatetimeIndex
     states: list[str]
 
