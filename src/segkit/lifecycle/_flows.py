@@ -514,15 +514,14 @@ class FlowCounter:
         n_periods, n_states = self.n_periods, self.n_states
         width = n_states + 1
         src, dst = src.astype(np.int64), dst.astype(np.int64)
-        src_col = np.where(src < 0, n_states, src)
-        dst_col = np.where(dst < 0, n_states, dst)
+        src_col = np.where(src < 0, n_states, src)  # none: the last column
         part = slice(k * width, (k + 1) * width)
-        self.delta[part] += np.bincount(dst_col, minlength=width)
+        self.delta[part] += np.bincount(dst, minlength=width)  # (a move has a target)
         self.delta[part] -= np.bincount(src_col, minlength=width)
         cells = width * width
-        self.moves[k * cells : (k + 1) * cells] += np.bincount(
-            src_col * width + dst_col, minlength=cells
-        )
+        src_col *= width
+        src_col += dst
+        self.moves[k * cells : (k + 1) * cells] += np.bincount(src_col, minlength=cells)
         # The stays that end here: from the last change before, completed.
         left = src >= 0
         ended = (src[left] * n_periods + self.since[who[left]]) * n_periods + k

@@ -172,9 +172,9 @@ def _replayed(
             history[k] = state
         else:
             changed = np.flatnonzero(state != before)
-            moves.append((k, changed, before[changed], state[changed]))
+            src, dst = before[changed], state[changed]
+            moves.append((k, changed, src, dst))
             if counter is not None:
-                src, dst = before[changed], state[changed]
                 counter.add(k, changed, np.where(src == absent, -1, src), dst)
     if history is not None:
         return panel_frame(machine.names, ids, labels, history, absent)
