@@ -190,8 +190,8 @@ def segments(
     pick[odd] = -1
     simple = pick[pick >= 0]
     first[simple] = True
-    segment[simple] = True
     del pick, simple
+    np.copyto(segment, first)  # so far the same rows
     lines = np.flatnonzero(purchase & odd[cols.order])
     if lines.size == 0:
         return first, segment, until
