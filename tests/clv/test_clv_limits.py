@@ -292,21 +292,49 @@ def test_beta_mixture_of_a_narrow_beta_matches_mpmath(
     ("a", "B", "R", "u"),
     [
         (1.05, 107.0, 100.4, 0.03),  # a fit of many customers: x >= 100 repeat purchases
-        (1.05, 294.0, 287.4, 0.34),  # a year ahead
-        (0.6, 150.0, 1e4, 2.0),  # steep upper end, a rising lower one
-        (3.0, 81.0, 500.0, 0.5),  # B just above the switch of the lower half's a
+        (1.05, 294.0, 287.4, 0.34),  # a year ahead: the upper half ends after a few panels
+        (0.6, 150.0, 1e4, 2.0),  # a rising lower end
+        (3.0, 81.0, 500.0, 0.5),
+        (25.0, 130.0, 150.0, 0.1),  # both halves hold mass: neither ends early
+        (50.0, 50.0, 3.0, 0.5),
+        (130.0, 25.0, 150.0, 0.1),
     ],
-    ids=["many-purchases", "a-year-ahead", "a-below-1", "b-81"],
+    ids=["many", "a-year-ahead", "a-below-1", "b-81", "a-25", "a-b-50", "b-25"],
 )
-@pytest.mark.parametrize("kind", ["survival", "expected"])
-def test_beta_mixture_where_the_upper_half_ends_early_matches_mpmath(
-    kind: str, a: float, B: float, R: float, u: float
+@pytest.mark.parametrize("kind", ["survival", "expected", "deficit", "dert"])
+def test_a_half_without_mass_ends_early_with_the_same_sum(
+    kind: str, a: float, B: float, R: float, u: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Halves whose endpoint exponent is large stop where every further term is 0."""
-    from segkit.clv._beta_mixture import beta_mixture
+    """The quadrature stops early only where the result stays the same to the bit."""
+    from segkit.clv import _beta_mixture
 
-    got = float(beta_mixture(kind, a, B, R, u))
-    assert got == pytest.approx(_mp_mixture(kind, a, B, R, u), rel=1e-12)
+    early = float(_beta_mixture.beta_mixture(kind, a, B, R, u))
+    monkeypatch.setattr(_beta_mixture, "_NEGLIGIBLE", 0.0)  # every half over its whole range
+    whole = float(_beta_mixture.beta_mixture(kind, a, B, R, u))
+    assert early == whole
+    if kind in ("survival", "expected"):
+        assert early == pytest.approx(_mp_mixture(kind, a, B, R, u), rel=1e-10)
+
+
+def test_the_upper_half_of_a_beta_with_hundreds_of_b_ends_early(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from segkit.clv import _beta_mixture
+
+    nodes: list[int] = []  # per half: the quadrature nodes of each row
+    real = _beta_mixture._log_integrand
+
+    def counted(kind: str, a: Any, B: Any, R: Any, u: Any, log_p: Any, log_q: Any) -> Any:
+        if np.ndim(log_p) == 2:
+            nodes.append(int(np.shape(log_p)[1]))
+        return real(kind, a, B, R, u, log_p, log_q)
+
+    monkeypatch.setattr(_beta_mixture, "_log_integrand", counted)
+    B = np.linspace(107.0, 294.0, 50)
+    _beta_mixture.beta_mixture("expected", np.full(50, 1.05), B, B - 6.6, np.full(50, 0.3))
+    lower, upper = nodes
+    assert lower >= 40 * 16  # e^-a y falls slowly: the whole range
+    assert upper <= 10 * 16  # (1 - p)^(B - 1) is 0 in double precision after a few panels
 
 
 def test_predictions_are_continuous_where_the_integral_changes_method() -> None:
