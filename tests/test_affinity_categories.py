@@ -367,6 +367,24 @@ def test_item_codes_of_a_categorical_match_factorize():
     assert list(labels) == ["c", "b", "a"]
 
 
+@pytest.mark.parametrize("ordered", [False, True])
+def test_item_codes_of_a_categorical_with_every_category_used_are_its_codes(ordered):
+    """Every category occurs (its codes are the sorted codes) and one is unused: the same."""
+    from segkit.affinity.categories import item_codes
+
+    names = ["c", "z", "b", "a"]
+    every = pd.Series(pd.Categorical(list("zbacbz"), categories=names, ordered=ordered))
+    unused = pd.Series(pd.Categorical(list("zbacbz"), categories=[*names, "q"], ordered=ordered))
+    for values in (every, unused):
+        codes, labels = item_codes(values, "category")
+        expected_codes, expected_labels = pd.factorize(values, sort=True)
+        assert codes.tolist() == expected_codes.tolist() == [1, 2, 3, 0, 2, 1]
+        assert labels.equals(pd.Index(expected_labels))
+        assert isinstance(labels, pd.CategoricalIndex)
+        assert list(labels.categories) == list(values.cat.categories)
+        assert labels.ordered == ordered
+
+
 @pytest.mark.parametrize(
     ("n", "dtype"), [(3, np.int8), (128, np.int8), (129, np.int16), (300, np.int16)]
 )

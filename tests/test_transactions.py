@@ -434,3 +434,9 @@ def test_the_purchases_of_the_rows_up_to_a_cut_are_those_of_those_rows_alone(row
     assert want == set(inside.groupby("inv")["amount"].sum().loc[lambda s: s > 1e-9].index)
     counted = pd.Series(prefix.count_orders(), index=prefix.customers)  # every customer's
     assert counted.reindex(alone.customers).tolist() == alone.count_orders().tolist()
+    # ... and over some of those rows: the later half (a slice), every other row (a mask)
+    half = slice(len(inside) // 2, None)
+    mask = np.arange(len(inside)) % 2 == 0
+    for rows in (half, mask):
+        counted = pd.Series(prefix.count_orders(rows), index=prefix.customers)
+        assert counted.reindex(alone.customers).tolist() == alone.count_orders(rows).tolist()

@@ -249,7 +249,9 @@ class TransactionColumns:
     def until(self, cut: int) -> TransactionColumns:
         """The rows whose wall-clock time is at most ``cut`` (nanoseconds).
 
-        On a log sorted by time these are the first rows: views, no copy.
+        On a log sorted by time these are the first rows: views of the
+        columns, no copy; when this log's purchase lines are known, the first
+        rows' are taken from them (:meth:`_prefix_purchases`).
         """
         if not self.by_time():
             return self.subset(self.wall <= cut)
@@ -309,10 +311,7 @@ class TransactionColumns:
         if "purchases" not in self._derived:
             buy: _BoolArray = self.amount >= 0
             if self.order is not None:
-                positive = self.sum_amount(self.order, self.n_orders) > 0
-                buy &= positive[self.order]
-                positive.flags.writeable = False
-                self._derived["positive"] = positive
+                buy &= self.positive_orders()[self.order]
             buy.flags.writeable = False
             self._derived["purchases"] = buy
         out: _BoolArray = self._derived["purchases"]
@@ -323,14 +322,15 @@ class TransactionColumns:
 
         These are the orders with a purchase line (a positive net needs a
         positive line); an order code without rows here is not. One read-only
-        array per object, computed with :meth:`purchase_mask` (an order
-        column is required).
+        array per object, which :meth:`purchase_mask` reads (an order column
+        is required).
         """
         if self.order is None:
             raise ParameterError("positive_orders needs an order column")
-        if self._derived.get("positive") is None:
-            self._derived.pop("purchases", None)
-            self.purchase_mask()
+        if "positive" not in self._derived:
+            positive: _BoolArray = self.sum_amount(self.order, self.n_orders) > 0
+            positive.flags.writeable = False
+            self._derived["positive"] = positive
         out: _BoolArray = self._derived["positive"]
         return out
 

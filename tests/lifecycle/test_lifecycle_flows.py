@@ -254,11 +254,17 @@ def test_plots_return_axes() -> None:
 
 
 @pytest.mark.parametrize(
-    ("seed", "freq", "ids"),
-    [(1, "MS", "int"), (2, "W", "str"), (3, "QS", "int"), (4, "MS", "str")],
-    ids=["monthly-int", "weekly-str", "quarterly-int", "monthly-str"],
+    ("seed", "freq", "ids", "cut"),
+    [
+        (1, "MS", "int", False),
+        (2, "W", "str", False),
+        (3, "QS", "int", False),
+        (4, "MS", "str", True),
+        (5, "W", "int", True),
+    ],
+    ids=["monthly-int", "weekly-str", "quarterly-int", "monthly-cut-tz", "weekly-cut-tz"],
 )
-def test_flows_counted_during_the_replay_equal_those_read_from_its_changes(seed, freq, ids):
+def test_flows_counted_during_the_replay_equal_those_read_from_its_changes(seed, freq, ids, cut):
     from segkit.datasets import make_customers, make_transactions
     from segkit.lifecycle._panel import changes_frame
 
@@ -267,10 +273,15 @@ def test_flows_counted_during_the_replay_equal_those_read_from_its_changes(seed,
     if ids == "str":
         tx = tx.assign(customer_id="c" + tx["customer_id"].astype(str))
         people.index = "c" + people.index.astype(str)
+    window = {}
+    if cut:  # a replay from and to dates inside the history, on a zone's wall clock
+        tx = tx.assign(timestamp=tx["timestamp"].dt.tz_localize("Asia/Tokyo"))
+        stamps = tx["timestamp"].sort_values()
+        window = {"start": stamps.iloc[len(tx) // 4], "end": stamps.iloc[3 * len(tx) // 4]}
     cols = {"customer": "customer_id", "timestamp": "timestamp", "amount": "amount"}
     machine = default_lifecycle(active_days=30, at_risk_days=60, churn_days=120)
     history, counter = machine._replay_history(
-        tx, **cols, order="order_id", freq=freq, customers=people, signup="signup_date"
+        tx, **cols, order="order_id", freq=freq, customers=people, signup="signup_date", **window
     )
     changes = changes_frame(history)
     assert changes["from"].isna().sum() > 0

@@ -318,7 +318,7 @@ class ContinuousModel(PurchaseModel):
         """
         if not all(np.ndim(p) == 0 for p in params):
             return self._log_alive(params, x, t_x, T)
-        tag = ("log_alive", type(self).__qualname__, tuple(float(p) for p in params))
+        tag = ("log_alive", type(self), tuple(float(p) for p in params))
         out: Array = remembered(tag, [x, t_x, T], lambda: self._log_alive(params, x, t_x, T))
         return out
 

@@ -100,8 +100,9 @@ def changes_history(
 ) -> History:
     """The replay's moves (collected point by point) as a :class:`History` by customer.
 
-    What :func:`read_history` reads back from :func:`changes_frame`, without
-    the frame: ``cust`` indexes ``ids`` (every customer of the replay). A
+    The rows of :func:`changes_frame`, as codes in small integers: ``cust``
+    indexes ``ids`` (every customer of the replay, also those who never
+    moved; :func:`read_history` of the frame keeps only those who did). A
     customer moves at most once a point, so the moves are placed by a
     counting sort: each customer's run starts after those of the customers
     before, and the points fill it in date order.
@@ -138,9 +139,8 @@ def changes_frame(h: History) -> pd.DataFrame:
         },
         copy=False,
     )
-    out.attrs["periods"] = tuple(
-        h.periods
-    )  # a tuple compares cleanly when frames are concatenated
+    # A tuple compares cleanly when frames are concatenated.
+    out.attrs["periods"] = tuple(h.periods)
     return out
 
 

@@ -84,7 +84,7 @@ def run_replay(
     options: ReplayOptions,
 ) -> pd.DataFrame:
     """Run ``machine`` over history at every evaluation point (see :meth:`Lifecycle.replay`)."""
-    out = _replayed(machine, initial, transactions, options)
+    out, _ = _replayed(machine, initial, transactions, options)
     return out if isinstance(out, pd.DataFrame) else changes_frame(out)
 
 
@@ -102,10 +102,10 @@ def replay_history(
     """
     if options.output != "changes":
         raise ParameterError("replay_history gives the changes: pass output='changes'")
-    counted: list[FlowCounter] = []
-    out = _replayed(machine, initial, transactions, options, counted)
+    out, counter = _replayed(machine, initial, transactions, options, count_flows=True)
     assert isinstance(out, History)
-    return out, counted[0]
+    assert counter is not None
+    return out, counter
 
 
 def _replayed(
@@ -113,12 +113,13 @@ def _replayed(
     initial: int,
     transactions: Any,
     options: ReplayOptions,
-    counted: list[FlowCounter] | None = None,
-) -> pd.DataFrame | History:
+    *,
+    count_flows: bool = False,
+) -> tuple[pd.DataFrame | History, FlowCounter | None]:
     """The panel frame, or the changes as a :class:`History`.
 
-    With ``counted`` (a list), the changes are also counted for the flows by a
-    :class:`FlowCounter`, appended to it.
+    With ``count_flows`` the changes are also counted for the flows as they
+    happen: the :class:`FlowCounter` comes second (None otherwise).
     """
     extra_at: Mapping[str, ColumnAt] = options.columns_at or {}
     if isinstance(transactions, TransactionColumns):
@@ -150,10 +151,7 @@ def _replayed(
     history = np.empty((bounds.size, n), dtype=np.int8) if options.output == "panel" else None
     moves: list[tuple[int, _Ints, np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
     needed = [c for c in machine.columns if c not in static and c not in extra_at]
-    counter = None
-    if counted is not None:
-        counter = FlowCounter(n, bounds.size, absent)
-        counted.append(counter)
+    counter = FlowCounter(n, bounds.size, absent) if count_flows else None
     steps = feature_steps(cols, codes, n, bounds, machine.windows, signup_ns, needed, days)
     for k, present, features in steps:
         before = state
@@ -177,5 +175,5 @@ def _replayed(
             if counter is not None:
                 counter.add(k, changed, np.where(src == absent, -1, src), dst)
     if history is not None:
-        return panel_frame(machine.names, ids, labels, history, absent)
-    return changes_history(machine.names, ids, labels, moves, absent)
+        return panel_frame(machine.names, ids, labels, history, absent), counter
+    return changes_history(machine.names, ids, labels, moves, absent), counter

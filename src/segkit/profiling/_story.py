@@ -214,13 +214,13 @@ def _months_in_order(cols: TransactionColumns, end: int) -> pd.DataFrame:
     new = np.zeros(n_months, dtype=np.int64)
     marks = np.zeros(n, dtype=bool)
     seen = np.zeros(n, dtype=bool)
-    one = np.zeros(0, dtype=np.int64)
+    group = np.zeros(0, dtype=np.int64)  # every line of the month in group 0
     for m in range(n_months):
         lines = slice(int(edges[m]), int(edges[m + 1]))
         money = cols.amount[lines]
-        if one.size < money.size:
-            one = np.zeros(money.size, dtype=np.int64)
-        revenue[m] = group_sum(one[: money.size], money, 1, cents=cents)[0]
+        if group.size < money.size:
+            group = np.zeros(money.size, dtype=np.int64)
+        revenue[m] = group_sum(group[: money.size], money, 1, cents=cents)[0]
         buyers = cols.codes[lines][money > 0]
         marks[buyers] = True
         active[m] = np.count_nonzero(marks)
