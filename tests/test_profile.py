@@ -189,6 +189,16 @@ def test_lifecycle_states_and_flows_equal_those_read_back_from_the_changes(ids):
     )
     pd.testing.assert_frame_equal(p.changes, replayed, check_exact=True)
     assert (p.changes["to"] == "prospect").sum() > 0  # registered, never bought
+    # The panel built from the changes equals the replay's own panel (another path).
+    panel = default_lifecycle().replay(
+        tx,
+        **cols,
+        customers=people,
+        start=p.changes["date"].min(),
+        end=p.table["last_purchase"].max(),
+        output="panel",
+    )
+    pd.testing.assert_frame_equal(p.panel, panel, check_exact=True)
     expected = flows(p.changes)
     for part in ("matrix", "moves", "counts", "spells", "time_in_state"):
         pd.testing.assert_frame_equal(getattr(p.flows, part), getattr(expected, part))
