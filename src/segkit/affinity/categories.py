@@ -17,7 +17,7 @@ from segkit._validation import require_columns, require_frame
 from segkit.affinity._topk import codes
 from segkit.errors import ParameterError, SchemaError
 from segkit.features import TransactionColumns
-from segkit.sums import blocks
+from segkit.sums import blocks, sorted_distinct
 
 __all__ = [
     "category_affinity",
@@ -284,7 +284,7 @@ def _affinity(
     if sum(x.size for x in tied):
         rows = np.concatenate(tied)
         lines = (c, b, i, buy)
-        best[rows] = _break_ties(who[rows], np.concatenate(tops), *lines, n_customers, owner)
+        best[rows] = _break_ties(who[rows], np.concatenate(tops), *lines, n_customers)
     share = spend
     favourite = _favourites(labels, np.where(total > 0, best, -1))
     return share, with_item, orders, favourite, count
@@ -298,20 +298,32 @@ def _break_ties(
     i: np.ndarray[Any, Any],
     buy: np.ndarray[Any, Any],
     n_customers: int,
-    owner: np.ndarray[Any, Any] | None,
 ) -> np.ndarray[Any, Any]:
     """The favourites of the ``tied`` customers, whose largest spend is on several values.
 
     ``top`` marks each one's values of largest spend; among them the one in
-    most baskets wins, then the first label. The baskets are counted on
-    these customers' lines only.
+    most baskets wins, then the first label. The baskets with each value are
+    the distinct (customer, basket, value) of these customers' purchase
+    lines: a sort of their keys, nothing the size of every basket.
     """
     n_items = top.shape[1]
-    chosen = np.zeros(n_customers, dtype=bool)
-    chosen[tied] = True
-    lines = chosen[c]
-    _, with_item = _baskets(c[lines], b[lines], i[lines], buy[lines], n_customers, n_items, owner)
-    baskets = with_item.reshape(n_customers, n_items)[tied]
+    local = np.full(n_customers, -1, dtype=np.int64)
+    local[tied] = np.arange(tied.size)
+    lines = local[c] >= 0
+    lines &= buy
+    who, basket, item = local[c[lines]], b[lines], i[lines].astype(np.int64)
+    low = int(basket.min()) if basket.size else 0
+    span = int(basket.max()) - low + 1 if basket.size else 1
+    if tied.size * span * n_items >= 2**62:  # basket numbers as ranks among these lines
+        basket, low = np.unique(basket, return_inverse=True)[1].reshape(-1), 0
+        span = int(basket.max()) + 1
+    key = who * span
+    key += basket - low
+    key *= n_items
+    key += item
+    key = sorted_distinct(key)
+    cell = key // (span * n_items) * n_items + key % n_items
+    baskets = np.bincount(cell, minlength=tied.size * n_items).reshape(tied.size, n_items)
     out: np.ndarray[Any, Any] = np.argmax(np.where(top, baskets, -1), axis=1)
     return out
 
