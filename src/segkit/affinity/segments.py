@@ -219,16 +219,31 @@ def _segment_sums(
             cell *= n_items
             cell += v
             spend += np.bincount(cell, weights=amounts[part], minlength=spend.size)
+    # The buyers: each distinct (customer, value) counted in its customer's
+    # segment; from the grid a block of customers at a time (no temporaries
+    # the size of every pair).
+    buyers: np.ndarray[Any, Any] = np.zeros(n_seg * n_items, dtype=np.int64)
     if grid:
-        pairs = np.flatnonzero(marks)
-    else:
-        pairs = np.asarray(pd.unique(np.concatenate(keys))) if keys else np.zeros(0, np.int64)
+        for part in blocks(cells):
+            pairs = np.flatnonzero(marks[part])
+            pairs += part.start
+            buyers += _segment_buyers(pairs, seg_of, n_seg, n_items)
+    elif keys:
+        buyers += _segment_buyers(
+            np.asarray(pd.unique(np.concatenate(keys))), seg_of, n_seg, n_items
+        )
+    buyers = buyers.reshape(n_seg, n_items)
+    return buyers, None if spend is None else spend[: n_seg * n_items].reshape(n_seg, n_items)
+
+
+def _segment_buyers(
+    pairs: np.ndarray[Any, Any], seg_of: np.ndarray[Any, Any], n_seg: int, n_items: int
+) -> np.ndarray[Any, Any]:
+    """Per (segment, value): the distinct ``customer * n_items + value`` pairs there."""
     pair_seg = seg_of[pairs // n_items].astype(np.intp)
     inside = pair_seg < n_seg
-    buyers = np.bincount(
-        pair_seg[inside] * n_items + pairs[inside] % n_items, minlength=n_seg * n_items
-    ).reshape(n_seg, n_items)
-    return buyers, None if spend is None else spend[: n_seg * n_items].reshape(n_seg, n_items)
+    cell = pair_seg[inside] * n_items + pairs[inside] % n_items
+    return np.bincount(cell, minlength=n_seg * n_items)
 
 
 def _segmented(frame: pd.DataFrame, by: str) -> pd.Series:
