@@ -538,3 +538,37 @@ def test_a_window_without_lines_has_missing_shares_and_no_favourite(lines):
     assert out["favourite_category_7d"].isna().all()
     assert out["category_count_7d"].tolist() == [0] * len(out)
     assert out["share_shoes"].notna().all()
+
+
+@pytest.mark.parametrize("as_of", [None, "2024-06-30", "2023-03-31"], ids=["all", "mid", "early"])
+def test_a_log_sorted_by_time_reads_slices_with_the_same_results(monkeypatch, as_of):
+    """Lines up to as_of (and a window's) as slices of a log sorted by time, or as masks."""
+    from segkit.affinity.categories import category_affinity_columns, item_codes
+    from segkit.affinity.segments import segment_affinity_columns
+    from segkit.datasets import make_transactions
+    from segkit.transactions import TransactionColumns
+
+    frame = make_transactions(400, seed=4, lines_per_order=2.0).sort_values(
+        "timestamp", kind="stable"
+    )
+    kw_cols = {"customer": "customer_id", "timestamp": "timestamp", "amount": "amount"}
+
+    def both() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        cols = TransactionColumns.read(frame, **kw_cols, order="order_id")
+        items, labels = item_codes(frame["category"], "category")
+        kw = {"customer": "customer_id", "item": "category", "as_of": as_of, "windows": [30]}
+        full = category_affinity_columns(cols, items, labels, **kw)
+        lean = category_affinity_columns(cols, items, labels, **kw, order_shares=False)
+        table = pd.DataFrame(
+            {"segment": np.where(np.arange(cols.customers.size) % 3 == 0, "a", "b")},
+            index=cols.customers,
+        )
+        seg = segment_affinity_columns(table, cols, items, labels, item="category", as_of=as_of)
+        return full, lean, seg
+
+    sliced = both()
+    assert TransactionColumns.read(frame, **kw_cols).by_time()
+    monkeypatch.setattr(TransactionColumns, "by_time", lambda self: False)  # masks
+    masked = both()
+    for got, want in zip(sliced, masked, strict=True):
+        pd.testing.assert_frame_equal(got, want, check_exact=True)

@@ -288,6 +288,27 @@ class TransactionColumns:
         buy.flags.writeable = False
         return buy, positive
 
+    def rows_until(self, cut: int, start: int | None = None) -> Rows:
+        """The rows with wall-clock time at most ``cut`` (and after ``start``, when given).
+
+        A slice on a log sorted by time (views of the columns, no copy),
+        otherwise a mask.
+        """
+        if self.by_time():
+            end = int(np.searchsorted(self.wall, cut, side="right"))
+            first = 0 if start is None else int(np.searchsorted(self.wall, start, side="right"))
+            return slice(min(first, end), end)
+        out: _BoolArray = self.wall <= cut
+        if start is not None:
+            out &= self.wall > start
+        return out
+
+    def every_row(self, rows: Rows) -> bool:
+        """Whether ``rows`` (a slice or a mask) holds every row."""
+        if isinstance(rows, slice):
+            return rows.indices(self.wall.size) == (0, self.wall.size, 1)
+        return bool(rows.all())
+
     def after(self, start: int) -> Rows:
         """The rows whose wall-clock time is after ``start``: a slice on a log sorted by time."""
         if self.by_time():

@@ -17,7 +17,7 @@ from segkit._validation import require_columns, require_frame
 from segkit.affinity._topk import codes
 from segkit.errors import ParameterError, SchemaError
 from segkit.features import TransactionColumns
-from segkit.sums import blocks, sorted_distinct
+from segkit.sums import Rows, blocks, sorted_distinct
 
 __all__ = [
     "category_affinity",
@@ -170,8 +170,8 @@ def category_affinity_columns(
     slugs = _slugs(labels, item)
     cut = cols.as_of(as_of)
     spans = _windows(windows)
-    upto = cols.wall <= cut.cut
-    every = bool(upto.all())
+    upto = cols.rows_until(cut.cut)  # a slice on a log sorted by time: no copies
+    every = cols.every_row(upto)
     if every:  # every customer of the log has a line
         who = np.arange(cols.customers.size)
     else:
@@ -186,7 +186,7 @@ def category_affinity_columns(
     args = (basket, cols.amount)
     parts = [_affinity(cols.codes, items, *args, upto, n, who, labels, owner, order_shares)]
     for span in spans:
-        inside = upto & (cols.wall > cut.window_start(span))
+        inside = cols.rows_until(cut.cut, start=cut.window_start(span))
         parts.append(
             _affinity(cols.codes, items, *args, inside, n, who, labels, owner, order_shares)
         )
@@ -212,7 +212,7 @@ def _affinity(
     items: np.ndarray[Any, Any],
     basket: np.ndarray[Any, Any],
     amount: np.ndarray[Any, Any],
-    keep: np.ndarray[Any, Any],
+    keep: Rows,
     n_customers: int,
     who: np.ndarray[Any, Any],
     labels: pd.Index,
@@ -228,10 +228,10 @@ def _affinity(
     (the favourite's tie-break).
     """
     n_items = labels.size
-    if keep.all():  # no copies of the columns
-        c, i, b, a = customers, items, basket, amount
-    else:
-        c, i, b, a = customers[keep], items[keep], basket[keep], amount[keep]
+    if not isinstance(keep, slice) and keep.all():
+        keep = slice(None)
+    # (a slice: views of the columns, no copies)
+    c, i, b, a = customers[keep], items[keep], basket[keep], amount[keep]
     everyone = who.size == n_customers  # then no row selection either
     # Spend per (customer, value), added in line order a block of lines at a
     # time (the sums of one bincount, without its row-sized key and copy of

@@ -135,11 +135,12 @@ def segment_affinity_columns(
     if not 0 < alpha < 1:
         raise ParameterError(f"alpha must be in (0, 1); got {alpha!r}")
     require_columns(table, [by], "customer table")
-    upto = cols.wall <= cols.as_of(as_of).cut
-    every = bool(upto.all())  # then no copies of the columns
-    lines = items if every else items[upto]
-    who = cols.codes if every else cols.codes[upto]
-    amounts = cols.amount if every else cols.amount[upto]
+    upto = cols.rows_until(cols.as_of(as_of).cut)  # a slice on a log sorted by time
+    every = cols.every_row(upto)
+    if every:
+        upto = slice(None)
+    # (views of the columns for a slice, copies for a mask)
+    lines, who, amounts = items[upto], cols.codes[upto], cols.amount[upto]
     labels_of = _segmented(table, by)
     seg_codes, segments = codes(labels_of, by, "customer table")
     n_seg = segments.size
