@@ -267,26 +267,44 @@ class TransactionColumns:
     def _prefix_purchases(self, end: int) -> tuple[_BoolArray, _BoolArray | None]:
         """:meth:`purchase_mask` and :meth:`positive_orders` of the first ``end`` rows.
 
-        Taken from this log's: an order with no line after them has the same
-        net in both (sums per order do not depend on other rows), so only the
-        orders with later lines are added up again, over their lines among the
-        first rows.
+        Taken from this log's (:meth:`positive_within`): only the orders with
+        later lines are added up again, over their lines among the first rows.
         """
         buy = np.array(self.purchase_mask()[:end])
         positive = None
         if self.order is not None:
-            order = self.order
-            positive = np.array(self.positive_orders())
-            late = np.zeros(self.n_orders, dtype=bool)
-            late[order[end:]] = True
-            rows = np.flatnonzero(late[order[:end]])
-            within = order[rows]
-            net = group_sum(within, self.amount[rows], self.n_orders, cents=self.on_cents())
-            buy[rows] = (self.amount[rows] >= 0) & (net[within] > 0)
-            positive[late] = net[late] > 0
+            positive, rows = self.positive_within(slice(0, end))
+            buy[rows] = (self.amount[rows] >= 0) & positive[self.order[rows]]
             positive.flags.writeable = False
         buy.flags.writeable = False
         return buy, positive
+
+    def positive_within(self, rows: Rows) -> tuple[_BoolArray, _IntArray]:
+        """:meth:`positive_orders` over ``rows`` only (a mask, or a slice from the first row).
+
+        An order with no line outside ``rows`` has the same net over them
+        (sums per order do not depend on other rows): only the orders with
+        lines outside are added up again, over their lines in ``rows``.
+        Returns a new array and the positions of those lines.
+        """
+        order = self.order
+        if order is None:
+            raise ParameterError("positive_within needs an order column")
+        positive = np.array(self.positive_orders())
+        outside = np.zeros(self.n_orders, dtype=bool)
+        if isinstance(rows, slice):
+            assert rows.start in (None, 0)
+            assert rows.step in (None, 1)
+            end = order.size if rows.stop is None else min(rows.stop, order.size)
+            outside[order[end:]] = True
+            redo = np.flatnonzero(outside[order[:end]])
+        else:
+            outside[order[~rows]] = True
+            redo = np.flatnonzero(outside[order] & rows)
+        within = order[redo]
+        net = group_sum(within, self.amount[redo], self.n_orders, cents=self.on_cents())
+        positive[outside] = net[outside] > 0
+        return positive, redo
 
     def rows_until(self, cut: int, start: int | None = None) -> Rows:
         """The rows with wall-clock time at most ``cut`` (and after ``start``, when given).

@@ -23,7 +23,6 @@ from segkit.transactions import (
     combine_parts,
     group_sum,
     money_parts,
-    parts_sum,
 )
 
 __all__ = [
@@ -88,23 +87,17 @@ def order_status(
     order = cols.order
     valid = period < k_all
     n_orders = cols.n_orders
-    # Whether each order's net over the whole log is positive (computed once
-    # per log with its purchase lines, summarize's too).
-    positive: _Bools = np.array(cols.positive_orders())
     spread = _several(order, period, n_orders)
-    late = order[~valid]  # orders with lines after the last point (usually none or few)
-    if late.size:
-        # Only their lines up to the last point count: their net and periods again.
-        touched = np.zeros(n_orders, dtype=bool)
-        touched[late] = True
-        rows = np.flatnonzero(touched[order] & valid)
-        within = order[rows]
-        positive[late] = False
-        positive[within] = (parts_sum(within, *money_parts(cols.amount[rows]), n_orders) > 0)[
-            within
-        ]
-        spread[late] = _several(within, period[rows], n_orders)[late]
-        del rows, within, touched
+    if valid.all():  # whether each order's net over the whole log is positive
+        positive: _Bools = np.array(cols.positive_orders())
+    else:
+        # Orders with lines after the last point (usually none or few): only
+        # their lines up to it count, for their net and their periods.
+        positive, rows = cols.positive_within(valid)
+        late = np.zeros(n_orders, dtype=bool)
+        late[order[~valid]] = True
+        spread[late] = _several(order[rows], period[rows], n_orders)[late]
+        del rows, late
     moving = np.zeros(n_orders, dtype=bool)
     if not spread.any():
         return positive, moving, spread
