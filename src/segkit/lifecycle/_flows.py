@@ -71,20 +71,33 @@ def current(history: Any, *, states: Sequence[str] | None = None) -> pd.DataFram
 
 
 def _current_of(h: History, states: Sequence[str] | None) -> pd.DataFrame:
-    """:func:`current` of a history already read."""
-    names = list(states) if states is not None else h.states
+    """:func:`current` of a history already read: each customer's last change."""
     last = np.ones(h.cust.size, dtype=bool)
     last[:-1] = h.cust[1:] != h.cust[:-1]
+    return _current_frame(h, states, h.cust[last], h.dst[last], h.src[last], h.k[last])
+
+
+def _current_frame(
+    h: History,
+    states: Sequence[str] | None,
+    cust: np.ndarray[Any, Any],
+    state: np.ndarray[Any, Any],
+    previous: np.ndarray[Any, Any],
+    since: np.ndarray[Any, Any],
+) -> pd.DataFrame:
+    """The frame of :func:`current`: customers (``cust`` in ``h.ids``), their state codes,
+    previous state codes (-1: none) and the points they entered their state at."""
+    names = list(states) if states is not None else h.states
     remap = np.append(pd.Index(names).get_indexer(pd.Index(h.states)), -1)
     return pd.DataFrame(
         {
-            "state": pd.Categorical.from_codes(remap[h.dst[last]], categories=pd.Index(names)),
+            "state": pd.Categorical.from_codes(remap[state], categories=pd.Index(names)),
             "previous_state": pd.Categorical.from_codes(
-                remap[h.src[last]], categories=pd.Index(names)
+                remap[previous], categories=pd.Index(names)
             ),
-            "since": h.periods[h.k[last]],
+            "since": h.periods[since],
         },
-        index=pd.Index(h.ids.take(h.cust[last]), name="customer"),
+        index=pd.Index(h.ids.take(cust), name="customer"),
     )
 
 
@@ -542,19 +555,8 @@ class FlowCounter:
             return states_and_flows_of(h, states)
         n_periods, n_states = self.n_periods, self.n_states
         rows = np.flatnonzero(self.since >= 0)
-        names = list(states) if states is not None else h.states
-        remap = np.append(pd.Index(names).get_indexer(pd.Index(h.states)), -1)
-        now = pd.DataFrame(
-            {
-                "state": pd.Categorical.from_codes(
-                    remap[self.state[rows]], categories=pd.Index(names)
-                ),
-                "previous_state": pd.Categorical.from_codes(
-                    remap[self.previous[rows]], categories=pd.Index(names)
-                ),
-                "since": h.periods[self.since[rows]],
-            },
-            index=pd.Index(h.ids.take(rows), name="customer"),
+        now = _current_frame(
+            h, states, rows, self.state[rows], self.previous[rows], self.since[rows]
         )
         # The stays still going on at the last point: censored there.
         still = (self.state[rows] * n_periods + self.since[rows]) * n_periods + plan.hi
