@@ -307,10 +307,15 @@ def _break_ties(
     lines: a sort of their keys, nothing the size of every basket.
     """
     n_items = top.shape[1]
+    # Their lines are found from one byte per customer: a table of positions
+    # would be eight times the size, and reading it at every line's customer
+    # (in the log's order, all over it) is the slow part.
+    marked = np.zeros(n_customers, dtype=bool)
+    marked[tied] = True
+    lines = marked[c]
+    lines &= buy
     local = np.full(n_customers, -1, dtype=np.int64)
     local[tied] = np.arange(tied.size)
-    lines = local[c] >= 0
-    lines &= buy
     who, basket, item = local[c[lines]], b[lines], i[lines].astype(np.int64)
     low = int(basket.min()) if basket.size else 0
     span = int(basket.max()) - low + 1 if basket.size else 1
