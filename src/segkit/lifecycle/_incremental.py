@@ -225,9 +225,10 @@ def feature_steps(
             buy = purchase[part]
             np.minimum.at(first, codes[part][buy], cols.wall[part][buy])
     last = np.full(n, -NEVER, dtype=np.int64)
-    # The day of the last purchase, kept with it for whole-day recency (no
-    # division per customer at every point).
-    last_day = np.floor_divide(last, DAY_NS)
+    # The day of the last purchase, for whole-day recency: divided afresh at
+    # each point (one pass over the customers in order, cheaper than keeping it
+    # up to date at the buyers, which are read all over the array).
+    last_day = np.empty(n, dtype=np.int64)
     win_orders = [np.zeros(n, dtype=np.float64) for _ in windows]
     win_revenue = [[np.zeros(n), np.zeros(n)] for _ in windows]
     signup_known = None if signup is None else signup != NEVER
@@ -251,7 +252,6 @@ def feature_steps(
         is_counted = order_counted[lo:hi]
         bought = c[is_purchase]
         np.maximum.at(last, bought, order_wall[lo:hi][is_purchase])
-        last_day[bought] = last[bought] // DAY_NS
         if money is not None and need_revenue:
             money.add(revenue, c, rows_of(lo, hi))
         orders += count(c[is_counted])
@@ -278,12 +278,11 @@ def feature_steps(
             at, more = moving_orders.who[live], more[live]
             m_inside = [x[live] for x in m_inside]
             first_at = None if first is None else first[at]
-            undo = (at, more, m_inside, first_at, last[at], last_day[at])
+            undo = (at, more, m_inside, first_at, last[at])
             orders[at] += more
             if first is not None:
                 first[at] = np.minimum(first[at], m_first[live])
             last[at] = np.maximum(last[at], m_last[live])
-            last_day[at] = last[at] // DAY_NS
             for j in range(len(windows)):
                 win_orders[j][at] += m_inside[j]
         orders_now, first_now, last_now, win_now = orders, first, last, win_orders
@@ -310,8 +309,12 @@ def feature_steps(
             aov = np.where(orders_now > 0, total / np.maximum(orders_now, 1), 0.0)
             out["avg_order_value"] = aov
         if wanted("recency_days"):
-            # Whole days to the point's day come from the days kept.
-            recency = np.subtract(day, last_day, dtype=np.float64) if whole else since(last_now)
+            # Whole days to the point's day: its day less the last purchase's.
+            if whole:
+                np.floor_divide(last_now, DAY_NS, out=last_day)
+                recency = np.subtract(day, last_day, dtype=np.float64)
+            else:
+                recency = since(last_now)
             np.copyto(recency, np.nan, where=~has)
             out["recency_days"] = recency
         if wanted("tenure_days"):
@@ -340,10 +343,9 @@ def feature_steps(
             out["_last"] = last_now.copy()
         yield k, present if want is not None else present.copy(), out
         if undo is not None:
-            at, more, m_inside, first_at, last_at, day_at = undo
+            at, more, m_inside, first_at, last_at = undo
             orders[at] -= more
             last[at] = last_at
-            last_day[at] = day_at
             if first is not None:
                 first[at] = first_at
             for j in range(len(windows)):
