@@ -385,6 +385,23 @@ def test_item_codes_of_a_categorical_with_every_category_used_are_its_codes(orde
         assert labels.ordered == ordered
 
 
+@pytest.mark.parametrize("last", ["late", "never"])
+def test_item_codes_of_a_long_categorical_find_a_category_past_the_first_blocks(last):
+    """A category first seen after 200,000 lines (or never) is found as factorize finds it."""
+    from segkit.affinity.categories import item_codes
+
+    names = ["d", "b", "c", "a"]
+    head = np.tile(np.array(["b", "c", "a"]), 70_000)  # 210,000 lines without "d"
+    tail = ["d", "b"] if last == "late" else ["b", "c"]
+    values = pd.Series(pd.Categorical([*head, *tail], categories=names))
+    codes, labels = item_codes(values, "category")
+    expected_codes, expected_labels = pd.factorize(values, sort=True)
+    assert codes.tolist() == expected_codes.tolist()
+    assert labels.equals(pd.Index(expected_labels))
+    assert list(labels) == (names if last == "late" else ["b", "c", "a"])
+    assert codes[:3].tolist() == ([1, 2, 3] if last == "late" else [0, 1, 2])
+
+
 @pytest.mark.parametrize(
     ("n", "dtype"), [(3, np.int8), (128, np.int8), (129, np.int16), (300, np.int16)]
 )

@@ -50,13 +50,12 @@ def _category_codes(series: pd.Series) -> tuple[_Array, Any]:
     """
     n = len(series.cat.categories)
     given = series.cat.codes.to_numpy()
-    if given.size and given.min() >= 0:  # no missing value
-        seen = np.bincount(given, minlength=n) > 0
-        if seen.all():  # every category occurs: the codes are the sorted ones
-            every = pd.Categorical.from_codes(
-                np.arange(n), categories=series.cat.categories, ordered=series.cat.ordered
-            )
-            return given.astype(np.min_scalar_type(-n), copy=False), every
+    # No missing value, and every category occurs: the codes are the sorted ones.
+    if given.size and given.min() >= 0 and _every_code(given, n):
+        every = pd.Categorical.from_codes(
+            np.arange(n), categories=series.cat.categories, ordered=series.cat.ordered
+        )
+        return given.astype(np.min_scalar_type(-n), copy=False), every
     raw = given.astype(np.min_scalar_type(-(n + 1)))
     raw += 1  # -1 (missing) becomes 0
     seen = np.bincount(raw, minlength=n + 1)[1:] > 0
@@ -67,6 +66,20 @@ def _category_codes(series: pd.Series) -> tuple[_Array, Any]:
         np.flatnonzero(seen), categories=series.cat.categories, ordered=series.cat.ordered
     )
     return recode[raw], labels
+
+
+def _every_code(codes: _Array, n: int) -> bool:
+    """Whether every one of the codes ``0 .. n-1`` occurs (``codes`` within that range).
+
+    Marked a block of rows at a time, stopping at the block where the last
+    one turns up: in a log of many lines over few categories, the first.
+    """
+    seen = np.zeros(n, dtype=bool)
+    for start in range(0, codes.size, 1 << 16):
+        seen[codes[start : start + (1 << 16)]] = True
+        if seen.all():
+            return True
+    return False
 
 
 def _factorized(series: pd.Series, column: str, what: str) -> tuple[_Array, Any]:
