@@ -65,6 +65,19 @@ def test_cdnow_segments(table):
     assert list(out["segment"].cat.categories) == load_segment_map("rfm11").names
 
 
+def test_segment_column_alone_is_the_transforms(table):
+    """The segments alone (the profile's view a quarter ago) are transform's, exactly."""
+    rfm = RFMScorer().fit(table)
+    earlier = table.sample(frac=0.5, random_state=3)  # another table, the same yardstick
+    alone = rfm._segment_column(earlier)
+    pd.testing.assert_series_equal(alone, rfm.transform(earlier)["segment"], check_exact=True)
+    # a map: each customer's segment is the one it has in the whole table
+    whole = rfm.transform(table)["segment"]
+    pd.testing.assert_series_equal(alone, whole.loc[earlier.index], check_exact=True)
+    assert alone.dtype == whole.dtype
+    assert len(alone) == len(earlier) == 1178
+
+
 def test_scores_do_not_depend_on_row_order(table):
     a = RFMScorer().fit_transform(table)
     shuffled = table.sample(frac=1, random_state=7)

@@ -315,7 +315,7 @@ def segments_then(run: Run) -> None:
                 earlier = summarize_columns(cols, as_of=as_of, columns=read)
             if earlier.empty:
                 return
-            segments = scorer.transform(earlier)["segment"]
+            segments = scorer._segment_column(earlier)
     except SegkitError:
         return  # an auxiliary view: the report simply leaves the movements out
     run.results["segment_then"] = segments.rename("segment_then")

@@ -324,13 +324,7 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             (int64), ``rfm_code`` (str), ``rfm_score`` (float) and, with a
             segment map, ``segment`` (categorical, in map order).
         """
-        check_fitted(self, "bin_edges_")
-        X = require_frame(X, "customer table")
-        values = self._values(X)
-        pairs = zip(SCORES, _DIMENSIONS, strict=True)
-        scores = {
-            name: self._score(dim, values[dim]).astype(np.int64, copy=False) for name, dim in pairs
-        }
+        X, scores = self._scores(X)
         out = pd.DataFrame(scores, index=X.index, copy=False)
         # Scores are 1..9: the code is three digits, read from a table of 1,000.
         key = scores["r_score"] * 100 + scores["f_score"] * 10 + scores["m_score"]
@@ -342,12 +336,35 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         score /= w.sum()
         out["rfm_score"] = score
         if self.segment_map_ is not None:
-            table = self.segment_map_.lookup_table()
-            idx = table[scores["r_score"] - 1, scores["f_score"] - 1, scores["m_score"] - 1]
-            out["segment"] = pd.Categorical.from_codes(
-                idx, categories=pd.Index(self.segment_map_.names)
-            )
+            out["segment"] = self._segments(scores)
         return out
+
+    def _scores(self, X: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray[Any, Any]]]:
+        """The customer table, checked, and its ``r_score``, ``f_score`` and ``m_score``."""
+        check_fitted(self, "bin_edges_")
+        X = require_frame(X, "customer table")
+        values = self._values(X)
+        pairs = zip(SCORES, _DIMENSIONS, strict=True)
+        scores = {
+            name: self._score(dim, values[dim]).astype(np.int64, copy=False) for name, dim in pairs
+        }
+        return X, scores
+
+    def _segments(self, scores: dict[str, np.ndarray[Any, Any]]) -> Any:
+        """The segment of every row of ``scores`` (there is a segment map)."""
+        assert self.segment_map_ is not None
+        table = self.segment_map_.lookup_table()
+        idx = table[scores["r_score"] - 1, scores["f_score"] - 1, scores["m_score"] - 1]
+        return pd.Categorical.from_codes(idx, categories=pd.Index(self.segment_map_.names))
+
+    def _segment_column(self, X: Any) -> pd.Series:
+        """``transform(X)["segment"]`` of a pandas table with a segment map, alone.
+
+        Without the codes and weighted scores: the profile's segments a quarter
+        ago read only this.
+        """
+        X, scores = self._scores(X)
+        return pd.Series(self._segments(scores), index=X.index, name="segment")
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray[Any, Any]:
         """Names of the columns :meth:`transform` returns."""
