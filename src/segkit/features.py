@@ -399,8 +399,9 @@ def _scored_per_customer(cols: TransactionColumns, as_of: AsOf) -> dict[str, Any
         np.maximum.at(last_wall, who, when)
     has = bought > 0
     present = has
-    if not every:
-        present = has | (np.bincount(codes[~purchase], minlength=n) > 0)
+    if not every:  # and the customers with other lines: marked, not counted
+        present = has.copy()
+        present[codes[~purchase]] = True
     if not has.any():
         return {"_has": has, "_present": present}
     orders = bought if cols.order is None else cols.count_orders()
