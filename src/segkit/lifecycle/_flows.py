@@ -510,7 +510,6 @@ class FlowCounter:
         self.delta = np.zeros(n_periods * width, dtype=np.int64)
         self.moves = np.zeros(n_periods * width * width, dtype=np.int64)
         self.stays = np.zeros(n_states * n_periods * n_periods, dtype=np.int64)
-        self.ended = np.zeros_like(self.stays)
         self.state = np.full(n_customers, -1, dtype=np.int64)  # -1: not present
         self.previous = np.full(n_customers, -1, dtype=np.int64)  # before the last change
         self.since = np.full(n_customers, -1, dtype=np.int64)  # point of the last change
@@ -538,8 +537,9 @@ class FlowCounter:
         # The stays that end here: from the last change before, completed.
         left = src >= 0
         ended = (src[left] * n_periods + self.since[who[left]]) * n_periods + k
-        np.add.at(self.stays, ended, 1)  # (not a states x points x points array a point)
-        np.add.at(self.ended, ended, 1)
+        # (not a states x points x points array a point; the stays that ended are
+        # the stays until result() adds the ones still going on)
+        np.add.at(self.stays, ended, 1)
         self.previous[who] = src
         self.since[who] = k
         self.state[who] = dst
@@ -571,7 +571,7 @@ class FlowCounter:
             grid=grid,
             moves=self.moves,
             stays=self.stays + np.bincount(still, minlength=self.stays.size),
-            ended=self.ended,
+            ended=self.stays.copy(),
             spells=_stays_of(h, plan),  # codes: the history itself is not kept
         )
         return now, flows_of(plan, tally)
