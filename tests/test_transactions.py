@@ -440,3 +440,64 @@ def test_the_purchases_of_the_rows_up_to_a_cut_are_those_of_those_rows_alone(row
     for rows in (half, mask):
         counted = pd.Series(prefix.count_orders(rows), index=prefix.customers)
         assert counted.reindex(alone.customers).tolist() == alone.count_orders(rows).tolist()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 5),  # customer
+            st.integers(0, 9),  # day
+            st.sampled_from([-7.55, -2.0, 0.0, 0.01, 2.1, 5.0, 7.5, 19.99, 1e9 + 0.07]),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(-1, 10),
+    st.booleans(),
+)
+def test_the_revenue_of_the_rows_up_to_a_cut_is_that_of_those_rows_alone(rows, cut, first):
+    """until(cut) takes its revenue from the whole log's less the later rows' (whole
+    hundredths, exact): the same bits as a log of the first rows only."""
+    rows = sorted(rows, key=lambda r: r[1])  # a log sorted by time: the first rows
+    frame = pd.DataFrame(rows, columns=["cid", "day", "amount"])
+    frame["ts"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(frame["day"], "D")
+    kw = {"customer": "cid", "timestamp": "ts", "amount": "amount"}
+    cols = TransactionColumns.read(frame, **kw)
+    if first:  # the whole log's revenue is known before the cut
+        cols.sum_amount()
+    stamp = pd.Timestamp("2024-01-01") + pd.Timedelta(days=cut)
+    prefix = cols.until(stamp.as_unit("ns").value)
+    assert ("customer_cents" in prefix._derived) == first  # (the whole log: this one)
+    inside = frame[frame["ts"] <= stamp]
+    if inside.empty:
+        return
+    alone = TransactionColumns.read(inside.reset_index(drop=True), **kw)
+    got = pd.Series(prefix.sum_amount(), index=prefix.customers).reindex(alone.customers)
+    want = alone.sum_amount()
+    assert got.to_numpy().view(np.int64).tolist() == want.view(np.int64).tolist()
+    expected = inside.groupby("cid")["amount"].apply(lambda a: sum(map(Decimal, map(str, a))))
+    assert [Decimal(str(round(v, 2))) for v in want] == expected.tolist()
+
+
+def test_the_revenue_up_to_a_cut_is_summed_again_when_hundredths_could_be_inexact():
+    """Sums of whole hundredths that could pass 2**53 are not subtracted: summed again."""
+    n = 10_000  # 10,000 lines of 1e10 (1e12 hundredths, on the grid): 1e16 > 2**53
+    frame = pd.DataFrame(
+        {
+            "cid": np.r_[np.zeros(n, dtype=np.int64), 1],
+            "ts": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n + 1), "s"),
+            "amount": np.r_[np.full(n, 1e10), 0.07],
+        }
+    )
+    frame.loc[1::2, "amount"] = 0.01
+    kw = {"customer": "cid", "timestamp": "ts", "amount": "amount"}
+    cols = TransactionColumns.read(frame, **kw)
+    cols.sum_amount()
+    assert "customer_cents" in cols._derived
+    cut = frame["ts"].iloc[n // 2]
+    prefix = cols.until(cut.value)
+    assert "customer_cents" not in prefix._derived
+    alone = TransactionColumns.read(frame[frame["ts"] <= cut], **kw)
+    assert prefix.sum_amount()[:1].tolist() == alone.sum_amount().tolist()
+    assert alone.sum_amount()[0] == pytest.approx(2_501 * 1e10, rel=1e-12)

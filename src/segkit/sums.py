@@ -23,7 +23,9 @@ __all__ = [
     "SCALES",
     "Rows",
     "blocks",
+    "cents_sums",
     "combine_parts",
+    "exact_in_cents",
     "group_sum",
     "money_parts",
     "on_cents",
@@ -121,6 +123,44 @@ def sorted_sums(codes: _IntArray, values: _FloatArray, n: int) -> _FloatArray:
     )
 
 
+def cents_sums(
+    codes: np.ndarray[Any, np.dtype[np.integer[Any]]],
+    values: _FloatArray,
+    n: int,
+    rows: Rows | None = None,
+) -> _FloatArray:
+    """Per-group sums of ``values`` in whole hundredths, every value on the grid of cents.
+
+    Whole numbers: ``group_sum(..., cents=True)`` is ``combine_parts`` of
+    these. While every partial sum stays below 2**53 in magnitude (see
+    :func:`exact_in_cents`) they are exact, so the sums of two sets of rows
+    can be subtracted, and give the sums of the rows of one not in the other.
+    """
+    if isinstance(rows, slice):
+        codes, values, rows = codes[rows], values[rows], None
+    hundredths = np.zeros(n)
+    for part in blocks(values.size, at_least=n):
+        where, amount = codes[part], values[part]
+        if rows is not None:
+            keep = rows[part]
+            where, amount = where[keep], amount[keep]
+        scaled = amount * 100.0
+        hundredths += np.bincount(where, weights=np.rint(scaled, out=scaled), minlength=n)
+    return hundredths
+
+
+def exact_in_cents(values: _FloatArray) -> bool:
+    """Whether sums in whole hundredths of any of ``values`` are exact in float64.
+
+    True when the number of values times the largest in magnitude, in
+    hundredths, is below 2**53: no partial sum can reach it.
+    """
+    if values.size == 0:
+        return True
+    largest = max(float(values.max()), -float(values.min())) * 100.0
+    return bool(largest * values.size < 2.0**53)
+
+
 def group_sum(
     codes: np.ndarray[Any, np.dtype[np.integer[Any]]],
     values: _FloatArray,
@@ -158,6 +198,8 @@ def group_sum(
     >>> group_sum(np.array([0, 0, 1]), np.array([0.1, 0.2, 0.3]), 2).tolist()
     [0.3, 0.3]
     """
+    if cents:
+        return combine_parts(cents_sums(codes, values, n, rows), None, None)
     if isinstance(rows, slice):
         codes, values, rows = codes[rows], values[rows], None
     if values.size == 0:
@@ -172,10 +214,6 @@ def group_sum(
         if rows is not None:
             keep = rows[part]
             where, amount = where[keep], amount[keep]
-        if cents:
-            scaled = amount * 100.0
-            hundredths += np.bincount(where, weights=np.rint(scaled, out=scaled), minlength=n)
-            continue
         level, whole = money_parts(amount)
         if not level.any():
             hundredths += np.bincount(where, weights=whole, minlength=n)

@@ -40,7 +40,9 @@ from segkit.sums import (
     SCALES,
     Rows,
     blocks,
+    cents_sums,
     combine_parts,
+    exact_in_cents,
     group_sum,
     money_parts,
     on_cents,
@@ -262,7 +264,19 @@ class TransactionColumns:
             out._derived["purchases"] = buy
             if positive is not None:  # the order codes of these rows (fewer, maybe)
                 out._derived["positive"] = positive[: out.n_orders]
+        if out is not self and "customer_cents" in self._derived and self._exact_in_cents():
+            # Exact whole numbers: this log's sums less those of the later rows.
+            later = cents_sums(self.codes[end:], self.amount[end:], len(self.customers))
+            first = np.subtract(self._derived["customer_cents"], later, out=later)
+            first.flags.writeable = False
+            out._derived["customer_cents"] = first
         return out
+
+    def _exact_in_cents(self) -> bool:
+        """Whether sums in hundredths of any of these rows are exact (:func:`exact_in_cents`)."""
+        if "exact_cents" not in self._derived:
+            self._derived["exact_cents"] = self.on_cents() and exact_in_cents(self.amount)
+        return bool(self._derived["exact_cents"])
 
     def _prefix_purchases(self, end: int) -> tuple[_BoolArray, _BoolArray | None]:
         """:meth:`purchase_mask` and :meth:`positive_orders` of the first ``end`` rows.
@@ -398,10 +412,23 @@ class TransactionColumns:
         windows, order nets) cost one pass each; the values equal
         :func:`group_sum` on the same rows.
         """
+        if codes is None and rows is None and self.on_cents():  # kept: see until()
+            return combine_parts(self._customer_cents(), None, None)
         if codes is None:
             codes, n = self.codes, len(self.customers)
         assert n is not None
         return group_sum(codes, self.amount, n, rows, cents=self.on_cents())
+
+    def _customer_cents(self) -> _FloatArray:
+        """Per customer, the sum of the amounts in whole hundredths (on the grid of cents).
+
+        Computed once per object, or by :meth:`until` from this log's.
+        """
+        if "customer_cents" not in self._derived:
+            cents = cents_sums(self.codes, self.amount, len(self.customers))
+            cents.flags.writeable = False
+            self._derived["customer_cents"] = cents
+        return np.asarray(self._derived["customer_cents"])
 
     def order_owner(self) -> _IntArray:
         """Per order code, the code of its customer; -1 for an id several customers share.
