@@ -387,24 +387,27 @@ def _scored_per_customer(cols: TransactionColumns, as_of: AsOf) -> dict[str, Any
     codes, wall = cols.codes, cols.wall
     purchase = cols.purchase_mask()
     every = bool(purchase.all())
-    big = np.iinfo(np.int64).max
-    bought = np.zeros(n, dtype=np.int64)
-    last_wall = np.full(n, -big, dtype=np.int64)
+    never = np.iinfo(np.int64).min  # below every wall-clock time (NaT's value)
+    # Purchase lines are counted only without an order column (they are the
+    # orders then); a customer has bought when a purchase line sets their last.
+    bought = np.zeros(n, dtype=np.int64) if cols.order is None else None
+    last_wall = np.full(n, never, dtype=np.int64)
     for part in blocks(codes.size, at_least=n):
         who, when = codes[part], wall[part]
         if not every:
             buy = purchase[part]
             who, when = who[buy], when[buy]
-        bought += np.bincount(who, minlength=n)
+        if bought is not None:
+            bought += np.bincount(who, minlength=n)
         np.maximum.at(last_wall, who, when)
-    has = bought > 0
+    has = last_wall > never
     present = has
     if not every:  # and the customers with other lines: marked, not counted
         present = has.copy()
         present[codes[~purchase]] = True
     if not has.any():
         return {"_has": has, "_present": present}
-    orders = bought if cols.order is None else cols.count_orders()
+    orders = cols.count_orders() if bought is None else bought
     revenue = cols.sum_amount()
     with np.errstate(invalid="ignore", divide="ignore"):
         return {
