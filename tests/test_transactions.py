@@ -401,20 +401,32 @@ def test_summarize_replay_and_profile_count_orders_alike():
         max_size=40,
     ),
     st.integers(-1, 10),
+    st.sampled_from(["", "purchases", "purchases and orders"]),
     st.booleans(),
 )
-def test_the_purchases_of_the_rows_up_to_a_cut_are_those_of_those_rows_alone(rows, cut, first):
-    """until(cut) takes the first rows' purchases from the whole log's (orders spanning the cut
-    added up again); they equal the purchases of a log of the first rows only."""
+def test_the_purchases_of_the_rows_up_to_a_cut_are_those_of_those_rows_alone(
+    rows, cut, first, own
+):
+    """until(cut) takes the first rows' purchases (and orders counted) from the whole log's
+    (orders spanning the cut added up again); they equal those of a log of the first rows."""
     rows = sorted(rows, key=lambda r: r[2])  # a log sorted by time: the first rows
     frame = pd.DataFrame(rows, columns=["cid", "inv", "day", "amount"])
+    if own:  # every customer's order ids their own
+        frame["inv"] = frame["cid"] * 7 + frame["inv"]
     frame["ts"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(frame["day"], "D")
     kw = {"customer": "cid", "timestamp": "ts", "amount": "amount", "order": "inv"}
     cols = TransactionColumns.read(frame, **kw)
-    if first:  # the whole log's purchases are known before the cut
+    if first:  # the whole log's purchases (and orders counted) are known before the cut
         cols.purchase_mask()
+    if first == "purchases and orders":
+        cols.count_orders()
     stamp = pd.Timestamp("2024-01-01") + pd.Timedelta(days=cut)
     prefix = cols.until(stamp.as_unit("ns").value)
+    # Kept unless an order with lines after the cut has an id several customers share.
+    later = set(frame.loc[frame["ts"] > stamp, "inv"])
+    shared = set(frame.groupby("inv")["cid"].nunique().loc[lambda s: s > 1].index)
+    kept = "customer_orders" in prefix._derived
+    assert kept == (first == "purchases and orders" and not (later & shared))
     inside = frame[frame["ts"] <= stamp]
     if inside.empty:
         return

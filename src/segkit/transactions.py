@@ -264,6 +264,10 @@ class TransactionColumns:
             out._derived["purchases"] = buy
             if positive is not None:  # the order codes of these rows (fewer, maybe)
                 out._derived["positive"] = positive[: out.n_orders]
+                if "customer_orders" in self._derived:
+                    counted = self._prefix_orders(end, positive)
+                    if counted is not None:
+                        out._derived["customer_orders"] = counted
         if out is not self and "customer_cents" in self._derived and self._exact_in_cents():
             # Exact whole numbers: this log's sums less those of the later rows.
             later = cents_sums(self.codes[end:], self.amount[end:], len(self.customers))
@@ -271,6 +275,29 @@ class TransactionColumns:
             first.flags.writeable = False
             out._derived["customer_cents"] = first
         return out
+
+    def _prefix_orders(self, end: int, positive: _BoolArray) -> _IntArray | None:
+        """:meth:`count_orders` of the first ``end`` rows, from this log's.
+
+        ``positive`` is :meth:`positive_orders` of those rows. Only an order
+        with lines after them can count differently: its customer's count
+        loses it where it is positive here, and gains it where it is positive
+        there. None when such an order's id is shared by customers (counted
+        by pairs: then the rows are counted again).
+        """
+        assert self.order is not None
+        later = np.zeros(self.n_orders, dtype=bool)
+        later[self.order[end:]] = True
+        ids = np.flatnonzero(later)
+        who = self.order_owner()[ids]
+        if (who < 0).any():
+            return None
+        n = len(self.customers)
+        counted = np.array(self._derived["customer_orders"])
+        counted -= np.bincount(who[self.positive_orders()[ids]], minlength=n)
+        counted += np.bincount(who[positive[ids]], minlength=n)
+        counted.flags.writeable = False
+        return counted
 
     def _exact_in_cents(self) -> bool:
         """Whether sums in hundredths of any of these rows are exact (:func:`exact_in_cents`)."""
@@ -453,6 +480,8 @@ class TransactionColumns:
         ``rows``, otherwise the purchase lines.
         """
         n = len(self.customers)
+        if rows is None and "customer_orders" in self._derived:  # kept: see until()
+            return np.array(self._derived["customer_orders"])
         codes, order, buy = self.codes, self.order, self.purchase_mask()
         if isinstance(rows, slice):
             codes, buy = codes[rows], buy[rows]
@@ -477,6 +506,10 @@ class TransactionColumns:
             sel = buy & (owner[order] < 0)
             pairs = sorted_distinct(codes[sel] * self.n_orders + order[sel])
             out += np.bincount(pairs // self.n_orders, minlength=n)
+        if rows is None:
+            kept = out.copy()
+            kept.flags.writeable = False
+            self._derived["customer_orders"] = kept
         return out
 
     def stamps(self, ns: _IntArray) -> pd.DatetimeIndex:
