@@ -448,6 +448,37 @@ def test_affinity_columns_of_narrow_codes_equal_those_of_int64_codes():
     )
 
 
+@pytest.mark.parametrize("order_shares", [True, False])
+def test_affinity_columns_of_given_customers_are_those_rows_of_every_customers(order_shares):
+    """customers= gives the rows of those customers, in their order, to the bit; a customer
+    with no line up to as_of has no shares, no favourite and a count of 0."""
+    from segkit.affinity.categories import category_affinity_columns, item_codes
+    from segkit.datasets import make_transactions
+    from segkit.transactions import TransactionColumns
+
+    frame = make_transactions(300, seed=4, lines_per_order=1.7)
+    cols = TransactionColumns.read(
+        frame, customer="customer_id", timestamp="timestamp", amount="amount", order="order_id"
+    )
+    items, labels = item_codes(frame["category"], "category")
+    as_of = frame["timestamp"].quantile(0.05)  # some customers have no line yet
+    kw = {"customer": "customer_id", "item": "category", "as_of": as_of, "windows": [30]}
+    kw["order_shares"] = order_shares
+    every = category_affinity_columns(cols, items, labels, **kw)
+    later = cols.customers.difference(every.index)
+    assert later.size > 0
+    some = every.index[::-2].append(later[:3])  # reversed, every other one, and three later
+    got = category_affinity_columns(cols, items, labels, **kw, customers=some)
+    assert got.index.equals(some)
+    pd.testing.assert_frame_equal(got.iloc[:-3], every.loc[some[:-3]], check_exact=True)
+    empty = got.iloc[-3:]
+    assert empty.filter(like="share_").isna().all().all()
+    assert empty["category_count"].tolist() == [0, 0, 0]
+    assert empty["favourite_category"].isna().all()
+    with pytest.raises(ParameterError, match=r"customers: 1 customer\(s\) are not in the log"):
+        category_affinity_columns(cols, items, labels, **kw, customers=pd.Index([-1]))
+
+
 @pytest.mark.parametrize("block", [7, 1 << 20], ids=["many-blocks", "one-block"])
 def test_segment_table_of_lines_and_of_columns_agree_to_the_last_bit(monkeypatch, block):
     import segkit.sums

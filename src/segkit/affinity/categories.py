@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from segkit._time import DAY_NS, window_days
-from segkit._validation import require_columns, require_frame
+from segkit._validation import require_columns, require_frame, show_values
 from segkit.affinity._topk import codes
 from segkit.errors import ParameterError, SchemaError
 from segkit.features import TransactionColumns
@@ -160,23 +160,29 @@ def category_affinity_columns(
     as_of: Any,
     windows: Iterable[int] | None = None,
     order_shares: bool = True,
+    customers: pd.Index | None = None,
 ) -> pd.DataFrame:
     """:func:`category_affinity` on a log already read into columns.
 
     ``items`` holds each row's code into ``labels`` (:func:`item_codes`).
     ``segkit.profile`` reads the log once for every step and calls this,
-    without the ``order_share_*`` columns (``order_shares=False``).
+    without the ``order_share_*`` columns (``order_shares=False``) and with
+    ``customers``, the customers of its table: the rows are those customers,
+    in that order (each must be a customer of the log; one without a line up
+    to ``as_of`` has missing shares, no favourite and a count of 0), instead
+    of every customer with a line up to ``as_of``.
     """
     slugs = _slugs(labels, item)
     cut = cols.as_of(as_of)
     spans = _windows(windows)
     upto = cols.rows_until(cut.cut)  # a slice on a log sorted by time: no copies
-    every = cols.every_row(upto)
-    if every:  # every customer of the log has a line
+    if customers is not None:
+        who = _positions(cols.customers, customers)
+    elif cols.every_row(upto):  # every customer of the log has a line
         who = np.arange(cols.customers.size)
     else:
         who = np.flatnonzero(np.bincount(cols.codes[upto], minlength=cols.customers.size))
-    if who.size == 0:
+    if who.size == 0 or not _any_row(upto, cols.codes.size):
         raise SchemaError(f"no line of the lines is on or before as_of ({cut.label})")
     index = cols.customers[who]
     index.name = customer
@@ -205,6 +211,27 @@ def category_affinity_columns(
         small = {f"favourite_{item}{suffix}": favourite, f"{item}_count{suffix}": count}
         frames.append(pd.DataFrame(small, index=index, copy=False))
     return pd.concat(frames, axis=1)
+
+
+def _any_row(rows: Rows, size: int) -> bool:
+    if isinstance(rows, slice):
+        start, stop, _ = rows.indices(size)
+        return stop > start
+    return bool(rows.any())
+
+
+def _positions(ids: pd.Index, customers: pd.Index) -> np.ndarray[Any, Any]:
+    """Where each of ``customers`` is among the log's ``ids``; every one must be there."""
+    if customers.equals(ids):
+        return np.arange(ids.size)
+    where = ids.get_indexer(customers)
+    if (where < 0).any():
+        missing = customers[where < 0]
+        raise ParameterError(
+            f"customers: {int(missing.size):,} customer(s) are not in the log: "
+            f"{show_values(missing)}"
+        )
+    return where
 
 
 def _affinity(

@@ -481,7 +481,14 @@ def affinity(run: Run) -> None:
         cols = run.pandas_columns()
         items, labels = item_codes(run.transactions[item], item)
         shares = category_affinity_columns(
-            cols, items, labels, customer=run.customer, item=item, as_of=as_of, order_shares=False
+            cols,
+            items,
+            labels,
+            customer=run.customer,
+            item=item,
+            as_of=as_of,
+            order_shares=False,
+            customers=run.table.index,  # (each has a purchase line up to as_of)
         )
         by_segment = None
         if "segment" in run.table.columns:
@@ -493,8 +500,6 @@ def affinity(run: Run) -> None:
             Note(f"category affinity skipped: {exc}", "affinity.failed", error=str(exc))
         )
         return
-    if not shares.index.equals(run.table.index):
-        shares = shares.reindex(run.table.index)
     run.add(shares)
     if by_segment is not None:
         run.results["segment_affinity"] = by_segment
