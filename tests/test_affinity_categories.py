@@ -448,6 +448,35 @@ def test_affinity_columns_of_narrow_codes_equal_those_of_int64_codes():
     )
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 300), st.integers(1, 7), st.floats(0.0, 1.0), st.booleans())
+def test_rows_of_a_grid_written_over_it_are_those_rows(n, k, share, shuffled):
+    """The rows picked in place (increasing rows, in blocks) equal a fancy-index copy."""
+    from segkit.affinity.categories import _rows_of
+
+    rng = np.random.default_rng(n * 10 + k)
+    values = rng.normal(size=(n, k))
+    rows = np.flatnonzero(rng.random(n) < share)
+    if shuffled:
+        rows = rng.permutation(rows)
+    want = values[rows]
+    got = _rows_of(values, rows)
+    np.testing.assert_array_equal(got, want)
+    increasing = rows.size < 2 or bool((np.diff(rows) > 0).all())
+    assert np.shares_memory(got, values) == (increasing and rows.size > 0)
+    assert _rows_of(values, None) is values
+
+
+def test_rows_of_a_grid_written_over_it_in_several_blocks():
+    from segkit.affinity.categories import _rows_of
+
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=(400_000, 1))  # blocks of 131,072 rows
+    rows = np.flatnonzero(rng.random(values.shape[0]) < 0.9)
+    want = values[rows]
+    np.testing.assert_array_equal(_rows_of(values, rows), want)
+
+
 @pytest.mark.parametrize("order_shares", [True, False])
 def test_affinity_columns_of_given_customers_are_those_rows_of_every_customers(order_shares):
     """customers= gives the rows of those customers, in their order, to the bit; a customer

@@ -213,6 +213,24 @@ def category_affinity_columns(
     return pd.concat(frames, axis=1)
 
 
+def _rows_of(values: np.ndarray[Any, Any], rows: np.ndarray[Any, Any] | None) -> Any:
+    """``values[rows]`` (all when None), written over ``values`` when the rows increase.
+
+    Then row ``rows[j] >= j`` moves up to ``j``, a block at a time, before any
+    later row is read: the first ``rows.size`` rows of ``values`` are the
+    result (a view), with no second customers x values array beside them.
+    """
+    if rows is None:
+        return values
+    if rows.size > 1 and not (rows[1:] > rows[:-1]).all():
+        return values[rows]
+    step = max(1, (1 << 17) // max(values.shape[1], 1))  # about 1 MiB of floats a block
+    for lo in range(0, rows.size, step):
+        hi = min(lo + step, rows.size)
+        values[lo:hi] = values[rows[lo:hi]]
+    return values[: rows.size]
+
+
 def _any_row(rows: Rows, size: int) -> bool:
     if isinstance(rows, slice):
         start, stop, _ = rows.indices(size)
@@ -283,8 +301,8 @@ def _affinity(
         marks = flat.reshape(n_customers, n_items)
         count = (marks if everyone else marks[who]).sum(axis=1)
         del marks, flat
-    spend = spend.reshape(n_customers, n_items)
-    spend = np.clip(spend if everyone else spend[who], 0.0, None, out=spend if everyone else None)
+    spend = _rows_of(spend.reshape(n_customers, n_items), None if everyone else who)
+    np.clip(spend, 0.0, None, out=spend)
     total = spend.sum(axis=1)
     # The favourite: largest spend, then most orders, then the first label;
     # then the shares, written over the spend (a total of 0 means every spend
