@@ -87,8 +87,10 @@ class _Window:
     more; ``member`` limits the rows (default: all); ``until`` is, per row, the
     point from which it stops counting anyway (a later line of the same order
     takes its place). The rows leaving at each boundary are grouped by it:
-    those that leave with age come in row order on a log sorted by time (no
-    sort), the few that a later line replaces are sorted apart.
+    those that leave with age are, on a log sorted by time (``by_time``), a
+    range of rows per boundary, found at the boundary from a mark per row
+    (no array of row numbers for the whole replay); the few that a later
+    line replaces are sorted apart.
     """
 
     def __init__(
@@ -99,9 +101,10 @@ class _Window:
         k_all: int,
         member: _Bools | None = None,
         until: _Ints | None = None,
+        by_time: bool = False,
     ) -> None:
         self.days = days
-        replaced = None
+        age, replaced = leave, None
         if until is not None:
             replaced = until < leave
             leave = np.minimum(leave, until)
@@ -109,8 +112,11 @@ class _Window:
         if member is not None:
             self.inside &= member
         leaving = self.inside & (leave < k_all)
-        groups = (leaving,) if replaced is None else (leaving & ~replaced, leaving & replaced)
+        self.aged: tuple[_Bools, _Ints] | None = None  # (marks, each boundary's first row)
         self.parts: list[tuple[np.ndarray[Any, Any], _Ints]] = []
+        groups = [leaving] if replaced is None else [leaving & ~replaced, leaving & replaced]
+        if by_time:  # the boundary at which a row is old enough increases with the rows
+            self.aged = (groups.pop(0), np.searchsorted(age, np.arange(k_all + 1)))
         for rows in map(np.flatnonzero, groups):
             order, starts = _buckets(leave[rows], k_all)
             self.parts.append((rows if order is None else rows[order], starts))
@@ -118,11 +124,20 @@ class _Window:
     def gone(self, k: int) -> np.ndarray[Any, Any]:
         """The rows that leave the window at boundary ``k``."""
         pieces = [rows[int(starts[k]) : int(starts[k + 1])] for rows, starts in self.parts]
+        if self.aged is not None:
+            marks, first = self.aged
+            lo, hi = int(first[k]), int(first[k + 1])
+            aged = np.flatnonzero(marks[lo:hi])
+            aged += lo
+            pieces.insert(0, aged)
         return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
     def most(self) -> int:
         """At least the number of rows that leave at any one boundary."""
-        return sum(int(np.diff(starts).max()) for _, starts in self.parts)
+        most = sum(int(np.diff(starts).max()) for _, starts in self.parts)
+        if self.aged is not None:
+            most += int(np.diff(self.aged[1]).max())
+        return most
 
 
 def feature_steps(
@@ -194,9 +209,16 @@ def feature_steps(
         top, bottom = np.iinfo(np.int64).max, np.iinfo(np.int64).min
         shifted = np.where(bounds == top, top, np.maximum(bounds, bottom + span) - span)
         leave = _edges_before(cols, shifted, small_int(k_all))
-        wins.append(_Window(w, leave, period, k_all) if wanted(f"revenue_{w}d") else None)
+        sorted_rows = cols.by_time()  # then a row's leave increases with the rows
+        wins.append(
+            _Window(w, leave, period, k_all, by_time=sorted_rows)
+            if wanted(f"revenue_{w}d")
+            else None
+        )
         order_wins.append(
-            _Window(w, leave, period, k_all, segment, until) if wanted(f"orders_{w}d") else None
+            _Window(w, leave, period, k_all, segment, until, by_time=sorted_rows)
+            if wanted(f"orders_{w}d")
+            else None
         )
     order_inside = [None if w is None else in_order(w.inside) for w in wins]
     segment_inside = [None if w is None else in_order(w.inside) for w in order_wins]
