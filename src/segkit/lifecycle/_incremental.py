@@ -116,7 +116,9 @@ class _Window:
         self.parts: list[tuple[np.ndarray[Any, Any], _Ints]] = []
         groups = [leaving] if replaced is None else [leaving & ~replaced, leaving & replaced]
         if by_time:  # the boundary at which a row is old enough increases with the rows
-            self.aged = (groups.pop(0), np.searchsorted(age, np.arange(k_all + 1)))
+            # (the boundaries in the rows' own type: no int64 copy of them to search)
+            first = np.searchsorted(age, np.arange(k_all + 1, dtype=age.dtype))
+            self.aged = (groups.pop(0), first)
         for rows in map(np.flatnonzero, groups):
             order, starts = _buckets(leave[rows], k_all)
             self.parts.append((rows if order is None else rows[order], starts))
