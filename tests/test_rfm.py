@@ -374,3 +374,21 @@ def test_code_and_score_are_the_scores_written_and_averaged(bins):
     assert out["rfm_code"].tolist() == [f"{a}{b}{c}" for a, b, c in zip(r, f, m, strict=True)]
     # one division of the integer sum: exactly (r + f + m) / 3, to the last bit
     assert out["rfm_score"].tolist() == [(a + b + c) / 3 for a, b, c in zip(r, f, m, strict=True)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(-50, 50), min_size=1, max_size=20, unique=True),
+    st.lists(st.integers(-60, 60), min_size=0, max_size=50),
+    st.sampled_from(["left", "right"]),
+)
+def test_edges_below_each_value_is_searchsorted(edges, values, side):
+    """Scores count the edges below each value; with ties at the edges, both sides."""
+    from segkit.rfm._scorer import _edges_below
+
+    e = np.sort(np.asarray(edges, dtype=np.float64)) / 4
+    v = np.asarray(values, dtype=np.float64) / 4  # many values on an edge
+    want = np.searchsorted(e, v, side=side)
+    got = _edges_below(e, v, side)
+    assert got.tolist() == want.tolist()
+    assert got.dtype.kind == "i"

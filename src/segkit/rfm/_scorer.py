@@ -89,6 +89,23 @@ def _three_weights(value: Any) -> bool:
     return bool(w.shape == (3,) and np.all(np.isfinite(w)) and (w >= 0).all() and w.sum() > 0)
 
 
+def _edges_below(
+    edges: np.ndarray[Any, Any], v: np.ndarray[Any, Any], side: str
+) -> np.ndarray[Any, Any]:
+    """``np.searchsorted(edges, v, side)`` for finite ``v`` and increasing ``edges``.
+
+    With a few edges (the usual 4 to 9 levels), a count of the edges below
+    each value, one comparison per edge: faster than a binary search per value.
+    """
+    if edges.size > 16:
+        found: np.ndarray[Any, Any] = np.searchsorted(edges, v, side=side)  # type: ignore[call-overload]
+        return found
+    below = np.zeros(v.shape, dtype=np.int64)
+    for edge in edges:
+        below += (v > edge) if side == "left" else (v >= edge)
+    return below
+
+
 class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """Score customers on recency, frequency and monetary value.
 
@@ -306,12 +323,12 @@ class RFMScorer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         e = self.bin_edges_[dim]
         if self.method == "fixed":
             if dim == "recency":
-                return self.bins - np.searchsorted(e, v, side="left")
-            return 1 + np.searchsorted(e, v, side="right")
+                return self.bins - _edges_below(e, v, side="left")
+            return 1 + _edges_below(e, v, side="right")
         if dim == "recency":
             # Edges are the largest values of the better recency levels.
-            return 1 + e.size - np.searchsorted(e, v, side="right")
-        return 1 + np.searchsorted(e, v, side="left")
+            return 1 + e.size - _edges_below(e, v, side="right")
+        return 1 + _edges_below(e, v, side="left")
 
     @dispatch("map", on="X")
     def transform(self, X: Any) -> pd.DataFrame:
