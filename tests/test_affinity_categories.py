@@ -543,6 +543,35 @@ def test_segment_table_of_lines_and_of_columns_agree_to_the_last_bit(monkeypatch
     assert (columns["spend"] > 0).any()
 
 
+def test_segment_table_of_columns_leaves_out_a_value_first_seen_after_as_of():
+    """A category whose lines all come after as_of is not in the table, as with the lines."""
+    from segkit.affinity.categories import item_codes
+    from segkit.affinity.segments import segment_affinity_columns
+    from segkit.datasets import make_transactions
+    from segkit.transactions import TransactionColumns
+
+    frame = make_transactions(300, seed=6, lines_per_order=1.5)
+    frame = frame.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    frame["category"] = frame["category"].cat.add_categories(["aaa-late"])
+    frame.loc[frame.index[-5:], "category"] = "aaa-late"  # sorts first among the labels
+    as_of = frame["timestamp"].iloc[-6]
+    frame.loc[frame.index[-5:], "timestamp"] = as_of + pd.Timedelta(days=1)
+    ids = frame["customer_id"].unique()
+    table = pd.DataFrame({"segment": np.resize(["a", "b"], ids.size)}, index=pd.Index(ids))
+    lines = segment_affinity(
+        table, frame, customer="customer_id", amount="amount", timestamp="timestamp", as_of=as_of
+    )
+    cols = TransactionColumns.read(
+        frame, customer="customer_id", timestamp="timestamp", amount="amount"
+    )
+    items, labels = item_codes(frame["category"], "category")
+    assert "aaa-late" in list(labels)
+    columns = segment_affinity_columns(table, cols, items, labels, item="category", as_of=as_of)
+    pd.testing.assert_frame_equal(columns, lines, check_exact=True)
+    assert "aaa-late" not in set(columns["category"])
+    assert set(columns["category"]) == set(frame["category"].iloc[:-5])
+
+
 def test_a_missing_categorical_item_names_the_row():
     from segkit.affinity.categories import item_codes
 

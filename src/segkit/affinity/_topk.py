@@ -51,7 +51,7 @@ def _category_codes(series: pd.Series) -> tuple[_Array, Any]:
     n = len(series.cat.categories)
     given = series.cat.codes.to_numpy()
     # No missing value, and every category occurs: the codes are the sorted ones.
-    if given.size and given.min() >= 0 and _every_code(given, n):
+    if given.size and given.min() >= 0 and every_code(given, n):
         every = pd.Categorical.from_codes(
             np.arange(n), categories=series.cat.categories, ordered=series.cat.ordered
         )
@@ -68,7 +68,7 @@ def _category_codes(series: pd.Series) -> tuple[_Array, Any]:
     return recode[raw], labels
 
 
-def _every_code(codes: _Array, n: int) -> bool:
+def every_code(codes: _Array, n: int) -> bool:
     """Whether every one of the codes ``0 .. n-1`` occurs (``codes`` within that range).
 
     Marked a block of rows at a time, stopping at the block where the last

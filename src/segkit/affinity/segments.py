@@ -9,7 +9,7 @@ import pandas as pd
 
 from segkit._time import latest, parse_as_of, read_timestamps
 from segkit._validation import numeric_column, require_columns, require_frame
-from segkit.affinity._topk import codes
+from segkit.affinity._topk import codes, every_code
 from segkit.errors import ParameterError, SchemaError
 from segkit.features import TransactionColumns
 from segkit.sums import blocks
@@ -145,10 +145,11 @@ def segment_affinity_columns(
     seg_codes, segments = codes(labels_of, by, "customer table")
     n_seg = segments.size
     # The values bought up to as_of, in the order of ``labels`` (sorted).
-    # (every value of the column is bought when every line is read)
+    # (every value of the column is bought when every line is read; the lines
+    # up to as_of mostly show every value in their first block too)
     seen = (
         np.ones(labels.size, dtype=bool)
-        if every
+        if every or every_code(lines, labels.size)
         else np.bincount(lines, minlength=labels.size) > 0
     )
     if not seen.all():
