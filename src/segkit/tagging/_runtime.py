@@ -136,7 +136,10 @@ def num_known(x: Value, ctx: KnownCache | None = None) -> Value:
     if ctx is not None:
         cached = ctx.known_cache.get(id(x))
         if cached is not None and cached[0] is x:
-            return cached[1]
+            if cached[1] is None:  # a column's, found once (np.True_ when all are known)
+                known = ~np.isnan(x)
+                ctx.known_cache[id(x)] = (x, np.True_ if known.all() else known)
+            return ctx.known_cache[id(x)][1]
     return ~np.isnan(x)
 
 

@@ -88,7 +88,7 @@ class RuleContext:
         self.shared: frozenset[str] = frozenset()
         self.memo: dict[tuple[str, str], Value] = {}
         # id(column array) -> (array, known mask or np.True_ when it has no nulls)
-        self.known_cache: dict[int, tuple[np.ndarray, Value]] = {}
+        self.known_cache: dict[int, tuple[np.ndarray, Value | None]] = {}
 
     def _zone(self, as_of: Any) -> Any:
         """The zone of the frame's timezone-aware columns (None when there are none)."""
@@ -159,9 +159,8 @@ class RuleContext:
                     f"for {type_name(kind)}"
                 )
             value = self._convert(self.df[name], kind)
-            if kind in NUMERIC:
-                known = ~np.isnan(value)
-                self.known_cache[id(value)] = (value, np.True_ if known.all() else known)
+            if kind in NUMERIC:  # where it is known: found when first asked (num_known)
+                self.known_cache[id(value)] = (value, None)
             self._cache[key] = value
         return self._cache[key]
 
