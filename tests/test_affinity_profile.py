@@ -41,6 +41,28 @@ def test_category_columns_and_segment_table(tx):
     assert "recommendations" not in p.results
 
 
+@pytest.mark.parametrize("late", [False, True], ids=["every-category", "one-after-as_of"])
+def test_profile_affinity_equals_the_public_functions_to_the_bit(tx, late):
+    """The profile's shares and segment table (which reads the customers' purchase marks)
+    equal category_affinity and segment_affinity on the lines, exactly."""
+    lines = tx.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    lines.loc[lines.index[-40:], "amount"] *= -1  # returns at the end
+    as_of = lines["timestamp"].iloc[-60]
+    if late:  # a category whose only lines come after as_of
+        lines["category"] = lines["category"].cat.add_categories(["zz-late"])
+        lines.loc[lines.index[-3:], "category"] = "zz-late"
+        lines.loc[lines.index[-3:], "timestamp"] = as_of + pd.Timedelta(days=2)
+    p = run(lines, as_of=as_of)
+    cols = {"customer": "customer_id", "timestamp": "timestamp", "amount": "amount"}
+    shares = segkit.affinity.category_affinity(lines, **cols, as_of=as_of, order="order_id")
+    got = p.table.filter(regex="^(share_|favourite_|category_count)")
+    want = shares.loc[p.table.index, got.columns]
+    pd.testing.assert_frame_equal(got, want, check_exact=True, check_names=False)
+    table = segkit.affinity.segment_affinity(p.table, lines, **cols, as_of=as_of)
+    pd.testing.assert_frame_equal(p.results["segment_affinity"], table, check_exact=True)
+    assert ("zz-late" in set(table["category"])) is False
+
+
 def test_recommendations_on_request(tx):
     p = run(tx, recommendations=2, product="category")
     recs = p.results["recommendations"]

@@ -172,6 +172,36 @@ def category_affinity_columns(
     to ``as_of`` has missing shares, no favourite and a count of 0), instead
     of every customer with a line up to ``as_of``.
     """
+    frame, _ = _category_affinity(
+        cols,
+        items,
+        labels,
+        customer=customer,
+        item=item,
+        as_of=as_of,
+        windows=windows,
+        order_shares=order_shares,
+        customers=customers,
+    )
+    return frame
+
+
+def _category_affinity(
+    cols: TransactionColumns,
+    items: np.ndarray[Any, Any],
+    labels: pd.Index,
+    *,
+    customer: str,
+    item: str,
+    as_of: Any,
+    windows: Iterable[int] | None,
+    order_shares: bool,
+    customers: pd.Index | None,
+) -> tuple[pd.DataFrame, np.ndarray[Any, Any] | None]:
+    """:func:`category_affinity_columns`, and without ``order_shares`` the marks of
+    the values with a purchase line up to ``as_of`` (every customer of the log x
+    value, flat), which :func:`segkit.affinity.segments.segment_affinity_columns`
+    can read instead of marking them again."""
     slugs = _slugs(labels, item)
     cut = cols.as_of(as_of)
     spans = _windows(windows)
@@ -200,7 +230,10 @@ def category_affinity_columns(
     # customers x values floats beside the results).
     frames = []
     suffixes = ["", *(f"_{span}d" for span in spans)]
-    for suffix, (share, with_item, orders, favourite, count) in zip(suffixes, parts, strict=True):
+    marks = parts[0][5]
+    for suffix, (share, with_item, orders, favourite, count, _) in zip(
+        suffixes, parts, strict=True
+    ):
         names = [f"share_{slug}{suffix}" for slug in slugs]
         frames.append(pd.DataFrame(share, index=index, columns=names, copy=False))
         if order_shares:
@@ -210,7 +243,7 @@ def category_affinity_columns(
             frames.append(pd.DataFrame(order_share, index=index, columns=names, copy=False))
         small = {f"favourite_{item}{suffix}": favourite, f"{item}_count{suffix}": count}
         frames.append(pd.DataFrame(small, index=index, copy=False))
-    return pd.concat(frames, axis=1)
+    return pd.concat(frames, axis=1), marks
 
 
 def _rows_of(values: np.ndarray[Any, Any], rows: np.ndarray[Any, Any] | None) -> Any:
@@ -263,14 +296,16 @@ def _affinity(
     labels: pd.Index,
     owner: np.ndarray[Any, Any] | None,
     order_shares: bool = True,
-) -> tuple[np.ndarray[Any, Any], Any, Any, Any, np.ndarray[Any, Any]]:
-    """Spend shares, baskets with each value, baskets, favourite and count of ``who``.
+) -> tuple[np.ndarray[Any, Any], Any, Any, Any, np.ndarray[Any, Any], Any]:
+    """Spend shares, baskets with each value, baskets, favourite and count of ``who``,
+    and the marks of the values with a purchase line (every customer x value, flat).
 
     The shares are computed in place of the spend (customers x values).
     Without ``order_shares`` the baskets are not counted (None): the count of
-    values comes from marks of the purchase lines, and the baskets with each
-    value only for the customers whose largest spend is on several values
-    (the favourite's tie-break).
+    values comes from the marks of the purchase lines (with order shares
+    there are none: None), and the baskets with each value only for the
+    customers whose largest spend is on several values (the favourite's
+    tie-break).
     """
     n_items = labels.size
     if not isinstance(keep, slice) and keep.all():
@@ -300,7 +335,7 @@ def _affinity(
     else:  # a value is bought when it has a purchase line
         marks = flat.reshape(n_customers, n_items)
         count = (marks if everyone else marks[who]).sum(axis=1)
-        del marks, flat
+        del marks
     spend = _rows_of(spend.reshape(n_customers, n_items), None if everyone else who)
     np.clip(spend, 0.0, None, out=spend)
     total = spend.sum(axis=1)
@@ -332,7 +367,7 @@ def _affinity(
         best[rows] = _break_ties(who[rows], np.concatenate(tops), *lines, n_customers)
     share = spend
     favourite = _favourites(labels, np.where(total > 0, best, -1))
-    return share, with_item, orders, favourite, count
+    return share, with_item, orders, favourite, count, flat
 
 
 def _break_ties(

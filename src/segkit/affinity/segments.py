@@ -132,6 +132,26 @@ def segment_affinity_columns(
     result is that of
     ``segment_affinity(table, lines, by, amount=..., timestamp=..., as_of=as_of)``.
     """
+    return _segment_affinity_columns(
+        table, cols, items, labels, by, item=item, as_of=as_of, alpha=alpha
+    )
+
+
+def _segment_affinity_columns(
+    table: pd.DataFrame,
+    cols: TransactionColumns,
+    items: np.ndarray[Any, Any],
+    labels: pd.Index,
+    by: str = "segment",
+    *,
+    item: str,
+    as_of: Any = None,
+    alpha: float = 0.05,
+    marks: np.ndarray[Any, Any] | None = None,
+) -> pd.DataFrame:
+    """:func:`segment_affinity_columns`, reading ``marks`` when given: for every
+    customer of the log x value of ``labels`` (flat), whether it has a purchase
+    line up to ``as_of`` (as the customers' affinity marks them)."""
     if not 0 < alpha < 1:
         raise ParameterError(f"alpha must be in (0, 1); got {alpha!r}")
     require_columns(table, [by], "customer table")
@@ -164,7 +184,9 @@ def segment_affinity_columns(
         else given.get_indexer(cols.customers)
     )
     seg_of = np.where(at >= 0, seg_codes[at], n_seg)
-    buyers, spend = _segment_sums(who, lines, amounts, seg_of, n_seg, n_items)
+    if not seen.all():  # the marks' values are those of ``labels``: not these
+        marks = None
+    buyers, spend = _segment_sums(who, lines, amounts, seg_of, n_seg, n_items, marks)
     return _segment_table(
         by,
         item,
@@ -184,6 +206,7 @@ def _segment_sums(
     seg_of: np.ndarray[Any, Any],
     n_seg: int,
     n_items: int,
+    marks: np.ndarray[Any, Any] | None = None,
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any] | None]:
     """Buyers and net spend per (segment, value), a block of lines at a time.
 
@@ -195,27 +218,30 @@ def _segment_sums(
     :func:`segment_affinity` and the profile's table agree to the last bit.
     On a customer x value grid of marks no temporary is larger than a block;
     with too many cells for a grid, the distinct keys of every block are
-    kept and merged.
+    kept and merged. ``marks``, when given, is that grid already marked.
     """
     n_customers = seg_of.size
     # Each line looks its customer's segment up: from a byte a customer (a
     # table that stays in cache) rather than eight.
     seg_of = seg_of.astype(np.min_scalar_type(n_seg), copy=False)
     cells = n_customers * n_items
-    grid = cells <= 4 * who.size + 2**20  # marks in a customer x value grid, else a hash
-    marks = np.zeros(cells if grid else 0, dtype=bool)
+    grid = marks is not None or cells <= 4 * who.size + 2**20  # else a hash of the pairs
+    marked = marks is not None
+    if marks is None:
+        marks = np.zeros(cells if grid else 0, dtype=bool)
     keys = []
     spend = None if amounts is None else np.zeros((n_seg + 1) * n_items)
     for part in blocks(who.size):
         c, v = who[part], lines[part]
-        key = c * n_items
-        key += v
-        if amounts is not None:
-            key = key[amounts[part] >= 0]
-        if grid:
-            marks[key] = True
-        else:
-            keys.append(np.asarray(pd.unique(key)))
+        if not marked:
+            key = c * n_items
+            key += v
+            if amounts is not None:
+                key = key[amounts[part] >= 0]
+            if grid:
+                marks[key] = True
+            else:
+                keys.append(np.asarray(pd.unique(key)))
         if spend is not None and amounts is not None:
             cell = seg_of[c].astype(np.intp)
             cell *= n_items

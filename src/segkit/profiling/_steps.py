@@ -470,8 +470,8 @@ def _lines_to_as_of(run: Run) -> pd.DataFrame:
 
 def affinity(run: Run) -> None:
     """Category shares per customer, and the categories that set segments apart."""
-    from segkit.affinity.categories import category_affinity_columns, item_codes
-    from segkit.affinity.segments import segment_affinity_columns
+    from segkit.affinity.categories import _category_affinity, item_codes
+    from segkit.affinity.segments import _segment_affinity_columns
 
     item = str(run.options.category)
     as_of = run.options.as_of
@@ -480,21 +480,25 @@ def affinity(run: Run) -> None:
             raise ParameterError(f"item must be its own column; got {item!r}")
         cols = run.pandas_columns()
         items, labels = item_codes(run.transactions[item], item)
-        shares = category_affinity_columns(
+        # The customers' shares, and the marks of their purchase lines, which the
+        # segment table reads instead of marking them again.
+        shares, marks = _category_affinity(
             cols,
             items,
             labels,
             customer=run.customer,
             item=item,
             as_of=as_of,
+            windows=None,
             order_shares=False,
             customers=run.table.index,  # (each has a purchase line up to as_of)
         )
         by_segment = None
         if "segment" in run.table.columns:
-            by_segment = segment_affinity_columns(
-                run.table, cols, items, labels, item=item, as_of=as_of
+            by_segment = _segment_affinity_columns(
+                run.table, cols, items, labels, item=item, as_of=as_of, marks=marks
             )
+        del marks
     except SegkitError as exc:
         run.notes.append(
             Note(f"category affinity skipped: {exc}", "affinity.failed", error=str(exc))
