@@ -223,9 +223,8 @@ def _category_affinity(
     parts = [_affinity(cols.codes, items, *args, upto, n, who, labels, owner, order_shares)]
     for span in spans:
         inside = cols.rows_until(cut.cut, start=cut.window_start(span))
-        parts.append(
-            _affinity(cols.codes, items, *args, inside, n, who, labels, owner, order_shares)
-        )
+        window = _affinity(cols.codes, items, *args, inside, n, who, labels, owner, order_shares)
+        parts.append((*window[:5], None))  # (only the marks up to as_of are asked for)
     # The shares become the frame's blocks as they are (no second copy of
     # customers x values floats beside the results).
     frames = []

@@ -227,6 +227,7 @@ def _segment_sums(
     cells = n_customers * n_items
     grid = marks is not None or cells <= 4 * who.size + 2**20  # else a hash of the pairs
     marked = marks is not None
+    assert marks is None or marks.size == cells  # every customer x value, flat
     if marks is None:
         marks = np.zeros(cells if grid else 0, dtype=bool)
     keys = []

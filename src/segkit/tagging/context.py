@@ -87,7 +87,8 @@ class RuleContext:
         #: before compiling); their values are computed once, into ``memo``
         self.shared: frozenset[str] = frozenset()
         self.memo: dict[tuple[str, str], Value] = {}
-        # id(column array) -> (array, known mask or np.True_ when it has no nulls)
+        # id(column array) -> (array, known mask or np.True_ when it has no nulls;
+        # None until a rule first asks: num_known)
         self.known_cache: dict[int, tuple[np.ndarray, Value | None]] = {}
 
     def _zone(self, as_of: Any) -> Any:
