@@ -157,7 +157,8 @@ def exact_in_cents(values: _FloatArray) -> bool:
     """
     if values.size == 0:
         return True
-    largest = max(float(values.max()), -float(values.min())) * 100.0
+    # (+1: a value rounds to at most one more whole hundredth than it is)
+    largest = max(float(values.max()), -float(values.min())) * 100.0 + 1.0
     return bool(largest * values.size < 2.0**53)
 
 

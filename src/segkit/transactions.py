@@ -252,8 +252,11 @@ class TransactionColumns:
         """The rows whose wall-clock time is at most ``cut`` (nanoseconds).
 
         On a log sorted by time these are the first rows: views of the
-        columns, no copy; when this log's purchase lines are known, the first
-        rows' are taken from them (:meth:`_prefix_purchases`).
+        columns, no copy; what is known of this log is carried over where the
+        later rows can be taken off: the purchase lines
+        (:meth:`_prefix_purchases`), each customer's order count
+        (:meth:`_prefix_orders`) and revenue in whole hundredths (exact: less
+        the later rows' sums).
         """
         if not self.by_time():
             return self.subset(self.wall <= cut)

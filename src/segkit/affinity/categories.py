@@ -160,7 +160,7 @@ def category_affinity_columns(
     as_of: Any,
     windows: Iterable[int] | None = None,
     order_shares: bool = True,
-    customers: pd.Index | None = None,
+    customers: Any = None,
 ) -> pd.DataFrame:
     """:func:`category_affinity` on a log already read into columns.
 
@@ -168,9 +168,9 @@ def category_affinity_columns(
     ``segkit.profile`` reads the log once for every step and calls this,
     without the ``order_share_*`` columns (``order_shares=False``) and with
     ``customers``, the customers of its table: the rows are those customers,
-    in that order (each must be a customer of the log; one without a line up
-    to ``as_of`` has missing shares, no favourite and a count of 0), instead
-    of every customer with a line up to ``as_of``.
+    in that order (each must be a customer of the log, given once; one without
+    a line up to ``as_of`` has missing shares, no favourite and a count of 0),
+    instead of every customer with a line up to ``as_of``.
     """
     frame, _ = _category_affinity(
         cols,
@@ -196,7 +196,7 @@ def _category_affinity(
     as_of: Any,
     windows: Iterable[int] | None,
     order_shares: bool,
-    customers: pd.Index | None,
+    customers: Any,
 ) -> tuple[pd.DataFrame, np.ndarray[Any, Any] | None]:
     """:func:`category_affinity_columns`, and without ``order_shares`` the marks of
     the values with a purchase line up to ``as_of`` (every customer of the log x
@@ -254,8 +254,8 @@ def _rows_of(values: np.ndarray[Any, Any], rows: np.ndarray[Any, Any] | None) ->
     """
     if rows is None:
         return values
-    if rows.size > 1 and not (rows[1:] > rows[:-1]).all():
-        return values[rows]
+    if rows.size * 2 < values.shape[0] or (rows.size > 1 and not (rows[1:] > rows[:-1]).all()):
+        return values[rows]  # (a few rows: not a view holding the whole grid)
     step = max(1, (1 << 17) // max(values.shape[1], 1))  # about 1 MiB of floats a block
     for lo in range(0, rows.size, step):
         hi = min(lo + step, rows.size)
@@ -270,10 +270,17 @@ def _any_row(rows: Rows, size: int) -> bool:
     return bool(rows.any())
 
 
-def _positions(ids: pd.Index, customers: pd.Index) -> np.ndarray[Any, Any]:
-    """Where each of ``customers`` is among the log's ``ids``; every one must be there."""
+def _positions(ids: pd.Index, customers: Any) -> np.ndarray[Any, Any]:
+    """Where each of ``customers`` is among the log's ``ids``; each must be there, once."""
+    customers = pd.Index(customers)
     if customers.equals(ids):
         return np.arange(ids.size)
+    if not customers.is_unique:
+        twice = customers[customers.duplicated()].unique()
+        raise ParameterError(
+            f"customers: {int(twice.size):,} customer id(s) are given more than once: "
+            f"{show_values(twice)}"
+        )
     where = ids.get_indexer(customers)
     if (where < 0).any():
         missing = customers[where < 0]
@@ -311,7 +318,8 @@ def _affinity(
         keep = slice(None)
     # (a slice: views of the columns, no copies)
     c, i, b, a = customers[keep], items[keep], basket[keep], amount[keep]
-    everyone = who.size == n_customers  # then no row selection either
+    # Every customer in the log's order: then no row selection either.
+    everyone = who.size == n_customers and bool((who == np.arange(n_customers)).all())
     # Spend per (customer, value), added in line order a block of lines at a
     # time (the sums of one bincount, without its row-sized key and copy of
     # the amounts); without order shares, marks of the values with a purchase line.

@@ -137,7 +137,7 @@ class _Window:
     def most(self) -> int:
         """At least the number of rows that leave at any one boundary."""
         most = sum(int(np.diff(starts).max()) for _, starts in self.parts)
-        if self.aged is not None:
+        if self.aged is not None and self.aged[1].size > 1:
             most += int(np.diff(self.aged[1]).max())
         return most
 
