@@ -246,11 +246,13 @@ def _category_affinity(
 
 
 def _rows_of(values: np.ndarray[Any, Any], rows: np.ndarray[Any, Any] | None) -> Any:
-    """``values[rows]`` (all when None), written over ``values`` when the rows increase.
+    """``values[rows]`` (all when None), written over ``values`` when the rows increase
+    and are at least half of them.
 
     Then row ``rows[j] >= j`` moves up to ``j``, a block at a time, before any
     later row is read: the first ``rows.size`` rows of ``values`` are the
-    result (a view), with no second customers x values array beside them.
+    result (a view), with no second customers x values array beside them. A
+    few rows are copied out instead (a view would keep the whole grid alive).
     """
     if rows is None:
         return values
