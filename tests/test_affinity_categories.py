@@ -515,7 +515,8 @@ def test_affinity_columns_of_given_customers_are_those_rows_of_every_customers(o
     full = category_affinity_columns(cols, items, labels, **kw, customers=everyone)
     for asked in (shuffled, list(most), most.to_numpy()):
         got = category_affinity_columns(cols, items, labels, **kw, customers=asked)
-        pd.testing.assert_frame_equal(got, full.loc[pd.Index(asked)], check_exact=True)
+        want = full.loc[pd.Index(asked)].rename_axis("customer_id")  # (a list has no name)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
     with pytest.raises(ParameterError, match=r"customers: 1 customer id\(s\) are given more"):
         category_affinity_columns(cols, items, labels, **kw, customers=most.append(most[:1]))
 
