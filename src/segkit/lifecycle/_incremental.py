@@ -203,6 +203,7 @@ def feature_steps(
     # Per window: the rows entering and leaving revenue_{N}d and orders_{N}d (when read).
     wins: list[_Window | None] = []
     order_wins: list[_Window | None] = []
+    sorted_rows = cols.by_time()  # then a row's leave increases with the rows
     for w in windows:
         # The first boundary at which a row is N days old or more: the first b
         # with b >= wall + span, i.e. b - span >= wall (saturating: a bound at
@@ -211,7 +212,6 @@ def feature_steps(
         top, bottom = np.iinfo(np.int64).max, np.iinfo(np.int64).min
         shifted = np.where(bounds == top, top, np.maximum(bounds, bottom + span) - span)
         leave = _edges_before(cols, shifted, small_int(k_all))
-        sorted_rows = cols.by_time()  # then a row's leave increases with the rows
         wins.append(
             _Window(w, leave, period, k_all, by_time=sorted_rows)
             if wanted(f"revenue_{w}d")
@@ -249,10 +249,6 @@ def feature_steps(
             buy = purchase[part]
             np.minimum.at(first, codes[part][buy], cols.wall[part][buy])
     last = np.full(n, -NEVER, dtype=np.int64)
-    # The day of the last purchase, for whole-day recency: divided afresh at
-    # each point (one pass over the customers in order, cheaper than keeping it
-    # up to date at the buyers, which are read all over the array).
-    last_day = np.empty(n, dtype=np.int64)
     win_orders = [np.zeros(n, dtype=np.float64) for _ in windows]
     win_revenue = [[np.zeros(n), np.zeros(n)] for _ in windows]
     signup_known = None if signup is None else signup != NEVER
@@ -274,8 +270,7 @@ def feature_steps(
         c = order_codes[lo:hi]
         is_purchase = order_purchase[lo:hi]
         is_counted = order_counted[lo:hi]
-        bought = c[is_purchase]
-        np.maximum.at(last, bought, order_wall[lo:hi][is_purchase])
+        np.maximum.at(last, c[is_purchase], order_wall[lo:hi][is_purchase])
         if money is not None and need_revenue:
             money.add(revenue, c, rows_of(lo, hi))
         orders += count(c[is_counted])
@@ -333,12 +328,7 @@ def feature_steps(
             aov = np.where(orders_now > 0, total / np.maximum(orders_now, 1), 0.0)
             out["avg_order_value"] = aov
         if wanted("recency_days"):
-            # Whole days to the point's day: its day less the last purchase's.
-            if whole:
-                np.floor_divide(last_now, DAY_NS, out=last_day)
-                recency = np.subtract(day, last_day, dtype=np.float64)
-            else:
-                recency = since(last_now)
+            recency = since(last_now)
             np.copyto(recency, np.nan, where=~has)
             out["recency_days"] = recency
         if wanted("tenure_days"):
