@@ -125,33 +125,18 @@ def segment_affinity_columns(
     item: str,
     as_of: Any = None,
     alpha: float = 0.05,
+    marks: np.ndarray[Any, Any] | None = None,
 ) -> pd.DataFrame:
     """:func:`segment_affinity` with amounts, on a log already read into columns.
 
     ``items`` holds each row's code into ``labels`` (:func:`item_codes`); the
     result is that of
     ``segment_affinity(table, lines, by, amount=..., timestamp=..., as_of=as_of)``.
+    ``marks``, when given, says for every customer of the log x value of
+    ``labels`` (flat) whether it has a purchase line up to ``as_of``, as
+    ``segkit.profile``'s customer affinity has marked them: they are read
+    instead of marked again.
     """
-    return _segment_affinity_columns(
-        table, cols, items, labels, by, item=item, as_of=as_of, alpha=alpha
-    )
-
-
-def _segment_affinity_columns(
-    table: pd.DataFrame,
-    cols: TransactionColumns,
-    items: np.ndarray[Any, Any],
-    labels: pd.Index,
-    by: str = "segment",
-    *,
-    item: str,
-    as_of: Any = None,
-    alpha: float = 0.05,
-    marks: np.ndarray[Any, Any] | None = None,
-) -> pd.DataFrame:
-    """:func:`segment_affinity_columns`, reading ``marks`` when given: for every
-    customer of the log x value of ``labels`` (flat), whether it has a purchase
-    line up to ``as_of`` (as the customers' affinity marks them)."""
     if not 0 < alpha < 1:
         raise ParameterError(f"alpha must be in (0, 1); got {alpha!r}")
     require_columns(table, [by], "customer table")

@@ -471,7 +471,7 @@ def _lines_to_as_of(run: Run) -> pd.DataFrame:
 def affinity(run: Run) -> None:
     """Category shares per customer, and the categories that set segments apart."""
     from segkit.affinity.categories import _category_affinity, item_codes
-    from segkit.affinity.segments import _segment_affinity_columns
+    from segkit.affinity.segments import segment_affinity_columns
 
     item = str(run.options.category)
     as_of = run.options.as_of
@@ -495,7 +495,7 @@ def affinity(run: Run) -> None:
         )
         by_segment = None
         if "segment" in run.table.columns:
-            by_segment = _segment_affinity_columns(
+            by_segment = segment_affinity_columns(
                 run.table, cols, items, labels, item=item, as_of=as_of, marks=marks
             )
         del marks
