@@ -179,25 +179,12 @@ def test_lifecycle_states_and_flows_equal_those_read_back_from_the_changes(ids):
     cols = {**{k: v for k, v in COLS.items() if k != "timestamp"}, "timestamp": "timestamp"}
     cols["order"] = "order_id"
     p = profile(tx, **cols, customers=people, clv=False, progress=False)
-    replayed = default_lifecycle().replay(
-        tx,
-        **cols,
-        customers=people,
-        start=p.changes["date"].min(),
-        end=p.table["last_purchase"].max(),
-        output="changes",
-    )
+    span = {"start": p.changes["date"].min(), "end": p.table["last_purchase"].max()}
+    replayed = default_lifecycle().replay(tx, **cols, customers=people, **span, output="changes")
     pd.testing.assert_frame_equal(p.changes, replayed, check_exact=True)
     assert (p.changes["to"] == "prospect").sum() > 0  # registered, never bought
     # The panel built from the changes equals the replay's own panel (another path).
-    panel = default_lifecycle().replay(
-        tx,
-        **cols,
-        customers=people,
-        start=p.changes["date"].min(),
-        end=p.table["last_purchase"].max(),
-        output="panel",
-    )
+    panel = default_lifecycle().replay(tx, **cols, customers=people, **span, output="panel")
     pd.testing.assert_frame_equal(p.panel, panel, check_exact=True)
     expected = flows(p.changes)
     for part in ("matrix", "moves", "counts", "spells", "time_in_state"):
